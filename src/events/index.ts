@@ -1,0 +1,3 @@
+export * from './event-batch.js';
+export * from './summary.js';
+export * from './frames.js';

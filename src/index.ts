@@ -1,0 +1,2 @@
+// Public API of the spikeline package.
+export * from './events/index.js';
