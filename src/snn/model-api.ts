@@ -1,0 +1,61 @@
+/**
+ * The contract between a trained SNN and its users (pipeline runner, server, eval): what a
+ * loaded model folder offers. Implemented in src/snn; consumed by src/pipeline and src/server.
+ */
+
+/** How events must be turned into input frames for this model (saved with the model). */
+export interface Preprocessing {
+  /** Sensor size the model was trained on (before downsampling). */
+  sensorWidth: number;
+  sensorHeight: number;
+  /** Integer spatial downsample factor applied before binning. */
+  downsample: number;
+  /** Input frame size after downsampling. */
+  height: number;
+  width: number;
+  /** Event time covered by one time step, µs. */
+  stepUs: number;
+  /** Time steps per classification window (batched forward). */
+  steps: number;
+  /** How frame values are formed: event counts, clipped counts, or binary spikes. */
+  encoding: 'count' | 'clip' | 'binary';
+}
+
+export interface LayerFiring {
+  layer: string;
+  /** Mean spikes per neuron per time step. */
+  rate: number;
+  spikes: number;
+  /** Synaptic operations: spikes × fan-out. */
+  synops: number;
+  /** Dense MACs of the layer for the same input (what an ANN would pay). */
+  macs: number;
+}
+
+export interface FiringMetrics {
+  layers: LayerFiring[];
+  meanRate: number;
+  synops: number;
+  macs: number;
+  /** Energy estimate, pJ: 0.9 pJ per accumulate (SynOp) plus 4.6 pJ per MAC of non-spiking layers (45 nm). */
+  energyPJ: number;
+}
+
+export interface StepOutput {
+  /** Class scores accumulated since the last reset (mean over steps of the output layer). */
+  logits: Float32Array;
+  probabilities: Float32Array;
+  /** Firing metrics of this step only. */
+  firing: FiringMetrics;
+}
+
+/** Stateful step-by-step inference: membrane state is kept between calls until reset(). */
+export interface StreamingModel {
+  readonly classes: readonly string[];
+  readonly preprocessing: Preprocessing;
+  /** One time step: a [H, W, 2] NHWC frame (length H·W·2). */
+  step(frame: Float32Array): StepOutput;
+  /** Clears membrane potentials and accumulated scores. */
+  reset(): void;
+  dispose(): void;
+}
