@@ -1,2 +1,3 @@
 // Public API of the spikeline package.
 export * from './events/index.js';
+export * from './formats/index.js';

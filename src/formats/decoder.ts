@@ -1,0 +1,206 @@
+/**
+ * Incremental ("push") decoding shared by file readers and network sources.
+ *
+ * A decoder is fed arbitrary byte chunks — file reads, TCP segments, reassembled UDP payloads —
+ * and returns the events those bytes completed. Packets split across chunks are handled by
+ * queueing the unconsumed tail; the queue only ever holds bytes that were actually received
+ * (never a buffer sized by a header field), and a record larger than `maxPacketBytes` is
+ * rejected before waiting for it. `end()` reports a truncated tail as a FormatError unless
+ * `allowTruncated` is set, in which case the tail is counted in `stats.truncatedBytes` and
+ * dropped.
+ *
+ * Chunks passed to `push` may be reused by the caller afterwards: a decoder copies what it
+ * keeps. Emitted batches own their memory (safe to keep).
+ */
+import type { EventBatch, SensorGeometry } from '../events/index.js';
+import { FormatError } from './errors.js';
+
+export type EventFormat = 'aedat2' | 'aedat3' | 'aedat4' | 'evt2' | 'evt3' | 'dat' | 'nmnist' | 'csv';
+
+export interface DecoderOptions {
+  /** Name used in error messages (file path or stream label). */
+  source?: string;
+  /** Drop an incomplete final record at `end()` instead of throwing. Default false. */
+  allowTruncated?: boolean;
+  /** Largest accepted packet/record in bytes (after decompression too). Default 256 MiB. */
+  maxPacketBytes?: number;
+  /** Override the sensor geometry the format or its header declares. */
+  sensor?: SensorGeometry;
+}
+
+export interface DecoderStats {
+  /** Bytes consumed so far (headers included). */
+  bytes: number;
+  /** Polarity events emitted. */
+  events: number;
+  /** Event packets/records decoded (format-specific unit: AEDAT 3/4 packets, else 0). */
+  packets: number;
+  /** Non-event data skipped, by kind (e.g. `imu`, `frame`, `special`, `trigger`, `invalid`). */
+  skipped: Record<string, number>;
+  /** Bytes of an incomplete tail dropped at `end()` (only with allowTruncated). */
+  truncatedBytes: number;
+}
+
+/** Stream description gathered from a header (AEDAT 4 info node, AEDAT 3 source lines). */
+export interface StreamInfo {
+  id: number;
+  type: string;
+  name?: string;
+  sensor?: SensorGeometry;
+  compression?: string;
+}
+
+export interface EventDecoder {
+  readonly format: EventFormat;
+  /** Sensor geometry, known once the header has been parsed (undefined before). */
+  readonly sensor: SensorGeometry | undefined;
+  readonly stats: DecoderStats;
+  /** Streams declared by the header (formats with several streams), else empty. */
+  readonly streams: readonly StreamInfo[];
+  /** Header text lines / key-values, for `info`. */
+  readonly header: readonly string[];
+  /** Feeds bytes; returns the events they completed (possibly none). */
+  push(chunk: Uint8Array): EventBatch[];
+  /** Signals end of input; returns any remaining events or throws on a truncated tail. */
+  end(): EventBatch[];
+}
+
+export const DEFAULT_MAX_PACKET_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Base class: queues chunks until at least `need` bytes are available, then hands one
+ * contiguous buffer to `parse`, which consumes whole records and calls `want(n)` to say how
+ * many bytes (from the first unconsumed one) it needs next.
+ */
+export abstract class ChunkDecoder implements EventDecoder {
+  abstract readonly format: EventFormat;
+  sensor: SensorGeometry | undefined;
+  readonly stats: DecoderStats = { bytes: 0, events: 0, packets: 0, skipped: {}, truncatedBytes: 0 };
+  streams: StreamInfo[] = [];
+  header: string[] = [];
+  protected readonly source: string | undefined;
+  protected readonly allowTruncated: boolean;
+  protected readonly maxPacketBytes: number;
+  private queue: Uint8Array[] = [];
+  private queued = 0;
+  private need = 1;
+  private ended = false;
+
+  constructor(options: DecoderOptions = {}) {
+    this.source = options.source;
+    this.allowTruncated = options.allowTruncated ?? false;
+    this.maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+    this.sensor = options.sensor;
+  }
+
+  push(chunk: Uint8Array): EventBatch[] {
+    if (this.ended) throw new Error('push() after end()');
+    if (chunk.length === 0) return [];
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued < this.need) return [];
+    const buf = this.queue.length === 1 ? chunk : concatChunks(this.queue, this.queued);
+    const out: EventBatch[] = [];
+    this.need = 1;
+    let consumed: number;
+    try {
+      consumed = this.parse(buf, out, false);
+    } catch (err) {
+      this.queue = [];
+      this.queued = 0;
+      throw err;
+    }
+    this.stats.bytes += consumed;
+    if (consumed >= buf.length) {
+      this.queue = [];
+      this.queued = 0;
+    } else {
+      // Copy: the caller may reuse `chunk`; the tail is at most one partial record.
+      const rest = buf.slice(consumed);
+      this.queue = [rest];
+      this.queued = rest.length;
+    }
+    return out;
+  }
+
+  end(): EventBatch[] {
+    if (this.ended) return [];
+    this.ended = true;
+    const out: EventBatch[] = [];
+    const buf = this.queue.length === 1 ? this.queue[0]! : concatChunks(this.queue, this.queued);
+    this.queue = [];
+    this.queued = 0;
+    const consumed = this.parse(buf, out, true);
+    this.stats.bytes += consumed;
+    if (consumed < buf.length) {
+      const at = this.stats.bytes;
+      if (!this.allowTruncated) {
+        throw this.error(`truncated input: ${buf.length - consumed} trailing byte(s) do not form a complete ${this.recordName()}`, at);
+      }
+      this.stats.truncatedBytes += buf.length - consumed;
+      this.stats.bytes += buf.length - consumed;
+    }
+    this.finish(out);
+    return out;
+  }
+
+  /** Consumes whole records of `buf` (absolute offset `this.stats.bytes`), appending events. */
+  protected abstract parse(buf: Uint8Array, out: EventBatch[], final: boolean): number;
+  /** Hook after the last parse (validation of required headers etc.). */
+  protected finish(_out: EventBatch[]): void {}
+  /** Name of the unit a truncated tail belongs to, for the error message. */
+  protected recordName(): string {
+    return 'record';
+  }
+
+  /** Declares that the next parse needs at least `bytes` unconsumed bytes. */
+  protected want(bytes: number): void {
+    this.need = Math.max(1, bytes);
+  }
+
+  protected error(reason: string, offset: number): FormatError {
+    return new FormatError(reason, offset, this.source);
+  }
+
+  protected skip(kind: string, count: number): void {
+    this.stats.skipped[kind] = (this.stats.skipped[kind] ?? 0) + count;
+  }
+}
+
+export function concatChunks(chunks: readonly Uint8Array[], total?: number): Uint8Array {
+  const size = total ?? chunks.reduce((s, c) => s + c.length, 0);
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+export function dataView(buf: Uint8Array): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** Index of the first `\n` at or after `from`, or -1. */
+export function indexOfNewline(buf: Uint8Array, from: number, limit = buf.length): number {
+  for (let i = from; i < limit; i++) if (buf[i] === 0x0a) return i;
+  return -1;
+}
+
+/** Decodes bytes [start, end) as latin1 text without a trailing CR. */
+export function asciiLine(buf: Uint8Array, start: number, end: number): string {
+  let e = end;
+  if (e > start && buf[e - 1] === 0x0d) e--;
+  let s = '';
+  for (let i = start; i < e; i += 4096) {
+    s += String.fromCharCode(...buf.subarray(i, Math.min(e, i + 4096)));
+  }
+  return s;
+}
+
+export function asciiBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
+  return out;
+}

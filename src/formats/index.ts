@@ -1,0 +1,8 @@
+// Public API of the formats area: push decoders, encoders, file readers and dataset layouts.
+export * from './errors.js';
+export * from './decoder.js';
+export * from './devices.js';
+export * from './detect.js';
+export * from './aedat3.js';
+export * from './io.js';
+export * from './dvs-gesture.js';

@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DVS_GESTURE_CLASSES,
+  DVS_GESTURE_OFFICIAL_TRIALS,
+  FormatError,
+  listDvsGestureTrials,
+  loadDvsGesture,
+  loadDvsGestureTrial,
+  parseGestureLabels,
+  writeDvsGestureTrial,
+  writeDvsGestureTrialLists,
+} from '../../src/formats/index.js';
+import { randomBatch, SHARED, sharedSkip } from './helpers.js';
+
+const DVS = { width: 128, height: 128 };
+
+test('DVS Gesture constants: 11 classes, official 98/24 split', () => {
+  assert.equal(DVS_GESTURE_CLASSES.length, 11);
+  assert.equal(DVS_GESTURE_CLASSES[7], 'arm_roll');
+  assert.equal(DVS_GESTURE_OFFICIAL_TRIALS.train.length, 98);
+  assert.equal(DVS_GESTURE_OFFICIAL_TRIALS.test.length, 24);
+  assert.equal(DVS_GESTURE_OFFICIAL_TRIALS.test[0], 'user24_fluorescent.aedat');
+});
+
+test('labels CSV: CRLF, blank lines, 0-based classes, errors name the line', () => {
+  const labels = parseGestureLabels('class,startTime_usec,endTime_usec\r\n1,10,20\r\n11,30,40\r\n\r\n');
+  assert.deepEqual(labels, [
+    { classId: 0, start: 10, end: 20 },
+    { classId: 10, start: 30, end: 40 },
+  ]);
+  assert.throws(() => parseGestureLabels('class,a,b\n12,1,2\n', 'x.csv'), (e: unknown) => e instanceof FormatError && /class 12/.test(e.message));
+  assert.throws(() => parseGestureLabels('class,a,b\n1,abc,2\n'), FormatError);
+});
+
+test('real user01_natural_labels.csv parses (12 rows, class 8 twice, unsorted)', { skip: sharedSkip }, async () => {
+  const labels = parseGestureLabels(await readFile(join(SHARED, 'fixtures/dvsgesture/user01_natural_labels.csv'), 'utf8'));
+  assert.equal(labels.length, 12);
+  assert.deepEqual(labels[0], { classId: 0, start: 53036986, end: 59508469 });
+  assert.deepEqual(labels[11], { classId: 10, start: 171367247, end: 177991967 });
+  assert.equal(labels.filter((l) => l.classId === 7).length, 2);
+  assert.equal(labels[3]!.classId, 4);
+});
+
+test('written layout loads back: split lists, samples cut with start <= t < end', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'spikeline-gesture-'));
+  try {
+    const events = randomBatch(7, 20000, DVS, 1000, 20); // t in ~[1000, 200000]
+    const labels = [
+      { classId: 2, start: 5000, end: 50000 },
+      { classId: 0, start: 40000, end: 90000 }, // overlaps the previous one
+      { classId: 10, start: 150000, end: 400000 },
+    ];
+    await writeDvsGestureTrial(dir, 'user01_natural', [events], labels);
+    await writeDvsGestureTrial(dir, 'user24_led', [events], labels.slice(0, 1));
+    await writeDvsGestureTrialLists(dir, ['user01_natural'], ['user24_led.aedat']);
+    assert.ok(existsSync(join(dir, 'user01_natural_labels.csv')));
+    const trials = await listDvsGestureTrials(dir);
+    assert.deepEqual(trials.map((t) => [t.name, t.split]), [['user01_natural', 'train'], ['user24_led', 'test']]);
+    const samples = await loadDvsGestureTrial(trials[0]!);
+    assert.equal(samples.length, 3);
+    for (const [i, s] of samples.entries()) {
+      const l = labels[i]!;
+      let expected = 0;
+      for (let k = 0; k < events.length; k++) if (events.t[k]! >= l.start && events.t[k]! < l.end) expected++;
+      assert.equal(s.events.length, expected);
+      assert.equal(s.className, DVS_GESTURE_CLASSES[l.classId]);
+      assert.ok(s.events.t[0]! >= l.start && s.events.t[s.events.length - 1]! < l.end);
+    }
+    const test = [];
+    for await (const s of loadDvsGesture(dir, 'test')) test.push(s);
+    assert.equal(test.length, 1);
+    assert.equal(test[0]!.trial, 'user24_led');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

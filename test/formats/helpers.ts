@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join, dirname } from 'node:path';
+import { allocateBatch, type EventBatch, type SensorGeometry } from '../../src/events/index.js';
+
+/** Deterministic PRNG (mulberry32) so property tests are reproducible from their seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random time-sorted events; `t0` and `maxStep` control the timestamp range. */
+export function randomBatch(seed: number, n: number, sensor: SensorGeometry, t0 = 0, maxStep = 50): EventBatch {
+  const r = rng(seed);
+  const b = allocateBatch(n, sensor);
+  let t = t0;
+  for (let i = 0; i < n; i++) {
+    t += Math.floor(r() * maxStep);
+    b.x[i] = Math.floor(r() * sensor.width);
+    b.y[i] = Math.floor(r() * sensor.height);
+    b.p[i] = r() < 0.5 ? 1 : 0;
+    b.t[i] = t;
+  }
+  return b;
+}
+
+export function assertBatchesEqual(actual: EventBatch, expected: EventBatch, message = ''): void {
+  if (actual.length !== expected.length) throw new Error(`${message} length ${actual.length} != ${expected.length}`);
+  for (let i = 0; i < expected.length; i++) {
+    if (actual.x[i] !== expected.x[i] || actual.y[i] !== expected.y[i] || actual.t[i] !== expected.t[i] || actual.p[i] !== expected.p[i]) {
+      throw new Error(
+        `${message} event ${i}: got (${actual.x[i]},${actual.y[i]},${actual.t[i]},${actual.p[i]}) want (${expected.x[i]},${expected.y[i]},${expected.t[i]},${expected.p[i]})`,
+      );
+    }
+  }
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = join(here, '..', '..');
+/** ../shared next to the repository (absent in a user's clone: tests skip visibly). */
+export const SHARED = join(REPO_ROOT, '..', 'shared');
+export const REAL = join(SHARED, 'fixtures', 'real');
+export const sharedSkip: string | false = existsSync(REAL) ? false : `../shared is absent (${REAL}): golden tests skipped`;
+
+/** Feeds `bytes` to a push decoder in random-size chunks (exercises split packets). */
+export function chunked(bytes: Uint8Array, seed: number, maxChunk = 97): Uint8Array[] {
+  const r = rng(seed);
+  const out: Uint8Array[] = [];
+  for (let o = 0; o < bytes.length; ) {
+    const n = 1 + Math.floor(r() * maxChunk);
+    out.push(bytes.slice(o, o + n));
+    o += n;
+  }
+  return out;
+}
