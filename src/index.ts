@@ -1,3 +1,4 @@
 // Public API of the spikeline package.
 export * from './events/index.js';
 export * from './formats/index.js';
+export * from './operators/index.js';

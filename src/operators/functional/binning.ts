@@ -1,0 +1,224 @@
+/**
+ * Binning events into frames with Tonic's `ToFrame` semantics, as plain functions over typed
+ * arrays (the SNN data loader calls these on whole samples; the streaming operators reuse
+ * `accumulate`). Output is a `FrameTensor` [T, H, W, C] with C = 2 (0 = OFF, 1 = ON), counts as
+ * float32; `toTonicLayout` gives Tonic's [T, P, H, W].
+ *
+ * Slicing, exactly as Tonic's slicers (t_0 / t_last = first / last event time, n events):
+ * - `timeWindow: w` (µs), `overlap: o` (µs), stride s = w - o > 0: window k = [t_0 + k s, t_0 + k s + w).
+ *   Count floor((t_last - t_0 - w) / s) + 1, or ceil(...) + 1 with `includeIncomplete`, at least 1.
+ *   So a window must end at or before t_last to count as complete, and the events at t_last are
+ *   only binned when a window strictly covers them.
+ * - `eventCount: c`, `overlap: o` (events), stride s = c - o > 0: slice k = events [k s, k s + min(c, n)).
+ *   Count floor((n - min(c, n)) / s) + 1, or ceil(...) + 1 with `includeIncomplete`.
+ * - `nTimeBins: N`, `overlap: f` (fraction of a bin, 0 <= f < 1): w = floor((t_last - t_0) / N) (1 + f),
+ *   stride w (1 - f), N windows [t_0 + k stride, t_0 + k stride + w).
+ *   **Tail:** Tonic drops events with t >= t_0 + N w, which always includes the event(s) at t_last
+ *   (up to N - 1 µs of events plus the last one). We keep that by default so frames equal Tonic's
+ *   and models trained with Tonic see the same input; `includeTail: true` adds the overhang to the
+ *   last bin instead, so every event is counted.
+ * - `nEventBins: N`, `overlap: f`: c = floor(floor(n / N) (1 + f)), stride floor(c (1 - f)),
+ *   slice k = events [k stride, k stride + c) clipped to n (the n mod N last events are dropped).
+ * Windows are found by binary search on the sorted timestamps (no per-event division).
+ * No events: nTimeBins / nEventBins give N empty frames, the others no frame.
+ */
+import type { EventBatch, FrameTensor, SensorGeometry } from '../../events/index.js';
+import { lowerBoundTime } from '../../events/index.js';
+
+export interface FrameSpec {
+  readonly timeWindow?: number;
+  readonly eventCount?: number;
+  readonly nTimeBins?: number;
+  readonly nEventBins?: number;
+  /** µs for timeWindow, events for eventCount, fraction of a bin for nTimeBins / nEventBins. */
+  readonly overlap?: number;
+  /** timeWindow / eventCount: also emit the last, incomplete slice (Tonic's include_incomplete). */
+  readonly includeIncomplete?: boolean;
+  /** nTimeBins: put events past the last full bin into the last bin instead of dropping them. */
+  readonly includeTail?: boolean;
+}
+
+export type FrameMode = 'timeWindow' | 'eventCount' | 'nTimeBins' | 'nEventBins';
+
+/** Validates a spec: exactly one mode, sensible numbers. Returns the mode. */
+export function frameMode(spec: FrameSpec): FrameMode {
+  const modes = (['timeWindow', 'eventCount', 'nTimeBins', 'nEventBins'] as const).filter((m) => spec[m] !== undefined);
+  if (modes.length !== 1) {
+    throw new RangeError(`frames: give exactly one of timeWindow, eventCount, nTimeBins, nEventBins (got ${modes.join(', ') || 'none'})`);
+  }
+  const mode = modes[0]!;
+  const v = spec[mode]!;
+  const o = spec.overlap ?? 0;
+  if (mode === 'timeWindow') {
+    if (!(v > 0)) throw new RangeError(`frames: timeWindow must be > 0 µs, got ${v}`);
+    if (!(o >= 0 && o < v)) throw new RangeError(`frames: overlap must be in [0, timeWindow) µs, got ${o}`);
+  } else if (mode === 'eventCount') {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`frames: eventCount must be an integer >= 1, got ${v}`);
+    if (!Number.isInteger(o) || o < 0 || o >= v) throw new RangeError(`frames: overlap must be an integer in [0, eventCount), got ${o}`);
+  } else {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`frames: ${mode} must be an integer >= 1, got ${v}`);
+    if (!(o >= 0 && o < 1)) throw new RangeError(`frames: overlap must be a fraction in [0, 1) for ${mode}, got ${o}`);
+  }
+  return mode;
+}
+
+/** Event index ranges [start[k], end[k]) and time windows [tStart[k], tEnd[k]) of each slice. */
+export interface Slices {
+  readonly count: number;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  readonly tStart: Float64Array;
+  readonly tEnd: Float64Array;
+}
+
+/** Tonic's slice metadata for time-sorted timestamps `t` (see the module comment). */
+export function sliceIndices(t: Float64Array, spec: FrameSpec): Slices {
+  const mode = frameMode(spec);
+  const n = t.length;
+  const o = spec.overlap ?? 0;
+  if (n === 0) {
+    const count = mode === 'nTimeBins' || mode === 'nEventBins' ? spec[mode]! : 0;
+    return { count, start: new Int32Array(count), end: new Int32Array(count), tStart: new Float64Array(count).fill(NaN), tEnd: new Float64Array(count).fill(NaN) };
+  }
+  const t0 = t[0]!, tLast = t[n - 1]!;
+  if (mode === 'timeWindow' || mode === 'nTimeBins') {
+    let window: number, stride: number, count: number;
+    if (mode === 'timeWindow') {
+      window = spec.timeWindow!;
+      stride = window - o;
+      const q = (tLast - t0 - window) / stride;
+      count = Math.max(1, (spec.includeIncomplete ? Math.ceil(q) : Math.floor(q)) + 1);
+    } else {
+      count = spec.nTimeBins!;
+      window = Math.floor((tLast - t0) / count) * (1 + o);
+      stride = window * (1 - o);
+    }
+    const s = { count, start: new Int32Array(count), end: new Int32Array(count), tStart: new Float64Array(count), tEnd: new Float64Array(count) };
+    let lo = 0;
+    for (let k = 0; k < count; k++) {
+      const a = k * stride + t0;
+      const b = a + window;
+      // Starts are non-decreasing, so each search starts where the previous one ended.
+      lo = lowerBoundTime(t, a, lo);
+      s.start[k] = lo;
+      s.end[k] = lowerBoundTime(t, b, lo);
+      s.tStart[k] = a;
+      s.tEnd[k] = b;
+    }
+    if (mode === 'nTimeBins' && spec.includeTail) {
+      s.end[count - 1] = n;
+      s.tEnd[count - 1] = Math.max(s.tEnd[count - 1]!, tLast + 1);
+    }
+    return s;
+  }
+  let size: number, stride: number, count: number;
+  if (mode === 'eventCount') {
+    const c = spec.eventCount!;
+    size = Math.min(c, n);
+    stride = c - o;
+    const q = (n - size) / stride;
+    count = (spec.includeIncomplete ? Math.ceil(q) : Math.floor(q)) + 1;
+  } else {
+    count = spec.nEventBins!;
+    size = Math.floor(Math.floor(n / count) * (1 + o));
+    stride = Math.floor(size * (1 - o));
+  }
+  const s = { count, start: new Int32Array(count), end: new Int32Array(count), tStart: new Float64Array(count), tEnd: new Float64Array(count) };
+  for (let k = 0; k < count; k++) {
+    const a = Math.min(n, k * stride);
+    const b = Math.min(n, k * stride + size);
+    s.start[k] = a;
+    s.end[k] = b;
+    // Event slices span [first event time, last event time + 1 µs); NaN when empty.
+    s.tStart[k] = b > a ? t[a]! : NaN;
+    s.tEnd[k] = b > a ? t[b - 1]! + 1 : NaN;
+  }
+  return s;
+}
+
+/** Below this many events per frame element, counting straight into float32 beats the uint16 pass. */
+const SCRATCH_MIN_FILL = 1 / 4;
+const U16_MAX = 0xffff;
+
+/**
+ * Adds the events [start, end) of `batch` to the frame at `offset` of `data` (NHWC, C = 2,
+ * geometry `sensor`), i.e. data[offset + (y W + x) 2 + p] += 1. Large slices count into a reused
+ * uint16 histogram (2 bytes per cell stays in cache; at most 65535 events per pass so no cell can
+ * overflow) that is then added to the float32 frame. Events must lie inside the sensor.
+ */
+export class FrameAccumulator {
+  private hist = new Uint16Array(0);
+
+  accumulate(batch: EventBatch, start: number, end: number, data: Float32Array, offset: number, sensor: SensorGeometry): void {
+    const W = sensor.width;
+    const cells = W * sensor.height * 2;
+    if (end - start < cells * SCRATCH_MIN_FILL) {
+      addDirect(batch.x, batch.y, batch.p, start, end, data, offset, W);
+      return;
+    }
+    if (this.hist.length < cells) this.hist = new Uint16Array(cells);
+    const hist = this.hist.length === cells ? this.hist : this.hist.subarray(0, cells);
+    for (let s = start; s < end; s += U16_MAX) {
+      const e = Math.min(end, s + U16_MAX);
+      hist.fill(0);
+      countU16(batch.x, batch.y, batch.p, s, e, hist, W);
+      addHistogram(hist, data, offset, cells);
+    }
+  }
+}
+
+// The three loops are separate small functions on purpose: V8 optimises each monomorphically,
+// which measured ~2x faster than one function with both paths inlined.
+function countU16(x: Uint16Array, y: Uint16Array, p: Uint8Array, s: number, e: number, hist: Uint16Array, W: number): void {
+  for (let i = s; i < e; i++) hist[((y[i]! * W + x[i]!) << 1) | p[i]!]++;
+}
+
+function addHistogram(hist: Uint16Array, data: Float32Array, offset: number, cells: number): void {
+  for (let k = 0; k < cells; k++) data[offset + k] += hist[k]!;
+}
+
+function addDirect(x: Uint16Array, y: Uint16Array, p: Uint8Array, s: number, e: number, data: Float32Array, offset: number, W: number): void {
+  for (let i = s; i < e; i++) data[offset + (((y[i]! * W + x[i]!) << 1) | p[i]!)] += 1;
+}
+
+/** Allocates a zeroed tensor of `steps` frames of `sensor`. */
+export function allocateFrames(steps: number, sensor: SensorGeometry, tStart?: Float64Array, tEnd?: Float64Array): FrameTensor {
+  return {
+    data: new Float32Array(steps * sensor.height * sensor.width * 2),
+    steps,
+    height: sensor.height,
+    width: sensor.width,
+    channels: 2,
+    tStart: tStart ?? new Float64Array(steps),
+    tEnd: tEnd ?? new Float64Array(steps),
+  };
+}
+
+/**
+ * Bins a whole, time-sorted batch (one sample) into frames: the plain-function form of
+ * `ToFrame`. `accumulator` may be passed in to reuse its histogram across calls.
+ */
+export function framesFromEvents(batch: EventBatch, spec: FrameSpec, accumulator = new FrameAccumulator()): FrameTensor {
+  const slices = sliceIndices(batch.t, spec);
+  const frames = allocateFrames(slices.count, batch.sensor, slices.tStart, slices.tEnd);
+  const frameSize = batch.sensor.width * batch.sensor.height * 2;
+  for (let k = 0; k < slices.count; k++) {
+    accumulator.accumulate(batch, slices.start[k]!, slices.end[k]!, frames.data, k * frameSize, batch.sensor);
+  }
+  return frames;
+}
+
+/** Tonic's layout: float32 [T, P, H, W] from our [T, H, W, C]. */
+export function toTonicLayout(frames: FrameTensor): Float32Array {
+  const { steps: T, height: H, width: W, channels: C, data } = frames;
+  const out = new Float32Array(data.length);
+  const plane = H * W;
+  for (let s = 0; s < T; s++) {
+    const base = s * plane * C;
+    for (let c = 0; c < C; c++) {
+      const o = base + c * plane;
+      for (let j = 0; j < plane; j++) out[o + j] = data[base + j * C + c]!;
+    }
+  }
+  return out;
+}

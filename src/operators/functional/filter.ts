@@ -1,0 +1,80 @@
+import type { EventBatch, SensorGeometry } from '../../events/index.js';
+import { allocateBatch } from '../../events/index.js';
+
+/**
+ * The one interface every event filter implements (dv-processing style), so filters chain and
+ * the RxJS operators stay thin. `filter` never mutates its input; it returns the input itself
+ * when every event is kept, otherwise a new batch. Stateful filters keep per-pixel state across
+ * calls until `reset()`.
+ */
+export interface EventFilter {
+  filter(batch: EventBatch): EventBatch;
+  /** Forgets all state (as if newly created); counters are kept. */
+  reset(): void;
+  readonly stats: FilterStats;
+}
+
+/** Counters of one filter instance; `seen - kept` events were removed. */
+export interface FilterStats {
+  seen: number;
+  kept: number;
+}
+
+export function newFilterStats(): FilterStats {
+  return { seen: 0, kept: 0 };
+}
+
+/**
+ * Reusable Int32 index scratch for the keep-list of a filter pass: grows to the largest batch
+ * seen, so the hot loop never allocates.
+ */
+export class IndexScratch {
+  private buf = new Int32Array(0);
+
+  get(n: number): Int32Array {
+    if (this.buf.length < n) this.buf = new Int32Array(Math.max(n, this.buf.length * 2, 1024));
+    return this.buf;
+  }
+}
+
+/**
+ * Copies the events at `keep[0..count)` into a new exactly-sized batch. Returns `batch` itself
+ * when nothing was removed (no copy), so lossless passes are free.
+ */
+export function gather(batch: EventBatch, keep: Int32Array, count: number, sensor: SensorGeometry = batch.sensor): EventBatch {
+  if (count === batch.length && sensor === batch.sensor) return batch;
+  const out = allocateBatch(count, sensor);
+  const { x, y, t, p } = batch;
+  const ox = out.x, oy = out.y, ot = out.t, op = out.p;
+  for (let k = 0; k < count; k++) {
+    const i = keep[k]!;
+    ox[k] = x[i]!;
+    oy[k] = y[i]!;
+    ot[k] = t[i]!;
+    op[k] = p[i]!;
+  }
+  return out;
+}
+
+/** Checks a sensor geometry is usable for per-pixel maps (named field in the error). */
+export function checkSensor(sensor: SensorGeometry, who: string): void {
+  if (!Number.isInteger(sensor.width) || !Number.isInteger(sensor.height) || sensor.width <= 0 || sensor.height <= 0) {
+    throw new RangeError(`${who}: sensor geometry must be positive integers, got ${sensor.width}x${sensor.height}`);
+  }
+}
+
+/** Wraps a stateless batch transform as an `EventFilter` (counts seen / kept). */
+export function statelessFilter(fn: (batch: EventBatch, scratch: IndexScratch) => EventBatch): EventFilter {
+  const scratch = new IndexScratch();
+  const stats = newFilterStats();
+  return {
+    stats,
+    reset() {},
+    filter(batch) {
+      const out = fn(batch, scratch);
+      stats.seen += batch.length;
+      stats.kept += out.length;
+      return out;
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './filter.js';
+export * from './spatial.js';
+export * from './noise.js';
+export * from './binning.js';
+export * from './windows.js';

@@ -1,0 +1,60 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { EventBatch, FrameTensor } from '../events/index.js';
+import { TimeWindower } from './functional/windows.js';
+
+export interface TimeStepOptions {
+  /** Start of step 0, µs; default the first event's time. Use a multiple of dt to align steps. */
+  readonly origin?: number;
+  /**
+   * A pause in the stream longer than this many steps emits only this many empty steps and skips
+   * the rest (counted in `stats.skippedSteps`); a stateful network has long decayed by then.
+   * Default 10 000.
+   */
+  readonly maxEmptySteps?: number;
+  /** Emit the last, partial step at completion; default true. */
+  readonly flush?: boolean;
+  /** Receives the number of skipped empty steps. */
+  readonly stats?: { skippedSteps: number };
+}
+
+/**
+ * One frame per `dt` µs of event time, for stateful (per-step) inference: step k covers
+ * [origin + k dt, origin + (k + 1) dt) and is emitted (a tensor with one step) as soon as an event
+ * at or after its end arrives. Steps without events are emitted as all-zero frames so the model's
+ * clock advances with the camera's; note that with no events at all nothing is emitted (event
+ * time only moves when events arrive).
+ */
+export function timeSteps(dt: number, options: TimeStepOptions = {}): OperatorFunction<EventBatch, FrameTensor> {
+  const windowing = {
+    length: dt,
+    stride: dt,
+    bins: 1,
+    maxEmptyWindows: options.maxEmptySteps ?? 10_000,
+    ...(options.origin !== undefined ? { origin: options.origin } : {}),
+  };
+  new TimeWindower(windowing);
+  return (source) =>
+    new Observable<FrameTensor>((subscriber) => {
+      const w = new TimeWindower(windowing);
+      const emit = (f: FrameTensor) => subscriber.next(f);
+      const report = () => {
+        if (options.stats) options.stats.skippedSteps = w.skippedWindows;
+      };
+      return source.subscribe({
+        next(batch) {
+          try {
+            w.push(batch, emit);
+            report();
+          } catch (err) {
+            subscriber.error(err);
+          }
+        },
+        error: (err) => subscriber.error(err),
+        complete() {
+          w.finish(options.flush === false ? { kind: 'none' } : { kind: 'partial' }, emit);
+          report();
+          subscriber.complete();
+        },
+      });
+    });
+}

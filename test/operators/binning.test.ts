@@ -1,0 +1,137 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { batchFromArrays, frameIndex, type EventBatch, type FrameTensor } from '../../src/events/index.js';
+import { framesFromEvents, sliceIndices, toTonicLayout, type FrameSpec } from '../../src/operators/functional/index.js';
+import { toFrames } from '../../src/operators/index.js';
+import { randomEvents, randomSplit } from './helpers.js';
+
+const sensor = { width: 5, height: 4 };
+
+/** Naive reference: for each slice, count every event by plain indexing. */
+function naive(b: EventBatch, spec: FrameSpec): Float32Array {
+  const s = sliceIndices(b.t, spec);
+  const fs = b.sensor.width * b.sensor.height * 2;
+  const out = new Float32Array(s.count * fs);
+  for (let k = 0; k < s.count; k++) {
+    for (let i = s.start[k]!; i < s.end[k]!; i++) out[k * fs + (b.y[i]! * b.sensor.width + b.x[i]!) * 2 + b.p[i]!]! += 1;
+  }
+  return out;
+}
+
+function concatFrames(frames: FrameTensor[]): { data: Float32Array; tStart: number[]; steps: number } {
+  const total = frames.reduce((a, f) => a + f.data.length, 0);
+  const data = new Float32Array(total);
+  let o = 0;
+  const tStart: number[] = [];
+  for (const f of frames) {
+    data.set(f.data, o);
+    o += f.data.length;
+    tStart.push(...f.tStart);
+  }
+  return { data, tStart, steps: tStart.length };
+}
+
+const t = (...v: number[]) => Float64Array.from(v);
+
+test('sliceIndices: Tonic time windows (complete only, include_incomplete, at least one)', () => {
+  // t0 = 0, t_last = 25, window 10: windows ending at or before 25 are complete: [0,10) [10,20).
+  const ts = t(0, 3, 10, 19, 20, 25);
+  const s = sliceIndices(ts, { timeWindow: 10 });
+  assert.deepEqual([s.count, [...s.start], [...s.end]], [2, [0, 2], [2, 4]]);
+  const inc = sliceIndices(ts, { timeWindow: 10, includeIncomplete: true });
+  assert.deepEqual([inc.count, [...inc.start], [...inc.end]], [3, [0, 2, 4], [2, 4, 6]]);
+  // Overlap 5: stride 5, windows [0,10) [5,15) [10,20) [15,25).
+  const ov = sliceIndices(ts, { timeWindow: 10, overlap: 5 });
+  assert.deepEqual([...ov.start], [0, 2, 2, 3]);
+  assert.deepEqual([...ov.end], [2, 3, 4, 5]);
+  // Recording shorter than the window: still one (partial) frame.
+  assert.equal(sliceIndices(t(0, 3), { timeWindow: 10 }).count, 1);
+});
+
+test('sliceIndices: Tonic event count with overlap and incomplete tail', () => {
+  const ts = new Float64Array(10).map((_, i) => i * 10);
+  const s = sliceIndices(ts, { eventCount: 4 });
+  assert.deepEqual([[...s.start], [...s.end]], [[0, 4], [4, 8]]);
+  const inc = sliceIndices(ts, { eventCount: 4, includeIncomplete: true });
+  assert.deepEqual([[...inc.start], [...inc.end]], [[0, 4, 8], [4, 8, 10]]);
+  const ov = sliceIndices(ts, { eventCount: 4, overlap: 2 });
+  assert.deepEqual([[...ov.start], [...ov.end]], [[0, 2, 4, 6], [4, 6, 8, 10]]);
+  assert.deepEqual([ov.tStart[1], ov.tEnd[1]], [20, 51]);
+  // Fewer events than the count: one frame with all of them (Tonic's min(event_count, n)).
+  const few = sliceIndices(t(1, 2, 3), { eventCount: 100 });
+  assert.deepEqual([few.count, few.start[0], few.end[0]], [1, 0, 3]);
+});
+
+test('sliceIndices: n_time_bins drops the tail like Tonic unless includeTail', () => {
+  // t0 = 0, t_last = 35, N = 4: w = floor(35 / 4) = 8, bins end at 32, so 33 and 35 fall out.
+  const ts = t(0, 7, 8, 20, 31, 33, 35);
+  const s = sliceIndices(ts, { nTimeBins: 4 });
+  assert.deepEqual([[...s.start], [...s.end]], [[0, 2, 3, 4], [2, 3, 4, 5]]);
+  const all = sliceIndices(ts, { nTimeBins: 4, includeTail: true });
+  assert.equal(all.end[3], 7);
+  // Overlap 0.5: w = 8 * 1.5 = 12, stride 6: [0,12) [6,18) [12,24) [18,30).
+  const ov = sliceIndices(ts, { nTimeBins: 4, overlap: 0.5 });
+  assert.deepEqual([[...ov.start], [...ov.end]], [[0, 1, 3, 3], [3, 3, 4, 4]]);
+  // n_event_bins: 7 events, N = 3 -> 2 per bin, the last event dropped.
+  const eb = sliceIndices(ts, { nEventBins: 3 });
+  assert.deepEqual([[...eb.start], [...eb.end]], [[0, 2, 4], [2, 4, 6]]);
+  // No events: N empty bins for the bin modes, nothing for the others.
+  assert.equal(sliceIndices(t(), { nTimeBins: 3 }).count, 3);
+  assert.equal(sliceIndices(t(), { timeWindow: 3 }).count, 0);
+});
+
+test('spec validation names the problem', () => {
+  assert.throws(() => sliceIndices(t(1), {}), /exactly one of/);
+  assert.throws(() => sliceIndices(t(1), { timeWindow: 10, eventCount: 3 }), /exactly one of/);
+  assert.throws(() => sliceIndices(t(1), { timeWindow: 10, overlap: 10 }), /overlap/);
+  assert.throws(() => sliceIndices(t(1), { nTimeBins: 4, overlap: 1 }), /fraction/);
+  assert.throws(() => sliceIndices(t(1), { eventCount: 2.5 }), /eventCount/);
+});
+
+test('framesFromEvents: NHWC layout, channel 0 = OFF, and the Tonic [T,P,H,W] transpose', () => {
+  const b = batchFromArrays({ x: [4, 4, 0], y: [3, 3, 1], t: [0, 1, 2], p: [1, 1, 0] }, sensor);
+  const f = framesFromEvents(b, { eventCount: 3 });
+  assert.equal(f.steps, 1);
+  assert.equal(f.data[frameIndex(f, 0, 3, 4, 1)], 2);
+  assert.equal(f.data[frameIndex(f, 0, 1, 0, 0)], 1);
+  const tonic = toTonicLayout(f); // [T, P, H, W]
+  assert.equal(tonic[1 * 20 + 3 * 5 + 4], 2);
+  assert.equal(tonic[0 * 20 + 1 * 5 + 0], 1);
+});
+
+test('framesFromEvents equals a naive count for every mode (random data, both accumulation paths)', () => {
+  const big = randomEvents(30_000, sensor, 3, 100_000);
+  const specs: FrameSpec[] = [
+    { nTimeBins: 7 }, { nTimeBins: 3, overlap: 0.25 }, { nTimeBins: 5, includeTail: true },
+    { nEventBins: 4, overlap: 0.5 }, { timeWindow: 7000, overlap: 2000, includeIncomplete: true },
+    { eventCount: 3, overlap: 1 }, { eventCount: 70_000 },
+  ];
+  for (const spec of specs) assert.deepEqual(framesFromEvents(big, spec).data, naive(big, spec), JSON.stringify(spec));
+  const tailSum = framesFromEvents(big, { nTimeBins: 5, includeTail: true }).data.reduce((a, v) => a + v, 0);
+  assert.equal(tailSum, big.length, 'includeTail counts every event');
+});
+
+test('toFrames streaming over random batch splits equals the whole-sample function', async () => {
+  const b = randomEvents(20_000, sensor, 5, 1_000_000, 1_600_000_000_000_000);
+  const specs: FrameSpec[] = [
+    { timeWindow: 33_000 }, { timeWindow: 50_000, overlap: 20_000, includeIncomplete: true },
+    { eventCount: 777 }, { eventCount: 1000, overlap: 300, includeIncomplete: true },
+    { nTimeBins: 9 }, { nEventBins: 6, overlap: 0.2 },
+  ];
+  for (const [k, spec] of specs.entries()) {
+    const whole = framesFromEvents(b, spec);
+    const got = concatFrames(await lastValueFrom(from(randomSplit(b, 10 + k, 3000)).pipe(toFrames(spec), toArray())));
+    assert.equal(got.steps, whole.steps, JSON.stringify(spec));
+    assert.deepEqual(got.data, whole.data, JSON.stringify(spec));
+    assert.deepEqual(got.tStart, [...whole.tStart], JSON.stringify(spec));
+  }
+});
+
+test('toFrames carries annotations to the frames they overlap', async () => {
+  const b1 = Object.assign(batchFromArrays({ x: [0, 1], y: [0, 0], t: [0, 5], p: [1, 1] }, sensor), { annotations: [{ classId: 3, start: 0, end: 10 }] });
+  const b2 = Object.assign(batchFromArrays({ x: [0, 1], y: [0, 0], t: [12, 25], p: [1, 1] }, sensor), { annotations: [{ classId: 4, start: 10, end: 30 }] });
+  const frames = await lastValueFrom(from([b1, b2]).pipe(toFrames({ timeWindow: 10 }), toArray()));
+  const labels = frames.map((f) => ((f as { annotations?: Array<{ classId: number }> }).annotations ?? []).map((a) => a.classId));
+  assert.deepEqual(labels, [[3], [4]]);
+});

@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { batchFromArrays, concatBatches, type EventBatch } from '../../src/events/index.js';
+import { BackgroundActivityFilter, HotPixelFilter, RateLimiter, RefractoryFilter, type EventFilter } from '../../src/operators/functional/index.js';
+import { randomEvents, randomSplit, rows } from './helpers.js';
+
+const sensor = { width: 8, height: 8 };
+
+/** Naive per-event refractory reference (Tonic's loop, with "never fired" = keep). */
+function refractoryReference(b: EventBatch, period: number): Array<[number, number, number, number]> {
+  const last = new Map<number, number>();
+  const out: Array<[number, number, number, number]> = [];
+  for (let i = 0; i < b.length; i++) {
+    const key = b.y[i]! * b.sensor.width + b.x[i]!;
+    const prev = last.get(key);
+    if (prev === undefined || b.t[i]! - prev > period) out.push([b.x[i]!, b.y[i]!, b.t[i]!, b.p[i]!]);
+    last.set(key, b.t[i]!);
+  }
+  return out;
+}
+
+function runChunked(f: EventFilter, chunks: EventBatch[]): EventBatch {
+  return concatBatches(chunks.map((c) => f.filter(c)), chunks[0]!.sensor);
+}
+
+test('refractory: the hand-worked case', () => {
+  const b = batchFromArrays({ x: [1, 1, 1, 2, 1, 1], y: [1, 1, 1, 1, 1, 1], t: [0, 50, 100, 100, 161, 262], p: [1, 0, 1, 1, 1, 1] }, sensor);
+  // t=50 and t=100 are within 100 µs of the previous event at that pixel (50 refreshes the clock);
+  // t=161 is 61 after 100 (dropped, refreshes), t=262 is 101 after 161 (kept).
+  assert.deepEqual(rows(new RefractoryFilter(100).filter(b)), [[1, 1, 0, 1], [2, 1, 100, 1], [1, 1, 262, 1]]);
+});
+
+test('refractory equals the per-event reference on random data, whatever the batch split', () => {
+  const b = randomEvents(20_000, sensor, 7, 200_000);
+  const f = new RefractoryFilter(1000);
+  const out = runChunked(f, randomSplit(b, 3));
+  assert.deepEqual(rows(out), refractoryReference(b, 1000));
+  assert.equal(f.stats.seen, 20_000);
+  assert.equal(f.stats.kept, out.length);
+});
+
+test('background activity: needs a recent neighbour, 8 vs 4 neighbourhoods, borders', () => {
+  const b = batchFromArrays({
+    x: [3, 4, 0, 6, 6, 7],
+    y: [3, 4, 0, 2, 6, 7],
+    t: [0, 10, 20, 30, 5000, 5001],
+    p: [1, 1, 1, 1, 1, 1],
+  }, sensor);
+  // (4,4) is diagonal to (3,3): supported with 8 neighbours only. (0,0) corner: no neighbour.
+  // (6,2) is 2 pixels away from (3,3) and (4,4): no neighbour. (7,7) has (6,6) diagonally 1 µs before.
+  assert.deepEqual(rows(new BackgroundActivityFilter(100, 8).filter(b)).map((r) => r[2]), [10, 5001]);
+  assert.deepEqual(rows(new BackgroundActivityFilter(100, 4).filter(b)).map((r) => r[2]), []);
+  // Too old: 2000 µs apart with a 1000 µs window.
+  const old = batchFromArrays({ x: [3, 3], y: [3, 4], t: [0, 2000], p: [0, 0] }, sensor);
+  assert.equal(new BackgroundActivityFilter(1000, 4).filter(old).length, 0);
+  assert.equal(new BackgroundActivityFilter(2001, 4).filter(old).length, 1);
+});
+
+test('background activity is independent of the batch split', () => {
+  const b = randomEvents(20_000, { width: 16, height: 16 }, 9, 500_000);
+  const whole = new BackgroundActivityFilter(500).filter(b);
+  const chunked = runChunked(new BackgroundActivityFilter(500), randomSplit(b, 4));
+  assert.deepEqual(rows(chunked), rows(whole));
+  assert.ok(whole.length > 0 && whole.length < b.length);
+});
+
+test('hot pixels: fixed list and learnt pixels', () => {
+  const fixed = new HotPixelFilter({ pixels: [{ x: 1, y: 1 }, { x: 100, y: 100 }] });
+  const b = batchFromArrays({ x: [1, 2, 1], y: [1, 1, 1], t: [1, 2, 3], p: [0, 0, 1] }, sensor);
+  assert.deepEqual(rows(fixed.filter(b)), [[2, 1, 2, 0]]);
+  assert.deepEqual(fixed.hotPixels, [{ x: 1, y: 1 }]);
+
+  const learn = new HotPixelFilter({ learn: { duration: 100, minEvents: 3 } });
+  const warm = batchFromArrays({ x: [5, 5, 5, 2, 5], y: [5, 5, 5, 2, 5], t: [0, 10, 20, 30, 99], p: [1, 1, 1, 1, 1] }, sensor);
+  assert.equal(learn.filter(warm).length, 5, 'events pass while learning');
+  const after = batchFromArrays({ x: [5, 2, 5], y: [5, 2, 5], t: [100, 101, 200], p: [1, 1, 0] }, sensor);
+  assert.deepEqual(rows(learn.filter(after)), [[2, 2, 101, 1]]);
+  assert.deepEqual(learn.hotPixels, [{ x: 5, y: 5 }]);
+});
+
+test('rate limiter: never more than burst + rate * span, keeps everything under the rate', () => {
+  const b = randomEvents(50_000, sensor, 11, 1_000_000); // 50k ev/s
+  const f = new RateLimiter(10_000, 50);
+  const out = runChunked(f, randomSplit(b, 5, 2000));
+  assert.ok(out.length <= 50 + 10_000 * ((b.t[b.length - 1]! - b.t[0]!) / 1e6) + 1e-9);
+  assert.ok(out.length > 9_000, `kept ${out.length}`);
+  // Every window of 100 ms holds at most burst + 1000 events.
+  for (let s = 0; s < 1_000_000; s += 50_000) {
+    let n = 0;
+    for (let i = 0; i < out.length; i++) if (out.t[i]! >= s && out.t[i]! < s + 100_000) n++;
+    assert.ok(n <= 50 + 1000, `window at ${s}: ${n}`);
+  }
+  const slow = new RateLimiter(1e9);
+  assert.equal(slow.filter(b), b, 'under the rate nothing is dropped and no copy is made');
+});
