@@ -6,3 +6,7 @@ export * from './detect.js';
 export * from './aedat3.js';
 export * from './io.js';
 export * from './dvs-gesture.js';
+export * from './aedat4.js';
+export * from './lz4.js';
+export * from './zstd.js';
+export * from './flatbuffers.js';

@@ -6,12 +6,15 @@
 import { open } from 'node:fs/promises';
 import { concatBatches, type EventBatch, type SensorGeometry } from '../events/index.js';
 import { Aedat3Decoder, type Aedat3DecoderOptions } from './aedat3.js';
+import { Aedat4Decoder, type Aedat4DecoderOptions } from './aedat4.js';
 import type { EventDecoder, EventFormat } from './decoder.js';
 import { detectFormat } from './detect.js';
 import { FormatError } from './errors.js';
 
 /** Options of every decoder, flat: each decoder reads the fields it knows. */
-export interface ReadOptions extends Aedat3DecoderOptions {
+export interface ReadOptions extends Omit<Aedat3DecoderOptions, 'framing'>, Omit<Aedat4DecoderOptions, 'framing'> {
+  /** Framing for formats that have a network variant (AEDAT 3.1, AEDAT 4). Default `file`. */
+  framing?: 'file' | 'network' | 'packets';
   /** Skip detection and decode as this format. */
   format?: EventFormat;
   /** Bytes per fs read. Default 1 MiB. */
@@ -23,6 +26,9 @@ export function createDecoder(format: EventFormat, options: ReadOptions = {}): E
   switch (format) {
     case 'aedat3':
       return new Aedat3Decoder(options);
+    case 'aedat4':
+      if (options.framing === 'packets') throw new RangeError('AEDAT 4 has no bare-packet framing');
+      return new Aedat4Decoder({ ...options, framing: options.framing ?? 'file' });
     default:
       throw new FormatError(`no decoder for format "${format}"`, 0, options.source);
   }

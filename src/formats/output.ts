@@ -36,3 +36,20 @@ export class OutputColumns {
     };
   }
 }
+
+/** Grows `cols` to hold `capacity` events keeping the first `keep` (geometric growth). */
+export function growColumns(cols: OutputColumns, capacity: number, keep: number): void {
+  if (cols.x.length >= capacity) return;
+  const c = Math.max(capacity, cols.x.length * 2, 1024);
+  const x = new Uint16Array(c), y = new Uint16Array(c), t = new Float64Array(c), p = new Uint8Array(c);
+  if (keep > 0) {
+    x.set(cols.x.subarray(0, keep));
+    y.set(cols.y.subarray(0, keep));
+    t.set(cols.t.subarray(0, keep));
+    p.set(cols.p.subarray(0, keep));
+  }
+  cols.x = x;
+  cols.y = y;
+  cols.t = t;
+  cols.p = p;
+}

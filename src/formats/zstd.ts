@@ -1,0 +1,79 @@
+/**
+ * Zstandard for AEDAT 4 packets. Decompression: `fzstd` (pure JS) after our own frame-header
+ * check, so neither the declared content size nor the window size can make it allocate more
+ * than the caller's limit. Compression: `@bokuweb/zstd-wasm` (the reference C library as WASM
+ * inside the npm package, no native download); it needs `await initZstd()` once.
+ */
+import { decompress as fzstdDecompress } from 'fzstd';
+import { compress as wasmCompress, init as wasmInit } from '@bokuweb/zstd-wasm';
+
+export const ZSTD_FRAME_MAGIC = 0xfd2fb528;
+
+export class ZstdError extends Error {
+  override readonly name = 'ZstdError';
+}
+
+let initPromise: Promise<void> | undefined;
+let ready = false;
+
+/** Loads the WASM compressor (idempotent). Decompression works without it. */
+export function initZstd(): Promise<void> {
+  initPromise ??= wasmInit().then(() => {
+    ready = true;
+  });
+  return initPromise;
+}
+
+export function zstdCompressorReady(): boolean {
+  return ready;
+}
+
+/** Compresses `data` as one frame (content size declared). Requires `await initZstd()`. */
+export function zstdCompress(data: Uint8Array, level = 3): Uint8Array {
+  if (!ready) throw new Error('ZSTD compressor not initialised: await initZstd() first');
+  return wasmCompress(data, level);
+}
+
+/** Declared sizes of a frame header: [content size or -1, window size]. */
+function frameSizes(src: Uint8Array): [number, number] {
+  if (src.length < 6) throw new ZstdError('ZSTD frame too short');
+  const magic = (src[0]! | (src[1]! << 8) | (src[2]! << 16) | (src[3]! << 24)) >>> 0;
+  if (magic !== ZSTD_FRAME_MAGIC) throw new ZstdError(`bad ZSTD frame magic 0x${magic.toString(16)}`);
+  const fhd = src[4]!;
+  const fcf = fhd >>> 6;
+  const single = (fhd >>> 5) & 1;
+  if (fhd & 8) throw new ZstdError('ZSTD frame header reserved bit set');
+  let pos = 5;
+  let window = 0;
+  if (!single) {
+    const wd = src[5]!;
+    const base = 2 ** (10 + (wd >>> 3));
+    window = base + (base / 8) * (wd & 7);
+    pos++;
+  }
+  pos += [0, 1, 2, 4][fhd & 3]!;
+  const fsb = fcf ? 1 << fcf : single;
+  if (pos + fsb > src.length) throw new ZstdError('truncated ZSTD frame header');
+  let content = -1;
+  if (fsb > 0) {
+    content = 0;
+    for (let i = fsb - 1; i >= 0; i--) content = content * 256 + src[pos + i]!;
+    if (fsb === 2) content += 256;
+  }
+  return [content, single ? content : window];
+}
+
+/** Decompresses one frame; output (and any buffer the decoder allocates) bounded by maxOutput. */
+export function zstdDecompress(src: Uint8Array, maxOutput: number): Uint8Array {
+  const [content, window] = frameSizes(src);
+  if (content > maxOutput) throw new ZstdError(`ZSTD frame declares ${content} bytes, over the ${maxOutput}-byte limit`);
+  if (window > maxOutput) throw new ZstdError(`ZSTD window of ${window} bytes is over the ${maxOutput}-byte limit`);
+  let out: Uint8Array;
+  try {
+    out = content >= 0 ? fzstdDecompress(src, new Uint8Array(content)) : fzstdDecompress(src);
+  } catch (err) {
+    throw new ZstdError(`corrupt ZSTD data: ${(err as Error).message}`);
+  }
+  if (out.length > maxOutput) throw new ZstdError(`ZSTD frame decompresses beyond the ${maxOutput}-byte limit`);
+  return out;
+}

@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { concatBatches, EventSummary, type EventBatch } from '../../src/events/index.js';
+import {
+  Aedat4Decoder,
+  Aedat4Encoder,
+  ByteScratch,
+  decodeBuffer,
+  encodeAedat4,
+  FormatError,
+  initZstd,
+  lz4DecodeFrame,
+  lz4EncodeFrame,
+  openEventFile,
+  zstdCompress,
+  zstdDecompress,
+  type Aedat4Compression,
+} from '../../src/formats/index.js';
+import { assertBatchesEqual, chunked, randomBatch, REAL, rng, sharedSkip } from './helpers.js';
+
+const SENSOR = { width: 346, height: 260 };
+const T0 = 1605537493718345;
+
+function pushAll(dec: Aedat4Decoder, parts: Uint8Array[]): EventBatch {
+  const out: EventBatch[] = [];
+  for (const p of parts) out.push(...dec.push(p));
+  out.push(...dec.end());
+  return concatBatches(out, SENSOR);
+}
+
+test('golden: sample.aedat4 (LZ4, stream 0, data table)', { skip: sharedSkip }, async () => {
+  const file = await openEventFile(join(REAL, 'sample.aedat4'), { chunkBytes: 65536 });
+  assert.equal(file.format, 'aedat4');
+  const summary = new EventSummary();
+  let first: number[] | undefined;
+  let prev = -Infinity;
+  for await (const b of file) {
+    first ??= [b.t[0]!, b.x[0]!, b.y[0]!, b.p[0]!];
+    for (let i = 0; i < b.length; i++) {
+      assert.ok(b.t[i]! >= prev);
+      prev = b.t[i]!;
+    }
+    summary.add(b);
+  }
+  assert.deepEqual(summary.toJSON(), {
+    events: 111954, t_first: 1605537493718345, t_last: 1605537494308262,
+    x_min: 0, x_max: 319, y_min: 0, y_max: 239, on: 55023, checksum: '2196435473332584087',
+  });
+  assert.deepEqual(first, [1605537493718345, 154, 204, 0]);
+  const d = file.decoder as Aedat4Decoder;
+  assert.deepEqual(d.sensor, { width: 320, height: 240 });
+  assert.equal(d.ioHeader?.compression, 'lz4');
+  assert.equal(d.ioHeader?.dataTablePosition, 945243);
+  assert.deepEqual(d.streams.map((s) => [s.id, s.type]), [[0, 'EVTS'], [2, 'IMUS'], [3, 'TRIG']]);
+  assert.equal(d.stats.packets, 118);
+  assert.deepEqual([...d.packetsPerStream], [[0, 59], [2, 59]]);
+  assert.equal(d.stats.skipped['imu'], 475);
+  const table = d.dataTable!;
+  assert.equal(table.length, 118);
+  assert.deepEqual(table[0], { byteOffset: 2342, streamId: 0, size: 7949, numElements: 918, timestampStart: 1605537493718345, timestampEnd: table[0]!.timestampEnd });
+  assert.equal(table.filter((e) => e.streamId === 0).reduce((s, e) => s + e.numElements, 0), 111954);
+  assert.equal(table.filter((e) => e.streamId === 2).reduce((s, e) => s + e.numElements, 0), 475);
+});
+
+test('golden: sample.aedat4 decodes identically through 1..300-byte chunks', { skip: sharedSkip }, async () => {
+  const bytes = new Uint8Array(await readFile(join(REAL, 'sample.aedat4')));
+  const whole = decodeBuffer(bytes);
+  const dec = new Aedat4Decoder();
+  assertBatchesEqual(pushAll(dec, chunked(bytes, 11, 300)), whole);
+  assert.equal(dec.dataTable?.length, 118);
+});
+
+test('LZ4 frame codec round-trips and rejects corrupt input', () => {
+  const r = rng(3);
+  for (const n of [0, 1, 13, 1000, 70000, 300000]) {
+    const src = new Uint8Array(n);
+    for (let i = 0; i < n; i++) src[i] = r() < 0.5 ? i & 7 : Math.floor(r() * 256);
+    const f = lz4EncodeFrame(src);
+    const sc = new ByteScratch(16);
+    const len = lz4DecodeFrame(f, 0, f.length, sc, 1 << 24);
+    assert.equal(len, n);
+    assert.deepEqual(sc.buf.subarray(0, n), src);
+    if (n > 0) assert.throws(() => lz4DecodeFrame(f, 0, f.length, sc, n - 1), /limit|overflow/, 'output limit enforced');
+  }
+});
+
+for (const compression of ['none', 'lz4', 'zstd'] as Aedat4Compression[]) {
+  test(`AEDAT 4 write -> read round-trip (${compression}, file and network framing)`, async () => {
+    await initZstd();
+    for (let seed = 1; seed <= 3; seed++) {
+      const batches = [randomBatch(seed, 5000, SENSOR, T0), randomBatch(seed + 7, 1234, SENSOR, T0 + 1e6), randomBatch(seed + 9, 0, SENSOR)];
+      const all = concatBatches(batches, SENSOR);
+      const bytes = encodeAedat4(batches, { sensor: SENSOR, compression, maxEventsPerPacket: 1000 });
+      const dec = new Aedat4Decoder();
+      assertBatchesEqual(pushAll(dec, chunked(bytes, seed, 5000)), all, compression);
+      assert.deepEqual(dec.sensor, SENSOR);
+      assert.equal(dec.ioHeader!.compression, compression);
+      assert.equal(dec.dataTable!.length, 7);
+      assert.equal(dec.dataTable!.reduce((s, e) => s + e.numElements, 0), all.length);
+      const view = new DataView(bytes.buffer);
+      for (const e of dec.dataTable!) assert.equal(view.getInt32(e.byteOffset - 4, true), e.size, 'table points at packet payloads');
+      // Network framing: size-prefixed IOHeader, packets, no table.
+      const enc = new Aedat4Encoder({ sensor: SENSOR, compression, framing: 'network' });
+      const net = [enc.begin(), ...batches.map((b) => enc.encode(b))];
+      const ndec = new Aedat4Decoder({ framing: 'network' });
+      assertBatchesEqual(pushAll(ndec, net.flatMap((p, i) => chunked(p, i, 777))), all, `${compression} network`);
+      assert.equal(ndec.ioHeader!.dataTablePosition, -1);
+    }
+  });
+}
+
+test('ZSTD: header-declared sizes over the limit are refused before allocating', async () => {
+  await initZstd();
+  const src = new Uint8Array(100000).fill(7);
+  const z = zstdCompress(src);
+  assert.deepEqual(zstdDecompress(z, 1 << 20), src);
+  assert.throws(() => zstdDecompress(z, 1000), /limit/);
+});
+
+test('AEDAT 4 bad input: FormatError with offsets', async () => {
+  const bytes = encodeAedat4([randomBatch(1, 3000, SENSOR, T0)], { sensor: SENSOR, compression: 'lz4', maxEventsPerPacket: 1000 });
+  const first = 18 + new DataView(bytes.buffer).getUint32(14, true);
+  // Wrong magic.
+  const m = bytes.slice();
+  m[11] = 0x31;
+  assert.throws(() => new Aedat4Decoder().push(m), (e: unknown) => e instanceof FormatError && /magic/.test(e.message));
+  // Impossible packet size.
+  const s = bytes.slice();
+  new DataView(s.buffer).setInt32(first + 4, -1, true);
+  assert.throws(() => decodeBuffer(s), (e: unknown) => e instanceof FormatError && e.offset === first + 4);
+  // Garbage inside the compressed payload.
+  const g = bytes.slice();
+  for (let i = first + 20; i < first + 60; i++) g[i] = 0xff;
+  assert.throws(() => decodeBuffer(g), FormatError);
+  // Truncated.
+  assert.throws(() => decodeBuffer(bytes.subarray(0, bytes.length - 10)), FormatError);
+});
