@@ -1,0 +1,109 @@
+/**
+ * Filters and binning throughput (events/s over every input event) on synthetic uniform events,
+ * 128x128 sensor, sorted timestamps over 10 s: 10M events (quick: 1M). The binning ratio is to
+ * shared/anchors/binning_numpy.py run in the same process tree (spawned /usr/bin/python3), whose
+ * best figure is numpy's 16-time-bin binning of 5M events.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { allocateBatch, sliceBatch, type EventBatch } from '../src/events/index.js';
+import type { EventFilter } from '../src/operators/functional/index.js';
+import {
+  BackgroundActivityFilter, Downsampler, FrameAccumulator, framesFromEvents, HotPixelFilter, IndexScratch,
+  RateLimiter, RefractoryFilter, cropRegion, orient, selectPolarity, type FrameSpec,
+} from '../src/operators/functional/index.js';
+import { timeMs, type Benchmark } from './harness.js';
+
+const sensor = { width: 128, height: 128 };
+
+function events(n: number, seed = 777): EventBatch {
+  let s = seed;
+  const next = () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
+  const b = allocateBatch(n, sensor);
+  for (let i = 0; i < n; i++) {
+    const r = next();
+    b.x[i] = r & 127;
+    b.y[i] = (r >>> 7) & 127;
+    b.p[i] = (r >>> 14) & 1;
+    b.t[i] = 1_600_000_000_000_000 + (next() % 10_000_000);
+  }
+  b.t.sort();
+  return b;
+}
+
+function numpyAnchor(): Record<string, number> | undefined {
+  const script = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/anchors/binning_numpy.py');
+  if (!existsSync(script) || !existsSync('/usr/bin/python3')) return undefined;
+  const r = spawnSync('/usr/bin/python3', [script], { encoding: 'utf8', env: { ...process.env, ANCHOR_REPEATS: '5' } });
+  if (r.status !== 0) return undefined;
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+  } catch {
+    return undefined;
+  }
+}
+
+const bench: Benchmark = {
+  name: 'operators (filters, binning)',
+  async run({ report, quick }) {
+    const n = quick ? 1_000_000 : 10_000_000;
+    const ev = events(n);
+    const rate = (ms: number) => n / ms / 1e3; // Mev/s
+    // Filters run the way a pipeline runs them: over the stream in 64k-event batches (what the
+    // file and socket sources deliver), state carried across batches.
+    const chunks: EventBatch[] = [];
+    for (let i = 0; i < n; i += 65536) chunks.push(sliceBatch(ev, i, i + 65536));
+    const scratch = new IndexScratch();
+    const stateless = (fn: (b: EventBatch) => EventBatch): (() => EventFilter) => () => ({ filter: fn, reset() {}, stats: { seen: 0, kept: 0 } });
+    const down = new Downsampler(4);
+    const filters: Array<[string, () => EventFilter]> = [
+      ['selectPolarity(ON)', stateless((b) => selectPolarity(b, 1, scratch))],
+      ['crop 64x64', stateless((b) => cropRegion(b, { x: 32, y: 32, width: 64, height: 64 }, scratch))],
+      ['orient flipX', stateless((b) => orient(b, 'flipX'))],
+      ['downsample 4x', stateless((b) => down.apply(b))],
+      ['refractory 1 ms', () => new RefractoryFilter(1000)],
+      ['background activity 2 ms, 8 neighbours', () => new BackgroundActivityFilter(2000, 8)],
+      ['background activity 2 ms, 4 neighbours', () => new BackgroundActivityFilter(2000, 4)],
+      ['hot pixels (learn 100 ms, 3 fixed)', () => new HotPixelFilter({ pixels: [{ x: 1, y: 1 }, { x: 2, y: 2 }, { x: 3, y: 3 }], learn: { duration: 100_000, minEvents: 1000 } })],
+      ['rate limit 500 kev/s', () => new RateLimiter(500_000)],
+    ];
+    for (const [name, create] of filters) {
+      let kept = 0;
+      const ms = await timeMs(() => {
+        const f = create();
+        kept = 0;
+        for (const c of chunks) kept += f.filter(c).length;
+      }, quick ? 3 : 5);
+      report({ name: `filter ${name} (64k-event batches)`, value: rate(ms), unit: 'Mev/s', extra: { target: 100, kept_fraction: Number((kept / n).toFixed(3)) } });
+    }
+
+    const anchor = quick ? undefined : numpyAnchor();
+    const acc = new FrameAccumulator();
+    const bins: Array<[string, FrameSpec, boolean, number | undefined]> = [
+      ['nTimeBins 16', { nTimeBins: 16 }, false, anchor?.time_bins_best_Mev_s],
+      ['4x downsample then nTimeBins 16', { nTimeBins: 16 }, true, anchor?.downsample4_time_bins_Mev_s],
+      ['eventCount 5000 (fresh output)', { eventCount: 5000 }, false, anchor?.event_count_5000_fresh_out_Mev_s],
+      // Dominated by writing 1000 fresh 128 KiB frames (first-touch page faults), not by counting.
+      ['timeWindow 10 ms (1000 frames, output-bound)', { timeWindow: 10_000 }, false, undefined],
+    ];
+    for (const [name, spec, ds, numpy] of bins) {
+      const ms = await timeMs(() => framesFromEvents(ds ? down.apply(ev) : ev, spec, acc), quick ? 3 : 5);
+      const extra: Record<string, number | string> = {};
+      if (numpy !== undefined) {
+        extra.numpy_Mev_s = Number(numpy.toFixed(1));
+        extra.ratio_to_numpy = Number((rate(ms) / numpy).toFixed(2));
+      }
+      report({ name: `binning ${name}`, value: rate(ms), unit: 'Mev/s', extra });
+    }
+    if (!quick && !anchor) report({ name: 'numpy anchor not run (/usr/bin/python3 + numpy + ../shared/anchors needed)', value: 0, unit: '' });
+  },
+};
+
+export default bench;
