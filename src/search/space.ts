@@ -1,0 +1,266 @@
+/**
+ * The skip-connection search space over one backbone: for every candidate pair of layers
+ * (from < to) a categorical parameter `skip:<from>-<to>` in {none, ASC, DSC}, bounded skip count,
+ * and optional neuron hyperparameters (tau, threshold, surrogate alpha) as float parameters.
+ * Turning parameters into a model spec and validating it is delegated to a `SpecAdapter` so the
+ * space knows nothing of the engine's spec format beyond skips and neuron settings.
+ */
+import type { Rng } from './rng.js';
+
+export type SkipType = 'ASC' | 'DSC';
+
+export interface SkipSpec {
+  from: number;
+  to: number;
+  type: SkipType;
+}
+
+export interface NeuronParams {
+  tau?: number;
+  threshold?: number;
+  alpha?: number;
+}
+
+export type ParamValue = string | number;
+export type Params = Record<string, ParamValue>;
+
+export interface CategoricalDistribution {
+  kind: 'categorical';
+  choices: readonly string[];
+  /** Prior probability of each choice (what random sampling draws), summing to 1. */
+  prior: readonly number[];
+}
+
+export interface FloatDistribution {
+  kind: 'float';
+  low: number;
+  high: number;
+  /** Search on a log scale (tau, alpha). */
+  log: boolean;
+}
+
+export type Distribution = CategoricalDistribution | FloatDistribution;
+
+/** What the space needs from a model spec format (the SNN engine's, or a synthetic one in tests). */
+export interface SpecAdapter<S = unknown> {
+  /** Backbone name (recorded in studies and reports). */
+  readonly backbone: string;
+  /** Layer names in order; skips address layers by index into this list. */
+  readonly layers: readonly string[];
+  /** The skips of the ANN the backbone was adapted from (ResNet adds, DenseNet concatenates). */
+  readonly originalSkips: readonly SkipSpec[];
+  /** Pairs (from, to) a skip may join; defaults to every from < to with to - from >= 2. */
+  readonly candidatePairs?: readonly (readonly [number, number])[];
+  build(skips: readonly SkipSpec[], neuron: NeuronParams): S;
+  /** Reasons the spec is not a valid graph; empty when valid. */
+  validate(spec: S): string[];
+}
+
+export interface SpaceOptions {
+  maxSkips: number;
+  minSkips?: number;
+  skipTypes?: readonly SkipType[];
+  /** Float ranges for neuron hyperparameters searched as secondary dimensions. */
+  neuron?: {
+    tau?: readonly [number, number];
+    threshold?: readonly [number, number];
+    alpha?: readonly [number, number];
+  };
+}
+
+export interface Candidate<S = unknown> {
+  skips: SkipSpec[];
+  neuron: NeuronParams;
+  spec: S;
+}
+
+export class InvalidCandidateError extends Error {
+  override readonly name = 'InvalidCandidateError';
+  constructor(readonly reasons: string[]) {
+    super(`invalid candidate: ${reasons.join('; ')}`);
+  }
+}
+
+const SKIP_PREFIX = 'skip:';
+
+export function skipParamName(from: number, to: number): string {
+  return `${SKIP_PREFIX}${from}-${to}`;
+}
+
+export class SearchSpace<S = unknown> {
+  readonly pairs: readonly (readonly [number, number])[];
+  readonly distributions: ReadonlyMap<string, Distribution>;
+  readonly maxSkips: number;
+  readonly minSkips: number;
+  readonly skipTypes: readonly SkipType[];
+
+  constructor(
+    readonly adapter: SpecAdapter<S>,
+    readonly options: SpaceOptions,
+  ) {
+    const n = adapter.layers.length;
+    this.pairs = adapter.candidatePairs ?? defaultPairs(n);
+    for (const [from, to] of this.pairs) {
+      if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from < to && to < n)) {
+        throw new RangeError(`candidate pair (${from}, ${to}) is not 0 <= from < to < ${n} layers`);
+      }
+    }
+    this.skipTypes = options.skipTypes ?? ['ASC', 'DSC'];
+    if (this.skipTypes.length === 0) throw new RangeError('skipTypes must name at least one type');
+    this.minSkips = options.minSkips ?? 0;
+    this.maxSkips = Math.min(options.maxSkips, this.pairs.length);
+    if (!(this.minSkips >= 0 && this.minSkips <= this.maxSkips)) {
+      throw new RangeError(`skip limits need 0 <= minSkips (${this.minSkips}) <= maxSkips (${this.maxSkips})`);
+    }
+    const dists = new Map<string, Distribution>();
+    // Prior = marginal of the structured random sampler: each pair carries a skip with
+    // probability E[k] / pairs, the types sharing it equally.
+    const pSkip = this.pairs.length === 0 ? 0 : (this.minSkips + this.maxSkips) / 2 / this.pairs.length;
+    const choices = ['none', ...this.skipTypes];
+    const prior = [1 - pSkip, ...this.skipTypes.map(() => pSkip / this.skipTypes.length)];
+    for (const [from, to] of this.pairs) dists.set(skipParamName(from, to), { kind: 'categorical', choices, prior });
+    for (const key of ['tau', 'threshold', 'alpha'] as const) {
+      const range = options.neuron?.[key];
+      if (!range) continue;
+      const [low, high] = range;
+      if (!(low > 0 && high > low)) throw new RangeError(`neuron.${key} range must satisfy 0 < low < high, got [${low}, ${high}]`);
+      dists.set(key, { kind: 'float', low, high, log: key !== 'threshold' });
+    }
+    this.distributions = dists;
+  }
+
+  /** Skips and neuron settings encoded by `params` (no validation). */
+  decode(params: Params): { skips: SkipSpec[]; neuron: NeuronParams } {
+    const skips: SkipSpec[] = [];
+    for (const [from, to] of this.pairs) {
+      const v = params[skipParamName(from, to)];
+      if (v === 'ASC' || v === 'DSC') skips.push({ from, to, type: v });
+    }
+    const neuron: NeuronParams = {};
+    for (const key of ['tau', 'threshold', 'alpha'] as const) {
+      const v = params[key];
+      if (typeof v === 'number') neuron[key] = v;
+    }
+    return { skips, neuron };
+  }
+
+  /** Parameters of a given skip set (neuron parameters at their range's centre when searched). */
+  encode(skips: readonly SkipSpec[], neuron: NeuronParams = {}): Params {
+    const params: Params = {};
+    for (const [from, to] of this.pairs) params[skipParamName(from, to)] = 'none';
+    for (const s of skips) {
+      const name = skipParamName(s.from, s.to);
+      if (!this.distributions.has(name)) throw new RangeError(`skip ${s.from}->${s.to} is not a candidate pair of this space`);
+      params[name] = s.type;
+    }
+    for (const [name, d] of this.distributions) {
+      if (d.kind !== 'float') continue;
+      const given = neuron[name as keyof NeuronParams];
+      params[name] = given ?? (d.log ? Math.sqrt(d.low * d.high) : (d.low + d.high) / 2);
+    }
+    return params;
+  }
+
+  /** Reasons `params` is not a valid candidate; empty when it is. */
+  check(params: Params): string[] {
+    const reasons: string[] = [];
+    for (const [name, d] of this.distributions) {
+      const v = params[name];
+      if (d.kind === 'categorical') {
+        if (typeof v !== 'string' || !d.choices.includes(v)) reasons.push(`${name}: expected one of ${d.choices.join('|')}, got ${String(v)}`);
+      } else if (typeof v !== 'number' || !(v >= d.low && v <= d.high)) {
+        reasons.push(`${name}: expected a number in [${d.low}, ${d.high}], got ${String(v)}`);
+      }
+    }
+    if (reasons.length > 0) return reasons;
+    const { skips, neuron } = this.decode(params);
+    if (skips.length > this.maxSkips) reasons.push(`${skips.length} skips exceed the limit of ${this.maxSkips}`);
+    if (skips.length < this.minSkips) reasons.push(`${skips.length} skips are fewer than the minimum of ${this.minSkips}`);
+    if (reasons.length > 0) return reasons;
+    return this.adapter.validate(this.adapter.build(skips, neuron));
+  }
+
+  /** The candidate encoded by `params`; throws InvalidCandidateError naming every reason. */
+  candidate(params: Params): Candidate<S> {
+    const reasons = this.check(params);
+    if (reasons.length > 0) throw new InvalidCandidateError(reasons);
+    const { skips, neuron } = this.decode(params);
+    return { skips, neuron, spec: this.adapter.build(skips, neuron) };
+  }
+
+  /**
+   * A uniformly structured random draw: skip count uniform in [minSkips, maxSkips], pairs chosen
+   * uniformly without replacement, types uniform; floats uniform (log-uniform when `log`).
+   * Retries until the adapter accepts the graph.
+   */
+  sampleRandom(rng: Rng, attempts = 100): Params {
+    let lastReasons: string[] = [];
+    for (let a = 0; a < attempts; a++) {
+      const params = this.randomParams(rng);
+      lastReasons = this.check(params);
+      if (lastReasons.length === 0) return params;
+    }
+    throw new InvalidCandidateError([`no valid candidate in ${attempts} random draws`, ...lastReasons]);
+  }
+
+  private randomParams(rng: Rng): Params {
+    const params: Params = {};
+    const k = this.minSkips + rng.int(this.maxSkips - this.minSkips + 1);
+    const order = this.pairs.map((_, i) => i);
+    for (let i = 0; i < k; i++) {
+      const j = i + rng.int(order.length - i);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const chosen = new Set(order.slice(0, k));
+    this.pairs.forEach(([from, to], i) => {
+      params[skipParamName(from, to)] = chosen.has(i) ? this.skipTypes[rng.int(this.skipTypes.length)]! : 'none';
+    });
+    for (const [name, d] of this.distributions) {
+      if (d.kind === 'float') params[name] = sampleFloatUniform(d, rng);
+    }
+    return params;
+  }
+
+  /**
+   * Brings the skip count of `params` within limits, dropping the skips with the lowest
+   * `preference` (or adding pairs with the highest) — used by model-based samplers whose
+   * per-dimension proposals ignore the count limit.
+   */
+  repairCount(params: Params, preference: (name: string, value: string) => number): Params {
+    const out = { ...params };
+    const active = this.pairs.map(([f, t]) => skipParamName(f, t)).filter((n) => out[n] !== 'none');
+    if (active.length > this.maxSkips) {
+      active.sort((a, b) => preference(a, out[a] as string) - preference(b, out[b] as string));
+      for (const name of active.slice(0, active.length - this.maxSkips)) out[name] = 'none';
+    } else if (active.length < this.minSkips) {
+      const options: { name: string; type: SkipType; score: number }[] = [];
+      for (const [f, t] of this.pairs) {
+        const name = skipParamName(f, t);
+        if (out[name] !== 'none') continue;
+        for (const type of this.skipTypes) options.push({ name, type, score: preference(name, type) });
+      }
+      options.sort((a, b) => b.score - a.score);
+      let need = this.minSkips - active.length;
+      for (const o of options) {
+        if (need === 0) break;
+        if (out[o.name] !== 'none') continue;
+        out[o.name] = o.type;
+        need--;
+      }
+    }
+    return out;
+  }
+}
+
+export function defaultPairs(layers: number): [number, number][] {
+  const pairs: [number, number][] = [];
+  for (let from = 0; from < layers; from++) {
+    for (let to = from + 2; to < layers; to++) pairs.push([from, to]);
+  }
+  return pairs;
+}
+
+export function sampleFloatUniform(d: FloatDistribution, rng: Rng): number {
+  if (d.log) return Math.exp(Math.log(d.low) + rng.next() * (Math.log(d.high) - Math.log(d.low)));
+  return d.low + rng.next() * (d.high - d.low);
+}
