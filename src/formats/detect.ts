@@ -1,4 +1,5 @@
 import type { EventFormat } from './decoder.js';
+import { propheseeEvtVersion } from './prophesee.js';
 
 function startsWith(head: Uint8Array, text: string): boolean {
   if (head.length < text.length) return false;
@@ -6,14 +7,40 @@ function startsWith(head: Uint8Array, text: string): boolean {
   return true;
 }
 
+/** The `%` header lines at the start of `head` (complete lines only). */
+function percentLines(head: Uint8Array): string[] {
+  const lines: string[] = [];
+  let pos = 0;
+  while (pos < head.length && head[pos] === 0x25) {
+    const nl = head.indexOf(0x0a, pos);
+    if (nl < 0) break;
+    lines.push(String.fromCharCode(...head.subarray(pos, nl)).replace(/\r$/, ''));
+    pos = nl + 1;
+  }
+  return lines;
+}
+
 /**
- * Format from the first bytes of a file (spec §1.2). Content decides; the file name is only
- * used for header-less N-MNIST `.bin` records, which have no signature at all.
+ * Format from the first bytes of a file (spec §1.2; pass at least the first 4 KiB). Content
+ * decides. Exceptions, documented: N-MNIST `.bin` records have no signature at all, so a
+ * `.bin` name is required; CSV is recognised by an `x,y,t,p`-style header line.
  */
 export function detectFormat(head: Uint8Array, name?: string): EventFormat | undefined {
   if (startsWith(head, '#!AER-DAT4.0')) return 'aedat4';
   if (startsWith(head, '#!AER-DAT3.1')) return 'aedat3';
   if (startsWith(head, '#!AER-DAT2.0')) return 'aedat2';
-  if (name && /\.bin$/i.test(name) && head.length > 0 && head[0] !== 0x23 && head[0] !== 0x25) return 'nmnist';
+  if (startsWith(head, '% ') || startsWith(head, '%\n')) {
+    const lines = percentLines(head);
+    const evt = propheseeEvtVersion(lines);
+    if (evt === 2) return 'evt2';
+    if (evt === 3) return 'evt3';
+    if (lines.some((l) => /Data file containing|^% *Version|^% *Width|^% *Height/i.test(l))) return 'dat';
+    if (name && /\.dat$/i.test(name)) return 'dat';
+    if (name && /\.raw$/i.test(name)) return 'evt3'; // RAW without an evt line: Gen4+ default
+    return undefined;
+  }
+  const firstLine = String.fromCharCode(...head.subarray(0, Math.min(head.length, 64))).split(/\r?\n/)[0]!;
+  if (/^\s*[xytp](\s*,\s*[xytp]){3}\s*$/i.test(firstLine)) return 'csv';
+  if (name && /\.bin$/i.test(name)) return 'nmnist';
   return undefined;
 }

@@ -7,12 +7,16 @@ import { open } from 'node:fs/promises';
 import { concatBatches, type EventBatch, type SensorGeometry } from '../events/index.js';
 import { Aedat3Decoder, type Aedat3DecoderOptions } from './aedat3.js';
 import { Aedat4Decoder, type Aedat4DecoderOptions } from './aedat4.js';
+import { Aedat2Decoder, type Aedat2DecoderOptions } from './aedat2.js';
+import { CsvDecoder } from './csv.js';
+import { NmnistDecoder } from './nmnist.js';
+import { DatDecoder, Evt2Decoder, Evt3Decoder } from './prophesee.js';
 import type { EventDecoder, EventFormat } from './decoder.js';
 import { detectFormat } from './detect.js';
 import { FormatError } from './errors.js';
 
 /** Options of every decoder, flat: each decoder reads the fields it knows. */
-export interface ReadOptions extends Omit<Aedat3DecoderOptions, 'framing'>, Omit<Aedat4DecoderOptions, 'framing'> {
+export interface ReadOptions extends Omit<Aedat3DecoderOptions, 'framing'>, Omit<Aedat4DecoderOptions, 'framing'>, Aedat2DecoderOptions {
   /** Framing for formats that have a network variant (AEDAT 3.1, AEDAT 4). Default `file`. */
   framing?: 'file' | 'network' | 'packets';
   /** Skip detection and decode as this format. */
@@ -29,8 +33,20 @@ export function createDecoder(format: EventFormat, options: ReadOptions = {}): E
     case 'aedat4':
       if (options.framing === 'packets') throw new RangeError('AEDAT 4 has no bare-packet framing');
       return new Aedat4Decoder({ ...options, framing: options.framing ?? 'file' });
+    case 'aedat2':
+      return new Aedat2Decoder(options);
+    case 'evt2':
+      return new Evt2Decoder(options);
+    case 'evt3':
+      return new Evt3Decoder(options);
+    case 'dat':
+      return new DatDecoder(options);
+    case 'nmnist':
+      return new NmnistDecoder(options);
+    case 'csv':
+      return new CsvDecoder(options);
     default:
-      throw new FormatError(`no decoder for format "${format}"`, 0, options.source);
+      throw new FormatError(`no decoder for format "${String(format)}"`, 0, options.source);
   }
 }
 

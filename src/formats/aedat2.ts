@@ -1,0 +1,257 @@
+/**
+ * AEDAT 2.0 (jAER) — spec §2. `#` header lines, then big-endian (int32 address, int32
+ * timestamp) records. Addresses are decoded by an `Aedat2Layout` (bit fields, flips, polarity
+ * sense, records to skip), chosen from the `# AEChip:` line unless configured:
+ *
+ * - DVS128 (also CIFAR10-DVS): x = 127 − rx, y = 127 − ry, ON ⇔ raw bit 0 == 0, skip records
+ *   with bit 15 (external) or bit 31 (special) set — libcaer's convention, so AEDAT 2.0 and
+ *   AEDAT 3.1/4 DVS128 data share one orientation.
+ * - DAVIS240/346: x = W−1−rx (bits 12–21), y = H−1−ry (bits 22–30), ON ⇔ bit 11, skip APS/IMU
+ *   (bit 31) and external events (bit 10).
+ *
+ * Timestamps are unsigned 32-bit µs; a drop of more than 2^31 is a counter wrap (+2^32), smaller
+ * backward steps are kept as they are (real non-monotonic data).
+ */
+import type { EventBatch } from "../events/index.js";
+import { ChunkDecoder, asciiBytes, asciiLine, dataView, indexOfNewline, type DecoderOptions, type EventFormat } from './decoder.js';
+import { OutputColumns } from './output.js';
+
+export const AEDAT2_MAGIC = '#!AER-DAT2.0';
+const MAX_HEADER_BYTES = 16 << 20;
+
+/** How a raw 32-bit address maps to (x, y, p); see the presets below. */
+export interface Aedat2Layout {
+  name: string;
+  width: number;
+  height: number;
+  xShift: number;
+  xMask: number;
+  yShift: number;
+  yMask: number;
+  polarityShift: number;
+  /** Raw polarity bit value that means ON. */
+  onValue: 0 | 1;
+  /** Records with any of these address bits set are not polarity events. */
+  skipMask: number;
+  flipX: boolean;
+  flipY: boolean;
+  /** Swap x and y after decoding (SpikingJelly's CIFAR10-DVS orientation, spec §2.5). */
+  transpose?: boolean;
+}
+
+export const AEDAT2_LAYOUTS = {
+  dvs128: { name: 'dvs128', width: 128, height: 128, xShift: 1, xMask: 0x7f, yShift: 8, yMask: 0x7f, polarityShift: 0, onValue: 0, skipMask: 0x80008000, flipX: true, flipY: true },
+  davis240: { name: 'davis240', width: 240, height: 180, xShift: 12, xMask: 0x3ff, yShift: 22, yMask: 0x1ff, polarityShift: 11, onValue: 1, skipMask: 0x80000400, flipX: true, flipY: true },
+  davis346: { name: 'davis346', width: 346, height: 260, xShift: 12, xMask: 0x3ff, yShift: 22, yMask: 0x1ff, polarityShift: 11, onValue: 1, skipMask: 0x80000400, flipX: true, flipY: true },
+} as const satisfies Record<string, Aedat2Layout>;
+
+export type Aedat2LayoutName = keyof typeof AEDAT2_LAYOUTS;
+
+/** Layout for a `# AEChip:` class name (DVS128 when unknown or absent). */
+export function aedat2LayoutForChip(chip: string | undefined): Aedat2Layout {
+  if (chip && /davis ?346/i.test(chip)) return AEDAT2_LAYOUTS.davis346;
+  if (chip && /davis ?240|davis(?!\d)/i.test(chip)) return AEDAT2_LAYOUTS.davis240;
+  return AEDAT2_LAYOUTS.dvs128;
+}
+
+export interface Aedat2DecoderOptions extends DecoderOptions {
+  /** Address layout: a preset name, a custom layout, or `auto` (from `# AEChip:`; default). */
+  layout?: Aedat2LayoutName | Aedat2Layout | 'auto';
+  /** Apply SpikingJelly's transpose on top of the layout. */
+  transpose?: boolean;
+  reuseOutput?: boolean;
+}
+
+const WRAP = 4294967296;
+
+export class Aedat2Decoder extends ChunkDecoder {
+  readonly format: EventFormat = 'aedat2';
+  layout: Aedat2Layout | undefined;
+  /** `# AEChip:` value, when present. */
+  chip: string | undefined;
+  /** Unix ms from `# Creation time: System.currentTimeMillis() N`, when present. */
+  creationTimeMs: number | undefined;
+  private inHeader = true;
+  private readonly requested: Aedat2DecoderOptions['layout'];
+  private readonly transpose: boolean;
+  private readonly out: OutputColumns;
+  private lastTs = -1;
+  private epoch = 0;
+
+  constructor(options: Aedat2DecoderOptions = {}) {
+    super(options);
+    this.requested = options.layout ?? 'auto';
+    this.transpose = options.transpose ?? false;
+    this.out = new OutputColumns(options.reuseOutput ?? false);
+  }
+
+  protected override recordName(): string {
+    return this.inHeader ? 'AEDAT 2.0 header line' : '8-byte AEDAT 2.0 record';
+  }
+
+  protected parse(buf: Uint8Array, out: EventBatch[], final: boolean): number {
+    let pos = 0;
+    if (this.inHeader) {
+      pos = this.parseHeader(buf, final);
+      if (this.inHeader) return pos;
+    }
+    const L = this.layout!;
+    const view = dataView(buf);
+    const records = (buf.length - pos) >>> 3;
+    if (records === 0) {
+      this.want(8);
+      return pos;
+    }
+    this.out.reserve(records);
+    // Transposing = writing the decoded x into the y column and vice versa.
+    const ox = this.transpose ? this.out.y : this.out.x;
+    const oy = this.transpose ? this.out.x : this.out.y;
+    const op = this.out.p, ot = this.out.t;
+    const xs = L.xShift, xm = L.xMask, ys = L.yShift, ym = L.yMask, ps = L.polarityShift, skip = L.skipMask;
+    const w = L.width, h = L.height;
+    const xa = L.flipX ? w - 1 : 0, xf = L.flipX ? -1 : 1;
+    const ya = L.flipY ? h - 1 : 0, yf = L.flipY ? -1 : 1;
+    const pxor = L.onValue === 0 ? 1 : 0;
+    let last = this.lastTs, epoch = this.epoch;
+    let n = 0, skipped = 0, outside = 0;
+    const end = pos + records * 8;
+    for (let o = pos; o < end; o += 8) {
+      const a = view.getUint32(o);
+      const ts = view.getUint32(o + 4);
+      if (ts < last && last - ts > 2147483648) epoch += WRAP;
+      last = ts;
+      if ((a & skip) !== 0) {
+        skipped++;
+        continue;
+      }
+      const rx = (a >>> xs) & xm;
+      const ry = (a >>> ys) & ym;
+      if (rx >= w || ry >= h) {
+        outside++;
+        continue;
+      }
+      ox[n] = xa + xf * rx;
+      oy[n] = ya + yf * ry;
+      op[n] = ((a >>> ps) & 1) ^ pxor;
+      ot[n] = epoch + ts;
+      n++;
+    }
+    this.lastTs = last;
+    this.epoch = epoch;
+    if (skipped) this.skip('special', skipped);
+    if (outside) this.skip('outOfRange', outside);
+    if (n > 0) {
+      this.stats.events += n;
+      out.push(this.out.batch(n, this.sensor!));
+    }
+    this.want(8);
+    return end;
+  }
+
+  private parseHeader(buf: Uint8Array, final: boolean): number {
+    let pos = 0;
+    const lines: string[] = [];
+    for (;;) {
+      if (pos >= buf.length) {
+        if (!final) {
+          this.want(buf.length + 1); // cannot tell yet whether another '#' line follows
+          return 0;
+        }
+        break;
+      }
+      if (buf[pos] !== 0x23) break;
+      const nl = indexOfNewline(buf, pos, Math.min(buf.length, MAX_HEADER_BYTES));
+      if (nl < 0) {
+        if (buf.length >= MAX_HEADER_BYTES) throw this.error(`AEDAT 2.0 header longer than ${MAX_HEADER_BYTES} bytes`, pos);
+        if (!final) {
+          this.want(buf.length + 1);
+          return 0;
+        }
+        throw this.error('truncated AEDAT 2.0 header line', pos);
+      }
+      const line = asciiLine(buf, pos, nl);
+      if (lines.length === 0 && line !== AEDAT2_MAGIC) throw this.error(`missing ${AEDAT2_MAGIC} magic line`, 0);
+      lines.push(line);
+      pos = nl + 1;
+      if (/^#end of ascii header$/i.test(line.trim())) break;
+    }
+    if (lines.length === 0) throw this.error(`missing ${AEDAT2_MAGIC} magic line`, 0);
+    this.header = lines;
+    for (const line of lines) {
+      const chip = /^# ?AEChip: *(.+)$/.exec(line);
+      if (chip) this.chip = chip[1]!.trim();
+      const created = /currentTimeMillis\(\) *(\d+)/.exec(line);
+      if (created) this.creationTimeMs = Number(created[1]);
+    }
+    const r = this.requested;
+    this.layout = r === 'auto' || r === undefined ? aedat2LayoutForChip(this.chip) : typeof r === 'string' ? AEDAT2_LAYOUTS[r] : r;
+    if (!this.layout) throw this.error(`unknown AEDAT 2.0 layout "${String(r)}"`, 0);
+    const geometry = { width: this.layout.width, height: this.layout.height };
+    this.sensor ??= this.transpose ? { width: geometry.height, height: geometry.width } : geometry;
+    this.inHeader = false;
+    return pos;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding (DVS128 layout only: the layout of CIFAR10-DVS and jAER's DVS128 class)
+
+export function encodeAedat2Header(creationTimeMs = Date.now()): Uint8Array {
+  return asciiBytes(
+    [
+      AEDAT2_MAGIC,
+      '# This is a raw AE data file created by spikeline',
+      '# Data format is int32 address, int32 timestamp (8 bytes total), repeated for each event',
+      '# Timestamps tick is 1 us',
+      '# AEChip: ch.unizh.ini.jaer.chip.retina.DVS128',
+      `# Creation time: System.currentTimeMillis() ${Math.floor(creationTimeMs)}`,
+      '#End Of ASCII Header',
+    ]
+      .map((l) => `${l}\r\n`)
+      .join(''),
+  );
+}
+
+/**
+ * Stateful DVS128 record encoder: checks events fit 128×128 and that no two consecutive
+ * timestamps differ by 2^31 µs or more (a reader could not unwrap them).
+ */
+export class Aedat2Encoder {
+  private last = -1;
+
+  encode(batch: EventBatch): Uint8Array {
+    const n = batch.length;
+    const out = new Uint8Array(n * 8);
+    const view = dataView(out);
+    const { x, y, t, p } = batch;
+    let last = this.last;
+    for (let i = 0; i < n; i++) {
+      const xi = x[i]!, yi = y[i]!, ti = t[i]!;
+      if (xi > 127 || yi > 127) throw new RangeError(`AEDAT 2.0 DVS128 layout holds 128×128 pixels: x=${xi} y=${yi} (event ${i})`);
+      if (!(ti >= 0) || !Number.isSafeInteger(ti)) throw new RangeError(`AEDAT 2.0 cannot store timestamp ${ti} (event ${i})`);
+      if (last >= 0 && Math.abs(ti - last) >= 2147483648) throw new RangeError(`timestamp step ${ti - last} µs too large for 32-bit AEDAT 2.0 (event ${i})`);
+      last = ti;
+      view.setUint32(i * 8, ((127 - yi) << 8) | ((127 - xi) << 1) | (1 - (p[i]! & 1)));
+      view.setUint32(i * 8 + 4, ti % WRAP);
+    }
+    this.last = last;
+    return out;
+  }
+}
+
+export function encodeAedat2(batches: Iterable<EventBatch>, creationTimeMs?: number): Uint8Array {
+  const enc = new Aedat2Encoder();
+  const parts = [encodeAedat2Header(creationTimeMs)];
+  for (const b of batches) parts.push(enc.encode(b));
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+

@@ -1,0 +1,62 @@
+/**
+ * N-MNIST / N-Caltech101 `.bin` — spec §12. No header; 5-byte records: x, y, then
+ * bit 7 = polarity (1 = ON) and a 23-bit big-endian timestamp. A record with y = 240 is the
+ * ATIS tools' timestamp-overflow marker: skipped, and later timestamps get +2^23 (the value
+ * consistent with a 23-bit counter; N-MNIST recordings are too short to contain markers).
+ */
+import type { EventBatch } from '../events/index.js';
+import { ChunkDecoder, type DecoderOptions, type EventFormat } from './decoder.js';
+import { OutputColumns } from './output.js';
+
+export const NMNIST_SENSOR = Object.freeze({ width: 34, height: 34 });
+
+export class NmnistDecoder extends ChunkDecoder {
+  readonly format: EventFormat = 'nmnist';
+  private readonly out: OutputColumns;
+  private overflow = 0;
+
+  constructor(options: DecoderOptions & { reuseOutput?: boolean } = {}) {
+    super(options);
+    this.sensor ??= NMNIST_SENSOR;
+    this.out = new OutputColumns(options.reuseOutput ?? false);
+  }
+
+  protected override recordName(): string {
+    return '5-byte N-MNIST record';
+  }
+
+  protected parse(buf: Uint8Array, out: EventBatch[]): number {
+    const records = Math.floor(buf.length / 5);
+    this.out.reserve(records);
+    const ox = this.out.x, oy = this.out.y, ot = this.out.t, op = this.out.p;
+    const w = this.sensor!.width, h = this.sensor!.height;
+    let n = 0, markers = 0, outside = 0, overflow = this.overflow;
+    const end = records * 5;
+    for (let o = 0; o < end; o += 5) {
+      const x = buf[o]!, y = buf[o + 1]!, b2 = buf[o + 2]!;
+      if (y === 240) {
+        markers++;
+        overflow += 8388608;
+        continue;
+      }
+      if (x >= w || y >= h) {
+        outside++;
+        continue;
+      }
+      ox[n] = x;
+      oy[n] = y;
+      op[n] = b2 >>> 7;
+      ot[n] = overflow + (((b2 & 0x7f) << 16) | (buf[o + 3]! << 8) | buf[o + 4]!);
+      n++;
+    }
+    this.overflow = overflow;
+    if (markers) this.skip('overflowMarker', markers);
+    if (outside) this.skip('outOfRange', outside);
+    if (n > 0) {
+      this.stats.events += n;
+      out.push(this.out.batch(n, this.sensor!));
+    }
+    this.want(5);
+    return end;
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * Prophesee RAW (EVT 2.0, EVT 3.0) and DAT — spec §11.
+ *
+ * All three start with `% key value` text lines (optionally closed by `% end`). EVT 2.0 is a
+ * stream of 32-bit LE words (CD events carry 6 timestamp LSBs, TIME_HIGH words the rest); EVT
+ * 3.0 is a stateful stream of 16-bit LE words (y, then x or vectors of x; 24-bit time split in
+ * TIME_HIGH/TIME_LOW). Events before the first TIME_HIGH have no time base and are dropped
+ * (counted as `noTimeBase`). DAT holds 8-byte LE records (u32 t, u32 packed x/y/p) after a
+ * 2-byte type/size pair.
+ */
+import type { EventBatch, SensorGeometry } from '../events/index.js';
+import { ChunkDecoder, asciiLine, dataView, indexOfNewline, type DecoderOptions, type EventFormat } from './decoder.js';
+import { sensorFromDeviceName } from './devices.js';
+import { OutputColumns, growColumns } from './output.js';
+
+const MAX_HEADER_BYTES = 1 << 20;
+
+/** Geometry from `% format …;width=W;height=H`, `% geometry WxH` or `% Width`/`% Height` lines. */
+export function propheseeGeometry(lines: readonly string[]): SensorGeometry | undefined {
+  let width = 0, height = 0;
+  for (const line of lines) {
+    const f = /width=(\d+)/i.exec(line), g = /height=(\d+)/i.exec(line);
+    if (f && g) return { width: Number(f[1]), height: Number(g[1]) };
+    const geo = /^% *geometry +(\d+)x(\d+)/i.exec(line);
+    if (geo) return { width: Number(geo[1]), height: Number(geo[2]) };
+    const w = /^% *width +(\d+)/i.exec(line);
+    if (w) width = Number(w[1]);
+    const h = /^% *height +(\d+)/i.exec(line);
+    if (h) height = Number(h[1]);
+  }
+  if (width > 0 && height > 0) return { width, height };
+  for (const line of lines) {
+    const s = sensorFromDeviceName(line);
+    if (/plugin|integrator|sensor|camera/i.test(line) && s) return s;
+  }
+  return undefined;
+}
+
+/** EVT version a RAW header declares: 2, 3, or undefined. */
+export function propheseeEvtVersion(lines: readonly string[]): 2 | 3 | undefined {
+  for (const line of lines) {
+    if (/^% *evt +2/i.test(line) || /format +EVT2/i.test(line)) return 2;
+    if (/^% *evt +3/i.test(line) || /format +EVT3/i.test(line)) return 3;
+  }
+  return undefined;
+}
+
+/** Shared `%` header handling. */
+abstract class PercentHeaderDecoder extends ChunkDecoder {
+  protected inHeader = true;
+  protected readonly out: OutputColumns;
+  protected readonly defaultSensor: SensorGeometry;
+
+  constructor(options: DecoderOptions & { reuseOutput?: boolean }, defaultSensor: SensorGeometry) {
+    super(options);
+    this.out = new OutputColumns(options.reuseOutput ?? false);
+    this.defaultSensor = defaultSensor;
+  }
+
+  /** Parses header lines; returns the body start, or -1 when more bytes are needed. */
+  protected parseHeader(buf: Uint8Array, final: boolean): number {
+    let pos = 0;
+    const lines: string[] = [];
+    for (;;) {
+      if (pos >= buf.length) {
+        if (!final) return -1;
+        break;
+      }
+      if (buf[pos] !== 0x25) break;
+      const nl = indexOfNewline(buf, pos, Math.min(buf.length, MAX_HEADER_BYTES));
+      if (nl < 0) {
+        if (buf.length >= MAX_HEADER_BYTES) throw this.error(`'%' header longer than ${MAX_HEADER_BYTES} bytes`, pos);
+        if (!final) return -1;
+        throw this.error('truncated header line', pos);
+      }
+      const line = asciiLine(buf, pos, nl);
+      lines.push(line);
+      pos = nl + 1;
+      if (/^% *end$/i.test(line)) break;
+    }
+    this.header = lines;
+    this.sensor ??= propheseeGeometry(lines) ?? this.defaultSensor;
+    this.inHeader = false;
+    return pos;
+  }
+
+  protected emit(n: number, out: EventBatch[]): void {
+    if (n > 0) {
+      this.stats.events += n;
+      out.push(this.out.batch(n, this.sensor!));
+    }
+  }
+}
+
+export interface PropheseeDecoderOptions extends DecoderOptions {
+  reuseOutput?: boolean;
+}
+
+const EVT2_LOOP = 2 ** 34;
+
+export class Evt2Decoder extends PercentHeaderDecoder {
+  readonly format: EventFormat = 'evt2';
+  private timeHigh = -1;
+  private loops = 0;
+
+  constructor(options: PropheseeDecoderOptions = {}) {
+    super(options, { width: 640, height: 480 });
+  }
+
+  protected override recordName(): string {
+    return '32-bit EVT 2.0 word';
+  }
+
+  protected parse(buf: Uint8Array, out: EventBatch[], final: boolean): number {
+    let pos = 0;
+    if (this.inHeader) {
+      pos = this.parseHeader(buf, final);
+      if (pos < 0) {
+        this.want(buf.length + 1);
+        return 0;
+      }
+    }
+    const words = (buf.length - pos) >>> 2;
+    this.out.reserve(words);
+    const ox = this.out.x, oy = this.out.y, ot = this.out.t, op = this.out.p;
+    const view = dataView(buf);
+    let th = this.timeHigh, loops = this.loops;
+    let n = 0, early = 0, triggers = 0, other = 0;
+    const end = pos + words * 4;
+    for (let o = pos; o < end; o += 4) {
+      const w = view.getUint32(o, true);
+      const type = w >>> 28;
+      if (type <= 1) {
+        if (th < 0) {
+          early++;
+          continue;
+        }
+        ox[n] = (w >>> 11) & 0x7ff;
+        oy[n] = w & 0x7ff;
+        op[n] = type;
+        ot[n] = loops + th * 64 + ((w >>> 22) & 0x3f);
+        n++;
+      } else if (type === 0x8) {
+        const next = w & 0x0fffffff;
+        // A large backwards jump of TIME_HIGH is the 34-bit counter wrapping.
+        if (th >= 0 && next < th && th - next > 1 << 27) loops += EVT2_LOOP;
+        th = next;
+      } else if (type === 0xa) {
+        triggers++;
+      } else {
+        other++;
+      }
+    }
+    this.timeHigh = th;
+    this.loops = loops;
+    if (early) this.skip('noTimeBase', early);
+    if (triggers) this.skip('trigger', triggers);
+    if (other) this.skip('other', other);
+    this.emit(n, out);
+    this.want(4);
+    return end;
+  }
+}
+
+const EVT3_LOOP = 2 ** 24;
+// openeb: a TIME_HIGH drop of more than (2^24 − 2^12) − 10·2^12 µs is a counter loop.
+const EVT3_LOOP_THRESHOLD = (EVT3_LOOP - 4096 - 10 * 4096) / 4096;
+
+export class Evt3Decoder extends PercentHeaderDecoder {
+  readonly format: EventFormat = 'evt3';
+  private high = -1;
+  private low = 0;
+  private loops = 0;
+  private y = 0;
+  private baseX = 0;
+  private pol = 0;
+
+  constructor(options: PropheseeDecoderOptions = {}) {
+    super(options, { width: 1280, height: 720 });
+  }
+
+  protected override recordName(): string {
+    return '16-bit EVT 3.0 word';
+  }
+
+  protected parse(buf: Uint8Array, out: EventBatch[], final: boolean): number {
+    let pos = 0;
+    if (this.inHeader) {
+      pos = this.parseHeader(buf, final);
+      if (pos < 0) {
+        this.want(buf.length + 1);
+        return 0;
+      }
+    }
+    const words = (buf.length - pos) >>> 1;
+    const cols = this.out;
+    // Vectors emit up to 12 events per word: grow on demand instead of sizing for the worst case.
+    cols.reserve(Math.min(words, 1 << 16));
+    let cap = cols.x.length;
+    let ox = cols.x, oy = cols.y, ot = cols.t, op = cols.p;
+    let high = this.high, low = this.low, loops = this.loops, y = this.y, baseX = this.baseX, pol = this.pol;
+    let t = high < 0 ? 0 : loops + high * 4096 + low;
+    let n = 0, early = 0, triggers = 0, other = 0;
+    const end = pos + words * 2;
+    for (let o = pos; o < end; o += 2) {
+      const w = buf[o]! | (buf[o + 1]! << 8);
+      const type = w >>> 12;
+      if (high < 0 && type !== 0x8) {
+        early++;
+        continue;
+      }
+      if (n + 12 > cap) {
+        growColumns(cols, n + 12, n);
+        cap = cols.x.length;
+        ox = cols.x; oy = cols.y; ot = cols.t; op = cols.p;
+      }
+      switch (type) {
+        case 0x0:
+          y = w & 0x7ff;
+          break;
+        case 0x2:
+          ox[n] = w & 0x7ff;
+          oy[n] = y;
+          op[n] = (w >>> 11) & 1;
+          ot[n] = t;
+          n++;
+          break;
+        case 0x3:
+          baseX = w & 0x7ff;
+          pol = (w >>> 11) & 1;
+          break;
+        case 0x4:
+        case 0x5: {
+          const bits = type === 0x4 ? 12 : 8;
+          let mask = w & (type === 0x4 ? 0xfff : 0xff);
+          while (mask !== 0) {
+            const k = 31 - Math.clz32(mask & -mask);
+            mask &= mask - 1;
+            ox[n] = baseX + k;
+            oy[n] = y;
+            op[n] = pol;
+            ot[n] = t;
+            n++;
+          }
+          baseX += bits;
+          break;
+        }
+        case 0x6:
+          low = w & 0xfff;
+          t = loops + high * 4096 + low;
+          break;
+        case 0x8: {
+          const next = w & 0xfff;
+          if (high >= 0 && next < high && high - next > EVT3_LOOP_THRESHOLD) loops += EVT3_LOOP;
+          high = next;
+          low = 0;
+          t = loops + high * 4096;
+          break;
+        }
+        case 0xa:
+          triggers++;
+          break;
+        default:
+          other++;
+      }
+    }
+    this.high = high;
+    this.low = low;
+    this.loops = loops;
+    this.y = y;
+    this.baseX = baseX;
+    this.pol = pol;
+    if (early) this.skip('noTimeBase', early);
+    if (triggers) this.skip('trigger', triggers);
+    if (other) this.skip('other', other);
+    this.emit(n, out);
+    this.want(2);
+    return end;
+  }
+}
+
+export class DatDecoder extends PercentHeaderDecoder {
+  readonly format: EventFormat = 'dat';
+  /** Event type byte after the header (0x00 Event2D, 0x0C EventCD, 0x0E ExtTrigger). */
+  eventType: number | undefined;
+  private typeBytes = false;
+  private last = -1;
+  private epoch = 0;
+
+  constructor(options: PropheseeDecoderOptions = {}) {
+    super(options, { width: 304, height: 240 });
+  }
+
+  protected override recordName(): string {
+    return '8-byte DAT record';
+  }
+
+  protected parse(buf: Uint8Array, out: EventBatch[], final: boolean): number {
+    let pos = 0;
+    if (this.inHeader) {
+      pos = this.parseHeader(buf, final);
+      if (pos < 0) {
+        this.want(buf.length + 1);
+        return 0;
+      }
+      this.typeBytes = this.header.length > 0;
+    }
+    if (this.typeBytes) {
+      if (buf.length - pos < 2) {
+        this.want(2);
+        return pos;
+      }
+      this.eventType = buf[pos]!;
+      const size = buf[pos + 1]!;
+      if (size !== 8) throw this.error(`DAT event size ${size} (only 8-byte records are supported)`, this.stats.bytes + pos + 1);
+      if (this.eventType === 0x0e) throw this.error('DAT file of external triggers holds no CD events', this.stats.bytes + pos);
+      pos += 2;
+      this.typeBytes = false;
+    }
+    const records = (buf.length - pos) >>> 3;
+    this.out.reserve(records);
+    const ox = this.out.x, oy = this.out.y, ot = this.out.t, op = this.out.p;
+    const view = dataView(buf);
+    let last = this.last, epoch = this.epoch, n = 0;
+    const end = pos + records * 8;
+    for (let o = pos; o < end; o += 8) {
+      const ts = view.getUint32(o, true);
+      const w = view.getUint32(o + 4, true);
+      if (ts < last && last - ts > 2147483648) epoch += 4294967296;
+      last = ts;
+      ox[n] = w & 0x3fff;
+      oy[n] = (w >>> 14) & 0x3fff;
+      op[n] = (w >>> 28) & 1;
+      ot[n] = epoch + ts;
+      n++;
+    }
+    this.last = last;
+    this.epoch = epoch;
+    this.emit(n, out);
+    this.want(8);
+    return end;
+  }
+}

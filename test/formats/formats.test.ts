@@ -1,0 +1,190 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { concatBatches, type EventBatch } from '../../src/events/index.js';
+import {
+  Aedat2Decoder,
+  AEDAT2_LAYOUTS,
+  createDecoder,
+  CIFAR10_DVS_CLASSES,
+  decodeBuffer,
+  detectFormat,
+  encodeAedat2,
+  encodeEvents,
+  FormatError,
+  listCifar10Dvs,
+  loadCifar10DvsSample,
+  readEvents,
+  writeCifar10DvsSample,
+  writeEventFile,
+  WRITABLE_FORMATS,
+  type EventFormat,
+} from '../../src/formats/index.js';
+import { assertBatchesEqual, chunked, randomBatch, rng } from './helpers.js';
+
+const DVS = { width: 128, height: 128 };
+
+function be(words: number[]): Uint8Array {
+  const out = new Uint8Array(words.length * 4);
+  const v = new DataView(out.buffer);
+  words.forEach((w, i) => v.setUint32(i * 4, w >>> 0));
+  return out;
+}
+
+test('AEDAT 2.0 DVS128: canonical decoding, special records skipped, 32-bit wrap unwrapped', () => {
+  const head = new TextEncoder().encode('#!AER-DAT2.0\r\n# AEChip: ch.unizh.ini.jaer.chip.retina.DVS128\r\n');
+  // rx=3, ry=5, b=1 (OFF) at t=10; an external (bit 15) record; rx=0, ry=127, b=0 (ON) after a wrap.
+  const body = be([(5 << 8) | (3 << 1) | 1, 10, 0x8000, 20, (127 << 8) | 0, 0xfffffff0, 0, 5]);
+  const dec = new Aedat2Decoder();
+  const b = concatBatches([...dec.push(new Uint8Array([...head, ...body])), ...dec.end()], DVS);
+  assert.deepEqual([...b.x], [124, 127, 127]);
+  assert.deepEqual([...b.y], [122, 0, 127]);
+  assert.deepEqual([...b.p], [0, 1, 1]);
+  assert.deepEqual([...b.t], [10, 0xfffffff0, 2 ** 32 + 5]);
+  assert.equal(dec.stats.skipped['special'], 1);
+  // SpikingJelly orientation = transpose.
+  const sj = decodeBuffer(new Uint8Array([...head, ...body]), { transpose: true });
+  assert.deepEqual([...sj.x], [122, 0, 127]);
+  assert.deepEqual([...sj.y], [124, 127, 127]);
+});
+
+test('AEDAT 2.0 DAVIS346 layout and configurable address decoding', () => {
+  const head = new TextEncoder().encode('#!AER-DAT2.0\n# AEChip: eu.seebetter.ini.chips.davis.Davis346red\n#End Of ASCII Header\n');
+  // DVS event rx=10 ry=20 ON; an APS sample (bit 31); an external event (bit 10).
+  const body = be([(20 << 22) | (10 << 12) | (1 << 11), 7, 0x80000000 | 5, 8, 1 << 10, 9]);
+  const b = decodeBuffer(new Uint8Array([...head, ...body]));
+  assert.deepEqual([b.x[0], b.y[0], b.p[0], b.t[0], b.length], [335, 239, 1, 7, 1]);
+  const custom = { ...AEDAT2_LAYOUTS.davis346, name: 'raw', flipX: false, flipY: false };
+  const c = decodeBuffer(new Uint8Array([...head, ...body]), { layout: custom });
+  assert.deepEqual([c.x[0], c.y[0]], [10, 20]);
+});
+
+function evt2(words: number[]): Uint8Array {
+  const head = new TextEncoder().encode('% evt 2.0\n% format EVT2;height=480;width=640\n% end\n');
+  const out = new Uint8Array(head.length + words.length * 4);
+  out.set(head);
+  const v = new DataView(out.buffer);
+  words.forEach((w, i) => v.setUint32(head.length + i * 4, w >>> 0, true));
+  return out;
+}
+
+test('Prophesee EVT 2.0: TIME_HIGH + 6 LSBs, events before the time base dropped, 34-bit loop', () => {
+  const cd = (type: number, lsb: number, x: number, y: number): number => ((type << 28) | (lsb << 22) | (x << 11) | y) >>> 0;
+  const bytes = evt2([cd(1, 1, 5, 5), (0x8 << 28) | 100, cd(1, 3, 600, 400), cd(0, 63, 1, 2), (0xa << 28) | 1, (0x8 << 28) | 0x0fffffff, (0x8 << 28) | 2, cd(0, 0, 7, 8)]);
+  assert.equal(detectFormat(bytes), 'evt2');
+  const dec = createDecoder('evt2');
+  const b = concatBatches([...dec.push(bytes), ...dec.end()], dec.sensor);
+  assert.deepEqual([...b.x], [600, 1, 7]);
+  assert.deepEqual([...b.y], [400, 2, 8]);
+  assert.deepEqual([...b.p], [1, 0, 0]);
+  assert.deepEqual([...b.t], [6403, 6463, 2 ** 34 + 128]);
+  assert.deepEqual(dec.sensor, { width: 640, height: 480 });
+  assert.deepEqual(dec.stats.skipped, { noTimeBase: 1, trigger: 1 });
+});
+
+test('Prophesee EVT 3.0: stateful y/x/vectors, TIME_HIGH/LOW, 24-bit loop', () => {
+  const head = new TextEncoder().encode('% evt 3.0\n% geometry 1280x720\n% end\n');
+  const w = (type: number, v: number): number => (type << 12) | v;
+  const words = [
+    w(0x2, 9), // before any TIME_HIGH: dropped
+    w(0x8, 1), w(0x6, 5), w(0x0, 100), w(0x2, (1 << 11) | 50), // (50,100,ON) t=4101
+    w(0x3, 200), w(0x4, 0b100000000101), // base 200 OFF: x 200, 202, 211 at t=4101
+    w(0x5, 0b1), // base now 212: x 212
+    w(0x8, 4095), w(0x8, 2), w(0x2, 7), // loop: t = 2^24 + 8192
+  ];
+  const body = new Uint8Array(words.length * 2);
+  words.forEach((v, i) => { body[2 * i] = v & 0xff; body[2 * i + 1] = v >>> 8; });
+  const bytes = new Uint8Array([...head, ...body]);
+  assert.equal(detectFormat(bytes), 'evt3');
+  const b = decodeBuffer(bytes);
+  assert.deepEqual([...b.x], [50, 200, 202, 211, 212, 7]);
+  assert.deepEqual([...b.y], [100, 100, 100, 100, 100, 100]);
+  assert.deepEqual([...b.p], [1, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...b.t], [4101, 4101, 4101, 4101, 4101, 2 ** 24 + 8192]);
+  assert.deepEqual(b.sensor, { width: 1280, height: 720 });
+  // Same result through 1-byte chunks.
+  const dec = createDecoder('evt3');
+  const parts: EventBatch[] = [];
+  for (const c of chunked(bytes, 1, 1)) parts.push(...dec.push(c));
+  parts.push(...dec.end());
+  assertBatchesEqual(concatBatches(parts, b.sensor), b);
+});
+
+test('format detection from content', () => {
+  const enc = new TextEncoder();
+  assert.equal(detectFormat(enc.encode('#!AER-DAT4.0\r\n')), 'aedat4');
+  assert.equal(detectFormat(enc.encode('#!AER-DAT3.1\r\n')), 'aedat3');
+  assert.equal(detectFormat(enc.encode('#!AER-DAT2.0\r\n')), 'aedat2');
+  assert.equal(detectFormat(enc.encode('% Data file containing CD events\n% Version 2\n')), 'dat');
+  assert.equal(detectFormat(enc.encode('% format EVT3;height=720;width=1280\n')), 'evt3');
+  assert.equal(detectFormat(enc.encode('x,y,t,p\n1,2,3,0\n')), 'csv');
+  assert.equal(detectFormat(new Uint8Array([1, 2, 3, 4, 5]), 'a.bin'), 'nmnist');
+  assert.equal(detectFormat(new Uint8Array([1, 2, 3, 4, 5]), 'a.aedat'), undefined);
+  assert.throws(() => decodeBuffer(enc.encode('hello')), FormatError);
+});
+
+// Property test: random batches round-trip write -> read for every writable format.
+for (const format of WRITABLE_FORMATS) {
+  for (const compression of format === 'aedat4' ? (['none', 'lz4', 'zstd'] as const) : (['none'] as const)) {
+    test(`property: random batches round-trip through ${format}${format === 'aedat4' ? `/${compression}` : ''}`, async () => {
+      const r = rng(format.length * 31 + compression.length);
+      for (let trial = 0; trial < 8; trial++) {
+        const sensor = format === 'aedat2' ? DVS : { width: 1 + Math.floor(r() * 640), height: 1 + Math.floor(r() * 480) };
+        const t0 = format === 'aedat2' ? Math.floor(r() * 2 ** 32) // AEDAT 2.0 starts in epoch 0; later wraps are unwrapped
+           : Math.floor(r() * 2 ** 51);
+        const sizes = [Math.floor(r() * 3000), Math.floor(r() * 10), Math.floor(r() * 500)];
+        const batches = sizes.map((n, i) => randomBatch(trial * 10 + i, n, sensor, t0 + i * 1e6, 1 + Math.floor(r() * 5000)));
+        const expected = concatBatches(batches, sensor);
+        const bytes = await encodeEvents(batches, { format, compression, sensor });
+        const dec = createDecoder(format as EventFormat, format === 'csv' ? { sensor } : {});
+        const got: EventBatch[] = [];
+        for (const c of chunked(bytes, trial, 4000)) got.push(...dec.push(c));
+        got.push(...dec.end());
+        assertBatchesEqual(concatBatches(got, sensor), expected, `${format} trial ${trial}`);
+        if (format === 'aedat4' && expected.length > 0) assert.deepEqual(dec.sensor, sensor);
+      }
+    });
+  }
+}
+
+test('writeEventFile streams to disk and readEvents reads it back (all formats)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'spikeline-fmt-'));
+  try {
+    const batches = [randomBatch(1, 20000, DVS, 5), randomBatch(2, 3000, DVS, 3e6)];
+    for (const format of WRITABLE_FORMATS) {
+      const path = join(dir, `out.${format}`);
+      let progress = 0;
+      const res = await writeEventFile(path, batches, { format, compression: 'lz4' }, (n) => (progress = n));
+      assert.equal(res.events, 23000);
+      assert.equal(progress, 23000);
+      assertBatchesEqual(await readEvents(path), concatBatches(batches), format);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('CIFAR10-DVS layout: class folders, deterministic 10% split, both orientations', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'spikeline-cifar-'));
+  try {
+    const ev = randomBatch(3, 500, DVS, 1000);
+    for (const classId of [0, 9]) for (let i = 0; i < 20; i++) await writeCifar10DvsSample(dir, classId, i, ev, i === 3 ? 'aedat4' : 'aedat2');
+    await writeFile(join(dir, 'README.txt'), 'not a class');
+    const entries = await listCifar10Dvs(dir);
+    assert.equal(entries.length, 40);
+    assert.deepEqual(entries.filter((e) => e.split === 'test').map((e) => `${e.className}_${e.index}`), ['airplane_0', 'airplane_1', 'truck_0', 'truck_1']);
+    assert.equal(entries[0]!.className, CIFAR10_DVS_CLASSES[0]);
+    assertBatchesEqual(await loadCifar10DvsSample(entries[2]!), ev);
+    assertBatchesEqual(await loadCifar10DvsSample(entries[3]!), ev, 'aedat4 copy');
+    const sj = await loadCifar10DvsSample(entries[2]!, 'spikingjelly');
+    assert.deepEqual([sj.x[0], sj.y[0]], [ev.y[0], ev.x[0]]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('AEDAT 2.0 writer refuses what DVS128 cannot hold', () => {
+  assert.throws(() => encodeAedat2([randomBatch(1, 10, { width: 200, height: 10 })]), RangeError);
+});
