@@ -51,6 +51,8 @@ export interface SpecAdapter<S = unknown> {
   readonly originalSkips: readonly SkipSpec[];
   /** Pairs (from, to) a skip may join; defaults to every from < to with to - from >= 2. */
   readonly candidatePairs?: readonly (readonly [number, number])[];
+  /** Skip types a pair may take (default: all the space's types). */
+  allowedTypes?(from: number, to: number): readonly SkipType[];
   build(skips: readonly SkipSpec[], neuron: NeuronParams): S;
   /** Reasons the spec is not a valid graph; empty when valid. */
   validate(spec: S): string[];
@@ -99,14 +101,21 @@ export class SearchSpace<S = unknown> {
     readonly options: SpaceOptions,
   ) {
     const n = adapter.layers.length;
-    this.pairs = adapter.candidatePairs ?? defaultPairs(n);
-    for (const [from, to] of this.pairs) {
+    const pairs = adapter.candidatePairs ?? defaultPairs(n);
+    for (const [from, to] of pairs) {
       if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from < to && to < n)) {
         throw new RangeError(`candidate pair (${from}, ${to}) is not 0 <= from < to < ${n} layers`);
       }
     }
     this.skipTypes = options.skipTypes ?? ['ASC', 'DSC'];
     if (this.skipTypes.length === 0) throw new RangeError('skipTypes must name at least one type');
+    const usable: { pair: readonly [number, number]; types: SkipType[] }[] = [];
+    for (const pair of pairs) {
+      const allowed = adapter.allowedTypes?.(pair[0], pair[1]) ?? this.skipTypes;
+      const types = this.skipTypes.filter((t) => allowed.includes(t));
+      if (types.length > 0) usable.push({ pair, types });
+    }
+    this.pairs = usable.map((u) => u.pair);
     this.minSkips = options.minSkips ?? 0;
     this.maxSkips = Math.min(options.maxSkips, this.pairs.length);
     if (!(this.minSkips >= 0 && this.minSkips <= this.maxSkips)) {
@@ -114,11 +123,12 @@ export class SearchSpace<S = unknown> {
     }
     const dists = new Map<string, Distribution>();
     // Prior = marginal of the structured random sampler: each pair carries a skip with
-    // probability E[k] / pairs, the types sharing it equally.
+    // probability E[k] / pairs, its allowed types sharing it equally.
     const pSkip = this.pairs.length === 0 ? 0 : (this.minSkips + this.maxSkips) / 2 / this.pairs.length;
-    const choices = ['none', ...this.skipTypes];
-    const prior = [1 - pSkip, ...this.skipTypes.map(() => pSkip / this.skipTypes.length)];
-    for (const [from, to] of this.pairs) dists.set(skipParamName(from, to), { kind: 'categorical', choices, prior });
+    for (const { pair, types } of usable) {
+      const prior = [1 - pSkip, ...types.map(() => pSkip / types.length)];
+      dists.set(skipParamName(pair[0], pair[1]), { kind: 'categorical', choices: ['none', ...types], prior });
+    }
     for (const key of ['tau', 'threshold', 'alpha'] as const) {
       const range = options.neuron?.[key];
       if (!range) continue;
@@ -213,7 +223,9 @@ export class SearchSpace<S = unknown> {
     }
     const chosen = new Set(order.slice(0, k));
     this.pairs.forEach(([from, to], i) => {
-      params[skipParamName(from, to)] = chosen.has(i) ? this.skipTypes[rng.int(this.skipTypes.length)]! : 'none';
+      const name = skipParamName(from, to);
+      const choices = (this.distributions.get(name) as CategoricalDistribution).choices;
+      params[name] = chosen.has(i) ? choices[1 + rng.int(choices.length - 1)]! : 'none';
     });
     for (const [name, d] of this.distributions) {
       if (d.kind === 'float') params[name] = sampleFloatUniform(d, rng);
@@ -237,7 +249,9 @@ export class SearchSpace<S = unknown> {
       for (const [f, t] of this.pairs) {
         const name = skipParamName(f, t);
         if (out[name] !== 'none') continue;
-        for (const type of this.skipTypes) options.push({ name, type, score: preference(name, type) });
+        for (const type of (this.distributions.get(name) as CategoricalDistribution).choices.slice(1)) {
+          options.push({ name, type: type as SkipType, score: preference(name, type) });
+        }
       }
       options.sort((a, b) => b.score - a.score);
       let need = this.minSkips - active.length;

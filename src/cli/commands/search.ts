@@ -1,0 +1,165 @@
+import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
+import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
+import { SearchConfigError, parseDuration, runSearch, writeStudyReport } from '../../search/run.js';
+import { searchTargetRef, SEARCH_BACKBONES } from '../../search/targets.js';
+
+const usage = `usage: spikeline search --backbone NAME [--data DIR] --trials N [options]
+       spikeline search report STUDY [--out FILE] [--export FILE] [--tolerance A] [--trial N]
+
+Searches the number, position and type (ASC add / DSC concatenate) of the skip connections of
+an SNN backbone, maximising accuracy (and minimising SynOps or firing rate). The study lives in
+an SQLite file: run the same command again to resume it after an interruption or to add trials.
+
+  --backbone NAME     ${SEARCH_BACKBONES.join(' | ')} (synthetic: known-optimum test objective, no data)
+  --data DIR          dataset folder (DVS128 Gesture layout) for SNN backbones
+  --trials N          finished trials wanted in the study (counting earlier runs)
+  --budget TIME       wall-clock limit, e.g. 2h, 45m, 1h30m (no trial starts after it)
+  --objective O       accuracy | accuracy-synops | accuracy-rate (default accuracy-synops)
+  --study FILE        study database (default search-<backbone>.db)
+  --sampler S         tpe | random (default tpe)
+  --startup N         random trials before TPE models the history (default 8)
+  --pruner P          asha | none (default asha)
+  --eta N             ASHA reduction factor (default 3)
+  --min-epochs N      first ASHA rung, epochs (default 1)
+  --epochs N          epochs of a fully trained trial (default 9)
+  --max-skips N       most skips per candidate (default 6)
+  --min-skips N       fewest skips per candidate (default 0)
+  --search-neuron     also search tau, threshold and surrogate alpha
+  --workers N         parallel trial workers (default: one per core)
+  --seed N            study seed (default 1)
+  --width-mult X      channel width multiplier of SNN backbones (default 0.5)
+  --steps N           time steps per sample (default 8)
+  --size N            input frames are N x N (default 32)
+  --train-limit N     at most N training samples per epoch (default: all)
+
+report:
+  --out FILE          HTML report (default STUDY with .html)
+  --export FILE       write the chosen trial's model spec (input of spikeline train --spec)
+  --tolerance A       accept up to A accuracy below the best for lower energy (default 0)
+  --trial N           export trial N instead of choosing`;
+
+async function report(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { out: { type: 'string' }, export: { type: 'string' }, tolerance: { type: 'string' }, trial: { type: 'string' } },
+    1,
+  );
+  const studyPath = positionals[0]!;
+  const out = values.out ?? studyPath.replace(/\.[^./]*$/, '') + '.html';
+  const result = writeStudyReport(studyPath, {
+    out,
+    exportPath: values.export,
+    tolerance: numberOption('tolerance', values.tolerance, 0),
+    trial: values.trial === undefined ? undefined : numberOption('trial', values.trial, 0),
+  });
+  process.stdout.write(`report: ${out} (${result.trials} trials)\n`);
+  if (result.chosen && values.export) {
+    const m = result.chosen.metrics!;
+    process.stdout.write(`exported trial ${result.chosen.number} (accuracy ${m.accuracy.toFixed(4)}, mean rate ${m.meanRate.toFixed(4)}, SynOps ${m.synops.toExponential(3)}) to ${values.export}\n`);
+  }
+  return 0;
+}
+
+async function search(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    backbone: { type: 'string' },
+    data: { type: 'string' },
+    trials: { type: 'string' },
+    budget: { type: 'string' },
+    objective: { type: 'string' },
+    study: { type: 'string' },
+    sampler: { type: 'string' },
+    startup: { type: 'string' },
+    pruner: { type: 'string' },
+    eta: { type: 'string' },
+    'min-epochs': { type: 'string' },
+    epochs: { type: 'string' },
+    'max-skips': { type: 'string' },
+    'min-skips': { type: 'string' },
+    'search-neuron': { type: 'boolean' },
+    workers: { type: 'string' },
+    seed: { type: 'string' },
+    'width-mult': { type: 'string' },
+    steps: { type: 'string' },
+    size: { type: 'string' },
+    'train-limit': { type: 'string' },
+  });
+  if (values.trials === undefined) throw new UsageError('--trials is required');
+  const studyPath = values.study ?? `search-${values.backbone ?? 'study'}.db`;
+  if (values.backbone === undefined && values.study === undefined) throw new UsageError('--backbone is required for a new study');
+  const objective = (values.objective ?? 'accuracy-synops') as ObjectiveKind;
+  if (!(objective in OBJECTIVES)) throw new UsageError(`--objective must be one of ${Object.keys(OBJECTIVES).join(', ')}`);
+  const sampler = values.sampler ?? 'tpe';
+  if (sampler !== 'tpe' && sampler !== 'random') throw new UsageError('--sampler must be tpe or random');
+  const pruner = values.pruner ?? 'asha';
+  if (pruner !== 'asha' && pruner !== 'none') throw new UsageError('--pruner must be asha or none');
+  const backbone = values.backbone ?? 'synthetic';
+  let budgetMs: number | undefined;
+  let target;
+  try {
+    budgetMs = values.budget === undefined ? undefined : parseDuration(values.budget);
+    target = searchTargetRef(backbone, {
+      data: values.data,
+      widthMult: numberOption('width-mult', values['width-mult'], 0.5),
+      steps: numberOption('steps', values.steps, 8),
+      size: numberOption('size', values.size, 32),
+      trainLimit: values['train-limit'] === undefined ? undefined : numberOption('train-limit', values['train-limit'], 0),
+    });
+  } catch (err) {
+    if (err instanceof SearchConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    process.stderr.write('\nstopping: running trials end at their next epoch (Ctrl-C again to kill)\n');
+    controller.abort();
+    process.off('SIGINT', onSigint);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const { summary, resumed, study } = await runSearch({
+      studyPath,
+      create: {
+        name: `${backbone}-${objective}`,
+        target,
+        objective,
+        space: {
+          maxSkips: numberOption('max-skips', values['max-skips'], 6),
+          minSkips: numberOption('min-skips', values['min-skips'], 0),
+          ...(values['search-neuron'] ? { neuron: { tau: [1.2, 8], threshold: [0.5, 1.5], alpha: [1, 8] } as const } : {}),
+        },
+        sampler: sampler === 'tpe' ? { name: 'tpe', startupTrials: numberOption('startup', values.startup, 8) } : { name: 'random' },
+        pruner: pruner === 'asha' ? { name: 'asha', eta: numberOption('eta', values.eta, 3), minEpochs: numberOption('min-epochs', values['min-epochs'], 1) } : { name: 'none' },
+        maxEpochs: numberOption('epochs', values.epochs, 9),
+        seed: numberOption('seed', values.seed, 1),
+      },
+      explicit: { backbone: values.backbone, objective: values.objective === undefined ? undefined : objective },
+      trials: numberOption('trials', values.trials, 0),
+      budgetMs,
+      workers: values.workers === undefined ? undefined : numberOption('workers', values.workers, 1),
+      signal: controller.signal,
+    });
+    const best = summary.best?.metrics;
+    process.stdout.write(
+      `${resumed ? 'resumed' : 'created'} study ${studyPath} (${study.objective}): ${summary.complete} complete, ${summary.pruned} pruned, ${summary.failed} failed, ${summary.interrupted} interrupted; ${summary.epochs} epochs\n` +
+        (best ? `best: trial ${summary.best!.number}, accuracy ${best.accuracy.toFixed(4)}, mean rate ${best.meanRate.toFixed(4)}, SynOps ${best.synops.toExponential(3)}; Pareto front: trials ${summary.front.join(', ')}\n` : 'no complete trial\n') +
+        `report: spikeline search report ${studyPath} --export best.json\n`,
+    );
+    return summary.complete > 0 ? 0 : 1;
+  } catch (err) {
+    if (err instanceof SearchConfigError) {
+      process.stderr.write(`spikeline search: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export const searchCommand: Command = {
+  name: 'search',
+  summary: 'search the skip connections of an SNN backbone (studies in SQLite, HTML reports)',
+  usage,
+  run: (argv) => (argv[0] === 'report' ? report(argv.slice(1)) : search(argv)),
+};

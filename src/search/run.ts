@@ -1,0 +1,125 @@
+/**
+ * What `spikeline search` does, as library calls: build a study config from user options, open
+ * or resume the study file, run it with progress, and write reports / export the chosen spec.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { createProgress, type ProgressOptions } from '../util/progress.js';
+import type { ObjectiveKind, TargetRef } from './objective.js';
+import { chooseTrial, renderReport, type ChooseOptions } from './report.js';
+import type { SpaceOptions } from './space.js';
+import { StudyStorage, type StoredTrial } from './storage.js';
+import { Study, type StudyConfig, type StudySummary } from './study.js';
+
+export class SearchConfigError extends Error {
+  override readonly name = 'SearchConfigError';
+}
+
+/** Parses "2h", "90m", "45s", "1h30m" or a plain number of seconds into milliseconds. */
+export function parseDuration(text: string): number {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+  const re = /(\d+(?:\.\d+)?)\s*(h|m|s)/gy;
+  let ms = 0;
+  let end = 0;
+  for (let m = re.exec(t); m; m = re.exec(t)) {
+    ms += Number(m[1]) * (m[2] === 'h' ? 3600e3 : m[2] === 'm' ? 60e3 : 1e3);
+    end = re.lastIndex;
+  }
+  if (end !== t.length || end === 0) throw new SearchConfigError(`duration "${text}" is not like 2h, 90m, 45s or 1h30m`);
+  return ms;
+}
+
+export interface NewStudyOptions {
+  name: string;
+  target: TargetRef;
+  objective: ObjectiveKind;
+  space: SpaceOptions;
+  sampler: StudyConfig['sampler'];
+  pruner: StudyConfig['pruner'];
+  maxEpochs: number;
+  seed: number;
+}
+
+export interface RunSearchOptions {
+  /** Study file; created when absent, resumed when present. */
+  studyPath: string;
+  /** Config of a new study; ignored (beyond a consistency check of `target` and `objective`) on resume. */
+  create: NewStudyOptions;
+  /** Options the user set explicitly, checked against a resumed study's config. */
+  explicit?: { backbone?: string; objective?: ObjectiveKind };
+  trials: number;
+  budgetMs?: number;
+  workers?: number;
+  progress?: ProgressOptions;
+  signal?: AbortSignal;
+}
+
+export async function runSearch(options: RunSearchOptions): Promise<{ study: StudyConfig; summary: StudySummary; resumed: boolean }> {
+  const resumed = existsSync(options.studyPath);
+  if (resumed) {
+    const stored = StudyStorage.open<StudyConfig>(options.studyPath, undefined, { readonly: true });
+    const config = stored.config;
+    stored.close();
+    const storedBackbone = (config.target.options as { backbone?: string } | null)?.backbone;
+    if (options.explicit?.backbone !== undefined && storedBackbone !== options.explicit.backbone) {
+      throw new SearchConfigError(`${options.studyPath}: study searches backbone "${storedBackbone}", not "${options.explicit.backbone}" (use another --study file)`);
+    }
+    if (options.explicit?.objective !== undefined && config.objective !== options.explicit.objective) {
+      throw new SearchConfigError(`${options.studyPath}: study optimises "${config.objective}", not "${options.explicit.objective}" (use another --study file)`);
+    }
+  }
+  const study = await Study.open(options.studyPath, resumed ? undefined : { ...options.create });
+  const progress = createProgress(`search ${study.config.name}`, options.progress);
+  const before = study.summary();
+  let bestAcc = before.best?.metrics?.accuracy ?? NaN;
+  try {
+    const summary = await study.run({
+      trials: options.trials,
+      budgetMs: options.budgetMs,
+      workers: options.workers,
+      signal: options.signal,
+      onEvent: (e) => {
+        if (e.type !== 'trial-end') return;
+        const acc = e.trial.state === 'complete' ? (e.trial.metrics?.accuracy ?? NaN) : NaN;
+        if (!(bestAcc >= acc)) bestAcc = acc;
+        progress.update({
+          done: e.finished,
+          total: e.target,
+          info: { trial: e.trial.number, state: e.trial.state, acc: round(e.trial.metrics?.accuracy), best: round(bestAcc) },
+        });
+      },
+    });
+    progress.finish({ complete: summary.complete, pruned: summary.pruned, failed: summary.failed, best: round(summary.best?.metrics?.accuracy) });
+    return { study: study.config, summary, resumed };
+  } finally {
+    study.close();
+  }
+}
+
+function round(v: number | undefined): number {
+  return v === undefined || !Number.isFinite(v) ? NaN : Math.round(v * 10000) / 10000;
+}
+
+export interface ReportOptions extends ChooseOptions {
+  /** HTML report path. */
+  out: string;
+  /** Where to write the chosen trial's spec (the JSON `spikeline train --spec` takes). */
+  exportPath?: string;
+}
+
+export function writeStudyReport(studyPath: string, options: ReportOptions): { chosen: StoredTrial | undefined; trials: number } {
+  const storage = StudyStorage.open<StudyConfig>(studyPath, undefined, { readonly: true });
+  try {
+    const trials = storage.trials();
+    const hasComplete = trials.some((t) => t.state === 'complete');
+    const chosen = hasComplete || options.trial !== undefined ? chooseTrial(trials, storage.config, options) : undefined;
+    writeFileSync(options.out, renderReport(storage.config, trials, chosen));
+    if (options.exportPath) {
+      if (!chosen) throw new SearchConfigError(`${studyPath}: no complete trial to export`);
+      writeFileSync(options.exportPath, JSON.stringify(chosen.spec, null, 2) + '\n');
+    }
+    return { chosen, trials: trials.length };
+  } finally {
+    storage.close();
+  }
+}
