@@ -2,3 +2,5 @@
 export * from './events/index.js';
 export * from './formats/index.js';
 export * from './operators/index.js';
+export * from './search/index.js';
+export * from './snn/index.js';

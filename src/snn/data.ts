@@ -1,0 +1,203 @@
+/**
+ * Training data: labelled event recordings turned into [T, H, W, 2] frames with the same
+ * operators the live path uses (formats' DVS Gesture loader, operators' Downsampler and
+ * Tonic-style binning), plus event augmentations that keep a gesture's meaning: random time
+ * crop, small translations and event dropout. No left-right flip (it swaps left/right-hand
+ * classes) and no rotation (it changes clockwise/counter-clockwise and up/down classes).
+ */
+import { sliceByTime, type EventBatch } from '../events/index.js';
+import { loadDvsGesture, DVS_GESTURE_CLASSES } from '../formats/dvs-gesture.js';
+import { Downsampler } from '../operators/functional/spatial.js';
+import { framesFromEvents, FrameAccumulator } from '../operators/functional/binning.js';
+import type { Preprocessing } from './model-api.js';
+
+export interface LabelledEvents {
+  /** Downsampled events of one sample (time-sorted). */
+  events: EventBatch;
+  label: number;
+  /** Where it came from (trial/row), for error messages and eval reports. */
+  source: string;
+}
+
+export interface EventDataset {
+  classes: string[];
+  train: LabelledEvents[];
+  test: LabelledEvents[];
+  preprocessing: Preprocessing;
+}
+
+export interface Augmentation {
+  /** Max translation in pixels (after downsampling), each axis. Default 2. */
+  shift: number;
+  /** Probability of dropping each event. Default 0.1. */
+  dropEvents: number;
+  /** Random time crop of the window inside the sample (else centred). Default true. */
+  timeCrop: boolean;
+}
+
+export const DEFAULT_AUGMENTATION: Augmentation = { shift: 2, dropEvents: 0.1, timeCrop: true };
+export const NO_AUGMENTATION: Augmentation = { shift: 0, dropEvents: 0, timeCrop: false };
+
+export interface DatasetOptions {
+  /** Integer spatial downsample factor (128 -> 32 with 4). */
+  downsample: number;
+  steps: number;
+  /** Time covered by one step, µs (the window is steps·stepUs). */
+  stepUs: number;
+  encoding?: Preprocessing['encoding'];
+  clipMax?: number;
+  /** Use at most this many samples per split (quick runs). */
+  limit?: number;
+}
+
+/** Loads a DVS128 Gesture layout folder (real or synthetic) and downsamples it once. */
+export async function loadGestureDataset(root: string, o: DatasetOptions): Promise<EventDataset> {
+  const ds = new Downsampler(o.downsample);
+  const load = async (split: 'train' | 'test'): Promise<LabelledEvents[]> => {
+    const out: LabelledEvents[] = [];
+    for await (const s of loadDvsGesture(root, split)) {
+      if (o.limit !== undefined && out.length >= o.limit) break;
+      out.push({ events: ds.apply(s.events), label: s.classId, source: `${s.trial}#${s.row}` });
+    }
+    return out;
+  };
+  const train = await load('train');
+  const test = await load('test');
+  if (train.length === 0) throw new Error(`${root}: no training samples found (expected the DVS128 Gesture layout: trials_to_train.txt, user*_*.aedat + _labels.csv)`);
+  const sensor = train[0]!.events.sensor;
+  return {
+    classes: [...DVS_GESTURE_CLASSES],
+    train,
+    test,
+    preprocessing: {
+      sensorWidth: sensor.width * o.downsample,
+      sensorHeight: sensor.height * o.downsample,
+      downsample: o.downsample,
+      height: sensor.height,
+      width: sensor.width,
+      stepUs: o.stepUs,
+      steps: o.steps,
+      encoding: o.encoding ?? 'clip',
+      ...(o.clipMax !== undefined ? { clipMax: o.clipMax } : {}),
+    } as Preprocessing,
+  };
+}
+
+/** Deterministic PRNG for augmentation (mulberry32). */
+export function makeRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Applies the frame encoding in place. */
+export function encodeFrames(data: Float32Array, p: Preprocessing): void {
+  if (p.encoding === 'count') return;
+  const max = p.encoding === 'binary' ? 1 : ((p as Preprocessing & { clipMax?: number }).clipMax ?? 1);
+  for (let i = 0; i < data.length; i++) if (data[i]! > max) data[i] = max;
+}
+
+/**
+ * Frames [T, H, W, 2] of one sample: a window of steps·stepUs (random or centred), events
+ * optionally dropped, binned into T equal time bins (tail kept), translated, encoded.
+ */
+export function sampleFrames(s: LabelledEvents, p: Preprocessing, aug: Augmentation, rand: () => number, acc = new FrameAccumulator()): Float32Array {
+  const ev = s.events;
+  const window = p.steps * p.stepUs;
+  let events = ev;
+  if (ev.length > 0) {
+    const t0 = ev.t[0]!;
+    const span = ev.t[ev.length - 1]! - t0;
+    if (span > window) {
+      const start = t0 + (aug.timeCrop ? rand() : 0.5) * (span - window);
+      events = sliceByTime(ev, start, start + window);
+    }
+  }
+  if (aug.dropEvents > 0 && events.length > 0) events = dropEvents(events, aug.dropEvents, rand);
+  const frameSize = p.height * p.width * 2;
+  let data: Float32Array;
+  if (events.length === 0) data = new Float32Array(p.steps * frameSize);
+  else data = framesFromEvents(events, { nTimeBins: p.steps, includeTail: true }, acc).data;
+  if (aug.shift > 0) {
+    const dx = Math.round((rand() * 2 - 1) * aug.shift);
+    const dy = Math.round((rand() * 2 - 1) * aug.shift);
+    if (dx || dy) data = translate(data, p.steps, p.height, p.width, dx, dy);
+  }
+  encodeFrames(data, p);
+  return data;
+}
+
+function dropEvents(b: EventBatch, prob: number, rand: () => number): EventBatch {
+  const keep = new Uint8Array(b.length);
+  let n = 0;
+  for (let i = 0; i < b.length; i++) if (rand() >= prob) (keep[i] = 1), n++;
+  const x = new Uint16Array(n);
+  const y = new Uint16Array(n);
+  const t = new Float64Array(n);
+  const p = new Uint8Array(n);
+  for (let i = 0, j = 0; i < b.length; i++) {
+    if (!keep[i]) continue;
+    x[j] = b.x[i]!;
+    y[j] = b.y[i]!;
+    t[j] = b.t[i]!;
+    p[j] = b.p[i]!;
+    j++;
+  }
+  return { x, y, t, p, length: n, sensor: b.sensor };
+}
+
+function translate(src: Float32Array, T: number, H: number, W: number, dx: number, dy: number): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let t = 0; t < T; t++) {
+    for (let y = 0; y < H; y++) {
+      const sy = y - dy;
+      if (sy < 0 || sy >= H) continue;
+      for (let x = 0; x < W; x++) {
+        const sx = x - dx;
+        if (sx < 0 || sx >= W) continue;
+        const o = ((t * H + y) * W + x) * 2;
+        const i = ((t * H + sy) * W + sx) * 2;
+        out[o] = src[i]!;
+        out[o + 1] = src[i + 1]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** Packs per-sample frames [T, H, W, C] into one [T, B, H, W, C] buffer. */
+export function packBatch(frames: readonly Float32Array[], steps: number): Float32Array {
+  const B = frames.length;
+  const per = frames[0]!.length / steps;
+  const out = new Float32Array(B * frames[0]!.length);
+  for (let b = 0; b < B; b++) {
+    const f = frames[b]!;
+    for (let t = 0; t < steps; t++) out.set(f.subarray(t * per, (t + 1) * per), (t * B + b) * per);
+  }
+  return out;
+}
+
+/** Synthetic frames for tests and benchmarks: class c lights a moving bar whose direction depends on c. */
+export function syntheticSample(label: number, classes: number, p: Preprocessing, rand: () => number): Float32Array {
+  const { steps: T, height: H, width: W } = p;
+  const out = new Float32Array(T * H * W * 2);
+  const angle = (2 * Math.PI * label) / classes;
+  const vx = Math.cos(angle);
+  const vy = Math.sin(angle);
+  for (let t = 0; t < T; t++) {
+    const cx = W / 2 + vx * (t - T / 2) * (W / (2 * T)) + (rand() - 0.5) * 2;
+    const cy = H / 2 + vy * (t - T / 2) * (H / (2 * T)) + (rand() - 0.5) * 2;
+    for (let k = 0; k < 24; k++) {
+      const x = Math.round(cx + (rand() - 0.5) * 6);
+      const y = Math.round(cy + (rand() - 0.5) * 6);
+      if (x < 0 || y < 0 || x >= W || y >= H) continue;
+      out[((t * H + y) * W + x) * 2 + (k & 1)] = 1;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,499 @@
+/**
+ * SNN kernels written in plain TypeScript over Float32Arrays and registered as TensorFlow.js
+ * kernels. On the WASM backend they read and write tensors in place on the WASM heap (no
+ * copies); on other backends they go through readSync / makeTensorInfo.
+ *
+ * Why: tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter, and its transposes, strided slices
+ * and reductions over non-innermost axes run at ~0.1 G elements/s. The fused LIF (whole BPTT
+ * over T in one kernel), BatchNorm over NHWC, blocked transposes and pooling gradients below
+ * replace chains of slow generic ops.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+
+type Attrs = NamedAttrMap;
+
+interface JsKernel {
+  name: string;
+  inputs: readonly string[];
+  /** Output shapes from the input shapes (in `inputs` order; absent optional inputs are null). */
+  shapes(inShapes: (number[] | null)[], attrs: Attrs): number[][];
+  compute(ins: (Float32Array | null)[], outs: Float32Array[], inShapes: (number[] | null)[], attrs: Attrs): void;
+}
+
+interface WasmData {
+  memoryOffset: number;
+}
+interface WasmBackendLike {
+  wasm: { HEAPF32: Float32Array };
+  dataIdMap: { get(id: object): WasmData | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+function runOn(kernel: JsKernel, backend: KernelBackend, inputs: Record<string, TensorInfo | undefined>, attrs: Attrs): TensorInfo[] {
+  const ins = kernel.inputs.map((n) => inputs[n] ?? null);
+  for (const t of ins) {
+    if (t && t.dtype !== 'float32') throw new Error(`${kernel.name}: input dtype ${t.dtype}, expected float32`);
+  }
+  const inShapes = ins.map((t) => (t ? t.shape : null));
+  const outShapes = kernel.shapes(inShapes, attrs);
+  if (backend.constructor.name === 'BackendWasm' || 'dataIdMap' in backend && 'wasm' in backend) {
+    const be = backend as unknown as WasmBackendLike;
+    const outs = outShapes.map((s) => be.makeOutput(s, 'float32'));
+    // Views are taken after every allocation: malloc may grow (and replace) the heap buffer.
+    const heap = be.wasm.HEAPF32;
+    const view = (t: TensorInfo): Float32Array => {
+      const off = be.dataIdMap.get(t.dataId)!.memoryOffset >> 2;
+      return heap.subarray(off, off + size(t.shape));
+    };
+    const outViews = outs.map(view);
+    for (const v of outViews) v.fill(0);
+    kernel.compute(ins.map((t) => (t ? view(t) : null)), outViews, inShapes, attrs);
+    return outs;
+  }
+  const inVals = ins.map((t) => (t ? (backend.readSync(t.dataId) as Float32Array) : null));
+  const outVals = outShapes.map((s) => new Float32Array(size(s)));
+  kernel.compute(inVals, outVals, inShapes, attrs);
+  const be = backend as unknown as { makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo };
+  return outVals.map((v, i) => be.makeTensorInfo(outShapes[i]!, 'float32', v));
+}
+
+// ---------------------------------------------------------------- neuron dynamics ---------
+
+/** Surrogate derivative ids (see neuron.ts for the formulas). */
+export const SURROGATE_IDS = { atan: 0, sigmoid: 1, 'fast-sigmoid': 2, rectangular: 3 } as const;
+
+/** d spike / d (h - v_th) for the surrogate `id` with parameter `alpha`. */
+export function surrogateGrad(id: number, alpha: number, x: number): number {
+  switch (id) {
+    case 0: {
+      const k = (Math.PI / 2) * alpha * x;
+      return alpha / 2 / (1 + k * k);
+    }
+    case 1: {
+      const s = 1 / (1 + Math.exp(-alpha * x));
+      return alpha * s * (1 - s);
+    }
+    case 2: {
+      const d = 1 + alpha * Math.abs(x);
+      return 1 / (d * d);
+    }
+    default:
+      return Math.abs(x) < alpha / 2 ? 1 / alpha : 0;
+  }
+}
+
+/**
+ * Neuron attributes shared by the forward and backward kernels. With d the decay (1/tau):
+ * charge h = (1-d)·v + g·x + d·vReset, with g = d if decayInput else 1 (IF: d = 0, g = 1);
+ * fire s = H(h - vTh); reset hard v = h(1-s) + vReset·s, soft v = h - s·vTh.
+ */
+interface NeuronAttrs {
+  decay: number;
+  decayInput: boolean;
+  vTh: number;
+  vReset: number;
+  hardReset: boolean;
+  detachReset: boolean;
+  surrogate: number;
+  alpha: number;
+  /** Samples in the batch: the per-step block of M values is [batch, M / batch]. */
+  batch: number;
+}
+
+function neuronAttrs(a: Attrs): NeuronAttrs {
+  return a as unknown as NeuronAttrs;
+}
+
+/** Decay in use: the optional `decay` input (PLIF, shape [1]) overrides the attribute. */
+function decayOf(a: NeuronAttrs, d: Float32Array | null): number {
+  return d ? d[0]! : a.decay;
+}
+
+/**
+ * LIF forward over T: x [T, ...] (T folded in front), optional v0 [...] (initial membrane,
+ * streaming), optional decay [1]. Outputs: spikes s [T, ...], charged potentials h [T, ...]
+ * (saved for BPTT), final membrane v [...], per-sample spike counts [batch].
+ */
+const lifForward: JsKernel = {
+  name: 'SnnLifForward',
+  inputs: ['x', 'v0', 'decay'],
+  shapes: ([x], attrs) => {
+    const a = neuronAttrs(attrs);
+    return [x!, x!, x!.slice(1), [a.batch]];
+  },
+  compute([x, v0, dIn], [s, h, vOut, counts], [xShape], attrs) {
+    const a = neuronAttrs(attrs);
+    const T = xShape![0]!;
+    const M = x!.length / T;
+    const per = M / a.batch;
+    const d = decayOf(a, dIn);
+    const keep = 1 - d;
+    const g = a.decayInput ? d : 1;
+    const bias = d * a.vReset;
+    const vTh = a.vTh;
+    const vr = a.vReset;
+    const v = vOut!;
+    if (v0) v.set(v0);
+    else v.fill(a.hardReset ? vr : 0);
+    const cnt = counts!;
+    for (let t = 0; t < T; t++) {
+      const o = t * M;
+      for (let b = 0; b < a.batch; b++) {
+        let c = 0;
+        const end = (b + 1) * per;
+        for (let j = b * per; j < end; j++) {
+          const hj = keep * v[j]! + g * x![o + j]! + bias;
+          h![o + j] = hj;
+          if (hj >= vTh) {
+            s![o + j] = 1;
+            c++;
+            v[j] = a.hardReset ? vr : hj - vTh;
+          } else {
+            s![o + j] = 0;
+            v[j] = hj;
+          }
+        }
+        cnt[b] = cnt[b]! + c;
+      }
+    }
+  },
+};
+
+/**
+ * LIF BPTT: inputs grad of spikes gs [T, ...], h and s from the forward, x (only for the decay
+ * gradient), decay [1] (PLIF). Outputs gx [T, ...] and gDecay [1].
+ */
+const lifBackward: JsKernel = {
+  name: 'SnnLifBackward',
+  inputs: ['gs', 'h', 's', 'x', 'decay'],
+  shapes: ([gs]) => [gs!, [1]],
+  compute([gs, h, s, x, dIn], [gx, gd], [shape], attrs) {
+    const a = neuronAttrs(attrs);
+    const T = shape![0]!;
+    const M = gs!.length / T;
+    const d = decayOf(a, dIn);
+    const keep = 1 - d;
+    const g = a.decayInput ? d : 1;
+    const { vTh, vReset: vr, hardReset, detachReset, surrogate, alpha } = a;
+    const v0 = hardReset ? vr : 0;
+    const wantDecay = x !== null;
+    let gDecay = 0;
+    for (let j = 0; j < M; j++) {
+      let gv = 0;
+      for (let t = T - 1; t >= 0; t--) {
+        const i = t * M + j;
+        const hj = h![i]!;
+        const sj = s![i]!;
+        // reset: dv/dh and dv/ds
+        const dvdh = hardReset ? 1 - sj : 1;
+        const dvds = detachReset ? 0 : hardReset ? vr - hj : -vTh;
+        const gh = (gs![i]! + gv * dvds) * surrogateGrad(surrogate, alpha, hj - vTh) + gv * dvdh;
+        gx![i] = gh * g;
+        if (wantDecay) {
+          const ip = i - M;
+          const vPrev = t === 0 ? v0 : hardReset ? h![ip]! * (1 - s![ip]!) + vr * s![ip]! : h![ip]! - s![ip]! * vTh;
+          // h = v + (x - (v - vr))·d  (decayInput)  or  h = v - (v - vr)·d + x
+          gDecay += gh * ((a.decayInput ? x![i]! : 0) - vPrev + vr);
+        }
+        gv = gh * keep;
+      }
+    }
+    gd![0] = gDecay;
+  },
+};
+
+// ---------------------------------------------------------------- batch norm ---------------
+
+/** Training BatchNorm over rows of x [..., C]: outputs y, batch mean [C], inverse std [C], biased var [C]. */
+const bnForward: JsKernel = {
+  name: 'SnnBatchNormTrain',
+  inputs: ['x', 'gamma', 'beta'],
+  shapes: ([x]) => {
+    const C = x![x!.length - 1]!;
+    return [x!, [C], [C], [C]];
+  },
+  compute([x, gamma, beta], [y, mean, invStd, variance], [shape], attrs) {
+    const eps = attrs.epsilon as number;
+    const C = shape![shape!.length - 1]!;
+    const n = x!.length / C;
+    const sum = new Float64Array(C);
+    const sq = new Float64Array(C);
+    for (let r = 0, o = 0; r < n; r++, o += C) {
+      for (let c = 0; c < C; c++) {
+        const v = x![o + c]!;
+        sum[c] += v;
+        sq[c] += v * v;
+      }
+    }
+    const scale = new Float32Array(C);
+    const shift = new Float32Array(C);
+    for (let c = 0; c < C; c++) {
+      const m = sum[c]! / n;
+      const v = Math.max(0, sq[c]! / n - m * m);
+      mean![c] = m;
+      variance![c] = v;
+      const is = 1 / Math.sqrt(v + eps);
+      invStd![c] = is;
+      scale[c] = gamma![c]! * is;
+      shift[c] = beta![c]! - m * gamma![c]! * is;
+    }
+    for (let r = 0, o = 0; r < n; r++, o += C) {
+      for (let c = 0; c < C; c++) y![o + c] = x![o + c]! * scale[c]! + shift[c]!;
+    }
+  },
+};
+
+/** BatchNorm backward: inputs dy, x, mean, invStd, gamma; outputs dx, dGamma, dBeta. */
+const bnBackward: JsKernel = {
+  name: 'SnnBatchNormTrainGrad',
+  inputs: ['dy', 'x', 'mean', 'invStd', 'gamma'],
+  shapes: ([dy]) => {
+    const C = dy![dy!.length - 1]!;
+    return [dy!, [C], [C]];
+  },
+  compute([dy, x, mean, invStd, gamma], [dx, dGamma, dBeta], [shape]) {
+    const C = shape![shape!.length - 1]!;
+    const n = dy!.length / C;
+    const sdy = new Float64Array(C);
+    const sdyx = new Float64Array(C);
+    for (let r = 0, o = 0; r < n; r++, o += C) {
+      for (let c = 0; c < C; c++) {
+        const g = dy![o + c]!;
+        sdy[c] += g;
+        sdyx[c] += g * (x![o + c]! - mean![c]!) * invStd![c]!;
+      }
+    }
+    const k = new Float32Array(C);
+    const b = new Float32Array(C);
+    const q = new Float32Array(C);
+    for (let c = 0; c < C; c++) {
+      dBeta![c] = sdy[c]!;
+      dGamma![c] = sdyx[c]!;
+      // dx = gamma·invStd/n · (n·dy - Σdy - xhat·Σ(dy·xhat))
+      k[c] = gamma![c]! * invStd![c]!;
+      b[c] = (k[c]! * sdy[c]!) / n;
+      q[c] = (k[c]! * sdyx[c]! * invStd![c]!) / n;
+    }
+    for (let r = 0, o = 0; r < n; r++, o += C) {
+      for (let c = 0; c < C; c++) {
+        dx![o + c] = k[c]! * dy![o + c]! - b[c]! - q[c]! * (x![o + c]! - mean![c]!);
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------- layout transforms --------
+
+/** x [N, H, W, C] -> [C, H + 2p, W + 2p, N], zero padded: the "images" of the filter-gradient conv. */
+const padTransposeCHWN: JsKernel = {
+  name: 'SnnPadTransposeCHWN',
+  inputs: ['x'],
+  shapes: ([x], attrs) => {
+    const p = attrs.pad as number;
+    const [N, H, W, C] = x!;
+    return [[C!, H! + 2 * p, W! + 2 * p, N!]];
+  },
+  compute([x], [out], [shape], attrs) {
+    const p = attrs.pad as number;
+    const [N, H, W, C] = shape! as [number, number, number, number];
+    const Hp = H + 2 * p;
+    const Wp = W + 2 * p;
+    const planeOut = Hp * Wp * N;
+    const rowIn = H * W * C;
+    // Per pixel: an N x C block (read rows of C) written as C rows of N; blocks stay cache-resident.
+    for (let hh = 0; hh < H; hh++) {
+      for (let ww = 0; ww < W; ww++) {
+        const inBase = (hh * W + ww) * C;
+        const outBase = ((hh + p) * Wp + ww + p) * N;
+        for (let n = 0; n < N; n++) {
+          const src = n * rowIn + inBase;
+          let dst = outBase + n;
+          for (let c = 0; c < C; c++, dst += planeOut) out![dst] = x![src + c]!;
+        }
+      }
+    }
+  },
+};
+
+/** dy [N, H, W, C] -> [H, W, N, C]: the filter of the filter-gradient conv. */
+const transposeHWNC: JsKernel = {
+  name: 'SnnTransposeHWNC',
+  inputs: ['x'],
+  shapes: ([x]) => {
+    const [N, H, W, C] = x!;
+    return [[H!, W!, N!, C!]];
+  },
+  compute([x], [out], [shape]) {
+    const [N, H, W, C] = shape! as [number, number, number, number];
+    const HW = H * W;
+    for (let n = 0; n < N; n++) {
+      for (let q = 0; q < HW; q++) {
+        const src = (n * HW + q) * C;
+        out!.set(x!.subarray(src, src + C), (q * N + n) * C);
+      }
+    }
+  },
+};
+
+/** 2-D transpose [R, C] -> [C, R], blocked. */
+const transpose2d: JsKernel = {
+  name: 'SnnTranspose2D',
+  inputs: ['x'],
+  shapes: ([x]) => [[x![1]!, x![0]!]],
+  compute([x], [out], [shape]) {
+    const [R, C] = shape! as [number, number];
+    const B = 32;
+    for (let r0 = 0; r0 < R; r0 += B) {
+      const r1 = Math.min(R, r0 + B);
+      for (let c0 = 0; c0 < C; c0 += B) {
+        const c1 = Math.min(C, c0 + B);
+        for (let r = r0; r < r1; r++) {
+          for (let c = c0; c < c1; c++) out![c * R + r] = x![r * C + c]!;
+        }
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------- pooling / depthwise -------
+
+/** Gradient of k x k average pooling with stride k, VALID: dy [N, Ho, Wo, C] -> dx [N, H, W, C]. */
+const avgPoolGrad: JsKernel = {
+  name: 'SnnAvgPoolGrad',
+  inputs: ['dy'],
+  shapes: ([dy], attrs) => {
+    const [N, , , C] = dy!;
+    return [[N!, attrs.inHeight as number, attrs.inWidth as number, C!]];
+  },
+  compute([dy], [dx], [shape], attrs) {
+    const k = attrs.k as number;
+    const [N, Ho, Wo, C] = shape! as [number, number, number, number];
+    const H = attrs.inHeight as number;
+    const W = attrs.inWidth as number;
+    const inv = 1 / (k * k);
+    for (let n = 0; n < N; n++) {
+      for (let i = 0; i < Ho; i++) {
+        for (let j = 0; j < Wo; j++) {
+          const src = ((n * Ho + i) * Wo + j) * C;
+          for (let a = 0; a < k; a++) {
+            for (let b = 0; b < k; b++) {
+              const dst = ((n * H + i * k + a) * W + j * k + b) * C;
+              for (let c = 0; c < C; c++) dx![dst + c] = dy![src + c]! * inv;
+            }
+          }
+        }
+      }
+    }
+  },
+};
+
+/** Gradient of k x k max pooling with stride k, VALID: routes dy to the first maximum of each window. */
+const maxPoolGrad: JsKernel = {
+  name: 'SnnMaxPoolGrad',
+  inputs: ['x', 'dy'],
+  shapes: ([x]) => [x!],
+  compute([x, dy], [dx], [xShape, dyShape], attrs) {
+    const k = attrs.k as number;
+    const [, H, W] = xShape! as [number, number, number, number];
+    const [N, Ho, Wo, C] = dyShape! as [number, number, number, number];
+    for (let n = 0; n < N; n++) {
+      for (let i = 0; i < Ho; i++) {
+        for (let j = 0; j < Wo; j++) {
+          const src = ((n * Ho + i) * Wo + j) * C;
+          for (let c = 0; c < C; c++) {
+            let best = -Infinity;
+            let at = 0;
+            for (let a = 0; a < k; a++) {
+              for (let b = 0; b < k; b++) {
+                const idx = ((n * H + i * k + a) * W + j * k + b) * C + c;
+                if (x![idx]! > best) {
+                  best = x![idx]!;
+                  at = idx;
+                }
+              }
+            }
+            dx![at] = dy![src + c]!;
+          }
+        }
+      }
+    }
+  },
+};
+
+/** Depthwise filter gradient, stride 1 'same': x, dy [N, H, W, C] -> dw [K, K, C, 1]. */
+const depthwiseFilterGrad: JsKernel = {
+  name: 'SnnDepthwiseFilterGrad',
+  inputs: ['x', 'dy'],
+  shapes: ([x], attrs) => {
+    const K = attrs.k as number;
+    return [[K, K, x![3]!, 1]];
+  },
+  compute([x, dy], [dw], [shape], attrs) {
+    const K = attrs.k as number;
+    const p = (K - 1) >> 1;
+    const [N, H, W, C] = shape! as [number, number, number, number];
+    const acc = new Float64Array(K * K * C);
+    for (let n = 0; n < N; n++) {
+      for (let i = 0; i < H; i++) {
+        for (let j = 0; j < W; j++) {
+          const o = ((n * H + i) * W + j) * C;
+          for (let a = 0; a < K; a++) {
+            const ii = i + a - p;
+            if (ii < 0 || ii >= H) continue;
+            for (let b = 0; b < K; b++) {
+              const jj = j + b - p;
+              if (jj < 0 || jj >= W) continue;
+              const xi = ((n * H + ii) * W + jj) * C;
+              const wi = (a * K + b) * C;
+              for (let c = 0; c < C; c++) acc[wi + c] += x![xi + c]! * dy![o + c]!;
+            }
+          }
+        }
+      }
+    }
+    for (let i = 0; i < acc.length; i++) dw![i] = acc[i]!;
+  },
+};
+
+const ALL: readonly JsKernel[] = [
+  lifForward,
+  lifBackward,
+  bnForward,
+  bnBackward,
+  padTransposeCHWN,
+  transposeHWNC,
+  transpose2d,
+  avgPoolGrad,
+  maxPoolGrad,
+  depthwiseFilterGrad,
+];
+
+const registered = new Set<string>();
+
+/** Registers the SNN kernels for the active backend (idempotent). */
+export function registerSnnKernels(): void {
+  const backendName = tf.getBackend();
+  for (const k of ALL) {
+    const key = `${backendName}/${k.name}`;
+    if (registered.has(key)) continue;
+    tf.registerKernel({
+      kernelName: k.name,
+      backendName,
+      kernelFunc: ({ inputs, backend, attrs }) =>
+        runOn(k, backend as KernelBackend, inputs as Record<string, TensorInfo | undefined>, (attrs ?? {}) as Attrs),
+    });
+    registered.add(key);
+  }
+}
+
+/** Runs a registered SNN kernel; optional inputs may be omitted. */
+export function runKernel(name: string, inputs: Record<string, tf.Tensor | null | undefined>, attrs: Record<string, unknown> = {}): tf.Tensor[] {
+  registerSnnKernels();
+  const present: Record<string, tf.Tensor> = {};
+  for (const [k, v] of Object.entries(inputs)) if (v) present[k] = v;
+  const out = tf.engine().runKernel(name, present as unknown as tf.NamedTensorMap, attrs as NamedAttrMap);
+  return (Array.isArray(out) ? out : [out]) as tf.Tensor[];
+}

@@ -1,0 +1,204 @@
+/**
+ * Model specification: a backbone (ordered layers) plus skip connections, as JSON.
+ *
+ * Layer i reads the output of layer i-1 (layer 0 reads the input frames [H, W, 2]).
+ * A skip {from, to, type} takes the output of layer `from` (from < to):
+ *  - ASC (addition, ResNet-style) adds it to the pre-activation of layer `to` (after BN,
+ *    before the neuron), as REF-8 does;
+ *  - DSC (concatenation, DenseNet-style) concatenates it to the input of layer `to` along
+ *    channels.
+ * When shapes differ the skip is adapted: average pooling by an integer factor when the source
+ * is spatially larger, and for ASC a 1x1 convolution when channel counts differ. The adaptation
+ * is written back into the resolved spec (`adapt`). Skips may only end at conv / dwconv layers.
+ */
+import { neuronProblems, type NeuronConfig } from './neuron.js';
+
+export type LayerSpec =
+  | { type: 'conv'; out: number; kernel?: number; bn?: boolean; neuron?: NeuronConfig | null }
+  | { type: 'dwconv'; kernel?: number; bn?: boolean; neuron?: NeuronConfig | null }
+  | { type: 'pool'; kind?: 'avg' | 'max'; size?: number }
+  | { type: 'gap' }
+  | { type: 'linear'; out: number; neuron?: NeuronConfig | null };
+
+export type SkipType = 'ASC' | 'DSC';
+
+export interface SkipAdapt {
+  /** Average-pooling factor applied to the source (1 = none). */
+  pool: number;
+  /** 1x1 projection to `to`'s channel count (ASC only). */
+  project: boolean;
+}
+
+export interface SkipSpec {
+  from: number;
+  to: number;
+  type: SkipType;
+  /** Filled in by resolveSpec. */
+  adapt?: SkipAdapt;
+}
+
+export interface ModelSpec {
+  name?: string;
+  input: { height: number; width: number; channels: number };
+  classes: number;
+  /** Default neuron for every layer whose `neuron` is undefined (null = no neuron). */
+  neuron?: NeuronConfig;
+  layers: LayerSpec[];
+  skips: SkipSpec[];
+}
+
+export interface Shape3 {
+  h: number;
+  w: number;
+  c: number;
+}
+
+/** A spec whose skips carry their adaptation, plus the shapes of every layer. */
+export interface ResolvedSpec {
+  spec: ModelSpec;
+  /** Shape of the main input of each layer (before DSC concatenation). */
+  inShapes: Shape3[];
+  /** Shape of each layer's input after DSC concatenation. */
+  catShapes: Shape3[];
+  outShapes: Shape3[];
+}
+
+export class SpecError extends Error {
+  constructor(readonly reasons: string[]) {
+    super(`invalid model spec: ${reasons.join('; ')}`);
+    this.name = 'SpecError';
+  }
+}
+
+const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+
+function layerNeuron(spec: ModelSpec, l: LayerSpec): NeuronConfig | null {
+  if (l.type !== 'conv' && l.type !== 'dwconv' && l.type !== 'linear') return null;
+  if (l.neuron === null) return null;
+  return l.neuron ?? spec.neuron ?? { kind: 'lif' };
+}
+
+export { layerNeuron };
+
+/** Checks a spec and computes shapes and skip adaptations; reasons are collected, not thrown. */
+export function tryResolveSpec(input: unknown): { resolved: ResolvedSpec | null; reasons: string[] } {
+  const reasons: string[] = [];
+  const spec = input as ModelSpec;
+  if (typeof spec !== 'object' || spec === null) return { resolved: null, reasons: ['spec: must be an object'] };
+  const inp = spec.input;
+  if (!inp || !isPosInt(inp.height) || !isPosInt(inp.width) || !isPosInt(inp.channels)) reasons.push('input: height, width and channels must be positive integers');
+  if (!isPosInt(spec.classes) || spec.classes < 2) reasons.push('classes: must be an integer >= 2');
+  if (!Array.isArray(spec.layers) || spec.layers.length === 0) reasons.push('layers: must be a non-empty array');
+  if (spec.skips !== undefined && !Array.isArray(spec.skips)) reasons.push('skips: must be an array');
+  if (spec.neuron) reasons.push(...neuronProblems(spec.neuron, 'neuron'));
+  if (reasons.length) return { resolved: null, reasons };
+
+  const skips = spec.skips ?? [];
+  const inShapes: Shape3[] = [];
+  const catShapes: Shape3[] = [];
+  const outShapes: Shape3[] = [];
+  const resolvedSkips: SkipSpec[] = skips.map((s) => ({ ...s }));
+  let cur: Shape3 = { h: inp.height, w: inp.width, c: inp.channels };
+  let flat = false;
+  spec.layers.forEach((l, i) => {
+    const at = `layers[${i}]`;
+    inShapes.push(cur);
+    let catC = cur.c;
+    resolvedSkips.forEach((s, k) => {
+      if (s.to !== i || s.type !== 'DSC' || !outShapes[s.from]) return;
+      const src = outShapes[s.from]!;
+      const pool = adaptPool(src, cur, `skips[${k}]`, reasons);
+      if (pool) {
+        s.adapt = { pool, project: false };
+        catC += src.c;
+      }
+    });
+    const cat: Shape3 = { ...cur, c: catC };
+    catShapes.push(cat);
+    const neuron = layerNeuron(spec, l);
+    if (neuron) reasons.push(...neuronProblems(neuron, `${at}.neuron`));
+    switch (l.type) {
+      case 'conv':
+      case 'dwconv': {
+        const k = l.kernel ?? 3;
+        if (flat) reasons.push(`${at}: ${l.type} after a linear layer (input is flat)`);
+        if (!isPosInt(k) || k % 2 === 0) reasons.push(`${at}.kernel: ${k} must be a positive odd integer`);
+        if (l.type === 'conv' && !isPosInt(l.out)) reasons.push(`${at}.out: must be a positive integer`);
+        cur = { ...cat, c: l.type === 'conv' ? l.out : cat.c };
+        break;
+      }
+      case 'pool': {
+        const k = l.size ?? 2;
+        if (!isPosInt(k)) reasons.push(`${at}.size: must be a positive integer`);
+        else if (cat.h % k || cat.w % k) reasons.push(`${at}: input ${cat.h}x${cat.w} is not divisible by pool size ${k}`);
+        if (l.kind !== undefined && l.kind !== 'avg' && l.kind !== 'max') reasons.push(`${at}.kind: "${String(l.kind)}" is not avg or max`);
+        cur = { h: Math.floor(cat.h / k), w: Math.floor(cat.w / k), c: cat.c };
+        break;
+      }
+      case 'gap':
+        cur = { h: 1, w: 1, c: cat.c };
+        break;
+      case 'linear':
+        if (!isPosInt(l.out)) reasons.push(`${at}.out: must be a positive integer`);
+        cur = { h: 1, w: 1, c: l.out };
+        flat = true;
+        break;
+      default:
+        reasons.push(`${at}.type: "${String((l as { type: unknown }).type)}" is not one of conv, dwconv, pool, gap, linear`);
+    }
+    outShapes.push(cur);
+    resolvedSkips.forEach((s, k) => {
+      if (s.to !== i || s.type !== 'ASC' || !outShapes[s.from]) return;
+      const src = outShapes[s.from]!;
+      const pool = adaptPool(src, cur, `skips[${k}]`, reasons);
+      if (pool) s.adapt = { pool, project: src.c !== cur.c };
+    });
+  });
+  const n = spec.layers.length;
+  resolvedSkips.forEach((s, k) => {
+    const at = `skips[${k}]`;
+    if (s.type !== 'ASC' && s.type !== 'DSC') reasons.push(`${at}.type: "${String(s.type)}" is not ASC or DSC`);
+    if (!Number.isInteger(s.from) || !Number.isInteger(s.to) || s.from < 0 || s.to >= n) {
+      reasons.push(`${at}: from/to must be layer indices in 0..${n - 1}`);
+      return;
+    }
+    if (s.from >= s.to) reasons.push(`${at}: from (${s.from}) must be an earlier layer than to (${s.to})`);
+    const target = spec.layers[s.to]!;
+    if (target.type !== 'conv' && target.type !== 'dwconv') reasons.push(`${at}: skips must end at a conv or dwconv layer, layer ${s.to} is ${target.type}`);
+    const src = spec.layers[s.from]!;
+    if (src.type === 'linear') reasons.push(`${at}: source layer ${s.from} is linear (flat output)`);
+  });
+  const seen = new Set<string>();
+  resolvedSkips.forEach((s, k) => {
+    const key = `${s.from}>${s.to}`;
+    if (seen.has(key)) reasons.push(`skips[${k}]: duplicate skip ${s.from} -> ${s.to}`);
+    seen.add(key);
+  });
+  if (reasons.length) return { resolved: null, reasons };
+  return { resolved: { spec: { ...spec, skips: resolvedSkips }, inShapes, catShapes, outShapes }, reasons };
+}
+
+function adaptPool(src: Shape3, dst: Shape3, at: string, reasons: string[]): number {
+  if (src.h < dst.h || src.w < dst.w) {
+    reasons.push(`${at}: source ${src.h}x${src.w} is smaller than target ${dst.h}x${dst.w} (no upsampling)`);
+    return 0;
+  }
+  const f = src.h / dst.h;
+  if (!Number.isInteger(f) || src.w / dst.w !== f) {
+    reasons.push(`${at}: source ${src.h}x${src.w} is not an integer multiple of target ${dst.h}x${dst.w}`);
+    return 0;
+  }
+  return f;
+}
+
+/** Reasons the spec is invalid; empty when it can be built. */
+export function validateSpec(spec: unknown): string[] {
+  return tryResolveSpec(spec).reasons;
+}
+
+/** Resolves the spec or throws SpecError listing every reason. */
+export function resolveSpec(spec: ModelSpec): ResolvedSpec {
+  const { resolved, reasons } = tryResolveSpec(spec);
+  if (!resolved) throw new SpecError(reasons);
+  return resolved;
+}

@@ -1,0 +1,359 @@
+/**
+ * BPTT training and evaluation of an SnnModel: Adam(W) or SGD with momentum, cosine or constant
+ * learning-rate schedule (per step), decoupled weight decay, label smoothing, augmentations,
+ * checkpoints with resume, JSONL metrics and an epoch callback that can stop early (used by
+ * the skip-connection search for pruning).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FrameAccumulator } from '../operators/functional/binning.js';
+import { createProgress, type Progress } from '../util/progress.js';
+import { initBackend, describeBackend } from './backend.js';
+import { DEFAULT_AUGMENTATION, NO_AUGMENTATION, makeRandom, packBatch, sampleFrames, type Augmentation, type LabelledEvents } from './data.js';
+import { loadModel, saveModel } from './io.js';
+import { FiringAccumulator } from './metrics.js';
+import type { FiringMetrics, Preprocessing } from './model-api.js';
+import { buildModel, type SnnModel } from './model.js';
+import { crossEntropy } from './ops.js';
+import type { ModelSpec } from './spec.js';
+import { curvesSvg } from './plot.js';
+
+/** A sample given as ready frames [T, H, W, 2] (synthetic data, tests, search proxies). */
+export interface FrameSample {
+  frames: Float32Array;
+  label: number;
+  source?: string;
+}
+
+export type Sample = LabelledEvents | FrameSample;
+
+export interface TrainingData {
+  classes: readonly string[];
+  preprocessing: Preprocessing;
+  train: readonly Sample[];
+  test: readonly Sample[];
+}
+
+export interface TrainOptions {
+  spec: ModelSpec;
+  data: TrainingData;
+  epochs: number;
+  batchSize?: number;
+  optimizer?: 'adam' | 'sgd';
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+  labelSmoothing?: number;
+  schedule?: 'cosine' | 'constant';
+  seed?: number;
+  augmentation?: Augmentation;
+  /** Folder for checkpoints (written after every epoch) and the final model. */
+  outDir?: string;
+  /** Continue from outDir/checkpoint when it exists. */
+  resume?: boolean;
+  /** JSONL metrics log (one line per epoch; default outDir/metrics.jsonl when outDir is set). */
+  logFile?: string;
+  /** Called after each epoch; return false to stop training (early stop / pruning). */
+  onEpoch?: (m: EpochMetrics) => boolean | void | Promise<boolean | void>;
+  /** Progress bar / JSON progress lines (default: on unless silent). */
+  progress?: boolean;
+  /** Evaluate on the test split every `evalEvery` epochs (and always after the last). Default 1. */
+  evalEvery?: number;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss: number | null;
+  testAccuracy: number | null;
+  /** Mean firing rate on the test split (train split when not evaluated). */
+  firingRate: number;
+  /** SynOps per sample (whole window) on the evaluated split. */
+  synopsPerSample: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface EvalResult {
+  accuracy: number;
+  loss: number;
+  /** confusion[true][predicted] counts. */
+  confusion: number[][];
+  firing: FiringMetrics;
+  samples: number;
+}
+
+export interface TrainResult {
+  model: SnnModel;
+  /** Test accuracy after the last epoch (null when the test split is empty). */
+  accuracy: number | null;
+  bestAccuracy: number | null;
+  meanFiringRate: number;
+  synopsPerSample: number;
+  energyPJPerSample: number;
+  curves: EpochMetrics[];
+  epochs: number;
+  stoppedEarly: boolean;
+  seconds: number;
+  backend: string;
+}
+
+interface OptimState {
+  step: number;
+  m: tf.Variable[];
+  v: tf.Variable[];
+}
+
+function isFrames(s: Sample): s is FrameSample {
+  return (s as FrameSample).frames !== undefined;
+}
+
+function framesOf(s: Sample, p: Preprocessing, aug: Augmentation, rand: () => number, acc: FrameAccumulator): Float32Array {
+  if (isFrames(s)) return s.frames;
+  return sampleFrames(s, p, aug, rand, acc);
+}
+
+function shuffle(n: number, rand: () => number): Int32Array {
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = idx[i]!;
+    idx[i] = idx[j]!;
+    idx[j] = t;
+  }
+  return idx;
+}
+
+function argmax(v: Float32Array | Int32Array | Uint8Array, o: number, n: number): number {
+  let best = 0;
+  for (let c = 1; c < n; c++) if (v[o + c]! > v[o + best]!) best = c;
+  return best;
+}
+
+/** Evaluates a model on samples in eval mode (BN running stats, no augmentation). */
+export function evaluate(model: SnnModel, samples: readonly Sample[], p: Preprocessing, batchSize = 16): EvalResult {
+  const C = model.spec.classes;
+  const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+  const acc = new FiringAccumulator(model.costs, p.steps);
+  const fa = new FrameAccumulator();
+  const rand = makeRandom(0);
+  let correct = 0;
+  let lossSum = 0;
+  const { height: H, width: W } = model.spec.input;
+  for (let i = 0; i < samples.length; i += batchSize) {
+    const batch = samples.slice(i, i + batchSize);
+    const x = packBatch(batch.map((s) => framesOf(s, p, NO_AUGMENTATION, rand, fa)), p.steps);
+    const labels = batch.map((s) => s.label);
+    const { logitsData, spikes, loss } = tf.tidy(() => {
+      const r = model.forward(tf.tensor(x, [p.steps, batch.length, H, W, model.spec.input.channels]), { training: false });
+      const l = crossEntropy(r.logits, labels);
+      return { logitsData: r.logits.dataSync() as Float32Array, spikes: r.spikes, loss: l.dataSync()[0]! };
+    });
+    lossSum += loss * batch.length;
+    batch.forEach((s, b) => {
+      const pred = argmax(logitsData, b * C, C);
+      confusion[s.label]![pred]!++;
+      if (pred === s.label) correct++;
+    });
+    acc.add(spikes.map((s) => s.reduce((a, v) => a + v, 0)), batch.length);
+  }
+  const n = samples.length;
+  return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, confusion, firing: acc.result(), samples: n };
+}
+
+function lrAt(o: Required<Pick<TrainOptions, 'lr' | 'schedule'>>, step: number, total: number): number {
+  if (o.schedule === 'constant' || total <= 1) return o.lr;
+  return 0.5 * o.lr * (1 + Math.cos((Math.PI * step) / total));
+}
+
+function applyUpdate(vars: tf.Variable[], grads: tf.NamedTensorMap, st: OptimState, o: { optimizer: 'adam' | 'sgd'; lr: number; momentum: number; weightDecay: number }): void {
+  st.step++;
+  const b1 = 0.9;
+  const b2 = 0.999;
+  tf.tidy(() => {
+    vars.forEach((v, i) => {
+      const g = grads[v.name];
+      if (!g) return;
+      // Decoupled weight decay (AdamW / SGDW) on weights only, not on BN, biases or PLIF.
+      const decay = o.weightDecay > 0 && v.rank > 1 ? tf.mul(v, 1 - o.lr * o.weightDecay) : v;
+      if (o.optimizer === 'adam') {
+        const m = tf.add(tf.mul(st.m[i]!, b1), tf.mul(g, 1 - b1));
+        const s = tf.add(tf.mul(st.v[i]!, b2), tf.mul(tf.square(g), 1 - b2));
+        st.m[i]!.assign(m);
+        st.v[i]!.assign(s);
+        const mh = tf.div(m, 1 - b1 ** st.step);
+        const vh = tf.div(s, 1 - b2 ** st.step);
+        v.assign(tf.sub(decay, tf.mul(o.lr, tf.div(mh, tf.add(tf.sqrt(vh), 1e-8)))));
+      } else {
+        const m = tf.add(tf.mul(st.m[i]!, o.momentum), g);
+        st.m[i]!.assign(m);
+        v.assign(tf.sub(decay, tf.mul(o.lr, m)));
+      }
+    });
+  });
+}
+
+async function saveCheckpoint(dir: string, model: SnnModel, data: TrainingData, st: OptimState, epoch: number, curves: EpochMetrics[]): Promise<void> {
+  await saveModel(dir, { model, classes: [...data.classes], preprocessing: data.preprocessing });
+  const parts = [...st.m, ...st.v].map((t) => t.dataSync() as Float32Array);
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const bin = new Float32Array(total);
+  let off = 0;
+  for (const p of parts) {
+    bin.set(p, off);
+    off += p.length;
+  }
+  await writeFile(join(dir, 'optimizer.bin'), new Uint8Array(bin.buffer));
+  await writeFile(join(dir, 'state.json'), JSON.stringify({ epoch, step: st.step, curves }) + '\n');
+}
+
+async function loadCheckpoint(dir: string, model: SnnModel, st: OptimState): Promise<{ epoch: number; curves: EpochMetrics[] }> {
+  const saved = await loadModel(dir);
+  model.setWeights(saved.model.weights(), dir);
+  saved.model.dispose();
+  const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { epoch: number; step: number; curves: EpochMetrics[] };
+  const buf = await readFile(join(dir, 'optimizer.bin'));
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  let off = 0;
+  for (const t of [...st.m, ...st.v]) {
+    if (off + t.size > all.length) throw new Error(`${join(dir, 'optimizer.bin')}: too short for the model's optimizer state`);
+    t.assign(tf.tensor(all.subarray(off, off + t.size), t.shape));
+    off += t.size;
+  }
+  st.step = state.step;
+  return { epoch: state.epoch, curves: state.curves };
+}
+
+/** Trains a model from a spec; returns it with its metrics (the caller disposes the model). */
+export async function trainModel(options: TrainOptions): Promise<TrainResult> {
+  await initBackend();
+  const o = {
+    batchSize: 16,
+    optimizer: 'adam' as const,
+    lr: 1e-3,
+    momentum: 0.9,
+    weightDecay: 0,
+    labelSmoothing: 0,
+    schedule: 'cosine' as const,
+    seed: 0,
+    augmentation: DEFAULT_AUGMENTATION,
+    evalEvery: 1,
+    ...options,
+  };
+  const { data } = o;
+  const p = data.preprocessing;
+  if (data.train.length === 0) throw new Error('trainModel: the training split is empty');
+  if (data.classes.length !== o.spec.classes) throw new Error(`trainModel: spec has ${o.spec.classes} classes, data has ${data.classes.length}`);
+  const model = buildModel(o.spec, o.seed);
+  const vars = model.trainableVariables();
+  const st: OptimState = { step: 0, m: vars.map((v) => tf.variable(tf.zerosLike(v), false)), v: vars.map((v) => tf.variable(tf.zerosLike(v), false)) };
+  const ckpt = o.outDir ? join(o.outDir, 'checkpoint') : null;
+  const logFile = o.logFile ?? (o.outDir ? join(o.outDir, 'metrics.jsonl') : undefined);
+  let curves: EpochMetrics[] = [];
+  let startEpoch = 0;
+  if (o.outDir) await mkdir(o.outDir, { recursive: true });
+  if (o.resume && ckpt && existsSync(join(ckpt, 'state.json'))) ({ epoch: startEpoch, curves } = await loadCheckpoint(ckpt, model, st));
+  const stepsPerEpoch = Math.ceil(data.train.length / o.batchSize);
+  const totalSteps = stepsPerEpoch * o.epochs;
+  const { height: H, width: W, channels: Cin } = model.spec.input;
+  const fa = new FrameAccumulator();
+  const t0 = Date.now();
+  let stoppedEarly = false;
+  let last: EvalResult | null = null;
+  const progress: Progress | null = o.progress === false ? null : createProgress('train');
+  try {
+    for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
+      const te = Date.now();
+      const rand = makeRandom(o.seed * 1000003 + epoch);
+      const order = shuffle(data.train.length, rand);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let lr = o.lr;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        const idx = Array.from(order.subarray(s * o.batchSize, (s + 1) * o.batchSize));
+        const batch = idx.map((i) => data.train[i]!);
+        const x = packBatch(batch.map((b) => framesOf(b, p, o.augmentation, rand, fa)), p.steps);
+        const labels = batch.map((b) => b.label);
+        lr = lrAt(o, epoch * stepsPerEpoch + s, totalSteps);
+        let logits: Float32Array = new Float32Array(0);
+        const { value, grads } = tf.variableGrads(() => {
+          const r = model.forward(tf.tensor(x, [p.steps, batch.length, H, W, Cin]), { training: true });
+          logits = r.logits.dataSync() as Float32Array;
+          return crossEntropy(r.logits, labels, o.labelSmoothing);
+        }, vars);
+        const loss = value.dataSync()[0]!;
+        applyUpdate(vars, grads, st, { ...o, lr });
+        value.dispose();
+        tf.dispose(grads);
+        if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${s + 1}: loss ${loss}`);
+        lossSum += loss * batch.length;
+        seen += batch.length;
+        const C = model.spec.classes;
+        batch.forEach((b, k) => {
+          if (argmax(logits, k * C, C) === b.label) correct++;
+        });
+        progress?.update({ done: epoch * stepsPerEpoch + s + 1, total: totalSteps, info: { epoch: epoch + 1, loss: +(lossSum / seen).toFixed(4), acc: +(correct / seen).toFixed(3) } });
+      }
+      const trainSeconds = (Date.now() - te) / 1000;
+      const doEval = data.test.length > 0 && ((epoch + 1) % o.evalEvery === 0 || epoch === o.epochs - 1);
+      last = doEval ? evaluate(model, data.test, p, o.batchSize) : last;
+      const m: EpochMetrics = {
+        epoch: epoch + 1,
+        lr,
+        trainLoss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        testLoss: doEval ? last!.loss : null,
+        testAccuracy: doEval ? last!.accuracy : null,
+        firingRate: last ? last.firing.meanRate : 0,
+        synopsPerSample: last && last.samples ? last.firing.synops / last.samples : 0,
+        seconds: (Date.now() - te) / 1000,
+        samplesPerSecond: seen / trainSeconds,
+      };
+      curves.push(m);
+      if (logFile) await appendFile(logFile, JSON.stringify({ type: 'epoch', ...m }) + '\n');
+      if (ckpt) {
+        await saveCheckpoint(ckpt, model, data, st, epoch + 1, curves);
+        await writeFile(join(o.outDir!, 'curves.svg'), curvesSvg(curves));
+      }
+      if (o.onEpoch && (await o.onEpoch(m)) === false) {
+        stoppedEarly = epoch + 1 < o.epochs;
+        break;
+      }
+    }
+  } finally {
+    progress?.finish();
+    for (const t of [...st.m, ...st.v]) t.dispose();
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const accs = curves.map((c) => c.testAccuracy).filter((a): a is number => a !== null);
+  const final = last ?? evaluate(model, data.train.slice(0, Math.min(64, data.train.length)), p, o.batchSize);
+  const result: TrainResult = {
+    model,
+    accuracy: last ? last.accuracy : null,
+    bestAccuracy: accs.length ? Math.max(...accs) : null,
+    meanFiringRate: final.firing.meanRate,
+    synopsPerSample: final.samples ? final.firing.synops / final.samples : 0,
+    energyPJPerSample: final.samples ? final.firing.energyPJ / final.samples : 0,
+    curves,
+    epochs: curves.length,
+    stoppedEarly,
+    seconds,
+    backend: describeBackend()?.name ?? 'unknown',
+  };
+  if (o.outDir) {
+    await saveModel(join(o.outDir, 'model'), {
+      model,
+      classes: [...data.classes],
+      preprocessing: p,
+      meta: { accuracy: result.accuracy, epochs: result.epochs, trainSeconds: Math.round(seconds), backend: result.backend, meanFiringRate: result.meanFiringRate },
+    });
+    if (logFile) await appendFile(logFile, JSON.stringify({ type: 'final', accuracy: result.accuracy, bestAccuracy: result.bestAccuracy, meanFiringRate: result.meanFiringRate, synopsPerSample: result.synopsPerSample, seconds }) + '\n');
+  }
+  return result;
+}
