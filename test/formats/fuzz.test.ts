@@ -1,0 +1,11 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fuzz, fuzzSeeds } from './fuzz-core.js';
+
+test('mutation fuzzing (short run): only FormatError, never another exception', async () => {
+  const seeds = await fuzzSeeds();
+  const result = fuzz(seeds, 300, 20261127);
+  assert.deepEqual(result.failures.slice(0, 5), []);
+  assert.equal(result.inputs, 300 * seeds.length);
+  assert.ok(result.formatErrors > 0 && result.decoded > 0);
+});
