@@ -4,4 +4,3 @@ export * from './formats/index.js';
 export * from './operators/index.js';
 export * from './search/index.js';
 export * from './snn/index.js';
-export * from './search/index.js';
