@@ -1,0 +1,202 @@
+/**
+ * Synthetic DVS128 Gesture datasets in the real layout: `userNN_<lighting>.aedat` (AEDAT 3.1,
+ * `#Source 1: DVS128`), `userNN_<lighting>_labels.csv`, `trials_to_train.txt` and
+ * `trials_to_test.txt`, written with the formats area's writer so the dataset loader reads a
+ * synthetic folder exactly as it reads the real one. Users and lightings follow the real trial
+ * list (users 01–23 train, 24–29 test, only the lightings each real user has). A
+ * `synthetic.json` manifest beside them records the generation parameters and statistics.
+ *
+ * Everything is a pure function of (seed, user, lighting, options): regenerating one trial, or
+ * a subset of users, gives byte-identical files.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EventBatch } from '../events/index.js';
+import { DVS_GESTURE_OFFICIAL_TRIALS, writeDvsGestureTrial, writeDvsGestureTrialLists } from '../formats/index.js';
+import { isLighting, LIGHTINGS, type Lighting } from './gesture-classes.js';
+import { simulateTrial, type TrialOptions } from './trial.js';
+
+export interface TrialRef {
+  user: number;
+  lighting: Lighting;
+  split: 'train' | 'test';
+  /** `userNN_<lighting>` */
+  name: string;
+}
+
+/** Users 01–23 form the real training split, 24–29 the test split. */
+export const LAST_TRAIN_USER = 23;
+export const USER_COUNT = 29;
+
+/** Every trial of the real dataset (122), in trial-list order, parsed from the official lists. */
+export function officialTrials(): TrialRef[] {
+  const out: TrialRef[] = [];
+  for (const split of ['train', 'test'] as const) {
+    for (const file of DVS_GESTURE_OFFICIAL_TRIALS[split]) {
+      const m = /^user(\d+)_(.+)\.aedat$/.exec(file);
+      if (!m || !isLighting(m[2]!)) throw new Error(`unexpected official trial name "${file}"`);
+      out.push({ user: Number(m[1]), lighting: m[2], split, name: file.slice(0, -'.aedat'.length) });
+    }
+  }
+  return out;
+}
+
+/**
+ * `count` users spread over both splits in the real 23:6 proportion (at least one test user when
+ * count ≥ 2): e.g. 4 → users 1, 2, 3 and 24; 29 → all.
+ */
+export function spreadUsers(count: number): number[] {
+  if (!Number.isInteger(count) || count < 1 || count > USER_COUNT) throw new RangeError(`user count must be 1..${USER_COUNT}, got ${count}`);
+  const test = count === 1 ? 0 : Math.max(1, Math.round((count * (USER_COUNT - LAST_TRAIN_USER)) / USER_COUNT));
+  const train = count - test;
+  return [...Array.from({ length: train }, (_, i) => i + 1), ...Array.from({ length: test }, (_, i) => LAST_TRAIN_USER + 1 + i)];
+}
+
+export interface DatasetOptions extends Omit<TrialOptions, 'user' | 'lighting'> {
+  /** Output folder. */
+  out: string;
+  /** User numbers to generate (1..29). Default all. */
+  users?: readonly number[];
+  /** Restrict to these lightings (each user still only gets the lightings of the real list). */
+  lightings?: readonly Lighting[];
+  /** At most this many lightings per user (the first ones of the real list), e.g. for small sets. */
+  maxLightingsPerUser?: number;
+}
+
+export interface TrialStats {
+  name: string;
+  split: 'train' | 'test';
+  events: number;
+  durationS: number;
+  /** Events per labelled gesture (12 rows). */
+  gestureEvents: number[];
+  gestureSeconds: number[];
+}
+
+export interface DatasetStats {
+  trials: TrialStats[];
+  events: number;
+  simulatedSeconds: number;
+  wallSeconds: number;
+}
+
+/** The trials a DatasetOptions selects, in trial-list order. */
+export function selectTrials(options: Pick<DatasetOptions, 'users' | 'lightings' | 'maxLightingsPerUser'>): TrialRef[] {
+  const users = new Set(options.users ?? Array.from({ length: USER_COUNT }, (_, i) => i + 1));
+  for (const u of users) if (!Number.isInteger(u) || u < 1 || u > USER_COUNT) throw new RangeError(`user ${u} outside 1..${USER_COUNT}`);
+  const perUser = new Map<number, number>();
+  return officialTrials().filter((t) => {
+    if (!users.has(t.user)) return false;
+    if (options.lightings && !options.lightings.includes(t.lighting)) return false;
+    const n = perUser.get(t.user) ?? 0;
+    if (options.maxLightingsPerUser !== undefined && n >= options.maxLightingsPerUser) return false;
+    perUser.set(t.user, n + 1);
+    return true;
+  });
+}
+
+/** Events per labelled row: counts of t in [start, end) over the trial's sorted batches. */
+function countPerSegment(batches: readonly EventBatch[], segments: readonly { start: number; end: number }[]): number[] {
+  return segments.map(({ start, end }) => {
+    let n = 0;
+    for (const b of batches) {
+      if (b.length === 0 || b.t[b.length - 1]! < start || b.t[0]! >= end) continue;
+      for (let i = 0; i < b.length; i++) if (b.t[i]! >= start && b.t[i]! < end) n++;
+    }
+    return n;
+  });
+}
+
+/**
+ * Generates the selected trials into `options.out`. `onProgress(trialsDone, total, events)` is
+ * called as simulation proceeds (fractional trialsDone within a trial).
+ */
+export async function generateGestureDataset(
+  options: DatasetOptions,
+  onProgress?: (trialsDone: number, total: number, events: number) => void,
+): Promise<DatasetStats> {
+  const trials = selectTrials(options);
+  if (trials.length === 0) throw new RangeError('the user/lighting selection matches no trial of the real list');
+  const started = Date.now();
+  const stats: TrialStats[] = [];
+  let events = 0;
+  let simulated = 0;
+  for (let k = 0; k < trials.length; k++) {
+    const ref = trials[k]!;
+    const batches: EventBatch[] = [];
+    let trialEvents = 0;
+    const result = simulateTrial(
+      { ...options, user: ref.user, lighting: ref.lighting },
+      (b) => {
+        batches.push(b);
+        trialEvents += b.length;
+      },
+      (f) => onProgress?.(k + f, trials.length, events + trialEvents),
+    );
+    const labels = result.segments.map((s) => ({ classId: s.classId - 1, start: s.start, end: s.end }));
+    // A fixed, seed-independent start stamp keeps the files byte-identical across runs.
+    const startTime = new Date(Date.UTC(2017, 0, ref.user, 9 + LIGHTINGS.indexOf(ref.lighting), 0, 0));
+    await writeDvsGestureTrial(options.out, ref.name, batches, labels, { startTime });
+    events += result.events;
+    simulated += (result.endUs - result.startUs) / 1e6;
+    stats.push({
+      name: ref.name,
+      split: ref.split,
+      events: result.events,
+      durationS: (result.endUs - result.startUs) / 1e6,
+      gestureEvents: countPerSegment(batches, result.segments),
+      gestureSeconds: result.segments.map((s) => (s.end - s.start) / 1e6),
+    });
+  }
+  await writeDvsGestureTrialLists(
+    options.out,
+    trials.filter((t) => t.split === 'train').map((t) => t.name),
+    trials.filter((t) => t.split === 'test').map((t) => t.name),
+  );
+  const result: DatasetStats = { trials: stats, events, simulatedSeconds: simulated, wallSeconds: (Date.now() - started) / 1000 };
+  const { out: _out, ...params } = options;
+  await writeFile(
+    join(options.out, 'synthetic.json'),
+    JSON.stringify({ generator: 'spikeline simulate gesture', params, summary: summarizeStats(result), trials: stats }, null, 1) + '\n',
+  );
+  return result;
+}
+
+export interface DatasetSummary {
+  trials: number;
+  samples: number;
+  events: number;
+  /** Mean events per second over the labelled gestures, and its 10th/90th percentiles. */
+  gestureRateMean: number;
+  gestureRateP10: number;
+  gestureRateP90: number;
+  /** Mean labelled gesture duration, s. */
+  gestureSecondsMean: number;
+  /** Mean events per labelled sample. */
+  eventsPerSample: number;
+}
+
+export function summarizeStats(stats: Pick<DatasetStats, 'trials' | 'events'>): DatasetSummary {
+  const rates: number[] = [];
+  let secs = 0;
+  let sampleEvents = 0;
+  for (const t of stats.trials) {
+    t.gestureEvents.forEach((n, i) => {
+      rates.push(n / t.gestureSeconds[i]!);
+      secs += t.gestureSeconds[i]!;
+      sampleEvents += n;
+    });
+  }
+  rates.sort((a, b) => a - b);
+  const q = (f: number): number => rates[Math.min(rates.length - 1, Math.floor(f * rates.length))] ?? 0;
+  return {
+    trials: stats.trials.length,
+    samples: rates.length,
+    events: stats.events,
+    gestureRateMean: rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : 0,
+    gestureRateP10: q(0.1),
+    gestureRateP90: q(0.9),
+    gestureSecondsMean: rates.length ? secs / rates.length : 0,
+    eventsPerSample: rates.length ? sampleEvents / rates.length : 0,
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * Motion of each DVS128 Gesture class as hand trajectories relative to the shoulders (U units,
+ * image axes), varied per performance by the subject's tempo and range and by a per-gesture
+ * style draw (frequency, amplitude, height, phase, shape). The other arm idles near its rest
+ * pose with a small drift, so a class is identified by what moves and how, not by where.
+ *
+ * Each performance's speed is rescaled so that its motion energy (summed speed of hands and
+ * elbows, the proxy of how much edge sweeps past pixels per second) matches a common target:
+ * without that, the event count alone would tell a vigorous clap from an air guitar.
+ */
+import type { GestureClassId } from '../gesture-classes.js';
+import { Random } from '../prng.js';
+import { joints, poseTargets, solvePose, type PoseTargets, type Subject } from './person.js';
+
+/** Pose targets at `tau` seconds into a performance. */
+export type Motion = (tau: number, out: PoseTargets) => void;
+
+const TWO_PI = 2 * Math.PI;
+
+/** Elbow poles: far below and outside each shoulder, so elbows hang outwards and down. */
+function defaultPoles(out: PoseTargets): void {
+  out.rpx = -2; out.rpy = 1.5;
+  out.lpx = 2; out.lpy = 1.5;
+}
+
+/**
+ * Rest pose with a slow idle drift of the hands and body (people are never still). `side`
+ * selects which arms rest: -1 right only, +1 left only, 0 both.
+ */
+function idle(subject: Subject, phase: number, tau: number, out: PoseTargets, side: -1 | 0 | 1): void {
+  const reach = subject.upperArm + subject.forearm;
+  const w = TWO_PI * 0.35 * tau + phase;
+  if (side <= 0) { out.rx = -0.15 + 0.04 * Math.sin(w); out.ry = reach * 0.92 + 0.03 * Math.cos(1.3 * w); }
+  if (side >= 0) { out.lx = 0.15 + 0.04 * Math.sin(w + 1); out.ly = reach * 0.92 + 0.03 * Math.cos(1.1 * w + 2); }
+  out.leanX = 0.04 * Math.sin(0.5 * w);
+  out.bobY = 0.02 * Math.sin(0.7 * w + 1);
+}
+
+/** The rest pose (both hands down), for transitions between gestures. */
+export function restMotion(subject: Subject, rnd: Random): Motion {
+  const phase = rnd.uniform(0, TWO_PI);
+  return (tau, out) => {
+    defaultPoles(out);
+    idle(subject, phase, tau, out, 0);
+  };
+}
+
+/** A motion for class `id` with its style drawn from `rnd`, at nominal (un-normalised) speed. */
+function rawMotion(id: GestureClassId, subject: Subject, rnd: Random, variant: number): Motion {
+  const amp = subject.amplitude;
+  const reach = subject.upperArm + subject.forearm;
+  const sh = subject.shoulderHalf;
+  const idlePhase = rnd.uniform(0, TWO_PI);
+  const phase = rnd.uniform(0, TWO_PI);
+  switch (id) {
+    case 1: {
+      // Hand clap: hands meet at the midline in front of the chest and part again.
+      const f = rnd.uniform(1.6, 2.4);
+      const height = rnd.uniform(0.35, 0.75);
+      const open = rnd.uniform(0.45, 0.75) * amp;
+      const sharp = rnd.uniform(0.6, 1.4);
+      const hand = subject.handRadius;
+      return (tau, out) => {
+        defaultPoles(out);
+        idle(subject, idlePhase, tau, out, 0);
+        const g = open * Math.pow(0.5 - 0.5 * Math.cos(TWO_PI * f * tau + phase), sharp);
+        const dy = 0.05 * Math.sin(TWO_PI * f * tau * 0.5);
+        out.rx = sh - hand - g / 2; out.ry = height + dy;
+        out.lx = -sh + hand + g / 2; out.ly = height + dy;
+      };
+    }
+    case 2:
+    case 3: {
+      // Hand wave: forearm raised, swinging about the elbow.
+      const s = id === 2 ? -1 : 1;
+      const f = rnd.uniform(1.6, 2.6);
+      const a = rnd.uniform(0.35, 0.6) * amp;
+      const elbowAngle = rnd.uniform(0.5, 0.9); // upper arm raised out from the body, rad from down
+      const tilt = rnd.uniform(-0.1, 0.3);
+      return (tau, out) => {
+        defaultPoles(out);
+        idle(subject, idlePhase, tau, out, s === -1 ? 1 : -1);
+        const ex = s * subject.upperArm * Math.sin(elbowAngle);
+        const ey = subject.upperArm * Math.cos(elbowAngle);
+        const th = s * tilt + a * Math.sin(TWO_PI * f * tau + phase);
+        const hx = ex + subject.forearm * Math.sin(th);
+        const hy = ey - subject.forearm * Math.cos(th);
+        if (s === -1) { out.rx = hx; out.ry = hy; } else { out.lx = hx; out.ly = hy; }
+      };
+    }
+    case 4:
+    case 5:
+    case 6:
+    case 7: {
+      // Arm circles in the image plane; clockwise as seen by the camera (y down: angle grows).
+      const s = id <= 5 ? -1 : 1;
+      const dir = id === 4 || id === 6 ? 1 : -1;
+      const f = rnd.uniform(0.7, 1.1);
+      const ox = s * rnd.uniform(0.1, 0.3), oy = rnd.uniform(-0.2, 0.05);
+      const radius = Math.min(reach * 0.97 - Math.hypot(ox, oy), reach * rnd.uniform(0.6, 0.75) * amp);
+      const ecc = rnd.uniform(0.85, 1.1);
+      return (tau, out) => {
+        idle(subject, idlePhase, tau, out, s === -1 ? 1 : -1);
+        const phi = phase + dir * TWO_PI * f * tau;
+        const hx = ox + radius * ecc * Math.cos(phi), hy = oy + radius * Math.sin(phi);
+        // The elbow trails the hand along the circle.
+        const px = hx + dir * Math.sin(phi) * 2, py = hy - dir * Math.cos(phi) * 2;
+        if (s === -1) { out.rx = hx; out.ry = hy; out.rpx = px; out.rpy = py; out.lpx = 2; out.lpy = 1.5; }
+        else { out.lx = hx; out.ly = hy; out.lpx = px; out.lpy = py; out.rpx = -2; out.rpy = 1.5; }
+      };
+    }
+    case 8: {
+      // Arm roll: forearms rolling around each other in front of the chest; `variant` picks the
+      // direction (the real CSVs hold two arm-roll rows per trial).
+      const dir = variant === 0 ? 1 : -1;
+      const f = rnd.uniform(1.4, 2.2);
+      const r = rnd.uniform(0.2, 0.3) * amp;
+      const height = rnd.uniform(0.45, 0.75);
+      const sep = rnd.uniform(0.08, 0.16);
+      return (tau, out) => {
+        defaultPoles(out);
+        idle(subject, idlePhase, tau, out, 0);
+        const phi = phase + dir * TWO_PI * f * tau;
+        out.rx = sh - sep + r * Math.cos(phi); out.ry = height + r * Math.sin(phi);
+        out.lx = -sh + sep + r * Math.cos(phi + Math.PI); out.ly = height + r * Math.sin(phi + Math.PI);
+      };
+    }
+    case 9: {
+      // Air drums: alternating downward strikes in front of the waist, hands wandering
+      // between drums and now and then up to a cymbal.
+      const f = rnd.uniform(1.8, 2.8);
+      const a = rnd.uniform(0.25, 0.4) * amp;
+      const height = rnd.uniform(0.6, 0.85);
+      const spread = rnd.uniform(0.25, 0.45);
+      const wander = rnd.uniform(0.1, 0.25);
+      const fw = rnd.uniform(0.2, 0.45);
+      return (tau, out) => {
+        defaultPoles(out);
+        idle(subject, idlePhase, tau, out, 0);
+        const w = TWO_PI * f * tau + phase;
+        const cym = Math.max(0, Math.sin(TWO_PI * fw * tau + phase)) ** 4;
+        out.rx = sh - spread + wander * Math.sin(TWO_PI * fw * tau); out.ry = height - a * Math.abs(Math.sin(w)) ** 0.7 - 0.35 * cym;
+        out.lx = -sh + spread + wander * Math.sin(TWO_PI * fw * tau + 2); out.ly = height - a * Math.abs(Math.cos(w)) ** 0.7;
+      };
+    }
+    case 10: {
+      // Air guitar: the left hand holds the neck out to the side and slides along it, the right
+      // hand strums in front of the hip.
+      const f = rnd.uniform(2.2, 3.4);
+      const a = rnd.uniform(0.18, 0.3) * amp;
+      const neckX = rnd.uniform(0.7, 0.9) * reach, neckY = rnd.uniform(0.15, 0.45);
+      const slide = rnd.uniform(0.08, 0.18);
+      const fs = rnd.uniform(0.3, 0.7);
+      const strumX = rnd.uniform(0.35, 0.6), strumY = rnd.uniform(0.85, 1.0);
+      return (tau, out) => {
+        defaultPoles(out);
+        idle(subject, idlePhase, tau, out, 0);
+        const sl = slide * Math.sin(TWO_PI * fs * tau + phase);
+        out.lx = neckX + sl; out.ly = neckY - 0.35 * sl;
+        out.rx = strumX; out.ry = strumY + a * Math.sin(TWO_PI * f * tau + phase);
+      };
+    }
+    case 11: {
+      // Other gestures: unstructured movement of both arms (sums of incommensurate sinusoids)
+      // and of the body.
+      const comps = Array.from({ length: 4 }, () => ({
+        f: rnd.uniform(0.25, 1.4), ax: rnd.uniform(0.05, 0.3) * amp, ay: rnd.uniform(0.05, 0.3) * amp,
+        px: rnd.uniform(0, TWO_PI), py: rnd.uniform(0, TWO_PI), arm: rnd.int(2),
+      }));
+      const rBase = [rnd.uniform(-0.2, 0.4), rnd.uniform(0.2, 0.9)] as const;
+      const lBase = [rnd.uniform(-0.4, 0.2), rnd.uniform(0.2, 0.9)] as const;
+      const lean = rnd.uniform(0.05, 0.2);
+      return (tau, out) => {
+        defaultPoles(out);
+        idle(subject, idlePhase, tau, out, 0);
+        out.rx = rBase[0]; out.ry = rBase[1]; out.lx = lBase[0]; out.ly = lBase[1];
+        for (const c of comps) {
+          const dx = c.ax * Math.sin(TWO_PI * c.f * tau + c.px), dy = c.ay * Math.sin(TWO_PI * c.f * tau + c.py);
+          if (c.arm === 0) { out.rx += dx; out.ry += dy; } else { out.lx += dx; out.ly += dy; }
+        }
+        out.leanX += lean * Math.sin(TWO_PI * 0.3 * tau + phase);
+      };
+    }
+  }
+}
+
+/** Mean summed speed (U/s) of hands and elbows over `seconds` of a motion at nominal speed. */
+export function motionEnergy(motion: Motion, subject: Subject, seconds = 4, rate = 100): number {
+  const p = poseTargets();
+  const j = joints();
+  const n = Math.round(seconds * rate);
+  let prev: number[] | null = null;
+  let sum = 0;
+  for (let k = 0; k <= n; k++) {
+    motion(k / rate, p);
+    solvePose(subject, p, j);
+    const cur = [j.rhx, j.rhy, j.rex, j.rey, j.lhx, j.lhy, j.lex, j.ley];
+    if (prev) {
+      for (let q = 0; q < 8; q += 2) sum += Math.hypot(cur[q]! - prev[q]!, cur[q + 1]! - prev[q + 1]!);
+    }
+    prev = cur;
+  }
+  return (sum / subject.unit) / seconds;
+}
+
+/** Common motion energy target (U/s), about the middle of the classes' natural range. */
+export const TARGET_ENERGY = 4.5;
+
+export interface Performance {
+  motion: Motion;
+  /** Time-scale factor applied to reach the target energy (1 = as drawn). */
+  tempo: number;
+}
+
+/**
+ * One performance of gesture `id` by `subject`: its style is drawn from `rnd`, then its tempo is
+ * scaled (within [0.6, 1.7]) so that the motion energy equals TARGET_ENERGY × the subject's
+ * personal speed × a per-performance vigour factor.
+ */
+export function makePerformance(id: GestureClassId, subject: Subject, rnd: Random, variant = 0): Performance {
+  const raw = rawMotion(id, subject, rnd, variant);
+  const vigour = Math.exp(0.2 * rnd.normal());
+  const energy = motionEnergy(raw, subject);
+  const tempo = Math.min(1.7, Math.max(0.6, (TARGET_ENERGY * subject.speed * vigour) / Math.max(energy, 1e-6)));
+  return { motion: (tau, out) => raw(tau * tempo, out), tempo };
+}

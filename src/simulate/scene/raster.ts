@@ -1,0 +1,130 @@
+/**
+ * Anti-aliased shape filling on a row-major Float32 image of linear reflectance. Coverage of a
+ * pixel is approximated from the signed distance of its centre to the shape edge
+ * (clamp(0.5 − d, 0, 1)), which makes intensities change continuously as shapes move by
+ * sub-pixel amounts; without it the simulator would only see whole-pixel jumps.
+ */
+export interface Image {
+  readonly data: Float32Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Pixel bounding box [x0, x1) × [y0, y1), clipped to the image. */
+export interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+export function emptyBox(): Box {
+  return { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+}
+
+function clipBox(img: Image, minX: number, minY: number, maxX: number, maxY: number, box?: Box): Box | null {
+  const x0 = Math.max(0, Math.floor(minX));
+  const y0 = Math.max(0, Math.floor(minY));
+  const x1 = Math.min(img.width, Math.ceil(maxX) + 1);
+  const y1 = Math.min(img.height, Math.ceil(maxY) + 1);
+  if (x0 >= x1 || y0 >= y1) return null;
+  if (box) {
+    if (x0 < box.x0) box.x0 = x0;
+    if (y0 < box.y0) box.y0 = y0;
+    if (x1 > box.x1) box.x1 = x1;
+    if (y1 > box.y1) box.y1 = y1;
+  }
+  return { x0, y0, x1, y1 };
+}
+
+/** Segment (ax,ay)–(bx,by) thickened to radius r (a limb), blended towards `value`. */
+export function fillCapsule(img: Image, ax: number, ay: number, bx: number, by: number, r: number, value: number, box?: Box): void {
+  const b = clipBox(img, Math.min(ax, bx) - r - 1, Math.min(ay, by) - r - 1, Math.max(ax, bx) + r + 1, Math.max(ay, by) + r + 1, box);
+  if (!b) return;
+  const dx = bx - ax, dy = by - ay;
+  const len2 = dx * dx + dy * dy;
+  const inv = len2 > 1e-12 ? 1 / len2 : 0;
+  const { data, width } = img;
+  for (let y = b.y0; y < b.y1; y++) {
+    const py = y + 0.5 - ay;
+    const row = y * width;
+    for (let x = b.x0; x < b.x1; x++) {
+      const px = x + 0.5 - ax;
+      let s = (px * dx + py * dy) * inv;
+      s = s < 0 ? 0 : s > 1 ? 1 : s;
+      const ex = px - s * dx, ey = py - s * dy;
+      const cov = r + 0.5 - Math.sqrt(ex * ex + ey * ey);
+      if (cov > 0) {
+        const i = row + x;
+        const c = cov >= 1 ? 1 : cov;
+        data[i] = data[i]! + (value - data[i]!) * c;
+      }
+    }
+  }
+}
+
+/** Axis-aligned ellipse (centre, radii) blended towards `value`. */
+export function fillEllipse(img: Image, cx: number, cy: number, rx: number, ry: number, value: number, box?: Box): void {
+  const b = clipBox(img, cx - rx - 1, cy - ry - 1, cx + rx + 1, cy + ry + 1, box);
+  if (!b) return;
+  const { data, width } = img;
+  const irx = 1 / rx, iry = 1 / ry;
+  const scale = Math.min(rx, ry);
+  for (let y = b.y0; y < b.y1; y++) {
+    const ny = (y + 0.5 - cy) * iry;
+    for (let x = b.x0; x < b.x1; x++) {
+      const nx = (x + 0.5 - cx) * irx;
+      // Distance in pixels approximated by scaling the normalised radius error.
+      const cov = 0.5 - (Math.sqrt(nx * nx + ny * ny) - 1) * scale;
+      if (cov > 0) {
+        const i = y * width + x;
+        const c = cov >= 1 ? 1 : cov;
+        data[i] = data[i]! + (value - data[i]!) * c;
+      }
+    }
+  }
+}
+
+/**
+ * Convex polygon given as [x0, y0, x1, y1, ...] in clockwise order on screen (y down), blended
+ * towards `value`; optionally shaded by `gradient` per pixel of y (a vertical fold/light falloff).
+ */
+export function fillConvexPolygon(img: Image, pts: readonly number[], value: number, box?: Box, gradient = 0): void {
+  const n = pts.length / 2;
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let k = 0; k < n; k++) {
+    minX = Math.min(minX, pts[2 * k]!); maxX = Math.max(maxX, pts[2 * k]!);
+    minY = Math.min(minY, pts[2 * k + 1]!); maxY = Math.max(maxY, pts[2 * k + 1]!);
+  }
+  const b = clipBox(img, minX - 1, minY - 1, maxX + 1, maxY + 1, box);
+  if (!b) return;
+  // Outward unit normals and offsets of each edge: d = n·p − c > 0 outside.
+  const nx = new Float64Array(n), ny = new Float64Array(n), nc = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const ax = pts[2 * k]!, ay = pts[2 * k + 1]!;
+    const bx = pts[(2 * k + 2) % (2 * n)]!, by = pts[(2 * k + 3) % (2 * n)]!;
+    let ex = by - ay, ey = -(bx - ax);
+    const len = Math.hypot(ex, ey) || 1;
+    ex /= len; ey /= len;
+    nx[k] = ex; ny[k] = ey; nc[k] = ex * ax + ey * ay;
+  }
+  const { data, width } = img;
+  for (let y = b.y0; y < b.y1; y++) {
+    const py = y + 0.5;
+    const v = value + gradient * (py - minY);
+    for (let x = b.x0; x < b.x1; x++) {
+      const px = x + 0.5;
+      let d = -Infinity;
+      for (let k = 0; k < n; k++) {
+        const e = nx[k]! * px + ny[k]! * py - nc[k]!;
+        if (e > d) d = e;
+      }
+      const cov = 0.5 - d;
+      if (cov > 0) {
+        const i = y * width + x;
+        const c = cov >= 1 ? 1 : cov;
+        data[i] = data[i]! + (v - data[i]!) * c;
+      }
+    }
+  }
+}
