@@ -1,0 +1,203 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, describeBackend } from '../../src/snn/backend.js';
+import { buildModel, type SnnModel } from '../../src/snn/model.js';
+import { validateSpec, resolveSpec, SpecError, type ModelSpec } from '../../src/snn/spec.js';
+import { BACKBONES, backbone, ref8, gesture } from '../../src/snn/backbones.js';
+import { SnnStreamingModel } from '../../src/snn/streaming.js';
+import { loadModel, saveModel, loadStreamingModel } from '../../src/snn/io.js';
+import { makeRandom, syntheticSample } from '../../src/snn/data.js';
+import { trainModel } from '../../src/snn/train.js';
+import type { Preprocessing } from '../../src/snn/model-api.js';
+
+before(async () => {
+  await initBackend();
+});
+
+const pre: Preprocessing = { sensorWidth: 64, sensorHeight: 64, downsample: 4, height: 16, width: 16, stepUs: 50000, steps: 6, encoding: 'clip' };
+
+function bernoulli(n: number, p: number, seed: number): Float32Array {
+  const r = makeRandom(seed);
+  return Float32Array.from({ length: n }, () => (r() < p ? 1 : 0));
+}
+
+/** Non-trivial running BN statistics so that eval-mode layers actually spike (as the anchor does). */
+function perturbBn(m: SnnModel, seed: number): void {
+  const r = makeRandom(seed);
+  for (const [name, buf] of m.buffers) {
+    for (let i = 0; i < buf.length; i++) buf[i] = name.endsWith('.mean') ? (r() - 0.5) * 0.2 : 0.02 + r() * 0.03;
+  }
+}
+
+test('backend is reported', () => {
+  const b = describeBackend();
+  assert.ok(b && ['wasm', 'cpu', 'tensorflow'].includes(b.name));
+});
+
+test('REF-8 has the anchor parameter count, MACs and layer shapes', () => {
+  const m = buildModel(ref8());
+  assert.equal(m.parameterCount(), 318_987);
+  assert.equal(m.macsPerStep(), 47_798_272);
+  assert.equal(m.spikingLayers, 7);
+  m.dispose();
+});
+
+test('spec validation names every problem', () => {
+  const bad = {
+    input: { height: 32, width: 32, channels: 2 },
+    classes: 11,
+    layers: [{ type: 'conv', out: 8 }, { type: 'pool', size: 2 }, { type: 'conv', out: 16 }, { type: 'linear', out: 10 }, { type: 'bogus' }],
+    skips: [
+      { from: 2, to: 0, type: 'ASC' },
+      { from: 2, to: 2, type: 'ASC' },
+      { from: 0, to: 3, type: 'ASC' },
+      { from: 1, to: 2, type: 'XSC' },
+    ],
+  };
+  const reasons = validateSpec(bad);
+  const text = reasons.join('\n');
+  assert.match(text, /layers\[4\]\.type: "bogus"/);
+  assert.match(text, /skips\[0\]: from \(2\) must be an earlier layer than to \(0\)/);
+  assert.match(text, /skips\[1\]: from \(2\) must be an earlier layer/);
+  assert.match(text, /skips\[2\]: skips must end at a conv or dwconv layer, layer 3 is linear/);
+  assert.match(text, /skips\[3\]\.type: "XSC" is not ASC or DSC/);
+  assert.throws(() => resolveSpec(bad as unknown as ModelSpec), SpecError);
+  assert.match(validateSpec({ ...ref8(), skips: [{ from: 8, to: 0, type: 'ASC' }] }).join(), /earlier layer/);
+  assert.match(validateSpec({ ...ref8(), layers: [{ type: 'conv', out: 4 }, { type: 'pool', size: 3 }], skips: [] }).join(), /input 32x32 is not divisible by pool size 3/);
+  assert.deepEqual(validateSpec(ref8()), []);
+});
+
+test('skip adaptation (pooling, 1x1 projection) is recorded in the resolved spec', () => {
+  const spec: ModelSpec = { ...ref8(), skips: [{ from: 0, to: 4, type: 'ASC' }, { from: 1, to: 7, type: 'DSC' }] };
+  const r = resolveSpec(spec);
+  assert.deepEqual(r.spec.skips[0]!.adapt, { pool: 2, project: true });
+  assert.deepEqual(r.spec.skips[1]!.adapt, { pool: 4, project: false });
+  assert.equal(r.catShapes[7]!.c, 64 + 32);
+  const m = buildModel(spec);
+  assert.ok(m.params.has('skip0.w'));
+  assert.deepEqual(m.params.get('l7.w')!.shape, [3, 3, 96, 128]);
+  m.dispose();
+});
+
+test('every backbone validates, builds and runs a forward pass at 16x16', () => {
+  for (const name of BACKBONES) {
+    const o = name === 'ref8' ? {} : { height: 16, width: 16, classes: 5, widthMult: 0.25 };
+    const spec = backbone(name, o);
+    assert.deepEqual(validateSpec(spec), [], name);
+    const m = buildModel(spec);
+    const { h, w, c } = { h: spec.input.height, w: spec.input.width, c: spec.input.channels };
+    const shape = tf.tidy(() => {
+      const r = m.forward(tf.tensor(bernoulli(2 * 2 * h * w * c, 0.2, 3), [2, 2, h, w, c]), { training: true });
+      return r.logits.shape;
+    });
+    assert.deepEqual(shape, [2, spec.classes], name);
+    m.dispose();
+  }
+});
+
+test('streaming step-by-step equals the batched forward to 1e-4 (with ASC and DSC skips)', () => {
+  const spec: ModelSpec = {
+    ...gesture({ height: 16, width: 16, classes: 4, widthMult: 0.5 }),
+    skips: [
+      { from: 0, to: 2, type: 'DSC' },
+      { from: 2, to: 3, type: 'ASC' },
+    ],
+  };
+  const m = buildModel(spec, 3);
+  perturbBn(m, 4);
+  const T = pre.steps;
+  const frames = bernoulli(T * 16 * 16 * 2, 0.25, 5);
+  const batched = tf.tidy(() => m.forward(tf.tensor(frames, [T, 1, 16, 16, 2]), { training: false }));
+  const want = batched.logits.dataSync();
+  const spikesBatched = batched.spikes.map((s) => s[0]!);
+  batched.logits.dispose();
+  const s = new SnnStreamingModel(m, { classes: ['a', 'b', 'c', 'd'], preprocessing: pre });
+  let last: Float32Array = new Float32Array(0);
+  const spikesStream = new Array<number>(spikesBatched.length).fill(0);
+  for (let t = 0; t < T; t++) {
+    const out = s.step(frames.subarray(t * 512, (t + 1) * 512));
+    last = out.logits;
+    out.firing.layers.forEach((l, k) => (spikesStream[k]! += l.spikes));
+  }
+  assert.ok(spikesBatched.some((v) => v > 0), 'the test needs spiking layers');
+  assert.deepEqual(spikesStream, spikesBatched);
+  for (let c = 0; c < want.length; c++) assert.ok(Math.abs(last[c]! - want[c]!) < 1e-4, `class ${c}: ${last[c]} vs ${want[c]}`);
+  // reset clears state: the first step after reset equals the first step of a fresh run
+  const first = s.step(frames.subarray(0, 512)).logits;
+  s.reset();
+  const again = s.step(frames.subarray(0, 512)).logits;
+  assert.notDeepEqual(Array.from(first), Array.from(again));
+  s.reset();
+  assert.throws(() => s.step(new Float32Array(10)), /expected 16x16x2/);
+  s.dispose();
+});
+
+test('window reset policy restarts accumulation every `steps` frames', () => {
+  const m = buildModel(gesture({ height: 16, width: 16, classes: 4, widthMult: 0.25 }), 1);
+  perturbBn(m, 2);
+  const s = new SnnStreamingModel(m, { classes: ['a', 'b', 'c', 'd'], preprocessing: { ...pre, steps: 3 }, resetPolicy: 'window' });
+  const f = bernoulli(512, 0.3, 9);
+  const a = s.step(f).logits;
+  s.step(f);
+  s.step(f);
+  const b = s.step(f).logits; // 4th step starts a new window
+  assert.equal(s.stepCount, 1);
+  assert.deepEqual(Array.from(b), Array.from(a));
+  s.dispose();
+});
+
+test('model folder round-trip reproduces outputs; corrupt folders give clear errors', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'snn-model-'));
+  try {
+    const m = buildModel(gesture({ height: 16, width: 16, classes: 4, widthMult: 0.25 }), 7);
+    perturbBn(m, 8);
+    const x = bernoulli(pre.steps * 2 * 512, 0.2, 10);
+    const run = (mm: SnnModel) => tf.tidy(() => Array.from(mm.forward(tf.tensor(x, [pre.steps, 2, 16, 16, 2]), { training: false }).logits.dataSync()));
+    const want = run(m);
+    await saveModel(dir, { model: m, classes: ['a', 'b', 'c', 'd'], preprocessing: pre, meta: { note: 'test' } });
+    const loaded = await loadModel(dir);
+    assert.deepEqual(run(loaded.model), want);
+    assert.deepEqual(loaded.classes, ['a', 'b', 'c', 'd']);
+    assert.deepEqual(loaded.preprocessing, pre);
+    loaded.model.dispose();
+    const sm = await loadStreamingModel(dir);
+    assert.equal(sm.classes.length, 4);
+    sm.dispose();
+    const bin = join(dir, 'weights.bin');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(bin, (await readFile(bin)).subarray(0, 100));
+    await assert.rejects(loadModel(dir), /weights\.bin: 100 bytes, too short for weight/);
+    m.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('trainModel learns a synthetic task, logs JSONL, checkpoints, and stops early from the epoch callback', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'snn-train-'));
+  try {
+    const rand = makeRandom(1);
+    const mk = (n: number) => Array.from({ length: n }, (_, i) => ({ frames: syntheticSample(i % 3, 3, pre, rand), label: i % 3 }));
+    const data = { classes: ['a', 'b', 'c'], preprocessing: pre, train: mk(48), test: mk(24) };
+    const spec = gesture({ height: 16, width: 16, classes: 3, widthMult: 0.5 });
+    const seen: number[] = [];
+    const r = await trainModel({ spec, data, epochs: 20, batchSize: 12, lr: 5e-3, progress: false, outDir: dir, onEpoch: (m) => (seen.push(m.epoch), (m.testAccuracy ?? 0) < 0.99) });
+    assert.ok(r.bestAccuracy !== null && r.bestAccuracy >= 0.99, `accuracy ${r.bestAccuracy}`);
+    assert.ok(r.stoppedEarly && r.epochs < 20);
+    assert.ok(r.meanFiringRate > 0 && r.synopsPerSample > 0);
+    const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    assert.equal(lines.filter((l) => l.type === 'epoch').length, r.epochs);
+    assert.match(await readFile(join(dir, 'curves.svg'), 'utf8'), /<svg/);
+    // resume continues from the checkpoint's epoch
+    const r2 = await trainModel({ spec, data, epochs: r.epochs + 1, batchSize: 12, lr: 5e-3, progress: false, outDir: dir, resume: true });
+    assert.equal(r2.curves.length, r.epochs + 1);
+    r.model.dispose();
+    r2.model.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
