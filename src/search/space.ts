@@ -5,15 +5,13 @@
  * Turning parameters into a model spec and validating it is delegated to a `SpecAdapter` so the
  * space knows nothing of the engine's spec format beyond skips and neuron settings.
  */
+import type { SkipSpec as EngineSkipSpec, SkipType } from '../snn/spec.js';
 import type { Rng } from './rng.js';
 
-export type SkipType = 'ASC' | 'DSC';
+export type { SkipType };
 
-export interface SkipSpec {
-  from: number;
-  to: number;
-  type: SkipType;
-}
+/** A skip as the search places it (the engine adds its shape adaptation when resolving). */
+export type SkipSpec = Omit<EngineSkipSpec, 'adapt'>;
 
 export interface NeuronParams {
   tau?: number;

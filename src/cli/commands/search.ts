@@ -30,7 +30,7 @@ an SQLite file: run the same command again to resume it after an interruption or
   --width-mult X      channel width multiplier of SNN backbones (default 0.5)
   --steps N           time steps per sample (default 8)
   --size N            input frames are N x N (default 32)
-  --train-limit N     at most N training samples per epoch (default: all)
+  --limit N           use at most N samples of each dataset split (quick studies)
 
 report:
   --out FILE          HTML report (default STUDY with .html)
@@ -82,7 +82,7 @@ async function search(argv: string[]): Promise<number> {
     'width-mult': { type: 'string' },
     steps: { type: 'string' },
     size: { type: 'string' },
-    'train-limit': { type: 'string' },
+    limit: { type: 'string' },
   });
   if (values.trials === undefined) throw new UsageError('--trials is required');
   const studyPath = values.study ?? `search-${values.backbone ?? 'study'}.db`;
@@ -103,7 +103,7 @@ async function search(argv: string[]): Promise<number> {
       widthMult: numberOption('width-mult', values['width-mult'], 0.5),
       steps: numberOption('steps', values.steps, 8),
       size: numberOption('size', values.size, 32),
-      trainLimit: values['train-limit'] === undefined ? undefined : numberOption('train-limit', values['train-limit'], 0),
+      trainLimit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0),
     });
   } catch (err) {
     if (err instanceof SearchConfigError) throw new UsageError(err.message);

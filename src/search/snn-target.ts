@@ -1,0 +1,164 @@
+/**
+ * The real search target: an SNN backbone from the engine (src/snn), its skips replaced by the
+ * candidate's, trained with the engine's trainModel on a DVS128-Gesture-layout dataset. Trials
+ * are scored on a validation split carved out of the training split (stratified, fixed), so the
+ * test split stays untouched for the final comparison of `spikeline experiment`.
+ */
+import { backbone, BACKBONES, type BackboneName, type BackboneOptions } from '../snn/backbones.js';
+import { loadGestureDataset, type EventDataset, type LabelledEvents } from '../snn/data.js';
+import type { NeuronConfig } from '../snn/neuron.js';
+import { validateSpec, type ModelSpec, type SkipSpec } from '../snn/spec.js';
+import { trainModel, type TrainingData } from '../snn/train.js';
+import type { SearchTarget, TrialMetrics, TrialObjective } from './objective.js';
+import type { NeuronParams, SkipType, SpecAdapter } from './space.js';
+
+export interface SnnTargetOptions {
+  backbone: BackboneName;
+  /** Dataset root (DVS128 Gesture layout, real or synthetic). */
+  data: string;
+  /** Input frames are size x size (sensor 128 divided by an integer factor). Default 32. */
+  size?: number;
+  /** Time steps per sample (default 8). */
+  steps?: number;
+  /** Event time per step, µs (default 1.5 s / steps: the window of the usual DVS Gesture setups). */
+  stepUs?: number;
+  /** Channel width multiplier of the backbone (default 0.5). */
+  widthMult?: number;
+  /** Use at most this many recordings per split (quick studies). */
+  limit?: number;
+  /** Share of each class of the training split held out for validation (default 0.2). */
+  valFraction?: number;
+  batchSize?: number;
+  lr?: number;
+  /** Longest skip considered, in layers (default: any). */
+  maxSpan?: number;
+}
+
+const SENSOR = 128;
+
+function backboneOptions(o: SnnTargetOptions): BackboneOptions {
+  const size = o.size ?? 32;
+  return { height: size, width: size, channels: 2, classes: 11, widthMult: o.widthMult ?? 0.5 };
+}
+
+export function isBackboneName(name: string): name is BackboneName {
+  return (BACKBONES as readonly string[]).includes(name);
+}
+
+/** The spec adapter of a backbone: candidate pairs are those the engine can build alone. */
+export function snnAdapter(o: SnnTargetOptions): SpecAdapter<ModelSpec> {
+  const base = backbone(o.backbone, backboneOptions(o));
+  const n = base.layers.length;
+  const types = new Map<string, SkipType[]>();
+  const pairs: [number, number][] = [];
+  for (let from = 0; from < n; from++) {
+    for (let to = from + 1; to < n && (o.maxSpan === undefined || to - from <= o.maxSpan); to++) {
+      // A DSC from the direct predecessor would concatenate the layer's own input twice.
+      const ok = (['ASC', 'DSC'] as const).filter((type) => (type === 'ASC' || to - from >= 2) && validateSpec({ ...base, skips: [{ from, to, type }] }).length === 0);
+      if (ok.length === 0) continue;
+      pairs.push([from, to]);
+      types.set(`${from}-${to}`, ok);
+    }
+  }
+  return {
+    backbone: o.backbone,
+    layers: base.layers.map((l, i) => `${i}:${l.type}${'out' in l ? `(${l.out})` : ''}`),
+    originalSkips: base.skips.map((s) => ({ from: s.from, to: s.to, type: s.type })),
+    candidatePairs: pairs,
+    allowedTypes: (from, to) => types.get(`${from}-${to}`) ?? [],
+    build: (skips, neuron) => withSkips(base, skips, neuron),
+    validate: (spec) => validateSpec(spec),
+  };
+}
+
+/** `base` with its skips replaced and searched neuron settings applied to the default neuron. */
+export function withSkips(base: ModelSpec, skips: readonly { from: number; to: number; type: SkipType }[], neuron: NeuronParams = {}): ModelSpec {
+  const spec: ModelSpec = { ...base, skips: skips.map((s): SkipSpec => ({ from: s.from, to: s.to, type: s.type })) };
+  if (neuron.tau !== undefined || neuron.threshold !== undefined || neuron.alpha !== undefined) {
+    const n: NeuronConfig = { ...(base.neuron ?? { kind: 'lif' }) };
+    if (neuron.tau !== undefined) n.tau = neuron.tau;
+    if (neuron.threshold !== undefined) n.vThreshold = neuron.threshold;
+    if (neuron.alpha !== undefined) n.alpha = neuron.alpha;
+    spec.neuron = n;
+  }
+  return spec;
+}
+
+/** Every k-th recording of each class goes to validation (k = round(1 / fraction)), deterministically. */
+export function splitValidation<T extends { label: number }>(train: readonly T[], fraction: number): { train: T[]; val: T[] } {
+  const k = Math.max(2, Math.round(1 / fraction));
+  const seen = new Map<number, number>();
+  const out = { train: [] as T[], val: [] as T[] };
+  for (const s of train) {
+    const i = seen.get(s.label) ?? 0;
+    seen.set(s.label, i + 1);
+    (i % k === k - 1 ? out.val : out.train).push(s);
+  }
+  return out;
+}
+
+const datasets = new Map<string, Promise<EventDataset>>();
+
+/** Loads (once per thread) the dataset at the target's resolution. */
+export function loadTargetData(o: SnnTargetOptions): Promise<EventDataset> {
+  const size = o.size ?? 32;
+  if (SENSOR % size !== 0) throw new RangeError(`size ${size} does not divide the 128-pixel sensor`);
+  const steps = o.steps ?? 8;
+  const stepUs = o.stepUs ?? Math.round(1.5e6 / steps);
+  const key = JSON.stringify([o.data, size, steps, stepUs, o.limit]);
+  let p = datasets.get(key);
+  if (!p) {
+    p = loadGestureDataset(o.data, { downsample: SENSOR / size, steps, stepUs, limit: o.limit });
+    datasets.set(key, p);
+  }
+  return p;
+}
+
+/** Validation-split training data used by search trials. */
+export async function searchData(o: SnnTargetOptions): Promise<TrainingData> {
+  const ds = await loadTargetData(o);
+  const { train, val } = splitValidation<LabelledEvents>(ds.train, o.valFraction ?? 0.2);
+  return { classes: ds.classes, preprocessing: ds.preprocessing, train, test: val };
+}
+
+export function snnObjective(o: SnnTargetOptions): TrialObjective {
+  return {
+    async run(trial, onEpoch): Promise<TrialMetrics> {
+      const data = await searchData(o);
+      const result = await trainModel({
+        spec: trial.spec as ModelSpec,
+        data,
+        epochs: trial.maxEpochs,
+        seed: trial.seed,
+        batchSize: o.batchSize ?? 16,
+        lr: o.lr ?? 2e-3,
+        progress: false,
+        onEpoch: (m) =>
+          onEpoch(m.epoch, {
+            accuracy: m.testAccuracy ?? 0,
+            meanRate: m.firingRate,
+            synops: m.synopsPerSample,
+            loss: m.trainLoss,
+            trainAccuracy: m.trainAccuracy,
+            seconds: m.seconds,
+          }),
+      });
+      result.model.dispose();
+      return {
+        accuracy: result.accuracy ?? 0,
+        meanRate: result.meanFiringRate,
+        synops: result.synopsPerSample,
+        energyPJ: result.energyPJPerSample,
+        seconds: result.seconds,
+        epochs: result.epochs,
+      };
+    },
+  };
+}
+
+/** Search-target factory (`{ module: SNN_TARGET_MODULE, export: 'snnTarget' }`). */
+export function snnTarget(o: SnnTargetOptions): SearchTarget<ModelSpec> {
+  return { adapter: snnAdapter(o), objective: async () => snnObjective(o) };
+}
+
+export const SNN_TARGET_MODULE = import.meta.url;

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { backbone } from '../../src/snn/backbones.js';
+import { validateSpec } from '../../src/snn/spec.js';
+import { SearchSpace, skipParamName } from '../../src/search/space.js';
+import { snnAdapter, splitValidation, withSkips } from '../../src/search/snn-target.js';
+import { createRng, deriveSeed } from '../../src/search/rng.js';
+
+for (const name of ['resnet18', 'densenet121', 'mobilenetv2', 'gesture'] as const) {
+  test(`${name}: candidate pairs are buildable and include the ANN's own skips`, () => {
+    const adapter = snnAdapter({ backbone: name, data: '/nonexistent', size: 32, widthMult: 0.25 });
+    const base = backbone(name, { height: 32, width: 32, widthMult: 0.25 });
+    assert.ok(adapter.candidatePairs!.length > 0);
+    for (const [from, to] of adapter.candidatePairs!) {
+      const target = base.layers[to]!;
+      assert.ok(target.type === 'conv' || target.type === 'dwconv', `pair ${from}->${to} ends at ${target.type}`);
+      for (const type of adapter.allowedTypes!(from, to)) {
+        assert.deepEqual(validateSpec(withSkips(base, [{ from, to, type }])), []);
+        if (type === 'DSC') assert.ok(to - from >= 2);
+      }
+    }
+    const space = new SearchSpace(adapter, { maxSkips: base.skips.length });
+    // The original configuration is a point of the space (so the search can find it again).
+    assert.deepEqual(space.check(space.encode(adapter.originalSkips)), []);
+    for (let i = 0; i < 30; i++) {
+      const p = space.sampleRandom(createRng(deriveSeed(1, i)));
+      assert.deepEqual(validateSpec(space.candidate(p).spec), []);
+    }
+  });
+}
+
+test('searched neuron settings go into the default neuron of the spec', () => {
+  const base = backbone('gesture', {});
+  const spec = withSkips(base, [{ from: 0, to: 2, type: 'DSC' }], { tau: 3, threshold: 0.8, alpha: 5 });
+  assert.deepEqual(spec.neuron, { kind: 'lif', tau: 3, vThreshold: 0.8, alpha: 5 });
+  assert.deepEqual(spec.skips, [{ from: 0, to: 2, type: 'DSC' }]);
+  assert.equal(withSkips(base, []).neuron, base.neuron);
+  const space = new SearchSpace(snnAdapter({ backbone: 'gesture', data: '/x' }), { maxSkips: 2 });
+  assert.ok(space.distributions.has(skipParamName(0, 2)));
+});
+
+test('validation split is stratified and deterministic', () => {
+  const samples = Array.from({ length: 50 }, (_, i) => ({ label: i % 5, i }));
+  const { train, val } = splitValidation(samples, 0.2);
+  assert.equal(val.length, 10);
+  assert.equal(train.length, 40);
+  for (let c = 0; c < 5; c++) assert.equal(val.filter((s) => s.label === c).length, 2);
+  assert.deepEqual(splitValidation(samples, 0.2).val, val);
+});
