@@ -20,10 +20,11 @@ function randArray(n: number, seed: number, scale = 1): Float32Array {
 // tf.grads over the loss needs Sum and Mul gradients, which the engine does not register;
 // the weighted-sum loss is therefore a custom op too.
 function weightedSum(y: tf.Tensor, R: tf.Tensor): tf.Tensor {
-  return tf.customGrad((a: tf.Tensor, save: (t: tf.Tensor[]) => void) => {
+  const f = (a: tf.Tensor, save: (t: tf.Tensor[]) => void) => {
     save([R]);
     return { value: tf.sum(tf.mul(a, R)), gradFunc: (dy: tf.Tensor, [r]: tf.Tensor[]) => [tf.mul(r!, dy)] };
-  })(y) as tf.Tensor;
+  };
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0])(y) as tf.Tensor;
 }
 
 /**

@@ -111,10 +111,11 @@ test('streaming step-by-step equals the batched forward to 1e-4 (with ASC and DS
   perturbBn(m, 4);
   const T = pre.steps;
   const frames = bernoulli(T * 16 * 16 * 2, 0.25, 5);
-  const batched = tf.tidy(() => m.forward(tf.tensor(frames, [T, 1, 16, 16, 2]), { training: false }));
+  const x = tf.tensor(frames, [T, 1, 16, 16, 2]);
+  const batched = m.forward(x, { training: false });
   const want = batched.logits.dataSync();
-  const spikesBatched = batched.spikes.map((s) => s[0]!);
-  batched.logits.dispose();
+  const spikesBatched = batched.spikes.map((v) => v[0]!);
+  tf.dispose([x, batched.logits]);
   const s = new SnnStreamingModel(m, { classes: ['a', 'b', 'c', 'd'], preprocessing: pre });
   let last: Float32Array = new Float32Array(0);
   const spikesStream = new Array<number>(spikesBatched.length).fill(0);
