@@ -11,6 +11,11 @@
  *
  * Timestamps are unsigned 32-bit µs; a drop of more than 2^31 is a counter wrap (+2^32), smaller
  * backward steps are kept as they are (real non-monotonic data).
+ *
+ * 32 bits cannot hold absolute Unix-µs times (AEDAT 4, DV): the encoder then stores times
+ * relative to the first event and records the offset in a `# Timestamp offset us: N` comment
+ * line, which this decoder adds back (other readers see recording-relative times, as jAER
+ * files normally have).
  */
 import type { EventBatch } from "../events/index.js";
 import { ChunkDecoder, asciiBytes, asciiLine, dataView, indexOfNewline, type DecoderOptions, type EventFormat } from './decoder.js';
@@ -75,6 +80,8 @@ export class Aedat2Decoder extends ChunkDecoder {
   private readonly requested: Aedat2DecoderOptions['layout'];
   private readonly transpose: boolean;
   private readonly out: OutputColumns;
+  /** Offset from a `# Timestamp offset us:` header line (spikeline-written files), else 0. */
+  timeOffset = 0;
   private lastTs = -1;
   private epoch = 0;
 
@@ -112,7 +119,7 @@ export class Aedat2Decoder extends ChunkDecoder {
     const xa = L.flipX ? w - 1 : 0, xf = L.flipX ? -1 : 1;
     const ya = L.flipY ? h - 1 : 0, yf = L.flipY ? -1 : 1;
     const pxor = L.onValue === 0 ? 1 : 0;
-    let last = this.lastTs, epoch = this.epoch;
+    let last = this.lastTs, epoch = this.epoch + this.timeOffset;
     let n = 0, skipped = 0, outside = 0;
     const end = pos + records * 8;
     for (let o = pos; o < end; o += 8) {
@@ -137,7 +144,7 @@ export class Aedat2Decoder extends ChunkDecoder {
       n++;
     }
     this.lastTs = last;
-    this.epoch = epoch;
+    this.epoch = epoch - this.timeOffset;
     if (skipped) this.skip('special', skipped);
     if (outside) this.skip('outOfRange', outside);
     if (n > 0) {
@@ -182,6 +189,8 @@ export class Aedat2Decoder extends ChunkDecoder {
       if (chip) this.chip = chip[1]!.trim();
       const created = /currentTimeMillis\(\) *(\d+)/.exec(line);
       if (created) this.creationTimeMs = Number(created[1]);
+      const offset = /^# ?Timestamp offset us: *(\d+)$/i.exec(line);
+      if (offset) this.timeOffset = Number(offset[1]);
     }
     const r = this.requested;
     this.layout = r === 'auto' || r === undefined ? aedat2LayoutForChip(this.chip) : typeof r === 'string' ? AEDAT2_LAYOUTS[r] : r;
@@ -196,7 +205,7 @@ export class Aedat2Decoder extends ChunkDecoder {
 // ---------------------------------------------------------------------------------------------
 // Encoding (DVS128 layout only: the layout of CIFAR10-DVS and jAER's DVS128 class)
 
-export function encodeAedat2Header(creationTimeMs = Date.now()): Uint8Array {
+export function encodeAedat2Header(creationTimeMs = Date.now(), timeOffsetUs = 0): Uint8Array {
   return asciiBytes(
     [
       AEDAT2_MAGIC,
@@ -205,6 +214,7 @@ export function encodeAedat2Header(creationTimeMs = Date.now()): Uint8Array {
       '# Timestamps tick is 1 us',
       '# AEChip: ch.unizh.ini.jaer.chip.retina.DVS128',
       `# Creation time: System.currentTimeMillis() ${Math.floor(creationTimeMs)}`,
+      ...(timeOffsetUs ? [`# Timestamp offset us: ${timeOffsetUs}`] : []),
       '#End Of ASCII Header',
     ]
       .map((l) => `${l}\r\n`)
@@ -213,36 +223,55 @@ export function encodeAedat2Header(creationTimeMs = Date.now()): Uint8Array {
 }
 
 /**
- * Stateful DVS128 record encoder: checks events fit 128×128 and that no two consecutive
- * timestamps differ by 2^31 µs or more (a reader could not unwrap them).
+ * Stateful DVS128 file encoder: the header goes out with the first non-empty batch (its first
+ * timestamp decides the offset: times >= 2^32 µs are stored relative to it). Checks events fit
+ * 128×128 and that no two consecutive timestamps differ by 2^31 µs or more (a reader could not
+ * unwrap them).
  */
 export class Aedat2Encoder {
   private last = -1;
+  private offset = -1;
+
+  /** Header for a file that got no events (otherwise the first encode() emits it). */
+  emptyHeader(): Uint8Array {
+    return this.offset < 0 ? encodeAedat2Header() : new Uint8Array(0);
+  }
 
   encode(batch: EventBatch): Uint8Array {
     const n = batch.length;
-    const out = new Uint8Array(n * 8);
-    const view = dataView(out);
-    const { x, y, t, p } = batch;
+    if (n === 0) return new Uint8Array(0);
+    let header: Uint8Array = new Uint8Array(0);
+    if (this.offset < 0) {
+      const t0 = batch.t[0]!;
+      this.offset = t0 >= WRAP ? t0 : 0;
+      header = encodeAedat2Header(this.offset ? this.offset / 1000 : Date.now(), this.offset);
+    }
+    const out = new Uint8Array(header.length + n * 8);
+    out.set(header);
+    const view = new DataView(out.buffer, header.length);
+    const { x, y, p } = batch;
+    const off = this.offset;
+    const t = batch.t;
     let last = this.last;
     for (let i = 0; i < n; i++) {
       const xi = x[i]!, yi = y[i]!, ti = t[i]!;
       if (xi > 127 || yi > 127) throw new RangeError(`AEDAT 2.0 DVS128 layout holds 128×128 pixels: x=${xi} y=${yi} (event ${i})`);
-      if (!(ti >= 0) || !Number.isSafeInteger(ti)) throw new RangeError(`AEDAT 2.0 cannot store timestamp ${ti} (event ${i})`);
+      if (!(ti >= off) || !Number.isSafeInteger(ti)) throw new RangeError(`AEDAT 2.0 cannot store timestamp ${ti} (event ${i}; offset ${off})`);
       if (last >= 0 && Math.abs(ti - last) >= 2147483648) throw new RangeError(`timestamp step ${ti - last} µs too large for 32-bit AEDAT 2.0 (event ${i})`);
       last = ti;
       view.setUint32(i * 8, ((127 - yi) << 8) | ((127 - xi) << 1) | (1 - (p[i]! & 1)));
-      view.setUint32(i * 8 + 4, ti % WRAP);
+      view.setUint32(i * 8 + 4, (ti - off) % WRAP);
     }
     this.last = last;
     return out;
   }
 }
 
-export function encodeAedat2(batches: Iterable<EventBatch>, creationTimeMs?: number): Uint8Array {
+export function encodeAedat2(batches: Iterable<EventBatch>): Uint8Array {
   const enc = new Aedat2Encoder();
-  const parts = [encodeAedat2Header(creationTimeMs)];
+  const parts: Uint8Array[] = [];
   for (const b of batches) parts.push(enc.encode(b));
+  parts.push(enc.emptyHeader());
   let size = 0;
   for (const p of parts) size += p.length;
   const out = new Uint8Array(size);

@@ -16,3 +16,4 @@ export * from './nmnist.js';
 export * from './csv.js';
 export * from './writer.js';
 export * from './cifar10-dvs.js';
+export * from './inspect.js';

@@ -4,7 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 import type { EventBatch, SensorGeometry } from '../events/index.js';
-import { Aedat2Encoder, encodeAedat2Header } from './aedat2.js';
+import { Aedat2Encoder } from './aedat2.js';
 import { Aedat3PacketEncoder, encodeAedat3Header } from './aedat3.js';
 import { Aedat4Encoder } from './aedat4.js';
 import { CSV_HEADER, encodeCsvRows } from './csv.js';
@@ -39,7 +39,8 @@ export async function createEncoder(options: WriteOptions & { sensor: SensorGeom
   switch (options.format) {
     case 'aedat2': {
       const enc = new Aedat2Encoder();
-      return { begin: () => encodeAedat2Header(), encode: (b) => enc.encode(b), finish: () => ({ tail: new Uint8Array(0) }) };
+      // The header is written with the first batch (it depends on the first timestamp).
+      return { begin: () => new Uint8Array(0), encode: (b) => enc.encode(b), finish: () => ({ tail: enc.emptyHeader() }) };
     }
     case 'aedat3': {
       const enc = new Aedat3PacketEncoder({ sourceId: 1, ...(options.maxEventsPerPacket ? { maxEventsPerPacket: options.maxEventsPerPacket } : {}) });

@@ -1,5 +1,7 @@
 import type { Command } from '../command.js';
+import { infoCommand } from './info.js';
+import { convertCommand } from './convert.js';
 import { searchCommand } from './search.js';
 
 /** Every sub-command, in the order `spikeline help` lists them. */
-export const commands: readonly Command[] = [searchCommand];
+export const commands: readonly Command[] = [infoCommand, convertCommand, searchCommand];

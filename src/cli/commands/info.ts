@@ -1,0 +1,40 @@
+import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { formatEventFileInfo, inspectEventFile } from '../../formats/index.js';
+import { createProgress } from '../../util/progress.js';
+
+const usage = `usage: spikeline info FILE [--json] [--stream ID] [--allow-truncated]
+
+Summarises an event file: format (detected from content: AEDAT 2.0/3.1/4.0, Prophesee
+EVT 2.0/3.0/DAT, N-MNIST .bin, CSV), sensor size, streams, event count, duration, event rate,
+ON fraction, skipped non-event data and the reference checksum.
+
+  --json              one JSON object: format, width, height, events, t_first, t_last, x_min,
+                      x_max, y_min, y_max, on, checksum (decimal string), and more
+  --stream ID         AEDAT 4: event stream id (default: lowest-id EVTS stream)
+  --allow-truncated   drop an incomplete final record instead of failing`;
+
+export const infoCommand: Command = {
+  name: 'info',
+  summary: 'summarise an event file (format, sensor, events, duration, rate, checksum)',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { json: { type: 'boolean' }, stream: { type: 'string' }, 'allow-truncated': { type: 'boolean' } },
+      1,
+    );
+    if (positionals.length > 1) throw new UsageError(`expected one FILE, got ${positionals.length}`);
+    const progress = process.stderr.isTTY ? createProgress('reading') : undefined;
+    const info = await inspectEventFile(
+      positionals[0]!,
+      {
+        ...(values.stream !== undefined ? { streamId: numberOption('stream', values.stream, 0) } : {}),
+        allowTruncated: values['allow-truncated'] ?? false,
+      },
+      progress ? (done, total) => progress.update({ done, total }) : undefined,
+    );
+    progress?.finish();
+    process.stdout.write(values.json ? `${JSON.stringify(info)}\n` : `${formatEventFileInfo(info)}\n`);
+    return 0;
+  },
+};

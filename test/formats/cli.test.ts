@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './helpers.js';
+
+const FIXTURE = join(REPO_ROOT, 'fixtures', 'formats-bar.aedat4');
+
+function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '-e', "import('./src/cli/main.ts').then((m) => m.main(process.argv.slice(1))).then((c) => process.exit(c), (e) => { console.error(e.message); process.exit(1); })", ...args],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  );
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('spikeline info --json reports the required fields', () => {
+  const r = cli('info', '--json', FIXTURE);
+  assert.equal(r.code, 0, r.stderr);
+  const info = JSON.parse(r.stdout);
+  for (const k of ['format', 'width', 'height', 'events', 't_first', 't_last', 'x_min', 'x_max', 'y_min', 'y_max', 'on', 'checksum']) assert.ok(k in info, k);
+  assert.equal(info.format, 'aedat4');
+  assert.equal(info.width, 128);
+  assert.equal(info.events, 8979);
+  assert.equal(typeof info.checksum, 'string');
+  assert.equal(info.data_table_entries, 5);
+});
+
+test('spikeline convert: every output format keeps the events (same checksum)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'spikeline-cli-'));
+  try {
+    const ref = JSON.parse(cli('info', '--json', FIXTURE).stdout);
+    for (const [name, extra] of [['a.aedat', []], ['b.aedat2', []], ['c.csv', []], ['d.aedat4', ['--compression', 'zstd']], ['e.bin', ['--format', 'aedat4', '--compression', 'none']]] as const) {
+      const out = join(dir, name);
+      const r = cli('convert', FIXTURE, out, ...extra);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /8979 events/);
+      const info = JSON.parse(cli('info', '--json', out).stdout);
+      assert.equal(info.checksum, ref.checksum, name);
+      assert.equal(info.events, ref.events, name);
+    }
+    const bad = cli('convert', FIXTURE, join(dir, 'x.unknown'));
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--format must be one of/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('spikeline info on a corrupt file names file and offset', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'spikeline-cli-'));
+  try {
+    const { writeFile, readFile } = await import('node:fs/promises');
+    const bytes = await readFile(FIXTURE);
+    const path = join(dir, 'cut.aedat4');
+    await writeFile(path, bytes.subarray(0, 5000));
+    const r = cli('info', path);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cut\.aedat4: byte \d+: .*truncated|cut\.aedat4: byte \d+/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
