@@ -32,6 +32,12 @@ export interface SnnTargetOptions {
   lr?: number;
   /** Longest skip considered, in layers (default: any). */
   maxSpan?: number;
+  /**
+   * What trials are scored on: 'validation' (default; held out of the training split, what a
+   * search must use) or 'test' (train on the whole training split, report the test split: the
+   * final trainings of `spikeline experiment`).
+   */
+  evaluateOn?: 'validation' | 'test';
 }
 
 const SENSOR = 128;
@@ -114,9 +120,10 @@ export function loadTargetData(o: SnnTargetOptions): Promise<EventDataset> {
   return p;
 }
 
-/** Validation-split training data used by search trials. */
-export async function searchData(o: SnnTargetOptions): Promise<TrainingData> {
+/** Training data of a trial: validation split carved from the training split, or the real test split. */
+export async function trialData(o: SnnTargetOptions): Promise<TrainingData> {
   const ds = await loadTargetData(o);
+  if (o.evaluateOn === 'test') return { classes: ds.classes, preprocessing: ds.preprocessing, train: ds.train, test: ds.test };
   const { train, val } = splitValidation<LabelledEvents>(ds.train, o.valFraction ?? 0.2);
   return { classes: ds.classes, preprocessing: ds.preprocessing, train, test: val };
 }
@@ -124,7 +131,7 @@ export async function searchData(o: SnnTargetOptions): Promise<TrainingData> {
 export function snnObjective(o: SnnTargetOptions): TrialObjective {
   return {
     async run(trial, onEpoch): Promise<TrialMetrics> {
-      const data = await searchData(o);
+      const data = await trialData(o);
       const result = await trainModel({
         spec: trial.spec as ModelSpec,
         data,

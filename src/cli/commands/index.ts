@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { infoCommand } from './info.js';
 import { convertCommand } from './convert.js';
 import { searchCommand } from './search.js';
+import { experimentCommand } from './experiment.js';
 
 /** Every sub-command, in the order `spikeline help` lists them. */
-export const commands: readonly Command[] = [infoCommand, convertCommand, searchCommand];
+export const commands: readonly Command[] = [infoCommand, convertCommand, searchCommand, experimentCommand];

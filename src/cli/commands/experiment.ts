@@ -1,0 +1,90 @@
+import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
+import { experimentTable, runSkipExperiment } from '../../search/experiment.js';
+import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
+import { parseDuration } from '../../search/run.js';
+import { isBackboneName } from '../../search/snn-target.js';
+import type { BackboneName } from '../../snn/backbones.js';
+
+const usage = `usage: spikeline experiment skip-connections --data DIR [options]
+
+Replicates the skip-connection comparison: for each backbone, trains (a) the ANN's original skips
+converted to an SNN, (b) no skips, (c) the skips found by a search, and prints a markdown table
+of test accuracy and mean firing rate. Results and search studies are kept in --out, so running
+the same command again resumes an interrupted experiment.
+
+  --data DIR            dataset (DVS128 Gesture layout, e.g. from spikeline simulate gesture)
+  --out DIR             results folder (default experiment-skip-connections)
+  --backbones LIST      comma-separated (default resnet18,densenet121,mobilenetv2)
+  --trials N            search trials per backbone (default 24)
+  --search-epochs N     epochs of a fully trained search trial (default 9, ASHA stops most earlier)
+  --search-budget TIME  wall-clock limit of each search, e.g. 30m
+  --epochs N            epochs of each final training (default 15)
+  --objective O         accuracy | accuracy-rate | accuracy-synops (default accuracy)
+  --size N              input N x N (default 32)
+  --steps N             time steps (default 8)
+  --width-mult X        backbone channel multiplier (default 0.25)
+  --limit N             at most N samples per dataset split
+  --max-skips N         skip limit of the search (default max(4, original count))
+  --workers N           parallel trainings (default: one per core)
+  --seed N              seed (default 1)`;
+
+export const experimentCommand: Command = {
+  name: 'experiment',
+  summary: 'reproduce experiments (skip-connections: ANN skips vs none vs searched)',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        data: { type: 'string' },
+        out: { type: 'string' },
+        backbones: { type: 'string' },
+        trials: { type: 'string' },
+        'search-epochs': { type: 'string' },
+        'search-budget': { type: 'string' },
+        epochs: { type: 'string' },
+        objective: { type: 'string' },
+        size: { type: 'string' },
+        steps: { type: 'string' },
+        'width-mult': { type: 'string' },
+        limit: { type: 'string' },
+        'max-skips': { type: 'string' },
+        workers: { type: 'string' },
+        seed: { type: 'string' },
+      },
+      1,
+    );
+    if (positionals[0] !== 'skip-connections') throw new UsageError(`unknown experiment "${positionals[0]}" (available: skip-connections)`);
+    if (values.data === undefined) throw new UsageError('--data is required');
+    const backbones = (values.backbones ?? 'resnet18,densenet121,mobilenetv2').split(',').map((s) => s.trim());
+    for (const b of backbones) if (!isBackboneName(b)) throw new UsageError(`--backbones: unknown backbone "${b}"`);
+    const objective = (values.objective ?? 'accuracy') as ObjectiveKind;
+    if (!(objective in OBJECTIVES)) throw new UsageError(`--objective must be one of ${Object.keys(OBJECTIVES).join(', ')}`);
+    let searchBudgetMs: number | undefined;
+    try {
+      searchBudgetMs = values['search-budget'] === undefined ? undefined : parseDuration(values['search-budget']);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const rows = await runSkipExperiment({
+      data: values.data,
+      outDir: values.out ?? 'experiment-skip-connections',
+      backbones: backbones as BackboneName[],
+      trials: numberOption('trials', values.trials, 24),
+      searchEpochs: numberOption('search-epochs', values['search-epochs'], 9),
+      searchBudgetMs,
+      epochs: numberOption('epochs', values.epochs, 15),
+      objective,
+      size: numberOption('size', values.size, 32),
+      steps: numberOption('steps', values.steps, 8),
+      widthMult: numberOption('width-mult', values['width-mult'], 0.25),
+      limit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0),
+      maxSkips: values['max-skips'] === undefined ? undefined : numberOption('max-skips', values['max-skips'], 4),
+      workers: values.workers === undefined ? undefined : numberOption('workers', values.workers, 1),
+      seed: numberOption('seed', values.seed, 1),
+      log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    });
+    process.stdout.write(experimentTable(rows) + '\n');
+    return 0;
+  },
+};
