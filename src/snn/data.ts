@@ -7,6 +7,7 @@
  */
 import { sliceByTime, type EventBatch } from '../events/index.js';
 import { loadDvsGesture, DVS_GESTURE_CLASSES } from '../formats/dvs-gesture.js';
+import { listCifar10Dvs, loadCifar10DvsSample, CIFAR10_DVS_CLASSES } from '../formats/cifar10-dvs.js';
 import { Downsampler } from '../operators/functional/spatial.js';
 import { framesFromEvents, FrameAccumulator } from '../operators/functional/binning.js';
 import type { Preprocessing } from './model-api.js';
@@ -50,25 +51,34 @@ export interface DatasetOptions {
   limit?: number;
 }
 
-/** Loads a DVS128 Gesture layout folder (real or synthetic) and downsamples it once. */
-export async function loadGestureDataset(root: string, o: DatasetOptions): Promise<EventDataset> {
+export type DatasetLayout = 'dvs-gesture' | 'cifar10-dvs';
+
+/** Loads a DVS128 Gesture or CIFAR10-DVS layout folder (real or synthetic), downsampled once. */
+export async function loadEventDataset(root: string, layout: DatasetLayout, o: DatasetOptions): Promise<EventDataset> {
   const ds = new Downsampler(o.downsample);
-  const load = async (split: 'train' | 'test'): Promise<LabelledEvents[]> => {
-    const out: LabelledEvents[] = [];
-    for await (const s of loadDvsGesture(root, split)) {
-      if (o.limit !== undefined && out.length >= o.limit) break;
-      out.push({ events: ds.apply(s.events), label: s.classId, source: `${s.trial}#${s.row}` });
+  const splits: Record<'train' | 'test', LabelledEvents[]> = { train: [], test: [] };
+  let classes: string[];
+  if (layout === 'dvs-gesture') {
+    classes = [...DVS_GESTURE_CLASSES];
+    for (const split of ['train', 'test'] as const) {
+      for await (const s of loadDvsGesture(root, split)) {
+        if (o.limit !== undefined && splits[split].length >= o.limit) break;
+        splits[split].push({ events: ds.apply(s.events), label: s.classId, source: `${s.trial}#${s.row}` });
+      }
     }
-    return out;
-  };
-  const train = await load('train');
-  const test = await load('test');
-  if (train.length === 0) throw new Error(`${root}: no training samples found (expected the DVS128 Gesture layout: trials_to_train.txt, user*_*.aedat + _labels.csv)`);
-  const sensor = train[0]!.events.sensor;
+  } else {
+    classes = [...CIFAR10_DVS_CLASSES];
+    for (const e of await listCifar10Dvs(root)) {
+      if (o.limit !== undefined && splits[e.split].length >= o.limit) continue;
+      splits[e.split].push({ events: ds.apply(await loadCifar10DvsSample(e)), label: e.classId, source: e.path });
+    }
+  }
+  if (splits.train.length === 0) throw new Error(`${root}: no training samples found in the ${layout} layout`);
+  const sensor = splits.train[0]!.events.sensor;
   return {
-    classes: [...DVS_GESTURE_CLASSES],
-    train,
-    test,
+    classes,
+    train: splits.train,
+    test: splits.test,
     preprocessing: {
       sensorWidth: sensor.width * o.downsample,
       sensorHeight: sensor.height * o.downsample,
@@ -81,6 +91,11 @@ export async function loadGestureDataset(root: string, o: DatasetOptions): Promi
       ...(o.clipMax !== undefined ? { clipMax: o.clipMax } : {}),
     } as Preprocessing,
   };
+}
+
+/** Loads a DVS128 Gesture layout folder (loadEventDataset with layout 'dvs-gesture'). */
+export function loadGestureDataset(root: string, o: DatasetOptions): Promise<EventDataset> {
+  return loadEventDataset(root, 'dvs-gesture', o);
 }
 
 /** Deterministic PRNG for augmentation (mulberry32). */

@@ -1,8 +1,10 @@
 import type { Command } from '../command.js';
 import { infoCommand } from './info.js';
+import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
 import { convertCommand } from './convert.js';
 import { searchCommand } from './search.js';
 import { experimentCommand } from './experiment.js';
 
 /** Every sub-command, in the order `spikeline help` lists them. */
-export const commands: readonly Command[] = [infoCommand, convertCommand, searchCommand, experimentCommand];
+export const commands: readonly Command[] = [infoCommand, convertCommand, trainCommand, evalCommand, searchCommand, experimentCommand];

@@ -1,0 +1,109 @@
+/**
+ * SNN engine on REF-8 (shared/anchors/snn_torch.py): training step B=16 T=16, inference B=1 and
+ * B=16, streaming step B=1, peak RSS while training; PyTorch's figures from the anchor script are
+ * measured in the same run (when /usr/bin/python3 has torch) and the ratios reported.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { timeMs, type Benchmark } from './harness.js';
+import { initBackend, backendLine } from '../src/snn/backend.js';
+import { buildModel, type SnnModel } from '../src/snn/model.js';
+import { ref8 } from '../src/snn/backbones.js';
+import { crossEntropy } from '../src/snn/ops.js';
+import { makeRandom } from '../src/snn/data.js';
+import { SnnStreamingModel } from '../src/snn/streaming.js';
+
+const ANCHOR = join(dirname(fileURLToPath(import.meta.url)), '../../shared/anchors/snn_torch.py');
+
+type TorchFigures = Record<string, number | string | number[]>;
+
+function runTorch(quick: boolean): TorchFigures | null {
+  if (!existsSync(ANCHOR) || !existsSync('/usr/bin/python3')) return null;
+  const r = spawnSync('/usr/bin/python3', [ANCHOR], { env: { ...process.env, ANCHOR_QUICK: quick ? '1' : '0' }, encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) return null;
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchFigures;
+  } catch {
+    return null;
+  }
+}
+
+function bernoulli(n: number, p: number, seed: number): Float32Array {
+  const r = makeRandom(seed);
+  return Float32Array.from({ length: n }, () => (r() < p ? 1 : 0));
+}
+
+/** Eval-mode BN statistics that make layers spike, like the anchor's streaming check. */
+function perturbBn(m: SnnModel): void {
+  const r = makeRandom(6);
+  for (const [name, buf] of m.buffers) for (let i = 0; i < buf.length; i++) buf[i] = name.endsWith('.mean') ? (r() - 0.5) * 0.2 : 0.02 + r() * 0.03;
+}
+
+const bench: Benchmark = {
+  name: 'snn (REF-8, T=16, input 32x32x2; PyTorch anchor in the same run)',
+  async run({ report, quick }) {
+    const torch = runTorch(quick);
+    const info = await initBackend();
+    report({ name: `backend: ${backendLine(info)}`, value: info.threads, unit: 'threads' });
+    const T = 16;
+    const m = buildModel(ref8(), 0);
+    const num = (k: string): number | undefined => (torch && typeof torch[k] === 'number' ? (torch[k] as number) : undefined);
+    const ratio = (ours: number, theirs: number | undefined, lowerIsBetter: boolean): Record<string, string | number> =>
+      theirs === undefined ? { torch: 'n/a' } : { torch: +theirs.toPrecision(4), ratio: +(lowerIsBetter ? ours / theirs : theirs / ours).toFixed(2) };
+
+    // training step B=16 (fwd + BPTT + Adam-style update via tf.variableGrads)
+    const B = 16;
+    const x16 = tf.tensor(bernoulli(T * B * 32 * 32 * 2, 0.05, 1), [T, B, 32, 32, 2]);
+    const labels = Array.from({ length: B }, (_, i) => i % 11);
+    const vars = m.trainableVariables();
+    const rssBefore = process.memoryUsage().rss;
+    const trainStep = () => {
+      const { value, grads } = tf.variableGrads(() => crossEntropy(m.forward(x16, { training: true }).logits, labels), vars);
+      tf.tidy(() => vars.forEach((v) => v.assign(tf.sub(v, tf.mul(grads[v.name]!, 1e-4)))));
+      value.dataSync();
+      value.dispose();
+      tf.dispose(grads);
+    };
+    const trainMs = await timeMs(trainStep, quick ? 2 : 5, 1);
+    const peakRss = process.resourceUsage().maxRSS * 1024;
+    const torchTrain = num('fused_train_step_b16_s');
+    report({ name: 'train step B=16, T=16 (fwd+BPTT+update)', value: trainMs, unit: 'ms', extra: { ...ratio(trainMs, torchTrain !== undefined ? torchTrain * 1000 : undefined, true), samples_s: +((B / trainMs) * 1000).toFixed(1), target: '<= 2x' } });
+    report({ name: 'peak RSS during training', value: peakRss / 2 ** 20, unit: 'MiB', extra: { rss_before_MiB: Math.round(rssBefore / 2 ** 20) } });
+    x16.dispose();
+
+    // inference (eval mode, BN folded into the convs)
+    perturbBn(m);
+    const x1 = tf.tensor(bernoulli(T * 32 * 32 * 2, 0.05, 3), [T, 1, 32, 32, 2]);
+    const inferB1 = await timeMs(() => tf.tidy(() => m.forward(x1, { training: false }).logits.dataSync()), quick ? 5 : 20, 2);
+    report({ name: 'inference B=1, T=16', value: inferB1, unit: 'ms', extra: ratio(inferB1, num('fused_infer_b1_T16_ms'), true) });
+    const xb = tf.tensor(bernoulli(T * B * 32 * 32 * 2, 0.05, 3), [T, B, 32, 32, 2]);
+    const inferB16 = await timeMs(() => tf.tidy(() => m.forward(xb, { training: false }).logits.dataSync()), quick ? 2 : 5, 1);
+    const sps = (B / inferB16) * 1000;
+    report({ name: 'inference B=16, T=16', value: sps, unit: 'samples/s', extra: ratio(sps, num('fused_infer_b16_samples_s'), false) });
+    tf.dispose([x1, xb]);
+
+    // streaming: one time step per call, membranes kept
+    const s = new SnnStreamingModel(m, { classes: Array.from({ length: 11 }, (_, i) => `c${i}`), preprocessing: { sensorWidth: 128, sensorHeight: 128, downsample: 4, height: 32, width: 32, stepUs: 1000, steps: T, encoding: 'count' } });
+    const frames = bernoulli(T * 2048, 0.05, 4);
+    let k = 0;
+    const steps = quick ? 64 : 400;
+    const samples: number[] = [];
+    for (let i = 0; i < steps + 16; i++) {
+      if (k % T === 0) s.reset();
+      const t0 = process.hrtime.bigint();
+      s.step(frames.subarray((k % T) * 2048, ((k % T) + 1) * 2048));
+      if (i >= 16) samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      k++;
+    }
+    samples.sort((a, b) => a - b);
+    const streamMs = samples[samples.length >> 1]!;
+    report({ name: 'streaming step B=1 (state kept)', value: streamMs, unit: 'ms', extra: { ...ratio(streamMs, num('stream_step_b1_ms'), true), target: '<= 1x' } });
+    report({ name: 'REF-8 dense MACs per step per sample', value: m.macsPerStep() / 1e6, unit: 'M', extra: { torch: num('macs_per_step_per_sample') !== undefined ? num('macs_per_step_per_sample')! / 1e6 : 'n/a' } });
+    s.dispose();
+  },
+};
+
+export default bench;

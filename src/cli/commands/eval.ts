@@ -1,0 +1,57 @@
+import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../../snn/backend.js';
+import { formatEvalReport, runEvaluation, writeEvalJson } from '../../snn/run.js';
+
+const usage = `usage: spikeline eval --model DIR --data DIR [options]
+
+Evaluates a trained model folder on a dataset split with the model's own preprocessing:
+accuracy, confusion matrix, per-layer firing rate, SynOps, dense MACs and energy estimate.
+
+  --model DIR        model folder (spikeline train's OUT/model, or fixtures/model)
+  --data DIR         dataset root
+  --layout NAME      dvs-gesture (default) | cifar10-dvs
+  --split NAME       test (default) | train
+  --limit N          at most N samples
+  --batch N          evaluation batch size (default 16)
+  --json             print the report as JSON
+  --out FILE         also write the JSON report to FILE
+  --backend NAME     ${BACKEND_CHOICES.join(' | ')} (default auto)`;
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'evaluate a trained SNN: accuracy, confusion matrix, firing metrics',
+  usage,
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      layout: { type: 'string' },
+      split: { type: 'string' },
+      limit: { type: 'string' },
+      batch: { type: 'string' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+      backend: { type: 'string' },
+    });
+    if (!values.model) throw new UsageError('--model DIR is required');
+    if (!values.data) throw new UsageError('--data DIR is required');
+    const layout = values.layout ?? 'dvs-gesture';
+    if (layout !== 'dvs-gesture' && layout !== 'cifar10-dvs') throw new UsageError(`--layout: "${layout}" is not dvs-gesture or cifar10-dvs`);
+    const split = values.split ?? 'test';
+    if (split !== 'test' && split !== 'train') throw new UsageError(`--split: "${split}" is not test or train`);
+    const backend = values.backend ?? 'auto';
+    if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw new UsageError(`--backend: "${backend}" is not one of ${BACKEND_CHOICES.join(', ')}`);
+    const r = await runEvaluation({
+      model: values.model,
+      data: values.data,
+      layout,
+      split,
+      batchSize: numberOption('batch', values.batch, 16),
+      ...(values.limit !== undefined ? { limit: numberOption('limit', values.limit, 0) } : {}),
+      backend: backend as BackendChoice,
+    });
+    if (values.out) await writeEvalJson(values.out, r);
+    process.stdout.write(values.json ? `${JSON.stringify(r)}\n` : `${formatEvalReport(r)}\n`);
+    return 0;
+  },
+};

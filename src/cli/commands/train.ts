@@ -1,0 +1,131 @@
+import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { BACKBONES, type BackboneName } from '../../snn/backbones.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../../snn/backend.js';
+import { SURROGATES, type NeuronKind, type SurrogateName } from '../../snn/neuron.js';
+import { runTraining } from '../../snn/run.js';
+
+const usage = `usage: spikeline train --data DIR --out DIR [options]
+
+Trains a spiking network with BPTT on an event dataset binned into time steps, writing
+OUT/model (loadable model folder), OUT/checkpoint (resumable), OUT/metrics.jsonl (one line
+per epoch) and OUT/curves.svg. Progress goes to stderr (a bar on a TTY, JSON lines otherwise).
+
+data
+  --data DIR               dataset root
+  --layout NAME            dvs-gesture (default; real or synthetic) or cifar10-dvs
+  --downsample F           integer spatial downsample (default 4: 128x128 -> 32x32)
+  --steps T                time steps per sample (default 16)
+  --step-us US             event time per step, µs (default 93750: 1.5 s windows at T=16)
+  --encoding E             count | clip | binary (default clip: counts clipped to 1)
+  --limit N                use at most N samples per split
+  --no-augment             no time crop / translation / event dropout
+model
+  --backbone NAME          ${BACKBONES.join(' | ')} (default gesture)
+  --spec FILE              a ModelSpec JSON file instead of a backbone
+  --width-mult M           channel width multiplier of the backbone (default 1)
+  --neuron KIND            lif | plif | if (default lif, tau 2, SpikingJelly semantics)
+  --surrogate NAME         ${SURROGATES.join(' | ')} (default atan)
+  --soft-reset             subtractive reset instead of the hard reset to 0
+training
+  --epochs N               (default 30)   --batch N (default 16)   --seed S (default 0)
+  --optimizer NAME         adam (default, decoupled weight decay) | sgd (momentum 0.9)
+  --lr X                   peak learning rate (default 0.002)
+  --schedule NAME          cosine (default) | constant
+  --weight-decay X         (default 0)    --label-smoothing X (default 0.1)
+  --resume                 continue from OUT/checkpoint
+  --backend NAME           ${BACKEND_CHOICES.join(' | ')} (default auto; env SPIKELINE_BACKEND)
+  --json                   print the final summary as JSON`;
+
+function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (v === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name}: "${v}" is not one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a spiking network (BPTT) on an event dataset; writes a model folder',
+  usage,
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, {
+      data: { type: 'string' },
+      out: { type: 'string' },
+      layout: { type: 'string' },
+      downsample: { type: 'string' },
+      steps: { type: 'string' },
+      'step-us': { type: 'string' },
+      encoding: { type: 'string' },
+      limit: { type: 'string' },
+      'no-augment': { type: 'boolean' },
+      backbone: { type: 'string' },
+      spec: { type: 'string' },
+      'width-mult': { type: 'string' },
+      neuron: { type: 'string' },
+      surrogate: { type: 'string' },
+      'soft-reset': { type: 'boolean' },
+      epochs: { type: 'string' },
+      batch: { type: 'string' },
+      seed: { type: 'string' },
+      optimizer: { type: 'string' },
+      lr: { type: 'string' },
+      schedule: { type: 'string' },
+      'weight-decay': { type: 'string' },
+      'label-smoothing': { type: 'string' },
+      resume: { type: 'boolean' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (!values.data) throw new UsageError('--data DIR is required');
+    if (!values.out) throw new UsageError('--out DIR is required');
+    const int = (name: string, v: string | undefined, d: number) => {
+      const n = numberOption(name, v, d);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${v}`);
+      return n;
+    };
+    const kind = oneOf<NeuronKind>('neuron', values.neuron, ['lif', 'plif', 'if'], 'lif');
+    const surrogate = oneOf<SurrogateName>('surrogate', values.surrogate, SURROGATES, 'atan');
+    const r = await runTraining({
+      data: values.data,
+      layout: oneOf('layout', values.layout, ['dvs-gesture', 'cifar10-dvs'] as const, 'dvs-gesture'),
+      out: values.out,
+      backbone: oneOf<BackboneName>('backbone', values.backbone, BACKBONES, 'gesture'),
+      ...(values.spec ? { specFile: values.spec } : {}),
+      widthMult: numberOption('width-mult', values['width-mult'], 1),
+      neuron: { kind, surrogate, ...(values['soft-reset'] ? { vReset: null } : {}) },
+      downsample: int('downsample', values.downsample, 4),
+      steps: int('steps', values.steps, 16),
+      stepUs: numberOption('step-us', values['step-us'], 93750),
+      encoding: oneOf('encoding', values.encoding, ['count', 'clip', 'binary'] as const, 'clip'),
+      epochs: int('epochs', values.epochs, 30),
+      batchSize: int('batch', values.batch, 16),
+      optimizer: oneOf('optimizer', values.optimizer, ['adam', 'sgd'] as const, 'adam'),
+      lr: numberOption('lr', values.lr, 0.002),
+      weightDecay: numberOption('weight-decay', values['weight-decay'], 0),
+      labelSmoothing: numberOption('label-smoothing', values['label-smoothing'], 0.1),
+      schedule: oneOf('schedule', values.schedule, ['cosine', 'constant'] as const, 'cosine'),
+      augment: !values['no-augment'],
+      resume: values.resume ?? false,
+      seed: numberOption('seed', values.seed, 0),
+      ...(values.limit !== undefined ? { limit: int('limit', values.limit, 1) } : {}),
+      backend: oneOf<BackendChoice>('backend', values.backend, BACKEND_CHOICES, 'auto'),
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
+    const summary = {
+      accuracy: r.accuracy,
+      bestAccuracy: r.bestAccuracy,
+      epochs: r.epochs,
+      meanFiringRate: r.meanFiringRate,
+      synopsPerSample: r.synopsPerSample,
+      energyPJPerSample: r.energyPJPerSample,
+      seconds: r.seconds,
+      backend: r.backend,
+    };
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify(summary)}\n`
+        : `test accuracy ${r.accuracy === null ? 'n/a' : (r.accuracy * 100).toFixed(2) + ' %'} after ${r.epochs} epochs in ${r.seconds.toFixed(0)} s; mean firing rate ${r.meanFiringRate.toFixed(4)}, SynOps/sample ${r.synopsPerSample.toExponential(3)}\n`,
+    );
+    r.model.dispose();
+    return 0;
+  },
+};
