@@ -5,6 +5,8 @@ import { evalCommand } from './eval.js';
 import { convertCommand } from './convert.js';
 import { searchCommand } from './search.js';
 import { experimentCommand } from './experiment.js';
+import { simulateCommand } from './simulate.js';
+import { renderCommand } from './render.js';
 
 /** Every sub-command, in the order `spikeline help` lists them. */
-export const commands: readonly Command[] = [infoCommand, convertCommand, trainCommand, evalCommand, searchCommand, experimentCommand];
+export const commands: readonly Command[] = [infoCommand, convertCommand, trainCommand, evalCommand, searchCommand, experimentCommand, simulateCommand, renderCommand];

@@ -1,0 +1,122 @@
+/**
+ * Checks that a synthetic gesture set is neither trivial nor unlearnable: baseline classifiers
+ * on (a) global statistics of a sample (event count, mean x, mean y, ON fraction), which must
+ * stay far below what an SNN reaches, and (b) a coarse spatio-temporal event histogram, which
+ * shows the classes differ in where and when things move. Small and dependency-free: nearest
+ * centroid and multinomial logistic regression (full-batch gradient descent) on standardised
+ * features.
+ */
+import { type EventBatch } from '../events/index.js';
+
+/** [log(1 + count), mean x / width, mean y / height, ON fraction] of a sample. */
+export function globalFeatures(batch: EventBatch): number[] {
+  const n = batch.length;
+  if (n === 0) return [0, 0.5, 0.5, 0.5];
+  let sx = 0, sy = 0, on = 0;
+  for (let i = 0; i < n; i++) {
+    sx += batch.x[i]!;
+    sy += batch.y[i]!;
+    on += batch.p[i]!;
+  }
+  return [Math.log1p(n), sx / n / batch.sensor.width, sy / n / batch.sensor.height, on / n];
+}
+
+/**
+ * Event histogram of a sample on a grid×grid spatial grid, `bins` equal time bins over
+ * [start, end) and 2 polarities, normalised to sum 1 (so the count carries no information).
+ */
+export function motionFeatures(batch: EventBatch, start: number, end: number, grid = 8, bins = 4): number[] {
+  const f = new Float64Array(grid * grid * bins * 2);
+  const { width, height } = batch.sensor;
+  const span = Math.max(1, end - start);
+  for (let i = 0; i < batch.length; i++) {
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(((batch.t[i]! - start) / span) * bins)));
+    const gx = Math.min(grid - 1, Math.floor((batch.x[i]! / width) * grid));
+    const gy = Math.min(grid - 1, Math.floor((batch.y[i]! / height) * grid));
+    f[((b * grid + gy) * grid + gx) * 2 + batch.p[i]!]!++;
+  }
+  const total = batch.length || 1;
+  return Array.from(f, (v) => v / total);
+}
+
+/** Standardises columns with the training set's mean and standard deviation. */
+export function standardize(train: number[][], test: number[][]): { train: number[][]; test: number[][] } {
+  const d = train[0]?.length ?? 0;
+  const mean = new Array<number>(d).fill(0);
+  const sd = new Array<number>(d).fill(0);
+  for (const r of train) for (let j = 0; j < d; j++) mean[j]! += r[j]! / train.length;
+  for (const r of train) for (let j = 0; j < d; j++) sd[j]! += (r[j]! - mean[j]!) ** 2 / train.length;
+  const s = sd.map((v) => Math.sqrt(v) || 1);
+  const apply = (rows: number[][]): number[][] => rows.map((r) => r.map((v, j) => (v - mean[j]!) / s[j]!));
+  return { train: apply(train), test: apply(test) };
+}
+
+/** Predicts the class whose training centroid is nearest (Euclidean). */
+export function nearestCentroid(trainX: number[][], trainY: number[], testX: number[][]): number[] {
+  const classes = [...new Set(trainY)].sort((a, b) => a - b);
+  const centroids = classes.map((c) => {
+    const rows = trainX.filter((_, i) => trainY[i] === c);
+    return rows[0]!.map((_, j) => rows.reduce((s, r) => s + r[j]!, 0) / rows.length);
+  });
+  return testX.map((r) => {
+    let best = 0, bestD = Infinity;
+    centroids.forEach((c, k) => {
+      const dist = c.reduce((s, v, j) => s + (v - r[j]!) ** 2, 0);
+      if (dist < bestD) { bestD = dist; best = k; }
+    });
+    return classes[best]!;
+  });
+}
+
+/**
+ * Multinomial logistic regression (softmax) trained by full-batch gradient descent with L2
+ * penalty; returns predictions for testX. Labels are 0..classes−1.
+ */
+export function logisticRegression(
+  trainX: number[][], trainY: number[], testX: number[][], classes: number,
+  options: { epochs?: number; rate?: number; l2?: number } = {},
+): number[] {
+  const d = trainX[0]!.length + 1;
+  const w = new Float64Array(classes * d);
+  const epochs = options.epochs ?? 300, rate = options.rate ?? 0.5, l2 = options.l2 ?? 1e-3;
+  const n = trainX.length;
+  const grad = new Float64Array(classes * d);
+  const z = new Float64Array(classes);
+  const scores = (x: number[]): Float64Array => {
+    for (let c = 0; c < classes; c++) {
+      let s = w[c * d + d - 1]!;
+      for (let j = 0; j < d - 1; j++) s += w[c * d + j]! * x[j]!;
+      z[c] = s;
+    }
+    return z;
+  };
+  for (let e = 0; e < epochs; e++) {
+    grad.fill(0);
+    for (let i = 0; i < n; i++) {
+      const x = trainX[i]!;
+      const s = scores(x);
+      let max = -Infinity;
+      for (let c = 0; c < classes; c++) max = Math.max(max, s[c]!);
+      let sum = 0;
+      for (let c = 0; c < classes; c++) { s[c] = Math.exp(s[c]! - max); sum += s[c]!; }
+      for (let c = 0; c < classes; c++) {
+        const g = s[c]! / sum - (trainY[i] === c ? 1 : 0);
+        for (let j = 0; j < d - 1; j++) grad[c * d + j]! += g * x[j]!;
+        grad[c * d + d - 1]! += g;
+      }
+    }
+    for (let k = 0; k < w.length; k++) w[k] = w[k]! - rate * (grad[k]! / n + l2 * w[k]!);
+  }
+  return testX.map((x) => {
+    const s = scores(x);
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (s[c]! > s[best]!) best = c;
+    return best;
+  });
+}
+
+export function accuracy(pred: readonly number[], truth: readonly number[]): number {
+  let ok = 0;
+  for (let i = 0; i < pred.length; i++) if (pred[i] === truth[i]) ok++;
+  return pred.length ? ok / pred.length : 0;
+}
