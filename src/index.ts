@@ -4,3 +4,4 @@ export * from './formats/index.js';
 export * from './operators/index.js';
 export * from './search/index.js';
 export * from './snn/index.js';
+export * from './simulate/index.js';
