@@ -82,8 +82,7 @@ export class Aedat2Decoder extends ChunkDecoder {
   private readonly out: OutputColumns;
   /** Offset from a `# Timestamp offset us:` header line (spikeline-written files), else 0. */
   timeOffset = 0;
-  private lastTs = -1;
-  private epoch = 0;
+  private readonly state: KernelState = { last: -1, epoch: 0, skipped: 0, outside: 0 };
 
   constructor(options: Aedat2DecoderOptions = {}) {
     super(options);
@@ -113,38 +112,14 @@ export class Aedat2Decoder extends ChunkDecoder {
     // Transposing = writing the decoded x into the y column and vice versa.
     const ox = this.transpose ? this.out.y : this.out.x;
     const oy = this.transpose ? this.out.x : this.out.y;
-    const op = this.out.p, ot = this.out.t;
-    const xs = L.xShift, xm = L.xMask, ys = L.yShift, ym = L.yMask, ps = L.polarityShift, skip = L.skipMask;
-    const w = L.width, h = L.height;
-    const xa = L.flipX ? w - 1 : 0, xf = L.flipX ? -1 : 1;
-    const ya = L.flipY ? h - 1 : 0, yf = L.flipY ? -1 : 1;
-    const pxor = L.onValue === 0 ? 1 : 0;
-    let last = this.lastTs, epoch = this.epoch + this.timeOffset;
-    let n = 0, skipped = 0, outside = 0;
+    const state = this.state;
+    state.epoch += this.timeOffset;
     const end = pos + records * 8;
-    for (let o = pos; o < end; o += 8) {
-      const a = view.getUint32(o);
-      const ts = view.getUint32(o + 4);
-      if (ts < last && last - ts > 2147483648) epoch += WRAP;
-      last = ts;
-      if ((a & skip) !== 0) {
-        skipped++;
-        continue;
-      }
-      const rx = (a >>> xs) & xm;
-      const ry = (a >>> ys) & ym;
-      if (rx >= w || ry >= h) {
-        outside++;
-        continue;
-      }
-      ox[n] = xa + xf * rx;
-      oy[n] = ya + yf * ry;
-      op[n] = ((a >>> ps) & 1) ^ pxor;
-      ot[n] = epoch + ts;
-      n++;
-    }
-    this.lastTs = last;
-    this.epoch = epoch - this.timeOffset;
+    const n = decodeAedat2Records(view, pos, end, L, ox, oy, this.out.t, this.out.p, state);
+    state.epoch -= this.timeOffset;
+    const skipped = state.skipped, outside = state.outside;
+    state.skipped = 0;
+    state.outside = 0;
     if (skipped) this.skip('special', skipped);
     if (outside) this.skip('outOfRange', outside);
     if (n > 0) {
@@ -200,6 +175,54 @@ export class Aedat2Decoder extends ChunkDecoder {
     this.inHeader = false;
     return pos;
   }
+}
+
+interface KernelState {
+  /** Previous raw timestamp (wrap detection) and the accumulated wrap offset. */
+  last: number;
+  epoch: number;
+  skipped: number;
+  outside: number;
+}
+
+/** Hot loop over whole records [o, end); standalone so V8 optimises it on its own. */
+function decodeAedat2Records(
+  view: DataView, o: number, end: number, L: Aedat2Layout,
+  ox: Uint16Array, oy: Uint16Array, ot: Float64Array, op: Uint8Array, state: KernelState,
+): number {
+  const xs = L.xShift, xm = L.xMask, ys = L.yShift, ym = L.yMask, ps = L.polarityShift, skip = L.skipMask;
+  const w = L.width, h = L.height;
+  const xa = L.flipX ? w - 1 : 0, xf = L.flipX ? -1 : 1;
+  const ya = L.flipY ? h - 1 : 0, yf = L.flipY ? -1 : 1;
+  const pxor = L.onValue === 0 ? 1 : 0;
+  let last = state.last, epoch = state.epoch;
+  let n = 0, skipped = 0, outside = 0;
+  for (; o < end; o += 8) {
+    const a = view.getUint32(o);
+    const ts = view.getUint32(o + 4);
+    if (ts < last && last - ts > 2147483648) epoch += WRAP;
+    last = ts;
+    if ((a & skip) !== 0) {
+      skipped++;
+      continue;
+    }
+    const rx = (a >>> xs) & xm;
+    const ry = (a >>> ys) & ym;
+    if (rx >= w || ry >= h) {
+      outside++;
+      continue;
+    }
+    ox[n] = xa + xf * rx;
+    oy[n] = ya + yf * ry;
+    op[n] = ((a >>> ps) & 1) ^ pxor;
+    ot[n] = epoch + ts;
+    n++;
+  }
+  state.last = last;
+  state.epoch = epoch;
+  state.skipped += skipped;
+  state.outside += outside;
+  return n;
 }
 
 // ---------------------------------------------------------------------------------------------

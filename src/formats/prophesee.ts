@@ -98,10 +98,53 @@ export interface PropheseeDecoderOptions extends DecoderOptions {
 
 const EVT2_LOOP = 2 ** 34;
 
+interface Evt2State {
+  timeHigh: number;
+  loops: number;
+  early: number;
+  triggers: number;
+  other: number;
+}
+
+/** EVT 2.0 hot loop over 32-bit words [o, end); standalone so V8 optimises it alone. */
+function decodeEvt2Words(view: DataView, o: number, end: number, ox: Uint16Array, oy: Uint16Array, ot: Float64Array, op: Uint8Array, st: Evt2State): number {
+  let th = st.timeHigh, loops = st.loops;
+  let n = 0, early = 0, triggers = 0, other = 0;
+  for (; o < end; o += 4) {
+    const w = view.getUint32(o, true);
+    const type = w >>> 28;
+    if (type <= 1) {
+      if (th < 0) {
+        early++;
+        continue;
+      }
+      ox[n] = (w >>> 11) & 0x7ff;
+      oy[n] = w & 0x7ff;
+      op[n] = type;
+      ot[n] = loops + th * 64 + ((w >>> 22) & 0x3f);
+      n++;
+    } else if (type === 0x8) {
+      const next = w & 0x0fffffff;
+      // A large backwards jump of TIME_HIGH is the 34-bit counter wrapping.
+      if (th >= 0 && next < th && th - next > 1 << 27) loops += EVT2_LOOP;
+      th = next;
+    } else if (type === 0xa) {
+      triggers++;
+    } else {
+      other++;
+    }
+  }
+  st.timeHigh = th;
+  st.loops = loops;
+  st.early += early;
+  st.triggers += triggers;
+  st.other += other;
+  return n;
+}
+
 export class Evt2Decoder extends PercentHeaderDecoder {
   readonly format: EventFormat = 'evt2';
-  private timeHigh = -1;
-  private loops = 0;
+  private readonly state: Evt2State = { timeHigh: -1, loops: 0, early: 0, triggers: 0, other: 0 };
 
   constructor(options: PropheseeDecoderOptions = {}) {
     super(options, { width: 640, height: 480 });
@@ -122,37 +165,11 @@ export class Evt2Decoder extends PercentHeaderDecoder {
     }
     const words = (buf.length - pos) >>> 2;
     this.out.reserve(words);
-    const ox = this.out.x, oy = this.out.y, ot = this.out.t, op = this.out.p;
-    const view = dataView(buf);
-    let th = this.timeHigh, loops = this.loops;
-    let n = 0, early = 0, triggers = 0, other = 0;
     const end = pos + words * 4;
-    for (let o = pos; o < end; o += 4) {
-      const w = view.getUint32(o, true);
-      const type = w >>> 28;
-      if (type <= 1) {
-        if (th < 0) {
-          early++;
-          continue;
-        }
-        ox[n] = (w >>> 11) & 0x7ff;
-        oy[n] = w & 0x7ff;
-        op[n] = type;
-        ot[n] = loops + th * 64 + ((w >>> 22) & 0x3f);
-        n++;
-      } else if (type === 0x8) {
-        const next = w & 0x0fffffff;
-        // A large backwards jump of TIME_HIGH is the 34-bit counter wrapping.
-        if (th >= 0 && next < th && th - next > 1 << 27) loops += EVT2_LOOP;
-        th = next;
-      } else if (type === 0xa) {
-        triggers++;
-      } else {
-        other++;
-      }
-    }
-    this.timeHigh = th;
-    this.loops = loops;
+    const st = this.state;
+    const n = decodeEvt2Words(dataView(buf), pos, end, this.out.x, this.out.y, this.out.t, this.out.p, st);
+    const { early, triggers, other } = st;
+    st.early = st.triggers = st.other = 0;
     if (early) this.skip('noTimeBase', early);
     if (triggers) this.skip('trigger', triggers);
     if (other) this.skip('other', other);
@@ -166,14 +183,104 @@ const EVT3_LOOP = 2 ** 24;
 // openeb: a TIME_HIGH drop of more than (2^24 − 2^12) − 10·2^12 µs is a counter loop.
 const EVT3_LOOP_THRESHOLD = (EVT3_LOOP - 4096 - 10 * 4096) / 4096;
 
+interface Evt3State {
+  high: number;
+  low: number;
+  loops: number;
+  y: number;
+  baseX: number;
+  pol: number;
+  early: number;
+  triggers: number;
+  other: number;
+  /** Next word position and events written so far (in/out of the kernel). */
+  pos: number;
+  n: number;
+}
+
+/**
+ * EVT 3.0 hot loop from st.pos to `end`; stops early (returning the position reached) when the
+ * output could overflow, so the caller grows it and calls again.
+ */
+function decodeEvt3Words(buf: Uint8Array, end: number, ox: Uint16Array, oy: Uint16Array, ot: Float64Array, op: Uint8Array, st: Evt3State): number {
+  let high = st.high, low = st.low, loops = st.loops, y = st.y, baseX = st.baseX, pol = st.pol;
+  let n = st.n, early = 0, triggers = 0, other = 0;
+  const cap = ox.length - 12;
+  let t = high < 0 ? 0 : loops + high * 4096 + low;
+  let o = st.pos;
+  for (; o < end && n <= cap; o += 2) {
+    const w = buf[o]! | (buf[o + 1]! << 8);
+    const type = w >>> 12;
+    if (high < 0 && type !== 0x8) {
+      early++;
+      continue;
+    }
+    switch (type) {
+      case 0x0:
+        y = w & 0x7ff;
+        break;
+      case 0x2:
+        ox[n] = w & 0x7ff;
+        oy[n] = y;
+        op[n] = (w >>> 11) & 1;
+        ot[n] = t;
+        n++;
+        break;
+      case 0x3:
+        baseX = w & 0x7ff;
+        pol = (w >>> 11) & 1;
+        break;
+      case 0x4:
+      case 0x5: {
+        let mask = w & (type === 0x4 ? 0xfff : 0xff);
+        while (mask !== 0) {
+          const k = 31 - Math.clz32(mask & -mask);
+          mask &= mask - 1;
+          ox[n] = baseX + k;
+          oy[n] = y;
+          op[n] = pol;
+          ot[n] = t;
+          n++;
+        }
+        baseX += type === 0x4 ? 12 : 8;
+        break;
+      }
+      case 0x6:
+        low = w & 0xfff;
+        t = loops + high * 4096 + low;
+        break;
+      case 0x8: {
+        const next = w & 0xfff;
+        if (high >= 0 && next < high && high - next > EVT3_LOOP_THRESHOLD) loops += EVT3_LOOP;
+        high = next;
+        low = 0;
+        t = loops + high * 4096;
+        break;
+      }
+      case 0xa:
+        triggers++;
+        break;
+      default:
+        other++;
+    }
+  }
+  st.high = high;
+  st.low = low;
+  st.loops = loops;
+  st.y = y;
+  st.baseX = baseX;
+  st.pol = pol;
+  st.early += early;
+  st.triggers += triggers;
+  st.other += other;
+  st.n = n;
+  st.pos = o;
+  return o;
+}
+
 export class Evt3Decoder extends PercentHeaderDecoder {
   readonly format: EventFormat = 'evt3';
-  private high = -1;
-  private low = 0;
-  private loops = 0;
-  private y = 0;
-  private baseX = 0;
-  private pol = 0;
+  private readonly state: Evt3State = { high: -1, low: 0, loops: 0, y: 0, baseX: 0, pol: 0, early: 0, triggers: 0, other: 0, pos: 0, n: 0 };
 
   constructor(options: PropheseeDecoderOptions = {}) {
     super(options, { width: 1280, height: 720 });
@@ -195,81 +302,15 @@ export class Evt3Decoder extends PercentHeaderDecoder {
     const words = (buf.length - pos) >>> 1;
     const cols = this.out;
     // Vectors emit up to 12 events per word: grow on demand instead of sizing for the worst case.
-    cols.reserve(Math.min(words, 1 << 16));
-    let cap = cols.x.length;
-    let ox = cols.x, oy = cols.y, ot = cols.t, op = cols.p;
-    let high = this.high, low = this.low, loops = this.loops, y = this.y, baseX = this.baseX, pol = this.pol;
-    let t = high < 0 ? 0 : loops + high * 4096 + low;
-    let n = 0, early = 0, triggers = 0, other = 0;
+    cols.reserve(Math.min(words + 12, 1 << 16));
+    const st = this.state;
+    st.n = 0;
+    st.pos = pos;
     const end = pos + words * 2;
-    for (let o = pos; o < end; o += 2) {
-      const w = buf[o]! | (buf[o + 1]! << 8);
-      const type = w >>> 12;
-      if (high < 0 && type !== 0x8) {
-        early++;
-        continue;
-      }
-      if (n + 12 > cap) {
-        growColumns(cols, n + 12, n);
-        cap = cols.x.length;
-        ox = cols.x; oy = cols.y; ot = cols.t; op = cols.p;
-      }
-      switch (type) {
-        case 0x0:
-          y = w & 0x7ff;
-          break;
-        case 0x2:
-          ox[n] = w & 0x7ff;
-          oy[n] = y;
-          op[n] = (w >>> 11) & 1;
-          ot[n] = t;
-          n++;
-          break;
-        case 0x3:
-          baseX = w & 0x7ff;
-          pol = (w >>> 11) & 1;
-          break;
-        case 0x4:
-        case 0x5: {
-          const bits = type === 0x4 ? 12 : 8;
-          let mask = w & (type === 0x4 ? 0xfff : 0xff);
-          while (mask !== 0) {
-            const k = 31 - Math.clz32(mask & -mask);
-            mask &= mask - 1;
-            ox[n] = baseX + k;
-            oy[n] = y;
-            op[n] = pol;
-            ot[n] = t;
-            n++;
-          }
-          baseX += bits;
-          break;
-        }
-        case 0x6:
-          low = w & 0xfff;
-          t = loops + high * 4096 + low;
-          break;
-        case 0x8: {
-          const next = w & 0xfff;
-          if (high >= 0 && next < high && high - next > EVT3_LOOP_THRESHOLD) loops += EVT3_LOOP;
-          high = next;
-          low = 0;
-          t = loops + high * 4096;
-          break;
-        }
-        case 0xa:
-          triggers++;
-          break;
-        default:
-          other++;
-      }
-    }
-    this.high = high;
-    this.low = low;
-    this.loops = loops;
-    this.y = y;
-    this.baseX = baseX;
-    this.pol = pol;
+    while (decodeEvt3Words(buf, end, cols.x, cols.y, cols.t, cols.p, st) < end) growColumns(cols, cols.x.length * 2, st.n);
+    const n = st.n;
+    const { early, triggers, other } = st;
+    st.early = st.triggers = st.other = 0;
     if (early) this.skip('noTimeBase', early);
     if (triggers) this.skip('trigger', triggers);
     if (other) this.skip('other', other);
@@ -284,8 +325,7 @@ export class DatDecoder extends PercentHeaderDecoder {
   /** Event type byte after the header (0x00 Event2D, 0x0C EventCD, 0x0E ExtTrigger). */
   eventType: number | undefined;
   private typeBytes = false;
-  private last = -1;
-  private epoch = 0;
+  private readonly clock = { last: -1, epoch: 0 };
 
   constructor(options: PropheseeDecoderOptions = {}) {
     super(options, { width: 304, height: 240 });
@@ -319,25 +359,29 @@ export class DatDecoder extends PercentHeaderDecoder {
     }
     const records = (buf.length - pos) >>> 3;
     this.out.reserve(records);
-    const ox = this.out.x, oy = this.out.y, ot = this.out.t, op = this.out.p;
-    const view = dataView(buf);
-    let last = this.last, epoch = this.epoch, n = 0;
     const end = pos + records * 8;
-    for (let o = pos; o < end; o += 8) {
-      const ts = view.getUint32(o, true);
-      const w = view.getUint32(o + 4, true);
-      if (ts < last && last - ts > 2147483648) epoch += 4294967296;
-      last = ts;
-      ox[n] = w & 0x3fff;
-      oy[n] = (w >>> 14) & 0x3fff;
-      op[n] = (w >>> 28) & 1;
-      ot[n] = epoch + ts;
-      n++;
-    }
-    this.last = last;
-    this.epoch = epoch;
+    const n = decodeDatRecords(dataView(buf), pos, end, this.out.x, this.out.y, this.out.t, this.out.p, this.clock);
     this.emit(n, out);
     this.want(8);
     return end;
   }
+}
+
+/** DAT hot loop over 8-byte records [o, end), unwrapping the 32-bit timestamp. */
+function decodeDatRecords(view: DataView, o: number, end: number, ox: Uint16Array, oy: Uint16Array, ot: Float64Array, op: Uint8Array, clock: { last: number; epoch: number }): number {
+  let last = clock.last, epoch = clock.epoch, n = 0;
+  for (; o < end; o += 8) {
+    const ts = view.getUint32(o, true);
+    const w = view.getUint32(o + 4, true);
+    if (ts < last && last - ts > 2147483648) epoch += 4294967296;
+    last = ts;
+    ox[n] = w & 0x3fff;
+    oy[n] = (w >>> 14) & 0x3fff;
+    op[n] = (w >>> 28) & 1;
+    ot[n] = epoch + ts;
+    n++;
+  }
+  clock.last = last;
+  clock.epoch = epoch;
+  return n;
 }

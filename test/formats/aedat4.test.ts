@@ -14,6 +14,9 @@ import {
   lz4DecodeFrame,
   lz4EncodeFrame,
   openEventFile,
+  readAedat4Index,
+  readAedat4Range,
+  writeEventFile,
   zstdCompress,
   zstdDecompress,
   type Aedat4Compression,
@@ -136,4 +139,47 @@ test('AEDAT 4 bad input: FormatError with offsets', async () => {
   assert.throws(() => decodeBuffer(g), FormatError);
   // Truncated.
   assert.throws(() => decodeBuffer(bytes.subarray(0, bytes.length - 10)), FormatError);
+});
+
+test('data table: time-range reads touch only overlapping packets and match a scan', { skip: sharedSkip }, async () => {
+  const path = join(REAL, 'sample.aedat4');
+  const index = await readAedat4Index(path);
+  assert.equal(index.table?.length, 118);
+  assert.equal(index.dataStart, 2334);
+  const start = 1605537493900000, end = 1605537494000000;
+  const collect = async (ignoreTable: boolean): Promise<EventBatch> => {
+    const parts: EventBatch[] = [];
+    for await (const b of readAedat4Range(path, start, end, { ignoreTable })) parts.push(b);
+    return concatBatches(parts, { width: 320, height: 240 });
+  };
+  const viaTable = await collect(false);
+  const viaScan = await collect(true);
+  assert.ok(viaTable.length > 10000);
+  assertBatchesEqual(viaTable, viaScan);
+  assert.ok(viaTable.t[0]! >= start && viaTable.t[viaTable.length - 1]! < end);
+});
+
+test('data table of a written file indexes every packet', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(join(tmpdir(), 'spikeline-a4-'));
+  try {
+    const ev = randomBatch(4, 20000, SENSOR, T0, 10);
+    const path = join(dir, 'x.aedat4');
+    await writeEventFile(path, [ev], { format: 'aedat4', compression: 'lz4', maxEventsPerPacket: 1000 });
+    const index = await readAedat4Index(path);
+    assert.equal(index.table!.length, 20);
+    assert.equal(index.table![5]!.timestampStart, ev.t[5000]);
+    const parts: EventBatch[] = [];
+    for await (const b of readAedat4Range(path, ev.t[4321]!, ev.t[15000]!)) parts.push(b);
+    const got = concatBatches(parts, SENSOR);
+    let lo = 0;
+    while (ev.t[lo]! < ev.t[4321]!) lo++;
+    let hi = lo;
+    while (ev.t[hi]! < ev.t[15000]!) hi++;
+    assert.equal(got.length, hi - lo);
+    assert.equal(got.t[0], ev.t[lo]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

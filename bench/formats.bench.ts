@@ -1,0 +1,217 @@
+/**
+ * Decode throughput of every readable format (events/s), from memory and from a file, on 10M
+ * synthetic events (quick: 1M): uniform x/y on 128x128 (N-MNIST: 34x34), sorted timestamps
+ * over ~8-10 s, as shared/anchors/decode_python.py generates. "From memory" pushes the encoded
+ * bytes through the push decoder in 1 MiB chunks with reused output arrays (what numpy's
+ * "chunked into preallocated SoA" anchor does); "from file" adds fs reads (openEventFile, 1 MiB
+ * reads, reused output). AEDAT 4 runs without compression, with LZ4 and with ZSTD.
+ *
+ * The ratio is to decode_python.py run in the same bench (spawned /usr/bin/python3, data in a
+ * temp folder); skipped with a note in quick mode or when python3/numpy/../shared are missing.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { allocateBatch, type EventBatch } from '../src/events/index.js';
+import { createDecoder, encodeEvents, initZstd, openEventFile, type EventFormat, type ReadOptions } from '../src/formats/index.js';
+import { timeMs, type Benchmark } from './harness.js';
+
+
+function xorshift(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
+}
+
+function events(n: number, width: number, height: number, t0: number, span: number): EventBatch {
+  const next = xorshift(12345);
+  const b = allocateBatch(n, { width, height });
+  for (let i = 0; i < n; i++) {
+    const r = next();
+    b.x[i] = r % width;
+    b.y[i] = (r >>> 12) % height;
+    b.p[i] = (r >>> 31) & 1;
+    b.t[i] = t0 + (next() % span);
+  }
+  b.t.sort();
+  return b;
+}
+
+/** EVT 2.0 words: one TIME_HIGH per 64 µs step, then CD events (6-bit LSBs). */
+function encodeEvt2(b: EventBatch): Uint8Array {
+  const words: number[] = [];
+  let high = -1;
+  for (let i = 0; i < b.length; i++) {
+    const t = b.t[i]!;
+    const h = Math.floor(t / 64);
+    if (h !== high) {
+      words.push(((0x8 << 28) | (h & 0x0fffffff)) >>> 0);
+      high = h;
+    }
+    words.push((((b.p[i]! << 28) | ((t & 63) << 22) | (b.x[i]! << 11) | b.y[i]!) >>> 0));
+  }
+  const head = new TextEncoder().encode(`% evt 2.0\n% format EVT2;height=${b.sensor.height};width=${b.sensor.width}\n% end\n`);
+  const out = new Uint8Array(head.length + words.length * 4);
+  out.set(head);
+  const v = new DataView(out.buffer);
+  words.forEach((w, i) => v.setUint32(head.length + 4 * i, w, true));
+  return out;
+}
+
+/** EVT 3.0 words: TIME_HIGH / TIME_LOW on change, then ADDR_Y + ADDR_X per event. */
+function encodeEvt3(b: EventBatch): Uint8Array {
+  const words = new Uint16Array(b.length * 4 + 16);
+  let k = 0, high = -1, low = -1, y = -1;
+  for (let i = 0; i < b.length; i++) {
+    const t = b.t[i]! % 2 ** 24;
+    const h = t >>> 12, l = t & 4095;
+    if (h !== high) {
+      words[k++] = 0x8000 | h;
+      high = h;
+      low = -1;
+    }
+    if (l !== low) {
+      words[k++] = 0x6000 | l;
+      low = l;
+    }
+    if (b.y[i] !== y) {
+      words[k++] = b.y[i]!;
+      y = b.y[i]!;
+    }
+    words[k++] = 0x2000 | (b.p[i]! << 11) | b.x[i]!;
+  }
+  const head = new TextEncoder().encode('% evt 3.0\n% geometry 128x128\n% end\n');
+  const body = new Uint8Array(words.buffer, 0, k * 2);
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+function encodeDat(b: EventBatch): Uint8Array {
+  const head = new TextEncoder().encode('% Data file containing CD events\n% Version 2\n% Width 128\n% Height 128\n\x0c\x08');
+  const out = new Uint8Array(head.length + b.length * 8);
+  out.set(head);
+  const v = new DataView(out.buffer, head.length);
+  for (let i = 0; i < b.length; i++) {
+    v.setUint32(8 * i, b.t[i]!, true);
+    v.setUint32(8 * i + 4, ((b.p[i]! << 28) | (b.y[i]! << 14) | b.x[i]!) >>> 0, true);
+  }
+  return out;
+}
+
+function encodeNmnist(b: EventBatch): Uint8Array {
+  const out = new Uint8Array(b.length * 5);
+  for (let i = 0, o = 0; i < b.length; i++, o += 5) {
+    const t = b.t[i]!;
+    out[o] = b.x[i]!;
+    out[o + 1] = b.y[i]!;
+    out[o + 2] = (b.p[i]! << 7) | ((t >>> 16) & 0x7f);
+    out[o + 3] = (t >>> 8) & 0xff;
+    out[o + 4] = t & 0xff;
+  }
+  return out;
+}
+
+interface Case {
+  name: string;
+  format: EventFormat;
+  bytes: Uint8Array;
+  ext: string;
+  options?: ReadOptions;
+  anchor?: { key: string; label: string };
+}
+
+function decodeAll(c: Case, n: number): void {
+  const dec = createDecoder(c.format, { ...c.options, reuseOutput: true });
+  let got = 0;
+  const chunk = 1 << 20;
+  for (let o = 0; o < c.bytes.length; o += chunk) for (const b of dec.push(c.bytes.subarray(o, o + chunk))) got += b.length;
+  for (const b of dec.end()) got += b.length;
+  if (got !== n) throw new Error(`${c.name}: decoded ${got} events, expected ${n}`);
+}
+
+async function decodeFile(path: string, c: Case, n: number): Promise<void> {
+  const file = await openEventFile(path, { ...c.options, format: c.format, reuseOutput: true });
+  let got = 0;
+  for await (const b of file) got += b.length;
+  if (got !== n) throw new Error(`${c.name} file: decoded ${got} events, expected ${n}`);
+}
+
+function pythonAnchor(dataDir: string): Record<string, number> | string {
+  const script = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/anchors/decode_python.py');
+  if (!existsSync(script)) return `${script} not found`;
+  if (!existsSync('/usr/bin/python3')) return '/usr/bin/python3 not found';
+  const r = spawnSync('/usr/bin/python3', [script], { encoding: 'utf8', env: { ...process.env, ANCHOR_DATA: dataDir, ANCHOR_REPEATS: '3' }, cwd: dirname(script) });
+  if (r.status !== 0) return `decode_python.py failed (numpy/lz4 missing?): ${r.stderr.trim().split('\n').pop()}`;
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+  } catch {
+    return 'decode_python.py printed no JSON line';
+  }
+}
+
+const bench: Benchmark = {
+  name: 'formats (decode throughput)',
+  async run({ report, quick }) {
+    const n = quick ? 1_000_000 : 10_000_000;
+    await initZstd();
+    const dvs = events(n, 128, 128, 0, 10_000_000);
+    const abs = events(n, 128, 128, 1_605_537_493_718_345, 10_000_000);
+    const nm = events(n, 34, 34, 0, 8_000_000);
+    const cases: Case[] = [
+      { name: 'AEDAT 2.0 (DVS128)', format: 'aedat2', ext: 'aedat', bytes: await encodeEvents([dvs], { format: 'aedat2' }), anchor: { key: 'aedat2_numpy_Mev_s', label: 'numpy AEDAT 2.0 chunked' } },
+      { name: 'AEDAT 3.1', format: 'aedat3', ext: 'aedat', bytes: await encodeEvents([dvs], { format: 'aedat3' }), anchor: { key: 'aedat31_numpy_Mev_s', label: 'numpy AEDAT 3.1 chunked' } },
+      { name: 'AEDAT 4.0 uncompressed', format: 'aedat4', ext: 'aedat4', bytes: await encodeEvents([abs], { format: 'aedat4', compression: 'none' }) },
+      { name: 'AEDAT 4.0 LZ4', format: 'aedat4', ext: 'aedat4', bytes: await encodeEvents([abs], { format: 'aedat4', compression: 'lz4' }), anchor: { key: 'aedat31_lz4_decompress_decode_Mev_s', label: 'numpy+lz4 AEDAT 3.1 LZ4 packets' } },
+      { name: 'AEDAT 4.0 ZSTD', format: 'aedat4', ext: 'aedat4', bytes: await encodeEvents([abs], { format: 'aedat4', compression: 'zstd' }) },
+      { name: 'Prophesee EVT 2.0', format: 'evt2', ext: 'raw', bytes: encodeEvt2(dvs) },
+      { name: 'Prophesee EVT 3.0', format: 'evt3', ext: 'raw', bytes: encodeEvt3(dvs) },
+      { name: 'Prophesee DAT', format: 'dat', ext: 'dat', bytes: encodeDat(dvs) },
+      { name: 'N-MNIST .bin', format: 'nmnist', ext: 'bin', bytes: encodeNmnist(nm) },
+    ];
+    const dir = join(tmpdir(), `spikeline-bench-formats-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const anchorDir = join(tmpdir(), 'spikeline-bench-anchor-data');
+    try {
+      const rate = (ms: number): number => n / ms / 1e3;
+      const results: Array<{ c: Case; memory: number }> = [];
+      for (const c of cases) {
+        const memory = rate(await timeMs(() => decodeAll(c, n), quick ? 3 : 5, 1));
+        results.push({ c, memory });
+        const path = join(dir, `bench.${c.ext}`);
+        writeFileSync(path, c.bytes);
+        const file = rate(await timeMs(() => decodeFile(path, c, n), 3, 1));
+        rmSync(path);
+        report({ name: `${c.name}: decode from memory`, value: memory, unit: 'Mev/s', extra: { bytes_per_event: +(c.bytes.length / n).toFixed(2) } });
+        report({ name: `${c.name}: decode from file`, value: file, unit: 'Mev/s' });
+      }
+      if (quick) {
+        report({ name: 'python/numpy anchor skipped in quick mode (run without --quick for ratios)', value: 0, unit: '' });
+        return;
+      }
+      const anchor = pythonAnchor(anchorDir);
+      if (typeof anchor === 'string') {
+        report({ name: `python/numpy anchor not run: ${anchor}`, value: 0, unit: '' });
+        return;
+      }
+      for (const { c, memory } of results) {
+        if (!c.anchor) continue;
+        const ref = anchor[c.anchor.key];
+        if (typeof ref !== 'number') continue;
+        report({ name: `${c.name}: ratio to ${c.anchor.label}`, value: memory / ref, unit: 'x', extra: { spikeline_Mev_s: +memory.toFixed(1), anchor_Mev_s: +ref.toFixed(1) } });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(anchorDir, { recursive: true, force: true });
+    }
+  },
+};
+
+export default bench;
