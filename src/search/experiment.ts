@@ -36,6 +36,8 @@ export interface SkipExperimentOptions {
   steps: number;
   widthMult: number;
   limit?: number;
+  lr?: number;
+  batchSize?: number;
   /** Skip limit of the search (default: the larger of 4 and the backbone's original count). */
   maxSkips?: number;
   objective: ObjectiveKind;
@@ -66,7 +68,7 @@ interface ResultsFile {
 }
 
 function targetOptions(o: SkipExperimentOptions, name: BackboneName, evaluateOn: 'validation' | 'test'): SnnTargetOptions {
-  return { backbone: name, data: o.data, size: o.size, steps: o.steps, widthMult: o.widthMult, limit: o.limit, evaluateOn };
+  return { backbone: name, data: o.data, size: o.size, steps: o.steps, widthMult: o.widthMult, limit: o.limit, lr: o.lr, batchSize: o.batchSize, evaluateOn };
 }
 
 export async function runSkipExperiment(o: SkipExperimentOptions): Promise<ExperimentRow[]> {

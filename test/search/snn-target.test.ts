@@ -46,4 +46,9 @@ test('validation split is stratified and deterministic', () => {
   assert.equal(train.length, 40);
   for (let c = 0; c < 5; c++) assert.equal(val.filter((s) => s.label === c).length, 2);
   assert.deepEqual(splitValidation(samples, 0.2).val, val);
+  // Small classes still get one validation sample; singletons stay in training.
+  const small = [0, 0, 0, 0, 1, 1, 2].map((label, i) => ({ label, i }));
+  const s = splitValidation(small, 0.2);
+  assert.deepEqual(s.val.map((x) => x.label).sort(), [0, 1]);
+  assert.equal(s.train.length, 5);
 });

@@ -24,6 +24,8 @@ the same command again resumes an interrupted experiment.
   --steps N             time steps (default 8)
   --width-mult X        backbone channel multiplier (default 0.25)
   --limit N             at most N samples per dataset split
+  --lr X                Adam learning rate (default 0.002)
+  --batch-size N        batch size (default 16)
   --max-skips N         skip limit of the search (default max(4, original count))
   --workers N           parallel trainings (default: one per core)
   --seed N              seed (default 1)`;
@@ -48,6 +50,8 @@ export const experimentCommand: Command = {
         steps: { type: 'string' },
         'width-mult': { type: 'string' },
         limit: { type: 'string' },
+        lr: { type: 'string' },
+        'batch-size': { type: 'string' },
         'max-skips': { type: 'string' },
         workers: { type: 'string' },
         seed: { type: 'string' },
@@ -79,6 +83,8 @@ export const experimentCommand: Command = {
       steps: numberOption('steps', values.steps, 8),
       widthMult: numberOption('width-mult', values['width-mult'], 0.25),
       limit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0),
+      lr: numberOption('lr', values.lr, 2e-3),
+      batchSize: numberOption('batch-size', values['batch-size'], 16),
       maxSkips: values['max-skips'] === undefined ? undefined : numberOption('max-skips', values['max-skips'], 4),
       workers: values.workers === undefined ? undefined : numberOption('workers', values.workers, 1),
       seed: numberOption('seed', values.seed, 1),

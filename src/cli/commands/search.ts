@@ -31,6 +31,8 @@ an SQLite file: run the same command again to resume it after an interruption or
   --steps N           time steps per sample (default 8)
   --size N            input frames are N x N (default 32)
   --limit N           use at most N samples of each dataset split (quick studies)
+  --lr X              Adam learning rate of every trial (default 0.002)
+  --batch-size N      training batch size (default 16)
 
 report:
   --out FILE          HTML report (default STUDY with .html)
@@ -83,6 +85,8 @@ async function search(argv: string[]): Promise<number> {
     steps: { type: 'string' },
     size: { type: 'string' },
     limit: { type: 'string' },
+    lr: { type: 'string' },
+    'batch-size': { type: 'string' },
   });
   if (values.trials === undefined) throw new UsageError('--trials is required');
   const studyPath = values.study ?? `search-${values.backbone ?? 'study'}.db`;
@@ -104,6 +108,8 @@ async function search(argv: string[]): Promise<number> {
       steps: numberOption('steps', values.steps, 8),
       size: numberOption('size', values.size, 32),
       trainLimit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0),
+      lr: numberOption('lr', values.lr, 2e-3),
+      batchSize: numberOption('batch-size', values['batch-size'], 16),
     });
   } catch (err) {
     if (err instanceof SearchConfigError) throw new UsageError(err.message);
