@@ -15,6 +15,8 @@ import { ref8 } from '../src/snn/backbones.js';
 import { crossEntropy } from '../src/snn/ops.js';
 import { makeRandom } from '../src/snn/data.js';
 import { SnnStreamingModel } from '../src/snn/streaming.js';
+import { GradPool } from '../src/snn/parallel.js';
+import { availableParallelism } from 'node:os';
 
 const ANCHOR = join(dirname(fileURLToPath(import.meta.url)), '../../shared/anchors/snn_torch.py');
 
@@ -73,6 +75,19 @@ const bench: Benchmark = {
     report({ name: 'train step B=16, T=16 (fwd+BPTT+update)', value: trainMs, unit: 'ms', extra: { ...ratio(trainMs, torchTrain !== undefined ? torchTrain * 1000 : undefined, true), samples_s: +((B / trainMs) * 1000).toFixed(1), target: '<= 2x' } });
     report({ name: 'peak RSS during training', value: peakRss / 2 ** 20, unit: 'MiB', extra: { rss_before_MiB: Math.round(rssBefore / 2 ** 20) } });
     x16.dispose();
+
+    // data-parallel: this thread + (cores - 1) worker replicas, gradients averaged
+    const threads = Math.max(2, availableParallelism());
+    const pool = await GradPool.create(m.spec, threads - 1);
+    const r = makeRandom(1);
+    const frames = Array.from({ length: B }, () => Float32Array.from({ length: T * 2048 }, () => (r() < 0.05 ? 1 : 0)));
+    const parMs = await timeMs(async () => {
+      const res = await pool.step(m, frames, labels, T, 0);
+      tf.tidy(() => vars.forEach((v) => v.assign(tf.sub(v, tf.mul(res.grads[v.name]!, 1e-4)))));
+      tf.dispose(res.grads);
+    }, quick ? 2 : 5, 1);
+    await pool.close();
+    report({ name: `train step B=16, T=16, data-parallel ${threads} threads`, value: parMs, unit: 'ms', extra: { ...ratio(parMs, torchTrain !== undefined ? torchTrain * 1000 : undefined, true), samples_s: +((B / parMs) * 1000).toFixed(1), target: '<= 2x' } });
 
     // inference (eval mode, BN folded into the convs)
     perturbBn(m);

@@ -38,6 +38,8 @@ export interface TrainRunOptions {
   seed: number;
   limit?: number;
   backend?: BackendChoice;
+  /** Gradient threads (data-parallel); default 1. */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -72,6 +74,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     outDir: o.out,
     resume: o.resume,
     seed: o.seed,
+    threads: o.threads ?? 1,
   });
   log(`model: ${join(o.out, 'model')} (${r.model.parameterCount()} parameters); metrics: ${join(o.out, 'metrics.jsonl')}; curves: ${join(o.out, 'curves.svg')}`);
   return r;

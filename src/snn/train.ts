@@ -19,6 +19,7 @@ import { buildModel, type SnnModel } from './model.js';
 import { crossEntropy } from './ops.js';
 import type { ModelSpec } from './spec.js';
 import { curvesSvg } from './plot.js';
+import { GradPool, shardGradients } from './parallel.js';
 
 /** A sample given as ready frames [T, H, W, 2] (synthetic data, tests, search proxies). */
 export interface FrameSample {
@@ -61,6 +62,11 @@ export interface TrainOptions {
   progress?: boolean;
   /** Evaluate on the test split every `evalEvery` epochs (and always after the last). Default 1. */
   evalEvery?: number;
+  /**
+   * Threads computing gradients (data-parallel, see parallel.ts): 1 = this thread only
+   * (default; what parallel search trials want), 2 = this thread + one worker, ...
+   */
+  threads?: number;
 }
 
 export interface EpochMetrics {
@@ -266,6 +272,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let stoppedEarly = false;
   let last: EvalResult | null = null;
   const progress: Progress | null = o.progress === false ? null : createProgress('train');
+  const pool = (o.threads ?? 1) > 1 ? await GradPool.create(model.spec, o.threads! - 1) : null;
   try {
     for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
       const te = Date.now();
@@ -278,18 +285,25 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       for (let s = 0; s < stepsPerEpoch; s++) {
         const idx = Array.from(order.subarray(s * o.batchSize, (s + 1) * o.batchSize));
         const batch = idx.map((i) => data.train[i]!);
-        const x = packBatch(batch.map((b) => framesOf(b, p, o.augmentation, rand, fa)), p.steps);
+        const frames = batch.map((b) => framesOf(b, p, o.augmentation, rand, fa));
         const labels = batch.map((b) => b.label);
         lr = lrAt(o, epoch * stepsPerEpoch + s, totalSteps);
-        let logits: Float32Array = new Float32Array(0);
-        const { value, grads } = tf.variableGrads(() => {
-          const r = model.forward(tf.tensor(x, [p.steps, batch.length, H, W, Cin]), { training: true });
-          logits = r.logits.dataSync() as Float32Array;
-          return crossEntropy(r.logits, labels, o.labelSmoothing);
-        }, vars);
-        const loss = value.dataSync()[0]!;
+        let logits: Float32Array;
+        let loss: number;
+        let grads: tf.NamedTensorMap;
+        if (pool) {
+          ({ logits, loss, grads } = await pool.step(model, frames, labels, p.steps, o.labelSmoothing));
+        } else {
+          const r = shardGradients(model, packBatch(frames, p.steps), [p.steps, batch.length, H, W, Cin], labels, o.labelSmoothing);
+          ({ logits, loss } = r);
+          grads = {};
+          let off = 0;
+          for (const v of vars) {
+            grads[v.name] = tf.tensor(r.grads.subarray(off, off + v.size), v.shape);
+            off += v.size;
+          }
+        }
         applyUpdate(vars, grads, st, { ...o, lr });
-        value.dispose();
         tf.dispose(grads);
         if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${s + 1}: loss ${loss}`);
         lossSum += loss * batch.length;
@@ -327,6 +341,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       }
     }
   } finally {
+    await pool?.close();
     progress?.finish();
     for (const t of [...st.m, ...st.v]) t.dispose();
   }

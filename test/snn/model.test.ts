@@ -202,3 +202,33 @@ test('trainModel learns a synthetic task, logs JSONL, checkpoints, and stops ear
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('data-parallel step (main thread + worker) equals the single-thread gradients when no BatchNorm couples the samples', async () => {
+  const { GradPool, shardGradients } = await import('../../src/snn/parallel.js');
+  const { packBatch } = await import('../../src/snn/data.js');
+  const base = gesture({ height: 16, width: 16, classes: 3, widthMult: 0.25 });
+  const spec: ModelSpec = { ...base, layers: base.layers.map((l) => (l.type === 'conv' ? { ...l, bn: false } : l)) };
+  const m = buildModel(spec, 2);
+  const T = 4;
+  const frames = Array.from({ length: 5 }, (_, i) => bernoulli(T * 512, 0.3, 20 + i));
+  const labels = [0, 1, 2, 1, 0];
+  const pool = await GradPool.create(m.spec, 1);
+  try {
+    const par = await pool.step(m, frames, labels, T, 0.1);
+    const one = shardGradients(m, packBatch(frames, T), [T, 5, 16, 16, 2], labels, 0.1);
+    assert.ok(Math.abs(par.loss - one.loss) < 1e-5);
+    let off = 0;
+    for (const v of m.trainableVariables()) {
+      const g = par.grads[v.name]!.dataSync();
+      for (let i = 0; i < v.size; i++) {
+        const want = one.grads[off + i]!;
+        assert.ok(Math.abs(g[i]! - want) <= 1e-5 + 1e-4 * Math.abs(want), `${v.name}[${i}]: ${g[i]} vs ${want}`);
+      }
+      off += v.size;
+    }
+    tf.dispose(par.grads);
+  } finally {
+    await pool.close();
+    m.dispose();
+  }
+});

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { BACKBONES, type BackboneName } from '../../snn/backbones.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../snn/backend.js';
@@ -33,6 +34,7 @@ training
   --schedule NAME          cosine (default) | constant
   --weight-decay X         (default 0)    --label-smoothing X (default 0.1)
   --resume                 continue from OUT/checkpoint
+  --threads N              data-parallel gradient threads (default: available cores, ${availableParallelism()} here)
   --backend NAME           ${BACKEND_CHOICES.join(' | ')} (default auto; env SPIKELINE_BACKEND)
   --json                   print the final summary as JSON`;
 
@@ -72,6 +74,7 @@ export const trainCommand: Command = {
       'weight-decay': { type: 'string' },
       'label-smoothing': { type: 'string' },
       resume: { type: 'boolean' },
+      threads: { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
     });
@@ -108,6 +111,7 @@ export const trainCommand: Command = {
       seed: numberOption('seed', values.seed, 0),
       ...(values.limit !== undefined ? { limit: int('limit', values.limit, 1) } : {}),
       backend: oneOf<BackendChoice>('backend', values.backend, BACKEND_CHOICES, 'auto'),
+      threads: int('threads', values.threads, availableParallelism()),
       log: (l) => process.stderr.write(`${l}\n`),
     });
     const summary = {
