@@ -42,6 +42,7 @@ function bernoulli(n: number, p: number, seed: number): Float32Array {
 function perturbBn(m: SnnModel): void {
   const r = makeRandom(6);
   for (const [name, buf] of m.buffers) for (let i = 0; i < buf.length; i++) buf[i] = name.endsWith('.mean') ? (r() - 0.5) * 0.2 : 0.02 + r() * 0.03;
+  m.invalidateFolded();
 }
 
 const bench: Benchmark = {

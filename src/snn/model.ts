@@ -204,11 +204,37 @@ export class SnnModel {
     return v;
   }
 
-  /** Conv weight and bias with eval-mode BatchNorm folded in. */
+  /** Eval-mode conv weights with BatchNorm folded in, built on first use. */
+  private readonly foldCache = new Map<number, { w: tf.Tensor4D; b: tf.Tensor1D }>();
+
+  /**
+   * Drops the folded eval-mode weights; call after changing parameters or BN buffers directly
+   * (training forwards, setWeights and the trainer's updates do it).
+   */
+  invalidateFolded(): void {
+    for (const { w, b } of this.foldCache.values()) {
+      w.dispose();
+      b.dispose();
+    }
+    this.foldCache.clear();
+  }
+
   private folded(i: number): { w: tf.Tensor4D; b: tf.Tensor1D } {
+    let f = this.foldCache.get(i);
+    if (!f) {
+      f = tf.tidy(() => this.fold(i));
+      tf.keep(f.w);
+      tf.keep(f.b);
+      this.foldCache.set(i, f);
+    }
+    return f;
+  }
+
+  /** Conv weight and bias with eval-mode BatchNorm folded in. */
+  private fold(i: number): { w: tf.Tensor4D; b: tf.Tensor1D } {
     const plan = this.plans[i]!;
     const w = this.p(`l${i}.w`) as unknown as tf.Tensor4D;
-    if (!plan.bn) return { w, b: this.p(`l${i}.b`) as unknown as tf.Tensor1D };
+    if (!plan.bn) return { w: tf.clone(w), b: tf.clone(this.p(`l${i}.b`)) as tf.Tensor1D };
     const mean = this.buffers.get(`l${i}.mean`)!;
     const variance = this.buffers.get(`l${i}.var`)!;
     const gamma = this.p(`l${i}.gamma`);
@@ -235,6 +261,7 @@ export class SnnModel {
    * Call inside tf.tidy / tf.variableGrads; the returned logits belong to the caller.
    */
   forward(x: tf.Tensor, opts: ForwardOptions & { steps?: number }): ForwardResult {
+    if (opts.training) this.invalidateFolded();
     const T = x.rank === 5 ? x.shape[0]! : opts.steps!;
     if (!T) throw new Error('forward: 4-D input needs opts.steps');
     const N = x.rank === 5 ? x.shape[0]! * x.shape[1]! : x.shape[0]!;
@@ -379,9 +406,11 @@ export class SnnModel {
       if (w.data.length !== d.length) throw new Error(`${source}: buffer ${name} has ${w.data.length} values, model expects ${d.length}`);
       d.set(w.data);
     }
+    this.invalidateFolded();
   }
 
   dispose(): void {
+    this.invalidateFolded();
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
   }

@@ -304,6 +304,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
           }
         }
         applyUpdate(vars, grads, st, { ...o, lr });
+        model.invalidateFolded();
         tf.dispose(grads);
         if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch + 1}, step ${s + 1}: loss ${loss}`);
         lossSum += loss * batch.length;

@@ -31,6 +31,7 @@ function perturbBn(m: SnnModel, seed: number): void {
   for (const [name, buf] of m.buffers) {
     for (let i = 0; i < buf.length; i++) buf[i] = name.endsWith('.mean') ? (r() - 0.5) * 0.2 : 0.02 + r() * 0.03;
   }
+  m.invalidateFolded();
 }
 
 test('backend is reported', () => {
