@@ -72,7 +72,7 @@ interface Point {
 function scatterSvg(points: Point[], front: Point[], xLabel: string, yLabel: string): string {
   const W = 640;
   const H = 400;
-  const m = { l: 64, r: 20, t: 16, b: 48 };
+  const m = { l: 64, r: 44, t: 16, b: 48 };
   if (points.length === 0) return '<p>No finished trials to plot.</p>';
   const xs = points.map((p) => p.x);
   const ys = points.map((p) => p.y);

@@ -145,3 +145,14 @@ test('kill -9 mid-study loses at most the running trials; the study resumes', as
   for (const t of done) assert.deepEqual(trials.find((x) => x.number === t.number), t);
   resumed.close();
 });
+
+test('the time budget stops launching trials and ends running ones at their next epoch', async () => {
+  const study = await Study.open(join(tmp(), 'budget.db'), config({ maxEpochs: 50 }, { epochDelayMs: 10 }));
+  const summary = await study.run({ trials: 10, workers: 0, budgetMs: 120 });
+  const trials = study.trials();
+  assert.equal(trials.length, 1);
+  assert.equal(trials[0]!.state, 'interrupted');
+  assert.ok(trials[0]!.curve.length < 50);
+  assert.equal(summary.finished, 0);
+  study.close();
+});
