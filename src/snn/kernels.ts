@@ -458,7 +458,51 @@ const depthwiseFilterGrad: JsKernel = {
   },
 };
 
+/**
+ * Event-driven 'same' stride-1 conv for sparse inputs (spikes): every non-zero input adds its
+ * weighted filter column to the outputs it reaches, so the cost is nnz·K²·Co instead of the
+ * dense N·H·W·K²·Ci·Co. x [N, H, W, Ci], w [K, K, Ci, Co], bias [Co] -> [N, H, W, Co].
+ */
+const sparseConv: JsKernel = {
+  name: 'SnnSparseConv',
+  inputs: ['x', 'w', 'bias'],
+  shapes: ([x, w]) => [[x![0]!, x![1]!, x![2]!, w![3]!]],
+  compute([x, w, bias], [out], [xShape, wShape]) {
+    const [N, H, W, Ci] = xShape! as [number, number, number, number];
+    const [K, , , Co] = wShape! as [number, number, number, number];
+    const p = (K - 1) >> 1;
+    const o = out!;
+    const wt = w!;
+    const b = bias!;
+    for (let i = 0; i < o.length; i += Co) for (let c = 0; c < Co; c++) o[i + c] = b[c]!;
+    const xs = x!;
+    for (let n = 0; n < N; n++) {
+      for (let h = 0; h < H; h++) {
+        for (let ww = 0; ww < W; ww++) {
+          const xi = ((n * H + h) * W + ww) * Ci;
+          for (let ci = 0; ci < Ci; ci++) {
+            const a = xs[xi + ci]!;
+            if (a === 0) continue;
+            for (let kh = 0; kh < K; kh++) {
+              const oh = h + p - kh;
+              if (oh < 0 || oh >= H) continue;
+              for (let kw = 0; kw < K; kw++) {
+                const ow = ww + p - kw;
+                if (ow < 0 || ow >= W) continue;
+                const wo = ((kh * K + kw) * Ci + ci) * Co;
+                const oo = ((n * H + oh) * W + ow) * Co;
+                for (let c = 0; c < Co; c++) o[oo + c] += a * wt[wo + c]!;
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+};
+
 const ALL: readonly JsKernel[] = [
+  sparseConv,
   lifForward,
   lifBackward,
   bnForward,

@@ -9,6 +9,7 @@
  * same arithmetic the streaming path uses, so both agree to float rounding.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { runKernel } from './kernels.js';
 import { batchNormTrain, conv2dSame, depthwiseSame, lif, lifStep, linear, pool } from './ops.js';
 import { layerNeuron, resolveSpec, type LayerSpec, type ModelSpec, type ResolvedSpec, type Shape3 } from './spec.js';
 import { neuronAttrs, plifInitWeight, resolveNeuron, type ResolvedNeuron } from './neuron.js';
@@ -16,6 +17,18 @@ import { firingMetrics, type LayerCost } from './metrics.js';
 import type { FiringMetrics } from './model-api.js';
 
 const BN_EPS = 1e-5;
+/**
+ * Inference convs whose input has fewer non-zeros than this fraction run event-driven
+ * (SnnSparseConv, ~1 accumulate/ns in JS) instead of dense XNNPACK (~12 MAC/ns single-threaded).
+ */
+const SPARSE_DENSITY = 0.06;
+
+function density(x: tf.Tensor): number {
+  const v = x.dataSync();
+  let nz = 0;
+  for (let i = 0; i < v.length; i++) if (v[i] !== 0) nz++;
+  return nz / Math.max(1, v.length);
+}
 const BN_MOMENTUM = 0.1;
 
 export interface ForwardOptions {
@@ -320,7 +333,8 @@ export class SnnModel {
             }
           } else {
             const { w, b } = this.folded(i);
-            u = l.type === 'conv' ? tf.fused.conv2d({ x: x4, filter: w, strides: 1, pad: 'same', bias: b }) : tf.fused.depthwiseConv2d({ x: x4, filter: w, strides: 1, pad: 'same', bias: b });
+            if (l.type === 'conv' && density(x4) < SPARSE_DENSITY) u = runKernel('SnnSparseConv', { x: x4, w, bias: b })[0]!;
+            else u = l.type === 'conv' ? tf.fused.conv2d({ x: x4, filter: w, strides: 1, pad: 'same', bias: b }) : tf.fused.depthwiseConv2d({ x: x4, filter: w, strides: 1, pad: 'same', bias: b });
           }
           for (const [k, s] of this.spec.skips.entries()) if (s.to === i && s.type === 'ASC') u = tf.add(u, adapt(k));
           break;

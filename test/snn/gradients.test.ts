@@ -188,3 +188,18 @@ test('hand-worked LIF neuron: constant input 1.5 spikes 0,1,0,1 (tau 2, hard res
   const s = tf.tidy(() => lif(tf.fill([4, 1], 1.5), { steps: 4, attrs: neuronAttrs(resolveNeuron({ kind: 'lif' }), 1) }).dataSync());
   assert.deepEqual(Array.from(s), [0, 1, 0, 1]);
 });
+
+test('event-driven sparse conv equals the dense conv (3x3 and 1x1, with bias)', async () => {
+  const { runKernel } = await import('../../src/snn/kernels.js');
+  for (const [K, Ci, Co] of [[3, 4, 5], [1, 3, 6], [5, 2, 3]] as const) {
+    const r = makeRandom(K * 100 + Ci);
+    const x = Float32Array.from({ length: 2 * 7 * 6 * Ci }, () => (r() < 0.15 ? (r() < 0.5 ? 1 : 0.25) : 0));
+    const [dense, sparse] = tf.tidy(() => {
+      const xt = tf.tensor4d(x, [2, 7, 6, Ci]);
+      const w = tf.tensor4d(randArray(K * K * Ci * Co, 5), [K, K, Ci, Co]);
+      const b = tf.tensor1d(randArray(Co, 6));
+      return [tf.add(tf.conv2d(xt, w, 1, 'same'), b).dataSync(), runKernel('SnnSparseConv', { x: xt, w, bias: b })[0]!.dataSync()];
+    });
+    for (let i = 0; i < dense.length; i++) assert.ok(Math.abs(dense[i]! - sparse[i]!) < 1e-5, `K=${K}: [${i}] ${sparse[i]} vs ${dense[i]}`);
+  }
+});
