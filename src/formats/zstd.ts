@@ -1,11 +1,12 @@
 /**
- * Zstandard for AEDAT 4 packets. Decompression: `fzstd` (pure JS) after our own frame-header
- * check, so neither the declared content size nor the window size can make it allocate more
- * than the caller's limit. Compression: `@bokuweb/zstd-wasm` (the reference C library as WASM
- * inside the npm package, no native download); it needs `await initZstd()` once.
+ * Zstandard for AEDAT 4 packets through `@bokuweb/zstd-wasm`: the reference C library compiled
+ * to WASM and shipped inside the npm package (no native download). The C decoder returns an
+ * error code on corrupt input (a pure-JS decoder tried first looped forever on a fuzzed frame).
+ * Our own frame-header check runs first, so neither a declared content size nor the window
+ * size can make it allocate more than the caller's limit. The module initialises the WASM
+ * once at import (top-level await), so the synchronous push decoders can use it.
  */
-import { decompress as fzstdDecompress } from 'fzstd';
-import { compress as wasmCompress, init as wasmInit } from '@bokuweb/zstd-wasm';
+import { compress as wasmCompress, decompress as wasmDecompress, init as wasmInit } from '@bokuweb/zstd-wasm';
 
 export const ZSTD_FRAME_MAGIC = 0xfd2fb528;
 
@@ -16,7 +17,7 @@ export class ZstdError extends Error {
 let initPromise: Promise<void> | undefined;
 let ready = false;
 
-/** Loads the WASM compressor (idempotent). Decompression works without it. */
+/** Loads the WASM module (idempotent; already awaited when this module is imported). */
 export function initZstd(): Promise<void> {
   initPromise ??= wasmInit().then(() => {
     ready = true;
@@ -28,7 +29,7 @@ export function zstdCompressorReady(): boolean {
   return ready;
 }
 
-/** Compresses `data` as one frame (content size declared). Requires `await initZstd()`. */
+/** Compresses `data` as one frame (content size declared). */
 export function zstdCompress(data: Uint8Array, level = 3): Uint8Array {
   if (!ready) throw new Error('ZSTD compressor not initialised: await initZstd() first');
   return wasmCompress(data, level);
@@ -67,13 +68,18 @@ function frameSizes(src: Uint8Array): [number, number] {
 export function zstdDecompress(src: Uint8Array, maxOutput: number): Uint8Array {
   const [content, window] = frameSizes(src);
   if (content > maxOutput) throw new ZstdError(`ZSTD frame declares ${content} bytes, over the ${maxOutput}-byte limit`);
-  if (window > maxOutput) throw new ZstdError(`ZSTD window of ${window} bytes is over the ${maxOutput}-byte limit`);
-  let out: Uint8Array;
-  try {
-    out = content >= 0 ? fzstdDecompress(src, new Uint8Array(content)) : fzstdDecompress(src);
-  } catch (err) {
-    throw new ZstdError(`corrupt ZSTD data: ${(err as Error).message}`);
+  if (content < 0 && window > maxOutput) throw new ZstdError(`ZSTD window of ${window} bytes is over the ${maxOutput}-byte limit`);
+  if (!ready) throw new ZstdError('ZSTD module not initialised');
+  // Known size: one exact call. Unknown size: grow the output capacity until it fits (capped).
+  let capacity = content >= 0 ? Math.max(content, 1) : Math.min(maxOutput, Math.max(1 << 20, src.length * 8));
+  for (;;) {
+    try {
+      return wasmDecompress(src, { defaultHeapSize: capacity });
+    } catch (err) {
+      if (content >= 0 || capacity >= maxOutput) throw new ZstdError(`corrupt ZSTD data (${(err as Error).message})`);
+      capacity = Math.min(maxOutput, capacity * 4);
+    }
   }
-  if (out.length > maxOutput) throw new ZstdError(`ZSTD frame decompresses beyond the ${maxOutput}-byte limit`);
-  return out;
 }
+
+await initZstd();

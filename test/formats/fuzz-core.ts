@@ -150,14 +150,22 @@ export interface FuzzResult {
 }
 
 /** Decodes `iterations` mutants per seed; never throws, returns what failed. */
-export function fuzz(seeds: readonly Seed[], iterations: number, seed = 1, onProgress?: (done: number, total: number) => void): FuzzResult {
+export function fuzz(
+  seeds: readonly Seed[],
+  iterations: number,
+  seed = 1,
+  onProgress?: (done: number, total: number) => void,
+  /** Called before each input (a watchdog records where a hang happens). */
+  onInput?: (seedIndex: number, iteration: number, input: Uint8Array) => void,
+): FuzzResult {
   const r = rng(seed);
   const result: FuzzResult = { inputs: 0, decoded: 0, formatErrors: 0, failures: [], slowestMs: 0, perSeed: {} };
   const total = iterations * seeds.length;
   for (let i = 0; i < iterations; i++) {
-    for (const s of seeds) {
+    for (const [k, s] of seeds.entries()) {
       let input = mutate(s.bytes, r);
       if (r() < 0.3) input = mutate(input, r);
+      onInput?.(k, i, input);
       const started = performance.now();
       try {
         const dec = createDecoder(s.format, { maxPacketBytes: 64 << 20, allowTruncated: r() < 0.2 });
