@@ -1,0 +1,222 @@
+/**
+ * Pipeline config (`pipelines/*.yaml`): source -> filters -> model/inference -> sinks, plus the
+ * HTTP server. `loadPipelineConfig` parses YAML and validates it; a bad file throws a ConfigError
+ * naming each offending field path, its line and the reason. Every field and default is listed
+ * in the README's serving section.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import { bool, ConfigError, int, list, num, numIn, obj, oneOf, opt, str, tagged, validate, type Check, type Context, INVALID } from './schema.js';
+import { isLoopback } from '../server/http.js';
+
+const MESSAGE_TYPES = ['prediction', 'firing', 'status', 'frame', 'gap'] as const;
+const sensor = obj({ width: int(1, 65535), height: int(1, 65535) });
+const buffer = obj({
+  /** Events held between the socket and the pipeline before dropping. */
+  events: opt(int(1), 2_000_000),
+  policy: opt(oneOf(['drop-oldest', 'drop-newest'] as const), 'drop-oldest'),
+});
+const reconnect = obj({ initialMs: opt(int(1), 200), maxMs: opt(int(1), 5000) });
+const hostPort = str({ pattern: /^(tcp|udp):\/\/[^:/\s]+:\d{1,5}$/, hint: 'a URL like tcp://127.0.0.1:7777' });
+
+const sourceCheck = tagged({
+  /** The built-in camera simulator served over DV TCP on a loopback port, consumed through the real TCP client. */
+  simulator: {
+    seed: opt(int(0), 1),
+    /** Event-time speed factor of the simulated camera (1 = real time). */
+    speed: opt(num({ min: 0, exclusiveMin: true }), 1),
+    buffer: opt(buffer),
+    reconnect: opt(reconnect),
+  },
+  file: {
+    path: str(),
+    /** 1 = real time, 0 = as fast as possible. */
+    speed: opt(num({ min: 0 }), 1),
+    loop: opt(bool, false),
+    /** Labels file (DVS128 Gesture CSV) replayed beside the events. */
+    labels: opt(str()),
+    buffer: opt(buffer),
+  },
+  tcp: {
+    url: hostPort,
+    protocol: opt(oneOf(['dv', 'aedat3'] as const), 'dv'),
+    buffer: opt(buffer),
+    reconnect: opt(reconnect),
+  },
+  udp: {
+    /** Local address to listen on, e.g. udp://0.0.0.0:3333. */
+    url: hostPort,
+    protocol: oneOf(['aedat3', 'jaer', 'spif'] as const),
+    /** UDP streams carry no geometry: it must be configured. */
+    sensor,
+    buffer: opt(buffer),
+  },
+});
+
+const filterCheck = tagged({
+  polarity: { keep: oneOf(['on', 'off'] as const) },
+  crop: { x: int(0), y: int(0), width: int(1), height: int(1) },
+  orient: { op: oneOf(['flipX', 'flipY', 'rotate90', 'rotate180', 'rotate270', 'transpose'] as const) },
+  downsample: { factor: int(1, 64) },
+  refractory: { periodUs: num({ min: 0, exclusiveMin: true }) },
+  /** Background-activity filter: keep an event iff a neighbour fired less than durationUs before. */
+  denoise: { durationUs: opt(num({ min: 0, exclusiveMin: true }), 2000), neighbours: opt(numIn([4, 8] as const)) },
+  hotPixel: {
+    pixels: opt(list(obj({ x: int(0), y: int(0) }))),
+    learn: opt(obj({ durationUs: num({ min: 0, exclusiveMin: true }), minEvents: int(1) })),
+  },
+  rateLimit: { eventsPerSecond: num({ min: 0, exclusiveMin: true }), burst: opt(int(1)) },
+});
+
+const inferenceCheck = obj({
+  /** step: one model step per time step, membrane state kept; window: classify sliding windows of steps. */
+  mode: opt(oneOf(['step', 'window'] as const), 'step'),
+  /** Step mode: reset the model after this many steps (0 = never; default = the model's window). */
+  resetEvery: opt(int(0)),
+  /** Step mode: reset after this many consecutive steps without events (0 = never). */
+  idleResetSteps: opt(int(0), 0),
+  /** Step mode: publish a prediction every N steps. */
+  emitEvery: opt(int(1), 1),
+  /** Window mode: window length and stride in time steps (defaults: the model's window, a quarter of it). */
+  window: opt(obj({ steps: int(1), stride: int(1) })),
+});
+
+const serverCheck = obj({
+  host: opt(str(), '127.0.0.1'),
+  port: opt(int(0, 65535), 8080),
+  /** Name of the environment variable holding the token for /ws and /metrics. */
+  tokenEnv: opt(str({ pattern: /^[A-Z_][A-Z0-9_]*$/, hint: 'an environment variable name' })),
+});
+
+const sinksCheck = obj({
+  websocket: opt(
+    obj({
+      enabled: opt(bool, true),
+      maxBufferedBytes: opt(int(1024), 1 << 20),
+      maxPayloadBytes: opt(int(64), 4096),
+      heartbeatMs: opt(int(0), 15_000),
+      maxClients: opt(int(1), 256),
+    }),
+  ),
+  prometheus: opt(obj({ enabled: opt(bool, true), processMetrics: opt(bool, true) })),
+  jsonl: opt(obj({ path: str(), types: opt(list(oneOf(MESSAGE_TYPES), { min: 1 })), append: opt(bool, true) })),
+  nats: opt(
+    obj({
+      url: str({ pattern: /^nats:\/\/[^\s]+$/, hint: 'a URL like nats://127.0.0.1:4222' }),
+      subject: opt(str({ pattern: /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, hint: 'a NATS subject like spikeline.line1' }), 'spikeline'),
+      types: opt(list(oneOf(MESSAGE_TYPES), { min: 1 })),
+      tokenEnv: opt(str({ pattern: /^[A-Z_][A-Z0-9_]*$/, hint: 'an environment variable name' })),
+    }),
+  ),
+});
+
+const configCheck = obj({
+  name: str({ pattern: /^[A-Za-z0-9_.-]+$/, hint: 'letters, digits, _ . -' }),
+  source: sourceCheck,
+  filters: opt(list(filterCheck), []),
+  model: obj({
+    /** Model folder (relative paths resolve against the config file's folder). */
+    path: str(),
+    backend: opt(oneOf(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto'),
+  }),
+  inference: opt(inferenceCheck, { mode: 'step', idleResetSteps: 0, emitEvery: 1, resetEvery: undefined, window: undefined }),
+  previews: opt(obj({ enabled: opt(bool, true), size: opt(int(8, 512), 64), everySteps: opt(int(1), 1) })),
+  /** Status messages interval, ms. */
+  statusIntervalMs: opt(int(100), 1000),
+  server: opt(serverCheck, { host: '127.0.0.1', port: 8080, tokenEnv: undefined }),
+  sinks: opt(sinksCheck, { websocket: undefined, prometheus: undefined, jsonl: undefined, nats: undefined }),
+});
+
+type Out<C> = C extends Check<infer T> ? T : never;
+export type PipelineConfig = Out<typeof configCheck>;
+export type SourceConfig = Out<typeof sourceCheck>;
+export type FilterConfig = Out<typeof filterCheck>;
+export type InferenceConfig = Out<typeof inferenceCheck>;
+export type MessageTypeName = (typeof MESSAGE_TYPES)[number];
+
+/** Rules spanning several fields. */
+const crossChecks: Check<PipelineConfig> = (v, _path, ctx: Context) => {
+  const c = v as PipelineConfig;
+  const w = c.inference.window;
+  if (w && w.stride > w.steps) ctx.fail('inference.window.stride', `must be <= inference.window.steps (${w.steps}), got ${w.stride}`);
+  if (w && c.inference.mode !== 'window') ctx.fail('inference.window', 'only applies when inference.mode is "window"');
+  if (!isLoopback(c.server.host) && !c.server.tokenEnv) {
+    ctx.fail('server.tokenEnv', `is required when server.host (${c.server.host}) is not a loopback address`);
+  }
+  const s = c.source;
+  if (s.type === 'tcp' || s.type === 'udp') {
+    const port = Number(s.url.slice(s.url.lastIndexOf(':') + 1));
+    if (port < 1 || port > 65535) ctx.fail('source.url', `port must be 1-65535, got ${port}`);
+  }
+  return ctx.issues.length ? INVALID : c;
+};
+
+const fullCheck: Check<PipelineConfig> = (v, path, ctx) => {
+  const r = configCheck(v, path, ctx);
+  return r === INVALID ? INVALID : crossChecks(r, path, ctx);
+};
+
+/** Line of a dotted/indexed path in a parsed YAML document (for error messages). */
+function lineFinder(doc: ReturnType<typeof parseDocument>, counter: LineCounter): (path: string) => number | undefined {
+  return (path) => {
+    const keys = path.split(/\.|\[(\d+)\]/).filter((k) => k !== undefined && k !== '');
+    let node: unknown = doc.contents;
+    let found: Node | undefined;
+    for (const key of keys) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+        if (!pair) break;
+        found = (pair.key as Node) ?? found;
+        node = pair.value;
+      } else if (isSeq(node)) {
+        const item = node.items[Number(key)];
+        if (!item) break;
+        found = item as Node;
+        node = item;
+      } else break;
+    }
+    const offset = found?.range?.[0] ?? (node as Node | null)?.range?.[0];
+    return offset === undefined ? undefined : counter.linePos(offset).line;
+  };
+}
+
+/** Validates an already-parsed config object (e.g. built in code). */
+export function parsePipelineConfig(value: unknown, file = '<config>'): PipelineConfig {
+  return validate(fullCheck, value, file);
+}
+
+/** Parses and validates YAML text; `file` names it in errors and anchors relative paths. */
+export function parsePipelineYaml(text: string, file: string): PipelineConfig {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({ path: '', reason: `YAML syntax: ${e.message.split('\n')[0]}`, line: e.linePos?.[0].line ?? 0 })),
+    );
+  }
+  const config = validate(fullCheck, doc.toJS(), file, lineFinder(doc, counter));
+  return resolvePaths(config, dirname(resolve(file)));
+}
+
+export function loadPipelineConfig(file: string): PipelineConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', reason: `cannot read: ${(err as Error).message}` }]);
+  }
+  return parsePipelineYaml(text, file);
+}
+
+/** Relative file paths in a config resolve against the config file's folder. */
+function resolvePaths(c: PipelineConfig, base: string): PipelineConfig {
+  const fix = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  return {
+    ...c,
+    model: { ...c.model, path: fix(c.model.path) },
+    source: c.source.type === 'file' ? { ...c.source, path: fix(c.source.path), ...(c.source.labels ? { labels: fix(c.source.labels) } : {}) } : c.source,
+    sinks: c.sinks.jsonl ? { ...c.sinks, jsonl: { ...c.sinks.jsonl, path: fix(c.sinks.jsonl.path) } } : c.sinks,
+  };
+}

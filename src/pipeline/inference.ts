@@ -1,0 +1,228 @@
+/**
+ * Runs a StreamingModel over binned frames, synchronously. Two policies:
+ *
+ * - `StepClassifier` (stateful per-time-step inference): one `model.step` per time step, the
+ *   membrane state carried from step to step, so a live camera costs one step per bin. The
+ *   model is reset every `resetEvery` steps and after `idleResetSteps` consecutive empty steps;
+ *   a result is produced every `emitEvery` steps, scored by everything seen since the last reset.
+ * - `WindowClassifier` (sliding-window classification): each window tensor of T steps is scored
+ *   from a fresh state (reset, T steps), like the batched forward the model was trained with.
+ */
+import type { FrameTensor } from '../events/index.js';
+import type { FiringMetrics, Preprocessing, StepOutput, StreamingModel } from '../snn/model-api.js';
+
+export interface InferenceResult {
+  classId: number;
+  confidence: number;
+  probabilities: Float32Array;
+  /** Event-time window scored: [startUs, endUs). */
+  startUs: number;
+  endUs: number;
+  /** Steps that contributed to the scores (since the last reset, or the window length). */
+  steps: number;
+  /** Events in the last time step (step mode) or the whole window. */
+  events: number;
+  /** Wall time of the model call(s), ms. */
+  inferenceMs: number;
+  /** Firing of the last step (step mode) or summed over the window's steps. */
+  firing: FiringMetrics;
+  /** The last step's frame (model input), for previews. Valid until the next call. */
+  frame: Float32Array;
+  frameHeight: number;
+  frameWidth: number;
+}
+
+export type StepHook = (firing: FiringMetrics, inferenceMs: number) => void;
+
+/** Sum of a frame's values: its event count for count-encoded frames. */
+function frameEvents(data: Float32Array, offset: number, length: number): number {
+  let s = 0;
+  for (let i = offset; i < offset + length; i++) s += data[i]!;
+  return s;
+}
+
+/** Brings a binned count frame to the model's input encoding, in place into `out`. */
+export function encodeFrame(counts: Float32Array, offset: number, out: Float32Array, encoding: Preprocessing['encoding']): void {
+  const n = out.length;
+  switch (encoding) {
+    case 'count':
+      out.set(counts.subarray(offset, offset + n));
+      return;
+    case 'clip':
+      for (let i = 0; i < n; i++) out[i] = Math.min(1, counts[offset + i]!);
+      return;
+    case 'binary':
+      for (let i = 0; i < n; i++) out[i] = counts[offset + i]! > 0 ? 1 : 0;
+      return;
+  }
+}
+
+function argmax(p: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < p.length; i++) if (p[i]! > p[best]!) best = i;
+  return best;
+}
+
+function checkShape(model: StreamingModel, frames: FrameTensor): void {
+  const pre = model.preprocessing;
+  if (frames.height !== pre.height || frames.width !== pre.width || frames.channels !== 2) {
+    throw new RangeError(
+      `frames are ${frames.height}x${frames.width}x${frames.channels} but the model takes ${pre.height}x${pre.width}x2 ` +
+        `(sensor ${pre.sensorWidth}x${pre.sensorHeight} downsampled by ${pre.downsample})`,
+    );
+  }
+}
+
+function addFiring(into: FiringMetrics | undefined, f: FiringMetrics): FiringMetrics {
+  if (!into) return { ...f, layers: f.layers.map((l) => ({ ...l })) };
+  into.synops += f.synops;
+  into.macs += f.macs;
+  into.energyPJ += f.energyPJ;
+  f.layers.forEach((l, i) => {
+    const t = into.layers[i];
+    if (t) {
+      t.spikes += l.spikes;
+      t.synops += l.synops;
+      t.macs += l.macs;
+      t.rate += l.rate;
+    }
+  });
+  into.meanRate += f.meanRate;
+  return into;
+}
+
+export interface StepClassifierOptions {
+  /** Reset after this many steps; 0 = never. */
+  resetEvery: number;
+  /** Reset after this many consecutive steps without events; 0 = never. */
+  idleResetSteps: number;
+  /** Produce a result every N steps. */
+  emitEvery: number;
+  /** Called after every model step (metrics), whether or not a result is produced. */
+  onStep?: StepHook;
+}
+
+export class StepClassifier {
+  private readonly input: Float32Array;
+  private sinceReset = 0;
+  private emptyRun = 0;
+  private sinceEmit = 0;
+  private windowStart = Number.NaN;
+  /** Steps run so far. */
+  steps = 0;
+  resets = 0;
+
+  constructor(
+    private readonly model: StreamingModel,
+    private readonly options: StepClassifierOptions,
+  ) {
+    const pre = model.preprocessing;
+    this.input = new Float32Array(pre.height * pre.width * 2);
+  }
+
+  /** Runs every step of `frames`; calls `emit` for each step that produces a result. */
+  push(frames: FrameTensor, emit: (r: InferenceResult) => void): void {
+    checkShape(this.model, frames);
+    const size = this.input.length;
+    const { resetEvery, idleResetSteps, emitEvery } = this.options;
+    for (let s = 0; s < frames.steps; s++) {
+      const offset = s * size;
+      const events = frameEvents(frames.data, offset, size);
+      this.emptyRun = events === 0 ? this.emptyRun + 1 : 0;
+      if (idleResetSteps > 0 && this.emptyRun === idleResetSteps) this.reset();
+      if (this.sinceReset === 0) this.windowStart = frames.tStart[s]!;
+      encodeFrame(frames.data, offset, this.input, this.model.preprocessing.encoding);
+      const t0 = performance.now();
+      const out: StepOutput = this.model.step(this.input);
+      const ms = performance.now() - t0;
+      this.steps++;
+      this.sinceReset++;
+      this.options.onStep?.(out.firing, ms);
+      if (++this.sinceEmit >= emitEvery) {
+        this.sinceEmit = 0;
+        const classId = argmax(out.probabilities);
+        emit({
+          classId,
+          confidence: out.probabilities[classId]!,
+          probabilities: out.probabilities,
+          startUs: this.windowStart,
+          endUs: frames.tEnd[s]!,
+          steps: this.sinceReset,
+          events,
+          inferenceMs: ms,
+          firing: out.firing,
+          frame: this.input,
+          frameHeight: frames.height,
+          frameWidth: frames.width,
+        });
+      }
+      if (resetEvery > 0 && this.sinceReset >= resetEvery) this.reset();
+    }
+  }
+
+  reset(): void {
+    this.model.reset();
+    this.sinceReset = 0;
+    this.resets++;
+  }
+}
+
+export interface WindowClassifierOptions {
+  onStep?: StepHook;
+}
+
+export class WindowClassifier {
+  private readonly input: Float32Array;
+  windows = 0;
+
+  constructor(
+    private readonly model: StreamingModel,
+    private readonly options: WindowClassifierOptions = {},
+  ) {
+    const pre = model.preprocessing;
+    this.input = new Float32Array(pre.height * pre.width * 2);
+  }
+
+  /** Scores one window tensor (all its steps) from a fresh model state. */
+  push(window: FrameTensor, emit: (r: InferenceResult) => void): void {
+    checkShape(this.model, window);
+    if (window.steps === 0) return;
+    const size = this.input.length;
+    this.model.reset();
+    let firing: FiringMetrics | undefined;
+    let out: StepOutput | undefined;
+    let events = 0;
+    let total = 0;
+    for (let s = 0; s < window.steps; s++) {
+      const offset = s * size;
+      events += frameEvents(window.data, offset, size);
+      encodeFrame(window.data, offset, this.input, this.model.preprocessing.encoding);
+      const t0 = performance.now();
+      out = this.model.step(this.input);
+      const ms = performance.now() - t0;
+      total += ms;
+      this.options.onStep?.(out.firing, ms);
+      firing = addFiring(firing, out.firing);
+    }
+    // Rates are per step: the window's figure is their mean.
+    for (const l of firing!.layers) l.rate /= window.steps;
+    firing!.meanRate /= window.steps;
+    this.windows++;
+    const probabilities = out!.probabilities;
+    const classId = argmax(probabilities);
+    emit({
+      classId,
+      confidence: probabilities[classId]!,
+      probabilities,
+      startUs: window.tStart[0]!,
+      endUs: window.tEnd[window.steps - 1]!,
+      steps: window.steps,
+      events,
+      inferenceMs: total,
+      firing: firing!,
+      frame: this.input,
+      frameHeight: window.height,
+      frameWidth: window.width,
+    });
+  }
+}
