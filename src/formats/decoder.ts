@@ -95,32 +95,54 @@ export abstract class ChunkDecoder implements EventDecoder {
 
   push(chunk: Uint8Array): EventBatch[] {
     if (this.ended) throw new Error('push() after end()');
-    if (chunk.length === 0) return [];
-    this.queue.push(chunk);
-    this.queued += chunk.length;
-    if (this.queued < this.need) return [];
-    const buf = this.queue.length === 1 ? chunk : concatChunks(this.queue, this.queued);
     const out: EventBatch[] = [];
-    this.need = 1;
-    let consumed: number;
+    let off = 0;
     try {
-      consumed = this.parse(buf, out, false);
+      while (off < chunk.length) {
+        if (this.queued === 0) {
+          // Fast path: parse straight from the caller's chunk, no copy.
+          if (chunk.length - off < this.need) {
+            this.enqueue(chunk.slice(off)); // copy: the caller may reuse `chunk`
+            break;
+          }
+          const consumed = this.runParse(chunk.subarray(off), out);
+          off += consumed;
+          if (consumed === 0) {
+            this.enqueue(chunk.slice(off));
+            break;
+          }
+        } else {
+          // A record straddles chunks: complete it from the head of this chunk (plus a little
+          // more, so byte-wise header scanning does not go quadratic), parse that small buffer.
+          const take = Math.min(chunk.length - off, Math.max(this.need - this.queued, 4096));
+          this.enqueue(chunk.slice(off, off + take));
+          off += take;
+          if (this.queued < this.need) break;
+          const buf = concatChunks(this.queue, this.queued);
+          this.queue = [];
+          this.queued = 0;
+          const consumed = this.runParse(buf, out);
+          if (consumed < buf.length) this.enqueue(buf.subarray(consumed));
+        }
+      }
     } catch (err) {
       this.queue = [];
       this.queued = 0;
       throw err;
     }
-    this.stats.bytes += consumed;
-    if (consumed >= buf.length) {
-      this.queue = [];
-      this.queued = 0;
-    } else {
-      // Copy: the caller may reuse `chunk`; the tail is at most one partial record.
-      const rest = buf.slice(consumed);
-      this.queue = [rest];
-      this.queued = rest.length;
-    }
     return out;
+  }
+
+  private runParse(buf: Uint8Array, out: EventBatch[]): number {
+    this.need = 1;
+    const consumed = this.parse(buf, out, false);
+    this.stats.bytes += consumed;
+    return consumed;
+  }
+
+  private enqueue(bytes: Uint8Array): void {
+    this.queue.push(bytes);
+    this.queued += bytes.length;
   }
 
   end(): EventBatch[] {
