@@ -154,7 +154,8 @@ export async function generateGestureDataset(
     trials.filter((t) => t.split === 'test').map((t) => t.name),
   );
   const result: DatasetStats = { trials: stats, events, simulatedSeconds: simulated, wallSeconds: (Date.now() - started) / 1000 };
-  const { out: _out, ...params } = options;
+  // Parameters in sorted key order, so equal options give an identical manifest.
+  const params = Object.fromEntries(Object.entries(options).filter(([k]) => k !== 'out').sort(([a], [b]) => a.localeCompare(b)));
   await writeFile(
     join(options.out, 'synthetic.json'),
     JSON.stringify({ generator: 'spikeline simulate gesture', params, summary: summarizeStats(result), trials: stats }, null, 1) + '\n',
