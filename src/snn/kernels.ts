@@ -461,7 +461,7 @@ const depthwiseFilterGrad: JsKernel = {
 /**
  * Event-driven 'same' stride-1 conv for sparse inputs (spikes): every non-zero input adds its
  * weighted filter column to the outputs it reaches, so the cost is nnz·K²·Co instead of the
- * dense N·H·W·K²·Ci·Co. x [N, H, W, Ci], w [K, K, Ci, Co], bias [Co] -> [N, H, W, Co].
+ * dense N·H·W·K²·Ci·Co. x [N, H, W, Ci], w [K, K, Ci, Co], optional bias [Co] -> [N, H, W, Co].
  */
 const sparseConv: JsKernel = {
   name: 'SnnSparseConv',
@@ -473,8 +473,7 @@ const sparseConv: JsKernel = {
     const p = (K - 1) >> 1;
     const o = out!;
     const wt = w!;
-    const b = bias!;
-    for (let i = 0; i < o.length; i += Co) for (let c = 0; c < Co; c++) o[i + c] = b[c]!;
+    if (bias) for (let i = 0; i < o.length; i += Co) for (let c = 0; c < Co; c++) o[i + c] = bias[c]!;
     const xs = x!;
     for (let n = 0; n < N; n++) {
       for (let h = 0; h < H; h++) {

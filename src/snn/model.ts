@@ -19,9 +19,13 @@ import type { FiringMetrics } from './model-api.js';
 const BN_EPS = 1e-5;
 /**
  * Inference convs whose input has fewer non-zeros than this fraction run event-driven
- * (SnnSparseConv, ~1 accumulate/ns in JS) instead of dense XNNPACK (~12 MAC/ns single-threaded).
+ * (SnnSparseConv, ~0.5 accumulates/ns in JS) instead of dense XNNPACK (~12 MAC/ns on one
+ * thread for large batches, far less for one 32x32 frame). Measured break-even on REF-8:
+ * ~2.5 % at B·T = 256 frames, above 6 % for a single frame (streaming). Training stays dense.
  */
-const SPARSE_DENSITY = 0.06;
+function sparseThreshold(frames: number): number {
+  return frames <= 16 ? 0.06 : 0.025;
+}
 
 function density(x: tf.Tensor): number {
   const v = x.dataSync();
@@ -84,6 +88,8 @@ export class SnnModel {
   /** BatchNorm running statistics by name (`l3.mean`, `l3.var`). */
   readonly buffers = new Map<string, Float32Array>();
   private readonly headIn: number;
+  /** Total spikes of each spiking layer in the current forward (for the sparse-conv choice). */
+  private readonly lastSpikes: number[] = [];
 
   constructor(spec: ModelSpec, seed = 0) {
     this.resolved = resolveSpec(spec);
@@ -290,7 +296,10 @@ export class SnnModel {
         steps: T,
         attrs: neuronAttrs(neuron, B),
         plifWeight: neuron.kind === 'plif' ? (this.p(`l${i}.plif`) as unknown as tf.Tensor1D) : undefined,
-        onCounts: (cnt) => spikes[plan.spikeIndex]!.set(cnt),
+        onCounts: (cnt) => {
+          spikes[plan.spikeIndex]!.set(cnt);
+          this.lastSpikes[plan.spikeIndex] = cnt.reduce((a, v) => a + v, 0);
+        },
       });
     }, opts.training, N);
     const logits = tf.mean(tf.reshape(out, [T, B, this.spec.classes]), 0) as tf.Tensor2D;
@@ -304,6 +313,8 @@ export class SnnModel {
   private run(z0: tf.Tensor4D, neuron: (i: number, u: tf.Tensor) => tf.Tensor, training: boolean, N: number): tf.Tensor {
     const outs: tf.Tensor[] = [];
     let cur: tf.Tensor = z0;
+    // Fraction of non-zeros in `cur` when it is a spike tensor straight from a neuron, else 1.
+    let curDensity = 1;
     const adapt = (k: number): tf.Tensor4D => {
       const s = this.spec.skips[k]!;
       let t = outs[s.from]! as tf.Tensor4D;
@@ -315,7 +326,10 @@ export class SnnModel {
       const i = plan.index;
       const l = plan.spec;
       const dsc = this.spec.skips.map((s, k) => (s.to === i && s.type === 'DSC' ? k : -1)).filter((k) => k >= 0);
-      if (dsc.length) cur = tf.concat([cur, ...dsc.map(adapt)], 3);
+      if (dsc.length) {
+        cur = tf.concat([cur, ...dsc.map(adapt)], 3);
+        curDensity = 1;
+      }
       let u: tf.Tensor;
       switch (l.type) {
         case 'conv':
@@ -333,7 +347,7 @@ export class SnnModel {
             }
           } else {
             const { w, b } = this.folded(i);
-            if (l.type === 'conv' && density(x4) < SPARSE_DENSITY) u = runKernel('SnnSparseConv', { x: x4, w, bias: b })[0]!;
+            if (l.type === 'conv' && (curDensity < 1 ? curDensity : density(x4)) < sparseThreshold(N)) u = runKernel('SnnSparseConv', { x: x4, w, bias: b })[0]!;
             else u = l.type === 'conv' ? tf.fused.conv2d({ x: x4, filter: w, strides: 1, pad: 'same', bias: b }) : tf.fused.depthwiseConv2d({ x: x4, filter: w, strides: 1, pad: 'same', bias: b });
           }
           for (const [k, s] of this.spec.skips.entries()) if (s.to === i && s.type === 'ASC') u = tf.add(u, adapt(k));
@@ -350,6 +364,7 @@ export class SnnModel {
           break;
       }
       cur = plan.neuron ? neuron(i, u) : u;
+      curDensity = plan.neuron ? (this.lastSpikes[plan.spikeIndex] ?? N * plan.outShape.h * plan.outShape.w * plan.outShape.c) / (N * plan.outShape.h * plan.outShape.w * plan.outShape.c) : 1;
       outs.push(cur);
     }
     return linear(tf.reshape(cur, [N, this.headIn]) as tf.Tensor2D, this.p('head.w') as unknown as tf.Tensor2D, this.p('head.b') as unknown as tf.Tensor1D);
@@ -379,6 +394,7 @@ export class SnnModel {
         const decay = neuron.kind === 'plif' ? tf.sigmoid(this.p(`l${i}.plif`)) : null;
         const r = lifStep(u, v, attrs, decay);
         spikes[k] = r.count;
+        this.lastSpikes[k] = r.count;
         next[k] = tf.keep(r.v);
         return r.s;
       }, false, B) as tf.Tensor2D,
