@@ -9,7 +9,7 @@
  * Everything is a pure function of (seed, user, lighting, options): regenerating one trial, or
  * a subset of users, gives byte-identical files.
  */
-import { writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventBatch } from '../events/index.js';
 import { DVS_GESTURE_OFFICIAL_TRIALS, writeDvsGestureTrial, writeDvsGestureTrialLists } from '../formats/index.js';
@@ -61,6 +61,8 @@ export interface DatasetOptions extends Omit<TrialOptions, 'user' | 'lighting'> 
   lightings?: readonly Lighting[];
   /** At most this many lightings per user (the first ones of the real list), e.g. for small sets. */
   maxLightingsPerUser?: number;
+  /** Keep trials a previous run with the same parameters already wrote (see generateGestureDataset). */
+  resume?: boolean;
 }
 
 export interface TrialStats {
@@ -107,9 +109,53 @@ function countPerSegment(batches: readonly EventBatch[], segments: readonly { st
   });
 }
 
+/** Manifest file name written beside the trials. */
+export const MANIFEST = 'synthetic.json';
+
+interface Manifest {
+  generator: string;
+  complete: boolean;
+  params: Record<string, unknown>;
+  summary: DatasetSummary;
+  trials: TrialStats[];
+}
+
+/** Generation parameters in sorted key order, so equal options give an identical manifest. */
+function manifestParams(options: DatasetOptions): Record<string, unknown> {
+  const { out: _out, resume: _resume, ...rest } = options;
+  return JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b))))) as Record<string, unknown>;
+}
+
+/** Trials already generated with the same parameters (from a previous, possibly interrupted run). */
+async function previousTrials(options: DatasetOptions): Promise<Map<string, TrialStats>> {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(join(options.out, MANIFEST), 'utf8')) as Manifest;
+  } catch {
+    return new Map();
+  }
+  if (JSON.stringify(manifest.params) !== JSON.stringify(manifestParams(options))) {
+    throw new RangeError(`${join(options.out, MANIFEST)} was generated with other parameters (${JSON.stringify(manifest.params)}); use another --out to start afresh`);
+  }
+  const done = new Map<string, TrialStats>();
+  for (const t of manifest.trials) {
+    try {
+      await access(join(options.out, `${t.name}.aedat`));
+      await access(join(options.out, `${t.name}_labels.csv`));
+      done.set(t.name, t);
+    } catch {
+      // missing file: generate the trial again
+    }
+  }
+  return done;
+}
+
 /**
- * Generates the selected trials into `options.out`. `onProgress(trialsDone, total, events)` is
- * called as simulation proceeds (fractional trialsDone within a trial).
+ * Generates the selected trials into `options.out`. After every trial the trial lists and the
+ * manifest are rewritten for the trials done so far, so an interrupted run leaves a loadable
+ * (smaller) dataset, and `resume` continues it, skipping trials already written with the same
+ * parameters (generation is deterministic, so the result is the same as one uninterrupted run).
+ * `onProgress(trialsDone, total, events)` is called as simulation proceeds.
  */
 export async function generateGestureDataset(
   options: DatasetOptions,
@@ -117,12 +163,32 @@ export async function generateGestureDataset(
 ): Promise<DatasetStats> {
   const trials = selectTrials(options);
   if (trials.length === 0) throw new RangeError('the user/lighting selection matches no trial of the real list');
+  const previous = options.resume ? await previousTrials(options) : new Map<string, TrialStats>();
   const started = Date.now();
   const stats: TrialStats[] = [];
   let events = 0;
   let simulated = 0;
+  const save = async (complete: boolean): Promise<void> => {
+    const done = new Set(stats.map((t) => t.name));
+    const listed = trials.filter((t) => done.has(t.name));
+    await writeDvsGestureTrialLists(
+      options.out,
+      listed.filter((t) => t.split === 'train').map((t) => t.name),
+      listed.filter((t) => t.split === 'test').map((t) => t.name),
+    );
+    const manifest: Manifest = { generator: 'spikeline simulate gesture', complete, params: manifestParams(options), summary: summarizeStats({ trials: stats, events }), trials: stats };
+    await writeFile(join(options.out, MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
+  };
   for (let k = 0; k < trials.length; k++) {
     const ref = trials[k]!;
+    const old = previous.get(ref.name);
+    if (old) {
+      stats.push(old);
+      events += old.events;
+      simulated += old.durationS;
+      onProgress?.(k + 1, trials.length, events);
+      continue;
+    }
     const batches: EventBatch[] = [];
     let trialEvents = 0;
     const result = simulateTrial(
@@ -147,20 +213,10 @@ export async function generateGestureDataset(
       gestureEvents: countPerSegment(batches, result.segments),
       gestureSeconds: result.segments.map((s) => (s.end - s.start) / 1e6),
     });
+    await save(false);
   }
-  await writeDvsGestureTrialLists(
-    options.out,
-    trials.filter((t) => t.split === 'train').map((t) => t.name),
-    trials.filter((t) => t.split === 'test').map((t) => t.name),
-  );
-  const result: DatasetStats = { trials: stats, events, simulatedSeconds: simulated, wallSeconds: (Date.now() - started) / 1000 };
-  // Parameters in sorted key order, so equal options give an identical manifest.
-  const params = Object.fromEntries(Object.entries(options).filter(([k]) => k !== 'out').sort(([a], [b]) => a.localeCompare(b)));
-  await writeFile(
-    join(options.out, 'synthetic.json'),
-    JSON.stringify({ generator: 'spikeline simulate gesture', params, summary: summarizeStats(result), trials: stats }, null, 1) + '\n',
-  );
-  return result;
+  await save(true);
+  return { trials: stats, events, simulatedSeconds: simulated, wallSeconds: (Date.now() - started) / 1000 };
 }
 
 export interface DatasetSummary {

@@ -78,6 +78,16 @@ test('generated folders load through the DVS128 Gesture loader and are byte-iden
     const events = await readEvents(join(base, 'a', 'user01_fluorescent.aedat'));
     assert.equal(events.length, stats.trials[0]!.events);
     assert.equal(samples.slice(0, 12).reduce((s, x) => s + x.events.length, 0), stats.trials[0]!.gestureEvents.reduce((a, b) => a + b, 0));
+
+    // Resume after losing a trial: only that trial is simulated again, with the same bytes.
+    const before = await readFile(join(base, 'a', 'user24_fluorescent.aedat'));
+    await rm(join(base, 'a', 'user24_fluorescent.aedat'));
+    let progressCalls = 0;
+    await generateGestureDataset({ ...opts, out: join(base, 'a'), resume: true }, () => progressCalls++);
+    assert.ok((await readFile(join(base, 'a', 'user24_fluorescent.aedat'))).equals(before));
+    assert.ok(progressCalls > 0);
+    assert.ok((await readFile(join(base, 'a', 'synthetic.json'))).equals(await readFile(join(base, 'b', 'synthetic.json'))));
+    await assert.rejects(generateGestureDataset({ ...opts, seed: 10, out: join(base, 'a'), resume: true }), /other parameters/);
   } finally {
     await rm(base, { recursive: true, force: true });
   }

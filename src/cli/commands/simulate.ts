@@ -20,6 +20,7 @@ options:
   --threshold C                mean contrast threshold, log units (default 0.15)
   --frame-us US                scene render period, µs (default 4000)
   --mains HZ                   mains frequency, flicker at twice it (default 60)
+  --resume                     keep trials an interrupted run with the same options already wrote
   --quiet                      no progress output`;
 
 function parseUsers(value: string | undefined): number[] {
@@ -52,6 +53,7 @@ export const simulateCommand: Command = {
       'frame-us': { type: 'string' },
       mains: { type: 'string' },
       quiet: { type: 'boolean' },
+      resume: { type: 'boolean' },
     }, 1);
     if (positionals[0] !== 'gesture') throw new UsageError(`unknown dataset "${positionals[0]}" (only "gesture")`);
     if (!values.out) throw new UsageError('--out DIR is required');
@@ -81,6 +83,7 @@ export const simulateCommand: Command = {
         threshold: numberOption('threshold', values.threshold, 0.15),
         frameUs: numberOption('frame-us', values['frame-us'], 4000),
         mainsHz: numberOption('mains', values.mains, 60),
+        resume: values.resume ?? false,
         ...(lightings ? { lightings } : {}),
         ...(maxPer !== undefined ? { maxLightingsPerUser: numberOption('max-lightings-per-user', maxPer, 5) } : {}),
       },
