@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { bool, ConfigError, int, list, num, numIn, obj, oneOf, opt, str, tagged, validate, type Check, type Context, INVALID } from './schema.js';
-import { isLoopback } from '../server/http.js';
+import { isLoopback } from '../sources/endpoint.js';
 
 const MESSAGE_TYPES = ['prediction', 'firing', 'status', 'frame', 'gap'] as const;
 const sensor = obj({ width: int(1, 65535), height: int(1, 65535) });
@@ -176,7 +176,8 @@ function lineFinder(doc: ReturnType<typeof parseDocument>, counter: LineCounter)
         node = item;
       } else break;
     }
-    const offset = found?.range?.[0] ?? (node as Node | null)?.range?.[0];
+    // A missing field points at its nearest parent present in the file.
+    const offset = found?.range?.[0];
     return offset === undefined ? undefined : counter.linePos(offset).line;
   };
 }
@@ -193,7 +194,7 @@ export function parsePipelineYaml(text: string, file: string): PipelineConfig {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => ({ path: '', reason: `YAML syntax: ${e.message.split('\n')[0]}`, line: e.linePos?.[0].line ?? 0 })),
+      doc.errors.map((e) => ({ path: '', reason: `YAML syntax: ${e.message.split('\n')[0]}`, line: counter.linePos(e.pos[0]).line })),
     );
   }
   const config = validate(fullCheck, doc.toJS(), file, lineFinder(doc, counter));

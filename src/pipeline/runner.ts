@@ -99,6 +99,9 @@ export class Pipeline {
   readonly messages = new Subject<PipelineMessage>();
   /** Resolves when the source ends (file replay without loop) and everything was flushed; rejects on a pipeline error. */
   readonly done: Promise<void>;
+  /** Resolves once stop() has finished (whatever triggered it). */
+  readonly stopped: Promise<void>;
+  private resolveStopped!: () => void;
   private readonly sinks: MessageSink[] = [];
   private readonly ws: WebSocketSink | undefined;
   private readonly server: ServingServer | undefined;
@@ -106,7 +109,7 @@ export class Pipeline {
   private readonly bufferStats: BufferStats = newBufferStats();
   private readonly filterStats: { name: string; stats: FilterStats; synced: { seen: number; kept: number } }[] = [];
   private readonly arrivals = new ArrivalLog();
-  private readonly synced = { received: 0, bufferDropped: 0, dropped: {} as Record<string, number>, malformed: 0, reconnects: 0 };
+  private readonly synced = { received: 0, bufferDropped: 0, dropped: {} as Record<string, number>, malformed: 0, lost: 0, reconnects: 0 };
   private subscription: Subscription | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private resolveDone!: () => void;
@@ -184,6 +187,7 @@ export class Pipeline {
       this.resolveDone = resolve;
       this.rejectDone = reject;
     });
+    this.stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
     // The caller may only await stop(); an unobserved failure is still logged, not unhandled.
     this.done.catch(() => undefined);
   }
@@ -442,6 +446,8 @@ export class Pipeline {
     }
     m.malformedPackets.inc({ source: name }, h.malformedPackets - s.malformed);
     s.malformed = h.malformedPackets;
+    m.packetsLost.inc({ source: name }, h.lostPackets - s.lost);
+    s.lost = h.lostPackets;
     m.sourceReconnects.inc({ source: name }, h.reconnects - s.reconnects);
     s.reconnects = h.reconnects;
     m.sourceConnected.set({ source: name }, h.connected ? 1 : 0);
@@ -526,6 +532,7 @@ export class Pipeline {
       this.stateValue = 'stopped';
       this.messages.complete();
       this.deps.model.dispose();
+      this.resolveStopped();
     })();
     return this.stopping;
   }

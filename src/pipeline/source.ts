@@ -11,6 +11,8 @@ export interface SourceHealth {
   /** Cumulative events lost inside the source, by reason (e.g. "malformed", "sequence_gap"). */
   dropped: Record<string, number>;
   malformedPackets: number;
+  /** Datagrams known lost (sequence gaps) or partial packets dropped. */
+  lostPackets: number;
   reconnects: number;
 }
 

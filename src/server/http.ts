@@ -12,6 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { WebSocketSink } from '../sinks/websocket.js';
 import { WS_MESSAGE_SCHEMA } from '../sinks/ws-schema.js';
+import { isLoopback } from '../sources/endpoint.js';
 import { DASHBOARD_HTML } from './dashboard.js';
 
 export interface HealthReport {
@@ -37,10 +38,6 @@ export interface ServingServerOptions {
 
 export class ServerConfigError extends Error {
   override readonly name = 'ServerConfigError';
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();

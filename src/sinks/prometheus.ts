@@ -36,6 +36,7 @@ export class PipelineMetrics {
   readonly eventsReceived: Counter<'source'>;
   readonly eventsDropped: Counter<'source' | 'reason'>;
   readonly malformedPackets: Counter<'source'>;
+  readonly packetsLost: Counter<'source'>;
   readonly sourceConnected: Gauge<'source'>;
   readonly sourceReconnects: Counter<'source'>;
   readonly sourceGaps: Counter<'source'>;
@@ -84,6 +85,12 @@ export class PipelineMetrics {
     this.malformedPackets = new Counter({
       name: 'spikeline_malformed_packets_total',
       help: 'Network packets a source could not decode and skipped.',
+      labelNames: ['source'],
+      registers,
+    });
+    this.packetsLost = new Counter({
+      name: 'spikeline_packets_lost_total',
+      help: 'Network packets known lost in transit (sequence-number gaps) or dropped incomplete.',
       labelNames: ['source'],
       registers,
     });
@@ -216,7 +223,31 @@ export class PipelineMetrics {
       labelNames: ['model', 'classes', 'step_us', 'input'],
       registers,
     });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'spikeline_' });
+    if (options.processMetrics ?? true) this.processMetrics(registry);
+  }
+
+  /**
+   * prom-client's default process metrics, minus three gauges it names `*_total` (promtool
+   * rejects `_total` on non-counters), replaced by one correctly named gauge.
+   */
+  private processMetrics(registry: Registry): void {
+    collectDefaultMetrics({ register: registry, prefix: 'spikeline_' });
+    for (const name of ['active_handles', 'active_requests', 'active_resources']) {
+      registry.removeSingleMetric(`spikeline_nodejs_${name}_total`);
+      registry.removeSingleMetric(`spikeline_nodejs_${name}`);
+    }
+    new Gauge({
+      name: 'spikeline_nodejs_active_resources',
+      help: 'Active libuv resources keeping the event loop alive, by type.',
+      labelNames: ['type'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const t of process.getActiveResourcesInfo()) counts.set(t, (counts.get(t) ?? 0) + 1);
+        for (const [type, n] of counts) this.set({ type }, n);
+      },
+    });
   }
 
   setModel(info: ModelInfo, backend: string): void {
@@ -237,6 +268,7 @@ export class PipelineMetrics {
   declareSource(source: string, dropReasons: readonly string[]): void {
     this.eventsReceived.inc({ source }, 0);
     this.malformedPackets.inc({ source }, 0);
+    this.packetsLost.inc({ source }, 0);
     this.sourceReconnects.inc({ source }, 0);
     this.sourceGaps.inc({ source }, 0);
     this.sourceGapSeconds.inc({ source }, 0);

@@ -7,6 +7,8 @@ import { searchCommand } from './search.js';
 import { experimentCommand } from './experiment.js';
 import { simulateCommand } from './simulate.js';
 import { renderCommand } from './render.js';
+import { runCommand } from './run.js';
+import { demoCommand } from './demo.js';
 
 /** Every sub-command, in the order `spikeline help` lists them. */
-export const commands: readonly Command[] = [infoCommand, convertCommand, trainCommand, evalCommand, searchCommand, experimentCommand, simulateCommand, renderCommand];
+export const commands: readonly Command[] = [infoCommand, convertCommand, trainCommand, evalCommand, searchCommand, experimentCommand, simulateCommand, renderCommand, runCommand, demoCommand];

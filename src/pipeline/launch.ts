@@ -1,0 +1,105 @@
+/**
+ * Starting a pipeline from a config: backend and model loading, source creation, the runner,
+ * and graceful shutdown on SIGTERM / SIGINT. Used by `spikeline run` and `spikeline demo`.
+ */
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Registry } from 'prom-client';
+import { backendLine, initBackend, loadModel, SnnStreamingModel } from '../snn/index.js';
+import type { PipelineConfig } from './config.js';
+import { parsePipelineConfig } from './config.js';
+import { Pipeline } from './runner.js';
+import { createPipelineSource } from './sources.js';
+
+/** The model shipped in the package, used by the demo. */
+export const BUNDLED_MODEL_DIR = fileURLToPath(new URL('../../fixtures/model', import.meta.url));
+
+export interface LaunchOptions {
+  log?: (line: string) => void;
+  registry?: Registry;
+}
+
+export async function launchPipeline(config: PipelineConfig, options: LaunchOptions = {}): Promise<Pipeline> {
+  const log = options.log ?? (() => undefined);
+  const token = tokenFrom(config.server.tokenEnv, 'server.tokenEnv');
+  const natsToken = config.sinks.nats?.tokenEnv ? tokenFrom(config.sinks.nats.tokenEnv, 'sinks.nats.tokenEnv') : undefined;
+  const info = await initBackend(config.model.backend);
+  log(`backend: ${backendLine(info)}`);
+  const saved = await loadModel(config.model.path);
+  // The runner owns reset policy (resetEvery / windows), so the model resets only when told.
+  const model = new SnnStreamingModel(saved.model, { classes: saved.classes, preprocessing: saved.preprocessing, resetPolicy: 'manual' });
+  const name = typeof saved.meta?.name === 'string' ? saved.meta.name : basename(config.model.path);
+  const pre = saved.preprocessing;
+  log(`model: ${name} (${saved.classes.length} classes, input ${pre.height}x${pre.width}x2, ${pre.stepUs} µs steps, ${pre.encoding} frames)`);
+  const source = await createPipelineSource(config.source);
+  const pipeline = new Pipeline(config, {
+    source,
+    model,
+    modelName: name,
+    backend: info.name,
+    log,
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(token ? { token } : {}),
+    ...(natsToken ? { natsToken } : {}),
+  });
+  try {
+    await pipeline.start();
+  } catch (err) {
+    await pipeline.stop();
+    throw err;
+  }
+  log(`source: ${source.name}`);
+  return pipeline;
+}
+
+function tokenFrom(env: string | undefined, field: string): string | undefined {
+  if (!env) return undefined;
+  const v = process.env[env];
+  if (!v) throw new Error(`${field}: environment variable ${env} is not set (it must hold the token)`);
+  return v;
+}
+
+/** The demo: the simulated live camera into the bundled model, every local sink, on loopback. */
+export function demoConfig(overrides: { port?: number; host?: string; jsonl?: string } = {}): PipelineConfig {
+  return parsePipelineConfig(
+    {
+      name: 'demo',
+      source: { type: 'simulator', seed: 1 },
+      model: { path: BUNDLED_MODEL_DIR },
+      inference: { mode: 'step' },
+      previews: { enabled: true, size: 64 },
+      server: { host: overrides.host ?? '127.0.0.1', port: overrides.port ?? 8080 },
+      sinks: { websocket: {}, prometheus: {}, ...(overrides.jsonl ? { jsonl: { path: overrides.jsonl } } : {}) },
+    },
+    '<built-in demo config>',
+  );
+}
+
+/**
+ * Runs until the source ends or SIGTERM / SIGINT arrives, then stops gracefully (a second signal
+ * exits at once). Returns the process exit code.
+ */
+export async function runUntilSignalled(pipeline: Pipeline, log: (line: string) => void): Promise<number> {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(130);
+    signalled = true;
+    log(`${signal}: stopping (flushing sinks, closing clients)`);
+    void pipeline.stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await Promise.race([pipeline.done, pipeline.stopped]);
+    await pipeline.stop();
+    log('stopped');
+    return 0;
+  } catch (err) {
+    log(`failed: ${(err as Error).message}`);
+    await pipeline.stop();
+    return 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

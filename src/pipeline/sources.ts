@@ -1,0 +1,63 @@
+/**
+ * Builds the runner's source from a config: file replay, a DV / AEDAT 3 TCP camera, a UDP camera,
+ * or the built-in camera simulator (served over DV TCP on a loopback port and read back through
+ * the same TCP client a real camera uses). All of them are the streaming area's sources; this
+ * file only adapts their stats to the runner's health view.
+ */
+import { readFileSync } from 'node:fs';
+import { DVS_GESTURE_CLASSES, parseGestureLabels } from '../formats/index.js';
+import type { Annotation } from '../operators/annotations.js';
+import { replayFile, tcpSource, udpSource, type EventSource } from '../sources/index.js';
+import type { SourceConfig } from './config.js';
+import type { PipelineSource, SourceHealth } from './source.js';
+
+/** Event-drop reasons a streaming-area source reports. */
+const SOURCE_DROP_REASONS = ['source_overflow'] as const;
+
+export function adaptEventSource(source: EventSource, live: boolean, close?: () => Promise<void>): PipelineSource {
+  const stats = source.stats;
+  return {
+    name: stats.source,
+    live,
+    dropReasons: SOURCE_DROP_REASONS,
+    events: source,
+    health(): SourceHealth {
+      return {
+        state: stats.state,
+        connected: stats.state === 'open',
+        dropped: { source_overflow: stats.droppedEvents },
+        malformedPackets: stats.malformed,
+        lostPackets: stats.lost,
+        reconnects: stats.reconnects,
+      };
+    },
+    ...(close ? { close } : {}),
+  };
+}
+
+function labels(path: string): Annotation[] {
+  return parseGestureLabels(readFileSync(path, 'utf8'), path).map((l) => ({
+    classId: l.classId,
+    label: DVS_GESTURE_CLASSES[l.classId] ?? String(l.classId),
+    start: l.start,
+    end: l.end,
+  }));
+}
+
+export async function createPipelineSource(config: SourceConfig): Promise<PipelineSource> {
+  const reconnect = (r: { initialMs: number; maxMs: number } | undefined) =>
+    r ? { initialDelayMs: r.initialMs, maxDelayMs: r.maxMs } : { initialDelayMs: 200, maxDelayMs: 5000 };
+  switch (config.type) {
+    case 'file':
+      return adaptEventSource(
+        replayFile(config.path, { speed: config.speed, loop: config.loop, ...(config.labels ? { annotations: labels(config.labels) } : {}) }),
+        false,
+      );
+    case 'tcp':
+      return adaptEventSource(tcpSource(config.url, { protocol: config.protocol, ...reconnect(config.reconnect) }), true);
+    case 'udp':
+      return adaptEventSource(udpSource(config.url, { protocol: config.protocol, sensor: config.sensor }), true);
+    case 'simulator':
+      throw new Error('TODO(serving): wire the camera simulator');
+  }
+}

@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { connect, StringCodec } from 'nats';
+import { NatsSink } from '../../src/sinks/nats.js';
+import type { GapMessage, PipelineMessage } from '../../src/sinks/messages.js';
+import { sleep } from '../pipeline/helpers.js';
+
+const NATS_SERVER = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p));
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function startNats(port: number): Promise<ChildProcess> {
+  const p = spawn(NATS_SERVER!, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let log = '';
+    p.stderr!.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (log.includes('Server is ready')) resolve();
+    });
+    p.once('exit', (code) => reject(new Error(`nats-server exited ${code}: ${log}`)));
+  });
+  return p;
+}
+
+const gap = (time: number): GapMessage => ({ type: 'gap', time, source: 'cam', durationMs: 1, reason: 'test' });
+
+test('NATS sink publishes JSON per message type to a real nats-server, drops while it is down, recovers', async (t) => {
+  if (!NATS_SERVER) {
+    t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
+    return;
+  }
+  const port = await freePort();
+  let server = await startNats(port);
+  t.after(() => server.kill('SIGKILL'));
+  const url = `nats://127.0.0.1:${port}`;
+  const sub = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const received: PipelineMessage[] = [];
+  const sc = StringCodec();
+  const subscription = sub.subscribe('spikeline.test.>');
+  void (async () => {
+    for await (const m of subscription) received.push({ ...(JSON.parse(sc.decode(m.data)) as PipelineMessage), subject: m.subject } as never);
+  })();
+  await sub.flush();
+
+  const states: string[] = [];
+  const sink = new NatsSink({ url, subject: 'spikeline.test', types: ['gap', 'prediction'], reconnectMs: 100, onState: (s) => states.push(s) });
+  await sink.waitConnected();
+  assert.ok(sink.isConnected);
+  for (let i = 0; i < 5; i++) sink.publish(gap(i));
+  sink.publish({ type: 'frame', time: 0, window: { startUs: 0, endUs: 1 }, width: 1, height: 1, data: 'AA==', events: 0 });
+  const until = async (pred: () => boolean) => {
+    for (let i = 0; i < 200 && !pred(); i++) await sleep(25);
+    assert.ok(pred());
+  };
+  await until(() => received.length === 5);
+  assert.deepEqual(received.map((m) => (m as GapMessage).time), [0, 1, 2, 3, 4]);
+  assert.equal((received[0] as unknown as { subject: string }).subject, 'spikeline.test.gap');
+
+  // The bus goes away: publishing never throws or blocks; messages are dropped and counted.
+  server.kill('SIGKILL');
+  await until(() => !sink.isConnected);
+  sink.publish(gap(100));
+  assert.equal(sink.dropped, 1);
+  server = await startNats(port);
+  await until(() => sink.isConnected);
+  await sub.flush();
+  sink.publish(gap(200));
+  await until(() => received.some((m) => (m as GapMessage).time === 200));
+  assert.deepEqual(states.slice(0, 3), ['connected', 'disconnected', 'connected']);
+  await sink.close();
+  await sub.close();
+});
+
+test('NATS sink without a server retries in the background and closes promptly', async () => {
+  const sink = new NatsSink({ url: `nats://127.0.0.1:${await freePort()}`, reconnectMs: 50 });
+  sink.publish(gap(1));
+  assert.equal(sink.dropped, 1);
+  await sleep(120);
+  await sink.close();
+  await sink.waitConnected();
+  assert.equal(sink.isConnected, false);
+});
