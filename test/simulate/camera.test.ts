@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EventBatch } from '../../src/events/index.js';
+import { simulatedCamera, type GestureAnnouncement } from '../../src/simulate/camera.js';
+
+test('the simulated camera streams time-ordered events from its start time and announces each gesture', async () => {
+  const batches: EventBatch[] = [];
+  const gestures: GestureAnnouncement[] = [];
+  const start = 1_700_000_000_000_000;
+  const sub = simulatedCamera({ lighting: 'led', startUs: start, speed: 4, gestureSeconds: 0.4, gapSeconds: 0.2, gesturesPerSubject: 2, onGesture: (g) => gestures.push(g) })
+    .subscribe({ next: (b) => batches.push(b) });
+  // Stop once a few gestures and a subject change have gone by (bounded by wall time).
+  const until = Date.now() + 20_000;
+  while (gestures.length < 4 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  sub.unsubscribe();
+  const count = batches.length;
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(batches.length, count, 'no batches after unsubscribe');
+  assert.ok(gestures.length >= 4, `${gestures.length} gestures announced`);
+  let last = start;
+  for (const b of batches) {
+    assert.ok(b.length > 0);
+    for (let i = 0; i < b.length; i++) {
+      assert.ok(b.t[i]! >= last);
+      last = b.t[i]!;
+      assert.ok(b.x[i]! < 128 && b.y[i]! < 128);
+    }
+  }
+  for (let k = 0; k < gestures.length; k++) {
+    const g = gestures[k]!;
+    assert.ok(g.classId >= 1 && g.classId <= 11 && g.label === g.classId - 1);
+    assert.ok(g.start >= start && g.end > g.start);
+    if (k > 0) assert.ok(g.start >= gestures[k - 1]!.end);
+  }
+  // Two gestures per subject: the third gesture is by the next user.
+  assert.equal(gestures[2]!.user, (gestures[0]!.user % 29) + 1);
+  assert.equal(gestures[1]!.user, gestures[0]!.user);
+});
