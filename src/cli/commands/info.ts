@@ -3,6 +3,7 @@ import { formatEventFileInfo, inspectEventFile } from '../../formats/index.js';
 import { createProgress } from '../../util/progress.js';
 
 const usage = `usage: spikeline info FILE [--json] [--stream ID] [--allow-truncated]
+       spikeline info --backend [--json]
 
 Summarises an event file: format (detected from content: AEDAT 2.0/3.1/4.0, Prophesee
 EVT 2.0/3.0/DAT, N-MNIST .bin, CSV), sensor size, streams, event count, duration, event rate,
@@ -11,7 +12,9 @@ ON fraction, skipped non-event data and the reference checksum.
   --json              one JSON object: format, width, height, events, t_first, t_last, x_min,
                       x_max, y_min, y_max, on, checksum (decimal string), and more
   --stream ID         AEDAT 4: event stream id (default: lowest-id EVTS stream)
-  --allow-truncated   drop an incomplete final record instead of failing`;
+  --allow-truncated   drop an incomplete final record instead of failing
+  --backend           print the TensorFlow.js backend the SNN engine selects (tfjs-node, WASM
+                      SIMD or CPU; SPIKELINE_BACKEND forces one) and why`;
 
 export const infoCommand: Command = {
   name: 'info',
@@ -20,9 +23,15 @@ export const infoCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { json: { type: 'boolean' }, stream: { type: 'string' }, 'allow-truncated': { type: 'boolean' } },
-      1,
+      { json: { type: 'boolean' }, stream: { type: 'string' }, 'allow-truncated': { type: 'boolean' }, backend: { type: 'boolean' } },
     );
+    if (values.backend) {
+      const { initBackend, backendLine } = await import('../../snn/backend.js');
+      const b = await initBackend();
+      process.stdout.write(values.json ? `${JSON.stringify(b)}\n` : `${backendLine(b)}\n`);
+      return 0;
+    }
+    if (positionals.length === 0) throw new UsageError('expected a FILE (or --backend)');
     if (positionals.length > 1) throw new UsageError(`expected one FILE, got ${positionals.length}`);
     const progress = process.stderr.isTTY ? createProgress('reading') : undefined;
     const info = await inspectEventFile(

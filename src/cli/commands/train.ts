@@ -5,7 +5,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../../snn/backend.js';
 import { SURROGATES, type NeuronKind, type SurrogateName } from '../../snn/neuron.js';
 import { runTraining } from '../../snn/run.js';
 
-const usage = `usage: spikeline train --data DIR --out DIR [options]
+const usage = `usage: spikeline train --data DIR [--out DIR] [options]
 
 Trains a spiking network with BPTT on an event dataset binned into time steps, writing
 OUT/model (loadable model folder), OUT/checkpoint (resumable), OUT/metrics.jsonl (one line
@@ -13,6 +13,7 @@ per epoch) and OUT/curves.svg. Progress goes to stderr (a bar on a TTY, JSON lin
 
 data
   --data DIR               dataset root
+  --out DIR                output folder (default runs/train)
   --layout NAME            dvs-gesture (default; real or synthetic) or cifar10-dvs
   --downsample F           integer spatial downsample (default 4: 128x128 -> 32x32)
   --steps T                time steps per sample (default 16)
@@ -79,7 +80,6 @@ export const trainCommand: Command = {
       json: { type: 'boolean' },
     });
     if (!values.data) throw new UsageError('--data DIR is required');
-    if (!values.out) throw new UsageError('--out DIR is required');
     const int = (name: string, v: string | undefined, d: number) => {
       const n = numberOption(name, v, d);
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${v}`);
@@ -90,7 +90,7 @@ export const trainCommand: Command = {
     const r = await runTraining({
       data: values.data,
       layout: oneOf('layout', values.layout, ['dvs-gesture', 'cifar10-dvs'] as const, 'dvs-gesture'),
-      out: values.out,
+      out: values.out ?? 'runs/train',
       backbone: oneOf<BackboneName>('backbone', values.backbone, BACKBONES, 'gesture'),
       ...(values.spec ? { specFile: values.spec } : {}),
       widthMult: numberOption('width-mult', values['width-mult'], 1),
