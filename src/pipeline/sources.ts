@@ -10,6 +10,7 @@ import type { Annotation } from '../operators/annotations.js';
 import { replayFile, tcpSource, udpSource, type EventSource } from '../sources/index.js';
 import type { SourceConfig } from './config.js';
 import type { PipelineSource, SourceHealth } from './source.js';
+import { startCameraSimulator } from './camera.js';
 
 /** Event-drop reasons a streaming-area source reports. */
 const SOURCE_DROP_REASONS = ['source_overflow'] as const;
@@ -57,7 +58,10 @@ export async function createPipelineSource(config: SourceConfig): Promise<Pipeli
       return adaptEventSource(tcpSource(config.url, { protocol: config.protocol, ...reconnect(config.reconnect) }), true);
     case 'udp':
       return adaptEventSource(udpSource(config.url, { protocol: config.protocol, sensor: config.sensor }), true);
-    case 'simulator':
-      throw new Error('TODO(serving): wire the camera simulator');
+    case 'simulator': {
+      const camera = await startCameraSimulator({ seed: config.seed, speed: config.speed });
+      const source = tcpSource(camera.url, { protocol: 'dv', ...reconnect(config.reconnect) });
+      return adaptEventSource(source, true, () => camera.close());
+    }
   }
 }

@@ -128,39 +128,57 @@ export const DASHBOARD_HTML = `<!doctype html>
     text('frame-info', m.events + ' events, t = ' + (m.window.startUs / 1e6).toFixed(3) + ' s');
   }
 
+  // Messages only update state; drawing happens at most once per animation frame, so a busy
+  // pipeline (hundreds of messages per second) cannot saturate the page.
+  const latest = { prediction: null, firing: null, status: null, frame: null };
+  let scheduled = false;
+  function schedule() { if (!scheduled) { scheduled = true; requestAnimationFrame(render); } }
+
+  function render() {
+    scheduled = false;
+    const p = latest.prediction, f = latest.firing, s = latest.status, fr = latest.frame;
+    latest.prediction = latest.firing = latest.status = latest.frame = null;
+    if (p) {
+      text('prediction-count', predictions);
+      text('label', p.label);
+      text('confidence', (100 * p.confidence).toFixed(1) + ' % confidence' + (p.truth ? ' \u00b7 truth: ' + p.truth : ''));
+      if (p.latencyMs !== null) text('latency', p.latencyMs.toFixed(2) + ' ms (inference ' + p.inferenceMs.toFixed(2) + ' ms)');
+      drawTimeline();
+      bars('probs', p.probabilities.map((v, i) => ({ name: classes[i] || String(i), value: v, label: (100 * v).toFixed(1) + ' %' })), 1);
+    }
+    if (f) {
+      const max = Math.max(0.05, ...f.layers.map((l) => l.rate));
+      bars('layers', f.layers.map((l) => ({ name: l.layer, value: l.rate, label: l.rate.toFixed(3) })), max);
+      text('energy', 'SynOps per step: ' + fmt(f.synops) + ' \u00b7 energy per step: ' + (f.energyPJ / 1e6).toFixed(3) + ' \u00b5J');
+    }
+    if (s) {
+      const el = $('state'); el.textContent = s.state; el.className = 'state-' + s.state;
+      text('source-state', s.source.name + ': ' + s.source.state);
+      text('rate', fmt(s.eventRate) + 'ev/s');
+      text('events-count', fmt(s.source.eventsReceived) + ' / ' + fmt(s.source.eventsDropped));
+      text('malformed', s.source.malformedPackets + ' / ' + s.source.reconnects);
+      text('clients', s.clients);
+      if (s.droppedForYou !== undefined) text('lost', s.droppedForYou);
+    }
+    if (fr) drawFrame(fr);
+  }
+
   const handlers = {
     hello(m) {
       classes = m.classes;
-      text('pipeline', m.pipeline + ' \\u00b7 ' + m.mode + ' mode');
+      text('pipeline', m.pipeline + ' \u00b7 ' + m.mode + ' mode');
       text('model', m.model.name + ' (' + m.model.backend + ', ' + m.model.height + 'x' + m.model.width + ', ' + m.model.stepUs / 1000 + ' ms steps)');
       if (!m.previews) text('frame-info', 'previews disabled in this pipeline');
     },
     prediction(m) {
       predictions++;
-      text('prediction-count', predictions);
-      text('label', m.label);
-      text('confidence', (100 * m.confidence).toFixed(1) + ' % confidence' + (m.truth ? ' \\u00b7 truth: ' + m.truth : ''));
-      if (m.latencyMs !== null) text('latency', m.latencyMs.toFixed(2) + ' ms (inference ' + m.inferenceMs.toFixed(2) + ' ms)');
       history.push({ classId: m.classId, confidence: m.confidence });
       if (history.length > HISTORY) history.shift();
-      drawTimeline();
-      bars('probs', m.probabilities.map((p, i) => ({ name: classes[i] || String(i), value: p, label: (100 * p).toFixed(1) + ' %' })), 1);
+      latest.prediction = m; schedule();
     },
-    firing(m) {
-      const max = Math.max(0.05, ...m.layers.map((l) => l.rate));
-      bars('layers', m.layers.map((l) => ({ name: l.layer, value: l.rate, label: l.rate.toFixed(3) })), max);
-      text('energy', 'SynOps per step: ' + fmt(m.synops) + ' \\u00b7 energy per step: ' + (m.energyPJ / 1e6).toFixed(3) + ' \\u00b5J');
-    },
-    status(m) {
-      const s = $('state'); s.textContent = m.state; s.className = 'state-' + m.state;
-      text('source-state', m.source.name + ': ' + m.source.state);
-      text('rate', fmt(m.eventRate) + 'ev/s');
-      text('events-count', fmt(m.source.eventsReceived) + ' / ' + fmt(m.source.eventsDropped));
-      text('malformed', m.source.malformedPackets + ' / ' + m.source.reconnects);
-      text('clients', m.clients);
-      if (m.droppedForYou !== undefined) text('lost', m.droppedForYou);
-    },
-    frame: drawFrame,
+    firing(m) { latest.firing = m; schedule(); },
+    status(m) { latest.status = m; schedule(); },
+    frame(m) { latest.frame = m; schedule(); },
     gap(m) { text('gaps', 'stream gap on ' + m.source + ': ' + (m.durationMs / 1000).toFixed(1) + ' s (' + m.reason + ') at ' + new Date(m.time).toLocaleTimeString()); },
     pong() {},
   };

@@ -66,6 +66,9 @@ export class WebSocketSink implements MessageSink {
       perMessageDeflate: false,
       clientTracking: false,
     });
+    // Declared up front so dashboards see zeros, not missing series, before the first drop.
+    for (const reason of ['slow_client', 'closed']) options.metrics?.wsMessagesDropped.inc({ reason }, 0);
+    options.metrics?.wsClients.set(0);
     if (this.heartbeatMs > 0) {
       this.heartbeat = setInterval(() => this.ping(), this.heartbeatMs);
       this.heartbeat.unref();

@@ -1,8 +1,8 @@
 import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
-import { loadPipelineConfig } from '../../pipeline/config.js';
+import { loadPipelineConfig, parsePipelineConfig } from '../../pipeline/config.js';
 import { launchPipeline, runUntilSignalled } from '../../pipeline/launch.js';
 
-const usage = `usage: spikeline run PIPELINE.yaml [--port N] [--host ADDR] [--check]
+const usage = `usage: spikeline run PIPELINE.yaml [--port N] [--host ADDR] [--token-env NAME] [--check]
 
 Runs a pipeline config (see pipelines/): source -> filters -> binning -> model -> sinks, with
 the HTTP server (dashboard /, /metrics, /healthz, /readyz, WebSocket /ws). Stops gracefully
@@ -11,6 +11,8 @@ without loop ends.
 
   --port N      override server.port (0 = any free port)
   --host ADDR   override server.host (non-loopback needs server.tokenEnv)
+  --token-env NAME  override server.tokenEnv: the environment variable holding the token
+                that /ws and /metrics then require
   --check       validate the config and exit (0 valid, 1 invalid)`;
 
 export const runCommand: Command = {
@@ -20,7 +22,7 @@ export const runCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { port: { type: 'string' }, host: { type: 'string' }, check: { type: 'boolean' } },
+      { port: { type: 'string' }, host: { type: 'string' }, 'token-env': { type: 'string' }, check: { type: 'boolean' } },
       1,
     );
     if (positionals.length > 1) throw new UsageError(`expected one PIPELINE.yaml, got ${positionals.length}`);
@@ -36,11 +38,19 @@ export const runCommand: Command = {
       process.stdout.write(`${positionals[0]}: valid (${config.name})\n`);
       return 0;
     }
-    if (values.port !== undefined || values.host !== undefined) {
-      config = {
-        ...config,
-        server: { ...config.server, port: numberOption('port', values.port, config.server.port), host: values.host ?? config.server.host },
+    if (values.port !== undefined || values.host !== undefined || values['token-env'] !== undefined) {
+      // Re-validated so the override obeys the same rules (e.g. a token for non-loopback hosts).
+      const server = {
+        host: values.host ?? config.server.host,
+        port: numberOption('port', values.port, config.server.port),
+        ...(values['token-env'] ?? config.server.tokenEnv ? { tokenEnv: values['token-env'] ?? config.server.tokenEnv } : {}),
       };
+      try {
+        config = parsePipelineConfig({ ...config, server }, `${positionals[0]} (with command-line overrides)`);
+      } catch (err) {
+        process.stderr.write(`${(err as Error).message}\n`);
+        return 1;
+      }
     }
     const pipeline = await launchPipeline(config, { log });
     printUrls(pipeline.url);

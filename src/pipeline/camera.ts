@@ -1,0 +1,26 @@
+/**
+ * The demo's camera: the simulator's endless live gesture stream served as a DV network stream
+ * (AEDAT 4 over TCP) on a free loopback port, so the pipeline reads it through the same TCP
+ * client as a real camera, socket and decoder included.
+ */
+import { simulatedCamera } from '../simulate/camera.js';
+import { serveEvents, type EventServer } from '../sources/index.js';
+
+export interface CameraSimulatorOptions {
+  seed: number;
+  speed: number;
+}
+
+/** DVS128 geometry, as the simulator renders. */
+const SENSOR = { width: 128, height: 128 };
+
+export async function startCameraSimulator(options: CameraSimulatorOptions): Promise<EventServer> {
+  return serveEvents(simulatedCamera({ seed: options.seed, speed: options.speed }), {
+    url: 'tcp://127.0.0.1:0',
+    protocol: 'dv',
+    sensor: SENSOR,
+    // A camera does not wait for slow readers: what a client cannot take is dropped and counted there.
+    backpressure: 'drop',
+    sourceName: 'spikeline-camera-sim',
+  });
+}
