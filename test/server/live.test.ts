@@ -70,14 +70,16 @@ test('the dashboard shows live predictions in headless Chromium', async (t) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${pipeline.url}/`);
-    await page.waitForFunction(() => Number(document.getElementById('prediction-count')?.textContent) >= 5, undefined, { timeout: 30_000 });
-    const read = (id: string) => page.evaluate((x) => document.getElementById(x)?.textContent ?? '', id);
+    // Page-side code is passed as strings: this file is type-checked without DOM types.
+    const until = (expr: string, timeout = 10_000) => page.waitForFunction(expr, undefined, { timeout });
+    const read = (id: string) => page.evaluate(`document.getElementById(${JSON.stringify(id)})?.textContent ?? ''`) as Promise<string>;
+    await until(`Number(document.getElementById('prediction-count')?.textContent) >= 5`, 30_000);
     const label = await read('label');
     assert.ok(label && label !== '-', `a class label is shown (got "${label}")`);
     assert.match(await read('confidence'), /% confidence/);
-    await page.waitForFunction(() => document.querySelectorAll('#layers > div').length > 0, undefined, { timeout: 10_000 });
-    await page.waitForFunction(() => /events, t =/.test(document.getElementById('frame-info')?.textContent ?? ''), undefined, { timeout: 10_000 });
-    await page.waitForFunction(() => document.getElementById('state')?.textContent === 'running', undefined, { timeout: 10_000 });
+    await until(`document.querySelectorAll('#layers > div').length > 0`);
+    await until(`/events, t =/.test(document.getElementById('frame-info')?.textContent ?? '')`);
+    await until(`document.getElementById('state')?.textContent === 'running'`);
     assert.equal(await read('conn'), 'live');
     assert.deepEqual(errors, []);
   } finally {
