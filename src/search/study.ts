@@ -170,7 +170,9 @@ export class Study {
                 finished++;
                 done(number);
               },
-            );
+            )
+            // A storage or callback error is fatal to the run (the trial state could not be kept).
+            .catch(rejectAll);
           }
           if (running === 0) resolveAll();
         };
@@ -178,13 +180,13 @@ export class Study {
           running--;
           const trial = this.storage.trial(number)!;
           options.onEvent?.({ type: 'trial-end', trial, finished, target: options.trials });
-          try {
-            launch();
-          } catch (err) {
-            rejectAll(err);
-          }
+          launch();
         };
-        launch();
+        try {
+          launch();
+        } catch (err) {
+          rejectAll(err);
+        }
       });
     } finally {
       await runner.close();
