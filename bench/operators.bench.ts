@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allocateBatch, sliceBatch, type EventBatch } from '../src/events/index.js';
 import type { EventFilter } from '../src/operators/functional/index.js';

@@ -4,4 +4,5 @@ export * from './formats/index.js';
 export * from './operators/index.js';
 export * from './search/index.js';
 export * from './snn/index.js';
+export * from './sources/index.js';
 export * from './simulate/index.js';

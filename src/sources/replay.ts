@@ -1,0 +1,143 @@
+/**
+ * File replay source: streams a recording (any format the formats area detects) as batches,
+ * paced by event time.
+ *
+ * - `speed` (default 1): event time runs `speed` times faster than wall time; 0 = as fast as
+ *   possible (no pacing; the file is read as fast as the consumer takes it).
+ * - `start` / `stop`: offsets in µs from the first event of the file; only events with
+ *   first + start <= t < first + stop are played.
+ * - `loop`: replays forever; each pass is shifted by the played span + 1 µs, so timestamps keep
+ *   increasing across passes (windowing operators and recorders see one continuous stream).
+ * - `annotations`: dataset labels (e.g. DVS128 Gesture segments, in the file's time base); every
+ *   emitted batch carries the ones overlapping its time span (shifted along with loops).
+ * - `valve`: a bounded buffer's pause line; replay waits while it is closed.
+ * Pacing granularity is `tickUs` of event time (default 1000 µs × speed): batches are cut at
+ * tick boundaries and each piece is released when the wall clock reaches its first event.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lowerBoundTime, sliceBatch, type EventBatch } from '../events/index.js';
+import { openEventFile, type ReadOptions } from '../formats/index.js';
+import type { Annotation } from '../operators/annotations.js';
+import type { FlowValve } from '../operators/bounded-buffer.js';
+import { makeSource, type EventSource } from './status.js';
+
+export interface ReplayOptions {
+  readonly speed?: number;
+  readonly loop?: boolean;
+  /** µs after the first event where playback starts (default 0). */
+  readonly start?: number;
+  /** µs after the first event where playback stops (exclusive; default end of file). */
+  readonly stop?: number;
+  readonly annotations?: readonly Annotation[];
+  readonly valve?: FlowValve;
+  /** Pacing granularity in event-time µs; default 1000 × speed. */
+  readonly tickUs?: number;
+  /** Options for the file decoder (stream id, sensor override, …). */
+  readonly read?: ReadOptions;
+}
+
+export function replayFile(path: string, options: ReplayOptions = {}): EventSource {
+  const speed = options.speed ?? 1;
+  if (!(speed >= 0) || !Number.isFinite(speed)) throw new RangeError(`replay: speed must be >= 0 (0 = as fast as possible), got ${speed}`);
+  const start = options.start ?? 0;
+  const stop = options.stop ?? Infinity;
+  if (!(start >= 0) || !(stop > start)) throw new RangeError(`replay: need 0 <= start < stop, got start=${start} stop=${stop}`);
+  const tick = options.tickUs ?? 1000 * Math.max(1, speed);
+  return makeSource(path, (ctx) => {
+    let stopped = false;
+    const waitValve = async () => {
+      const v = options.valve;
+      if (!v?.paused) return;
+      await new Promise<void>((res) => {
+        const off = v.onChange((paused) => {
+          if (!paused || stopped) {
+            off();
+            res();
+          }
+        });
+      });
+    };
+
+    const run = async () => {
+      ctx.setState('connecting');
+      let shift = 0;
+      let wall0 = Number.NaN; // wall ms at which event time `evt0` plays
+      let evt0 = Number.NaN;
+      while (!stopped) {
+        const file = await openEventFile(path, { ...options.read, source: path });
+        ctx.setState('open');
+        let first = Number.NaN;
+        let last = Number.NaN;
+        let firstPlayed = Number.NaN;
+        for await (const raw of file) {
+          if (stopped) return;
+          ctx.stats.bytes = file.decoder.stats.bytes;
+          if (raw.length === 0) continue;
+          if (Number.isNaN(first)) first = raw.t[0]!;
+          const lo = lowerBoundTime(raw.t, first + start);
+          const hi = stop === Infinity ? raw.length : lowerBoundTime(raw.t, first + stop, lo);
+          if (lo >= hi) {
+            if (raw.t[0]! >= first + stop) break;
+            continue;
+          }
+          if (Number.isNaN(firstPlayed)) firstPlayed = raw.t[lo]!;
+          const batch = shift === 0 ? sliceBatch(raw, lo, hi) : shifted(sliceBatch(raw, lo, hi), shift);
+          last = batch.t[batch.length - 1]!;
+          for (const piece of speed === 0 ? [batch] : cutByTime(batch, tick)) {
+            await waitValve();
+            if (stopped) return;
+            if (speed > 0) {
+              const t = piece.t[0]!;
+              if (Number.isNaN(wall0)) {
+                wall0 = performance.now();
+                evt0 = t;
+              }
+              const due = wall0 + (t - evt0) / 1000 / speed;
+              const wait = due - performance.now();
+              if (wait > 1) await sleep(wait);
+              if (stopped) return;
+            }
+            ctx.emit(withLabels(piece, options.annotations, shift));
+          }
+          if (hi < raw.length) break; // reached `stop`
+        }
+        if (!options.loop || Number.isNaN(last)) break;
+        // The next pass's first event plays 1 µs after this pass's last one.
+        shift = last + 1 - firstPlayed;
+      }
+      if (!stopped) ctx.complete();
+    };
+    run().catch((err) => {
+      if (!stopped) ctx.fail(err);
+    });
+    return () => {
+      stopped = true;
+    };
+  });
+}
+
+function shifted(b: EventBatch, by: number): EventBatch {
+  const t = new Float64Array(b.length);
+  for (let i = 0; i < b.length; i++) t[i] = b.t[i]! + by;
+  return { x: b.x, y: b.y, t, p: b.p, length: b.length, sensor: b.sensor };
+}
+
+/** Views of `b` cut at multiples of `tick` µs of event time. */
+function* cutByTime(b: EventBatch, tick: number): Generator<EventBatch> {
+  let i = 0;
+  while (i < b.length) {
+    const edge = (Math.floor(b.t[i]! / tick) + 1) * tick;
+    const j = lowerBoundTime(b.t, edge, i + 1);
+    yield sliceBatch(b, i, j);
+    i = j;
+  }
+}
+
+function withLabels(b: EventBatch, annotations: readonly Annotation[] | undefined, shift: number): EventBatch {
+  if (!annotations || annotations.length === 0) return b;
+  const t0 = b.t[0]! - shift, t1 = b.t[b.length - 1]! - shift;
+  const hits = annotations.filter((a) => a.start <= t1 && a.end > t0);
+  if (hits.length === 0) return b;
+  const moved = shift === 0 ? hits : hits.map((a) => ({ ...a, start: a.start + shift, end: a.end + shift }));
+  return Object.assign({ ...b }, { annotations: moved });
+}
