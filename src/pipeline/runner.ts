@@ -123,6 +123,8 @@ export class Pipeline {
   private disconnectedSince: number | undefined;
   private previewCounter = 0;
   private gaps = 0;
+  /** Times the stream's clock went backwards (new binning epoch). */
+  timeResets = 0;
   private sensor = { width: 0, height: 0 };
   private truth: readonly Annotation[] | undefined;
 
@@ -230,47 +232,67 @@ export class Pipeline {
     this.publish(this.status());
   }
 
+  /**
+   * The processing chain is subscribed once per "epoch" of event time. When the stream's clock
+   * goes backwards (a camera restarted and counts from zero again), the epoch is closed (its
+   * last partial step is flushed), the model is reset and a fresh chain (fresh filter and
+   * binning state) starts on the new time base.
+   */
   private build(): Observable<never> {
     const { source, model } = this.deps;
     const pre = model.preprocessing;
-    const inner = new Subject<EventBatch>();
-    let stage: Observable<EventBatch> = inner;
-    for (const [i, f] of this.config.filters.entries()) stage = stage.pipe(this.filter(f, i));
+    const ops: OperatorFunction<EventBatch, EventBatch>[] = this.config.filters.map((f, i) => this.filter(f, i));
     // The model's own downsampling applies unless the config already brings frames to its size.
-    if (!this.config.filters.some((f) => f.type === 'downsample') && pre.downsample > 1) stage = stage.pipe(downsample(pre.downsample));
-    const frames: Observable<FrameTensor> =
-      this.config.inference.mode === 'window' ? stage.pipe(this.windows()) : stage.pipe(timeSteps(pre.stepUs));
-    const handle = this.classifier((r) => this.result(r));
+    if (!this.config.filters.some((f) => f.type === 'downsample') && pre.downsample > 1) ops.push(downsample(pre.downsample));
+    const binning = this.config.inference.mode === 'window' ? this.windows() : timeSteps(pre.stepUs);
+    const framesOf = (input: Observable<EventBatch>): Observable<FrameTensor> =>
+      ops.reduce((stage, op) => stage.pipe(op), input).pipe(binning);
+    const classifier = this.classifier((r) => this.result(r));
 
     return new Observable<never>((subscriber) => {
-      const downstream = frames.subscribe({
-        next: (f) => handle(f),
-        error: (err) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      });
+      let epoch: Subject<EventBatch>;
+      let epochSubscription: Subscription | undefined;
+      let lastT = -Infinity;
+      const startEpoch = () => {
+        epoch = new Subject<EventBatch>();
+        epochSubscription = framesOf(epoch).subscribe({ next: classifier.push, error: (err) => subscriber.error(err) });
+      };
+      startEpoch();
       const upstream = source.events
         .pipe(
           boundedConcatMap(
             (batch) => {
+              if (batch.length > 0) {
+                if (batch.t[0]! < lastT) {
+                  epoch.complete();
+                  classifier.reset();
+                  this.timeResets++;
+                  this.log(`event time went back from ${lastT} to ${batch.t[0]} µs (camera restarted?): binning and model state reset`);
+                  startEpoch();
+                }
+                lastT = batch.t[batch.length - 1]!;
+              }
               this.onBatch(batch);
-              inner.next(batch);
+              epoch.next(batch);
               // Completing on the next macrotask lets pending socket reads reach the queue.
               return new Observable<never>((s) => {
                 const id = setImmediate(() => s.complete());
                 return () => clearImmediate(id);
               });
             },
-            {
-              capacity: this.bufferCapacity(),
-              policy: this.bufferPolicy(),
-              stats: this.bufferStats,
-            },
+            { capacity: this.bufferCapacity(), policy: this.bufferPolicy(), stats: this.bufferStats },
           ),
         )
-        .subscribe({ error: (err) => inner.error(err), complete: () => inner.complete() });
+        .subscribe({
+          error: (err) => subscriber.error(err),
+          complete: () => {
+            epoch.complete();
+            subscriber.complete();
+          },
+        });
       return () => {
         upstream.unsubscribe();
-        downstream.unsubscribe();
+        epochSubscription?.unsubscribe();
       };
     });
   }
@@ -327,18 +349,21 @@ export class Pipeline {
     return slidingWindows({ length: w.steps * pre.stepUs, stride: w.stride * pre.stepUs, bins: w.steps });
   }
 
-  private classifier(emit: (r: InferenceResult) => void): (frames: FrameTensor) => void {
+  private classifier(emit: (r: InferenceResult) => void): { push: (frames: FrameTensor) => void; reset: () => void } {
     const { model } = this.deps;
     const m = this.metrics;
     const inf = this.config.inference;
     if (inf.mode === 'window') {
+      // Every window starts from a fresh state: nothing to reset between epochs.
       const c = new WindowClassifier(model, { onStep: (firing) => m?.observeFiring(firing) });
-      return (frames) => {
-        c.push(frames, (r) => {
-          m?.bins.inc({ kind: 'window' });
-          m?.inferenceDuration.observe({ mode: 'window' }, r.inferenceMs / 1000);
-          emit(r);
-        });
+      return {
+        push: (frames) =>
+          c.push(frames, (r) => {
+            m?.bins.inc({ kind: 'window' });
+            m?.inferenceDuration.observe({ mode: 'window' }, r.inferenceMs / 1000);
+            emit(r);
+          }),
+        reset: () => undefined,
       };
     }
     const c = new StepClassifier(model, {
@@ -351,7 +376,7 @@ export class Pipeline {
         m?.observeFiring(firing);
       },
     });
-    return (frames) => c.push(frames, emit);
+    return { push: (frames) => c.push(frames, emit), reset: () => c.reset() };
   }
 
   private result(r: InferenceResult): void {
