@@ -7,6 +7,7 @@ export { GESTURE_CLASS_IDS, LIGHTINGS as SIMULATED_LIGHTINGS, TRIAL_CLASS_ORDER,
 export { LIGHTING_PROFILES, type LightingProfile } from './lighting.js';
 export { GestureSession, type GestureSegment, type SessionOptions } from './session.js';
 export { simulateTrial, type TrialOptions, type TrialResult } from './trial.js';
+export { simulatedCamera, type CameraOptions, type GestureAnnouncement } from './camera.js';
 export {
   generateGestureDataset,
   officialTrials as gestureTrialList,

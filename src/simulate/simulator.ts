@@ -22,6 +22,13 @@
  *
  * Events within one `advance()` call are sorted by timestamp (integer µs) and appended to
  * `output`; successive calls continue in time, so the stream is non-decreasing overall.
+ *
+ * Cost: the caller may pass the region that changed since the last frame (the moving person's
+ * box); only it is integrated, plus — under flicker — the pixels whose flicker swing alone can
+ * reach their threshold. Under flicker, a pixel whose scene value did not change in the last few
+ * frames and whose swing stays below 0.9× its threshold is skipped: it could fire at most a crossing or two
+ * right after a disturbance (on gesture scenes this drops ~0.01 % of the events) and skipping
+ * it makes flickering scenes several times cheaper.
  */
 import { type SensorGeometry } from '../events/index.js';
 import { EventBuffer } from './event-buffer.js';
@@ -80,6 +87,12 @@ function clipRegion(r: PixelRegion, s: SensorGeometry): PixelRegion {
   return { x0, y0, x1: Math.max(x0, Math.min(s.width, Math.ceil(r.x1))), y1: Math.max(y0, Math.min(s.height, Math.ceil(r.y1))) };
 }
 
+/**
+ * Under flicker, a pixel stays integrated for this many frames after its scene value last
+ * changed: its reference may sit near a threshold that the flicker then crosses.
+ */
+const RECENT_FRAMES = 4;
+
 /** Key layout of the per-sub-step sort: (µs offset in the sub-step) · 2^22 + scratch index. */
 const INDEX_BITS = 22;
 const INDEX_SPAN = 1 << INDEX_BITS;
@@ -110,6 +123,13 @@ export class EventSimulator {
   private readonly scenePrev: Float32Array;
   /** Pixels whose flicker swing can reach their thresholds: integrated even outside `changed`. */
   private readonly flickerActive: Uint32Array;
+  private readonly activeMask: Uint8Array;
+  /** Changed, non-active pixels of the current frame (flicker only) and their count. */
+  private readonly pending: Uint32Array;
+  private pendingCount = 0;
+  /** Frame number at which each pixel's scene value last changed (flicker only). */
+  private readonly changedAt: Int32Array;
+  private frameCount = 0;
   private readonly lastEvent: Float64Array;
   private time = Number.NaN;
   private readonly whole: PixelRegion;
@@ -170,6 +190,10 @@ export class EventSimulator {
     this.lower = new Float32Array(this.n);
     this.scenePrev = new Float32Array(this.n);
     this.flickerActive = this.findFlickerActive();
+    this.activeMask = new Uint8Array(this.n);
+    for (const i of this.flickerActive) this.activeMask[i] = 1;
+    this.pending = new Uint32Array(this.flicker ? this.n : 0);
+    this.changedAt = new Int32Array(this.flicker ? this.n : 0).fill(-1000);
     this.lastEvent = new Float64Array(this.n).fill(-Infinity);
     this.output = new EventBuffer(this.sensor, 1 << 16);
   }
@@ -208,6 +232,7 @@ export class EventSimulator {
     const span = t - t0;
     const steps = this.flicker ? Math.max(1, Math.ceil(span / this.maxSubstepUs)) : 1;
     const region = changed ? clipRegion(changed, this.sensor) : this.whole;
+    if (this.flicker) this.collectChanged(logFrame, region);
     for (let s = 1; s <= steps; s++) {
       const ta = t0 + (span * (s - 1)) / steps;
       const tb = s === steps ? t : t0 + (span * s) / steps;
@@ -250,8 +275,9 @@ export class EventSimulator {
   }
 
   /**
-   * Threshold crossings over the sub-step [ta, tb] (fractions fa → fb of the frame interval) of
-   * the pixels in `region` and of the flicker-active pixels outside it.
+   * Threshold crossings over the sub-step [ta, tb] (fractions fa → fb of the frame interval):
+   * without flicker, of the pixels in `region`; with flicker, of the changed pixels collected
+   * for this frame and of the flicker-active ones.
    */
   private crossings(frame: Float32Array, fa: number, fb: number, ta: number, tb: number, region: PixelRegion): void {
     const { scenePrev, upper, lower } = this;
@@ -270,8 +296,10 @@ export class EventSimulator {
       return;
     }
     const flA = this.flickerTerm(ta), flB = this.flickerTerm(tb);
-    for (let y = region.y0; y < region.y1; y++) {
-      for (let i = y * width + region.x0, end = y * width + region.x1; i < end; i++) {
+    const lists = [this.pending.subarray(0, this.pendingCount), this.flickerActive];
+    for (const list of lists) {
+      for (let k = 0; k < list.length; k++) {
+        const i = list[k]!;
         const prev = scenePrev[i]!;
         const d = frame[i]! - prev;
         const gi = g[i]!;
@@ -279,17 +307,26 @@ export class EventSimulator {
         if (l >= upper[i]! || l <= lower[i]!) this.fire(i, prev + d * fa + gi * flA, l, ta, dt);
       }
     }
-    const active = this.flickerActive;
-    for (let k = 0; k < active.length; k++) {
-      const i = active[k]!;
-      const x = i % width, y = (i / width) | 0;
-      if (x >= region.x0 && x < region.x1 && y >= region.y0 && y < region.y1) continue;
-      const prev = scenePrev[i]!;
-      const d = frame[i]! - prev;
-      const gi = g[i]!;
-      const l = prev + d * fb + gi * flB;
-      if (l >= upper[i]! || l <= lower[i]!) this.fire(i, prev + d * fa + gi * flA, l, ta, dt);
+  }
+
+  /**
+   * Under flicker, the pixels of `region` whose scene value changed within the last
+   * RECENT_FRAMES frames and that are not flicker-active (those are integrated anyway): the only
+   * other pixels that can fire.
+   */
+  private collectChanged(frame: Float32Array, region: PixelRegion): void {
+    const { scenePrev, activeMask, pending } = this;
+    const width = this.sensor.width;
+    const { changedAt } = this;
+    const frameNo = ++this.frameCount;
+    let m = 0;
+    for (let y = region.y0; y < region.y1; y++) {
+      for (let i = y * width + region.x0, end = y * width + region.x1; i < end; i++) {
+        if (frame[i] !== scenePrev[i]) changedAt[i] = frameNo;
+        if (activeMask[i] === 0 && frameNo - changedAt[i]! <= RECENT_FRAMES) pending[m++] = i;
+      }
     }
+    this.pendingCount = m;
   }
 
   /** Emits the crossings of pixel i whose log intensity went from l0 to l over [ta, ta + dt]. */

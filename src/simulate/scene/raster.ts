@@ -112,8 +112,32 @@ export function fillConvexPolygon(img: Image, pts: readonly number[], value: num
   for (let y = b.y0; y < b.y1; y++) {
     const py = y + 0.5;
     const v = value + gradient * (py - minY);
-    for (let x = b.x0; x < b.x1; x++) {
+    // Pixel centres px with every edge distance ≤ −0.5 are fully covered, those with some
+    // distance ≥ 0.5 not at all: per edge, a bound on px. Only the pixels between the two
+    // intervals need the per-edge coverage computation.
+    let in0 = -Infinity, in1 = Infinity, out0 = -Infinity, out1 = Infinity;
+    for (let k = 0; k < n; k++) {
+      const a = nx[k]!, r = nc[k]! - ny[k]! * py;
+      if (a > 1e-12) {
+        in1 = Math.min(in1, (r - 0.5) / a);
+        out1 = Math.min(out1, (r + 0.5) / a);
+      } else if (a < -1e-12) {
+        in0 = Math.max(in0, (r - 0.5) / a);
+        out0 = Math.max(out0, (r + 0.5) / a);
+      } else {
+        if (-r > -0.5) { in0 = Infinity; }
+        if (-r >= 0.5) { out0 = Infinity; }
+      }
+    }
+    const xs = Math.max(b.x0, Math.floor(out0 - 0.5));
+    const xe = Math.min(b.x1, Math.ceil(out1 - 0.5) + 1);
+    for (let x = xs; x < xe; x++) {
       const px = x + 0.5;
+      const i = y * width + x;
+      if (px >= in0 && px <= in1) {
+        data[i] = v;
+        continue;
+      }
       let d = -Infinity;
       for (let k = 0; k < n; k++) {
         const e = nx[k]! * px + ny[k]! * py - nc[k]!;
@@ -121,7 +145,6 @@ export function fillConvexPolygon(img: Image, pts: readonly number[], value: num
       }
       const cov = 0.5 - d;
       if (cov > 0) {
-        const i = y * width + x;
         const c = cov >= 1 ? 1 : cov;
         data[i] = data[i]! + (v - data[i]!) * c;
       }
