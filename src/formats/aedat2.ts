@@ -20,6 +20,10 @@
 import type { EventBatch } from "../events/index.js";
 import { ChunkDecoder, asciiBytes, asciiLine, dataView, indexOfNewline, type DecoderOptions, type EventFormat } from './decoder.js';
 import { OutputColumns } from './output.js';
+import { WasmArena, type ArenaLayout } from './wasm/kernels.js';
+
+/** Bytes of the kernel's layout/state block at the start of the arena. */
+const CFG_BYTES = 128;
 
 export const AEDAT2_MAGIC = '#!AER-DAT2.0';
 const MAX_HEADER_BYTES = 16 << 20;
@@ -65,6 +69,8 @@ export interface Aedat2DecoderOptions extends DecoderOptions {
   /** Apply SpikingJelly's transpose on top of the layout. */
   transpose?: boolean;
   reuseOutput?: boolean;
+  /** Use the WebAssembly kernel when available (default true). */
+  wasm?: boolean;
 }
 
 const WRAP = 4294967296;
@@ -82,13 +88,17 @@ export class Aedat2Decoder extends ChunkDecoder {
   private readonly out: OutputColumns;
   /** Offset from a `# Timestamp offset us:` header line (spikeline-written files), else 0. */
   timeOffset = 0;
-  private readonly state: KernelState = { last: -1, epoch: 0, skipped: 0, outside: 0 };
+  private readonly state: KernelState = { last: 0, epoch: 0, skipped: 0, outside: 0 };
+  private readonly arena: WasmArena | undefined;
+  private readonly reuse: boolean;
 
   constructor(options: Aedat2DecoderOptions = {}) {
     super(options);
     this.requested = options.layout ?? 'auto';
     this.transpose = options.transpose ?? false;
-    this.out = new OutputColumns(options.reuseOutput ?? false);
+    this.reuse = options.reuseOutput ?? false;
+    this.out = new OutputColumns(this.reuse);
+    this.arena = options.wasm === false ? undefined : WasmArena.create();
   }
 
   protected override recordName(): string {
@@ -108,14 +118,36 @@ export class Aedat2Decoder extends ChunkDecoder {
       this.want(8);
       return pos;
     }
-    this.out.reserve(records);
-    // Transposing = writing the decoded x into the y column and vice versa.
-    const ox = this.transpose ? this.out.y : this.out.x;
-    const oy = this.transpose ? this.out.x : this.out.y;
     const state = this.state;
-    state.epoch += this.timeOffset;
     const end = pos + records * 8;
-    const n = decodeAedat2Records(view, pos, end, L, ox, oy, this.out.t, this.out.p, state);
+    state.epoch += this.timeOffset;
+    let n: number;
+    let layout: ArenaLayout | undefined;
+    const arena = this.arena;
+    if (arena) {
+      layout = arena.layout(CFG_BYTES, records * 8, records);
+      const mem = arena.u8;
+      mem.set(buf.subarray(pos, end), layout.input);
+      const cfg = new DataView(mem.buffer, 0, CFG_BYTES);
+      const xa = L.flipX ? L.width - 1 : 0, ya = L.flipY ? L.height - 1 : 0;
+      [L.xShift, L.xMask, L.yShift, L.yMask, L.polarityShift, L.skipMask, L.width, L.height, xa, L.flipX ? -1 : 1, ya, L.flipY ? -1 : 1, L.onValue === 0 ? 1 : 0, state.last, 0, 0]
+        .forEach((v, i) => cfg.setInt32(4 * i, v | 0, true));
+      cfg.setFloat64(64, state.epoch, true);
+      // Transposing = writing the decoded x into the y column and vice versa.
+      n = this.transpose
+        ? arena.k.aedat2(layout.input, layout.input + records * 8, layout.oy, layout.ox, layout.ot, layout.op, 0)
+        : arena.k.aedat2(layout.input, layout.input + records * 8, layout.ox, layout.oy, layout.ot, layout.op, 0);
+      const after = new DataView(arena.k.memory.buffer, 0, CFG_BYTES);
+      state.last = after.getUint32(52, true);
+      state.skipped += after.getInt32(56, true);
+      state.outside += after.getInt32(60, true);
+      state.epoch = after.getFloat64(64, true);
+    } else {
+      this.out.reserve(records);
+      const ox = this.transpose ? this.out.y : this.out.x;
+      const oy = this.transpose ? this.out.x : this.out.y;
+      n = decodeAedat2Records(view, pos, end, L, ox, oy, this.out.t, this.out.p, state);
+    }
     state.epoch -= this.timeOffset;
     const skipped = state.skipped, outside = state.outside;
     state.skipped = 0;
@@ -124,7 +156,7 @@ export class Aedat2Decoder extends ChunkDecoder {
     if (outside) this.skip('outOfRange', outside);
     if (n > 0) {
       this.stats.events += n;
-      out.push(this.out.batch(n, this.sensor!));
+      out.push(layout ? this.arena!.batch(layout, n, this.sensor!, this.reuse) : this.out.batch(n, this.sensor!));
     }
     this.want(8);
     return end;

@@ -22,6 +22,7 @@ import {
 } from './decoder.js';
 import { DVS128, sensorFromDeviceName } from './devices.js';
 import { OutputColumns } from './output.js';
+import { WasmArena, type ArenaLayout } from './wasm/kernels.js';
 
 export const AEDAT3_MAGIC = '#!AER-DAT3.1';
 export const AEDAT3_PACKET_HEADER_BYTES = 28;
@@ -63,6 +64,8 @@ export interface Aedat3DecoderOptions extends DecoderOptions {
   sourceId?: number;
   /** Emitted batches reuse the decoder's arrays (valid until the next push/end). */
   reuseOutput?: boolean;
+  /** Use the WebAssembly kernel when available (default true). */
+  wasm?: boolean;
 }
 
 export class Aedat3Decoder extends ChunkDecoder {
@@ -71,6 +74,8 @@ export class Aedat3Decoder extends ChunkDecoder {
   private readonly framing: 'file' | 'network' | 'packets';
   private sourceId: number | undefined;
   private readonly out: OutputColumns;
+  private readonly reuse: boolean;
+  private readonly arena: WasmArena | undefined;
   /** Sequence number of the network header (informational). */
   networkSequence: bigint | undefined;
 
@@ -79,7 +84,9 @@ export class Aedat3Decoder extends ChunkDecoder {
     this.framing = options.framing ?? 'file';
     this.phase = this.framing === 'packets' ? 'packets' : 'header';
     this.sourceId = options.sourceId;
-    this.out = new OutputColumns(options.reuseOutput ?? false);
+    this.reuse = options.reuseOutput ?? false;
+    this.out = new OutputColumns(this.reuse);
+    this.arena = options.wasm === false ? undefined : WasmArena.create();
   }
 
   protected override recordName(): string {
@@ -93,21 +100,35 @@ export class Aedat3Decoder extends ChunkDecoder {
       if (this.phase === 'header') return 0;
     }
     const base = this.stats.bytes;
-    const view = dataView(buf);
     const end = buf.length;
-    // Upper bound of polarity events in these bytes (8 bytes each), bounded by data received.
-    this.out.reserve((end - pos) >>> 3);
+    // WASM path: the bytes are copied into the arena and decoded there (SIMD); `delta` maps a
+    // position in `buf` to the arena. JS path: decoded in place.
+    const arena = this.arena;
+    let layout: ArenaLayout | undefined;
+    let view: DataView;
+    let delta = 0;
+    if (arena) {
+      layout = arena.layout(0, end - pos, (end - pos) >>> 3);
+      arena.u8.set(buf.subarray(pos, end), layout.input);
+      view = new DataView(arena.k.memory.buffer);
+      delta = layout.input - pos;
+    } else {
+      view = dataView(buf);
+      // Upper bound of polarity events in these bytes (8 bytes each), bounded by data received.
+      this.out.reserve((end - pos) >>> 3);
+    }
     const ox = this.out.x, oy = this.out.y, ot = this.out.t, op = this.out.p;
     let n = 0;
     let invalid = 0;
     while (pos + AEDAT3_PACKET_HEADER_BYTES <= end) {
-      const type = view.getUint16(pos, true);
-      const source = view.getInt16(pos + 2, true);
-      const size = view.getInt32(pos + 4, true);
-      const tsOffset = view.getInt32(pos + 8, true);
-      const overflow = view.getInt32(pos + 12, true);
-      const capacity = view.getInt32(pos + 16, true);
-      const number = view.getInt32(pos + 20, true);
+      const h = pos + delta;
+      const type = view.getUint16(h, true);
+      const source = view.getInt16(h + 2, true);
+      const size = view.getInt32(h + 4, true);
+      const tsOffset = view.getInt32(h + 8, true);
+      const overflow = view.getInt32(h + 12, true);
+      const capacity = view.getInt32(h + 16, true);
+      const number = view.getInt32(h + 20, true);
       if (type & 0x8000) {
         throw this.error(`compressed packet (eventType 0x${type.toString(16)}) in a RAW stream is not supported`, base + pos);
       }
@@ -143,7 +164,9 @@ export class Aedat3Decoder extends ChunkDecoder {
       }
       const count = Math.min(number, capacity);
       const before = n;
-      n = decodePolarityPacket(view, pos + AEDAT3_PACKET_HEADER_BYTES, count, overflow * TS_EPOCH, ox, oy, ot, op, n);
+      n = layout
+        ? arena!.k.aedat3(h + AEDAT3_PACKET_HEADER_BYTES, count, overflow * TS_EPOCH, layout.ox, layout.oy, layout.ot, layout.op, n)
+        : decodePolarityPacket(view, h + AEDAT3_PACKET_HEADER_BYTES, count, overflow * TS_EPOCH, ox, oy, ot, op, n);
       invalid += count - (n - before);
       pos = next;
     }
@@ -151,7 +174,8 @@ export class Aedat3Decoder extends ChunkDecoder {
     if (invalid) this.skip('invalid', invalid);
     if (n > 0) {
       this.stats.events += n;
-      out.push(this.out.batch(n, this.sensor ?? DVS128));
+      const sensor = this.sensor ?? DVS128;
+      out.push(layout ? arena!.batch(layout, n, sensor, this.reuse) : this.out.batch(n, sensor));
     }
     void final;
     return pos;

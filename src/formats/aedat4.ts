@@ -15,7 +15,8 @@ import type { EventBatch, SensorGeometry } from '../events/index.js';
 import { ChunkDecoder, asciiBytes, dataView, type DecoderOptions, type EventFormat, type StreamInfo } from './decoder.js';
 import { sensorFromDeviceName } from './devices.js';
 import { FlatBufferError, fileIdentifier, readInt32Field, readInt64Field, readOffsetField, readStringField, rootTable, vectorLength, fieldPosition } from './flatbuffers.js';
-import { ByteScratch, Lz4Error, lz4DecodeFrame, lz4EncodeFrame } from './lz4.js';
+import { ByteScratch, Lz4Error, lz4DecodeFrame, lz4EncodeFrame, lz4FrameInfo } from './lz4.js';
+import { WasmArena, type ArenaLayout } from './wasm/kernels.js';
 import { OutputColumns, growColumns } from './output.js';
 import { ZstdError, zstdCompress, zstdDecompress } from './zstd.js';
 
@@ -137,6 +138,8 @@ export interface Aedat4DecoderOptions extends DecoderOptions {
   /** EVTS stream to decode. Default: the lowest-id EVTS stream of the info node. */
   streamId?: number;
   reuseOutput?: boolean;
+  /** Use the WebAssembly kernels when available (default true). */
+  wasm?: boolean;
 }
 
 type Phase = 'magic' | 'length' | 'ioheader' | 'packets' | 'table';
@@ -158,6 +161,7 @@ export class Aedat4Decoder extends ChunkDecoder {
   private readonly cols: OutputColumns;
   private readonly reuse: boolean;
   private kinds = new Map<number, string>();
+  private readonly wasm: WasmColumns | undefined;
 
   constructor(options: Aedat4DecoderOptions = {}) {
     super(options);
@@ -165,6 +169,8 @@ export class Aedat4Decoder extends ChunkDecoder {
     this.streamId = options.streamId;
     this.reuse = options.reuseOutput ?? false;
     this.cols = new OutputColumns(this.reuse);
+    const arena = options.wasm === false ? undefined : WasmArena.create();
+    this.wasm = arena ? new WasmColumns(arena) : undefined;
   }
 
   protected override recordName(): string {
@@ -274,7 +280,7 @@ export class Aedat4Decoder extends ChunkDecoder {
     }
     if (n > 0) {
       this.stats.events += n;
-      out.push(cols.batch(n, this.sensor!));
+      out.push(this.wasm ? this.wasm.arena.batch(this.wasm.layout(), n, this.sensor!, this.reuse) : cols.batch(n, this.sensor!));
     }
     return pos;
   }
@@ -296,24 +302,58 @@ export class Aedat4Decoder extends ChunkDecoder {
   }
 
   private decodeEvents(buf: Uint8Array, start: number, end: number, base: number, n: number): number {
+    if (this.wasm) return this.decodeEventsWasm(buf, start, end, base, n);
     const { view } = this.payload(buf, start, end, base);
-    let count: number;
-    let vec: number;
-    try {
-      const id = fileIdentifier(view, 4);
-      if (id !== 'EVTS') throw new FlatBufferError(`identifier "${id}" where EVTS was expected`, 8);
-      const table = rootTable(view, 4);
-      vec = readOffsetField(view, table, 0);
-      count = vec ? vectorLength(view, vec, EVENT_BYTES) : 0;
-    } catch (err) {
-      if (err instanceof FlatBufferError) throw this.error(`bad EVTS packet: ${err.message} (payload offset ${err.position})`, base + start);
-      throw err;
-    }
+    const [vec, count] = this.eventVector(view, 0, base + start);
     if (count === 0) return n;
     const cols = this.cols;
     if (n === 0 && this.reuse) cols.reserve(count);
     growColumns(cols, n + count, n);
     return decodeEventStructs(view, vec + 4, count, cols.x, cols.y, cols.t, cols.p, n);
+  }
+
+  /** Position and length of the Event vector of an EVTS payload starting at `at` of `view`. */
+  private eventVector(view: DataView, at: number, errorOffset: number): [number, number] {
+    try {
+      const id = fileIdentifier(view, at + 4);
+      if (id !== 'EVTS') throw new FlatBufferError(`identifier "${id}" where EVTS was expected`, 8);
+      const vec = readOffsetField(view, rootTable(view, at + 4), 0);
+      return [vec, vec ? vectorLength(view, vec, EVENT_BYTES) : 0];
+    } catch (err) {
+      if (err instanceof FlatBufferError) throw this.error(`bad EVTS packet: ${err.message} (payload offset ${err.position - at})`, errorOffset);
+      throw err;
+    }
+  }
+
+  /** WASM path: decompress into the arena (LZ4 kernel), decode the structs there too. */
+  private decodeEventsWasm(buf: Uint8Array, start: number, end: number, base: number, n: number): number {
+    const w = this.wasm!;
+    const arena = w.arena;
+    const compression = this.ioHeader!.compression;
+    let length: number;
+    let scratch = w.scratchBase();
+    if (compression === 'lz4' || compression === 'lz4-high') {
+      try {
+        [scratch, length] = lz4FrameIntoArena(buf, start, end, arena, scratch, this.maxPacketBytes);
+      } catch (err) {
+        if (err instanceof Lz4Error) throw this.error(`corrupt LZ4 packet: ${err.message}`, base + err.position);
+        throw err;
+      }
+    } else {
+      const { bytes } = this.payload(buf, start, end, base);
+      arena.reserve(scratch + bytes.length);
+      arena.u8.set(bytes, scratch);
+      length = bytes.length;
+    }
+    if (length < 12) throw this.error(`packet payload of ${length} bytes is too short for a FlatBuffer`, base + start);
+    const view = new DataView(arena.k.memory.buffer, scratch, length);
+    if (view.getUint32(0, true) + 4 > length) throw this.error(`FlatBuffer size prefix exceeds the ${length}-byte payload`, base + start);
+    const [vec, count] = this.eventVector(view, 0, base + start);
+    if (count === 0) return n;
+    // Growing the columns moves them but not the payload: the scratch area is re-based first.
+    const moved = w.ensure(n + count, n, scratch, length);
+    const l = w.layout();
+    return arena.k.evts(moved + vec + 4, count, l.ox, l.oy, l.ot, l.op, n);
   }
 
   private countSkipped(stream: number, buf: Uint8Array, start: number, end: number, base: number): void {
@@ -348,6 +388,92 @@ export class Aedat4Decoder extends ChunkDecoder {
   protected override finish(): void {
     if (this.phase !== 'packets' && this.phase !== 'table') throw this.error('input ends inside the AEDAT 4 header', this.stats.bytes);
   }
+}
+
+/**
+ * Event columns kept in a WASM arena across the packets of one push: [t | x | y | p] at a fixed
+ * base with capacity `cap`, and a scratch area for one decompressed packet after them.
+ */
+class WasmColumns {
+  private cap = 0;
+  private static readonly BASE = 64;
+
+  constructor(readonly arena: WasmArena) {}
+
+  layout(): ArenaLayout {
+    const c = this.cap, b = WasmColumns.BASE;
+    const ox = b + c * 8, oy = ox + align8(c * 2), op = oy + align8(c * 2);
+    return { input: 0, ot: b, ox, oy, op, capacity: c };
+  }
+
+  scratchBase(): number {
+    const l = this.layout();
+    return align8(l.op + this.cap) + 64;
+  }
+
+  /**
+   * Makes room for `needed` events keeping the first `keep`; the `length` payload bytes at
+   * `scratch` move along. Returns the payload's (possibly new) position.
+   */
+  ensure(needed: number, keep: number, scratch: number, length: number): number {
+    if (needed <= this.cap) return scratch;
+    const old = this.layout();
+    this.cap = Math.max(needed, this.cap * 2, 1 << 14);
+    const next = this.layout();
+    const dest = this.scratchBase();
+    this.arena.reserve(dest + length + 16);
+    const m = this.arena.u8;
+    // Highest first (payload, p, y, x; t stays): every target lies above its source.
+    m.copyWithin(dest, scratch, scratch + length);
+    m.copyWithin(next.op, old.op, old.op + keep);
+    m.copyWithin(next.oy, old.oy, old.oy + keep * 2);
+    m.copyWithin(next.ox, old.ox, old.ox + keep * 2);
+    return dest;
+  }
+}
+
+function align8(v: number): number {
+  return (v + 7) & ~7;
+}
+
+/**
+ * LZ4 frame src[start, end) decoded by the WASM block kernel into the arena: the compressed
+ * bytes go to `at`, the output after them. Returns [output position, output length].
+ */
+function lz4FrameIntoArena(src: Uint8Array, start: number, end: number, arena: WasmArena, at: number, maxOutput: number): [number, number] {
+  const info = lz4FrameInfo(src, start, end);
+  // Compressed bytes first, output after them.
+  const input = at;
+  const output = align8(at + (end - start)) + 32; // slack: the kernel over-copies up to 16 bytes
+  arena.reserve(output + 32);
+  arena.u8.set(src.subarray(start, end), input);
+  let s = info.dataStart;
+  let d = 0;
+  const k = arena.k;
+  for (;;) {
+    if (s + 4 > end) throw new Lz4Error('truncated LZ4 block header', s);
+    const word = (src[s]! | (src[s + 1]! << 8) | (src[s + 2]! << 16) | (src[s + 3]! << 24)) >>> 0;
+    s += 4;
+    if (word === 0) break;
+    const size = word & 0x7fffffff;
+    if (size > info.blockMax || s + size > end) throw new Lz4Error(`LZ4 block size ${size} invalid`, s - 4);
+    const limit = Math.min(d + info.blockMax, maxOutput);
+    arena.reserve(output + limit + 32);
+    if (word & 0x80000000) {
+      if (d + size > limit) throw new Lz4Error('stored block overflows the output limit', s);
+      arena.u8.copyWithin(output + d, input + (s - start), input + (s - start) + size);
+      d += size;
+    } else {
+      const r = k.lz4block(input + (s - start), input + (s - start) + size, output + d, output, output + limit);
+      if (r < 0) throw new Lz4Error('corrupt LZ4 block', k.errpos.value - input + start);
+      d = r - output;
+    }
+    s += size + (info.blockChecksum ? 4 : 0);
+    if (d >= maxOutput && s + 4 <= end && (src[s]! | src[s + 1]! | src[s + 2]! | src[s + 3]!) !== 0) {
+      throw new Lz4Error(`LZ4 frame decompresses beyond the ${maxOutput}-byte limit`, s);
+    }
+  }
+  return [output, d];
 }
 
 /** Hot loop over `count` 16-byte Event structs at `o`; standalone so V8 optimises it alone. */

@@ -18,3 +18,4 @@ export * from './writer.js';
 export * from './cifar10-dvs.js';
 export * from './inspect.js';
 export * from './aedat4-file.js';
+export * from './wasm/kernels.js';

@@ -99,21 +99,9 @@ export function lz4DecodeBlock(src: Uint8Array, start: number, end: number, dst:
  * throws (bounds allocation by a caller's limit, never by a header field).
  */
 export function lz4DecodeFrame(src: Uint8Array, start: number, end: number, scratch: ByteScratch, maxOutput: number): number {
-  let s = start;
-  if (end - s < 7) throw new Lz4Error('LZ4 frame too short', s);
-  const magic = (src[s]! | (src[s + 1]! << 8) | (src[s + 2]! << 16) | (src[s + 3]! << 24)) >>> 0;
-  if (magic !== LZ4_FRAME_MAGIC) throw new Lz4Error(`bad LZ4 frame magic 0x${magic.toString(16)}`, s);
-  s += 4;
-  const flg = src[s++]!;
-  const bd = src[s++]!;
-  if (flg >>> 6 !== 1) throw new Lz4Error(`unsupported LZ4 frame version ${flg >>> 6}`, s - 2);
-  const blockChecksum = (flg & 0x10) !== 0;
-  const contentSize = (flg & 0x08) !== 0;
-  const contentChecksum = (flg & 0x04) !== 0;
-  const dictId = (flg & 0x01) !== 0;
-  const blockMax = BLOCK_MAX_SIZES[(bd >>> 4) & 7]!;
-  if (blockMax === 0) throw new Lz4Error(`invalid LZ4 block maximum size code ${(bd >>> 4) & 7}`, s - 1);
-  s += (contentSize ? 8 : 0) + (dictId ? 4 : 0) + 1; // header checksum byte not verified
+  const info = lz4FrameInfo(src, start, end);
+  const blockMax = info.blockMax;
+  let s = info.dataStart;
   let d = 0;
   for (;;) {
     if (s + 4 > end) throw new Lz4Error('truncated LZ4 block header', s);
@@ -132,14 +120,38 @@ export function lz4DecodeFrame(src: Uint8Array, start: number, end: number, scra
     } else {
       d = lz4DecodeBlock(src, s, s + size, out, d, limit);
     }
-    s += size + (blockChecksum ? 4 : 0);
+    s += size + (info.blockChecksum ? 4 : 0);
     if (d >= maxOutput && s < end && !(s + 4 <= end && src[s] === 0 && src[s + 1] === 0 && src[s + 2] === 0 && src[s + 3] === 0)) {
       throw new Lz4Error(`LZ4 frame decompresses beyond the ${maxOutput}-byte limit`, s);
     }
   }
-  if (contentChecksum) s += 4;
+  if (info.contentChecksum) s += 4;
   if (s > end) throw new Lz4Error('truncated LZ4 content checksum', end);
   return d;
+}
+
+/** Parsed LZ4 frame header: where blocks start and how they are laid out. */
+export interface Lz4FrameInfo {
+  dataStart: number;
+  blockMax: number;
+  blockChecksum: boolean;
+  contentChecksum: boolean;
+}
+
+export function lz4FrameInfo(src: Uint8Array, start: number, end: number): Lz4FrameInfo {
+  let s = start;
+  if (end - s < 7) throw new Lz4Error('LZ4 frame too short', s);
+  const magic = (src[s]! | (src[s + 1]! << 8) | (src[s + 2]! << 16) | (src[s + 3]! << 24)) >>> 0;
+  if (magic !== LZ4_FRAME_MAGIC) throw new Lz4Error(`bad LZ4 frame magic 0x${magic.toString(16)}`, s);
+  s += 4;
+  const flg = src[s++]!;
+  const bd = src[s++]!;
+  if (flg >>> 6 !== 1) throw new Lz4Error(`unsupported LZ4 frame version ${flg >>> 6}`, s - 2);
+  const blockMax = BLOCK_MAX_SIZES[(bd >>> 4) & 7]!;
+  if (blockMax === 0) throw new Lz4Error(`invalid LZ4 block maximum size code ${(bd >>> 4) & 7}`, s - 1);
+  // Content size (8) and dictionary id (4) are skipped; the header checksum byte is not verified.
+  s += ((flg & 0x08) !== 0 ? 8 : 0) + ((flg & 0x01) !== 0 ? 4 : 0) + 1;
+  return { dataStart: s, blockMax, blockChecksum: (flg & 0x10) !== 0, contentChecksum: (flg & 0x04) !== 0 };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -96,7 +96,11 @@ export function mutate(src: Uint8Array, r: () => number): Uint8Array {
     }
     case 2: {
       const out = src.slice();
-      const at = pick(Math.max(1, n - 3));
+      if (n < 4) {
+        out[pick(n)] = pick(256);
+        return out;
+      }
+      const at = pick(n - 3);
       const v = INTERESTING32[pick(INTERESTING32.length)]!;
       new DataView(out.buffer).setUint32(at, v, r() < 0.5);
       return out;

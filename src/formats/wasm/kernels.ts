@@ -1,0 +1,116 @@
+/**
+ * WebAssembly hot loops (kernels.wat) for the decoders that dominate throughput: AEDAT 3.1
+ * polarity packets (SIMD, 4 events per step), AEDAT 4 event structs and LZ4 blocks. Each
+ * decoder owns one arena (module instance with its own memory): input bytes are copied in,
+ * events come out as columns in the same memory. Batches emitted in reuse mode are views of
+ * that memory (valid until the decoder's next push/end, as with the JS path); otherwise the
+ * columns are copied out. Falls back to the JS loops when WebAssembly SIMD is unavailable or
+ * SPIKELINE_NO_WASM=1.
+ */
+import type { EventBatch, SensorGeometry } from '../../events/index.js';
+import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+
+// Minimal typings: the project's TypeScript libs (ES2022, no DOM) do not declare WebAssembly.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmModule {
+  readonly __wasmModule?: never;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface KernelExports {
+  memory: WasmMemory;
+  aedat3(src: number, count: number, epoch: number, ox: number, oy: number, ot: number, op: number, n: number): number;
+  aedat2(src: number, end: number, ox: number, oy: number, ot: number, op: number, cfg: number): number;
+  evts(src: number, count: number, ox: number, oy: number, ot: number, op: number, n: number): number;
+  lz4block(s: number, end: number, d: number, dstart: number, dend: number): number;
+  errpos: { value: number };
+}
+
+let compiled: WasmModule | null | undefined;
+
+function kernelModule(): WasmModule | null {
+  if (compiled === undefined) {
+    try {
+      compiled = process.env['SPIKELINE_NO_WASM'] === '1' ? null : new WA.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    } catch {
+      compiled = null; // no SIMD support: the JS loops are used
+    }
+  }
+  return compiled;
+}
+
+export function wasmKernelsAvailable(): boolean {
+  return kernelModule() !== null;
+}
+
+const PAGE = 65536;
+
+/** Column and input offsets of one arena layout. */
+export interface ArenaLayout {
+  input: number;
+  ox: number;
+  oy: number;
+  op: number;
+  ot: number;
+  capacity: number;
+}
+
+export class WasmArena {
+  readonly k: KernelExports;
+  private bytes: Uint8Array;
+
+  private constructor(instance: { readonly exports: unknown }) {
+    this.k = instance.exports as unknown as KernelExports;
+    this.bytes = new Uint8Array(this.k.memory.buffer);
+  }
+
+  /** An arena, or undefined when WebAssembly kernels are unavailable. */
+  static create(): WasmArena | undefined {
+    const mod = kernelModule();
+    return mod ? new WasmArena(new WA.Instance(mod, {})) : undefined;
+  }
+
+  /** Current memory bytes (re-read after any grow). */
+  get u8(): Uint8Array {
+    if (this.bytes.buffer !== this.k.memory.buffer) this.bytes = new Uint8Array(this.k.memory.buffer);
+    return this.bytes;
+  }
+
+  /** Ensures memory holds `bytes` bytes. */
+  reserve(bytes: number): void {
+    const have = this.k.memory.buffer.byteLength;
+    if (bytes > have) this.k.memory.grow(Math.ceil((bytes - have) / PAGE));
+  }
+
+  /** Input region of `inputBytes` at `base`, then columns for `capacity` events. */
+  layout(base: number, inputBytes: number, capacity: number): ArenaLayout {
+    const input = base;
+    const ot = align8(input + inputBytes);
+    const ox = ot + capacity * 8;
+    const oy = ox + align8(capacity * 2);
+    const op = oy + align8(capacity * 2);
+    this.reserve(op + align8(capacity) + 16);
+    return { input, ox, oy, op, ot, capacity };
+  }
+
+  /** Batch of the first `n` events of a layout: views (reuse) or owned copies. */
+  batch(l: ArenaLayout, n: number, sensor: SensorGeometry, reuse: boolean): EventBatch {
+    const buf = this.k.memory.buffer;
+    const x = new Uint16Array(buf, l.ox, n), y = new Uint16Array(buf, l.oy, n);
+    const t = new Float64Array(buf, l.ot, n), p = new Uint8Array(buf, l.op, n);
+    return reuse
+      ? { x, y, t, p, length: n, sensor }
+      : { x: x.slice(), y: y.slice(), t: t.slice(), p: p.slice(), length: n, sensor };
+  }
+}
+
+function align8(v: number): number {
+  return (v + 7) & ~7;
+}

@@ -1,0 +1,263 @@
+;; Hot loops of the event decoders as WebAssembly (SIMD where the layout allows it).
+;; Assembled by test/formats/build-wasm.ts into kernels-wasm.ts (base64); see kernels.ts.
+;; All pointers are byte offsets into the module's own memory; the caller has bounds-checked
+;; every range, so the kernels trust their arguments. Columns: x,y u16, t f64, p u8.
+(module
+  (memory (export "memory") 16)
+
+  ;; AEDAT 3.1 polarity events: `count` 8-byte records at $src (u32 LE data, i32 LE ts),
+  ;; written from event index $n. Invalid-marked events (bit 0 = 0) are dropped.
+  ;; Returns the new event count.
+  (func (export "aedat3") (param $src i32) (param $count i32) (param $epoch f64)
+        (param $ox i32) (param $oy i32) (param $ot i32) (param $op i32) (param $n i32) (result i32)
+    (local $end i32) (local $v0 v128) (local $v1 v128) (local $d v128) (local $ts v128)
+    (local $xy v128) (local $w i32) (local $epv v128) (local $gend i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 3))))
+    (local.set $epv (f64x2.splat (local.get $epoch)))
+    (loop $outer
+      ;; 4 events per step while all four are valid.
+      (block $vdone
+        (loop $vloop
+          (br_if $vdone (i32.gt_u (i32.add (local.get $src) (i32.const 32)) (local.get $end)))
+          (local.set $v0 (v128.load align=1 (local.get $src)))
+          (local.set $v1 (v128.load offset=16 align=1 (local.get $src)))
+          (local.set $d (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $v0) (local.get $v1)))
+          (br_if $vdone (i32.eqz (i32x4.all_true (v128.and (local.get $d) (i32x4.splat (i32.const 1))))))
+          (local.set $ts (v128.and
+            (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $v0) (local.get $v1))
+            (i32x4.splat (i32.const 0x7fffffff))))
+          ;; x = d >>> 17 (15 bits), y = (d >>> 2) & 0x7fff
+          (local.set $xy (i16x8.narrow_i32x4_u
+            (i32x4.shr_u (local.get $d) (i32.const 17))
+            (v128.and (i32x4.shr_u (local.get $d) (i32.const 2)) (i32x4.splat (i32.const 0x7fff)))))
+          (v128.store64_lane align=1 0 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
+          (v128.store64_lane align=1 1 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
+          (local.set $w (i32x4.extract_lane 0 (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0
+            (v128.and (i32x4.shr_u (local.get $d) (i32.const 1)) (i32x4.splat (i32.const 1))) (local.get $d))))
+          (i32.store align=1 (i32.add (local.get $op) (local.get $n)) (local.get $w))
+          (v128.store align=8 (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3)))
+            (f64x2.add (f64x2.convert_low_i32x4_s (local.get $ts)) (local.get $epv)))
+          (v128.store offset=16 align=8 (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3)))
+            (f64x2.add (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $ts) (local.get $ts))) (local.get $epv)))
+          (local.set $n (i32.add (local.get $n) (i32.const 4)))
+          (local.set $src (i32.add (local.get $src) (i32.const 32)))
+          (br $vloop)))
+      ;; Scalar: one group of up to 4 events (the tail, or a group holding an invalid event).
+      (local.set $gend (select (local.get $end) (i32.add (local.get $src) (i32.const 32))
+        (i32.lt_u (i32.sub (local.get $end) (local.get $src)) (i32.const 32))))
+      (block $sdone
+        (loop $sloop
+          (br_if $sdone (i32.ge_u (local.get $src) (local.get $gend)))
+          (local.set $w (i32.load align=1 (local.get $src)))
+          (if (i32.and (local.get $w) (i32.const 1))
+            (then
+              (i32.store16 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1))) (i32.shr_u (local.get $w) (i32.const 17)))
+              (i32.store16 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1)))
+                (i32.and (i32.shr_u (local.get $w) (i32.const 2)) (i32.const 0x7fff)))
+              (i32.store8 (i32.add (local.get $op) (local.get $n)) (i32.and (i32.shr_u (local.get $w) (i32.const 1)) (i32.const 1)))
+              (f64.store (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3)))
+                (f64.add (local.get $epoch) (f64.convert_i32_s (i32.and (i32.load offset=4 align=1 (local.get $src)) (i32.const 0x7fffffff)))))
+              (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+          (local.set $src (i32.add (local.get $src) (i32.const 8)))
+          (br $sloop)))
+      (br_if $outer (i32.lt_u (local.get $src) (local.get $end))))
+    (local.get $n))
+
+;; AEDAT 2.0 records (big-endian u32 address, u32 timestamp) in [$src, $end) -> columns from
+  ;; index 0, decoded by the layout at $cfg (i32 fields: 0 xShift, 4 xMask, 8 yShift, 12 yMask,
+  ;; 16 polarityShift, 20 skipMask, 24 width, 28 height, 32 xAdd, 36 xMul, 40 yAdd, 44 yMul,
+  ;; 48 polarityXor, 52 last raw timestamp (u32), 56 skipped count, 60 out-of-range count;
+  ;; f64 at 64: wrap epoch). State fields are read and written back. Returns the event count.
+  (func (export "aedat2") (param $src i32) (param $end i32)
+        (param $ox i32) (param $oy i32) (param $ot i32) (param $op i32) (param $cfg i32) (result i32)
+    (local $n i32) (local $a i32) (local $ts i32) (local $rx i32) (local $ry i32) (local $last i32)
+    (local $epoch f64) (local $skipped i32) (local $outside i32) (local $gend i32)
+    (local $v0 v128) (local $v1 v128) (local $av v128) (local $tv v128) (local $rxv v128) (local $ryv v128)
+    (local $xy v128) (local $prev v128)
+    (local $xs i32) (local $xm i32) (local $ys i32) (local $ym i32) (local $ps i32) (local $skip i32)
+    (local $w i32) (local $h i32) (local $xa i32) (local $xf i32) (local $ya i32) (local $yf i32) (local $px i32)
+    (local.set $xs (i32.load offset=0 (local.get $cfg)))
+    (local.set $xm (i32.load offset=4 (local.get $cfg)))
+    (local.set $ys (i32.load offset=8 (local.get $cfg)))
+    (local.set $ym (i32.load offset=12 (local.get $cfg)))
+    (local.set $ps (i32.load offset=16 (local.get $cfg)))
+    (local.set $skip (i32.load offset=20 (local.get $cfg)))
+    (local.set $w (i32.load offset=24 (local.get $cfg)))
+    (local.set $h (i32.load offset=28 (local.get $cfg)))
+    (local.set $xa (i32.load offset=32 (local.get $cfg)))
+    (local.set $xf (i32.load offset=36 (local.get $cfg)))
+    (local.set $ya (i32.load offset=40 (local.get $cfg)))
+    (local.set $yf (i32.load offset=44 (local.get $cfg)))
+    (local.set $px (i32.load offset=48 (local.get $cfg)))
+    (local.set $last (i32.load offset=52 (local.get $cfg)))
+    (local.set $skipped (i32.load offset=56 (local.get $cfg)))
+    (local.set $outside (i32.load offset=60 (local.get $cfg)))
+    (local.set $epoch (f64.load offset=64 (local.get $cfg)))
+    (loop $outer
+      (block $vdone
+        (loop $vloop
+          (br_if $vdone (i32.gt_u (i32.add (local.get $src) (i32.const 32)) (local.get $end)))
+          (local.set $v0 (v128.load align=1 (local.get $src)))
+          (local.set $v1 (v128.load offset=16 align=1 (local.get $src)))
+          (local.set $av (i8x16.shuffle 3 2 1 0 11 10 9 8 19 18 17 16 27 26 25 24 (local.get $v0) (local.get $v1)))
+          (local.set $tv (i8x16.shuffle 7 6 5 4 15 14 13 12 23 22 21 20 31 30 29 28 (local.get $v0) (local.get $v1)))
+          (br_if $vdone (v128.any_true (v128.and (local.get $av) (i32x4.splat (local.get $skip)))))
+          (local.set $rxv (v128.and (i32x4.shr_u (local.get $av) (local.get $xs)) (i32x4.splat (local.get $xm))))
+          (local.set $ryv (v128.and (i32x4.shr_u (local.get $av) (local.get $ys)) (i32x4.splat (local.get $ym))))
+          (br_if $vdone (i32.eqz (i32x4.all_true (v128.and
+            (i32x4.lt_u (local.get $rxv) (i32x4.splat (local.get $w)))
+            (i32x4.lt_u (local.get $ryv) (i32x4.splat (local.get $h)))))))
+          ;; A drop of more than 2^31 against the previous timestamp is a wrap: scalar path.
+          (local.set $prev (i8x16.shuffle 0 1 2 3 16 17 18 19 20 21 22 23 24 25 26 27 (i32x4.splat (local.get $last)) (local.get $tv)))
+          (br_if $vdone (v128.any_true (v128.and
+            (i32x4.lt_u (local.get $tv) (local.get $prev))
+            (i32x4.gt_u (i32x4.sub (local.get $prev) (local.get $tv)) (i32x4.splat (i32.const 0x80000000))))))
+          (local.set $xy (i16x8.narrow_i32x4_u
+            (i32x4.add (i32x4.splat (local.get $xa)) (i32x4.mul (local.get $rxv) (i32x4.splat (local.get $xf))))
+            (i32x4.add (i32x4.splat (local.get $ya)) (i32x4.mul (local.get $ryv) (i32x4.splat (local.get $yf))))))
+          (v128.store64_lane align=1 0 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
+          (v128.store64_lane align=1 1 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
+          (i32.store align=1 (i32.add (local.get $op) (local.get $n))
+            (i32x4.extract_lane 0 (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0
+              (v128.xor (v128.and (i32x4.shr_u (local.get $av) (local.get $ps)) (i32x4.splat (i32.const 1))) (i32x4.splat (local.get $px)))
+              (local.get $av))))
+          (v128.store align=8 (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3)))
+            (f64x2.add (f64x2.convert_low_i32x4_u (local.get $tv)) (f64x2.splat (local.get $epoch))))
+          (v128.store offset=16 align=8 (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3)))
+            (f64x2.add (f64x2.convert_low_i32x4_u (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv)))
+              (f64x2.splat (local.get $epoch))))
+          (local.set $last (i32x4.extract_lane 3 (local.get $tv)))
+          (local.set $n (i32.add (local.get $n) (i32.const 4)))
+          (local.set $src (i32.add (local.get $src) (i32.const 32)))
+          (br $vloop)))
+      ;; Scalar: one group of up to 4 records.
+      (local.set $gend (select (local.get $end) (i32.add (local.get $src) (i32.const 32))
+        (i32.lt_u (i32.sub (local.get $end) (local.get $src)) (i32.const 32))))
+      (block $sdone
+        (loop $sloop
+          (br_if $sdone (i32.ge_u (local.get $src) (local.get $gend)))
+          (local.set $a (i32.load align=1 (local.get $src)))
+          (local.set $a (i32.or (i32.or (i32.shl (local.get $a) (i32.const 24)) (i32.shr_u (local.get $a) (i32.const 24)))
+            (i32.or (i32.and (i32.shl (local.get $a) (i32.const 8)) (i32.const 0xff0000)) (i32.and (i32.shr_u (local.get $a) (i32.const 8)) (i32.const 0xff00)))))
+          (local.set $ts (i32.load offset=4 align=1 (local.get $src)))
+          (local.set $ts (i32.or (i32.or (i32.shl (local.get $ts) (i32.const 24)) (i32.shr_u (local.get $ts) (i32.const 24)))
+            (i32.or (i32.and (i32.shl (local.get $ts) (i32.const 8)) (i32.const 0xff0000)) (i32.and (i32.shr_u (local.get $ts) (i32.const 8)) (i32.const 0xff00)))))
+          (local.set $src (i32.add (local.get $src) (i32.const 8)))
+          (if (i32.and (i32.lt_u (local.get $ts) (local.get $last)) (i32.gt_u (i32.sub (local.get $last) (local.get $ts)) (i32.const 0x80000000)))
+            (then (local.set $epoch (f64.add (local.get $epoch) (f64.const 4294967296)))))
+          (local.set $last (local.get $ts))
+          (block $next
+            (if (i32.and (local.get $a) (local.get $skip))
+              (then (local.set $skipped (i32.add (local.get $skipped) (i32.const 1))) (br $next)))
+            (local.set $rx (i32.and (i32.shr_u (local.get $a) (local.get $xs)) (local.get $xm)))
+            (local.set $ry (i32.and (i32.shr_u (local.get $a) (local.get $ys)) (local.get $ym)))
+            (if (i32.or (i32.ge_u (local.get $rx) (local.get $w)) (i32.ge_u (local.get $ry) (local.get $h)))
+              (then (local.set $outside (i32.add (local.get $outside) (i32.const 1))) (br $next)))
+            (i32.store16 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1)))
+              (i32.add (local.get $xa) (i32.mul (local.get $xf) (local.get $rx))))
+            (i32.store16 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1)))
+              (i32.add (local.get $ya) (i32.mul (local.get $yf) (local.get $ry))))
+            (i32.store8 (i32.add (local.get $op) (local.get $n))
+              (i32.xor (i32.and (i32.shr_u (local.get $a) (local.get $ps)) (i32.const 1)) (local.get $px)))
+            (f64.store (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3)))
+              (f64.add (local.get $epoch) (f64.convert_i32_u (local.get $ts))))
+            (local.set $n (i32.add (local.get $n) (i32.const 1))))
+          (br $sloop)))
+      (br_if $outer (i32.lt_u (local.get $src) (local.get $end))))
+    (i32.store offset=52 (local.get $cfg) (local.get $last))
+    (i32.store offset=56 (local.get $cfg) (local.get $skipped))
+    (i32.store offset=60 (local.get $cfg) (local.get $outside))
+    (f64.store offset=64 (local.get $cfg) (local.get $epoch))
+    (local.get $n))
+
+  ;; AEDAT 4 Event structs (16 bytes: i64 t, i16 x, i16 y, u8 p) -> columns. Returns new count.
+  (func (export "evts") (param $src i32) (param $count i32)
+        (param $ox i32) (param $oy i32) (param $ot i32) (param $op i32) (param $n i32) (result i32)
+    (local $end i32) (local $w i32)
+    (local.set $end (i32.add (local.get $n) (local.get $count)))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $n) (local.get $end)))
+        (f64.store (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3)))
+          (f64.convert_i64_s (i64.load align=1 (local.get $src))))
+        (local.set $w (i32.load offset=8 align=1 (local.get $src)))
+        (i32.store16 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1))) (local.get $w))
+        (i32.store16 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1))) (i32.shr_u (local.get $w) (i32.const 16)))
+        (i32.store8 (i32.add (local.get $op) (local.get $n)) (i32.and (i32.load8_u offset=12 (local.get $src)) (i32.const 1)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br $l)))
+    (local.get $n))
+
+  ;; LZ4 block [$s, $end) -> output at $d, matches may reach back to $dstart, output < $dend.
+  ;; Returns the new output position, or -1 on corrupt input (position in global $errpos).
+  (global $errpos (export "errpos") (mut i32) (i32.const 0))
+  (func (export "lz4block") (param $s i32) (param $end i32) (param $d i32) (param $dstart i32) (param $dend i32) (result i32)
+    (local $token i32) (local $lit i32) (local $b i32) (local $off i32) (local $len i32) (local $m i32) (local $stop i32)
+    (block $fail
+      (block $ok
+        (loop $seq
+          (br_if $ok (i32.ge_u (local.get $s) (local.get $end)))
+          (local.set $token (i32.load8_u (local.get $s)))
+          (local.set $s (i32.add (local.get $s) (i32.const 1)))
+          (local.set $lit (i32.shr_u (local.get $token) (i32.const 4)))
+          (if (i32.eq (local.get $lit) (i32.const 15))
+            (then
+              (loop $ll
+                (br_if $fail (i32.ge_u (local.get $s) (local.get $end)))
+                (local.set $b (i32.load8_u (local.get $s)))
+                (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                (local.set $lit (i32.add (local.get $lit) (local.get $b)))
+                (br_if $ll (i32.eq (local.get $b) (i32.const 255))))))
+          (if (local.get $lit)
+            (then
+              (br_if $fail (i32.gt_u (local.get $lit) (i32.sub (local.get $end) (local.get $s))))
+              (br_if $fail (i32.gt_u (local.get $lit) (i32.sub (local.get $dend) (local.get $d))))
+              ;; Short literals: two 8-byte moves (callers leave 32 bytes of slack after the
+              ;; output and input); memory.copy costs a runtime call per use.
+              (if (i32.le_u (local.get $lit) (i32.const 16))
+                (then
+                  (i64.store align=1 (local.get $d) (i64.load align=1 (local.get $s)))
+                  (i64.store offset=8 align=1 (local.get $d) (i64.load offset=8 align=1 (local.get $s))))
+                (else (memory.copy (local.get $d) (local.get $s) (local.get $lit))))
+              (local.set $s (i32.add (local.get $s) (local.get $lit)))
+              (local.set $d (i32.add (local.get $d) (local.get $lit)))))
+          (br_if $ok (i32.ge_u (local.get $s) (local.get $end)))
+          (br_if $fail (i32.gt_u (i32.add (local.get $s) (i32.const 2)) (local.get $end)))
+          (local.set $off (i32.load16_u align=1 (local.get $s)))
+          (local.set $s (i32.add (local.get $s) (i32.const 2)))
+          (br_if $fail (i32.eqz (local.get $off)))
+          (br_if $fail (i32.gt_u (local.get $off) (i32.sub (local.get $d) (local.get $dstart))))
+          (local.set $len (i32.add (i32.and (local.get $token) (i32.const 15)) (i32.const 4)))
+          (if (i32.eq (i32.and (local.get $token) (i32.const 15)) (i32.const 15))
+            (then
+              (loop $ml
+                (br_if $fail (i32.ge_u (local.get $s) (local.get $end)))
+                (local.set $b (i32.load8_u (local.get $s)))
+                (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                (local.set $len (i32.add (local.get $len) (local.get $b)))
+                (br_if $ml (i32.eq (local.get $b) (i32.const 255))))))
+          (br_if $fail (i32.gt_u (local.get $len) (i32.sub (local.get $dend) (local.get $d))))
+          (local.set $m (i32.sub (local.get $d) (local.get $off)))
+          (if (i32.ge_u (local.get $off) (local.get $len))
+            (then
+              ;; Non-overlapping: 8-byte steps for short matches, memory.copy for long ones.
+              (if (i32.le_u (local.get $len) (i32.const 16))
+                (then
+                  (i64.store align=1 (local.get $d) (i64.load align=1 (local.get $m)))
+                  (i64.store offset=8 align=1 (local.get $d) (i64.load offset=8 align=1 (local.get $m))))
+                (else (memory.copy (local.get $d) (local.get $m) (local.get $len))))
+              (local.set $d (i32.add (local.get $d) (local.get $len))))
+            (else
+              ;; Overlapping (run-length style): byte by byte.
+              (local.set $stop (i32.add (local.get $d) (local.get $len)))
+              (loop $cp
+                (i32.store8 (local.get $d) (i32.load8_u (local.get $m)))
+                (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                (local.set $m (i32.add (local.get $m) (i32.const 1)))
+                (br_if $cp (i32.lt_u (local.get $d) (local.get $stop))))))
+          (br $seq)))
+      (return (local.get $d)))
+    (global.set $errpos (local.get $s))
+    (i32.const -1))
+)
