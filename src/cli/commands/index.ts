@@ -1,4 +1,7 @@
 import type { Command } from '../command.js';
+import { replayCommand } from './replay.js';
+import { recordCommand } from './record.js';
+import { framesCommand } from './frames.js';
 import { infoCommand } from './info.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
@@ -7,8 +10,9 @@ import { searchCommand } from './search.js';
 import { experimentCommand } from './experiment.js';
 import { simulateCommand } from './simulate.js';
 import { renderCommand } from './render.js';
+import { cameraSimCommand } from './camera-sim.js';
 import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
 
 /** Every sub-command, in the order `spikeline help` lists them. */
-export const commands: readonly Command[] = [infoCommand, convertCommand, trainCommand, evalCommand, searchCommand, experimentCommand, simulateCommand, renderCommand, runCommand, demoCommand];
+export const commands: readonly Command[] = [infoCommand, convertCommand, replayCommand, recordCommand, framesCommand, trainCommand, evalCommand, searchCommand, experimentCommand, simulateCommand, renderCommand, cameraSimCommand, runCommand, demoCommand];
