@@ -17,3 +17,4 @@ export * as functional from './functional/index.js';
 export { framesFromEvents, toTonicLayout, sliceIndices, type FrameSpec, type Slices } from './functional/binning.js';
 export type { EventFilter, FilterStats } from './functional/filter.js';
 export { newFilterStats } from './functional/filter.js';
+export * from './npy.js';

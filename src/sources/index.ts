@@ -10,3 +10,4 @@ export * from './ws-frame.js';
 export * from './serve.js';
 export * from './open.js';
 export * from './record.js';
+export * from './probe.js';

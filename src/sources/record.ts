@@ -21,6 +21,8 @@ export interface RecordOptions {
   /** Queue capacity in events (default 4M). */
   readonly capacity?: number;
   readonly onProgress?: (events: number) => void;
+  /** Stops the recording (Ctrl-C): what was received so far is written and the file closed. */
+  readonly signal?: AbortSignal;
 }
 
 export interface RecordResult {
@@ -84,6 +86,7 @@ export async function recordToFile(source: Observable<EventBatch>, path: string,
   });
   if (ended) sub.unsubscribe(); // the source stopped us synchronously, before `sub` was set
   const timer = options.maxWallMs !== undefined ? setTimeout(stop, options.maxWallMs) : undefined;
+  options.signal?.addEventListener('abort', stop, { once: true });
 
   async function* batches(): AsyncGenerator<EventBatch> {
     for (;;) {
