@@ -122,7 +122,10 @@ export abstract class ChunkDecoder implements EventDecoder {
           this.queue = [];
           this.queued = 0;
           const consumed = this.runParse(buf, out);
-          if (consumed < buf.length) this.enqueue(buf.subarray(consumed));
+          const rest = buf.length - consumed;
+          // An unconsumed tail that came from this chunk goes back to it (fast path resumes).
+          if (rest > 0 && rest <= take) off -= rest;
+          else if (rest > 0) this.enqueue(buf.subarray(consumed));
         }
       }
     } catch (err) {
