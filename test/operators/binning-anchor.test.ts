@@ -52,6 +52,8 @@ test('frames equal shared/anchors/binning_numpy.py exactly (16 time bins, event 
     assert.deepEqual(count, load('count'));
     const down = toTonicLayout(framesFromEvents(new Downsampler(4).apply(ev), { nTimeBins: nBins }));
     assert.deepEqual(down, load('down4'));
+    const fused = toTonicLayout(framesFromEvents(ev, { nTimeBins: nBins, downsample: 4 }));
+    assert.deepEqual(fused, load('down4'));
     // The anchor drops the tail like Tonic: so do we by default.
     let sum = 0;
     for (const v of time) sum += v;

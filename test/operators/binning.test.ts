@@ -112,6 +112,18 @@ test('framesFromEvents equals a naive count for every mode (random data, both ac
   assert.equal(tailSum, big.length, 'includeTail counts every event');
 });
 
+test('fused downsample while binning equals Downsampler then binning (both accumulation paths)', async () => {
+  const { Downsampler } = await import('../../src/operators/functional/index.js');
+  const b = randomEvents(40_000, { width: 346, height: 260 }, 6, 100_000);
+  for (const spec of [{ nTimeBins: 3 }, { eventCount: 100 }] as FrameSpec[]) {
+    const fused = framesFromEvents(b, { ...spec, downsample: 4 });
+    const twoStep = framesFromEvents(new Downsampler(4).apply(b), spec);
+    assert.deepEqual([fused.width, fused.height], [87, 65]);
+    assert.deepEqual(fused.data, twoStep.data);
+  }
+  assert.throws(() => framesFromEvents(b, { nTimeBins: 2, downsample: 0 }), /downsample/);
+});
+
 test('toFrames streaming over random batch splits equals the whole-sample function', async () => {
   const b = randomEvents(20_000, sensor, 5, 1_000_000, 1_600_000_000_000_000);
   const specs: FrameSpec[] = [

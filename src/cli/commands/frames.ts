@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { readEvents } from '../../formats/index.js';
 import { encodeNpyFloat32, framesFromEvents, toTonicLayout, type FrameSpec } from '../../operators/index.js';
-import { Downsampler, frameMode } from '../../operators/functional/index.js';
+import { frameMode } from '../../operators/functional/index.js';
 
 const usage = `usage: spikeline frames IN OUT.npy (--n-time-bins N | --time-window US | --event-count N | --n-event-bins N)
                         [--overlap X] [--include-incomplete] [--include-tail] [--downsample F]
@@ -45,19 +45,17 @@ export const framesCommand: Command = {
       ...(values.overlap !== undefined ? { overlap: numberOption('overlap', values.overlap, 0) } : {}),
       ...(values['include-incomplete'] ? { includeIncomplete: true } : {}),
       ...(values['include-tail'] ? { includeTail: true } : {}),
+      ...(values.downsample !== undefined ? { downsample: numberOption('downsample', values.downsample, 1) } : {}),
     };
     // Validate everything before reading a possibly large file.
-    let down: Downsampler | undefined;
     try {
       frameMode(spec);
-      if (values.downsample !== undefined) down = new Downsampler(numberOption('downsample', values.downsample, 1));
     } catch (err) {
       if (err instanceof RangeError) throw new UsageError(err.message);
       throw err;
     }
-    let events = await readEvents(input);
-    if (down) events = down.apply(events);
-    const frames = framesFromEvents(events, spec);
+    const events = await readEvents(input);
+    const frames = framesFromEvents(events, spec); // downsampling is fused into the binning
     const shape = [frames.steps, frames.channels, frames.height, frames.width];
     await writeFile(output, encodeNpyFloat32(toTonicLayout(frames), shape));
     process.stderr.write(`frames: ${events.length} events -> ${output} float32 [${shape.join(', ')}]\n`);

@@ -24,6 +24,7 @@
  */
 import type { EventBatch, FrameTensor, SensorGeometry } from '../../events/index.js';
 import { lowerBoundTime } from '../../events/index.js';
+import { Downsampler } from './spatial.js';
 
 export interface FrameSpec {
   readonly timeWindow?: number;
@@ -36,6 +37,11 @@ export interface FrameSpec {
   readonly includeIncomplete?: boolean;
   /** nTimeBins: put events past the last full bin into the last bin instead of dropping them. */
   readonly includeTail?: boolean;
+  /**
+   * Integer spatial factor applied while binning (fused: no downsampled copy of the events);
+   * frames are ceil(W / f) x ceil(H / f), the same as `Downsampler` then binning.
+   */
+  readonly downsample?: number;
 }
 
 export type FrameMode = 'timeWindow' | 'eventCount' | 'nTimeBins' | 'nEventBins';
@@ -48,6 +54,9 @@ export function frameMode(spec: FrameSpec): FrameMode {
   }
   const mode = modes[0]!;
   const v = spec[mode]!;
+  if (spec.downsample !== undefined && (!Number.isInteger(spec.downsample) || spec.downsample < 1)) {
+    throw new RangeError(`frames: downsample must be an integer >= 1, got ${spec.downsample}`);
+  }
   const o = spec.overlap ?? 0;
   if (mode === 'timeWindow') {
     if (!(v > 0)) throw new RangeError(`frames: timeWindow must be > 0 µs, got ${v}`);
@@ -149,11 +158,13 @@ const U16_MAX = 0xffff;
 export class FrameAccumulator {
   private hist = new Uint16Array(0);
 
-  accumulate(batch: EventBatch, start: number, end: number, data: Float32Array, offset: number, sensor: SensorGeometry): void {
+  /** `sensor` is the frame geometry; with `down`, coordinates are mapped through its tables first. */
+  accumulate(batch: EventBatch, start: number, end: number, data: Float32Array, offset: number, sensor: SensorGeometry, down?: Downsampler): void {
     const W = sensor.width;
     const cells = W * sensor.height * 2;
     if (end - start < cells * SCRATCH_MIN_FILL) {
-      addDirect(batch.x, batch.y, batch.p, start, end, data, offset, W);
+      if (down) addDirectLut(batch.x, batch.y, batch.p, start, end, data, offset, W, down.lutX, down.lutY);
+      else addDirect(batch.x, batch.y, batch.p, start, end, data, offset, W);
       return;
     }
     if (this.hist.length < cells) this.hist = new Uint16Array(cells);
@@ -161,7 +172,8 @@ export class FrameAccumulator {
     for (let s = start; s < end; s += U16_MAX) {
       const e = Math.min(end, s + U16_MAX);
       hist.fill(0);
-      countU16(batch.x, batch.y, batch.p, s, e, hist, W);
+      if (down) countU16Lut(batch.x, batch.y, batch.p, s, e, hist, W, down.lutX, down.lutY);
+      else countU16(batch.x, batch.y, batch.p, s, e, hist, W);
       addHistogram(hist, data, offset, cells);
     }
   }
@@ -171,6 +183,14 @@ export class FrameAccumulator {
 // which measured ~2x faster than one function with both paths inlined.
 function countU16(x: Uint16Array, y: Uint16Array, p: Uint8Array, s: number, e: number, hist: Uint16Array, W: number): void {
   for (let i = s; i < e; i++) hist[((y[i]! * W + x[i]!) << 1) | p[i]!]++;
+}
+
+function countU16Lut(x: Uint16Array, y: Uint16Array, p: Uint8Array, s: number, e: number, hist: Uint16Array, W: number, lx: Uint16Array, ly: Uint16Array): void {
+  for (let i = s; i < e; i++) hist[((ly[y[i]!]! * W + lx[x[i]!]!) << 1) | p[i]!]++;
+}
+
+function addDirectLut(x: Uint16Array, y: Uint16Array, p: Uint8Array, s: number, e: number, data: Float32Array, offset: number, W: number, lx: Uint16Array, ly: Uint16Array): void {
+  for (let i = s; i < e; i++) data[offset + (((ly[y[i]!]! * W + lx[x[i]!]!) << 1) | p[i]!)] += 1;
 }
 
 function addHistogram(hist: Uint16Array, data: Float32Array, offset: number, cells: number): void {
@@ -200,12 +220,22 @@ export function allocateFrames(steps: number, sensor: SensorGeometry, tStart?: F
  */
 export function framesFromEvents(batch: EventBatch, spec: FrameSpec, accumulator = new FrameAccumulator()): FrameTensor {
   const slices = sliceIndices(batch.t, spec);
-  const frames = allocateFrames(slices.count, batch.sensor, slices.tStart, slices.tEnd);
-  const frameSize = batch.sensor.width * batch.sensor.height * 2;
+  const down = spec.downsample !== undefined && spec.downsample !== 1 ? downsamplerFor(spec.downsample) : undefined;
+  const sensor = down ? down.sensorOf(batch.sensor) : batch.sensor;
+  const frames = allocateFrames(slices.count, sensor, slices.tStart, slices.tEnd);
+  const frameSize = sensor.width * sensor.height * 2;
   for (let k = 0; k < slices.count; k++) {
-    accumulator.accumulate(batch, slices.start[k]!, slices.end[k]!, frames.data, k * frameSize, batch.sensor);
+    accumulator.accumulate(batch, slices.start[k]!, slices.end[k]!, frames.data, k * frameSize, sensor, down);
   }
   return frames;
+}
+
+/** Downsamplers are immutable (two 128 KiB tables): keep the few factors in use. */
+const downsamplers = new Map<number, Downsampler>();
+function downsamplerFor(f: number): Downsampler {
+  let d = downsamplers.get(f);
+  if (!d) downsamplers.set(f, (d = new Downsampler(f)));
+  return d;
 }
 
 /** Tonic's layout: float32 [T, P, H, W] from our [T, H, W, C]. */

@@ -122,8 +122,9 @@ export function orient(batch: EventBatch, op: Orientation): EventBatch {
  * replace the per-event division.
  */
 export class Downsampler {
-  private readonly lutX: Uint16Array;
-  private readonly lutY: Uint16Array;
+  /** floor(v / fx) for every uint16 v (shared with fused binning). */
+  readonly lutX: Uint16Array;
+  readonly lutY: Uint16Array;
 
   constructor(readonly fx: number, readonly fy: number = fx) {
     for (const [name, f] of [['factor x', fx], ['factor y', fy]] as const) {
