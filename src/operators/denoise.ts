@@ -18,6 +18,6 @@ export interface DenoiseOptions extends FilterOperatorOptions {
 export function denoise(options: DenoiseOptions = {}): OperatorFunction<EventBatch, EventBatch> {
   const duration = options.duration ?? 2000;
   const neighbours = options.neighbours ?? 8;
-  new BackgroundActivityFilter(duration, neighbours);
+  new BackgroundActivityFilter(duration, neighbours); // validates the options now, when the pipeline is built
   return applyFilter(() => new BackgroundActivityFilter(duration, neighbours), options);
 }

@@ -9,6 +9,6 @@ import { HotPixelFilter, type HotPixelOptions } from './functional/noise.js';
  * learning). Pixels outside the sensor in the fixed list are ignored.
  */
 export function hotPixels(options: HotPixelOptions & FilterOperatorOptions): OperatorFunction<EventBatch, EventBatch> {
-  new HotPixelFilter(options);
+  new HotPixelFilter(options); // validates the options now, when the pipeline is built
   return applyFilter(() => new HotPixelFilter(options), options);
 }

@@ -14,6 +14,6 @@ export interface RateLimitOptions extends FilterOperatorOptions {
  * driven by event timestamps, a replay at any speed keeps the same events.
  */
 export function rateLimit(maxRate: number, options: RateLimitOptions = {}): OperatorFunction<EventBatch, EventBatch> {
-  new RateLimiter(maxRate, options.burst);
+  new RateLimiter(maxRate, options.burst); // validates the options now, when the pipeline is built
   return applyFilter(() => new RateLimiter(maxRate, options.burst), options);
 }

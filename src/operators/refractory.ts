@@ -9,6 +9,6 @@ import { RefractoryFilter } from './functional/noise.js';
  * pixel's time. Per-pixel state lives for the subscription and survives batch boundaries.
  */
 export function refractory(period: number, options?: FilterOperatorOptions): OperatorFunction<EventBatch, EventBatch> {
-  new RefractoryFilter(period); // validate eagerly, at pipeline construction
+  new RefractoryFilter(period); // validates the options now, when the pipeline is built
   return applyFilter(() => new RefractoryFilter(period), options);
 }

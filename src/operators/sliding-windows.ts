@@ -24,7 +24,7 @@ export interface SlidingWindowOptions {
  */
 export function slidingWindows(options: SlidingWindowOptions): OperatorFunction<EventBatch, FrameTensor> {
   const windowing = { length: options.length, stride: options.stride, bins: options.bins ?? 1, ...(options.origin !== undefined ? { origin: options.origin } : {}) };
-  new TimeWindower(windowing);
+  new TimeWindower(windowing); // validates the options now, when the pipeline is built
   return (source) =>
     new Observable<FrameTensor>((subscriber) => {
       const w = new TimeWindower(windowing);

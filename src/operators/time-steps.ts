@@ -32,7 +32,7 @@ export function timeSteps(dt: number, options: TimeStepOptions = {}): OperatorFu
     maxEmptyWindows: options.maxEmptySteps ?? 10_000,
     ...(options.origin !== undefined ? { origin: options.origin } : {}),
   };
-  new TimeWindower(windowing);
+  new TimeWindower(windowing); // validates the options now, when the pipeline is built
   return (source) =>
     new Observable<FrameTensor>((subscriber) => {
       const w = new TimeWindower(windowing);

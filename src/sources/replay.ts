@@ -45,16 +45,20 @@ export function replayFile(path: string, options: ReplayOptions = {}): EventSour
   const tick = options.tickUs ?? 1000 * Math.max(1, speed);
   return makeSource(path, (ctx) => {
     let stopped = false;
+    let release: (() => void) | undefined; // wakes a paused replay when unsubscribed
     const waitValve = async () => {
       const v = options.valve;
       if (!v?.paused) return;
       await new Promise<void>((res) => {
         const off = v.onChange((paused) => {
-          if (!paused || stopped) {
-            off();
-            res();
-          }
+          if (!paused) done();
         });
+        const done = () => {
+          off();
+          release = undefined;
+          res();
+        };
+        release = done;
       });
     };
 
@@ -112,6 +116,7 @@ export function replayFile(path: string, options: ReplayOptions = {}): EventSour
     });
     return () => {
       stopped = true;
+      release?.();
     };
   });
 }
