@@ -6,3 +6,6 @@ export * from './search/index.js';
 export * from './snn/index.js';
 export * from './sources/index.js';
 export * from './simulate/index.js';
+export * from './sinks/index.js';
+export * from './server/index.js';
+export * from './pipeline/index.js';

@@ -1,0 +1,10 @@
+// Public API of the pipeline: config schema and validation, the runner, inference policies, launch helpers.
+export { loadPipelineConfig, parsePipelineConfig, parsePipelineYaml, type PipelineConfig, type SourceConfig, type FilterConfig, type InferenceConfig } from './config.js';
+export { ConfigError, type ConfigIssue } from './schema.js';
+export { Pipeline, type PipelineDeps, type PipelineState } from './runner.js';
+export { StepClassifier, WindowClassifier, encodeFrame, type InferenceResult, type StepClassifierOptions, type WindowClassifierOptions } from './inference.js';
+export type { PipelineSource, SourceHealth } from './source.js';
+export { createPipelineSource, adaptEventSource } from './sources.js';
+export { startCameraSimulator, type CameraSimulatorOptions } from './camera.js';
+export { launchPipeline, demoConfig, runUntilSignalled, BUNDLED_MODEL_DIR, type LaunchOptions } from './launch.js';
+export { previewFrame, type Preview } from './preview.js';
