@@ -1,7 +1,7 @@
 /**
  * Simulator speed. (1) The ESIM core alone on a full-frame moving sinusoid, 128x128, frames every
  * 1 ms: pixel updates/s and events/s. (2) Whole gesture trials at the dataset defaults (6 s
- * gestures, 4 ms frames, threshold 0.15) per lighting, one trial each (quick: 1.5 s gestures):
+ * gestures, 4 ms frames, threshold 0.1) per lighting, one trial each (quick: 1.5 s gestures):
  * simulated seconds per wall second, events/s, labelled gestures/s. (3) The projected wall time of
  * the full 29-user set (122 trials, the real lighting mix), from the per-lighting speeds and the
  * real trial list, and the measured time of writing one trial through the AEDAT 3.1 writer.
@@ -52,7 +52,7 @@ const bench: Benchmark = {
     for (const lighting of LIGHTINGS) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      const r = simulateTrial({ seed: 1, user: 5, lighting, gestureSeconds, threshold: 0.15 }, () => undefined);
+      const r = simulateTrial({ seed: 1, user: 5, lighting, gestureSeconds, threshold: 0.1 }, () => undefined);
       const wall = (performance.now() - t0) / 1000;
       const used = process.cpuUsage(c0);
       const cpu = (used.user + used.system) / 1e6;
@@ -82,7 +82,7 @@ const bench: Benchmark = {
     const dir = await mkdtemp(join(tmpdir(), 'spikeline-bench-sim-'));
     try {
       const t0 = performance.now();
-      const stats = await generateGestureDataset({ out: dir, users: [24], lightings: ['led'], seed: 1, gestureSeconds, threshold: 0.15 });
+      const stats = await generateGestureDataset({ out: dir, users: [24], lightings: ['led'], seed: 1, gestureSeconds, threshold: 0.1 });
       const wall = (performance.now() - t0) / 1000;
       report({ name: 'dataset: one trial simulated + written (AEDAT 3.1)', value: stats.simulatedSeconds / wall, unit: 'x real time', extra: { events: stats.events, wall_s: Math.round(wall * 10) / 10 } });
     } finally {

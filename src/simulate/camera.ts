@@ -41,7 +41,7 @@ export interface CameraOptions {
   speed?: number;
   /** Time of the first event, µs (default: now, as Unix µs). */
   startUs?: number;
-  /** Mean contrast threshold (default 0.15, as the dataset generator). */
+  /** Mean contrast threshold (default: the session's, as the dataset generator). */
   threshold?: number;
   onGesture?: (gesture: GestureAnnouncement) => void;
 }
@@ -67,7 +67,7 @@ export function simulatedCamera(options: CameraOptions = {}): Observable<EventBa
     const t0 = options.startUs ?? Date.now() * 1000;
     const wall0 = performance.now();
     let user = 1 + rnd.int(USERS);
-    let session = new GestureSession({ seed, user, lighting, startUs: t0, threshold: options.threshold ?? 0.15 });
+    let session = new GestureSession({ seed, user, lighting, startUs: t0, ...(options.threshold !== undefined ? { threshold: options.threshold } : {}) });
     let performed = 0;
     let announced = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -98,7 +98,7 @@ export function simulatedCamera(options: CameraOptions = {}): Observable<EventBa
           // The subject leaves after their last gesture's return to rest; the next one steps in.
           if (performed >= perSubject && session.now >= session.scheduledUntil + 1_000_000) {
             user = (user % USERS) + 1;
-            session = new GestureSession({ seed, user, lighting, startUs: session.now, threshold: options.threshold ?? 0.15 });
+            session = new GestureSession({ seed, user, lighting, startUs: session.now, ...(options.threshold !== undefined ? { threshold: options.threshold } : {}) });
             performed = 0;
             announced = 0;
             schedule();

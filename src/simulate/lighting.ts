@@ -26,10 +26,14 @@ export interface LightingProfile {
   highlights: number;
 }
 
+/**
+ * Flicker depths are tuned for the default threshold (0.1): flicker adds roughly +13 kev/s
+ * (fluorescent), +7 (fluorescent_led) and +2 (led) on top of the motion events.
+ */
 export const LIGHTING_PROFILES: Readonly<Record<Lighting, LightingProfile>> = {
-  fluorescent: { brightness: 0.8, flickerDepth: 0.07, backgroundRateHz: 0.08, hotPixelCount: 3, thresholdMismatch: 0.1, highlights: 4 },
-  fluorescent_led: { brightness: 0.9, flickerDepth: 0.05, backgroundRateHz: 0.07, hotPixelCount: 3, thresholdMismatch: 0.1, highlights: 3 },
-  led: { brightness: 1.0, flickerDepth: 0.03, backgroundRateHz: 0.06, hotPixelCount: 2, thresholdMismatch: 0.1, highlights: 2 },
+  fluorescent: { brightness: 0.8, flickerDepth: 0.045, backgroundRateHz: 0.08, hotPixelCount: 3, thresholdMismatch: 0.1, highlights: 4 },
+  fluorescent_led: { brightness: 0.9, flickerDepth: 0.035, backgroundRateHz: 0.07, hotPixelCount: 3, thresholdMismatch: 0.1, highlights: 3 },
+  led: { brightness: 1.0, flickerDepth: 0.02, backgroundRateHz: 0.06, hotPixelCount: 2, thresholdMismatch: 0.1, highlights: 2 },
   lab: { brightness: 0.35, flickerDepth: 0, backgroundRateHz: 0.3, hotPixelCount: 4, thresholdMismatch: 0.14, highlights: 0 },
   natural: { brightness: 1.2, flickerDepth: 0, backgroundRateHz: 0.04, hotPixelCount: 2, thresholdMismatch: 0.1, highlights: 0 },
 };

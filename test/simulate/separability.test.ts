@@ -9,7 +9,7 @@ import { accuracy, globalFeatures, logisticRegression, nearestCentroid, standard
 function samples(users: number[]): { features: number[]; label: number; events: number }[] {
   const out: { features: number[]; label: number; events: number }[] = [];
   for (const user of users) {
-    const session = new GestureSession({ seed: 21, user, lighting: LIGHTINGS[user % 5]!, width: 64, height: 64, threshold: 0.15 });
+    const session = new GestureSession({ seed: 21, user, lighting: LIGHTINGS[user % 5]!, width: 64, height: 64, threshold: 0.1 });
     const segs = GESTURE_CLASS_IDS.map((id) => session.addGesture(id, 250_000, 700_000));
     const batches: EventBatch[] = [];
     session.run(session.scheduledUntil, (b) => batches.push(b));

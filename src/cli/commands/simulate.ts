@@ -17,7 +17,7 @@ options:
   --gap SEC                    mean transition between gestures, s (default 1.2)
   --lightings LIST             only these of ${LIGHTINGS.join(', ')}
   --max-lightings-per-user N   at most N trials per user
-  --threshold C                mean contrast threshold, log units (default 0.15)
+  --threshold C                mean contrast threshold, log units (default 0.1)
   --frame-us US                scene render period, µs (default 4000)
   --mains HZ                   mains frequency, flicker at twice it (default 60)
   --resume                     keep trials an interrupted run with the same options already wrote
@@ -80,7 +80,7 @@ export const simulateCommand: Command = {
         seed: numberOption('seed', values.seed, 1),
         gestureSeconds: numberOption('duration-per-gesture', values['duration-per-gesture'], 6),
         gapSeconds: numberOption('gap', values.gap, 1.2),
-        threshold: numberOption('threshold', values.threshold, 0.15),
+        threshold: numberOption('threshold', values.threshold, 0.1),
         frameUs: numberOption('frame-us', values['frame-us'], 4000),
         mainsHz: numberOption('mains', values.mains, 60),
         resume: values.resume ?? false,
