@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allocateBatch, type EventBatch } from '../src/events/index.js';
-import { createDecoder, encodeEvents, initZstd, openEventFile, type EventFormat, type ReadOptions } from '../src/formats/index.js';
+import { Aedat3PacketEncoder, createDecoder, encodeAedat3Header, encodeEvents, initZstd, openEventFile, type EventFormat, type ReadOptions } from '../src/formats/index.js';
 import { timeMs, type Benchmark } from './harness.js';
 
 
@@ -144,6 +144,39 @@ async function decodeFile(path: string, c: Case, n: number): Promise<void> {
   if (got !== n) throw new Error(`${c.name} file: decoded ${got} events, expected ${n}`);
 }
 
+/** Streams a 2 GB AEDAT 3.1 file (250M events) and reports the peak RSS while reading it. */
+async function steadyMemory(dir: string, report: Parameters<Benchmark['run']>[0]['report']): Promise<void> {
+  const path = join(dir, 'big.aedat');
+  const { open } = await import('node:fs/promises');
+  const fh = await open(path, 'w');
+  await fh.write(encodeAedat3Header());
+  const enc = new Aedat3PacketEncoder();
+  const B = 1_000_000;
+  const b = allocateBatch(B, { width: 128, height: 128 });
+  for (let k = 0, t = 0; k < 250; k++) {
+    for (let i = 0; i < B; i++, t++) {
+      b.x[i] = i & 127;
+      b.y[i] = (i >> 7) & 127;
+      b.p[i] = i & 1;
+      b.t[i] = t;
+    }
+    await fh.write(enc.encode(b));
+  }
+  await fh.close();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  let n = 0;
+  const t0 = performance.now();
+  let batches = 0;
+  for await (const batch of await openEventFile(path)) {
+    n += batch.length;
+    if (++batches % 100 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+  }
+  const ms = performance.now() - t0;
+  rmSync(path);
+  report({ name: 'AEDAT 3.1 2 GB file (250M events): peak RSS while streaming', value: peak / 1e6, unit: 'MB', extra: { rss_before_MB: Math.round(before / 1e6), events: n, Mev_s: +(n / ms / 1e3).toFixed(1) } });
+}
+
 function pythonAnchor(dataDir: string): Record<string, number> | string {
   const script = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/anchors/decode_python.py');
   if (!existsSync(script)) return `${script} not found`;
@@ -196,6 +229,7 @@ const bench: Benchmark = {
         report({ name: 'python/numpy anchor skipped in quick mode (run without --quick for ratios)', value: 0, unit: '' });
         return;
       }
+      await steadyMemory(dir, report);
       const anchor = pythonAnchor(anchorDir);
       if (typeof anchor === 'string') {
         report({ name: `python/numpy anchor not run: ${anchor}`, value: 0, unit: '' });
