@@ -183,3 +183,13 @@ test('data table of a written file indexes every packet', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('frames from the reference zstd / lz4 command-line tools decode (unknown content size)', () => {
+  const text = 'spikeline '.repeat(300);
+  const zst = new Uint8Array(Buffer.from('KLUv/QQQjQAAUHNwaWtlbGluZSABAKurX5DoIO7m', 'base64')); // zstd --no-content-size
+  assert.equal(new TextDecoder().decode(zstdDecompress(zst, 1 << 20)), text);
+  const lz4 = new Uint8Array(Buffer.from('BCJNGGBAgh8AAACvc3Bpa2VsaW5lIAoA//////////////+hUGxpbmUgAAAAAA==', 'base64')); // lz4 CLI
+  const sc = new ByteScratch();
+  const n = lz4DecodeFrame(lz4, 0, lz4.length, sc, 1 << 20);
+  assert.equal(new TextDecoder().decode(sc.buf.subarray(0, n)), text);
+});
