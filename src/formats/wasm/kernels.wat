@@ -216,9 +216,7 @@
               ;; Short literals: two 8-byte moves (callers leave 32 bytes of slack after the
               ;; output and input); memory.copy costs a runtime call per use.
               (if (i32.le_u (local.get $lit) (i32.const 16))
-                (then
-                  (i64.store align=1 (local.get $d) (i64.load align=1 (local.get $s)))
-                  (i64.store offset=8 align=1 (local.get $d) (i64.load offset=8 align=1 (local.get $s))))
+                (then (v128.store align=1 (local.get $d) (v128.load align=1 (local.get $s))))
                 (else (memory.copy (local.get $d) (local.get $s) (local.get $lit))))
               (local.set $s (i32.add (local.get $s) (local.get $lit)))
               (local.set $d (i32.add (local.get $d) (local.get $lit)))))
@@ -239,23 +237,31 @@
                 (br_if $ml (i32.eq (local.get $b) (i32.const 255))))))
           (br_if $fail (i32.gt_u (local.get $len) (i32.sub (local.get $dend) (local.get $d))))
           (local.set $m (i32.sub (local.get $d) (local.get $off)))
-          (if (i32.ge_u (local.get $off) (local.get $len))
+          (local.set $stop (i32.add (local.get $d) (local.get $len)))
+          (if (i32.ge_u (local.get $off) (i32.const 16))
             (then
-              ;; Non-overlapping: 8-byte steps for short matches, memory.copy for long ones.
-              (if (i32.le_u (local.get $len) (i32.const 16))
-                (then
-                  (i64.store align=1 (local.get $d) (i64.load align=1 (local.get $m)))
-                  (i64.store offset=8 align=1 (local.get $d) (i64.load offset=8 align=1 (local.get $m))))
-                (else (memory.copy (local.get $d) (local.get $m) (local.get $len))))
-              (local.set $d (i32.add (local.get $d) (local.get $len))))
+              ;; Source at least 16 bytes behind: 16-byte steps (may over-copy into the slack).
+              (loop $c16
+                (v128.store align=1 (local.get $d) (v128.load align=1 (local.get $m)))
+                (local.set $d (i32.add (local.get $d) (i32.const 16)))
+                (local.set $m (i32.add (local.get $m) (i32.const 16)))
+                (br_if $c16 (i32.lt_u (local.get $d) (local.get $stop)))))
             (else
-              ;; Overlapping (run-length style): byte by byte.
-              (local.set $stop (i32.add (local.get $d) (local.get $len)))
-              (loop $cp
-                (i32.store8 (local.get $d) (i32.load8_u (local.get $m)))
-                (local.set $d (i32.add (local.get $d) (i32.const 1)))
-                (local.set $m (i32.add (local.get $m) (i32.const 1)))
-                (br_if $cp (i32.lt_u (local.get $d) (local.get $stop))))))
+              (if (i32.ge_u (local.get $off) (i32.const 8))
+                (then
+                  (loop $c8
+                    (i64.store align=1 (local.get $d) (i64.load align=1 (local.get $m)))
+                    (local.set $d (i32.add (local.get $d) (i32.const 8)))
+                    (local.set $m (i32.add (local.get $m) (i32.const 8)))
+                    (br_if $c8 (i32.lt_u (local.get $d) (local.get $stop)))))
+                (else
+                  ;; Overlapping run (offset < 8): byte by byte.
+                  (loop $cp
+                    (i32.store8 (local.get $d) (i32.load8_u (local.get $m)))
+                    (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                    (local.set $m (i32.add (local.get $m) (i32.const 1)))
+                    (br_if $cp (i32.lt_u (local.get $d) (local.get $stop))))))))
+          (local.set $d (local.get $stop))
           (br $seq)))
       (return (local.get $d)))
     (global.set $errpos (local.get $s))
