@@ -177,7 +177,6 @@ export class Aedat3Decoder extends ChunkDecoder {
       const sensor = this.sensor ?? DVS128;
       out.push(layout ? arena!.batch(layout, n, sensor, this.reuse) : this.out.batch(n, sensor));
     }
-    void final;
     return pos;
   }
 
