@@ -46,7 +46,6 @@ export interface DatasetOptions {
   /** Time covered by one step, µs (the window is steps·stepUs). */
   stepUs: number;
   encoding?: Preprocessing['encoding'];
-  clipMax?: number;
   /** Use at most this many samples per split (quick runs). */
   limit?: number;
 }
@@ -88,8 +87,7 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
       stepUs: o.stepUs,
       steps: o.steps,
       encoding: o.encoding ?? 'clip',
-      ...(o.clipMax !== undefined ? { clipMax: o.clipMax } : {}),
-    } as Preprocessing,
+    },
   };
 }
 
@@ -110,11 +108,10 @@ export function makeRandom(seed: number): () => number {
   };
 }
 
-/** Applies the frame encoding in place. */
+/** Applies the frame encoding in place: counts as they are, clipped to 1, or binary (same as clip for integer counts). */
 export function encodeFrames(data: Float32Array, p: Preprocessing): void {
   if (p.encoding === 'count') return;
-  const max = p.encoding === 'binary' ? 1 : ((p as Preprocessing & { clipMax?: number }).clipMax ?? 1);
-  for (let i = 0; i < data.length; i++) if (data[i]! > max) data[i] = max;
+  for (let i = 0; i < data.length; i++) if (data[i]! > 1) data[i] = 1;
 }
 
 /**
