@@ -77,6 +77,46 @@ test('DV TCP: a byte capture built from spec §6-7 by hand, delivered in 3-byte 
   server.close();
 });
 
+test('AEDAT 3.1 TCP and jAER UDP: byte captures built from spec §8 / §9 by hand, over real sockets', async () => {
+  // cAER TCP stream: 20-byte network header (magic, sequence 0, version 1, RAW, source 1) then
+  // one polarity packet (28-byte header + 8-byte events: valid | pol << 1 | y << 2 | x << 17, ts).
+  const pkt = new Uint8Array(28 + 16);
+  const pv = new DataView(pkt.buffer);
+  pv.setUint16(0, 1, true); pv.setInt16(2, 1, true); pv.setInt32(4, 8, true); pv.setInt32(8, 4, true);
+  pv.setInt32(12, 1, true); pv.setInt32(16, 2, true); pv.setInt32(20, 2, true); pv.setInt32(24, 2, true);
+  pv.setUint32(28, ((10 << 17) | (20 << 2) | (1 << 1) | 1) >>> 0, true); pv.setInt32(32, 5, true);
+  pv.setUint32(36, ((127 << 17) | (0 << 2) | 0 | 1) >>> 0, true); pv.setInt32(40, 7, true);
+  const head = new Uint8Array(20);
+  head.set([0x58, 0x66, 0x9a, 0x0b, 0xc9, 0x8b, 0x37, 0x1d]);
+  head[16] = 1;
+  head[18] = 1;
+  const server = createServer((sock: Socket) => {
+    sock.write(head.subarray(0, 7));
+    setTimeout(() => sock.end(Buffer.concat([head.subarray(7), pkt])), 5);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const b = concatBatches(await lastValueFrom(tcpSource(`tcp://127.0.0.1:${port}`, { protocol: 'aedat3', reconnect: false }).pipe(toArray())));
+  // eventTSOverflow = 1: t = 2^31 + ts.
+  assert.deepEqual(rows(b), [`10,20,${2 ** 31 + 5},1`, `127,0,${2 ** 31 + 7},0`]);
+  server.close();
+
+  // jAER datagram: BE sequence 1, then (address, timestamp) with DVS128 raw bits (x = 127 - rx,
+  // y = 127 - ry, ON when bit 0 is 0).
+  const { createSocket } = await import('node:dgram');
+  let udpPort = 0;
+  let ready!: () => void;
+  const listening = new Promise<void>((r) => (ready = r));
+  const src = udpSource('udp://127.0.0.1:0', { protocol: 'jaer', onListening: (a) => ((udpPort = a.port), ready()) });
+  const got = firstValueFrom(src);
+  await listening;
+  const d = Buffer.from([0, 0, 0, 1, 0x00, 0x00, 0x0a, 0x0a, 0x00, 0x00, 0x03, 0xe8]); // ry=10, rx=5, b=0, t=1000
+  const tx = createSocket('udp4');
+  await new Promise<void>((r) => tx.send(d, udpPort, '127.0.0.1', () => r()));
+  tx.close();
+  assert.deepEqual(rows(await got), ['122,117,1000,1']);
+});
+
 test('UDP aedat3, jaer and spif: our sender to our receiver on loopback', async () => {
   for (const protocol of ['aedat3', 'jaer', 'spif'] as const) {
     const ev = randomEvents(5000, sensor, 23, 1_000_000, 1000);
