@@ -37,6 +37,8 @@ export interface EventFileInfo {
   packets: number;
   /** AEDAT 4 FileDataTable entry count, or null when the file has none. */
   data_table_entries: number | null;
+  /** Whether the data table agrees with the scan (packet count, event count of the stream). */
+  data_table_consistent: boolean | null;
   truncated_bytes: number;
 }
 
@@ -76,6 +78,10 @@ export async function inspectEventFile(path: string, options: ReadOptions = {}, 
     skipped: { ...d.stats.skipped },
     packets: d.stats.packets,
     data_table_entries: a4?.dataTable?.length ?? null,
+    data_table_consistent: a4?.dataTable
+      ? a4.dataTable.length === d.stats.packets &&
+        a4.dataTable.filter((e) => e.streamId === a4.streamId).reduce((sum, e) => sum + e.numElements, 0) === summary.events
+      : null,
     truncated_bytes: d.stats.truncatedBytes,
   };
 }
@@ -101,7 +107,10 @@ export function formatEventFileInfo(info: EventFileInfo): string {
   }
   const skipped = Object.entries(info.skipped);
   if (skipped.length) lines.push(`skipped:     ${skipped.map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  if (info.packets) lines.push(`packets:     ${info.packets}${info.data_table_entries !== null ? ` (data table: ${info.data_table_entries} entries)` : ''}`);
+  if (info.packets) {
+    const table = info.data_table_entries === null ? '' : ` (data table: ${info.data_table_entries} entries, ${info.data_table_consistent ? 'consistent with the packets' : 'DISAGREES with the packets'})`;
+    lines.push(`packets:     ${info.packets}${table}`);
+  }
   if (info.truncated_bytes) lines.push(`truncated:   ${info.truncated_bytes} trailing bytes dropped`);
   lines.push(`checksum:    ${info.checksum}`);
   return lines.join('\n');

@@ -27,6 +27,7 @@ test('spikeline info --json reports the required fields', () => {
   assert.equal(info.events, 8979);
   assert.equal(typeof info.checksum, 'string');
   assert.equal(info.data_table_entries, 5);
+  assert.equal(info.data_table_consistent, true);
 });
 
 test('spikeline convert: every output format keeps the events (same checksum)', async () => {
