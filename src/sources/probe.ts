@@ -15,7 +15,7 @@ export async function fileSensor(path: string, options: ReadOptions = {}): Promi
 }
 
 /** Durations like `10s`, `500ms`, `250us`, `2m` or a bare number of seconds, in µs. */
-export function parseDuration(text: string): number {
+export function parseDurationUs(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|min|h)?$/.exec(text.trim());
   if (!m) throw new RangeError(`not a duration: "${text}" (e.g. 10s, 500ms, 2m)`);
   const v = Number(m[1]);

@@ -1,6 +1,6 @@
 import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { FlowValve } from '../../operators/index.js';
-import { openSource, parseDuration, recordToFile } from '../../sources/index.js';
+import { openSource, parseDurationUs, recordToFile } from '../../sources/index.js';
 import type { TcpProtocol, UdpProtocol } from '../../sources/index.js';
 import type { WriteCompression } from '../../formats/index.js';
 import { createProgress } from '../../util/progress.js';
@@ -38,7 +38,7 @@ export const recordCommand: Command = {
     let duration: number | undefined;
     let sensor: { width: number; height: number } | undefined;
     try {
-      duration = values.duration !== undefined ? parseDuration(values.duration) : undefined;
+      duration = values.duration !== undefined ? parseDurationUs(values.duration) : undefined;
       if (values.sensor !== undefined) {
         const m = /^(\d+)x(\d+)$/.exec(values.sensor);
         if (!m) throw new RangeError(`--sensor must look like 128x128, got "${values.sensor}"`);
