@@ -163,10 +163,12 @@ const bench: Benchmark = {
     const serverLatencies: number[] = [];
     const inference: number[] = [];
     let steps = 0;
+    let stepsPerSecond = 100;
     let recording = false;
     const client = new WebSocket(`${wsUrl}?previews=0`);
     client.on('message', (data) => {
       const m = JSON.parse(data.toString()) as PipelineMessage;
+      if (m.type === 'hello') stepsPerSecond = 1e6 / m.model.stepUs;
       if (m.type !== 'prediction') return;
       steps++;
       if (!recording || m.events === 0) return;
@@ -229,7 +231,7 @@ const bench: Benchmark = {
         const after = await scrape(base);
         const dropped = after.dropped - before.dropped + camera.server.stats.droppedEvents - camBefore;
         const achieved = (camera.sent - sentBefore) / elapsed;
-        const stepRatio = (steps - stepsBefore) / (elapsed * 100);
+        const stepRatio = (steps - stepsBefore) / (elapsed * stepsPerSecond);
         const ok = dropped === 0 && stepRatio > 0.9;
         report({ name: `ramp ${(rate / 1e6).toFixed(1)} Mev/s`, value: achieved / 1e6, unit: 'Mev/s sent', extra: { dropped, steps_per_expected: stepRatio.toFixed(2), ok: ok ? 'yes' : 'no' } });
         if (!ok) break;

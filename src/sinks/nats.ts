@@ -73,6 +73,7 @@ export class NatsSink implements MessageSink {
         void this.watch(nc);
         return;
       } catch (err) {
+        if (this.closing) return;
         this.options.onState?.('disconnected', (err as Error).message);
         await new Promise<void>((resolve) => {
           this.retry = setTimeout(resolve, this.options.reconnectMs ?? 1000);
