@@ -9,12 +9,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { backbone, type BackboneName } from '../snn/backbones.js';
+import type { BackboneName } from '../snn/backbones.js';
 import type { ObjectiveKind } from './objective.js';
 import { createRunner, defaultWorkers } from './pool.js';
 import { chooseTrial } from './report.js';
 import { runSearch } from './run.js';
-import { SNN_TARGET_MODULE, type SnnTargetOptions } from './snn-target.js';
+import { SNN_TARGET_MODULE, baseSpec, type SnnTargetOptions } from './snn-target.js';
 import type { SkipSpec } from './space.js';
 import type { ProgressOptions } from '../util/progress.js';
 import { StudyStorage } from './storage.js';
@@ -38,6 +38,8 @@ export interface SkipExperimentOptions {
   limit?: number;
   lr?: number;
   batchSize?: number;
+  /** Firing threshold of every neuron, all configurations alike (default: the engine's 1). */
+  threshold?: number;
   /** Skip limit of the search (default: the larger of 4 and the backbone's original count). */
   maxSkips?: number;
   objective: ObjectiveKind;
@@ -68,7 +70,7 @@ interface ResultsFile {
 }
 
 function targetOptions(o: SkipExperimentOptions, name: BackboneName, evaluateOn: 'validation' | 'test'): SnnTargetOptions {
-  return { backbone: name, data: o.data, size: o.size, steps: o.steps, widthMult: o.widthMult, limit: o.limit, lr: o.lr, batchSize: o.batchSize, evaluateOn };
+  return { backbone: name, data: o.data, size: o.size, steps: o.steps, widthMult: o.widthMult, limit: o.limit, lr: o.lr, batchSize: o.batchSize, threshold: o.threshold, evaluateOn };
 }
 
 export async function runSkipExperiment(o: SkipExperimentOptions): Promise<ExperimentRow[]> {
@@ -81,7 +83,7 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Exper
   const has = (b: BackboneName, v: Variant): boolean => results.rows.some((r) => r.backbone === b && r.variant === v);
 
   for (const name of o.backbones) {
-    const base = backbone(name, { height: o.size, width: o.size, widthMult: o.widthMult });
+    const base = baseSpec(targetOptions(o, name, 'test'));
     const original: SkipSpec[] = base.skips.map((s) => ({ from: s.from, to: s.to, type: s.type }));
     const studyPath = join(o.outDir, `search-${name}.db`);
     let searched: { skips: SkipSpec[]; trial: number } | undefined;

@@ -30,6 +30,8 @@ export interface SnnTargetOptions {
   valFraction?: number;
   batchSize?: number;
   lr?: number;
+  /** Firing threshold of every LIF neuron (default: the engine's 1). */
+  threshold?: number;
   /** Longest skip considered, in layers (default: any). */
   maxSpan?: number;
   /**
@@ -44,7 +46,19 @@ const SENSOR = 128;
 
 function backboneOptions(o: SnnTargetOptions): BackboneOptions {
   const size = o.size ?? 32;
-  return { height: size, width: size, channels: 2, classes: 11, widthMult: o.widthMult ?? 0.5 };
+  return {
+    height: size,
+    width: size,
+    channels: 2,
+    classes: 11,
+    widthMult: o.widthMult ?? 0.5,
+    ...(o.threshold !== undefined ? { neuron: { kind: 'lif' as const, vThreshold: o.threshold } } : {}),
+  };
+}
+
+/** The backbone's spec (with its original skips) at the target's size, width and neuron. */
+export function baseSpec(o: SnnTargetOptions): ModelSpec {
+  return backbone(o.backbone, backboneOptions(o));
 }
 
 export function isBackboneName(name: string): name is BackboneName {
@@ -53,7 +67,7 @@ export function isBackboneName(name: string): name is BackboneName {
 
 /** The spec adapter of a backbone: candidate pairs are those the engine can build alone. */
 export function snnAdapter(o: SnnTargetOptions): SpecAdapter<ModelSpec> {
-  const base = backbone(o.backbone, backboneOptions(o));
+  const base = baseSpec(o);
   const n = base.layers.length;
   const types = new Map<string, SkipType[]>();
   const pairs: [number, number][] = [];

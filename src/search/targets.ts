@@ -24,6 +24,7 @@ export interface TargetChoice {
   trainLimit?: number;
   lr?: number;
   batchSize?: number;
+  threshold?: number;
 }
 
 /** The target of `spikeline search --backbone NAME`. */
@@ -32,6 +33,6 @@ export function searchTargetRef(name: string, choice: TargetChoice): TargetRef {
   if (!isBackboneName(name)) throw new SearchConfigError(`--backbone must be one of ${SEARCH_BACKBONES.join(', ')}, got "${name}"`);
   if (choice.data === undefined) throw new SearchConfigError(`--data DIR is required for backbone ${name}`);
   if (!existsSync(choice.data)) throw new SearchConfigError(`--data ${choice.data}: no such folder`);
-  const options: SnnTargetOptions = { backbone: name, data: resolve(choice.data), widthMult: choice.widthMult, steps: choice.steps, size: choice.size, limit: choice.trainLimit, lr: choice.lr, batchSize: choice.batchSize };
+  const options: SnnTargetOptions = { backbone: name, data: resolve(choice.data), widthMult: choice.widthMult, steps: choice.steps, size: choice.size, limit: choice.trainLimit, lr: choice.lr, batchSize: choice.batchSize, threshold: choice.threshold };
   return { module: SNN_TARGET_MODULE, export: 'snnTarget', options };
 }

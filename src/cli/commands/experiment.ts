@@ -25,6 +25,7 @@ the same command again resumes an interrupted experiment.
   --width-mult X        backbone channel multiplier (default 0.25)
   --limit N             at most N samples per dataset split
   --lr X                Adam learning rate (default 0.002)
+  --threshold X         firing threshold of every neuron, all configurations (default 1)
   --batch-size N        batch size (default 16)
   --max-skips N         skip limit of the search (default max(4, original count))
   --workers N           parallel trainings (default: one per core)
@@ -51,6 +52,7 @@ export const experimentCommand: Command = {
         'width-mult': { type: 'string' },
         limit: { type: 'string' },
         lr: { type: 'string' },
+        threshold: { type: 'string' },
         'batch-size': { type: 'string' },
         'max-skips': { type: 'string' },
         workers: { type: 'string' },
@@ -84,6 +86,7 @@ export const experimentCommand: Command = {
       widthMult: numberOption('width-mult', values['width-mult'], 0.25),
       limit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0),
       lr: numberOption('lr', values.lr, 2e-3),
+      threshold: values.threshold === undefined ? undefined : numberOption('threshold', values.threshold, 1),
       batchSize: numberOption('batch-size', values['batch-size'], 16),
       maxSkips: values['max-skips'] === undefined ? undefined : numberOption('max-skips', values['max-skips'], 4),
       workers: values.workers === undefined ? undefined : numberOption('workers', values.workers, 1),

@@ -33,6 +33,7 @@ an SQLite file: run the same command again to resume it after an interruption or
   --limit N           use at most N samples of each dataset split (quick studies)
   --lr X              Adam learning rate of every trial (default 0.002)
   --batch-size N      training batch size (default 16)
+  --threshold X       firing threshold of every neuron (default 1; searched with --search-neuron)
 
 report:
   --out FILE          HTML report (default STUDY with .html)
@@ -86,6 +87,7 @@ async function search(argv: string[]): Promise<number> {
     size: { type: 'string' },
     limit: { type: 'string' },
     lr: { type: 'string' },
+    threshold: { type: 'string' },
     'batch-size': { type: 'string' },
   });
   if (values.trials === undefined) throw new UsageError('--trials is required');
@@ -110,6 +112,7 @@ async function search(argv: string[]): Promise<number> {
       trainLimit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0),
       lr: numberOption('lr', values.lr, 2e-3),
       batchSize: numberOption('batch-size', values['batch-size'], 16),
+      threshold: values.threshold === undefined ? undefined : numberOption('threshold', values.threshold, 1),
     });
   } catch (err) {
     if (err instanceof SearchConfigError) throw new UsageError(err.message);
