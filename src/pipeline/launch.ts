@@ -60,16 +60,16 @@ function tokenFrom(env: string | undefined, field: string): string | undefined {
 }
 
 /** The demo: the simulated live camera into the bundled model, every local sink, on loopback. */
-export function demoConfig(overrides: { port?: number; host?: string; jsonl?: string } = {}): PipelineConfig {
+export function demoConfig(overrides: { port?: number; host?: string; jsonl?: string; model?: string } = {}): PipelineConfig {
   return parsePipelineConfig(
     {
       name: 'demo',
       source: { type: 'simulator', seed: 1 },
-      model: { path: BUNDLED_MODEL_DIR },
+      model: { path: overrides.model ?? BUNDLED_MODEL_DIR },
       inference: { mode: 'step' },
       previews: { enabled: true, size: 64 },
       server: { host: overrides.host ?? '127.0.0.1', port: overrides.port ?? 8080 },
-      sinks: { websocket: {}, prometheus: {}, ...(overrides.jsonl ? { jsonl: { path: overrides.jsonl } } : {}) },
+      sinks: { websocket: {}, prometheus: {}, ...(overrides.jsonl ? { jsonl: { path: overrides.jsonl, types: ['prediction', 'status', 'gap'] } } : {}) },
     },
     '<built-in demo config>',
   );
