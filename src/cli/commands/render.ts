@@ -40,6 +40,7 @@ export const renderCommand: Command = {
       columns: { type: 'string' },
     }, 1);
     if (!values.out) throw new UsageError('--out x.png|x.gif is required');
+    if (!/\.(png|gif)$/i.test(values.out)) throw new UsageError(`--out must end in .png or .gif, got "${values.out}"`);
     const windowUs = duration('window', values.window);
     const atUs = duration('at', values.at);
     const result = await renderEvents({
