@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inflateSync } from 'node:zlib';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderEvents } from '../../src/simulate/render/render-file.js';
 import { batchFromArrays } from '../../src/events/index.js';
 import { crc32, encodePng } from '../../src/simulate/render/png.js';
 import { encodeGif, lzwEncode } from '../../src/simulate/render/gif.js';
@@ -127,4 +131,22 @@ test('event frames count polarities per pixel within the window, saturating at 3
   assert.equal(grid.width, 3);
   assert.equal(grid.height, 3);
   assert.deepEqual([...grid.indices], [1, SEPARATOR, 2, SEPARATOR, SEPARATOR, SEPARATOR, 3, SEPARATOR, 0]);
+});
+
+test('renderEvents draws a gesture folder (one tile per class) and a file (GIF clip)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'spikeline-render-'));
+  try {
+    const png = await renderEvents({ input: 'fixtures/gesture-mini', out: join(dir, 'a.png'), scale: 1, trial: 'user24_led' });
+    assert.equal(png.frames, 11);
+    // 4 columns × 3 rows of 128 px tiles with 1 px separators.
+    assert.deepEqual([png.width, png.height], [4 * 128 + 3, 3 * 128 + 2]);
+    const bytes = await readFile(join(dir, 'a.png'));
+    assert.equal(bytes.readUInt32BE(16), png.width);
+    const gif = await renderEvents({ input: 'fixtures/gesture-mini/user02_led.aedat', out: join(dir, 'b.gif'), frames: 5, windowUs: 20_000, scale: 2 });
+    assert.deepEqual([gif.frames, gif.width, gif.height], [5, 256, 256]);
+    assert.equal((await readFile(join(dir, 'b.gif'))).toString('latin1', 0, 6), 'GIF89a');
+    await assert.rejects(renderEvents({ input: 'fixtures/gesture-mini', out: join(dir, 'c.jpg') }), /\.png or \.gif/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
