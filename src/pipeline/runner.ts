@@ -8,7 +8,7 @@
  * and, when the model cannot keep up, the oldest events are dropped and counted rather than
  * memory growing. Sinks never block (see each sink).
  */
-import { Observable, Subject, type OperatorFunction, type Subscription } from 'rxjs';
+import { Observable, Subject, tap, type OperatorFunction, type Subscription } from 'rxjs';
 import { Registry } from 'prom-client';
 import type { EventBatch, FrameTensor } from '../events/index.js';
 import {
@@ -217,6 +217,8 @@ export class Pipeline {
         void this.stop().then(() => this.resolveDone());
       },
     });
+    // A source that ended (or failed) synchronously has already moved the state on.
+    if (this.stateValue !== 'starting') return;
     this.setState('running');
     this.statusTimer = setInterval(() => this.tick(), this.config.statusIntervalMs);
     this.statusTimer.unref();
@@ -260,6 +262,10 @@ export class Pipeline {
       startEpoch();
       const upstream = source.events
         .pipe(
+          // Arrival is stamped as the source emits, before any queueing, so latency includes it.
+          tap((batch) => {
+            if (batch.length > 0) this.arrivals.record(batch.t[0]!, performance.now());
+          }),
           boundedConcatMap(
             (batch) => {
               if (batch.length > 0) {
@@ -308,26 +314,25 @@ export class Pipeline {
 
   private onBatch(batch: EventBatch & { annotations?: readonly Annotation[] }): void {
     if (batch.length === 0) return;
-    this.arrivals.record(batch.t[0]!, performance.now());
     this.eventsReceived += batch.length;
     this.sensor = batch.sensor;
     if (batch.annotations) this.truth = batch.annotations;
   }
 
   private filter(f: FilterConfig, index: number): OperatorFunction<EventBatch, EventBatch> {
+    // Geometry-only stages (orient, downsample) remove nothing and are not counted.
+    if (f.type === 'orient') return orient(f.op);
+    if (f.type === 'downsample') return downsample(f.factor);
+    const name = `${index}:${f.type}`;
     const stats = newFilterStats();
-    this.filterStats.push({ name: `${index}:${f.type}`, stats, synced: { seen: 0, kept: 0 } });
-    this.metrics?.filterEventsIn.inc({ filter: `${index}:${f.type}` }, 0);
-    this.metrics?.filterEventsDropped.inc({ filter: `${index}:${f.type}` }, 0);
+    this.filterStats.push({ name, stats, synced: { seen: 0, kept: 0 } });
+    this.metrics?.filterEventsIn.inc({ filter: name }, 0);
+    this.metrics?.filterEventsDropped.inc({ filter: name }, 0);
     switch (f.type) {
       case 'polarity':
         return selectPolarity(f.keep === 'on' ? 1 : 0, { stats });
       case 'crop':
         return crop({ x: f.x, y: f.y, width: f.width, height: f.height }, { stats });
-      case 'orient':
-        return orient(f.op);
-      case 'downsample':
-        return downsample(f.factor);
       case 'refractory':
         return refractory(f.periodUs, { stats });
       case 'denoise':
