@@ -1,8 +1,9 @@
+import { resolve } from 'node:path';
 import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { loadPipelineConfig, parsePipelineConfig } from '../../pipeline/config.js';
 import { launchPipeline, runUntilSignalled } from '../../pipeline/launch.js';
 
-const usage = `usage: spikeline run PIPELINE.yaml [--port N] [--host ADDR] [--token-env NAME] [--check]
+const usage = `usage: spikeline run PIPELINE.yaml [--port N] [--host ADDR] [--token-env NAME] [--model DIR] [--check]
 
 Runs a pipeline config (see pipelines/): source -> filters -> binning -> model -> sinks, with
 the HTTP server (dashboard /, /metrics, /healthz, /readyz, WebSocket /ws). Stops gracefully
@@ -13,6 +14,7 @@ without loop ends.
   --host ADDR   override server.host (non-loopback needs server.tokenEnv)
   --token-env NAME  override server.tokenEnv: the environment variable holding the token
                 that /ws and /metrics then require
+  --model DIR   override model.path
   --check       validate the config and exit (0 valid, 1 invalid)`;
 
 export const runCommand: Command = {
@@ -22,7 +24,7 @@ export const runCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { port: { type: 'string' }, host: { type: 'string' }, 'token-env': { type: 'string' }, check: { type: 'boolean' } },
+      { port: { type: 'string' }, host: { type: 'string' }, 'token-env': { type: 'string' }, model: { type: 'string' }, check: { type: 'boolean' } },
       1,
     );
     if (positionals.length > 1) throw new UsageError(`expected one PIPELINE.yaml, got ${positionals.length}`);
@@ -38,7 +40,7 @@ export const runCommand: Command = {
       process.stdout.write(`${positionals[0]}: valid (${config.name})\n`);
       return 0;
     }
-    if (values.port !== undefined || values.host !== undefined || values['token-env'] !== undefined) {
+    if (values.port !== undefined || values.host !== undefined || values['token-env'] !== undefined || values.model !== undefined) {
       // Re-validated so the override obeys the same rules (e.g. a token for non-loopback hosts).
       const server = {
         host: values.host ?? config.server.host,
@@ -46,7 +48,8 @@ export const runCommand: Command = {
         ...(values['token-env'] ?? config.server.tokenEnv ? { tokenEnv: values['token-env'] ?? config.server.tokenEnv } : {}),
       };
       try {
-        config = parsePipelineConfig({ ...config, server }, `${positionals[0]} (with command-line overrides)`);
+        const model = values.model ? { ...config.model, path: resolve(values.model) } : config.model;
+        config = parsePipelineConfig({ ...config, server, model }, `${positionals[0]} (with command-line overrides)`);
       } catch (err) {
         process.stderr.write(`${(err as Error).message}\n`);
         return 1;
