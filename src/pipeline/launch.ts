@@ -25,7 +25,12 @@ export async function launchPipeline(config: PipelineConfig, options: LaunchOpti
   const natsToken = config.sinks.nats?.tokenEnv ? tokenFrom(config.sinks.nats.tokenEnv, 'sinks.nats.tokenEnv') : undefined;
   const info = await initBackend(config.model.backend);
   log(`backend: ${backendLine(info)}`);
-  const saved = await loadModel(config.model.path);
+  let saved;
+  try {
+    saved = await loadModel(config.model.path);
+  } catch (err) {
+    throw new Error(`model.path ${config.model.path}: ${(err as Error).message}`);
+  }
   // The runner owns reset policy (resetEvery / windows), so the model resets only when told.
   const model = new SnnStreamingModel(saved.model, { classes: saved.classes, preprocessing: saved.preprocessing, resetPolicy: 'manual' });
   const name = typeof saved.meta?.name === 'string' ? saved.meta.name : basename(config.model.path);

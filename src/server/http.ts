@@ -71,9 +71,13 @@ export class ServingServer {
 
   async listen(): Promise<string> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      const fail = (err: NodeJS.ErrnoException) => {
+        const hint = err.code === 'EADDRINUSE' ? ': the port is taken, choose another (server.port / --port; 0 = any free port)' : '';
+        reject(new ServerConfigError(`server: cannot listen on ${this.host}:${this.port} (${err.code ?? err.message})${hint}`));
+      };
+      this.server.once('error', fail);
       this.server.listen(this.port, this.host, () => {
-        this.server.off('error', reject);
+        this.server.off('error', fail);
         resolve();
       });
     });

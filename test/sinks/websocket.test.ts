@@ -118,6 +118,8 @@ test('token auth guards /ws and /metrics, health stays open; non-loopback requir
   assert.deepEqual(Object.keys(schema.$defs).sort(), ['firing', 'frame', 'gap', 'hello', 'pong', 'prediction', 'status']);
   ok.socket.close();
   header.socket.close();
+  const taken = new ServingServer({ port: Number(new URL(s.url).port), health });
+  await assert.rejects(taken.listen(), /cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\): the port is taken/);
 });
 
 test('close() sends 1001 to every client and refuses new ones', async () => {
