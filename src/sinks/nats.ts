@@ -18,7 +18,7 @@ export interface NatsSinkOptions {
   reconnectMs?: number;
   token?: string;
   metrics?: PipelineMetrics;
-  /** Connection state changes (logging). */
+  /** Connection state changes (logging); a first connection that keeps failing is reported once. */
   onState?: (state: 'connected' | 'disconnected', detail?: string) => void;
 }
 
@@ -33,6 +33,7 @@ export class NatsSink implements MessageSink {
   private readonly ready: Promise<void>;
   private retry: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  private reportedDown = false;
   published = 0;
   dropped = 0;
 
@@ -74,7 +75,9 @@ export class NatsSink implements MessageSink {
         return;
       } catch (err) {
         if (this.closing) return;
-        this.options.onState?.('disconnected', (err as Error).message);
+        // Reported once, not on every retry: an absent bus must not flood the log.
+        if (!this.reportedDown) this.options.onState?.('disconnected', (err as Error).message);
+        this.reportedDown = true;
         await new Promise<void>((resolve) => {
           this.retry = setTimeout(resolve, this.options.reconnectMs ?? 1000);
           this.retry.unref();
