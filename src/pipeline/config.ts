@@ -16,6 +16,8 @@ const buffer = obj({
   /** Events held between the socket and the pipeline before dropping. */
   events: opt(int(1), 2_000_000),
   policy: opt(oneOf(['drop-oldest', 'drop-newest'] as const), 'drop-oldest'),
+  /** Events that waited longer than this in the queue are skipped (0 = never); default 1000 for live sources, 0 for files. */
+  maxDelayMs: opt(int(0)),
 });
 const reconnect = obj({ initialMs: opt(int(1), 200), maxMs: opt(int(1), 5000) });
 const hostPort = str({ pattern: /^(tcp|udp):\/\/[^:/\s]+:\d{1,5}$/, hint: 'a URL like tcp://127.0.0.1:7777' });

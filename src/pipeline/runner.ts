@@ -8,7 +8,7 @@
  * and, when the model cannot keep up, the oldest events are dropped and counted rather than
  * memory growing. Sinks never block (see each sink).
  */
-import { Observable, Subject, tap, type OperatorFunction, type Subscription } from 'rxjs';
+import { EMPTY, Observable, Subject, tap, type OperatorFunction, type Subscription } from 'rxjs';
 import { Registry } from 'prom-client';
 import type { EventBatch, FrameTensor } from '../events/index.js';
 import {
@@ -109,7 +109,7 @@ export class Pipeline {
   private readonly bufferStats: BufferStats = newBufferStats();
   private readonly filterStats: { name: string; stats: FilterStats; synced: { seen: number; kept: number } }[] = [];
   private readonly arrivals = new ArrivalLog();
-  private readonly synced = { received: 0, bufferDropped: 0, dropped: {} as Record<string, number>, malformed: 0, lost: 0, reconnects: 0 };
+  private readonly synced = { received: 0, bufferDropped: 0, dropped: {} as Record<string, number>, malformed: 0, lost: 0, reconnects: 0, stale: 0 };
   private subscription: Subscription | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private resolveDone!: () => void;
@@ -125,6 +125,8 @@ export class Pipeline {
   private gaps = 0;
   /** Times the stream's clock went backwards (new binning epoch). */
   timeResets = 0;
+  /** Events skipped because they waited longer than source.buffer.maxDelayMs. */
+  staleDropped = 0;
   private sensor = { width: 0, height: 0 };
   private truth: readonly Annotation[] | undefined;
 
@@ -141,7 +143,7 @@ export class Pipeline {
     const pre = deps.model.preprocessing;
     this.metrics?.setModel({ name: deps.modelName, classes: deps.model.classes.length, stepUs: pre.stepUs, height: pre.height, width: pre.width }, deps.backend);
     this.metrics?.declareClasses(deps.model.classes);
-    this.metrics?.declareSource(deps.source.name, ['buffer_overflow', ...deps.source.dropReasons]);
+    this.metrics?.declareSource(deps.source.name, ['buffer_overflow', 'stale', ...deps.source.dropReasons]);
     this.metrics?.bins.inc({ kind: config.inference.mode === 'window' ? 'window' : 'step' }, 0);
 
     const wsConfig = sinks.websocket;
@@ -255,29 +257,49 @@ export class Pipeline {
       let epoch: Subject<EventBatch>;
       let epochSubscription: Subscription | undefined;
       let lastT = -Infinity;
+      let skipped = false;
+      const arrivedAt = new WeakMap<EventBatch, number>();
+      const maxDelayMs = this.maxDelayMs();
       const startEpoch = () => {
         epoch = new Subject<EventBatch>();
         epochSubscription = framesOf(epoch).subscribe({ next: classifier.push, error: (err) => subscriber.error(err) });
+      };
+      const newEpoch = (why: string) => {
+        epoch.complete();
+        classifier.reset();
+        this.log(why);
+        startEpoch();
       };
       startEpoch();
       const upstream = source.events
         .pipe(
           // Arrival is stamped as the source emits, before any queueing, so latency includes it.
           tap((batch) => {
-            if (batch.length > 0) this.arrivals.record(batch.t[0]!, performance.now());
+            if (batch.length === 0) return;
+            const now = performance.now();
+            this.eventsReceived += batch.length;
+            this.arrivals.record(batch.t[0]!, now);
+            arrivedAt.set(batch, now);
           }),
           boundedConcatMap(
             (batch) => {
-              if (batch.length > 0) {
-                if (batch.t[0]! < lastT) {
-                  epoch.complete();
-                  classifier.reset();
-                  this.timeResets++;
-                  this.log(`event time went back from ${lastT} to ${batch.t[0]} µs (camera restarted?): binning and model state reset`);
-                  startEpoch();
-                }
-                lastT = batch.t[batch.length - 1]!;
+              if (batch.length === 0) return EMPTY;
+              // A live view skips what waited too long in the queue instead of lagging behind.
+              const at = arrivedAt.get(batch);
+              if (maxDelayMs > 0 && at !== undefined && performance.now() - at > maxDelayMs) {
+                this.staleDropped += batch.length;
+                skipped = true;
+                return EMPTY;
               }
+              if (batch.t[0]! < lastT) {
+                this.timeResets++;
+                newEpoch(`event time went back from ${lastT} to ${batch.t[0]} µs (camera restarted?): binning and model state reset`);
+              } else if (skipped) {
+                // Skipped events leave a hole in event time: start over rather than run empty steps across it.
+                newEpoch('stale events skipped: binning and model state reset');
+              }
+              skipped = false;
+              lastT = batch.t[batch.length - 1]!;
               this.onBatch(batch);
               epoch.next(batch);
               // Completing on the next macrotask lets pending socket reads reach the queue.
@@ -303,6 +325,12 @@ export class Pipeline {
     });
   }
 
+  /** Queue wait beyond which batches are skipped: live sources 1 s by default, replays never. */
+  private maxDelayMs(): number {
+    const s = this.config.source;
+    return s.buffer?.maxDelayMs ?? (this.deps.source.live ? 1000 : 0);
+  }
+
   private bufferCapacity(): number {
     const s = this.config.source;
     return s.buffer?.events ?? 2_000_000;
@@ -313,8 +341,6 @@ export class Pipeline {
   }
 
   private onBatch(batch: EventBatch & { annotations?: readonly Annotation[] }): void {
-    if (batch.length === 0) return;
-    this.eventsReceived += batch.length;
     this.sensor = batch.sensor;
     if (batch.annotations) this.truth = batch.annotations;
   }
@@ -469,6 +495,8 @@ export class Pipeline {
     s.received = this.eventsReceived;
     m.eventsDropped.inc({ source: name, reason: 'buffer_overflow' }, this.bufferStats.droppedEvents - s.bufferDropped);
     s.bufferDropped = this.bufferStats.droppedEvents;
+    m.eventsDropped.inc({ source: name, reason: 'stale' }, this.staleDropped - s.stale);
+    s.stale = this.staleDropped;
     const h = this.deps.source.health();
     for (const [reason, n] of Object.entries(h.dropped)) {
       m.eventsDropped.inc({ source: name, reason }, n - (s.dropped[reason] ?? 0));
@@ -515,7 +543,7 @@ export class Pipeline {
 
   private status(): StatusMessage {
     const h = this.deps.source.health();
-    let dropped = this.bufferStats.droppedEvents;
+    let dropped = this.bufferStats.droppedEvents + this.staleDropped;
     for (const n of Object.values(h.dropped)) dropped += n;
     return {
       type: 'status',

@@ -116,3 +116,44 @@ test('a lost live connection degrades readiness and is reported as a gap once it
   assert.equal((await fetch(`${pipeline.url}/readyz`)).status, 200);
   await pipeline.stop();
 });
+
+/** Busy-waits in every step: a model slower than the stream. */
+class SlowModel extends TinyModel {
+  override step(frame: Float32Array) {
+    const until = performance.now() + 15;
+    while (performance.now() < until);
+    return super.step(frame);
+  }
+}
+
+test('a live pipeline that falls behind skips events that waited longer than maxDelayMs, then starts over', async (t) => {
+  const source = new TestSource();
+  const model = new SlowModel();
+  const cfg = config({ source: { type: 'tcp', url: 'tcp://127.0.0.1:7777', buffer: { maxDelayMs: 40 } } });
+  const pipeline = new Pipeline(cfg, { source, model, modelName: 'slow', backend: 'test' });
+  t.after(() => pipeline.stop());
+  const got: PipelineMessage[] = [];
+  pipeline.messages.subscribe((m) => got.push(m));
+  await pipeline.start();
+  // 30 steps arrive at once, one batch each; at 15 ms per step only the first few are fresh.
+  for (let s = 0; s < 30; s++) source.subject.next(halfEvents('left', s * 10_000, (s + 1) * 10_000, 10));
+  await sleep(300);
+  assert.ok(pipeline.staleDropped >= 200, `skipped ${pipeline.staleDropped} events`);
+  const before = got.filter((m) => m.type === 'prediction').length;
+  assert.ok(before < 10);
+  // Fresh events after the skip: the old epoch's open step is flushed, then inference resumes on
+  // a new epoch (no empty steps across the hole).
+  source.subject.next(halfEvents('right', 1_000_000, 1_030_000, 10));
+  source.subject.next(halfEvents('right', 1_030_000, 1_040_000, 1));
+  await sleep(200);
+  const after = got.filter((m) => m.type === 'prediction').slice(before);
+  assert.ok(after.filter((p) => p.type === 'prediction' && p.label === 'left').length <= 1, 'at most the flushed open step');
+  assert.deepEqual(after.filter((p) => p.type === 'prediction' && p.label === 'right').map((p) => p.type === 'prediction' && [p.label, p.steps, p.window.startUs]), [
+    ['right', 1, 1_000_000],
+    ['right', 2, 1_000_000],
+    ['right', 3, 1_000_000],
+  ]);
+  const metrics = await (await fetch(`${pipeline.url}/metrics`)).text();
+  assert.match(metrics, new RegExp(`spikeline_events_dropped_total\\{source="test://camera",reason="stale"\\} ${pipeline.staleDropped}\\n`));
+  assert.match(metrics, /spikeline_events_received_total\{source="test:\/\/camera"\} 331\n/);
+});
