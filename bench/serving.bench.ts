@@ -140,12 +140,13 @@ async function startPipeline(cameraUrl: string, modelDir: string, dir: string): 
   return { child, base, ws: `${base.replace('http', 'ws')}/ws` };
 }
 
-async function scrape(base: string): Promise<{ dropped: number; rss: number }> {
+async function scrape(base: string): Promise<{ dropped: number; rss: number; cpu: number }> {
   const text = await (await fetch(`${base}/metrics`)).text();
   let dropped = 0;
   for (const m of text.matchAll(/^spikeline_events_dropped_total\{[^}]*\} (\S+)$/gm)) dropped += Number(m[1]);
   const rss = Number(/^spikeline_process_resident_memory_bytes (\S+)$/m.exec(text)?.[1] ?? NaN);
-  return { dropped, rss };
+  const cpu = Number(/^spikeline_process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+  return { dropped, rss, cpu };
 }
 
 const pct = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
@@ -190,6 +191,7 @@ const bench: Benchmark = {
       await sleep(seconds * 1000);
       recording = false;
       const d1 = await scrape(base);
+      const cpuShare = (d1.cpu - d0.cpu) / seconds;
       for (const a of [latencies, serverLatencies, inference]) a.sort((x, y) => x - y);
       const camDrops = camera.server.stats.droppedEvents;
       report({ name: 'latency p50 at 1 Mev/s (last event of step -> prediction on WS)', value: pct(latencies, 0.5), unit: 'ms', extra: { target_p99: 10, predictions: latencies.length } });
@@ -206,6 +208,7 @@ const bench: Benchmark = {
         unit: 'ms',
         extra: { p99: pct(serverLatencies, 0.99).toFixed(2) },
       });
+      report({ name: 'pipeline CPU at 1 Mev/s (spikeline run process)', value: 100 * cpuShare, unit: '% of a core' });
       report({ name: 'model step p50 / p99 (bundled SNN, dense 1 Mev/s input)', value: pct(inference, 0.5), unit: 'ms', extra: { p99: pct(inference, 0.99).toFixed(2) } });
       report({
         name: 'events dropped during the latency run',
