@@ -124,6 +124,10 @@ export interface UdpSendStats {
   events: number;
 }
 
+/** Datagram bytes queued before the sender closes the source's valve, and where it reopens. */
+const QUEUE_HIGH_BYTES = 4 * 1024 * 1024;
+const QUEUE_LOW_BYTES = 1024 * 1024;
+
 /**
  * Sends `source`'s batches as datagrams to `udp://host:port`; resolves with counters once the
  * source completed and every datagram was handed to the kernel.
@@ -141,6 +145,7 @@ export function sendUdp(source: Observable<EventBatch>, url: string, options: Ud
   const stats: UdpSendStats = { datagrams: 0, bytes: 0, events: 0 };
   const socket = createSocket(ep.host.includes(':') ? 'udp6' : 'udp4');
   const queue: Uint8Array[] = [];
+  let queuedBytes = 0;
   const gap = options.maxDatagramsPerSecond ? 1000 / options.maxDatagramsPerSecond : 0;
   return new Promise<UdpSendStats>((resolve, reject) => {
     let done = false;
@@ -157,7 +162,8 @@ export function sendUdp(source: Observable<EventBatch>, url: string, options: Ud
       sending = true;
       while (queue.length > 0 && !failed) {
         const d = queue.shift()!;
-        if (queue.length < 256) valve.resume();
+        queuedBytes -= d.length;
+        if (queuedBytes < QUEUE_LOW_BYTES) valve.resume();
         if (gap > 0) {
           const wait = next - performance.now();
           if (wait > 1) await new Promise((r) => setTimeout(r, wait));
@@ -177,7 +183,10 @@ export function sendUdp(source: Observable<EventBatch>, url: string, options: Ud
     const sub = source.subscribe({
       next(b) {
         try {
-          for (const d of encode(b)) queue.push(d);
+          for (const d of encode(b)) {
+            queue.push(d);
+            queuedBytes += d.length;
+          }
         } catch (err) {
           failed = true;
           sub?.unsubscribe();
@@ -185,7 +194,7 @@ export function sendUdp(source: Observable<EventBatch>, url: string, options: Ud
           return;
         }
         stats.events += b.length;
-        if (queue.length > 1024) valve.pause();
+        if (queuedBytes > QUEUE_HIGH_BYTES) valve.pause();
         void pump();
       },
       error: (err) => {
