@@ -9,7 +9,7 @@ export interface SlidingWindowOptions {
   readonly stride: number;
   /** Equal-time sub-bins per window (the T of the emitted tensor); default 1. */
   readonly bins?: number;
-  /** Start of the first window, µs; default the first event's time. */
+  /** Window grid origin, µs (windows at origin + k stride; default the first event's time). */
   readonly origin?: number;
   /** Also emit the windows still open at completion (partially filled); default false. */
   readonly emitPartial?: boolean;

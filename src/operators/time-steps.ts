@@ -3,7 +3,11 @@ import type { EventBatch, FrameTensor } from '../events/index.js';
 import { TimeWindower } from './functional/windows.js';
 
 export interface TimeStepOptions {
-  /** Start of step 0, µs; default the first event's time. Use a multiple of dt to align steps. */
+  /**
+   * Step grid origin, µs; default the first event's time. Steps start at origin + k dt and the
+   * first one emitted is the one holding the first event, so `origin: 0` aligns steps to
+   * multiples of dt (steps line up across cameras and restarts).
+   */
   readonly origin?: number;
   /**
    * A pause in the stream longer than this many steps emits only this many empty steps and skips

@@ -86,6 +86,17 @@ test('timeSteps skips long pauses beyond maxEmptySteps and counts them', () => {
   });
 });
 
+test('timeSteps with origin 0 aligns steps to multiples of dt without emitting the steps before the stream', () => {
+  scheduler().run(({ cold, expectObservable }) => {
+    const src = cold('a-b-----|', { a: ev([1_600_000_000_000_003, 1_600_000_000_000_004]), b: ev([1_600_000_000_000_021]) });
+    expectObservable(src.pipe(timeSteps(10, { origin: 0 }), map(frameSummary))).toBe('--(ab)--(c|)', {
+      a: { t: 1_600_000_000_000_000, n: 2, steps: 1 },
+      b: { t: 1_600_000_000_000_010, n: 0, steps: 1 },
+      c: { t: 1_600_000_000_000_020, n: 1, steps: 1 },
+    });
+  });
+});
+
 test('slidingWindows: overlapping windows with sub-bins, emitted when complete', () => {
   scheduler().run(({ cold, expectObservable }) => {
     const src = cold('a-b|', { a: ev([0, 5, 12]), b: ev([25]) });

@@ -17,7 +17,11 @@ export interface TimeWindowing {
   readonly stride: number;
   /** Equal sub-bins per window: each emitted tensor has `bins` steps. */
   readonly bins: number;
-  /** Start of window 0; default the first event's time. */
+  /**
+   * Window grid: windows start at origin + k stride (default origin: the first event's time).
+   * Windows that end before the first event are never emitted, so origin 0 simply aligns the
+   * windows to multiples of the stride.
+   */
   readonly origin?: number;
   /**
    * When more than this many windows would be emitted empty before the next event (a pause in the
@@ -57,7 +61,12 @@ export class TimeWindower {
       throw new RangeError(`windows: sensor changed mid-stream from ${this.sensor.width}x${this.sensor.height} to ${batch.sensor.width}x${batch.sensor.height}`);
     }
     this.sensor = batch.sensor;
-    if (Number.isNaN(this.origin)) this.origin = this.w.origin ?? batch.t[0]!;
+    if (Number.isNaN(this.origin)) {
+      this.origin = this.w.origin ?? batch.t[0]!;
+      // An explicit origin is a grid: start at the first window that can hold the first event
+      // rather than emitting every window since the origin.
+      this.next = Math.max(0, Math.floor((batch.t[0]! - this.origin - this.w.length) / this.w.stride) + 1);
+    }
     const tMax = batch.t[batch.length - 1]!;
     this.tLast = Number.isNaN(this.tLast) ? tMax : Math.max(this.tLast, tMax);
     // Events before window 0 (only possible with an explicit origin) never belong to a window.
