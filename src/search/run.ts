@@ -81,7 +81,7 @@ export async function runSearch(options: RunSearchOptions): Promise<{ study: Stu
       onEvent: (e) => {
         if (e.type !== 'trial-end') return;
         const acc = e.trial.state === 'complete' ? (e.trial.metrics?.accuracy ?? NaN) : NaN;
-        if (!(bestAcc >= acc)) bestAcc = acc;
+        if (Number.isFinite(acc) && !(bestAcc >= acc)) bestAcc = acc;
         progress.update({
           done: e.finished,
           total: e.target,

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chooseTrial, renderReport } from '../../src/search/report.js';
-import { parseDuration, writeStudyReport } from '../../src/search/run.js';
+import { parseDuration, runSearch, writeStudyReport } from '../../src/search/run.js';
 import type { StoredTrial } from '../../src/search/storage.js';
 import { Study, type StudyConfig } from '../../src/search/study.js';
 import { syntheticTargetRef } from '../../src/search/targets.js';
@@ -81,4 +81,17 @@ test('parseDuration', () => {
   assert.equal(parseDuration('90'), 90e3);
   assert.throws(() => parseDuration('2 days'), /not like/);
   assert.throws(() => parseDuration(''), /not like/);
+});
+
+test('runSearch progress: one JSON line per finished trial, the running best never lost to a pruned trial', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-progress-'));
+  const written: string[] = [];
+  const stream = { write: (s: string) => (written.push(s), true), isTTY: false } as unknown as NodeJS.WriteStream;
+  const { summary } = await runSearch({ studyPath: join(dir, 'p.db'), create: { ...config }, trials: 15, workers: 0, progress: { stream, intervalMs: 0 } });
+  assert.ok(summary.pruned > 0);
+  const lines = written.map((l) => JSON.parse(l) as { state?: string; best: number | null; final: boolean });
+  assert.equal(lines.filter((l) => !l.final).length, 15);
+  const firstComplete = lines.findIndex((l) => l.state === 'complete');
+  for (const l of lines.slice(firstComplete)) assert.equal(typeof l.best, 'number');
+  assert.equal(lines.at(-1)!.best, Math.round(summary.best!.metrics!.accuracy * 10000) / 10000);
 });
