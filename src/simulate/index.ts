@@ -24,3 +24,4 @@ export { renderEvents, type RenderOptions, type RenderResult } from './render/re
 export { encodePng } from './render/png.js';
 export { encodeGif, type GifFrame } from './render/gif.js';
 export { EVENT_PALETTE, eventFrameIndices } from './render/event-frames.js';
+export { checkSeparability, type SeparabilityReport } from './separability.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sliceByTime, concatBatches, type EventBatch } from '../../src/events/index.js';
 import { GESTURE_CLASS_IDS, LIGHTINGS } from '../../src/simulate/gesture-classes.js';
 import { GestureSession } from '../../src/simulate/session.js';
-import { accuracy, globalFeatures, logisticRegression, nearestCentroid, standardize } from '../../src/simulate/separability.js';
+import { accuracy, checkSeparability, globalFeatures, logisticRegression, nearestCentroid, standardize } from '../../src/simulate/separability.js';
 
 /** Every class once per user, 64×64 (the scene scales with the sensor) to keep the test quick. */
 function samples(users: number[]): { features: number[]; label: number; events: number }[] {
@@ -39,4 +39,13 @@ test('global statistics (event count, mean x/y, ON fraction) do not give the cla
     const m = xs.reduce((s, x) => s + x.events, 0) / xs.length;
     assert.ok(m > 0.6 * mean && m < 1.5 * mean, `class ${c + 1}: ${m.toFixed(0)} events vs mean ${mean.toFixed(0)}`);
   }
+});
+
+test('checkSeparability reads a gesture folder through the loader, train split vs test split', async () => {
+  const r = await checkSeparability('fixtures/gesture-mini');
+  assert.equal(r.trainSamples, 12);
+  assert.equal(r.testSamples, 12);
+  assert.equal(r.classMeanEvents.length, 11);
+  assert.ok(r.classMeanEvents.every((v) => v > 0));
+  for (const a of [r.nearestCentroid, r.logistic]) assert.ok(a >= 0 && a <= 1 && Number.isInteger(a * 12));
 });

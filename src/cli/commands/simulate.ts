@@ -1,12 +1,18 @@
 import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
 import { generateGestureDataset, spreadUsers, summarizeStats } from '../../simulate/dataset.js';
 import { isLighting, LIGHTINGS, type Lighting } from '../../simulate/gesture-classes.js';
+import { checkSeparability } from '../../simulate/separability.js';
 import { createProgress } from '../../util/progress.js';
 
 const usage = `usage: spikeline simulate gesture --out DIR [options]
+       spikeline simulate check DIR
 
-Writes a synthetic DVS128 Gesture dataset in the real layout (userNN_<lighting>.aedat AEDAT 3.1,
-userNN_<lighting>_labels.csv, trials_to_train.txt, trials_to_test.txt), deterministic for a seed.
+gesture: writes a synthetic DVS128 Gesture dataset in the real layout (userNN_<lighting>.aedat
+AEDAT 3.1, userNN_<lighting>_labels.csv, trials_to_train.txt, trials_to_test.txt), deterministic
+for a seed.
+check: trains global-feature baselines (event count, mean x/y, ON fraction; nearest centroid and
+logistic regression) on a gesture folder's training split and prints their test accuracy, to
+show the classes are not separable by such statistics.
 
 options:
   --out DIR                    output folder (created)
@@ -55,7 +61,18 @@ export const simulateCommand: Command = {
       quiet: { type: 'boolean' },
       resume: { type: 'boolean' },
     }, 1);
-    if (positionals[0] !== 'gesture') throw new UsageError(`unknown dataset "${positionals[0]}" (only "gesture")`);
+    if (positionals[0] === 'check') {
+      if (!positionals[1]) throw new UsageError('simulate check needs a dataset folder');
+      const r = await checkSeparability(positionals[1]);
+      const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
+      process.stdout.write(
+        `${positionals[1]}: ${r.trainSamples} train / ${r.testSamples} test samples; global features (count, mean x/y, ON fraction): ` +
+          `nearest centroid ${pct(r.nearestCentroid)}, logistic regression ${pct(r.logistic)} (chance ${pct(1 / r.classMeanEvents.length)})\n` +
+          `mean events per sample by class: ${r.classMeanEvents.map((v, c) => `${c + 1}:${Math.round(v)}`).join(' ')}\n`,
+      );
+      return 0;
+    }
+    if (positionals[0] !== 'gesture') throw new UsageError(`unknown subcommand "${positionals[0]}" (gesture or check)`);
     if (!values.out) throw new UsageError('--out DIR is required');
     let lightings: Lighting[] | undefined;
     if (values.lightings) {
@@ -98,6 +115,7 @@ export const simulateCommand: Command = {
       `${values.out}: ${sum.trials} trials, ${sum.samples} labelled gestures, ${sum.events} events; ` +
         `gesture mean ${sum.gestureSecondsMean.toFixed(2)} s at ${(sum.gestureRateMean / 1000).toFixed(1)} kev/s ` +
         `(p10 ${(sum.gestureRateP10 / 1000).toFixed(1)}, p90 ${(sum.gestureRateP90 / 1000).toFixed(1)}); ` +
+        `${(sum.events / Math.max(stats.simulatedSeconds, 1e-9) / 1000).toFixed(1)} kev/s over whole recordings; ` +
         `${stats.simulatedSeconds.toFixed(0)} s simulated in ${stats.wallSeconds.toFixed(1)} s\n`,
     );
     return 0;
