@@ -73,7 +73,8 @@
     (local $n i32) (local $a i32) (local $ts i32) (local $rx i32) (local $ry i32) (local $last i32)
     (local $epoch f64) (local $skipped i32) (local $outside i32) (local $gend i32)
     (local $v0 v128) (local $v1 v128) (local $av v128) (local $tv v128) (local $rxv v128) (local $ryv v128)
-    (local $xy v128) (local $prev v128)
+    (local $xy v128) (local $prev v128) (local $xmv v128) (local $xcv v128) (local $ymv v128) (local $ycv v128)
+    (local $skv v128) (local $xmaskv v128) (local $ymaskv v128) (local $wv v128) (local $hv v128) (local $pxv v128)
     (local $xs i32) (local $xm i32) (local $ys i32) (local $ym i32) (local $ps i32) (local $skip i32)
     (local $w i32) (local $h i32) (local $xa i32) (local $xf i32) (local $ya i32) (local $yf i32) (local $px i32)
     (local.set $xs (i32.load offset=0 (local.get $cfg)))
@@ -93,6 +94,17 @@
     (local.set $skipped (i32.load offset=56 (local.get $cfg)))
     (local.set $outside (i32.load offset=60 (local.get $cfg)))
     (local.set $epoch (f64.load offset=64 (local.get $cfg)))
+    ;; Loop-invariant vectors.
+    (local.set $xmv (i32x4.splat (select (i32.const -1) (i32.const 0) (i32.lt_s (local.get $xf) (i32.const 0)))))
+    (local.set $xcv (i32x4.splat (select (i32.add (local.get $xa) (i32.const 1)) (local.get $xa) (i32.lt_s (local.get $xf) (i32.const 0)))))
+    (local.set $ymv (i32x4.splat (select (i32.const -1) (i32.const 0) (i32.lt_s (local.get $yf) (i32.const 0)))))
+    (local.set $ycv (i32x4.splat (select (i32.add (local.get $ya) (i32.const 1)) (local.get $ya) (i32.lt_s (local.get $yf) (i32.const 0)))))
+    (local.set $skv (i32x4.splat (local.get $skip)))
+    (local.set $xmaskv (i32x4.splat (local.get $xm)))
+    (local.set $ymaskv (i32x4.splat (local.get $ym)))
+    (local.set $wv (i32x4.splat (local.get $w)))
+    (local.set $hv (i32x4.splat (local.get $h)))
+    (local.set $pxv (i32x4.splat (local.get $px)))
     (loop $outer
       (block $vdone
         (loop $vloop
@@ -101,25 +113,26 @@
           (local.set $v1 (v128.load offset=16 align=1 (local.get $src)))
           (local.set $av (i8x16.shuffle 3 2 1 0 11 10 9 8 19 18 17 16 27 26 25 24 (local.get $v0) (local.get $v1)))
           (local.set $tv (i8x16.shuffle 7 6 5 4 15 14 13 12 23 22 21 20 31 30 29 28 (local.get $v0) (local.get $v1)))
-          (br_if $vdone (v128.any_true (v128.and (local.get $av) (i32x4.splat (local.get $skip)))))
-          (local.set $rxv (v128.and (i32x4.shr_u (local.get $av) (local.get $xs)) (i32x4.splat (local.get $xm))))
-          (local.set $ryv (v128.and (i32x4.shr_u (local.get $av) (local.get $ys)) (i32x4.splat (local.get $ym))))
+          (br_if $vdone (v128.any_true (v128.and (local.get $av) (local.get $skv))))
+          (local.set $rxv (v128.and (i32x4.shr_u (local.get $av) (local.get $xs)) (local.get $xmaskv)))
+          (local.set $ryv (v128.and (i32x4.shr_u (local.get $av) (local.get $ys)) (local.get $ymaskv)))
           (br_if $vdone (i32.eqz (i32x4.all_true (v128.and
-            (i32x4.lt_u (local.get $rxv) (i32x4.splat (local.get $w)))
-            (i32x4.lt_u (local.get $ryv) (i32x4.splat (local.get $h)))))))
+            (i32x4.lt_u (local.get $rxv) (local.get $wv))
+            (i32x4.lt_u (local.get $ryv) (local.get $hv))))))
           ;; A drop of more than 2^31 against the previous timestamp is a wrap: scalar path.
           (local.set $prev (i8x16.shuffle 0 1 2 3 16 17 18 19 20 21 22 23 24 25 26 27 (i32x4.splat (local.get $last)) (local.get $tv)))
           (br_if $vdone (v128.any_true (v128.and
             (i32x4.lt_u (local.get $tv) (local.get $prev))
             (i32x4.gt_u (i32x4.sub (local.get $prev) (local.get $tv)) (i32x4.splat (i32.const 0x80000000))))))
+          ;; x = xAdd + xMul*rx with xMul = ±1, as (rx ^ m) + c: m = -1, c = xAdd + 1 flips.
           (local.set $xy (i16x8.narrow_i32x4_u
-            (i32x4.add (i32x4.splat (local.get $xa)) (i32x4.mul (local.get $rxv) (i32x4.splat (local.get $xf))))
-            (i32x4.add (i32x4.splat (local.get $ya)) (i32x4.mul (local.get $ryv) (i32x4.splat (local.get $yf))))))
+            (i32x4.add (v128.xor (local.get $rxv) (local.get $xmv)) (local.get $xcv))
+            (i32x4.add (v128.xor (local.get $ryv) (local.get $ymv)) (local.get $ycv))))
           (v128.store64_lane align=1 0 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
           (v128.store64_lane align=1 1 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
           (i32.store align=1 (i32.add (local.get $op) (local.get $n))
             (i32x4.extract_lane 0 (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0
-              (v128.xor (v128.and (i32x4.shr_u (local.get $av) (local.get $ps)) (i32x4.splat (i32.const 1))) (i32x4.splat (local.get $px)))
+              (v128.xor (v128.and (i32x4.shr_u (local.get $av) (local.get $ps)) (i32x4.splat (i32.const 1))) (local.get $pxv))
               (local.get $av))))
           (v128.store align=8 (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3)))
             (f64x2.add (f64x2.convert_low_i32x4_u (local.get $tv)) (f64x2.splat (local.get $epoch))))
