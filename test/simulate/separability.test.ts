@@ -47,5 +47,5 @@ test('checkSeparability reads a gesture folder through the loader, train split v
   assert.equal(r.testSamples, 12);
   assert.equal(r.classMeanEvents.length, 11);
   assert.ok(r.classMeanEvents.every((v) => v > 0));
-  for (const a of [r.nearestCentroid, r.logistic]) assert.ok(a >= 0 && a <= 1 && Number.isInteger(a * 12));
+  for (const a of [r.nearestCentroid, r.logistic, r.motionLogistic]) assert.ok(a >= 0 && a <= 1 && Number.isInteger(a * 12));
 });
