@@ -268,7 +268,6 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const totalSteps = stepsPerEpoch * o.epochs;
   const { height: H, width: W, channels: Cin } = model.spec.input;
   const fa = new FrameAccumulator();
-  const t0 = Date.now();
   let stoppedEarly = false;
   let last: EvalResult | null = null;
   const progress: Progress | null = o.progress === false ? null : createProgress('train');
@@ -346,7 +345,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     progress?.finish();
     for (const t of [...st.m, ...st.v]) t.dispose();
   }
-  const seconds = (Date.now() - t0) / 1000;
+  // Wall time of every epoch, including those before a resume.
+  const seconds = curves.reduce((a, c) => a + c.seconds, 0);
   const accs = curves.map((c) => c.testAccuracy).filter((a): a is number => a !== null);
   const final = last ?? evaluate(model, data.train.slice(0, Math.min(64, data.train.length)), p, o.batchSize);
   const result: TrainResult = {
