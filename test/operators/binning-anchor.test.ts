@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Downsampler, framesFromEvents, toTonicLayout } from '../../src/operators/functional/index.js';
-import { randomEvents } from './helpers.js';
+import { randomEvents } from '../support/events.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const anchors = resolve(here, '../../../shared/anchors');

@@ -4,7 +4,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { batchFromArrays, frameIndex, type EventBatch, type FrameTensor } from '../../src/events/index.js';
 import { framesFromEvents, sliceIndices, toTonicLayout, type FrameSpec } from '../../src/operators/functional/index.js';
 import { toFrames } from '../../src/operators/index.js';
-import { randomEvents, randomSplit } from './helpers.js';
+import { randomEvents, randomSplit } from '../support/events.js';
 
 const sensor = { width: 5, height: 4 };
 

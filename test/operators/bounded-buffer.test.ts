@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { lastValueFrom, Observable, toArray } from 'rxjs';
 import { batchFromArrays, type EventBatch } from '../../src/events/index.js';
 import { boundedConcatMap, FlowValve, newBufferStats, type OverflowPolicy } from '../../src/operators/index.js';
-import { rng } from './helpers.js';
+import { rng } from '../support/events.js';
 
 const sensor = { width: 4, height: 4 };
 const batch = (n: number, t0: number): EventBatch =>

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { batchFromArrays, concatBatches, type EventBatch } from '../../src/events/index.js';
 import { BackgroundActivityFilter, HotPixelFilter, RateLimiter, RefractoryFilter, type EventFilter } from '../../src/operators/functional/index.js';
-import { randomEvents, randomSplit, rows } from './helpers.js';
+import { randomEvents, randomSplit, rows } from '../support/events.js';
 
 const sensor = { width: 8, height: 8 };
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { batchFromArrays } from '../../src/events/index.js';
 import { cropRegion, Downsampler, IndexScratch, orient, selectPolarity } from '../../src/operators/functional/index.js';
-import { rows } from './helpers.js';
+import { rows } from '../support/events.js';
 
 const sensor = { width: 4, height: 3 };
 const b = batchFromArrays({ x: [0, 3, 1, 2], y: [0, 2, 1, 0], t: [1, 2, 3, 4], p: [1, 0, 1, 0] }, sensor);

@@ -11,7 +11,7 @@ import { replayCommand } from '../../src/cli/commands/replay.js';
 import { readEvents, writeEventFile } from '../../src/formats/index.js';
 import { framesFromEvents, toTonicLayout } from '../../src/operators/index.js';
 import { parseDurationUs } from '../../src/sources/index.js';
-import { randomEvents, rows } from './helpers.js';
+import { randomEvents, rows } from '../support/events.js';
 
 async function freePort(): Promise<number> {
   const s = createServer();

@@ -9,7 +9,7 @@ import { concatBatches, EventSummary, firstTimeInversion } from '../../src/event
 import { readEvents, writeEventFile } from '../../src/formats/index.js';
 import { FlowValve } from '../../src/operators/index.js';
 import { recordToFile, replayFile, serveEvents, tcpSource, wsSource } from '../../src/sources/index.js';
-import { randomEvents, rows } from './helpers.js';
+import { randomEvents, rows } from '../support/events.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const realSample = resolve(here, '../../../shared/fixtures/real/sample.aedat4');

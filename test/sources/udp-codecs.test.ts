@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { batchFromArrays, concatBatches } from '../../src/events/index.js';
 import { Aedat3Decoder } from '../../src/formats/index.js';
 import { Aedat3DatagramEncoder, Aedat3Reassembler, encodeSpif, JaerDecoder, JaerEncoder, SpifDecoder } from '../../src/sources/index.js';
-import { randomEvents, rows } from './helpers.js';
+import { randomEvents, rows } from '../support/events.js';
 
 const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((h) => parseInt(h, 16)));
 
@@ -19,7 +19,7 @@ test('jAER datagram built from spec §9 / §2.2: BE sequence, DVS128 addresses, 
   v.setUint32(20, (0 << 8) | (127 << 1) | 1, false); v.setUint32(24, 0xfffffff0, false);
   const dec = new JaerDecoder('dvs128');
   const b = dec.decode(d)!;
-  assert.deepEqual(rows(b), [`${127 - 5},${127 - 10},1000,1`, `0,127,${0xfffffff0},0`]);
+  assert.deepEqual(rows(b), [[127 - 5, 127 - 10, 1000, 1], [0, 127, 0xfffffff0, 0]]);
   assert.equal(dec.stats.skipped, 1);
   // Next datagram (seq 3: one lost) wraps the 32-bit clock: 16 -> 2^32 + 16.
   const d2 = new Uint8Array(12);
@@ -47,10 +47,10 @@ test('jAER encoder and decoder round-trip (dvs128 and davis346)', () => {
 
 test('SPIF: aestream test bytes 0F 00 DA 00 give x = 218, y = 15; timestamps and bounds', () => {
   const dec = new SpifDecoder({ width: 640, height: 480 });
-  assert.deepEqual(rows(dec.decode(hex('0F 00 DA 00'), 77)!), ['218,15,77,0']);
+  assert.deepEqual(rows(dec.decode(hex('0F 00 DA 00'), 77)!), [[218, 15, 77, 0]]);
   // bit 31 clear: the next word is a timestamp (used with senderTimestamps).
   const withTs = new SpifDecoder({ width: 640, height: 480 }, true);
-  assert.deepEqual(rows(withTs.decode(hex('05 80 03 00  E8 03 00 00'), 1)!), ['3,5,1000,1']);
+  assert.deepEqual(rows(withTs.decode(hex('05 80 03 00  E8 03 00 00'), 1)!), [[3, 5, 1000, 1]]);
   // out of sensor: dropped and counted; length not a multiple of 4: malformed.
   assert.equal(dec.decode(hex('FF 7F FF FF'), 1)!.length, 0);
   assert.equal(dec.stats.droppedEvents, 1);
