@@ -65,6 +65,14 @@ export interface EventDecoder {
   end(): EventBatch[];
 }
 
+/**
+ * A copy of bytes[start, end). Not `bytes.slice()`: on a Node Buffer that returns a view, and
+ * socket sources pass views of one reused read Buffer.
+ */
+function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, start, end);
+}
+
 export const DEFAULT_MAX_PACKET_BYTES = 256 * 1024 * 1024;
 
 /**
@@ -102,20 +110,20 @@ export abstract class ChunkDecoder implements EventDecoder {
         if (this.queued === 0) {
           // Fast path: parse straight from the caller's chunk, no copy.
           if (chunk.length - off < this.need) {
-            this.enqueue(chunk.slice(off)); // copy: the caller may reuse `chunk`
+            this.enqueue(copyBytes(chunk, off, chunk.length)); // the caller may reuse `chunk`
             break;
           }
           const consumed = this.runParse(chunk.subarray(off), out);
           off += consumed;
           if (consumed === 0) {
-            this.enqueue(chunk.slice(off));
+            this.enqueue(copyBytes(chunk, off, chunk.length));
             break;
           }
         } else {
           // A record straddles chunks: complete it from the head of this chunk (plus a little
           // more, so byte-wise header scanning does not go quadratic), parse that small buffer.
           const take = Math.min(chunk.length - off, Math.max(this.need - this.queued, 4096));
-          this.enqueue(chunk.slice(off, off + take));
+          this.enqueue(copyBytes(chunk, off, off + take));
           off += take;
           if (this.queued < this.need) break;
           const buf = concatChunks(this.queue, this.queued);
