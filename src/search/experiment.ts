@@ -30,6 +30,8 @@ export interface SkipExperimentOptions {
   trials: number;
   /** Epochs of a fully trained search trial. */
   searchEpochs: number;
+  /** First ASHA rung of the search, epochs (default 3). */
+  minEpochs?: number;
   /** Epochs of each final training. */
   epochs: number;
   size: number;
@@ -96,7 +98,7 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Exper
         target: { module: SNN_TARGET_MODULE, export: 'snnTarget', options: targetOptions(o, name, 'validation') },
         space: { maxSkips: o.maxSkips ?? Math.max(4, original.length) },
         sampler: { name: 'tpe', startupTrials: Math.max(4, Math.min(8, Math.floor(o.trials / 3))) },
-        pruner: { name: 'asha', minEpochs: 1, eta: 3 },
+        pruner: { name: 'asha', minEpochs: o.minEpochs ?? 3, eta: 3 },
         maxEpochs: o.searchEpochs,
       };
       const { summary } = await runSearch({ studyPath, create: { ...config }, trials: o.trials, budgetMs: o.searchBudgetMs, workers: o.workers, progress: o.progress });

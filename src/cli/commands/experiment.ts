@@ -18,6 +18,7 @@ the same command again resumes an interrupted experiment.
   --trials N            search trials per backbone (default 24)
   --search-epochs N     epochs of a fully trained search trial (default 9, ASHA stops most earlier)
   --search-budget TIME  wall-clock limit of each search, e.g. 30m
+  --min-epochs N        first ASHA rung of the search, epochs (default 3)
   --epochs N            epochs of each final training (default 15)
   --objective O         accuracy | accuracy-rate | accuracy-synops (default accuracy)
   --size N              input N x N (default 32)
@@ -45,6 +46,7 @@ export const experimentCommand: Command = {
         trials: { type: 'string' },
         'search-epochs': { type: 'string' },
         'search-budget': { type: 'string' },
+        'min-epochs': { type: 'string' },
         epochs: { type: 'string' },
         objective: { type: 'string' },
         size: { type: 'string' },
@@ -79,6 +81,7 @@ export const experimentCommand: Command = {
       trials: numberOption('trials', values.trials, 24),
       searchEpochs: numberOption('search-epochs', values['search-epochs'], 9),
       searchBudgetMs,
+      minEpochs: numberOption('min-epochs', values['min-epochs'], 3),
       epochs: numberOption('epochs', values.epochs, 15),
       objective,
       size: numberOption('size', values.size, 32),

@@ -20,7 +20,7 @@ an SQLite file: run the same command again to resume it after an interruption or
   --startup N         random trials before TPE models the history (default 8)
   --pruner P          asha | none (default asha)
   --eta N             ASHA reduction factor (default 3)
-  --min-epochs N      first ASHA rung, epochs (default 1)
+  --min-epochs N      first ASHA rung, epochs (default 3: real trials are at chance for the first epochs)
   --epochs N          epochs of a fully trained trial (default 9)
   --max-skips N       most skips per candidate (default 6)
   --min-skips N       fewest skips per candidate (default 0)
@@ -138,7 +138,7 @@ async function search(argv: string[]): Promise<number> {
           ...(values['search-neuron'] ? { neuron: { tau: [1.2, 8], threshold: [0.5, 1.5], alpha: [1, 8] } as const } : {}),
         },
         sampler: sampler === 'tpe' ? { name: 'tpe', startupTrials: numberOption('startup', values.startup, 8) } : { name: 'random' },
-        pruner: pruner === 'asha' ? { name: 'asha', eta: numberOption('eta', values.eta, 3), minEpochs: numberOption('min-epochs', values['min-epochs'], 1) } : { name: 'none' },
+        pruner: pruner === 'asha' ? { name: 'asha', eta: numberOption('eta', values.eta, 3), minEpochs: numberOption('min-epochs', values['min-epochs'], 3) } : { name: 'none' },
         maxEpochs: numberOption('epochs', values.epochs, 9),
         seed: numberOption('seed', values.seed, 1),
       },
