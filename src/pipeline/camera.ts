@@ -3,19 +3,21 @@
  * (AEDAT 4 over TCP) on a free loopback port, so the pipeline reads it through the same TCP
  * client as a real camera, socket and decoder included.
  */
-import { simulatedCamera } from '../simulate/camera.js';
+import { simulatedCamera, type GestureAnnouncement } from '../simulate/index.js';
 import { serveEvents, type EventServer } from '../sources/index.js';
 
 export interface CameraSimulatorOptions {
   seed: number;
   speed: number;
+  /** Each gesture as it begins: its true class and interval in the stream's time base. */
+  onGesture?: (gesture: GestureAnnouncement) => void;
 }
 
 /** DVS128 geometry, as the simulator renders. */
 const SENSOR = { width: 128, height: 128 };
 
 export async function startCameraSimulator(options: CameraSimulatorOptions): Promise<EventServer> {
-  return serveEvents(simulatedCamera({ seed: options.seed, speed: options.speed }), {
+  return serveEvents(simulatedCamera({ seed: options.seed, speed: options.speed, ...(options.onGesture ? { onGesture: options.onGesture } : {}) }), {
     url: 'tcp://127.0.0.1:0',
     protocol: 'dv',
     sensor: SENSOR,

@@ -2,7 +2,7 @@
  * Starting a pipeline from a config: backend and model loading, source creation, the runner,
  * and graceful shutdown on SIGTERM / SIGINT. Used by `spikeline run` and `spikeline demo`.
  */
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { backendLine, initBackend, loadModel, SnnStreamingModel } from '../snn/index.js';
@@ -33,7 +33,9 @@ export async function launchPipeline(config: PipelineConfig, options: LaunchOpti
   }
   // The runner owns reset policy (resetEvery / windows), so the model resets only when told.
   const model = new SnnStreamingModel(saved.model, { classes: saved.classes, preprocessing: saved.preprocessing, resetPolicy: 'manual' });
-  const name = typeof saved.meta?.name === 'string' ? saved.meta.name : basename(config.model.path);
+  // A folder called "model" (what spikeline train writes) is named after its parent.
+  const folder = basename(config.model.path);
+  const name = typeof saved.meta?.name === 'string' ? saved.meta.name : folder === 'model' ? `${basename(dirname(config.model.path))}/model` : folder;
   const pre = saved.preprocessing;
   log(`model: ${name} (${saved.classes.length} classes, input ${pre.height}x${pre.width}x2, ${pre.stepUs} µs steps, ${pre.encoding} frames)`);
   const source = await createPipelineSource(config.source);

@@ -472,10 +472,11 @@ export class Pipeline {
     }
   }
 
+  /** Ground truth at the end of a window: dataset labels riding on the batches, or the source's own (simulator). */
   private truthAt(endUs: number): string | undefined {
     const a = this.truth?.find((x) => x.start < endUs && x.end >= endUs);
-    if (!a) return undefined;
-    return a.label ?? this.deps.model.classes[a.classId] ?? String(a.classId);
+    if (a) return a.label ?? this.deps.model.classes[a.classId] ?? String(a.classId);
+    return this.deps.source.truthAt?.(endUs);
   }
 
   private publish(message: PipelineMessage): void {

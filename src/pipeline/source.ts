@@ -26,6 +26,8 @@ export interface PipelineSource {
   readonly dropReasons: readonly string[];
   readonly events: Observable<EventBatch & { annotations?: readonly Annotation[] }>;
   health(): SourceHealth;
+  /** The true class at event time `tUs`, when the source knows it (the camera simulator does). */
+  truthAt?(tUs: number): string | undefined;
   /** Releases resources the source holds beyond its subscription (e.g. an in-process camera). */
   close?(): Promise<void>;
 }

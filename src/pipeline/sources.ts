@@ -59,9 +59,21 @@ export async function createPipelineSource(config: SourceConfig): Promise<Pipeli
     case 'udp':
       return adaptEventSource(udpSource(config.url, { protocol: config.protocol, sensor: config.sensor }), true);
     case 'simulator': {
-      const camera = await startCameraSimulator({ seed: config.seed, speed: config.speed });
+      // The simulator announces each gesture it performs: predictions carry it as ground truth.
+      const recent: { start: number; end: number; label: string }[] = [];
+      const camera = await startCameraSimulator({
+        seed: config.seed,
+        speed: config.speed,
+        onGesture: (g) => {
+          recent.push({ start: g.start, end: g.end, label: DVS_GESTURE_CLASSES[g.label] ?? String(g.label) });
+          if (recent.length > 32) recent.shift();
+        },
+      });
       const source = tcpSource(camera.url, { protocol: 'dv', ...reconnect(config.reconnect) });
-      return adaptEventSource(source, true, () => camera.close());
+      return {
+        ...adaptEventSource(source, true, () => camera.close()),
+        truthAt: (t) => recent.find((g) => g.start < t && g.end >= t)?.label,
+      };
     }
   }
 }
