@@ -38,12 +38,19 @@ export class IndexScratch {
 }
 
 /**
- * Copies the events at `keep[0..count)` into a new exactly-sized batch. Returns `batch` itself
- * when nothing was removed (no copy), so lossless passes are free.
+ * Copies the events at `keep[0..count)` (increasing indices) into a new exactly-sized batch.
+ * Returns `batch` itself when nothing was removed (no copy), so lossless passes are free. When
+ * only a few events were removed, the kept runs are copied with `TypedArray#set` (memcpy)
+ * instead of event by event.
  */
 export function gather(batch: EventBatch, keep: Int32Array, count: number, sensor: SensorGeometry = batch.sensor): EventBatch {
-  if (count === batch.length && sensor === batch.sensor) return batch;
+  const n = batch.length;
+  if (count === n && sensor === batch.sensor) return batch;
   const out = allocateBatch(count, sensor);
+  if (count > 0 && n - count <= n >>> 5) {
+    copyRuns(batch, keep, count, out);
+    return out;
+  }
   const { x, y, t, p } = batch;
   const ox = out.x, oy = out.y, ot = out.t, op = out.p;
   for (let k = 0; k < count; k++) {
@@ -54,6 +61,26 @@ export function gather(batch: EventBatch, keep: Int32Array, count: number, senso
     op[k] = p[i]!;
   }
   return out;
+}
+
+/** Copies the maximal runs of consecutive indices in keep[0..count) into `out`. */
+function copyRuns(batch: EventBatch, keep: Int32Array, count: number, out: EventBatch): void {
+  const { x, y, t, p } = batch;
+  let j = 0;
+  let o = 0;
+  while (j < count) {
+    const start = keep[j++]!;
+    let end = start + 1;
+    while (j < count && keep[j] === end) {
+      end++;
+      j++;
+    }
+    out.x.set(x.subarray(start, end), o);
+    out.y.set(y.subarray(start, end), o);
+    out.t.set(t.subarray(start, end), o);
+    out.p.set(p.subarray(start, end), o);
+    o += end - start;
+  }
 }
 
 /** Checks a sensor geometry is usable for per-pixel maps (named field in the error). */

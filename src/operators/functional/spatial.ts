@@ -14,8 +14,10 @@ export function selectPolarity(batch: EventBatch, polarity: 0 | 1, scratch: Inde
   const p = batch.p;
   let k = 0;
   for (let i = 0; i < n; i++) {
+    // Branch-free (V8 compiles `cond ? 1 : 0` to a branch, mispredicted on mixed polarities):
+    // the index is always written and counts only when (p ^ polarity) - 1 is negative, i.e. p === polarity.
     keep[k] = i;
-    k += p[i] === polarity ? 1 : 0; // branch-free: the index is always written, kept only when it counts
+    k += ((p[i]! ^ polarity) - 1) >>> 31;
   }
   return gather(batch, keep, k);
 }
@@ -39,18 +41,24 @@ export function cropRegion(batch: EventBatch, roi: Region, scratch: IndexScratch
   const n = batch.length;
   const keep = scratch.get(n);
   const { x, y } = batch;
-  const x0 = roi.x, y0 = roi.y, w = roi.width, h = roi.height;
+  const x0 = roi.x, y0 = roi.y, w = roi.width, h = roi.height, w1 = w - 1, h1 = h - 1;
   let k = 0;
   for (let i = 0; i < n; i++) {
+    const dx = x[i]! - x0, dy = y[i]! - y0;
     keep[k] = i;
-    // Unsigned compare folds "x >= x0 && x < x0 + w" into one test.
-    k += ((x[i]! - x0) >>> 0) < w && ((y[i]! - y0) >>> 0) < h ? 1 : 0;
+    // Branch-free inside test: 0 <= dx <= w-1 and 0 <= dy <= h-1 iff no operand has its sign bit set.
+    k += ((dx | (w1 - dx) | dy | (h1 - dy)) >>> 31) ^ 1;
   }
-  const sensor = { width: w, height: h };
-  const out = gather(batch, keep, k, sensor);
-  const ox = out.x, oy = out.y;
-  if (x0 !== 0) for (let i = 0; i < k; i++) ox[i] = ox[i]! - x0;
-  if (y0 !== 0) for (let i = 0; i < k; i++) oy[i] = oy[i]! - y0;
+  const out = allocateBatch(k, { width: w, height: h });
+  const { t, p } = batch;
+  const ox = out.x, oy = out.y, ot = out.t, op = out.p;
+  for (let j = 0; j < k; j++) {
+    const i = keep[j]!;
+    ox[j] = x[i]! - x0;
+    oy[j] = y[i]! - y0;
+    ot[j] = t[i]!;
+    op[j] = p[i]!;
+  }
   return out;
 }
 
