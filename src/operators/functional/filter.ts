@@ -1,5 +1,4 @@
 import type { EventBatch, SensorGeometry } from '../../events/index.js';
-import { allocateBatch } from '../../events/index.js';
 
 /**
  * The one interface every event filter implements (dv-processing style), so filters chain and
@@ -46,7 +45,7 @@ export class IndexScratch {
 export function gather(batch: EventBatch, keep: Int32Array, count: number, sensor: SensorGeometry = batch.sensor): EventBatch {
   const n = batch.length;
   if (count === n && sensor === batch.sensor) return batch;
-  const out = allocateBatch(count, sensor);
+  const out = allocateFilterOutput(count, sensor);
   if (count > 0 && n - count <= n >>> 5) {
     copyRuns(batch, keep, count, out);
     return out;
@@ -61,6 +60,53 @@ export function gather(batch: EventBatch, keep: Int32Array, count: number, senso
     op[k] = p[i]!;
   }
   return out;
+}
+
+/**
+ * Reusable full-size output columns for a fused filter pass (every event written at the output
+ * position, which advances only for kept events); grows to the largest batch seen.
+ */
+export class BatchScratch {
+  private cols = { x: new Uint16Array(0), y: new Uint16Array(0), t: new Float64Array(0), p: new Uint8Array(0) };
+
+  get(n: number): { x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array } {
+    if (this.cols.x.length < n) {
+      const m = Math.max(n, this.cols.x.length * 2, 1024);
+      this.cols = { x: new Uint16Array(m), y: new Uint16Array(m), t: new Float64Array(m), p: new Uint8Array(m) };
+    }
+    return this.cols;
+  }
+}
+
+/**
+ * The first `count` events of the scratch columns as a new exactly-sized batch (the scratch is
+ * overwritten by the next pass, so this copies), or `batch` itself when nothing was removed.
+ */
+export function copyKept(batch: EventBatch, cols: { x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array }, count: number): EventBatch {
+  if (count === batch.length) return batch;
+  const out = allocateFilterOutput(count, batch.sensor);
+  out.x.set(cols.x.subarray(0, count));
+  out.y.set(cols.y.subarray(0, count));
+  out.t.set(cols.t.subarray(0, count));
+  out.p.set(cols.p.subarray(0, count));
+  return out;
+}
+
+/**
+ * A batch whose four columns share one uninitialised ArrayBuffer ([t | x | y | p], t first so
+ * every column is aligned): one allocation instead of four and no zero-filling, which is most
+ * of the cost of a fresh output on this path. Callers must write every element.
+ */
+export function allocateFilterOutput(n: number, sensor: SensorGeometry): EventBatch {
+  const buf = Buffer.allocUnsafeSlow(13 * n).buffer;
+  return {
+    t: new Float64Array(buf, 0, n),
+    x: new Uint16Array(buf, 8 * n, n),
+    y: new Uint16Array(buf, 10 * n, n),
+    p: new Uint8Array(buf, 12 * n, n),
+    length: n,
+    sensor,
+  };
 }
 
 /** Copies the maximal runs of consecutive indices in keep[0..count) into `out`. */

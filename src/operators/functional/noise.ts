@@ -1,10 +1,12 @@
 /**
  * Stateful noise filters (refractory period, background activity, hot pixels) and the event-rate
  * limiter. Each is an `EventFilter`: per-pixel state in flat typed arrays sized from the first
- * batch's sensor, one tight loop per batch writing a keep-list, then one gather.
+ * batch's sensor and one tight loop per batch: either writing a keep-list then gathering, or
+ * (refractory, which keeps most events) writing every event into reused columns and copying out
+ * the kept prefix.
  */
 import type { EventBatch, SensorGeometry } from '../../events/index.js';
-import { checkSensor, gather, IndexScratch, newFilterStats, type EventFilter, type FilterStats } from './filter.js';
+import { BatchScratch, checkSensor, copyKept, gather, IndexScratch, newFilterStats, type EventFilter, type FilterStats } from './filter.js';
 
 abstract class PixelFilter implements EventFilter {
   readonly stats: FilterStats = newFilterStats();
@@ -19,12 +21,10 @@ abstract class PixelFilter implements EventFilter {
       this.sensor = batch.sensor;
       this.allocate(batch.sensor);
     }
-    const n = batch.length;
-    const keep = this.scratch.get(n);
-    const k = this.run(batch, keep);
-    this.stats.seen += n;
-    this.stats.kept += k;
-    return gather(batch, keep, k);
+    const out = this.select(batch);
+    this.stats.seen += batch.length;
+    this.stats.kept += out.length;
+    return out;
   }
 
   reset(): void {
@@ -32,8 +32,14 @@ abstract class PixelFilter implements EventFilter {
   }
 
   protected abstract allocate(sensor: SensorGeometry): void;
-  /** Writes the indices of kept events into `keep` and returns how many. */
-  protected abstract run(batch: EventBatch, keep: Int32Array): number;
+  /** The kept events of `batch` (the sensor state is allocated). */
+  protected abstract select(batch: EventBatch): EventBatch;
+
+  /** Keep-list pass (`run` writes the kept indices, returns how many) then one gather. */
+  protected gatherKept(batch: EventBatch, run: (keep: Int32Array) => number): EventBatch {
+    const keep = this.scratch.get(batch.length);
+    return gather(batch, keep, run(keep));
+  }
 }
 
 /**
@@ -45,6 +51,7 @@ abstract class PixelFilter implements EventFilter {
  */
 export class RefractoryFilter extends PixelFilter {
   private last = new Float64Array(0);
+  private readonly columns = new BatchScratch();
 
   constructor(readonly period: number) {
     super('refractory');
@@ -55,18 +62,25 @@ export class RefractoryFilter extends PixelFilter {
     this.last = new Float64Array(sensor.width * sensor.height).fill(-Infinity);
   }
 
-  protected run(batch: EventBatch, keep: Int32Array): number {
-    const { x, y, t } = batch;
+  // Fused pass: every event is written at the output position and the position advances only
+  // when it is kept. Most events are kept, so this beats a keep-list plus gather (about 1.3x).
+  protected select(batch: EventBatch): EventBatch {
+    const { x, y, t, p } = batch;
     const n = batch.length, W = this.sensor!.width, last = this.last, period = this.period;
+    const c = this.columns.get(n);
+    const ox = c.x, oy = c.y, ot = c.t, op = c.p;
     let k = 0;
     for (let i = 0; i < n; i++) {
-      const idx = y[i]! * W + x[i]!;
-      const ti = t[i]!;
-      keep[k] = i;
+      const xi = x[i]!, yi = y[i]!, ti = t[i]!;
+      const idx = yi * W + xi;
+      ox[k] = xi;
+      oy[k] = yi;
+      ot[k] = ti;
+      op[k] = p[i]!;
       k += ti - last[idx]! > period ? 1 : 0;
       last[idx] = ti;
     }
-    return k;
+    return copyKept(batch, c, k);
   }
 }
 
@@ -97,7 +111,11 @@ export class BackgroundActivityFilter extends PixelFilter {
     this.map = new Float64Array(this.stride * (sensor.height + 2)).fill(-Infinity);
   }
 
-  protected run(batch: EventBatch, keep: Int32Array): number {
+  protected select(batch: EventBatch): EventBatch {
+    return this.gatherKept(batch, (keep) => this.run(batch, keep));
+  }
+
+  private run(batch: EventBatch, keep: Int32Array): number {
     const { x, y, t } = batch;
     const n = batch.length, S = this.stride, m = this.map, d = this.duration;
     let k = 0;
@@ -169,7 +187,11 @@ export class HotPixelFilter extends PixelFilter {
     this.learnEnd = Number.NaN;
   }
 
-  protected run(batch: EventBatch, keep: Int32Array): number {
+  protected select(batch: EventBatch): EventBatch {
+    return this.gatherKept(batch, (keep) => this.run(batch, keep));
+  }
+
+  private run(batch: EventBatch, keep: Int32Array): number {
     const { x, y, t } = batch;
     const n = batch.length, W = this.sensor!.width;
     let i = 0;
