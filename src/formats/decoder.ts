@@ -3,8 +3,8 @@
  *
  * A decoder is fed arbitrary byte chunks — file reads, TCP segments, reassembled UDP payloads —
  * and returns the events those bytes completed. Packets split across chunks are handled by
- * queueing the unconsumed tail; the queue only ever holds bytes that were actually received
- * (never a buffer sized by a header field), and a record larger than `maxPacketBytes` is
+ * queueing the unconsumed tail; the queue is sized by the bytes actually received (at most 4x
+ * them while a large record arrives, never by a header field alone), and a record larger than `maxPacketBytes` is
  * rejected before waiting for it. `end()` reports a truncated tail as a FormatError unless
  * `allowTruncated` is set, in which case the tail is counted in `stats.truncatedBytes` and
  * dropped.
@@ -65,14 +65,6 @@ export interface EventDecoder {
   end(): EventBatch[];
 }
 
-/**
- * A copy of bytes[start, end). Not `bytes.slice()`: on a Node Buffer that returns a view, and
- * socket sources pass views of one reused read Buffer.
- */
-function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
-  return Uint8Array.prototype.slice.call(bytes, start, end);
-}
-
 export const DEFAULT_MAX_PACKET_BYTES = 256 * 1024 * 1024;
 
 /**
@@ -89,7 +81,13 @@ export abstract class ChunkDecoder implements EventDecoder {
   protected readonly source: string | undefined;
   protected readonly allowTruncated: boolean;
   protected readonly maxPacketBytes: number;
-  private queue: Uint8Array[] = [];
+  /**
+   * Received bytes of a record straddling chunks, copied (the caller may reuse its chunk) into
+   * one growing buffer: a 1 MiB packet arriving in 64 KiB pieces costs 3 allocations and ~1.3
+   * MiB of copying, not 17 allocations and 2 MiB (a copy per piece, then a join). A fresh
+   * buffer per record, as parsed records may keep views of it.
+   */
+  private pending = new Uint8Array(0);
   private queued = 0;
   private need = 1;
   private ended = false;
@@ -110,35 +108,32 @@ export abstract class ChunkDecoder implements EventDecoder {
         if (this.queued === 0) {
           // Fast path: parse straight from the caller's chunk, no copy.
           if (chunk.length - off < this.need) {
-            this.enqueue(copyBytes(chunk, off, chunk.length)); // the caller may reuse `chunk`
+            this.enqueue(chunk, off, chunk.length);
             break;
           }
           const consumed = this.runParse(chunk.subarray(off), out);
           off += consumed;
           if (consumed === 0) {
-            this.enqueue(copyBytes(chunk, off, chunk.length));
+            this.enqueue(chunk, off, chunk.length);
             break;
           }
         } else {
           // A record straddles chunks: complete it from the head of this chunk (plus a little
           // more, so byte-wise header scanning does not go quadratic), parse that small buffer.
           const take = Math.min(chunk.length - off, Math.max(this.need - this.queued, 4096));
-          this.enqueue(copyBytes(chunk, off, off + take));
+          this.enqueue(chunk, off, off + take);
           off += take;
           if (this.queued < this.need) break;
-          const buf = concatChunks(this.queue, this.queued);
-          this.queue = [];
-          this.queued = 0;
+          const buf = this.takePending();
           const consumed = this.runParse(buf, out);
           const rest = buf.length - consumed;
           // An unconsumed tail that came from this chunk goes back to it (fast path resumes).
           if (rest > 0 && rest <= take) off -= rest;
-          else if (rest > 0) this.enqueue(buf.subarray(consumed));
+          else if (rest > 0) this.enqueue(buf, consumed, buf.length);
         }
       }
     } catch (err) {
-      this.queue = [];
-      this.queued = 0;
+      this.takePending();
       throw err;
     }
     return out;
@@ -151,18 +146,33 @@ export abstract class ChunkDecoder implements EventDecoder {
     return consumed;
   }
 
-  private enqueue(bytes: Uint8Array): void {
-    this.queue.push(bytes);
-    this.queued += bytes.length;
+  /** Copies bytes[start, end) after the pending bytes. */
+  private enqueue(bytes: Uint8Array, start: number, end: number): void {
+    const len = end - start;
+    if (this.queued + len > this.pending.length) {
+      // Grow toward the awaited record, but never beyond 4x the bytes received so far.
+      const have = this.queued + len;
+      const next = new Uint8Array(Math.max(have, Math.min(this.need, 4 * have)));
+      next.set(this.pending.subarray(0, this.queued));
+      this.pending = next;
+    }
+    this.pending.set(bytes.subarray(start, end), this.queued);
+    this.queued += len;
+  }
+
+  /** The pending bytes, handed over (the next straddling record starts a new buffer). */
+  private takePending(): Uint8Array {
+    const buf = this.pending.subarray(0, this.queued);
+    this.pending = new Uint8Array(0);
+    this.queued = 0;
+    return buf;
   }
 
   end(): EventBatch[] {
     if (this.ended) return [];
     this.ended = true;
     const out: EventBatch[] = [];
-    const buf = this.queue.length === 1 ? this.queue[0]! : concatChunks(this.queue, this.queued);
-    this.queue = [];
-    this.queued = 0;
+    const buf = this.takePending();
     const consumed = this.parse(buf, out, true);
     this.stats.bytes += consumed;
     if (consumed < buf.length) {
