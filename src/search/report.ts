@@ -111,7 +111,8 @@ function curvesSvg(trials: readonly StoredTrial[], maxEpochs: number): string {
   const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="validation accuracy per epoch">`];
   out.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`);
   for (const a of [0, 0.25, 0.5, 0.75, 1]) out.push(`<text x="${m.l - 6}" y="${(py(a) + 4).toFixed(1)}" text-anchor="end" font-size="11">${a.toFixed(2)}</text>`);
-  for (const e of ticks(1, maxEpochs, Math.min(maxEpochs, 6))) out.push(`<text x="${px(e).toFixed(1)}" y="${H - m.b + 16}" text-anchor="middle" font-size="11">${Math.round(e)}</text>`);
+  const step = Math.max(1, Math.ceil((maxEpochs - 1) / 6));
+  for (let e = 1; e <= maxEpochs; e += step) out.push(`<text x="${px(e).toFixed(1)}" y="${H - m.b + 16}" text-anchor="middle" font-size="11">${e}</text>`);
   out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 6}" text-anchor="middle" font-size="12">epoch</text>`);
   out.push(`<text transform="translate(14 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle" font-size="12">validation accuracy</text>`);
   for (const t of withCurves) {
@@ -129,18 +130,22 @@ export function renderReport(config: StudyConfig, trials: readonly StoredTrial[]
   const key = energyKey(config);
   const keyLabel = key === 'synops' ? 'SynOps per sample' : 'mean firing rate (spikes / neuron / step)';
   const finished = trials.filter((t) => (t.state === 'complete' || t.state === 'pruned') && t.metrics);
+  // The accuracy/energy front over complete trials, whatever the study optimised (for a
+  // single-objective study the table's ★ marks its best trials instead).
+  const complete = finished.filter((t) => t.state === 'complete');
+  const energyFront = new Set(
+    complete
+      .filter((t) => !complete.some((o) => o.metrics!.accuracy >= t.metrics!.accuracy && o.metrics![key] <= t.metrics![key] && (o.metrics!.accuracy > t.metrics!.accuracy || o.metrics![key] < t.metrics![key])))
+      .map((t) => t.number),
+  );
   const point = (t: StoredTrial): Point => ({
     x: t.metrics![key],
     y: t.metrics!.accuracy,
     label: `trial ${t.number} (${t.state}): accuracy ${fmt(t.metrics!.accuracy)}, ${key} ${fmt(t.metrics![key])}, ${skipsOf(t.spec).length} skips`,
-    cls: frontSet.has(t.number) ? 'front' : t.state,
+    cls: energyFront.has(t.number) ? 'front' : t.state,
   });
   const points = finished.map(point);
-  // The accuracy/energy front over complete trials, whatever the study optimised.
-  const complete = finished.filter((t) => t.state === 'complete');
-  const frontPts = complete
-    .filter((t) => !complete.some((o) => o.metrics!.accuracy >= t.metrics!.accuracy && o.metrics![key] <= t.metrics![key] && (o.metrics!.accuracy > t.metrics!.accuracy || o.metrics![key] < t.metrics![key])))
-    .map(point);
+  const frontPts = complete.filter((t) => energyFront.has(t.number)).map(point);
   const spanMs = trials.length ? Math.max(...trials.map((t) => t.finishedAt ?? t.startedAt)) - Math.min(...trials.map((t) => t.startedAt)) : 0;
   const target = config.target.options as { backbone?: string } | undefined;
   const rows = trials.map((t) => {
