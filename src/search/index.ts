@@ -9,5 +9,5 @@ export { StudyStorage, StudyLockedError, StudyFileError, type StoredTrial, type 
 export { Study, summarize as summarizeStudy, type StudyConfig, type RunOptions, type StudyEvent, type StudySummary } from './study.js';
 export { OBJECTIVES, type ObjectiveKind, type TrialObjective, type TrialRequest, type TrialMetrics, type EpochMetrics as TrialEpochMetrics, type SearchTarget, type TargetRef } from './objective.js';
 export { chooseTrial, renderReport, type ChooseOptions } from './report.js';
-export { runSearch, writeStudyReport, parseDuration, SearchConfigError } from './run.js';
+export { runSearch, writeStudyReport, parseBudgetMs, SearchConfigError } from './run.js';
 export { syntheticTarget, syntheticObjective, syntheticAdapter, syntheticQuality } from './synthetic.js';

@@ -7,6 +7,7 @@ import { createProgress, type ProgressOptions } from '../util/progress.js';
 import type { ObjectiveKind, TargetRef } from './objective.js';
 import { chooseTrial, renderReport, type ChooseOptions } from './report.js';
 import type { SpaceOptions } from './space.js';
+import { parseDurationUs } from '../util/duration.js';
 import { StudyStorage, type StoredTrial } from './storage.js';
 import { Study, type StudyConfig, type StudySummary } from './study.js';
 
@@ -14,19 +15,13 @@ export class SearchConfigError extends Error {
   override readonly name = 'SearchConfigError';
 }
 
-/** Parses "2h", "90m", "45s", "1h30m" or a plain number of seconds into milliseconds. */
-export function parseDuration(text: string): number {
-  const t = text.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
-  const re = /(\d+(?:\.\d+)?)\s*(h|m|s)/gy;
-  let ms = 0;
-  let end = 0;
-  for (let m = re.exec(t); m; m = re.exec(t)) {
-    ms += Number(m[1]) * (m[2] === 'h' ? 3600e3 : m[2] === 'm' ? 60e3 : 1e3);
-    end = re.lastIndex;
+/** A study budget such as "2h", "90m", "1h30m" or bare seconds, in milliseconds. */
+export function parseBudgetMs(text: string): number {
+  try {
+    return parseDurationUs(text) / 1000;
+  } catch (err) {
+    throw new SearchConfigError((err as Error).message);
   }
-  if (end !== t.length || end === 0) throw new SearchConfigError(`duration "${text}" is not like 2h, 90m, 45s or 1h30m`);
-  return ms;
 }
 
 export interface NewStudyOptions {

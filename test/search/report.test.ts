@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chooseTrial, renderReport } from '../../src/search/report.js';
-import { parseDuration, runSearch, writeStudyReport } from '../../src/search/run.js';
+import { parseBudgetMs, runSearch, SearchConfigError, writeStudyReport } from '../../src/search/run.js';
 import type { StoredTrial } from '../../src/search/storage.js';
 import { Study, type StudyConfig } from '../../src/search/study.js';
 import { syntheticTargetRef } from '../../src/search/targets.js';
@@ -74,13 +74,13 @@ test('writeStudyReport writes the page and exports the chosen spec as JSON', asy
   assert.match(readFileSync(join(dir, 'r.html'), 'utf8'), /Search study “rep”/);
 });
 
-test('parseDuration', () => {
-  assert.equal(parseDuration('2h'), 7200e3);
-  assert.equal(parseDuration('1h30m'), 5400e3);
-  assert.equal(parseDuration('45s'), 45e3);
-  assert.equal(parseDuration('90'), 90e3);
-  assert.throws(() => parseDuration('2 days'), /not like/);
-  assert.throws(() => parseDuration(''), /not like/);
+test('parseBudgetMs', () => {
+  assert.equal(parseBudgetMs('2h'), 7200e3);
+  assert.equal(parseBudgetMs('1h30m'), 5400e3);
+  assert.equal(parseBudgetMs('45s'), 45e3);
+  assert.equal(parseBudgetMs('90'), 90e3);
+  assert.throws(() => parseBudgetMs('2 days'), SearchConfigError);
+  assert.throws(() => parseBudgetMs(''), /not a duration/);
 });
 
 test('runSearch progress: one JSON line per finished trial, the running best never lost to a pruned trial', async () => {

@@ -1,7 +1,7 @@
 import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
 import { experimentTable, runSkipExperiment } from '../../search/experiment.js';
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
-import { parseDuration } from '../../search/run.js';
+import { parseBudgetMs } from '../../search/run.js';
 import { isBackboneName } from '../../search/snn-target.js';
 import type { BackboneName } from '../../snn/backbones.js';
 
@@ -70,7 +70,7 @@ export const experimentCommand: Command = {
     if (!(objective in OBJECTIVES)) throw new UsageError(`--objective must be one of ${Object.keys(OBJECTIVES).join(', ')}`);
     let searchBudgetMs: number | undefined;
     try {
-      searchBudgetMs = values['search-budget'] === undefined ? undefined : parseDuration(values['search-budget']);
+      searchBudgetMs = values['search-budget'] === undefined ? undefined : parseBudgetMs(values['search-budget']);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }

@@ -1,6 +1,7 @@
 import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { FlowValve } from '../../operators/index.js';
-import { openSource, parseDurationUs, recordToFile } from '../../sources/index.js';
+import { openSource, recordToFile } from '../../sources/index.js';
+import { parseDurationUs } from '../../util/duration.js';
 import type { TcpProtocol, UdpProtocol } from '../../sources/index.js';
 import type { WriteCompression } from '../../formats/index.js';
 import { createProgress } from '../../util/progress.js';

@@ -1,4 +1,5 @@
 import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
+import { parseDurationUs } from '../../util/duration.js';
 import { renderEvents } from '../../simulate/render/render-file.js';
 
 const usage = `usage: spikeline render FILE|DIR --out x.png|x.gif [options]
@@ -19,10 +20,11 @@ options:
 /** Parses 50ms / 2000us / 0.5s / bare µs into microseconds. */
 function duration(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const m = /^(\d+(?:\.\d+)?)(us|µs|ms|s)?$/.exec(value.trim());
-  if (!m) throw new UsageError(`--${name} must be a duration like 50ms, 2000us or 0.5s, got "${value}"`);
-  const unit = m[2] ?? 'us';
-  return Number(m[1]) * (unit === 's' ? 1e6 : unit === 'ms' ? 1e3 : 1);
+  try {
+    return parseDurationUs(value, 'us');
+  } catch {
+    throw new UsageError(`--${name} must be a duration like 50ms, 2000us or 0.5s, got "${value}"`);
+  }
 }
 
 export const renderCommand: Command = {

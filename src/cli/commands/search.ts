@@ -1,6 +1,6 @@
 import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
-import { SearchConfigError, parseDuration, runSearch, writeStudyReport } from '../../search/run.js';
+import { SearchConfigError, parseBudgetMs, runSearch, writeStudyReport } from '../../search/run.js';
 import { searchTargetRef, SEARCH_BACKBONES } from '../../search/targets.js';
 
 const usage = `usage: spikeline search --backbone NAME [--data DIR] --trials N [options]
@@ -103,7 +103,7 @@ async function search(argv: string[]): Promise<number> {
   let budgetMs: number | undefined;
   let target;
   try {
-    budgetMs = values.budget === undefined ? undefined : parseDuration(values.budget);
+    budgetMs = values.budget === undefined ? undefined : parseBudgetMs(values.budget);
     target = searchTargetRef(backbone, {
       data: values.data,
       widthMult: numberOption('width-mult', values['width-mult'], 0.5),
