@@ -151,7 +151,15 @@ async function startPipeline(cameraUrl: string, modelDir: string, dir: string): 
   return { child, base, ws: `${base.replace('http', 'ws')}/ws`, stderr: () => err };
 }
 
-async function scrape(pipeline: Child): Promise<{ dropped: number; rss: number; cpu: number }> {
+interface Scrape {
+  dropped: number;
+  byReason: Record<string, number>;
+  received: number;
+  rss: number;
+  cpu: number;
+}
+
+async function scrape(pipeline: Child): Promise<Scrape> {
   let text: string | undefined;
   // One retry: a keep-alive connection closed by the server at the wrong moment is not a failure.
   for (let attempt = 0; text === undefined; attempt++) {
@@ -165,10 +173,15 @@ async function scrape(pipeline: Child): Promise<{ dropped: number; rss: number; 
     }
   }
   let dropped = 0;
-  for (const m of text.matchAll(/^spikeline_events_dropped_total\{[^}]*\} (\S+)$/gm)) dropped += Number(m[1]);
+  const byReason: Record<string, number> = {};
+  for (const m of text.matchAll(/^spikeline_events_dropped_total\{[^}]*reason="([^"]+)"[^}]*\} (\S+)$/gm)) {
+    byReason[m[1]!] = (byReason[m[1]!] ?? 0) + Number(m[2]);
+    dropped += Number(m[2]);
+  }
+  const received = Number(/^spikeline_events_received_total\{[^}]*\} (\S+)$/m.exec(text)?.[1] ?? NaN);
   const rss = Number(/^spikeline_process_resident_memory_bytes (\S+)$/m.exec(text)?.[1] ?? NaN);
   const cpu = Number(/^spikeline_process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
-  return { dropped, rss, cpu };
+  return { dropped, byReason, received, rss, cpu };
 }
 
 const pct = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
@@ -287,7 +300,13 @@ const bench: Benchmark = {
       });
       const achieved = (camera.sent - soakSent) / ((wallMs() - soakStart) / 1000);
       report({ name: 'RSS max during overload', value: mib(Math.max(...rss)), unit: 'MiB', extra: { end: mib(last.rss).toFixed(1), sent_mev_s: (achieved / 1e6).toFixed(2) } });
-      report({ name: 'events dropped (counted) during overload', value: last.dropped - first.dropped, unit: 'events', extra: { camera_side: camera.server.stats.droppedEvents } });
+      const reasons = Object.fromEntries(Object.entries(last.byReason).map(([k, v]) => [k, v - (first.byReason[k] ?? 0)]));
+      report({
+        name: 'events dropped (counted) by the pipeline during overload',
+        value: last.dropped - first.dropped,
+        unit: 'events',
+        extra: { received: last.received - first.received, ...reasons, camera_side: camera.server.stats.droppedEvents },
+      });
     } finally {
       client.close();
       child.kill('SIGTERM');
