@@ -9,7 +9,7 @@
  * retried with exponential backoff; without it, the stream completes when the server closes.
  */
 import { connect, type Socket } from 'node:net';
-import type { SensorGeometry } from '../events/index.js';
+import { sliceBatch, type SensorGeometry } from '../events/index.js';
 import { Aedat3Decoder, Aedat4Decoder, type EventDecoder } from '../formats/index.js';
 import type { FlowValve } from '../operators/bounded-buffer.js';
 import { parseEndpoint } from './endpoint.js';
@@ -38,6 +38,11 @@ export interface TcpSourceOptions extends ReconnectOptions {
  * slice boundary inside a packet makes the decoder copy that packet (DV packets are ~1 MiB).
  */
 const FEED_SLICE = 64 * 1024;
+/**
+ * Largest batch emitted: a whole read can decode to a few hundred thousand events, which go out
+ * as views of at most this many (the batch size the rest of the pipeline is tuned for).
+ */
+const MAX_BATCH_EVENTS = 65536;
 
 export function tcpSource(url: string, options: TcpSourceOptions = {}): EventSource {
   const ep = parseEndpoint(url);
@@ -103,7 +108,10 @@ export function tcpSource(url: string, options: TcpSourceOptions = {}): EventSou
           const end = options.valve ? Math.min(chunk.length, off + FEED_SLICE) : chunk.length;
           const before = dec.stats.packets;
           try {
-            for (const b of dec.push(chunk.subarray(off, end))) ctx.emit(b);
+            for (const b of dec.push(chunk.subarray(off, end))) {
+              if (b.length <= MAX_BATCH_EVENTS) ctx.emit(b);
+              else for (let i = 0; i < b.length; i += MAX_BATCH_EVENTS) ctx.emit(sliceBatch(b, i, i + MAX_BATCH_EVENTS));
+            }
             // Only a connection that delivers decodable packets counts as healthy for the backoff.
             if (dec.stats.packets > 0) backoff.reset();
           } catch (err) {
