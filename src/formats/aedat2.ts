@@ -134,9 +134,24 @@ export class Aedat2Decoder extends ChunkDecoder {
         .forEach((v, i) => cfg.setInt32(4 * i, v | 0, true));
       cfg.setFloat64(64, state.epoch, true);
       // Transposing = writing the decoded x into the y column and vice versa.
-      n = this.transpose
-        ? arena.k.aedat2(layout.input, layout.input + records * 8, layout.oy, layout.ox, layout.ot, layout.op, 0)
-        : arena.k.aedat2(layout.input, layout.input + records * 8, layout.ox, layout.oy, layout.ot, layout.op, 0);
+      const cx = this.transpose ? layout.oy : layout.ox, cy = this.transpose ? layout.ox : layout.oy;
+      const k = arena.k;
+      const stop = layout.input + records * 8;
+      const dvs = L === AEDAT2_LAYOUTS.dvs128;
+      let src = layout.input;
+      n = 0;
+      while (src < stop) {
+        if (dvs) {
+          // Specialised DVS128 loop; it stops at a group with a special record or a wrap, which
+          // the generic kernel then handles (one 4-record group) before returning to it.
+          n += k.aedat2dvs(src, stop, cx + 2 * n, cy + 2 * n, layout.ot + 8 * n, layout.op + n, 0);
+          src = new DataView(k.memory.buffer, 0, CFG_BYTES).getInt32(72, true);
+          if (src >= stop) break;
+        }
+        const groupEnd = dvs ? Math.min(src + 32, stop) : stop;
+        n += k.aedat2(src, groupEnd, cx + 2 * n, cy + 2 * n, layout.ot + 8 * n, layout.op + n, 0);
+        src = groupEnd;
+      }
       const after = new DataView(arena.k.memory.buffer, 0, CFG_BYTES);
       state.last = after.getUint32(52, true);
       state.skipped += after.getInt32(56, true);

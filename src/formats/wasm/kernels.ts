@@ -28,6 +28,7 @@ interface KernelExports {
   memory: WasmMemory;
   aedat3(src: number, count: number, epoch: number, ox: number, oy: number, ot: number, op: number, n: number): number;
   aedat2(src: number, end: number, ox: number, oy: number, ot: number, op: number, cfg: number): number;
+  aedat2dvs(src: number, end: number, ox: number, oy: number, ot: number, op: number, cfg: number): number;
   evts(src: number, count: number, ox: number, oy: number, ot: number, op: number, n: number): number;
   lz4block(s: number, end: number, d: number, dstart: number, dend: number): number;
   errpos: { value: number };
