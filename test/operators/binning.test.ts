@@ -112,6 +112,23 @@ test('framesFromEvents equals a naive count for every mode (random data, both ac
   assert.equal(tailSum, big.length, 'includeTail counts every event');
 });
 
+test('histogram paths equal a naive count: uint16 grids past 65535 events per frame, uint32 grids', () => {
+  // 5x4 (40 cells, uint16, flushed every 65535 events) with 150k events in one frame, 100k in one cell; 128x128
+  // (32768 cells, uint32) with 4 frames of 25k events; one hot cell gets far more than 65535.
+  const small = randomEvents(150_000, sensor, 8, 100_000);
+  small.x.fill(2, 0, 100_000);
+  small.y.fill(1, 0, 100_000);
+  small.p.fill(0, 0, 100_000);
+  assert.deepEqual(framesFromEvents(small, { nTimeBins: 1 }).data, naive(small, { nTimeBins: 1 }));
+  const large = randomEvents(100_000, { width: 128, height: 128 }, 9, 100_000);
+  for (let i = 0; i < large.length; i += 2) {
+    large.x[i] = 7;
+    large.y[i] = 9;
+    large.p[i] = 1;
+  }
+  for (const spec of [{ nTimeBins: 4 }, { nTimeBins: 1 }] as FrameSpec[]) assert.deepEqual(framesFromEvents(large, spec).data, naive(large, spec), JSON.stringify(spec));
+});
+
 test('fused downsample while binning equals Downsampler then binning (both accumulation paths)', async () => {
   const { Downsampler } = await import('../../src/operators/functional/index.js');
   const b = randomEvents(40_000, { width: 346, height: 260 }, 6, 100_000);
