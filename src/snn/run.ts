@@ -20,6 +20,8 @@ export interface TrainRunOptions {
   backbone?: BackboneName;
   /** JSON spec file (overrides backbone). */
   specFile?: string;
+  /** Model folder to fine-tune: its spec (unless specFile) and weights start the training. */
+  init?: string;
   widthMult?: number;
   neuron?: NeuronConfig;
   downsample: number;
@@ -57,6 +59,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     } catch (err) {
       throw new Error(`${o.specFile}: ${(err as Error).message}`);
     }
+  } else if (o.init) {
+    const saved = await loadModel(o.init);
+    spec = saved.model.spec;
+    saved.model.dispose();
   } else {
     spec = backbone(o.backbone ?? 'gesture', { height: ds.preprocessing.height, width: ds.preprocessing.width, classes: ds.classes.length, widthMult: o.widthMult ?? 1, ...(o.neuron ? { neuron: o.neuron } : {}) });
   }
@@ -73,6 +79,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     augmentation: o.augment ? DEFAULT_AUGMENTATION : NO_AUGMENTATION,
     outDir: o.out,
     resume: o.resume,
+    ...(o.init ? { initFrom: o.init } : {}),
     seed: o.seed,
     threads: o.threads ?? 1,
   });

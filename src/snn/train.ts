@@ -54,6 +54,12 @@ export interface TrainOptions {
   outDir?: string;
   /** Continue from outDir/checkpoint when it exists. */
   resume?: boolean;
+  /**
+   * Model folder whose weights (and BN statistics) start the training instead of the seeded
+   * initialisation: fine-tuning. Its classes and preprocessing must match the data's.
+   * A checkpoint taken up by `resume` wins over it.
+   */
+  initFrom?: string;
   /** JSONL metrics log (one line per epoch; default outDir/metrics.jsonl when outDir is set). */
   logFile?: string;
   /** Called after each epoch; return false to stop training (early stop / pruning). */
@@ -235,6 +241,21 @@ async function loadCheckpoint(dir: string, model: SnnModel, st: OptimState): Pro
   return { epoch: state.epoch, curves: state.curves };
 }
 
+async function initWeights(dir: string, model: SnnModel, data: TrainingData): Promise<void> {
+  const saved = await loadModel(dir);
+  try {
+    if (saved.classes.join('\n') !== data.classes.join('\n')) throw new Error(`${dir}: classes [${saved.classes.join(', ')}] differ from the data's [${data.classes.join(', ')}]`);
+    const a = saved.preprocessing;
+    const b = data.preprocessing;
+    for (const k of ['height', 'width', 'steps', 'stepUs', 'encoding'] as const) {
+      if (a[k] !== b[k]) throw new Error(`${dir}: preprocessing ${k} is ${a[k]}, the data's is ${b[k]}`);
+    }
+    model.setWeights(saved.model.weights(), dir);
+  } finally {
+    saved.model.dispose();
+  }
+}
+
 /** Trains a model from a spec; returns it with its metrics (the caller disposes the model). */
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   await initBackend();
@@ -256,6 +277,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   if (data.train.length === 0) throw new Error('trainModel: the training split is empty');
   if (data.classes.length !== o.spec.classes) throw new Error(`trainModel: spec has ${o.spec.classes} classes, data has ${data.classes.length}`);
   const model = buildModel(o.spec, o.seed);
+  if (o.initFrom) {
+    await initWeights(o.initFrom, model, data).catch((err: unknown) => {
+      model.dispose();
+      throw err;
+    });
+  }
   const vars = model.trainableVariables();
   const st: OptimState = { step: 0, m: vars.map((v) => tf.variable(tf.zerosLike(v), false)), v: vars.map((v) => tf.variable(tf.zerosLike(v), false)) };
   const ckpt = o.outDir ? join(o.outDir, 'checkpoint') : null;

@@ -204,6 +204,35 @@ test('trainModel learns a synthetic task, logs JSONL, checkpoints, and stops ear
   }
 });
 
+test('trainModel initFrom starts from a model folder\'s weights and BN statistics, and rejects mismatched classes or preprocessing', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'snn-init-'));
+  try {
+    const spec = gesture({ height: 16, width: 16, classes: 3, widthMult: 0.25 });
+    const src = buildModel(spec, 5);
+    perturbBn(src, 6);
+    await saveModel(dir, { model: src, classes: ['a', 'b', 'c'], preprocessing: pre });
+    const want = src.weights();
+    src.dispose();
+    const rand = makeRandom(2);
+    const mk = (n: number) => Array.from({ length: n }, (_, i) => ({ frames: syntheticSample(i % 3, 3, pre, rand), label: i % 3 }));
+    const data = { classes: ['a', 'b', 'c'], preprocessing: pre, train: mk(6), test: [] };
+    const r = await trainModel({ spec, data, epochs: 0, seed: 0, progress: false, initFrom: dir });
+    const got = new Map(r.model.weights().map((w) => [w.name, w.data]));
+    for (const w of want) assert.deepEqual(got.get(w.name), w.data, w.name);
+    r.model.dispose();
+    // without initFrom the same seed gives other weights, so the check above can fail
+    const fresh = await trainModel({ spec, data, epochs: 0, seed: 0, progress: false });
+    assert.ok(fresh.model.weights().some((w, i) => w.data.some((v, j) => v !== want[i]!.data[j])));
+    fresh.model.dispose();
+    await assert.rejects(trainModel({ spec, data: { ...data, classes: ['a', 'b', 'x'] }, epochs: 0, progress: false, initFrom: dir }), /classes \[a, b, c\] differ/);
+    await assert.rejects(trainModel({ spec, data: { ...data, preprocessing: { ...pre, steps: 8 } }, epochs: 0, progress: false, initFrom: dir }), /preprocessing steps is 6, the data's is 8/);
+    const other = gesture({ height: 16, width: 16, classes: 3, widthMult: 0.5 });
+    await assert.rejects(trainModel({ spec: other, data, epochs: 0, progress: false, initFrom: dir }), /has shape/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('data-parallel step (main thread + worker) equals the single-thread gradients when no BatchNorm couples the samples', async () => {
   const { GradPool, shardGradients } = await import('../../src/snn/parallel.js');
   const { packBatch } = await import('../../src/snn/data.js');

@@ -35,6 +35,7 @@ training
   --schedule NAME          cosine (default) | constant
   --weight-decay X         (default 0)    --label-smoothing X (default 0.1)
   --resume                 continue from OUT/checkpoint
+  --init DIR               fine-tune: start from a model folder's spec and weights
   --threads N              data-parallel gradient threads (default: available cores, ${availableParallelism()} here)
   --backend NAME           ${BACKEND_CHOICES.join(' | ')} (default auto; env SPIKELINE_BACKEND)
   --json                   print the final summary as JSON`;
@@ -75,6 +76,7 @@ export const trainCommand: Command = {
       'weight-decay': { type: 'string' },
       'label-smoothing': { type: 'string' },
       resume: { type: 'boolean' },
+      init: { type: 'string' },
       threads: { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
@@ -93,6 +95,7 @@ export const trainCommand: Command = {
       out: values.out ?? 'runs/train',
       backbone: oneOf<BackboneName>('backbone', values.backbone, BACKBONES, 'gesture'),
       ...(values.spec ? { specFile: values.spec } : {}),
+      ...(values.init ? { init: values.init } : {}),
       widthMult: numberOption('width-mult', values['width-mult'], 1),
       neuron: { kind, surrogate, ...(values['soft-reset'] ? { vReset: null } : {}) },
       downsample: int('downsample', values.downsample, 4),
