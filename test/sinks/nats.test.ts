@@ -33,7 +33,7 @@ async function startNats(port: number): Promise<ChildProcess> {
 
 const gap = (time: number): GapMessage => ({ type: 'gap', time, source: 'cam', durationMs: 1, reason: 'test' });
 
-test('NATS sink publishes JSON per message type to a real nats-server, drops while it is down, recovers', async (t) => {
+test('NATS sink publishes JSON per message type to a real nats-server, drops while it is down, recovers', { timeout: 60_000 }, async (t) => {
   if (!NATS_SERVER) {
     t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
     return;
@@ -80,8 +80,10 @@ test('NATS sink publishes JSON per message type to a real nats-server, drops whi
   await sub.close();
 });
 
-test('NATS sink without a server retries in the background and closes promptly', async () => {
-  const sink = new NatsSink({ url: `nats://127.0.0.1:${await freePort()}`, reconnectMs: 50 });
+test('NATS sink without a server retries in the background and closes promptly', { timeout: 30_000 }, async () => {
+  // Port 1 (tcpmux) has no listener: connections are refused at once, with no race against
+  // other tests picking free ports.
+  const sink = new NatsSink({ url: 'nats://127.0.0.1:1', reconnectMs: 50 });
   sink.publish(gap(1));
   assert.equal(sink.dropped, 1);
   await sleep(120);
