@@ -18,7 +18,7 @@
  * files normally have).
  */
 import type { EventBatch } from "../events/index.js";
-import { ChunkDecoder, asciiBytes, asciiLine, dataView, indexOfNewline, type DecoderOptions, type EventFormat } from './decoder.js';
+import { ChunkDecoder, asciiBytes, concatChunks, asciiLine, dataView, indexOfNewline, type DecoderOptions, type EventFormat } from './decoder.js';
 import { OutputColumns } from './output.js';
 import { WasmArena, type ArenaLayout } from './wasm/kernels.js';
 
@@ -342,15 +342,7 @@ export function encodeAedat2(batches: Iterable<EventBatch>): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const b of batches) parts.push(enc.encode(b));
   parts.push(enc.emptyHeader());
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatChunks(parts);
 }
 
 

@@ -12,7 +12,7 @@
  * rewrite it with the final dataTablePosition), EVTS packets, FileDataTable.
  */
 import type { EventBatch, SensorGeometry } from '../events/index.js';
-import { ChunkDecoder, asciiBytes, dataView, type DecoderOptions, type EventFormat, type StreamInfo } from './decoder.js';
+import { ChunkDecoder, asciiBytes, concatChunks, dataView, type DecoderOptions, type EventFormat, type StreamInfo } from './decoder.js';
 import { sensorFromDeviceName } from './devices.js';
 import { FlatBufferError, fileIdentifier, readInt32Field, readInt64Field, readOffsetField, readStringField, rootTable, vectorLength, fieldPosition } from './flatbuffers.js';
 import { ByteScratch, Lz4Error, lz4DecodeFrame, lz4EncodeFrame, lz4FrameInfo } from './lz4.js';
@@ -707,15 +707,7 @@ export class Aedat4Encoder {
       this.offset += PACKET_HEADER + payload.length;
       parts.push(head, payload);
     }
-    let size = 0;
-    for (const p of parts) size += p.length;
-    const out = new Uint8Array(size);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatChunks(parts);
   }
 
   /** Data table bytes to append and the final header to write back at offset 0. */
@@ -734,13 +726,5 @@ export function encodeAedat4(batches: Iterable<EventBatch>, options: Aedat4Encod
   const { tail, header } = enc.finish();
   parts[0] = header;
   parts.push(tail);
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatChunks(parts);
 }

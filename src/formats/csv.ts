@@ -4,7 +4,7 @@
  * order given by the header, CRLF or LF) so written files round-trip.
  */
 import type { EventBatch } from '../events/index.js';
-import { ChunkDecoder, type DecoderOptions, type EventFormat } from './decoder.js';
+import { ChunkDecoder, concatChunks, type DecoderOptions, type EventFormat } from './decoder.js';
 import { growColumns, OutputColumns } from './output.js';
 
 export const CSV_HEADER = 'x,y,t,p';
@@ -28,15 +28,7 @@ export function encodeCsvRows(batch: EventBatch): Uint8Array {
 export function encodeCsv(batches: Iterable<EventBatch>): Uint8Array {
   const parts: Uint8Array[] = [new TextEncoder().encode(`${CSV_HEADER}\n`)];
   for (const b of batches) parts.push(encodeCsvRows(b));
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatChunks(parts);
 }
 
 const MAX_LINE = 4096;

@@ -8,6 +8,7 @@ import { Aedat2Encoder } from './aedat2.js';
 import { Aedat3PacketEncoder, encodeAedat3Header } from './aedat3.js';
 import { Aedat4Encoder } from './aedat4.js';
 import { CSV_HEADER, encodeCsvRows } from './csv.js';
+import { concatChunks } from './decoder.js';
 import { initZstd } from './zstd.js';
 
 export const WRITABLE_FORMATS = ['aedat2', 'aedat3', 'aedat4', 'csv'] as const;
@@ -138,13 +139,5 @@ export async function encodeEvents(batches: Iterable<EventBatch>, options: Write
   const { tail, header } = enc.finish();
   if (header) parts[0] = header;
   parts.push(tail);
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatChunks(parts);
 }

@@ -9,7 +9,7 @@
  *   x bits 16–30, polarity bit 15, y bits 0–14; event time = receive time.
  */
 import { allocateBatch, type EventBatch, type SensorGeometry } from '../events/index.js';
-import { AEDAT3_NETWORK_HEADER_BYTES, AEDAT3_NETWORK_MAGIC, AEDAT3_PACKET_HEADER_BYTES, Aedat3PacketEncoder, encodeAedat3NetworkHeader } from '../formats/index.js';
+import { AEDAT3_NETWORK_HEADER_BYTES, AEDAT3_NETWORK_MAGIC, AEDAT3_PACKET_HEADER_BYTES, Aedat3PacketEncoder, concatChunks, encodeAedat3NetworkHeader } from '../formats/index.js';
 
 export class DatagramError extends Error {
   override readonly name = 'DatagramError';
@@ -100,7 +100,7 @@ export class Aedat3Reassembler {
   }
 
   private complete(): Uint8Array | undefined {
-    const buf = this.parts.length === 1 ? this.parts[0]! : concat(this.parts, this.size);
+    const buf = this.parts.length === 1 ? this.parts[0]! : concatChunks(this.parts, this.size);
     this.parts = [buf];
     const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let pos = 0;
@@ -310,16 +310,6 @@ export function encodeSpif(batch: EventBatch, perDatagram = SPIF_EVENTS_PER_DATA
       v.setUint32((i - s) * 4, (0x80000000 | (x << 16) | ((batch.p[i]! & 1) << 15) | y) >>> 0, true);
     }
     out.push(d);
-  }
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
   }
   return out;
 }
