@@ -17,20 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { allocateBatch, type EventBatch } from '../src/events/index.js';
 import { Aedat3PacketEncoder, createDecoder, encodeAedat3Header, encodeEvents, initZstd, openEventFile, type EventFormat, type ReadOptions } from '../src/formats/index.js';
 import { timeMs, type Benchmark } from './harness.js';
+import { Random } from '../src/util/random.js';
 
-
-function xorshift(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
 
 function events(n: number, width: number, height: number, t0: number, span: number): EventBatch {
-  const next = xorshift(12345);
+  const random = new Random(12345);
+  const next = () => random.nextUint32();
   const b = allocateBatch(n, { width, height });
   for (let i = 0; i < n; i++) {
     const r = next();

@@ -9,10 +9,11 @@
 import { Worker } from 'node:worker_threads';
 import { Observable } from 'rxjs';
 import { allocateBatch, EventSummary, sliceBatch, type EventBatch } from '../src/events/index.js';
-import { Aedat3PacketEncoder, Aedat4Encoder, encodeAedat3NetworkHeader } from '../src/formats/index.js';
+import { Aedat3PacketEncoder, Aedat4Encoder, concatChunks, encodeAedat3NetworkHeader } from '../src/formats/index.js';
 import { FlowValve } from '../src/operators/index.js';
 import { serveEvents, tcpSource, wsSource, type EventSource } from '../src/sources/index.js';
 import type { Benchmark } from './harness.js';
+import { Random } from '../src/util/random.js';
 
 /** A minimal TCP "camera": serves the given bytes to each client, honouring socket backpressure. */
 const CAMERA = `
@@ -36,16 +37,6 @@ server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port
 parentPort.on('message', () => server.close(() => process.exit(0)));
 `;
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 function encodeStream(ev: EventBatch, protocol: 'dv' | 'aedat3', compression: 'none' | 'lz4'): Uint8Array {
   const parts: Uint8Array[] = [];
   if (protocol === 'dv') {
@@ -57,7 +48,7 @@ function encodeStream(ev: EventBatch, protocol: 'dv' | 'aedat3', compression: 'n
     parts.push(encodeAedat3NetworkHeader(1, 0n));
     for (let i = 0; i < ev.length; i += 65536) parts.push(enc.encode(sliceBatch(ev, i, i + 65536)));
   }
-  return concat(parts);
+  return concatChunks(parts);
 }
 
 async function measure(src: EventSource, expected: EventSummary): Promise<{ seconds: number; ok: boolean }> {
@@ -84,13 +75,8 @@ async function tcpIngest(bytes: Uint8Array, make: (url: string) => EventSource, 
 const sensor = { width: 346, height: 260 };
 
 function events(n: number): EventBatch {
-  let s = 12345;
-  const next = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
+  const random = new Random(12345);
+  const next = () => random.nextUint32();
   const b = allocateBatch(n, sensor);
   let t = 1_700_000_000_000_000;
   for (let i = 0; i < n; i++) {

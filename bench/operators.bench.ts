@@ -19,13 +19,8 @@ import { timeMs, type Benchmark } from './harness.js';
 const sensor = { width: 128, height: 128 };
 
 function events(n: number, seed = 777): EventBatch {
-  let s = seed;
-  const next = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
+  const random = new Random(seed);
+  const next = () => random.nextUint32();
   const b = allocateBatch(n, sensor);
   for (let i = 0; i < n; i++) {
     const r = next();
@@ -51,6 +46,7 @@ for name, fn in [("time_bins", lambda: b.frames_time_bins_sliced(x, y, t, p)),
     out[name] = n / b.timeit(fn, repeats=3) / 1e6
 print(json.dumps(out))
 `;
+import { Random } from '../src/util/random.js';
 
 /** One timing round of the numpy anchor's binning functions (Mev/s), or undefined when unavailable. */
 function numpyRound(): Record<string, number> | undefined {

@@ -12,7 +12,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRng, deriveSeed } from '../src/search/rng.js';
+import { Random, deriveSeed } from '../src/util/random.js';
 import { RandomSampler, type ObservedTrial, type Sampler } from '../src/search/sampler.js';
 import { SNN_TARGET_MODULE, type SnnTargetOptions } from '../src/search/snn-target.js';
 import { SearchSpace } from '../src/search/space.js';
@@ -27,7 +27,7 @@ function bestAfter(sampler: Sampler, space: SearchSpace, n: number, seed: number
   const history: ObservedTrial[] = [];
   let best = -Infinity;
   for (let i = 0; i < n; i++) {
-    const params = sampler.sample(space, history, ['maximize'], createRng(deriveSeed(seed, i)));
+    const params = sampler.sample(space, history, ['maximize'], new Random(deriveSeed(seed, i)));
     const v = syntheticQuality(space.candidate(params).spec as SyntheticSpec);
     best = Math.max(best, v);
     history.push({ params, state: 'complete', values: [v] });

@@ -13,7 +13,7 @@ import { initBackend, backendLine } from '../src/snn/backend.js';
 import { buildModel, type SnnModel } from '../src/snn/model.js';
 import { ref8 } from '../src/snn/backbones.js';
 import { crossEntropy } from '../src/snn/ops.js';
-import { makeRandom } from '../src/snn/data.js';
+import { randomSource } from '../src/util/random.js';
 import { SnnStreamingModel } from '../src/snn/streaming.js';
 import { GradPool } from '../src/snn/parallel.js';
 import { availableParallelism } from 'node:os';
@@ -34,13 +34,13 @@ function runTorch(quick: boolean): TorchFigures | null {
 }
 
 function bernoulli(n: number, p: number, seed: number): Float32Array {
-  const r = makeRandom(seed);
+  const r = randomSource(seed);
   return Float32Array.from({ length: n }, () => (r() < p ? 1 : 0));
 }
 
 /** Eval-mode BN statistics that make layers spike, like the anchor's streaming check. */
 function perturbBn(m: SnnModel): void {
-  const r = makeRandom(6);
+  const r = randomSource(6);
   for (const [name, buf] of m.buffers) for (let i = 0; i < buf.length; i++) buf[i] = name.endsWith('.mean') ? (r() - 0.5) * 0.2 : 0.02 + r() * 0.03;
   m.invalidateFolded();
 }
@@ -80,7 +80,7 @@ const bench: Benchmark = {
     // data-parallel: this thread + (cores - 1) worker replicas, gradients averaged
     const threads = Math.max(2, availableParallelism());
     const pool = await GradPool.create(m.spec, threads - 1);
-    const r = makeRandom(1);
+    const r = randomSource(1);
     const shardFrames = Array.from({ length: B }, () => Float32Array.from({ length: T * 2048 }, () => (r() < 0.05 ? 1 : 0)));
     const parMs = await timeMs(async () => {
       const res = await pool.step(m, shardFrames, labels, T, 0);

@@ -3,11 +3,11 @@
  * truncated Gaussians for floats (bandwidths from neighbour distances, clipped as in Bergstra
  * et al. 2011 and Optuna), both with a prior component so an empty group is the prior.
  */
-import type { Rng } from './rng.js';
+import type { Random } from '../util/random.js';
 import type { CategoricalDistribution, FloatDistribution } from './space.js';
 
 export interface Estimator<T> {
-  sample(rng: Rng): T;
+  sample(rng: Random): T;
   logPdf(value: T): number;
 }
 

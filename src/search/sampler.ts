@@ -3,7 +3,7 @@
  * deterministic given the rng, so a resumed study proposes what the uninterrupted one would have.
  */
 import type { Direction } from './pareto.js';
-import type { Rng } from './rng.js';
+import type { Random } from '../util/random.js';
 import type { Params, SearchSpace } from './space.js';
 
 export interface ObservedTrial {
@@ -15,13 +15,13 @@ export interface ObservedTrial {
 
 export interface Sampler {
   readonly name: string;
-  sample(space: SearchSpace, history: readonly ObservedTrial[], directions: readonly Direction[], rng: Rng): Params;
+  sample(space: SearchSpace, history: readonly ObservedTrial[], directions: readonly Direction[], rng: Random): Params;
 }
 
 /** Structured uniform sampling (see SearchSpace.sampleRandom). */
 export class RandomSampler implements Sampler {
   readonly name = 'random';
-  sample(space: SearchSpace, _history: readonly ObservedTrial[], _directions: readonly Direction[], rng: Rng): Params {
+  sample(space: SearchSpace, _history: readonly ObservedTrial[], _directions: readonly Direction[], rng: Random): Params {
     return space.sampleRandom(rng);
   }
 }

@@ -6,7 +6,7 @@
  * space knows nothing of the engine's spec format beyond skips and neuron settings.
  */
 import type { SkipSpec as EngineSkipSpec, SkipType } from '../snn/spec.js';
-import type { Rng } from './rng.js';
+import type { Random } from '../util/random.js';
 
 export type { SkipType };
 
@@ -201,7 +201,7 @@ export class SearchSpace<S = unknown> {
    * uniformly without replacement, types uniform; floats uniform (log-uniform when `log`).
    * Retries until the adapter accepts the graph.
    */
-  sampleRandom(rng: Rng, attempts = 100): Params {
+  sampleRandom(rng: Random, attempts = 100): Params {
     let lastReasons: string[] = [];
     for (let a = 0; a < attempts; a++) {
       const params = this.randomParams(rng);
@@ -211,7 +211,7 @@ export class SearchSpace<S = unknown> {
     throw new InvalidCandidateError([`no valid candidate in ${attempts} random draws`, ...lastReasons]);
   }
 
-  private randomParams(rng: Rng): Params {
+  private randomParams(rng: Random): Params {
     const params: Params = {};
     const k = this.minSkips + rng.int(this.maxSkips - this.minSkips + 1);
     const order = this.pairs.map((_, i) => i);
@@ -272,7 +272,7 @@ export function defaultPairs(layers: number): [number, number][] {
   return pairs;
 }
 
-export function sampleFloatUniform(d: FloatDistribution, rng: Rng): number {
+export function sampleFloatUniform(d: FloatDistribution, rng: Random): number {
   if (d.log) return Math.exp(Math.log(d.low) + rng.next() * (Math.log(d.high) - Math.log(d.low)));
   return d.low + rng.next() * (d.high - d.low);
 }

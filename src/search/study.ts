@@ -8,7 +8,7 @@ import { OBJECTIVES, loadTarget, objectiveValues, type EpochMetrics, type Object
 import { paretoFront, toLoss, type Direction } from './pareto.js';
 import { createRunner, defaultWorkers } from './pool.js';
 import { AshaPruner, NoPruner, type Pruner } from './pruner.js';
-import { createRng, deriveSeed } from './rng.js';
+import { Random, deriveSeed } from '../util/random.js';
 import { RandomSampler, type ObservedTrial, type Sampler } from './sampler.js';
 import { SearchSpace, type SpaceOptions } from './space.js';
 import { StudyStorage, type StoredTrial } from './storage.js';
@@ -132,7 +132,7 @@ export class Study {
           while (running < runner.size && finished + running < options.trials && !stopping()) {
             const number = nextNumber++;
             const seed = deriveSeed(config.seed, number);
-            const params = sampler.sample(this.space, history, directions, createRng(deriveSeed(seed, 0x5a)));
+            const params = sampler.sample(this.space, history, directions, new Random(deriveSeed(seed, 0x5a)));
             const candidate = this.space.candidate(params);
             this.storage.startTrial(number, params, candidate.spec, seed);
             options.onEvent?.({ type: 'trial-start', number });

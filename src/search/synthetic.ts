@@ -6,7 +6,7 @@
  * their optimum. The learning curve approaches that quality exponentially, with seeded noise,
  * so early epochs predict the final accuracy imperfectly — as real training does.
  */
-import { createRng, deriveSeed } from './rng.js';
+import { Random, deriveSeed } from '../util/random.js';
 import type { SearchTarget, TrialMetrics, TrialObjective } from './objective.js';
 import type { NeuronParams, SkipSpec, SpecAdapter } from './space.js';
 
@@ -90,7 +90,7 @@ export function syntheticObjective(options: SyntheticOptions = {}): TrialObjecti
       const spec = trial.spec as SyntheticSpec;
       const q = syntheticQuality(spec, options);
       const firing = syntheticFiring(spec);
-      const rng = createRng(deriveSeed(trial.seed, 1));
+      const rng = new Random(deriveSeed(trial.seed, 1));
       const tc = options.timeConstant ?? 3;
       const noise = options.noise ?? 0.01;
       let metrics: TrialMetrics = { accuracy: 0, ...firing };

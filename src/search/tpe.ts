@@ -11,7 +11,7 @@
  */
 import { categoricalEstimator, floatEstimator, type Estimator } from './parzen.js';
 import { crowdingDistance, nondominatedRanks, toLoss, type Direction } from './pareto.js';
-import type { Rng } from './rng.js';
+import type { Random } from '../util/random.js';
 import type { ObservedTrial, Sampler } from './sampler.js';
 import type { ParamValue, Params, SearchSpace } from './space.js';
 
@@ -40,7 +40,7 @@ export class TpeSampler implements Sampler {
     this.priorWeight = options.priorWeight ?? 1;
   }
 
-  sample(space: SearchSpace, history: readonly ObservedTrial[], directions: readonly Direction[], rng: Rng): Params {
+  sample(space: SearchSpace, history: readonly ObservedTrial[], directions: readonly Direction[], rng: Random): Params {
     const complete = history.filter((t) => t.state === 'complete' && t.values && t.values.every(Number.isFinite));
     if (complete.length < this.startup) return space.sampleRandom(rng);
     const nBelow = Math.max(1, Math.min(complete.length, this.gamma(complete.length)));

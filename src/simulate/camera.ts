@@ -12,7 +12,7 @@
 import { Observable } from 'rxjs';
 import type { EventBatch } from '../events/index.js';
 import { GESTURE_CLASS_IDS, type GestureClassId, type Lighting } from './gesture-classes.js';
-import { Random } from './prng.js';
+import { Random } from '../util/random.js';
 import { GestureSession } from './session.js';
 
 export interface GestureAnnouncement {

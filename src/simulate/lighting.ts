@@ -8,7 +8,7 @@
  * its flicker events.
  */
 import type { Lighting } from './gesture-classes.js';
-import { Random } from './prng.js';
+import { Random } from '../util/random.js';
 import type { FlickerOptions } from './simulator.js';
 
 export interface LightingProfile {

@@ -11,7 +11,7 @@
 import type { EventBatch } from '../events/index.js';
 import type { GestureClassId, Lighting } from './gesture-classes.js';
 import { flickerGainMap, lightingFlicker, LIGHTING_PROFILES } from './lighting.js';
-import { deriveSeed, Random } from './prng.js';
+import { deriveSeed, Random } from '../util/random.js';
 import { makeBackground } from './scene/background.js';
 import { makePerformance, restMotion, type Motion } from './scene/gestures.js';
 import { drawPerson, joints, makeSubject, poseTargets, solvePose, type PoseTargets, type Subject } from './scene/person.js';

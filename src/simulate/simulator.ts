@@ -32,7 +32,7 @@
  */
 import { type SensorGeometry } from '../events/index.js';
 import { EventBuffer } from './event-buffer.js';
-import { Random } from './prng.js';
+import { Random } from '../util/random.js';
 
 export interface FlickerOptions {
   /** Flicker frequency, Hz: twice the mains frequency (100 Hz in 50 Hz countries, 120 Hz in 60 Hz). */

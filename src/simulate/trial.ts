@@ -6,7 +6,7 @@
  */
 import type { EventBatch } from '../events/index.js';
 import { TRIAL_CLASS_ORDER, type Lighting } from './gesture-classes.js';
-import { Random } from './prng.js';
+import { Random } from '../util/random.js';
 import { GestureSession, type GestureSegment, type SessionOptions } from './session.js';
 
 export interface TrialOptions extends Omit<SessionOptions, 'startUs'> {

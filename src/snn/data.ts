@@ -96,18 +96,6 @@ export function loadGestureDataset(root: string, o: DatasetOptions): Promise<Eve
   return loadEventDataset(root, 'dvs-gesture', o);
 }
 
-/** Deterministic PRNG for augmentation (mulberry32). */
-export function makeRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Applies the frame encoding in place: counts as they are, clipped to 1, or binary (same as clip for integer counts). */
 export function encodeFrames(data: Float32Array, p: Preprocessing): void {
   if (p.encoding === 'count') return;

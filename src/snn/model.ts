@@ -15,6 +15,7 @@ import { layerNeuron, resolveSpec, type LayerSpec, type ModelSpec, type Resolved
 import { neuronAttrs, plifInitWeight, resolveNeuron, type ResolvedNeuron } from './neuron.js';
 import { firingMetrics, type LayerCost } from './metrics.js';
 import type { FiringMetrics } from './model-api.js';
+import { randomSource } from '../util/random.js';
 
 const BN_EPS = 1e-5;
 /**
@@ -49,18 +50,6 @@ export interface ForwardResult {
 /** Membrane state of a streaming model (one tensor per spiking layer). */
 export interface StreamState {
   v: (tf.Tensor | null)[];
-}
-
-/** Deterministic PRNG (mulberry32) for reproducible initialisation. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** tfjs variable names are global: each model gets its own prefix. */
@@ -112,7 +101,7 @@ export class SnnModel {
   }
 
   private initParams(seed: number): void {
-    const rand = rng(seed);
+    const rand = randomSource(seed);
     const uniform = (shape: number[], fanIn: number): tf.Tensor => {
       const bound = 1 / Math.sqrt(fanIn); // torch's default kaiming_uniform(a=sqrt(5))
       const n = shape.reduce((a, b) => a * b, 1);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { FrameAccumulator } from '../operators/functional/binning.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { initBackend, describeBackend } from './backend.js';
-import { DEFAULT_AUGMENTATION, NO_AUGMENTATION, makeRandom, packBatch, sampleFrames, type Augmentation, type LabelledEvents } from './data.js';
+import { DEFAULT_AUGMENTATION, NO_AUGMENTATION, packBatch, sampleFrames, type Augmentation, type LabelledEvents } from './data.js';
 import { loadModel, saveModel } from './io.js';
 import { FiringAccumulator } from './metrics.js';
 import type { FiringMetrics, Preprocessing } from './model-api.js';
@@ -20,6 +20,7 @@ import { crossEntropy } from './ops.js';
 import type { ModelSpec } from './spec.js';
 import { curvesSvg } from './plot.js';
 import { GradPool, shardGradients } from './parallel.js';
+import { randomSource } from '../util/random.js';
 
 /** A sample given as ready frames [T, H, W, 2] (synthetic data, tests, search proxies). */
 export interface FrameSample {
@@ -153,7 +154,7 @@ export function evaluate(model: SnnModel, samples: readonly Sample[], p: Preproc
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
   const acc = new FiringAccumulator(model.costs, p.steps);
   const fa = new FrameAccumulator();
-  const rand = makeRandom(0);
+  const rand = randomSource(0);
   let correct = 0;
   let lossSum = 0;
   const { height: H, width: W } = model.spec.input;
@@ -302,7 +303,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   try {
     for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
       const te = Date.now();
-      const rand = makeRandom(o.seed * 1000003 + epoch);
+      const rand = randomSource(o.seed * 1000003 + epoch);
       const order = shuffle(data.train.length, rand);
       let lossSum = 0;
       let correct = 0;

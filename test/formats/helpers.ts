@@ -2,18 +2,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 import { allocateBatch, type EventBatch, type SensorGeometry } from '../../src/events/index.js';
+import { randomSource } from '../../src/util/random.js';
 
-/** Deterministic PRNG (mulberry32) so property tests are reproducible from their seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform [0, 1) generator: tests are reproducible from their seed. */
+export const rng = randomSource;
 
 /** Random time-sorted events; `t0` and `maxStep` control the timestamp range. */
 export function randomBatch(seed: number, n: number, sensor: SensorGeometry, t0 = 0, maxStep = 50): EventBatch {

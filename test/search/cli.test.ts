@@ -52,5 +52,5 @@ test('spikeline search rejects bad arguments with usage errors', async () => {
   assert.match(badBackbone.err, /--backbone must be one of/);
   const badBudget = await capture(() => main(['search', '--backbone', 'synthetic', '--trials', '3', '--budget', 'soon'], list));
   assert.equal(badBudget.code, 2);
-  assert.match(badBudget.err, /duration "soon"/);
+  assert.match(badBudget.err, /not a duration: "soon"/);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crowdingDistance, dominates, hypervolume2d, nondominatedRanks, paretoFront, toLoss } from '../../src/search/pareto.js';
-import { createRng } from '../../src/search/rng.js';
+import { Random } from '../../src/util/random.js';
 
 test('dominance and directions', () => {
   assert.ok(dominates([1, 1], [1, 2]));
@@ -25,7 +25,7 @@ test('non-dominated ranks on a known layout', () => {
 });
 
 test('Pareto front property: no front point is dominated, every other point is', () => {
-  const rng = createRng(3);
+  const rng = new Random(3);
   for (let rep = 0; rep < 20; rep++) {
     const pts = Array.from({ length: 40 }, () => [Math.round(rng.next() * 10), Math.round(rng.next() * 10), rng.next()]);
     const front = new Set(paretoFront(pts));

@@ -4,7 +4,7 @@ import { backbone } from '../../src/snn/backbones.js';
 import { validateSpec } from '../../src/snn/spec.js';
 import { SearchSpace, skipParamName } from '../../src/search/space.js';
 import { snnAdapter, splitValidation, withSkips } from '../../src/search/snn-target.js';
-import { createRng, deriveSeed } from '../../src/search/rng.js';
+import { Random, deriveSeed } from '../../src/util/random.js';
 
 for (const name of ['resnet18', 'densenet121', 'mobilenetv2', 'gesture'] as const) {
   test(`${name}: candidate pairs are buildable and include the ANN's own skips`, () => {
@@ -23,7 +23,7 @@ for (const name of ['resnet18', 'densenet121', 'mobilenetv2', 'gesture'] as cons
     // The original configuration is a point of the space (so the search can find it again).
     assert.deepEqual(space.check(space.encode(adapter.originalSkips)), []);
     for (let i = 0; i < 30; i++) {
-      const p = space.sampleRandom(createRng(deriveSeed(1, i)));
+      const p = space.sampleRandom(new Random(deriveSeed(1, i)));
       assert.deepEqual(validateSpec(space.candidate(p).spec), []);
     }
   });

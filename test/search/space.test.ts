@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidCandidateError, SearchSpace, defaultPairs, skipParamName } from '../../src/search/space.js';
-import { createRng, deriveSeed } from '../../src/search/rng.js';
+import { Random, deriveSeed } from '../../src/util/random.js';
 import { syntheticAdapter } from '../../src/search/synthetic.js';
 
 test('default candidate pairs skip over at least one layer, from < to', () => {
@@ -60,7 +60,7 @@ test('random sampling stays within limits, avoids rejected graphs and covers the
   const counts = new Set<number>();
   const types = new Set<string>();
   for (let i = 0; i < 300; i++) {
-    const p = space.sampleRandom(createRng(deriveSeed(7, i)));
+    const p = space.sampleRandom(new Random(deriveSeed(7, i)));
     assert.deepEqual(space.check(p), []);
     const { skips, neuron } = space.decode(p);
     counts.add(skips.length);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { categoricalEstimator, erf, floatEstimator } from '../../src/search/parzen.js';
 import { hypervolume2d, paretoFront, toLoss, type Direction } from '../../src/search/pareto.js';
-import { createRng, deriveSeed } from '../../src/search/rng.js';
+import { Random, deriveSeed } from '../../src/util/random.js';
 import { RandomSampler, type ObservedTrial, type Sampler } from '../../src/search/sampler.js';
 import { SearchSpace, type Candidate } from '../../src/search/space.js';
 import { syntheticAdapter, syntheticFiring, syntheticQuality } from '../../src/search/synthetic.js';
@@ -29,7 +29,7 @@ test('float Parzen estimator is a density on its range (linear and log scale)', 
     }
     assert.ok(Math.abs(integral - 1) < 1e-3, `integral ${integral} (log=${log})`);
     assert.equal(est.logPdf(25), -Infinity);
-    const rng = createRng(1);
+    const rng = new Random(1);
     for (let i = 0; i < 500; i++) {
       const v = est.sample(rng);
       assert.ok(v >= 0.5 && v <= 20);
@@ -43,7 +43,7 @@ test('categorical estimator mixes counts with the prior', () => {
   // weights 1.8, 2.1, 0.1 over 4
   assert.ok(Math.abs(Math.exp(est.logPdf('ASC')) - 2.1 / 4) < 1e-12);
   assert.ok(Math.abs(Math.exp(est.logPdf('DSC')) - 0.1 / 4) < 1e-12);
-  const rng = createRng(9);
+  const rng = new Random(9);
   let asc = 0;
   for (let i = 0; i < 4000; i++) if (est.sample(rng) === 'ASC') asc++;
   assert.ok(Math.abs(asc / 4000 - 0.525) < 0.03);
@@ -61,7 +61,7 @@ test('splitBelow: best by loss for one objective, by rank then crowding for two'
 function optimize(sampler: Sampler, space: SearchSpace, n: number, seed: number, f: (c: Candidate) => number[], directions: Direction[]): number[][] {
   const history: ObservedTrial[] = [];
   for (let i = 0; i < n; i++) {
-    const params = sampler.sample(space, history, directions, createRng(deriveSeed(seed, i)));
+    const params = sampler.sample(space, history, directions, new Random(deriveSeed(seed, i)));
     history.push({ params, state: 'complete', values: f(space.candidate(params)) });
   }
   return history.map((h) => [...h.values!]);

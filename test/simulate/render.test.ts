@@ -9,7 +9,7 @@ import { batchFromArrays } from '../../src/events/index.js';
 import { crc32, encodePng } from '../../src/simulate/render/png.js';
 import { encodeGif, lzwEncode } from '../../src/simulate/render/gif.js';
 import { EVENT_PALETTE, SEPARATOR, eventFrameIndices, tileGrid, upscale } from '../../src/simulate/render/event-frames.js';
-import { Random } from '../../src/simulate/prng.js';
+import { Random } from '../../src/util/random.js';
 
 test('crc32 matches the standard check value', () => {
   assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Random } from '../../src/simulate/prng.js';
+import { Random } from '../../src/util/random.js';
 import { fillConvexPolygon, type Image } from '../../src/simulate/scene/raster.js';
 import { solveArm, makeSubject } from '../../src/simulate/scene/person.js';
 import { makePerformance, motionEnergy, TARGET_ENERGY } from '../../src/simulate/scene/gestures.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSimulator } from '../../src/simulate/simulator.js';
-import { Random } from '../../src/simulate/prng.js';
+import { Random } from '../../src/util/random.js';
 
 /** A 1-pixel-wide strip sensor with no noise or mismatch unless asked. */
 function quiet(width = 1, height = 1, extra: ConstructorParameters<typeof EventSimulator>[0] = {}): EventSimulator {

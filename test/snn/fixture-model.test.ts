@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadModel, loadStreamingModel } from '../../src/snn/io.js';
 import { validateSpec } from '../../src/snn/spec.js';
-import { makeRandom } from '../../src/snn/data.js';
+import { randomSource } from '../../src/util/random.js';
 
 const DIR = fileURLToPath(new URL('../../fixtures/model', import.meta.url));
 
@@ -18,7 +18,7 @@ test('fixtures/model is small, valid, and its streaming output matches the batch
   assert.equal(saved.classes.length, 11);
   assert.deepEqual([p.height, p.width, p.steps], [32, 32, 16]);
   assert.deepEqual(validateSpec(saved.model.spec), []);
-  const r = makeRandom(3);
+  const r = randomSource(3);
   const frames = Float32Array.from({ length: p.steps * p.height * p.width * 2 }, () => (r() < 0.1 ? 1 : 0));
   const want = tf.tidy(() => Array.from(saved.model.forward(tf.tensor(frames, [p.steps, 1, p.height, p.width, 2]), { training: false }).logits.dataSync()));
   saved.model.dispose();

@@ -6,14 +6,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/snn/backend.js';
 import { batchNormTrain, conv2dSame, crossEntropy, depthwiseSame, lif, linear, pool } from '../../src/snn/ops.js';
 import { neuronAttrs, resolveNeuron, surrogate, type NeuronConfig } from '../../src/snn/neuron.js';
-import { makeRandom } from '../../src/snn/data.js';
+import { randomSource } from '../../src/util/random.js';
 
 before(async () => {
   await initBackend();
 });
 
 function randArray(n: number, seed: number, scale = 1): Float32Array {
-  const r = makeRandom(seed);
+  const r = randomSource(seed);
   return Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
 }
 
@@ -192,7 +192,7 @@ test('hand-worked LIF neuron: constant input 1.5 spikes 0,1,0,1 (tau 2, hard res
 test('event-driven sparse conv equals the dense conv (3x3 and 1x1, with bias)', async () => {
   const { runKernel } = await import('../../src/snn/kernels.js');
   for (const [K, Ci, Co] of [[3, 4, 5], [1, 3, 6], [5, 2, 3]] as const) {
-    const r = makeRandom(K * 100 + Ci);
+    const r = randomSource(K * 100 + Ci);
     const x = Float32Array.from({ length: 2 * 7 * 6 * Ci }, () => (r() < 0.15 ? (r() < 0.5 ? 1 : 0.25) : 0));
     const [dense, sparse] = tf.tidy(() => {
       const xt = tf.tensor4d(x, [2, 7, 6, Ci]);

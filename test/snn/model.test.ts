@@ -10,9 +10,10 @@ import { validateSpec, resolveSpec, SpecError, type ModelSpec } from '../../src/
 import { BACKBONES, backbone, ref8, gesture } from '../../src/snn/backbones.js';
 import { SnnStreamingModel } from '../../src/snn/streaming.js';
 import { loadModel, saveModel, loadStreamingModel } from '../../src/snn/io.js';
-import { makeRandom, syntheticSample } from '../../src/snn/data.js';
+import { syntheticSample } from '../../src/snn/data.js';
 import { trainModel } from '../../src/snn/train.js';
 import type { Preprocessing } from '../../src/snn/model-api.js';
+import { randomSource } from '../../src/util/random.js';
 
 before(async () => {
   await initBackend();
@@ -21,13 +22,13 @@ before(async () => {
 const pre: Preprocessing = { sensorWidth: 64, sensorHeight: 64, downsample: 4, height: 16, width: 16, stepUs: 50000, steps: 6, encoding: 'clip' };
 
 function bernoulli(n: number, p: number, seed: number): Float32Array {
-  const r = makeRandom(seed);
+  const r = randomSource(seed);
   return Float32Array.from({ length: n }, () => (r() < p ? 1 : 0));
 }
 
 /** Non-trivial running BN statistics so that eval-mode layers actually spike (as the anchor does). */
 function perturbBn(m: SnnModel, seed: number): void {
-  const r = makeRandom(seed);
+  const r = randomSource(seed);
   for (const [name, buf] of m.buffers) {
     for (let i = 0; i < buf.length; i++) buf[i] = name.endsWith('.mean') ? (r() - 0.5) * 0.2 : 0.02 + r() * 0.03;
   }
@@ -182,7 +183,7 @@ test('model folder round-trip reproduces outputs; corrupt folders give clear err
 test('trainModel learns a synthetic task, logs JSONL, checkpoints, and stops early from the epoch callback', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'snn-train-'));
   try {
-    const rand = makeRandom(1);
+    const rand = randomSource(1);
     const mk = (n: number) => Array.from({ length: n }, (_, i) => ({ frames: syntheticSample(i % 3, 3, pre, rand), label: i % 3 }));
     const data = { classes: ['a', 'b', 'c'], preprocessing: pre, train: mk(48), test: mk(24) };
     const spec = gesture({ height: 16, width: 16, classes: 3, widthMult: 0.5 });
@@ -213,7 +214,7 @@ test('trainModel initFrom starts from a model folder\'s weights and BN statistic
     await saveModel(dir, { model: src, classes: ['a', 'b', 'c'], preprocessing: pre });
     const want = src.weights();
     src.dispose();
-    const rand = makeRandom(2);
+    const rand = randomSource(2);
     const mk = (n: number) => Array.from({ length: n }, (_, i) => ({ frames: syntheticSample(i % 3, 3, pre, rand), label: i % 3 }));
     const data = { classes: ['a', 'b', 'c'], preprocessing: pre, train: mk(6), test: [] };
     const r = await trainModel({ spec, data, epochs: 0, seed: 0, progress: false, initFrom: dir });

@@ -1,16 +1,9 @@
 import type { EventBatch, SensorGeometry } from '../../src/events/index.js';
 import { allocateBatch, sliceBatch } from '../../src/events/index.js';
+import { randomSource } from '../../src/util/random.js';
 
-/** Deterministic xorshift32 generator (tests must be reproducible). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform [0, 1) generator: tests are reproducible from their seed. */
+export const rng = randomSource;
 
 /** n random events on `sensor`, time-sorted over [t0, t0 + duration). */
 export function randomEvents(n: number, sensor: SensorGeometry, seed = 1, duration = 1_000_000, t0 = 0): EventBatch {

@@ -3,7 +3,7 @@
  * furniture/poster rectangles and a floor line. Texture matters for an event camera: it is what
  * the moving arms occlude and uncover, so edges appear on both sides of a limb.
  */
-import { Random } from '../prng.js';
+import { Random } from '../../util/random.js';
 import { fillConvexPolygon, type Image } from './raster.js';
 
 /** Lattice value noise with smoothstep interpolation, octaves summed with halving amplitude. */

@@ -9,7 +9,7 @@
  * without that, the event count alone would tell a vigorous clap from an air guitar.
  */
 import type { GestureClassId } from '../gesture-classes.js';
-import { Random } from '../prng.js';
+import { Random } from '../../util/random.js';
 import { joints, poseTargets, solvePose, type PoseTargets, type Subject } from './person.js';
 
 /** Pose targets at `tau` seconds into a performance. */

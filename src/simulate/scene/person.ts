@@ -6,7 +6,7 @@
  * Body units (U) scale with the subject; image axes (x right, y down). The subject's right arm
  * is on the image's left (the camera faces the person), side factor s = −1; left arm s = +1.
  */
-import { Random } from '../prng.js';
+import { Random } from '../../util/random.js';
 import { fillCapsule, fillConvexPolygon, fillEllipse, type Box, type Image } from './raster.js';
 
 export interface Subject {

@@ -1,6 +1,6 @@
 /**
- * Seeded deterministic pseudo-random numbers for the simulator. sfc32 (Chris Doty-Humphrey's
- * small fast counter, 128-bit state) passes PractRand to many terabytes and needs only 32-bit
+ * Seeded deterministic pseudo-random numbers shared by the simulator, search, SNN and tests.
+ * sfc32 (Chris Doty-Humphrey's small fast counter, 128-bit state) passes PractRand to many terabytes and needs only 32-bit
  * integer ops, so it is fast in JS and gives the same stream on every platform. Sub-streams
  * (per user, lighting, gesture, pixel map) are derived by hashing a path of integers, so
  * generating one trial never depends on how many numbers another trial consumed.
@@ -108,4 +108,10 @@ export class Random {
     if (items.length === 0) throw new RangeError('Random.pick needs a non-empty list');
     return items[this.int(items.length)]!;
   }
+}
+
+/** A plain uniform [0, 1) function over a seeded Random, for code that takes `() => number`. */
+export function randomSource(seed: number): () => number {
+  const r = new Random(seed);
+  return () => r.next();
 }
