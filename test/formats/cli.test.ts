@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertEventFile, inspectEventFile } from '../../src/formats/index.js';
 import { REPO_ROOT } from './helpers.js';
+import { cliArgs } from '../support/process.js';
 
 const FIXTURE = join(REPO_ROOT, 'fixtures', 'formats-bar.aedat4');
 
 function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '-e', "import('./src/cli/main.ts').then((m) => m.main(process.argv.slice(1))).then((c) => process.exit(c), (e) => { console.error(e.message); process.exit(1); })", ...args],
+    cliArgs(...args),
     { cwd: REPO_ROOT, encoding: 'utf8' },
   );
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

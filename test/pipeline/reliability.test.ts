@@ -4,7 +4,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Socket } from 'node:net';
@@ -21,14 +20,7 @@ import type { PipelineMessage } from '../../src/sinks/messages.js';
 import { TinyModel } from './tiny-model.js';
 import { halfEvents, Recorder, sleep } from './helpers.js';
 import { servingModelDir } from './model-fixture.js';
-
-async function freePort(): Promise<number> {
-  const s = createTcpServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { freePort, spawnCli } from '../support/process.js';
 
 const SENSOR = { width: 32, height: 32 };
 const config = (extra: Record<string, unknown> = {}) =>
@@ -188,24 +180,16 @@ test('SIGTERM on `spikeline run`: sinks flushed, WebSocket clients closed with 1
     join(dir, 'p.yaml'),
     `name: sigterm\nsource: { type: tcp, url: "${camera.url}" }\nmodel: { path: "${await servingModelDir()}" }\nserver: { port: 0 }\nsinks:\n  jsonl: { path: "${jsonl}", types: [prediction, status] }\n`,
   );
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', "const { main } = await import('./src/cli/main.ts'); process.exitCode = await main(process.argv.slice(1));", '--', 'run', join(dir, 'p.yaml')],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await until(() => /websocket +ws:\/\/\S+\/ws/.test(stdout), `URLs on stdout (stderr: ${stderr})`, 60_000);
-  const wsUrl = /websocket +(ws:\/\/\S+\/ws)/.exec(stdout)![1]!;
+  const run = spawnCli('run', join(dir, 'p.yaml'));
+  const { child, exited } = run;
+  await until(() => /websocket +ws:\/\/\S+\/ws/.test(run.stdout), `URLs on run.stdout (run.stderr: ${run.stderr})`, 60_000);
+  const wsUrl = /websocket +(ws:\/\/\S+\/ws)/.exec(run.stdout)![1]!;
   const client = new Recorder(wsUrl);
   await client.until((m) => m.filter((x) => x.type === 'prediction').length >= 3, 30_000);
   child.kill('SIGTERM');
   assert.equal(await client.closed(), 1001);
-  assert.equal(await exited, 0, stderr);
-  assert.match(stderr, /SIGTERM: stopping/);
+  assert.equal(await exited, 0, run.stderr);
+  assert.match(run.stderr, /SIGTERM: stopping/);
   const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as PipelineMessage);
   assert.ok(lines.filter((l) => l.type === 'prediction').length >= 3);
   const last = lines.at(-1)!;

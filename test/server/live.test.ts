@@ -8,7 +8,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
@@ -17,6 +16,7 @@ import type { Pipeline } from '../../src/pipeline/runner.js';
 import { replayFile, serveEvents, type EventServer } from '../../src/sources/index.js';
 import { servingModelDir } from '../pipeline/model-fixture.js';
 import { sleep } from '../pipeline/helpers.js';
+import { freePort } from '../support/process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -24,14 +24,6 @@ const RECORDING = 'fixtures/gesture-mini/user02_led.aedat';
 
 let camera: EventServer;
 let pipeline: Pipeline;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 before(async () => {
   camera = await serveEvents(replayFile(RECORDING, { loop: true, speed: 1 }), { url: 'tcp://127.0.0.1:0', sensor: { width: 128, height: 128 } });

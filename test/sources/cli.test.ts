@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../src/cli/command.js';
@@ -11,14 +10,7 @@ import { replayCommand } from '../../src/cli/commands/replay.js';
 import { readEvents, writeEventFile } from '../../src/formats/index.js';
 import { framesFromEvents, toTonicLayout } from '../../src/operators/index.js';
 import { randomEvents, rows } from '../support/events.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { freePort } from '../support/process.js';
 
 /** Runs a command with stderr silenced (progress lines), returning its exit code. */
 async function quiet(run: () => Promise<number>): Promise<number> {
