@@ -260,6 +260,51 @@
           (br_if $ok (i32.ge_u (local.get $s) (local.get $end)))
           (local.set $token (i32.load8_u (local.get $s)))
           (local.set $s (i32.add (local.get $s) (i32.const 1)))
+          ;; Fast path for the common short sequence (literals < 15, match < 19, no length
+          ;; bytes) at least 16 input and 32 output bytes from the ends: the literal run, the
+          ;; offset and the match all lie inside those margins, so only the offset needs a check
+          ;; and the copies are fixed-size vector moves (over-copying into bytes written next or
+          ;; into the caller's slack). Event structs compress to ~2 such sequences per event.
+          (if (i32.and
+                (i32.and (i32.lt_u (local.get $token) (i32.const 0xf0))
+                         (i32.ne (i32.and (local.get $token) (i32.const 15)) (i32.const 15)))
+                (i32.and (i32.le_u (i32.add (local.get $s) (i32.const 16)) (local.get $end))
+                         (i32.le_u (i32.add (local.get $d) (i32.const 32)) (local.get $dend))))
+            (then
+              (local.set $lit (i32.shr_u (local.get $token) (i32.const 4)))
+              (v128.store align=1 (local.get $d) (v128.load align=1 (local.get $s)))
+              (local.set $s (i32.add (local.get $s) (local.get $lit)))
+              (local.set $d (i32.add (local.get $d) (local.get $lit)))
+              (local.set $off (i32.load16_u align=1 (local.get $s)))
+              (local.set $s (i32.add (local.get $s) (i32.const 2)))
+              (br_if $fail (i32.eqz (local.get $off)))
+              (br_if $fail (i32.gt_u (local.get $off) (i32.sub (local.get $d) (local.get $dstart))))
+              (local.set $m (i32.sub (local.get $d) (local.get $off)))
+              (local.set $stop (i32.add (local.get $d) (i32.add (i32.and (local.get $token) (i32.const 15)) (i32.const 4))))
+              (if (i32.and (i32.ge_u (local.get $off) (i32.const 8)) (i32.le_u (local.get $stop) (i32.add (local.get $d) (i32.const 8))))
+                (then (i64.store align=1 (local.get $d) (i64.load align=1 (local.get $m))))
+              (else
+              (if (i32.ge_u (local.get $off) (i32.const 16))
+                (then
+                  ;; Up to 18 bytes. The second move (rare: lengths 17-18) reads bytes the first
+                  ;; just wrote, a store-forwarding stall, so it is skipped when not needed.
+                  (v128.store align=1 (local.get $d) (v128.load align=1 (local.get $m)))
+                  (if (i32.gt_u (local.get $stop) (i32.add (local.get $d) (i32.const 16)))
+                    (then (v128.store offset=16 align=1 (local.get $d) (v128.load offset=16 align=1 (local.get $m))))))
+                (else
+                  (if (i32.ge_u (local.get $off) (i32.const 8))
+                    (then
+                      (i64.store align=1 (local.get $d) (i64.load align=1 (local.get $m)))
+                      (i64.store offset=8 align=1 (local.get $d) (i64.load offset=8 align=1 (local.get $m)))
+                      (i64.store offset=16 align=1 (local.get $d) (i64.load offset=16 align=1 (local.get $m))))
+                    (else
+                      (loop $fb
+                        (i32.store8 (local.get $d) (i32.load8_u (local.get $m)))
+                        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+                        (br_if $fb (i32.lt_u (local.get $d) (local.get $stop))))))))))
+              (local.set $d (local.get $stop))
+              (br $seq)))
           (local.set $lit (i32.shr_u (local.get $token) (i32.const 4)))
           (if (i32.eq (local.get $lit) (i32.const 15))
             (then
