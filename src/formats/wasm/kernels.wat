@@ -277,8 +277,8 @@
               (local.set $d (i32.add (local.get $d) (local.get $lit)))
               (local.set $off (i32.load16_u align=1 (local.get $s)))
               (local.set $s (i32.add (local.get $s) (i32.const 2)))
-              (br_if $fail (i32.eqz (local.get $off)))
-              (br_if $fail (i32.gt_u (local.get $off) (i32.sub (local.get $d) (local.get $dstart))))
+              ;; 0 < offset <= d - dstart, as one unsigned compare.
+              (br_if $fail (i32.ge_u (i32.sub (local.get $off) (i32.const 1)) (i32.sub (local.get $d) (local.get $dstart))))
               (local.set $m (i32.sub (local.get $d) (local.get $off)))
               (local.set $stop (i32.add (local.get $d) (i32.add (i32.and (local.get $token) (i32.const 15)) (i32.const 4))))
               (if (i32.and (i32.ge_u (local.get $off) (i32.const 8)) (i32.le_u (local.get $stop) (i32.add (local.get $d) (i32.const 8))))
