@@ -39,11 +39,15 @@ export class ByteScratch {
 
 /**
  * Decodes one LZ4 block src[start, end) into dst at dPos (matches may reach back to dst[0],
- * i.e. into earlier linked blocks). Returns the new output position.
+ * i.e. into earlier linked blocks). Returns the new output position. Bytes of dst between that
+ * position and dEnd may be overwritten (short copies move whole words).
  */
 export function lz4DecodeBlock(src: Uint8Array, start: number, end: number, dst: Uint8Array, dPos: number, dEnd: number): number {
   let s = start;
   let d = dPos;
+  // Word views for the short copies that dominate event data (~2 sequences per 16-byte struct).
+  const sv = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const dv = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   while (s < end) {
     const token = src[s++]!;
     let lit = token >>> 4;
@@ -58,7 +62,11 @@ export function lz4DecodeBlock(src: Uint8Array, start: number, end: number, dst:
     if (lit > 0) {
       if (s + lit > end) throw new Lz4Error('literals run past the block', s);
       if (d + lit > dEnd) throw new Lz4Error('literals overflow the output', s);
-      if (lit < 16) {
+      if (lit <= 8 && s + 8 <= end && d + 8 <= dEnd) {
+        // Two 4-byte moves; bytes past `lit` are rewritten by what follows or lie beyond the output.
+        dv.setUint32(d, sv.getUint32(s, true), true);
+        dv.setUint32(d + 4, sv.getUint32(s + 4, true), true);
+      } else if (lit < 16) {
         for (let i = 0; i < lit; i++) dst[d + i] = src[s + i]!;
       } else {
         dst.set(src.subarray(s, s + lit), d);
@@ -82,7 +90,11 @@ export function lz4DecodeBlock(src: Uint8Array, start: number, end: number, dst:
     }
     if (d + len > dEnd) throw new Lz4Error('match overflows the output', s);
     let m = d - offset;
-    if (offset >= len && len >= 32) {
+    if (offset >= 8 && len <= 8 && d + 8 <= dEnd) {
+      dv.setUint32(d, dv.getUint32(m, true), true);
+      dv.setUint32(d + 4, dv.getUint32(m + 4, true), true);
+      d += len;
+    } else if (offset >= len && len >= 32) {
       dst.copyWithin(d, m, m + len);
       d += len;
     } else {
