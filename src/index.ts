@@ -1,5 +1,8 @@
 // Public API of the spikeline package.
 export * from './events/index.js';
+export * from './util/duration.js';
+export * from './util/progress.js';
+export * from './util/random.js';
 export * from './formats/index.js';
 export * from './operators/index.js';
 export * from './search/index.js';

@@ -62,10 +62,6 @@ export function batchFromArrays(
   );
 }
 
-export function emptyBatch(sensor: SensorGeometry): EventBatch {
-  return allocateBatch(0, sensor);
-}
-
 /** A view of events [start, end) sharing memory with `batch` (no copy). */
 export function sliceBatch(batch: EventBatch, start: number, end: number = batch.length): EventBatch {
   const s = Math.max(0, Math.min(start, batch.length));
@@ -77,18 +73,6 @@ export function sliceBatch(batch: EventBatch, start: number, end: number = batch
     t: batch.t.subarray(s, e),
     p: batch.p.subarray(s, e),
     length: e - s,
-    sensor: batch.sensor,
-  };
-}
-
-/** Copies a batch into freshly owned arrays (when a view must outlive a reused buffer). */
-export function cloneBatch(batch: EventBatch): EventBatch {
-  return {
-    x: batch.x.slice(),
-    y: batch.y.slice(),
-    t: batch.t.slice(),
-    p: batch.p.slice(),
-    length: batch.length,
     sensor: batch.sensor,
   };
 }

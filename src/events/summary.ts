@@ -86,9 +86,3 @@ function exactOffsetSum(t: Float64Array, start: number, end: number, t0: number)
   for (let i = start; i < end; i++) sum += BigInt(t[i]! - t0);
   return sum;
 }
-
-export function summarize(batches: Iterable<EventBatch>): EventSummary {
-  const s = new EventSummary();
-  for (const b of batches) s.add(b);
-  return s;
-}

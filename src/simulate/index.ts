@@ -2,7 +2,6 @@
 // synthetic DVS128 Gesture datasets and event-frame rendering.
 export { EventSimulator, type SimulatorOptions, type FlickerOptions, type PixelRegion } from './simulator.js';
 export { EventBuffer } from './event-buffer.js';
-export { Random as SeededRandom, deriveSeed as deriveSimulationSeed } from '../util/random.js';
 export { GESTURE_CLASS_IDS, LIGHTINGS as SIMULATED_LIGHTINGS, TRIAL_CLASS_ORDER, type GestureClassId, type Lighting as SimulatedLighting } from './gesture-classes.js';
 export { LIGHTING_PROFILES, type LightingProfile } from './lighting.js';
 export { GestureSession, type GestureSegment, type SessionOptions } from './session.js';

@@ -1,9 +1,9 @@
 /**
  * Seeded deterministic pseudo-random numbers shared by the simulator, search, SNN and tests.
- * sfc32 (Chris Doty-Humphrey's small fast counter, 128-bit state) passes PractRand to many terabytes and needs only 32-bit
- * integer ops, so it is fast in JS and gives the same stream on every platform. Sub-streams
- * (per user, lighting, gesture, pixel map) are derived by hashing a path of integers, so
- * generating one trial never depends on how many numbers another trial consumed.
+ * sfc32 (Chris Doty-Humphrey's small fast counter, 128-bit state) passes PractRand to many
+ * terabytes and needs only 32-bit integer ops, so it is fast in JS and gives the same stream on
+ * every platform. Sub-streams (a simulated user or gesture, a search trial) are derived by
+ * hashing a path of integers, so one stream never depends on how many numbers another consumed.
  */
 
 /** splitmix32-style integer hash (bijective finaliser of murmur3 with a golden-ratio step). */
