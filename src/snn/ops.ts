@@ -17,19 +17,31 @@ function customGrad(f: Forward): (...inputs: tf.Tensor[]) => tf.Tensor {
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor;
 }
 
-/** 'same' stride-1 conv; `inputGrad` false skips the input gradient (first layer). */
-export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, inputGrad = true): tf.Tensor4D {
+/** A filter op y = op(x, w) whose gradient [dx, dw] needs the saved x and w. */
+function filterOp(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D,
+  grad: (dy: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor[],
+): tf.Tensor4D {
   const f = customGrad((xi: tf.Tensor, wi: tf.Tensor, save: GradSave) => {
     save([xi, wi]);
     return {
-      value: tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same'),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        return [inputGrad ? conv2dInputGrad(dy as tf.Tensor4D, ws) : tf.zerosLike(xs), conv2dFilterGrad(xs, dy as tf.Tensor4D, ws.shape[0])];
-      },
+      value: op(xi as tf.Tensor4D, wi as tf.Tensor4D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => grad(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D),
     };
   });
   return f(x, w) as tf.Tensor4D;
+}
+
+/** 'same' stride-1 conv; `inputGrad` false skips the input gradient (first layer). */
+export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, inputGrad = true): tf.Tensor4D {
+  return filterOp(
+    x,
+    w,
+    (xi, wi) => tf.conv2d(xi, wi, 1, 'same'),
+    (dy, xs, ws) => [inputGrad ? conv2dInputGrad(dy, ws) : tf.zerosLike(xs), conv2dFilterGrad(xs, dy, ws.shape[0])],
+  );
 }
 
 export function conv2dInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
@@ -50,19 +62,16 @@ export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number): tf
 
 /** Depthwise 'same' stride-1 conv with filter [K, K, C, 1]. */
 export function depthwiseSame(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-  const f = customGrad((xi: tf.Tensor, wi: tf.Tensor, save: GradSave) => {
-    save([xi, wi]);
-    return {
-      value: tf.depthwiseConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same'),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dx = tf.tidy(() => tf.depthwiseConv2d(dy as tf.Tensor4D, tf.reverse(ws, [0, 1]) as tf.Tensor4D, 1, 'same'));
-        const [dw] = runKernel('SnnDepthwiseFilterGrad', { x: xs, dy }, { k: ws.shape[0] });
-        return [dx, dw!];
-      },
-    };
-  });
-  return f(x, w) as tf.Tensor4D;
+  return filterOp(
+    x,
+    w,
+    (xi, wi) => tf.depthwiseConv2d(xi, wi, 1, 'same'),
+    (dy, xs, ws) => {
+      const dx = tf.tidy(() => tf.depthwiseConv2d(dy, tf.reverse(ws, [0, 1]) as tf.Tensor4D, 1, 'same'));
+      const [dw] = runKernel('SnnDepthwiseFilterGrad', { x: xs, dy }, { k: ws.shape[0] });
+      return [dx, dw!];
+    },
+  );
 }
 
 /** k x k pooling with stride k (VALID; H and W must be multiples of k). */
