@@ -14,6 +14,7 @@ import type { EventBatch } from '../events/index.js';
 import { GESTURE_CLASS_IDS, type GestureClassId, type Lighting } from './gesture-classes.js';
 import { Random } from '../util/random.js';
 import { GestureSession } from './session.js';
+import { USER_COUNT as USERS } from './dataset.js';
 
 export interface GestureAnnouncement {
   classId: GestureClassId;
@@ -48,7 +49,6 @@ export interface CameraOptions {
 
 /** How far ahead of the simulated time gestures are scheduled, µs. */
 const LOOKAHEAD_US = 2_000_000;
-const USERS = 29;
 
 export function simulatedCamera(options: CameraOptions = {}): Observable<EventBatch> {
   return new Observable<EventBatch>((subscriber) => {
@@ -67,7 +67,9 @@ export function simulatedCamera(options: CameraOptions = {}): Observable<EventBa
     const t0 = options.startUs ?? Date.now() * 1000;
     const wall0 = performance.now();
     let user = 1 + rnd.int(USERS);
-    let session = new GestureSession({ seed, user, lighting, startUs: t0, ...(options.threshold !== undefined ? { threshold: options.threshold } : {}) });
+    const newSession = (startUs: number): GestureSession =>
+      new GestureSession({ seed, user, lighting, startUs, ...(options.threshold !== undefined ? { threshold: options.threshold } : {}) });
+    let session = newSession(t0);
     let performed = 0;
     let announced = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -98,7 +100,7 @@ export function simulatedCamera(options: CameraOptions = {}): Observable<EventBa
           // The subject leaves after their last gesture's return to rest; the next one steps in.
           if (performed >= perSubject && session.now >= session.scheduledUntil + 1_000_000) {
             user = (user % USERS) + 1;
-            session = new GestureSession({ seed, user, lighting, startUs: session.now, ...(options.threshold !== undefined ? { threshold: options.threshold } : {}) });
+            session = newSession(session.now);
             performed = 0;
             announced = 0;
             schedule();
