@@ -35,8 +35,13 @@ export async function timeMs(fn: () => unknown, repeats = 5, warmup = 1): Promis
     await fn();
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return quantile(times, 0.5);
+}
+
+/** The q-quantile (nearest rank) of `values`, which are left unsorted. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
 export function machineLine(): string {

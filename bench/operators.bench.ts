@@ -14,7 +14,7 @@ import {
   BackgroundActivityFilter, Downsampler, FrameAccumulator, framesFromEvents, HotPixelFilter, IndexScratch,
   RateLimiter, RefractoryFilter, cropRegion, orient, selectPolarity, type FrameSpec,
 } from '../src/operators/functional/index.js';
-import { timeMs, type Benchmark } from './harness.js';
+import { quantile, timeMs, type Benchmark } from './harness.js';
 
 const sensor = { width: 128, height: 128 };
 
@@ -59,11 +59,6 @@ function numpyRound(): Record<string, number> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const bench: Benchmark = {
@@ -131,10 +126,10 @@ const bench: Benchmark = {
     for (const [name] of bins) {
       const extra: Record<string, number | string> = {};
       if (numpy.has(name)) {
-        extra.numpy_Mev_s = Number(median(numpy.get(name)!).toFixed(1));
-        extra.ratio_to_numpy = Number(median(ratios.get(name)!).toFixed(2));
+        extra.numpy_Mev_s = Number(quantile(numpy.get(name)!, 0.5).toFixed(1));
+        extra.ratio_to_numpy = Number(quantile(ratios.get(name)!, 0.5).toFixed(2));
       }
-      report({ name: `binning ${name}`, value: median(ours.get(name)!), unit: 'Mev/s', extra });
+      report({ name: `binning ${name}`, value: quantile(ours.get(name)!, 0.5), unit: 'Mev/s', extra });
     }
     if (!quick && !anchorSeen) report({ name: 'numpy anchor not run (/usr/bin/python3 + numpy + ../shared/anchors needed)', value: 0, unit: '' });
   },

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { timeMs, type Benchmark } from './harness.js';
+import { quantile, timeMs, type Benchmark } from './harness.js';
 import { initBackend, backendLine } from '../src/snn/backend.js';
 import { buildModel, type SnnModel } from '../src/snn/model.js';
 import { ref8 } from '../src/snn/backbones.js';
@@ -114,8 +114,7 @@ const bench: Benchmark = {
       if (i >= 16) samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
       k++;
     }
-    samples.sort((a, b) => a - b);
-    const streamMs = samples[samples.length >> 1]!;
+    const streamMs = quantile(samples, 0.5);
     report({ name: 'streaming step B=1 (state kept)', value: streamMs, unit: 'ms', extra: { ...ratio(streamMs, num('stream_step_b1_ms'), true), target: '<= 1x' } });
     report({ name: 'REF-8 dense MACs per step per sample', value: m.macsPerStep() / 1e6, unit: 'M', extra: { torch: num('macs_per_step_per_sample') !== undefined ? num('macs_per_step_per_sample')! / 1e6 : 'n/a' } });
     s.dispose();
