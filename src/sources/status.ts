@@ -140,3 +140,25 @@ export class Backoff {
     this.failures = 0;
   }
 }
+
+/**
+ * After a connection closed (with `err` if it failed): ends the stream when reconnecting is off
+ * or retries are exhausted, otherwise sets 'reconnecting' and returns the delay before the next
+ * attempt. Returns undefined when no retry should be scheduled.
+ */
+export function nextRetry(ctx: SourceContext, backoff: Backoff, reconnect: boolean, label: string, err?: unknown): number | undefined {
+  if (ctx.closed) return undefined;
+  if (err !== undefined) ctx.noteError(err);
+  if (!reconnect) {
+    if (err !== undefined) ctx.fail(err);
+    else ctx.complete();
+    return undefined;
+  }
+  const delay = backoff.next();
+  if (delay === undefined) {
+    ctx.fail(err ?? new Error(`${label}: gave up after ${backoff.attempts} attempts`));
+    return undefined;
+  }
+  ctx.setState('reconnecting');
+  return delay;
+}

@@ -13,7 +13,7 @@ import { sliceBatch, type SensorGeometry } from '../events/index.js';
 import { Aedat3Decoder, Aedat4Decoder, type EventDecoder } from '../formats/index.js';
 import type { FlowValve } from '../operators/bounded-buffer.js';
 import { parseEndpoint } from './endpoint.js';
-import { Backoff, makeSource, type EventSource, type ReconnectOptions, type SourceContext } from './status.js';
+import { Backoff, makeSource, nextRetry, type EventSource, type ReconnectOptions } from './status.js';
 
 export type TcpProtocol = 'dv' | 'aedat3';
 
@@ -70,23 +70,6 @@ export function tcpSource(url: string, options: TcpSourceOptions = {}): EventSou
       return protocol === 'dv'
         ? new Aedat4Decoder({ ...common, framing: 'network', ...(options.streamId !== undefined ? { streamId: options.streamId } : {}), ...(options.sensor ? { sensor: options.sensor } : {}) })
         : new Aedat3Decoder({ ...common, framing: 'network', sensor: options.sensor ?? { width: 128, height: 128 } });
-    };
-
-    const retryOrEnd = (ctx: SourceContext, err?: unknown) => {
-      if (stopped || ctx.closed) return;
-      if (err !== undefined) ctx.noteError(err);
-      if (!reconnect) {
-        if (err !== undefined) ctx.fail(err);
-        else ctx.complete();
-        return;
-      }
-      const delay = backoff.next();
-      if (delay === undefined) {
-        ctx.fail(err ?? new Error(`${url}: gave up after ${backoff.attempts} attempts`));
-        return;
-      }
-      ctx.setState('reconnecting');
-      timer = setTimeout(open, delay);
     };
 
     const open = () => {
@@ -167,7 +150,8 @@ export function tcpSource(url: string, options: TcpSourceOptions = {}): EventSou
             failed = err;
           }
         }
-        retryOrEnd(ctx, failed);
+        const delay = nextRetry(ctx, backoff, reconnect, url, failed);
+        if (delay !== undefined) timer = setTimeout(open, delay);
       });
     };
 

@@ -7,7 +7,7 @@
 import WebSocket from 'ws';
 import type { FlowValve } from '../operators/bounded-buffer.js';
 import { parseEndpoint } from './endpoint.js';
-import { Backoff, makeSource, type EventSource, type ReconnectOptions } from './status.js';
+import { Backoff, makeSource, nextRetry, type EventSource, type ReconnectOptions } from './status.js';
 import { decodeWsFrame } from './ws-frame.js';
 
 export interface WsSourceOptions extends ReconnectOptions {
@@ -64,20 +64,9 @@ export function wsSource(url: string, options: WsSourceOptions = {}): EventSourc
       s.on('error', (err) => (failure ??= err));
       s.on('close', () => {
         if (ws === s) ws = undefined;
-        if (stopped || ctx.closed) return;
-        if (failure !== undefined) ctx.noteError(failure);
-        if (!reconnect) {
-          if (failure !== undefined) ctx.fail(failure);
-          else ctx.complete();
-          return;
-        }
-        const delay = backoff.next();
-        if (delay === undefined) {
-          ctx.fail(failure ?? new Error(`${url}: gave up after ${backoff.attempts} attempts`));
-          return;
-        }
-        ctx.setState('reconnecting');
-        timer = setTimeout(open, delay);
+        if (stopped) return;
+        const delay = nextRetry(ctx, backoff, reconnect, url, failure);
+        if (delay !== undefined) timer = setTimeout(open, delay);
       });
     };
     open();
