@@ -15,9 +15,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allocateBatch, type EventBatch } from '../src/events/index.js';
-import { Aedat3PacketEncoder, createDecoder, encodeAedat3Header, encodeEvents, initZstd, openEventFile, type EventFormat, type ReadOptions } from '../src/formats/index.js';
+import { createDecoder, encodeEvents, initZstd, openEventFile, type EventFormat, type ReadOptions } from '../src/formats/index.js';
 import { timeMs, type Benchmark } from './harness.js';
 import { Random } from '../src/util/random.js';
+import { writeRampAedat3 } from '../test/formats/helpers.js';
 
 
 function events(n: number, width: number, height: number, t0: number, span: number): EventBatch {
@@ -139,22 +140,7 @@ async function decodeFile(path: string, c: Case, n: number): Promise<void> {
 /** Streams a 2 GB AEDAT 3.1 file (250M events) and reports the peak RSS while reading it. */
 async function steadyMemory(dir: string, report: Parameters<Benchmark['run']>[0]['report']): Promise<void> {
   const path = join(dir, 'big.aedat');
-  const { open } = await import('node:fs/promises');
-  const fh = await open(path, 'w');
-  await fh.write(encodeAedat3Header());
-  const enc = new Aedat3PacketEncoder();
-  const B = 1_000_000;
-  const b = allocateBatch(B, { width: 128, height: 128 });
-  for (let k = 0, t = 0; k < 250; k++) {
-    for (let i = 0; i < B; i++, t++) {
-      b.x[i] = i & 127;
-      b.y[i] = (i >> 7) & 127;
-      b.p[i] = i & 1;
-      b.t[i] = t;
-    }
-    await fh.write(enc.encode(b));
-  }
-  await fh.close();
+  await writeRampAedat3(path, 250);
   const before = process.memoryUsage().rss;
   let peak = before;
   let n = 0;

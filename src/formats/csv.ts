@@ -4,7 +4,7 @@
  * order given by the header, CRLF or LF) so written files round-trip.
  */
 import type { EventBatch } from '../events/index.js';
-import { ChunkDecoder, concatChunks, type DecoderOptions, type EventFormat } from './decoder.js';
+import { ChunkDecoder, type DecoderOptions, type EventFormat } from './decoder.js';
 import { growColumns, OutputColumns } from './output.js';
 
 export const CSV_HEADER = 'x,y,t,p';
@@ -23,12 +23,6 @@ export function encodeCsvRows(batch: EventBatch): Uint8Array {
   }
   parts.push(s);
   return new TextEncoder().encode(parts.join(''));
-}
-
-export function encodeCsv(batches: Iterable<EventBatch>): Uint8Array {
-  const parts: Uint8Array[] = [new TextEncoder().encode(`${CSV_HEADER}\n`)];
-  for (const b of batches) parts.push(encodeCsvRows(b));
-  return concatChunks(parts);
 }
 
 const MAX_LINE = 4096;

@@ -57,20 +57,20 @@ abstract class PercentHeaderDecoder extends ChunkDecoder {
     this.defaultSensor = defaultSensor;
   }
 
-  /** Parses header lines; returns the body start, or -1 when more bytes are needed. */
+  /** Parses header lines; returns the body start, or -1 (having asked for more bytes) when more are needed. */
   protected parseHeader(buf: Uint8Array, final: boolean): number {
     let pos = 0;
     const lines: string[] = [];
     for (;;) {
       if (pos >= buf.length) {
-        if (!final) return -1;
+        if (!final) return this.needMore(buf);
         break;
       }
       if (buf[pos] !== 0x25) break;
       const nl = indexOfNewline(buf, pos, Math.min(buf.length, MAX_HEADER_BYTES));
       if (nl < 0) {
         if (buf.length >= MAX_HEADER_BYTES) throw this.error(`'%' header longer than ${MAX_HEADER_BYTES} bytes`, pos);
-        if (!final) return -1;
+        if (!final) return this.needMore(buf);
         throw this.error('truncated header line', pos);
       }
       const line = asciiLine(buf, pos, nl);
@@ -82,6 +82,19 @@ abstract class PercentHeaderDecoder extends ChunkDecoder {
     this.sensor ??= propheseeGeometry(lines) ?? this.defaultSensor;
     this.inHeader = false;
     return pos;
+  }
+
+  private needMore(buf: Uint8Array): -1 {
+    this.want(buf.length + 1);
+    return -1;
+  }
+
+  /** Reports and clears the records a hot loop counted but skipped. */
+  protected flushSkips(st: { early: number; triggers: number; other: number }): void {
+    if (st.early) this.skip('noTimeBase', st.early);
+    if (st.triggers) this.skip('trigger', st.triggers);
+    if (st.other) this.skip('other', st.other);
+    st.early = st.triggers = st.other = 0;
   }
 
   protected emit(n: number, out: EventBatch[]): void {
@@ -158,21 +171,14 @@ export class Evt2Decoder extends PercentHeaderDecoder {
     let pos = 0;
     if (this.inHeader) {
       pos = this.parseHeader(buf, final);
-      if (pos < 0) {
-        this.want(buf.length + 1);
-        return 0;
-      }
+      if (pos < 0) return 0;
     }
     const words = (buf.length - pos) >>> 2;
     this.out.reserve(words);
     const end = pos + words * 4;
     const st = this.state;
     const n = decodeEvt2Words(dataView(buf), pos, end, this.out.x, this.out.y, this.out.t, this.out.p, st);
-    const { early, triggers, other } = st;
-    st.early = st.triggers = st.other = 0;
-    if (early) this.skip('noTimeBase', early);
-    if (triggers) this.skip('trigger', triggers);
-    if (other) this.skip('other', other);
+    this.flushSkips(st);
     this.emit(n, out);
     this.want(4);
     return end;
@@ -294,10 +300,7 @@ export class Evt3Decoder extends PercentHeaderDecoder {
     let pos = 0;
     if (this.inHeader) {
       pos = this.parseHeader(buf, final);
-      if (pos < 0) {
-        this.want(buf.length + 1);
-        return 0;
-      }
+      if (pos < 0) return 0;
     }
     const words = (buf.length - pos) >>> 1;
     const cols = this.out;
@@ -309,11 +312,7 @@ export class Evt3Decoder extends PercentHeaderDecoder {
     const end = pos + words * 2;
     while (decodeEvt3Words(buf, end, cols.x, cols.y, cols.t, cols.p, st) < end) growColumns(cols, cols.x.length * 2, st.n);
     const n = st.n;
-    const { early, triggers, other } = st;
-    st.early = st.triggers = st.other = 0;
-    if (early) this.skip('noTimeBase', early);
-    if (triggers) this.skip('trigger', triggers);
-    if (other) this.skip('other', other);
+    this.flushSkips(st);
     this.emit(n, out);
     this.want(2);
     return end;
@@ -339,10 +338,7 @@ export class DatDecoder extends PercentHeaderDecoder {
     let pos = 0;
     if (this.inHeader) {
       pos = this.parseHeader(buf, final);
-      if (pos < 0) {
-        this.want(buf.length + 1);
-        return 0;
-      }
+      if (pos < 0) return 0;
       this.typeBytes = this.header.length > 0;
     }
     if (this.typeBytes) {

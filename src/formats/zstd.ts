@@ -25,10 +25,6 @@ export function initZstd(): Promise<void> {
   return initPromise;
 }
 
-export function zstdCompressorReady(): boolean {
-  return ready;
-}
-
 /** Compresses `data` as one frame (content size declared). */
 export function zstdCompress(data: Uint8Array, level = 3): Uint8Array {
   if (!ready) throw new Error('ZSTD compressor not initialised: await initZstd() first');

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 import { allocateBatch, type EventBatch, type SensorGeometry } from '../../src/events/index.js';
 import { randomSource } from '../../src/util/random.js';
+import { Aedat3PacketEncoder, encodeAedat3Header } from '../../src/formats/index.js';
 
 /** Deterministic uniform [0, 1) generator: tests are reproducible from their seed. */
 export const rng = randomSource;
@@ -50,4 +52,26 @@ export function chunked(bytes: Uint8Array, seed: number, maxChunk = 97): Uint8Ar
     o += n;
   }
   return out;
+}
+
+/** Writes an AEDAT 3.1 file of `packets` 1M-event packets (x/y ramp on 128x128, t = event index): big-file RSS checks. */
+export async function writeRampAedat3(path: string, packets: number): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    await fh.write(encodeAedat3Header());
+    const enc = new Aedat3PacketEncoder();
+    const B = 1_000_000;
+    const b = allocateBatch(B, { width: 128, height: 128 });
+    for (let k = 0, t = 0; k < packets; k++) {
+      for (let i = 0; i < B; i++, t++) {
+        b.x[i] = i & 127;
+        b.y[i] = (i >> 7) & 127;
+        b.p[i] = i & 1;
+        b.t[i] = t;
+      }
+      await fh.write(enc.encode(b));
+    }
+  } finally {
+    await fh.close();
+  }
 }

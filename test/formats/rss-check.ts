@@ -3,30 +3,16 @@
 //   node --import tsx test/formats/rss-check.ts [GB]
 // Writes an AEDAT 3.1 file of GB gigabytes (default 2) to the temp folder, streams it with
 // openEventFile (1 MiB reads, fresh batches) into a checksum, prints the peak RSS, deletes it.
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allocateBatch, EventSummary } from '../../src/events/index.js';
-import { Aedat3PacketEncoder, encodeAedat3Header, openEventFile } from '../../src/formats/index.js';
+import { EventSummary } from '../../src/events/index.js';
+import { openEventFile } from '../../src/formats/index.js';
+import { writeRampAedat3 } from './helpers.js';
 
 const gb = Number(process.argv[2] ?? '2');
 const path = join(tmpdir(), `spikeline-rss-${process.pid}.aedat`);
-const fh = await open(path, 'w');
-await fh.write(encodeAedat3Header());
-const enc = new Aedat3PacketEncoder();
-const B = 1_000_000;
-const b = allocateBatch(B, { width: 128, height: 128 });
-const batches = Math.round((gb * 1e9) / (8 * B));
-for (let k = 0, t = 0; k < batches; k++) {
-  for (let i = 0; i < B; i++, t++) {
-    b.x[i] = i & 127;
-    b.y[i] = (i >> 7) & 127;
-    b.p[i] = i & 1;
-    b.t[i] = t;
-  }
-  await fh.write(enc.encode(b));
-}
-await fh.close();
+await writeRampAedat3(path, Math.round((gb * 1e9) / 8e6));
 try {
   const start = process.memoryUsage().rss;
   const file = await openEventFile(path);
