@@ -9,7 +9,7 @@
  *   x bits 16–30, polarity bit 15, y bits 0–14; event time = receive time.
  */
 import { allocateBatch, type EventBatch, type SensorGeometry } from '../events/index.js';
-import { AEDAT3_NETWORK_HEADER_BYTES, AEDAT3_NETWORK_MAGIC, AEDAT3_PACKET_HEADER_BYTES, Aedat3PacketEncoder, concatChunks, encodeAedat3NetworkHeader } from '../formats/index.js';
+import { AEDAT3_NETWORK_HEADER_BYTES, AEDAT3_NETWORK_MAGIC, AEDAT3_PACKET_HEADER_BYTES, Aedat3PacketEncoder, concatChunks, dataView, encodeAedat3NetworkHeader } from '../formats/index.js';
 
 export class DatagramError extends Error {
   override readonly name = 'DatagramError';
@@ -33,7 +33,7 @@ export class Aedat3DatagramEncoder {
   encode(batch: EventBatch): Uint8Array[] {
     const bytes = this.packets.encode(batch);
     const out: Uint8Array[] = [];
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const v = dataView(bytes);
     let pos = 0;
     while (pos < bytes.length) {
       const size = AEDAT3_PACKET_HEADER_BYTES + v.getInt32(pos + 4, true) * v.getInt32(pos + 16, true);
@@ -74,7 +74,7 @@ export class Aedat3Reassembler {
   push(d: Uint8Array): Uint8Array | undefined {
     this.stats.datagrams++;
     if (d.length < AEDAT3_NETWORK_HEADER_BYTES) return this.malformed();
-    const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const v = dataView(d);
     if (v.getBigUint64(0, true) !== AEDAT3_NETWORK_MAGIC) return this.malformed();
     const raw = v.getBigUint64(8, true);
     const start = (raw & START_BIT) !== 0n;
@@ -102,7 +102,7 @@ export class Aedat3Reassembler {
   private complete(): Uint8Array | undefined {
     const buf = this.parts.length === 1 ? this.parts[0]! : concatChunks(this.parts, this.size);
     this.parts = [buf];
-    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const v = dataView(buf);
     let pos = 0;
     while (pos + AEDAT3_PACKET_HEADER_BYTES <= buf.length) {
       const eventSize = v.getInt32(pos + 4, true);
@@ -169,7 +169,7 @@ export class JaerDecoder {
       this.stats.malformed++;
       return undefined;
     }
-    const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const v = dataView(d);
     const seq = v.getInt32(0, false);
     if (this.lastSeq !== undefined && seq > this.lastSeq + 1) this.stats.lost += seq - this.lastSeq - 1;
     this.lastSeq = seq;
@@ -268,7 +268,7 @@ export class SpifDecoder {
       this.stats.malformed++;
       return undefined;
     }
-    const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const v = dataView(d);
     const words = d.length >>> 2;
     const b = allocateBatch(words, this.sensor);
     const W = this.sensor.width, H = this.sensor.height;

@@ -22,6 +22,7 @@
  * `header + (t - t0).astype('<u4') + x.astype('<u2') + y.astype('<u2') + p.astype('u1')`.
  */
 import { allocateBatch, type EventBatch } from '../events/index.js';
+import { dataView } from '../formats/index.js';
 
 export const WS_FRAME_MAGIC = 0x56454c53; // "SLEV" read as LE u32
 export const WS_FRAME_HEADER_BYTES = 24;
@@ -55,7 +56,7 @@ export function encodeWsFrame(batch: EventBatch): Uint8Array {
 
 export function decodeWsFrame(bytes: Uint8Array): EventBatch {
   if (bytes.length < WS_FRAME_HEADER_BYTES) throw new WsFrameError(`ws frame: ${bytes.length} bytes, shorter than the 24-byte header`);
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const v = dataView(bytes);
   if (v.getUint32(0, true) !== WS_FRAME_MAGIC) throw new WsFrameError('ws frame: bad magic (expected "SLEV")');
   if (v.getUint8(4) !== 1) throw new WsFrameError(`ws frame: unsupported version ${v.getUint8(4)}`);
   const width = v.getUint16(6, true), height = v.getUint16(8, true);

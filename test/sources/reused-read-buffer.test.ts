@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { concatBatches, sliceBatch, type EventBatch } from '../../src/events/index.js';
-import { Aedat3Decoder, Aedat3PacketEncoder, Aedat4Decoder, Aedat4Encoder, encodeAedat3NetworkHeader } from '../../src/formats/index.js';
+import { Aedat3Decoder, Aedat3PacketEncoder, Aedat4Decoder, Aedat4Encoder, concatChunks, encodeAedat3NetworkHeader } from '../../src/formats/index.js';
 import { randomEvents, rows } from '../support/events.js';
 
 const sensor = { width: 128, height: 128 };
@@ -23,22 +23,12 @@ function feedThroughReusedBuffer(stream: Uint8Array, push: (chunk: Uint8Array) =
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 test('decoders copy straddling records out of a reused Buffer (AEDAT 3.1 and DV network streams)', () => {
   const ev = randomEvents(20_000, sensor, 31, 1_000_000, 1_605_537_493_718_345);
   const a3 = new Aedat3PacketEncoder();
-  const a3Bytes = concat([encodeAedat3NetworkHeader(1, 0n), ...[0, 7000, 14000].map((i) => a3.encode(sliceBatch(ev, i, i + 7000)))]);
+  const a3Bytes = concatChunks([encodeAedat3NetworkHeader(1, 0n), ...[0, 7000, 14000].map((i) => a3.encode(sliceBatch(ev, i, i + 7000)))]);
   const a4 = new Aedat4Encoder({ sensor, compression: 'none', framing: 'network' });
-  const a4Bytes = concat([a4.begin(), ...[0, 7000, 14000].map((i) => a4.encode(sliceBatch(ev, i, i + 7000)))]);
+  const a4Bytes = concatChunks([a4.begin(), ...[0, 7000, 14000].map((i) => a4.encode(sliceBatch(ev, i, i + 7000)))]);
   // Read sizes that are not multiples of the record sizes, so records straddle reads.
   for (const readSize of [997, 4099, 65_521]) {
     const d3 = new Aedat3Decoder({ framing: 'network', sensor });
