@@ -8,6 +8,7 @@
 import { sliceByTime, type EventBatch } from '../events/index.js';
 import { loadDvsGesture, DVS_GESTURE_CLASSES } from '../formats/dvs-gesture.js';
 import { listCifar10Dvs, loadCifar10DvsSample, CIFAR10_DVS_CLASSES } from '../formats/cifar10-dvs.js';
+import { gather } from '../operators/functional/filter.js';
 import { Downsampler } from '../operators/functional/spatial.js';
 import { framesFromEvents, FrameAccumulator } from '../operators/functional/binning.js';
 import type { Preprocessing } from './model-api.js';
@@ -133,22 +134,10 @@ export function sampleFrames(s: LabelledEvents, p: Preprocessing, aug: Augmentat
 }
 
 function dropEvents(b: EventBatch, prob: number, rand: () => number): EventBatch {
-  const keep = new Uint8Array(b.length);
+  const keep = new Int32Array(b.length);
   let n = 0;
-  for (let i = 0; i < b.length; i++) if (rand() >= prob) (keep[i] = 1), n++;
-  const x = new Uint16Array(n);
-  const y = new Uint16Array(n);
-  const t = new Float64Array(n);
-  const p = new Uint8Array(n);
-  for (let i = 0, j = 0; i < b.length; i++) {
-    if (!keep[i]) continue;
-    x[j] = b.x[i]!;
-    y[j] = b.y[i]!;
-    t[j] = b.t[i]!;
-    p[j] = b.p[i]!;
-    j++;
-  }
-  return { x, y, t, p, length: n, sensor: b.sensor };
+  for (let i = 0; i < b.length; i++) if (rand() >= prob) keep[n++] = i;
+  return gather(b, keep, n);
 }
 
 function translate(src: Float32Array, T: number, H: number, W: number, dx: number, dy: number): Float32Array {
