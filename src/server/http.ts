@@ -90,10 +90,6 @@ export class ServingServer {
     return `http://${host}:${this.port}`;
   }
 
-  get boundPort(): number {
-    return this.port;
-  }
-
   private authorized(req: IncomingMessage): boolean {
     if (!this.tokenDigest) return true;
     const header = req.headers.authorization;
