@@ -89,8 +89,12 @@ export function shardGradients(model: SnnModel, x: Float32Array, shape: number[]
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(FROM_SOURCE ? './grad-worker.ts' : './grad-worker.js', import.meta.url);
 
+// Workers inherit the parent's node flags; --input-type (set when spikeline is embedded with
+// `node --input-type=module -e`) is refused for a file entry point.
+const EXEC_ARGV = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+
 function newWorker(workerData: unknown): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData });
+  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData, execArgv: EXEC_ARGV });
   const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
   return new Worker(bootstrap, { eval: true, workerData });
 }
