@@ -19,10 +19,6 @@ export class EventBuffer {
     this.p = new Uint8Array(capacity);
   }
 
-  get capacity(): number {
-    return this.x.length;
-  }
-
   /** Makes room for `extra` more events. */
   reserve(extra: number): void {
     const need = this.length + extra;
@@ -35,15 +31,6 @@ export class EventBuffer {
     t.set(this.t.subarray(0, this.length));
     p.set(this.p.subarray(0, this.length));
     this.x = x; this.y = y; this.t = t; this.p = p;
-  }
-
-  push(x: number, y: number, t: number, p: number): void {
-    if (this.length === this.x.length) this.reserve(1);
-    const i = this.length++;
-    this.x[i] = x;
-    this.y[i] = y;
-    this.t[i] = t;
-    this.p[i] = p;
   }
 
   /** The events gathered so far as a batch with its own memory; the buffer is emptied. */
