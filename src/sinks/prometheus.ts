@@ -195,7 +195,7 @@ export class PipelineMetrics {
     });
     this.wsMessagesDropped = new Counter({
       name: 'spikeline_ws_messages_dropped_total',
-      help: 'WebSocket messages not sent to a client, by reason (slow_client, closed, too_large).',
+      help: 'WebSocket messages not sent to a client, by reason (slow_client, closed).',
       labelNames: ['reason'],
       registers,
     });
