@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { loadTarget, type EpochCallback, type TargetRef, type TrialMetrics, type TrialObjective, type TrialRequest } from './objective.js';
 import type { FromWorker, ToWorker } from './worker.js';
+import { startWorker } from '../util/worker.js';
 
 export interface TrialRunner {
   readonly size: number;
@@ -51,19 +52,6 @@ interface Job {
 
 // Under tsx (tests, `node --import tsx`) this module is a .ts file and so is the worker; worker
 // threads do not inherit tsx's loader hooks, so a small bootstrap registers them first.
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url);
-
-// Workers inherit the parent's node flags; --input-type (set when spikeline is embedded with
-// `node --input-type=module -e`) is refused for a file entry point.
-const EXEC_ARGV = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-
-function newWorker(workerData: unknown): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData, execArgv: EXEC_ARGV });
-  const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
-}
-
 class WorkerPool implements TrialRunner {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
@@ -92,7 +80,7 @@ class WorkerPool implements TrialRunner {
   }
 
   private spawn(): Slot {
-    const worker = newWorker({ ref: this.ref });
+    const worker = startWorker(import.meta.url, 'worker', { ref: this.ref });
     const slot: Slot = { worker, busy: false };
     worker.on('message', (msg: FromWorker) => {
       const job = this.jobs.get(worker);

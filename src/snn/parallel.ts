@@ -12,6 +12,7 @@ import { packBatch } from './data.js';
 import type { SnnModel } from './model.js';
 import { crossEntropy } from './ops.js';
 import type { ModelSpec } from './spec.js';
+import { startWorker } from '../util/worker.js';
 
 export interface ShardResult {
   loss: number;
@@ -86,19 +87,6 @@ export function shardGradients(model: SnnModel, x: Float32Array, shape: number[]
 }
 
 // Under tsx the module is a .ts file and worker threads do not inherit tsx's loader hooks.
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCE ? './grad-worker.ts' : './grad-worker.js', import.meta.url);
-
-// Workers inherit the parent's node flags; --input-type (set when spikeline is embedded with
-// `node --input-type=module -e`) is refused for a file entry point.
-const EXEC_ARGV = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-
-function newWorker(workerData: unknown): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData, execArgv: EXEC_ARGV });
-  const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
-}
-
 interface Slot {
   worker: Worker;
   pending: { resolve: (m: FromGradWorker) => void; reject: (e: Error) => void } | null;
@@ -113,7 +101,7 @@ export class GradPool {
     const slots: Slot[] = [];
     await Promise.all(
       Array.from({ length: workers }, async () => {
-        const worker = newWorker({ spec });
+        const worker = startWorker(import.meta.url, 'grad-worker', { spec });
         const slot: Slot = { worker, pending: null };
         slots.push(slot);
         await new Promise<void>((resolve, reject) => {
