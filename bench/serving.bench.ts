@@ -17,7 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import WebSocket from 'ws';
-import type { Benchmark } from './harness.js';
+import { quantile as pct, type Benchmark } from './harness.js';
 import { allocateBatch, type EventBatch } from '../src/events/index.js';
 import { serveEvents, type EventServer } from '../src/sources/index.js';
 import type { PipelineMessage } from '../src/sinks/messages.js';
@@ -184,7 +184,6 @@ async function scrape(pipeline: Child): Promise<Scrape> {
   return { dropped, byReason, received, rss, cpu };
 }
 
-const pct = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const bench: Benchmark = {
@@ -228,7 +227,6 @@ const bench: Benchmark = {
       recording = false;
       const d1 = await scrape(pipeline);
       const cpuShare = (d1.cpu - d0.cpu) / seconds;
-      for (const a of [latencies, serverLatencies, inference]) a.sort((x, y) => x - y);
       const camDrops = camera.server.stats.droppedEvents;
       report({ name: 'latency p50 at 1 Mev/s (last event of step -> prediction on WS)', value: pct(latencies, 0.5), unit: 'ms', extra: { target_p99: 10, predictions: latencies.length } });
       report({
