@@ -6,11 +6,12 @@
 // thread: an input that runs longer than --hang-seconds (default 30) is a hang — the worker is
 // stopped and the input saved to fuzz-hang-<seed>.bin. Exits 1 on any failure (an exception
 // other than FormatError, or a hang), printing the first ones.
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { fuzz, fuzzSeeds, type FuzzFailure } from '../test/formats/fuzz-core.js';
 import { createProgress } from '../src/util/progress.js';
+import { startWorker } from '../src/util/worker.js';
 
 interface Job {
   iterations: number;
@@ -53,9 +54,8 @@ if (!isMainThread) {
   const shared = new SharedArrayBuffer(16);
   const input = new SharedArrayBuffer(4 << 20);
   const cur = new Int32Array(shared);
-  // The worker registers tsx itself (loader flags are not inherited by worker threads).
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: { iterations, seed, shared, input } satisfies Job });
+  // This same file, in a worker thread.
+  const worker = startWorker(import.meta.url, 'fuzz-formats', { iterations, seed, shared, input } satisfies Job);
   const progress = createProgress('fuzz-formats');
   const started = Date.now();
   const total = { inputs: 0, decoded: 0, formatErrors: 0, slowestMs: 0 };
