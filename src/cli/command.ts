@@ -48,3 +48,17 @@ export function numberOption(name: string, value: string | undefined, fallback: 
   if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${value}"`);
   return n;
 }
+
+/** Parses a whole-number option of at least 1, naming the option in the error. */
+export function positiveIntOption(name: string, value: string | undefined, fallback: number): number {
+  const n = numberOption(name, value, fallback);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${value}`);
+  return n;
+}
+
+/** Checks an option against its allowed values, naming the option and the choices in the error. */
+export function choiceOption<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name}: "${value}" is not one of ${allowed.join(', ')}`);
+  return value as T;
+}

@@ -1,4 +1,4 @@
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { choiceOption, parseCommandArgs, positiveIntOption, UsageError, type Command } from '../command.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../snn/backend.js';
 import { formatEvalReport, runEvaluation, writeEvalJson } from '../../snn/run.js';
 
@@ -35,20 +35,17 @@ export const evalCommand: Command = {
     });
     if (!values.model) throw new UsageError('--model DIR is required');
     if (!values.data) throw new UsageError('--data DIR is required');
-    const layout = values.layout ?? 'dvs-gesture';
-    if (layout !== 'dvs-gesture' && layout !== 'cifar10-dvs') throw new UsageError(`--layout: "${layout}" is not dvs-gesture or cifar10-dvs`);
-    const split = values.split ?? 'test';
-    if (split !== 'test' && split !== 'train') throw new UsageError(`--split: "${split}" is not test or train`);
-    const backend = values.backend ?? 'auto';
-    if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw new UsageError(`--backend: "${backend}" is not one of ${BACKEND_CHOICES.join(', ')}`);
+    const layout = choiceOption('layout', values.layout, ['dvs-gesture', 'cifar10-dvs'] as const, 'dvs-gesture');
+    const split = choiceOption('split', values.split, ['test', 'train'] as const, 'test');
+    const backend = choiceOption<BackendChoice>('backend', values.backend, BACKEND_CHOICES, 'auto');
     const r = await runEvaluation({
       model: values.model,
       data: values.data,
       layout,
       split,
-      batchSize: numberOption('batch', values.batch, 16),
-      ...(values.limit !== undefined ? { limit: numberOption('limit', values.limit, 0) } : {}),
-      backend: backend as BackendChoice,
+      batchSize: positiveIntOption('batch', values.batch, 16),
+      ...(values.limit !== undefined ? { limit: positiveIntOption('limit', values.limit, 1) } : {}),
+      backend,
     });
     if (values.out) await writeEvalJson(values.out, r);
     process.stdout.write(values.json ? `${JSON.stringify(r)}\n` : `${formatEvalReport(r)}\n`);

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { choiceOption, numberOption, parseCommandArgs, positiveIntOption, UsageError, type Command } from '../command.js';
 import { BACKBONES, type BackboneName } from '../../snn/backbones.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../snn/backend.js';
 import { SURROGATES, type NeuronKind, type SurrogateName } from '../../snn/neuron.js';
@@ -40,12 +40,6 @@ training
   --backend NAME           ${BACKEND_CHOICES.join(' | ')} (default auto; env SPIKELINE_BACKEND)
   --json                   print the final summary as JSON`;
 
-function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (v === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name}: "${v}" is not one of ${allowed.join(', ')}`);
-  return v as T;
-}
-
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a spiking network (BPTT) on an event dataset; writes a model folder',
@@ -82,39 +76,34 @@ export const trainCommand: Command = {
       json: { type: 'boolean' },
     });
     if (!values.data) throw new UsageError('--data DIR is required');
-    const int = (name: string, v: string | undefined, d: number) => {
-      const n = numberOption(name, v, d);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${v}`);
-      return n;
-    };
-    const kind = oneOf<NeuronKind>('neuron', values.neuron, ['lif', 'plif', 'if'], 'lif');
-    const surrogate = oneOf<SurrogateName>('surrogate', values.surrogate, SURROGATES, 'atan');
+    const kind = choiceOption<NeuronKind>('neuron', values.neuron, ['lif', 'plif', 'if'], 'lif');
+    const surrogate = choiceOption<SurrogateName>('surrogate', values.surrogate, SURROGATES, 'atan');
     const r = await runTraining({
       data: values.data,
-      layout: oneOf('layout', values.layout, ['dvs-gesture', 'cifar10-dvs'] as const, 'dvs-gesture'),
+      layout: choiceOption('layout', values.layout, ['dvs-gesture', 'cifar10-dvs'] as const, 'dvs-gesture'),
       out: values.out ?? 'runs/train',
-      backbone: oneOf<BackboneName>('backbone', values.backbone, BACKBONES, 'gesture'),
+      backbone: choiceOption<BackboneName>('backbone', values.backbone, BACKBONES, 'gesture'),
       ...(values.spec ? { specFile: values.spec } : {}),
       ...(values.init ? { init: values.init } : {}),
       widthMult: numberOption('width-mult', values['width-mult'], 1),
       neuron: { kind, surrogate, ...(values['soft-reset'] ? { vReset: null } : {}) },
-      downsample: int('downsample', values.downsample, 4),
-      steps: int('steps', values.steps, 16),
+      downsample: positiveIntOption('downsample', values.downsample, 4),
+      steps: positiveIntOption('steps', values.steps, 16),
       stepUs: numberOption('step-us', values['step-us'], 93750),
-      encoding: oneOf('encoding', values.encoding, ['count', 'clip', 'binary'] as const, 'clip'),
-      epochs: int('epochs', values.epochs, 30),
-      batchSize: int('batch', values.batch, 16),
-      optimizer: oneOf('optimizer', values.optimizer, ['adam', 'sgd'] as const, 'adam'),
+      encoding: choiceOption('encoding', values.encoding, ['count', 'clip', 'binary'] as const, 'clip'),
+      epochs: positiveIntOption('epochs', values.epochs, 30),
+      batchSize: positiveIntOption('batch', values.batch, 16),
+      optimizer: choiceOption('optimizer', values.optimizer, ['adam', 'sgd'] as const, 'adam'),
       lr: numberOption('lr', values.lr, 0.002),
       weightDecay: numberOption('weight-decay', values['weight-decay'], 0),
       labelSmoothing: numberOption('label-smoothing', values['label-smoothing'], 0.1),
-      schedule: oneOf('schedule', values.schedule, ['cosine', 'constant'] as const, 'cosine'),
+      schedule: choiceOption('schedule', values.schedule, ['cosine', 'constant'] as const, 'cosine'),
       augment: !values['no-augment'],
       resume: values.resume ?? false,
       seed: numberOption('seed', values.seed, 0),
-      ...(values.limit !== undefined ? { limit: int('limit', values.limit, 1) } : {}),
-      backend: oneOf<BackendChoice>('backend', values.backend, BACKEND_CHOICES, 'auto'),
-      threads: int('threads', values.threads, availableParallelism()),
+      ...(values.limit !== undefined ? { limit: positiveIntOption('limit', values.limit, 1) } : {}),
+      backend: choiceOption<BackendChoice>('backend', values.backend, BACKEND_CHOICES, 'auto'),
+      threads: positiveIntOption('threads', values.threads, availableParallelism()),
       log: (l) => process.stderr.write(`${l}\n`),
     });
     const summary = {
