@@ -12,14 +12,18 @@ import { isLoopback } from '../sources/endpoint.js';
 
 const MESSAGE_TYPES = ['prediction', 'firing', 'status', 'frame', 'gap'] as const;
 const sensor = obj({ width: int(1, 65535), height: int(1, 65535) });
+/** Used when a source has no `buffer` / `reconnect` block at all (the blocks' own field defaults). */
+export const BUFFER_DEFAULTS = { events: 2_000_000, policy: 'drop-oldest' } as const;
+export const RECONNECT_DEFAULTS = { initialMs: 200, maxMs: 5000 } as const;
+
 const buffer = obj({
   /** Events held between the socket and the pipeline before dropping. */
-  events: opt(int(1), 2_000_000),
-  policy: opt(oneOf(['drop-oldest', 'drop-newest'] as const), 'drop-oldest'),
+  events: opt(int(1), BUFFER_DEFAULTS.events),
+  policy: opt(oneOf(['drop-oldest', 'drop-newest'] as const), BUFFER_DEFAULTS.policy),
   /** Events that waited longer than this in the queue are skipped (0 = never); default 1000 for live sources, 0 for files. */
   maxDelayMs: opt(int(0)),
 });
-const reconnect = obj({ initialMs: opt(int(1), 200), maxMs: opt(int(1), 5000) });
+const reconnect = obj({ initialMs: opt(int(1), RECONNECT_DEFAULTS.initialMs), maxMs: opt(int(1), RECONNECT_DEFAULTS.maxMs) });
 const hostPort = str({ pattern: /^(tcp|udp):\/\/[^:/\s]+:\d{1,5}$/, hint: 'a URL like tcp://127.0.0.1:7777' });
 
 const sourceCheck = tagged({

@@ -38,7 +38,7 @@ import { WebSocketSink } from '../sinks/websocket.js';
 import { JsonlSink } from '../sinks/jsonl.js';
 import { NatsSink } from '../sinks/nats.js';
 import { ServingServer, type HealthReport } from '../server/http.js';
-import type { FilterConfig, PipelineConfig } from './config.js';
+import { BUFFER_DEFAULTS, type FilterConfig, type PipelineConfig } from './config.js';
 import { StepClassifier, WindowClassifier, type InferenceResult } from './inference.js';
 import type { PipelineSource } from './source.js';
 import { previewFrame } from './preview.js';
@@ -346,11 +346,11 @@ export class Pipeline {
 
   private bufferCapacity(): number {
     const s = this.config.source;
-    return s.buffer?.events ?? 2_000_000;
+    return s.buffer?.events ?? BUFFER_DEFAULTS.events;
   }
 
   private bufferPolicy(): 'drop-oldest' | 'drop-newest' {
-    return this.config.source.buffer?.policy ?? 'drop-oldest';
+    return this.config.source.buffer?.policy ?? BUFFER_DEFAULTS.policy;
   }
 
   private onBatch(batch: EventBatch & { annotations?: readonly Annotation[] }): void {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { DVS_GESTURE_CLASSES, parseGestureLabels } from '../formats/index.js';
 import type { Annotation } from '../operators/annotations.js';
 import { replayFile, tcpSource, udpSource, type EventSource } from '../sources/index.js';
-import type { SourceConfig } from './config.js';
+import { RECONNECT_DEFAULTS, type SourceConfig } from './config.js';
 import type { PipelineSource, SourceHealth } from './source.js';
 import { startCameraSimulator } from './camera.js';
 
@@ -46,8 +46,10 @@ function labels(path: string): Annotation[] {
 }
 
 export async function createPipelineSource(config: SourceConfig): Promise<PipelineSource> {
-  const reconnect = (r: { initialMs: number; maxMs: number } | undefined) =>
-    r ? { initialDelayMs: r.initialMs, maxDelayMs: r.maxMs } : { initialDelayMs: 200, maxDelayMs: 5000 };
+  const reconnect = ({ initialMs, maxMs }: { initialMs: number; maxMs: number } = RECONNECT_DEFAULTS) => ({
+    initialDelayMs: initialMs,
+    maxDelayMs: maxMs,
+  });
   switch (config.type) {
     case 'file':
       return adaptEventSource(
