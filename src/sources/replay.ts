@@ -34,7 +34,17 @@ export interface ReplayOptions {
   readonly tickUs?: number;
   /** Options for the file decoder (stream id, sensor override, …). */
   readonly read?: ReadOptions;
+  /** Wall clock used for pacing (default: performance.now and timers); tests pass a virtual one. */
+  readonly clock?: ReplayClock;
 }
+
+export interface ReplayClock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  sleep(ms: number): Promise<unknown>;
+}
+
+const WALL_CLOCK: ReplayClock = { now: () => performance.now(), sleep };
 
 export function replayFile(path: string, options: ReplayOptions = {}): EventSource {
   const speed = options.speed ?? 1;
@@ -43,6 +53,7 @@ export function replayFile(path: string, options: ReplayOptions = {}): EventSour
   const stop = options.stop ?? Infinity;
   if (!(start >= 0) || !(stop > start)) throw new RangeError(`replay: need 0 <= start < stop, got start=${start} stop=${stop}`);
   const tick = options.tickUs ?? 1000 * Math.max(1, speed);
+  const clock = options.clock ?? WALL_CLOCK;
   return makeSource(path, (ctx) => {
     let stopped = false;
     let release: (() => void) | undefined; // wakes a paused replay when unsubscribed
@@ -93,12 +104,12 @@ export function replayFile(path: string, options: ReplayOptions = {}): EventSour
             if (speed > 0) {
               const t = piece.t[0]!;
               if (Number.isNaN(wall0)) {
-                wall0 = performance.now();
+                wall0 = clock.now();
                 evt0 = t;
               }
               const due = wall0 + (t - evt0) / 1000 / speed;
-              const wait = due - performance.now();
-              if (wait > 1) await sleep(wait);
+              const wait = due - clock.now();
+              if (wait > 1) await clock.sleep(wait);
               if (stopped) return;
             }
             ctx.emit(withLabels(piece, options.annotations, shift));

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lastValueFrom, toArray } from 'rxjs';
+import { lastValueFrom, tap, toArray } from 'rxjs';
 import { concatBatches, EventSummary, firstTimeInversion } from '../../src/events/index.js';
 import { readEvents, writeEventFile } from '../../src/formats/index.js';
 import { FlowValve } from '../../src/operators/index.js';
@@ -60,18 +60,32 @@ test('replay: start/stop offsets, loop shifts each pass so time keeps increasing
   }
 });
 
-test('replay paces by event time: a 200 ms recording at speed 2 takes at least ~100 ms', async () => {
+test('replay paces by event time: on a virtual clock every event leaves at (t - t0) / speed, never earlier', async () => {
   const { dir, done } = tmp();
   try {
     const ev = randomEvents(2000, sensor, 32, 200_000);
     const path = join(dir, 'in.aedat4');
     await writeEventFile(path, [ev], { format: 'aedat4' });
-    const t0 = performance.now();
-    const got = concatBatches(await lastValueFrom(replayFile(path, { speed: 2 }).pipe(toArray())));
-    const elapsed = performance.now() - t0;
+    let now = 0;
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const speed = 2;
+    const late: number[] = [];
+    const got = concatBatches(
+      await lastValueFrom(
+        replayFile(path, { speed, clock }).pipe(
+          tap((b) => {
+            // Emitted no earlier than its first event is due, and at most one sleep threshold after.
+            const due = (b.t[0]! - ev.t[0]!) / 1000 / speed;
+            assert.ok(now >= due - 1, `batch due at ${due} ms left at ${now} ms`);
+            late.push(now - due);
+          }),
+          toArray(),
+        ),
+      ),
+    );
     assert.equal(got.length, 2000);
-    // Lower bound only (a loaded machine may be slower, never faster): span / speed minus a tick.
-    assert.ok(elapsed >= (ev.t[1999]! - ev.t[0]!) / 1000 / 2 - 5, `elapsed ${elapsed} ms`);
+    assert.ok(late.every((d) => d <= 1), `max lateness ${Math.max(...late)} ms`);
+    assert.ok(now >= (ev.t[1999]! - ev.t[0]!) / 1000 / speed - 1, `virtual elapsed ${now} ms`);
   } finally {
     done();
   }
