@@ -42,6 +42,11 @@ test('NATS sink publishes JSON per message type to a real nats-server, drops whi
     for await (const m of subscription) received.push({ ...(JSON.parse(sc.decode(m.data)) as PipelineMessage), subject: m.subject } as never);
   })();
   await sub.flush();
+  // The subscriber reconnects on its own schedule; flushing it mid-reconnect rejects with DISCONNECT.
+  let subscriberReconnects = 0;
+  void (async () => {
+    for await (const s of sub.status()) if (s.type === 'reconnect') subscriberReconnects++;
+  })();
 
   const states: string[] = [];
   const sink = new NatsSink({ url, subject: 'spikeline.test', types: ['gap', 'prediction'], reconnectMs: 100, onState: (s) => states.push(s) });
@@ -63,7 +68,7 @@ test('NATS sink publishes JSON per message type to a real nats-server, drops whi
   sink.publish(gap(100));
   assert.equal(sink.dropped, 1);
   server = await startNats(port);
-  await until(() => sink.isConnected);
+  await until(() => sink.isConnected && subscriberReconnects === 1);
   await sub.flush();
   sink.publish(gap(200));
   await until(() => received.some((m) => (m as GapMessage).time === 200));
