@@ -22,8 +22,10 @@ import { ChunkDecoder, asciiBytes, concatChunks, asciiLine, dataView, indexOfNew
 import { OutputColumns } from './output.js';
 import { WasmArena, type ArenaLayout } from './wasm/kernels.js';
 
-/** Bytes of the kernel's layout/state block at the start of the arena. */
-const CFG_BYTES = 128;
+/** Bytes of the kernels' layout/state block (and DVS128 loop constants) at the arena start. */
+const CFG_BYTES = 256;
+/** Records copied into the arena and decoded at a time (64 KiB: stays in L2 between the two). */
+const PIECE_RECORDS = 8192;
 
 export const AEDAT2_MAGIC = '#!AER-DAT2.0';
 const MAX_HEADER_BYTES = 16 << 20;
@@ -125,10 +127,10 @@ export class Aedat2Decoder extends ChunkDecoder {
     let layout: ArenaLayout | undefined;
     const arena = this.arena;
     if (arena) {
-      layout = arena.layout(CFG_BYTES, records * 8, records);
-      const mem = arena.u8;
-      mem.set(buf.subarray(pos, end), layout.input);
-      const cfg = new DataView(mem.buffer, 0, CFG_BYTES);
+      // The input goes in by pieces of PIECE_RECORDS, each decoded right after its copy while
+      // it is still in cache; the columns take the whole call's events.
+      layout = arena.layout(CFG_BYTES, Math.min(records, PIECE_RECORDS) * 8, records);
+      const cfg = new DataView(arena.k.memory.buffer, 0, CFG_BYTES);
       const xa = L.flipX ? L.width - 1 : 0, ya = L.flipY ? L.height - 1 : 0;
       [L.xShift, L.xMask, L.yShift, L.yMask, L.polarityShift, L.skipMask, L.width, L.height, xa, L.flipX ? -1 : 1, ya, L.flipY ? -1 : 1, L.onValue === 0 ? 1 : 0, state.last, 0, 0]
         .forEach((v, i) => cfg.setInt32(4 * i, v | 0, true));
@@ -136,27 +138,31 @@ export class Aedat2Decoder extends ChunkDecoder {
       // Transposing = writing the decoded x into the y column and vice versa.
       const cx = this.transpose ? layout.oy : layout.ox, cy = this.transpose ? layout.ox : layout.oy;
       const k = arena.k;
-      const stop = layout.input + records * 8;
       const dvs = L === AEDAT2_LAYOUTS.dvs128;
-      let src = layout.input;
+      const mem = arena.u8;
       n = 0;
-      while (src < stop) {
-        if (dvs) {
-          // Specialised DVS128 loop; it stops at a group with a special record or a wrap, which
-          // the generic kernel then handles (one 4-record group) before returning to it.
-          n += k.aedat2dvs(src, stop, cx + 2 * n, cy + 2 * n, layout.ot + 8 * n, layout.op + n, 0);
-          src = new DataView(k.memory.buffer, 0, CFG_BYTES).getInt32(72, true);
-          if (src >= stop) break;
+      for (let o = pos; o < end; o += PIECE_RECORDS * 8) {
+        const e = Math.min(end, o + PIECE_RECORDS * 8);
+        mem.set(buf.subarray(o, e), layout.input);
+        const stop = layout.input + (e - o);
+        let src = layout.input;
+        while (src < stop) {
+          if (dvs) {
+            // Specialised DVS128 loop; it stops at a group with a special record or a possible
+            // wrap, which the generic kernel then handles (one 8-record group) before returning.
+            n += k.aedat2dvs(src, stop, cx + 2 * n, cy + 2 * n, layout.ot + 8 * n, layout.op + n, 0);
+            src = cfg.getInt32(72, true);
+            if (src >= stop) break;
+          }
+          const groupEnd = dvs ? Math.min(src + 64, stop) : stop;
+          n += k.aedat2(src, groupEnd, cx + 2 * n, cy + 2 * n, layout.ot + 8 * n, layout.op + n, 0);
+          src = groupEnd;
         }
-        const groupEnd = dvs ? Math.min(src + 32, stop) : stop;
-        n += k.aedat2(src, groupEnd, cx + 2 * n, cy + 2 * n, layout.ot + 8 * n, layout.op + n, 0);
-        src = groupEnd;
       }
-      const after = new DataView(arena.k.memory.buffer, 0, CFG_BYTES);
-      state.last = after.getUint32(52, true);
-      state.skipped += after.getInt32(56, true);
-      state.outside += after.getInt32(60, true);
-      state.epoch = after.getFloat64(64, true);
+      state.last = cfg.getUint32(52, true);
+      state.skipped += cfg.getInt32(56, true);
+      state.outside += cfg.getInt32(60, true);
+      state.epoch = cfg.getFloat64(64, true);
     } else {
       this.out.reserve(records);
       const ox = this.transpose ? this.out.y : this.out.x;

@@ -183,50 +183,79 @@
     (f64.store offset=64 (local.get $cfg) (local.get $epoch))
     (local.get $n))
 
-;; AEDAT 2.0 DVS128 layout specialised (constant fields, no range check needed: 7-bit
-  ;; coordinates always fit): x = 127 - rx = rx ^ 127, y = ry ^ 127, p = 1 - bit0; records with
-  ;; bit 15 or 31 set are skipped. Same $cfg state block and result as "aedat2"; groups that
-  ;; need care (skip, wrap) go through the generic kernel's scalar path by returning early.
+;; AEDAT 2.0 DVS128 layout specialised, 8 records per step: x = 127 - rx = (~a >> 1) & 127,
+  ;; y = (~a >> 8) & 127, p = ~a & 1 (ON = raw bit 0 clear); 7-bit coordinates always fit, so
+  ;; there is no range check. The loop stops at a group holding a record to skip (bit 15 or 31)
+  ;; or a timestamp whose top bit differs from the previous one's (a wrap needs one), and writes
+  ;; where it stopped at $cfg+72; the caller runs that group through "aedat2". Same $cfg state
+  ;; block. Loop constants are stored at $cfg+80..223 and loaded back: V8 rematerialises a
+  ;; v128.const at every use inside a loop (several instructions each), a loaded value stays in
+  ;; a register.
   (func (export "aedat2dvs") (param $src i32) (param $end i32)
         (param $ox i32) (param $oy i32) (param $ot i32) (param $op i32) (param $cfg i32) (result i32)
-    (local $n i32) (local $last i32) (local $epoch f64) (local $epv v128)
-    (local $v0 v128) (local $v1 v128) (local $av v128) (local $tv v128) (local $prev v128) (local $xy v128)
+    (local $n i32) (local $last i32) (local $t i32)
+    (local $epv v128) (local $lo16 v128) (local $ones v128) (local $c7f v128) (local $c1 v128)
+    (local $skipm v128) (local $topm v128) (local $hb v128) (local $bsm v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $a01 v128) (local $a23 v128) (local $lo v128)
     (local.set $last (i32.load offset=52 (local.get $cfg)))
-    (local.set $epoch (f64.load offset=64 (local.get $cfg)))
-    (local.set $epv (f64x2.splat (local.get $epoch)))
+    (v128.store offset=80 (local.get $cfg) (f64x2.splat (f64.load offset=64 (local.get $cfg))))
+    (v128.store offset=96 (local.get $cfg) (v128.const i32x4 0xffff 0xffff 0xffff 0xffff))
+    (v128.store offset=112 (local.get $cfg) (v128.const i32x4 -1 -1 -1 -1))
+    (v128.store offset=128 (local.get $cfg) (v128.const i16x8 127 127 127 127 127 127 127 127))
+    (v128.store offset=144 (local.get $cfg) (v128.const i16x8 1 1 1 1 1 1 1 1))
+    (v128.store offset=160 (local.get $cfg) (v128.const i32x4 0x80008000 0x80008000 0x80008000 0x80008000))
+    (v128.store offset=176 (local.get $cfg) (v128.const i32x4 0x80000000 0x80000000 0 0))
+    (v128.store offset=192 (local.get $cfg) (i32x4.splat (i32.and (local.get $last) (i32.const 0x80000000))))
+    (v128.store offset=208 (local.get $cfg) (v128.const i8x16 7 6 5 4 15 14 13 12 3 2 1 0 11 10 9 8))
+    (local.set $epv (v128.load offset=80 (local.get $cfg)))
+    (local.set $lo16 (v128.load offset=96 (local.get $cfg)))
+    (local.set $ones (v128.load offset=112 (local.get $cfg)))
+    (local.set $c7f (v128.load offset=128 (local.get $cfg)))
+    (local.set $c1 (v128.load offset=144 (local.get $cfg)))
+    (local.set $skipm (v128.load offset=160 (local.get $cfg)))
+    (local.set $topm (v128.load offset=176 (local.get $cfg)))
+    (local.set $hb (v128.load offset=192 (local.get $cfg)))
+    (local.set $bsm (v128.load offset=208 (local.get $cfg)))
     (block $vdone
       (loop $vloop
-        (br_if $vdone (i32.gt_u (i32.add (local.get $src) (i32.const 32)) (local.get $end)))
-        (local.set $v0 (v128.load align=1 (local.get $src)))
-        (local.set $v1 (v128.load offset=16 align=1 (local.get $src)))
-        (local.set $av (i8x16.shuffle 3 2 1 0 11 10 9 8 19 18 17 16 27 26 25 24 (local.get $v0) (local.get $v1)))
-        (local.set $tv (i8x16.shuffle 7 6 5 4 15 14 13 12 23 22 21 20 31 30 29 28 (local.get $v0) (local.get $v1)))
-        (br_if $vdone (v128.any_true (v128.and (local.get $av) (v128.const i32x4 0x80008000 0x80008000 0x80008000 0x80008000))))
-        (local.set $prev (i8x16.shuffle 0 1 2 3 16 17 18 19 20 21 22 23 24 25 26 27 (i32x4.splat (local.get $last)) (local.get $tv)))
-        (br_if $vdone (v128.any_true (v128.and
-          (i32x4.lt_u (local.get $tv) (local.get $prev))
-          (i32x4.gt_u (i32x4.sub (local.get $prev) (local.get $tv)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))))
-        (local.set $xy (v128.xor
-          (i16x8.narrow_i32x4_u
-            (v128.and (i32x4.shr_u (local.get $av) (i32.const 1)) (v128.const i32x4 0x7f 0x7f 0x7f 0x7f))
-            (v128.and (i32x4.shr_u (local.get $av) (i32.const 8)) (v128.const i32x4 0x7f 0x7f 0x7f 0x7f)))
-          (v128.const i16x8 127 127 127 127 127 127 127 127)))
-        (v128.store64_lane align=1 0 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
-        (v128.store64_lane align=1 1 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
-        (local.set $xy (v128.and (local.get $av) (v128.const i32x4 1 1 1 1)))
-        (i32.store align=1 (i32.add (local.get $op) (local.get $n))
-          (i32.xor (i32x4.extract_lane 0 (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (local.get $xy) (local.get $xy)))
-            (i32.const 0x01010101)))
-        (v128.store align=8 (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3)))
-          (f64x2.add (f64x2.convert_low_i32x4_u (local.get $tv)) (local.get $epv)))
-        (v128.store offset=16 align=8 (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3)))
-          (f64x2.add (f64x2.convert_low_i32x4_u (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv))) (local.get $epv)))
-        (local.set $last (i32x4.extract_lane 3 (local.get $tv)))
-        (local.set $n (i32.add (local.get $n) (i32.const 4)))
-        (local.set $src (i32.add (local.get $src) (i32.const 32)))
+        (br_if $vdone (i32.gt_u (i32.add (local.get $src) (i32.const 64)) (local.get $end)))
+        ;; 2 records [a0 t0 a1 t1] (big-endian) -> [t0 t1 a0 a1] (native): one byte shuffle.
+        (local.set $w0 (i8x16.swizzle (v128.load align=1 (local.get $src)) (local.get $bsm)))
+        (local.set $w1 (i8x16.swizzle (v128.load offset=16 align=1 (local.get $src)) (local.get $bsm)))
+        (local.set $w2 (i8x16.swizzle (v128.load offset=32 align=1 (local.get $src)) (local.get $bsm)))
+        (local.set $w3 (i8x16.swizzle (v128.load offset=48 align=1 (local.get $src)) (local.get $bsm)))
+        (local.set $a01 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $w0) (local.get $w1)))
+        (local.set $a23 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $w2) (local.get $w3)))
+        (br_if $vdone (v128.any_true (v128.or
+          (v128.and (v128.or (local.get $a01) (local.get $a23)) (local.get $skipm))
+          (v128.and (local.get $topm)
+            (v128.or (v128.or (v128.xor (local.get $w0) (local.get $hb)) (v128.xor (local.get $w1) (local.get $hb)))
+                     (v128.or (v128.xor (local.get $w2) (local.get $hb)) (v128.xor (local.get $w3) (local.get $hb))))))))
+        (local.set $t (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3))))
+        (v128.store align=8 (local.get $t) (f64x2.add (f64x2.convert_low_i32x4_u (local.get $w0)) (local.get $epv)))
+        (v128.store offset=16 align=8 (local.get $t) (f64x2.add (f64x2.convert_low_i32x4_u (local.get $w1)) (local.get $epv)))
+        (v128.store offset=32 align=8 (local.get $t) (f64x2.add (f64x2.convert_low_i32x4_u (local.get $w2)) (local.get $epv)))
+        (v128.store offset=48 align=8 (local.get $t) (f64x2.add (f64x2.convert_low_i32x4_u (local.get $w3)) (local.get $epv)))
+        ;; Low 16 address bits of the 8 records, inverted.
+        (local.set $lo (v128.xor (local.get $ones) (i16x8.narrow_i32x4_u
+          (v128.and (local.get $a01) (local.get $lo16)) (v128.and (local.get $a23) (local.get $lo16)))))
+        (v128.store align=1 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1)))
+          (v128.and (i16x8.shr_u (local.get $lo) (i32.const 1)) (local.get $c7f)))
+        (v128.store align=1 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1)))
+          (v128.and (i16x8.shr_u (local.get $lo) (i32.const 8)) (local.get $c7f)))
+        (local.set $lo (v128.and (local.get $lo) (local.get $c1)))
+        (v128.store64_lane align=1 0 (i32.add (local.get $op) (local.get $n)) (i8x16.narrow_i16x8_u (local.get $lo) (local.get $lo)))
+        (local.set $n (i32.add (local.get $n) (i32.const 8)))
+        (local.set $src (i32.add (local.get $src) (i32.const 64)))
         (br $vloop)))
+    (if (local.get $n)
+      (then
+        (local.set $last (i32.load offset=4 align=1 (i32.sub (local.get $src) (i32.const 8))))
+        (local.set $last (i32.or
+          (i32.or (i32.shl (local.get $last) (i32.const 24)) (i32.shr_u (local.get $last) (i32.const 24)))
+          (i32.or (i32.and (i32.shl (local.get $last) (i32.const 8)) (i32.const 0xff0000))
+                  (i32.and (i32.shr_u (local.get $last) (i32.const 8)) (i32.const 0xff00)))))))
     (i32.store offset=52 (local.get $cfg) (local.get $last))
-    ;; Where the vector loop stopped, for the caller to continue with the generic kernel.
     (i32.store offset=72 (local.get $cfg) (local.get $src))
     (local.get $n))
 
