@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { batchFromArrays, concatBatches, type EventBatch } from '../../src/events/index.js';
 import { BackgroundActivityFilter, HotPixelFilter, RateLimiter, RefractoryFilter, type EventFilter } from '../../src/operators/functional/index.js';
-import { randomEvents, randomSplit, rows } from '../support/events.js';
+import { randomEvents, randomSplit, rng, rows } from '../support/events.js';
 
 const sensor = { width: 8, height: 8 };
 
@@ -62,6 +62,74 @@ test('background activity is independent of the batch split', () => {
   const chunked = runChunked(new BackgroundActivityFilter(500), randomSplit(b, 4));
   assert.deepEqual(rows(chunked), rows(whole));
   assert.ok(whole.length > 0 && whole.length < b.length);
+});
+
+/** Naive background-activity reference: test every neighbour's last time (the rule as written). */
+function backgroundReference(b: EventBatch, duration: number, neighbours: 4 | 8): Array<[number, number, number, number]> {
+  const W = b.sensor.width, H = b.sensor.height;
+  const last = new Map<number, number>();
+  const offsets = neighbours === 8 ? [[-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1], [0, 1], [1, 1]] : [[0, -1], [-1, 0], [1, 0], [0, 1]];
+  const out: Array<[number, number, number, number]> = [];
+  for (let i = 0; i < b.length; i++) {
+    const x = b.x[i]!, y = b.y[i]!, t = b.t[i]!;
+    const ok = offsets.some(([dx, dy]) => {
+      const nx = x + dx!, ny = y + dy!;
+      const tn = nx >= 0 && ny >= 0 && nx < W && ny < H ? last.get(ny * W + nx) : undefined;
+      return tn !== undefined && t - tn < duration;
+    });
+    if (ok) out.push([x, y, t, b.p[i]!]);
+    last.set(y * W + x, t);
+  }
+  return out;
+}
+
+/** Sorted random events with a few time inversions: some inside a chunk, some right at chunk starts. */
+function withInversions(b: EventBatch, seed: number, count: number): EventBatch {
+  const r = rng(seed);
+  for (let j = 0; j < count; j++) {
+    const i = 1 + Math.floor(r() * (b.length - 1));
+    b.t[i] = b.t[i]! - Math.floor(r() * 5000);
+  }
+  return b;
+}
+
+test('background activity equals the per-event reference: sorted, time going back, gaps, any batch split', () => {
+  const sensor16 = { width: 16, height: 16 };
+  for (const neighbours of [8, 4] as const) {
+    const sorted = randomEvents(20_000, sensor16, 21, 500_000);
+    // Long gap: the second half starts 10 s later (every neighbour is stale there).
+    const gap = concatBatches([randomEvents(5000, sensor16, 22, 100_000), randomEvents(5000, sensor16, 23, 100_000, 10_100_000)], sensor16);
+    // Inversions: events are tested on `last` directly, then the support map is rebuilt from it.
+    const inverted = withInversions(randomEvents(20_000, sensor16, 24, 500_000), 25, 40);
+    for (const [name, b] of [['sorted', sorted], ['gap', gap], ['inversions', inverted]] as const) {
+      const want = backgroundReference(b, 500, neighbours);
+      assert.ok(want.length > 0 && want.length < b.length, `${name}: a mix of kept and dropped`);
+      assert.deepEqual(rows(new BackgroundActivityFilter(500, neighbours).filter(b)), want, `${name}, ${neighbours} neighbours, one batch`);
+      for (const seed of [1, 2]) {
+        const f = new BackgroundActivityFilter(500, neighbours);
+        assert.deepEqual(rows(runChunked(f, randomSplit(b, seed, 700))), want, `${name}, ${neighbours} neighbours, split ${seed}`);
+        assert.equal(f.stats.seen, b.length);
+        assert.equal(f.stats.kept, want.length);
+      }
+    }
+  }
+});
+
+test('background activity: a batch going back in time, then time resuming (support map rebuilt)', () => {
+  const f = new BackgroundActivityFilter(200, 4);
+  const a = batchFromArrays({ x: [3, 4], y: [3, 3], t: [1000, 1050], p: [1, 1] }, sensor);
+  // (4,3) is supported by (3,3) 50 µs earlier.
+  assert.deepEqual(rows(f.filter(a)).map((r) => r[2]), [1050]);
+  // Before 1050: (3,4) at 950 is -50 µs "after" (3,3), which counts as support (t - t_n as is).
+  const back = batchFromArrays({ x: [3], y: [4], t: [950], p: [0] }, sensor);
+  assert.deepEqual(rows(f.filter(back)).map((r) => r[2]), [950]);
+  // Time resumes: (2,4) has (3,4) at 950 (150 µs); (5,5) has no neighbour; (4,4) has (3,4) at 950
+  // (290 µs, too old) and (4,3) at 1050 (190 µs): the newest neighbour decides.
+  const resume = batchFromArrays({ x: [2, 5, 4], y: [4, 5, 4], t: [1100, 1100, 1240], p: [0, 0, 0] }, sensor);
+  assert.deepEqual(rows(f.filter(resume)).map((r) => r[2]), [1100, 1240]);
+  // After reset() nothing supports anything.
+  f.reset();
+  assert.equal(f.filter(resume).length, 0);
 });
 
 test('hot pixels: fixed list and learnt pixels', () => {

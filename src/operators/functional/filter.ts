@@ -109,6 +109,21 @@ export function allocateFilterOutput(n: number, sensor: SensorGeometry): EventBa
   };
 }
 
+/**
+ * Ends a fused filter pass that wrote every event into `out` (from `allocateFilterOutput(batch.length)`)
+ * at the output position, advancing it only for kept events. Returns `batch` itself when nothing
+ * was removed; views of the first `count` events when at least a quarter were kept (no copy: the
+ * unused tail costs at most 3x the kept bytes and is freed with the batch); otherwise an
+ * exactly-sized copy, so a sparse result does not pin the whole buffer.
+ */
+export function keptPrefix(batch: EventBatch, out: EventBatch, count: number): EventBatch {
+  if (count === batch.length) return batch;
+  if (count >= batch.length >>> 2) {
+    return { t: out.t.subarray(0, count), x: out.x.subarray(0, count), y: out.y.subarray(0, count), p: out.p.subarray(0, count), length: count, sensor: batch.sensor };
+  }
+  return copyKept(batch, out, count);
+}
+
 /** Copies the maximal runs of consecutive indices in keep[0..count) into `out`. */
 function copyRuns(batch: EventBatch, keep: Int32Array, count: number, out: EventBatch): void {
   const { x, y, t, p } = batch;
