@@ -193,3 +193,32 @@ test('frames from the reference zstd / lz4 command-line tools decode (unknown co
   const n = lz4DecodeFrame(lz4, 0, lz4.length, sc, 1 << 20);
   assert.equal(new TextDecoder().decode(sc.buf.subarray(0, n)), text);
 });
+
+test('AEDAT 4 event structs: WebAssembly and JS decode random struct bytes identically (any i64 time, i16 x/y, padding)', async () => {
+  const { compressAedat4, concatChunks, encodeAedat4EventPacket, wasmKernelsAvailable } = await import('../../src/formats/index.js');
+  if (!wasmKernelsAvailable()) return;
+  const r = rng(4242);
+  for (const compression of ['none', 'lz4'] as const) {
+    const enc = new Aedat4Encoder({ sensor: SENSOR, compression, framing: 'network' });
+    const parts: Uint8Array[] = [enc.begin()];
+    // Packet sizes 1..13 cover every remainder of the 4-event SIMD step; struct bytes are random
+    // (negative and > 2^53 times, negative coordinates, p bits above bit 0, non-zero padding).
+    for (let k = 0; k < 60; k++) {
+      const count = 1 + (k % 13) + (k % 5 === 0 ? 40 : 0);
+      const payload = encodeAedat4EventPacket(randomBatch(k, count, SENSOR, T0), 0, count);
+      for (let i = 32; i < payload.length; i++) payload[i] = Math.floor(r() * 256);
+      if (k % 3 === 0) for (let i = 32; i < payload.length; i += 16) payload[i + 7] = r() < 0.5 ? 0 : 0xff; // small |t| too
+      const body = compressAedat4(compression, payload);
+      const head = new Uint8Array(8);
+      new DataView(head.buffer).setInt32(4, body.length, true);
+      parts.push(head, body);
+    }
+    const bytes = concatChunks(parts);
+    const run = (wasm: boolean): EventBatch => pushAll(new Aedat4Decoder({ framing: 'network', wasm }), chunked(bytes, 7, 5000));
+    const js = run(false);
+    assert.ok(js.length > 300);
+    assertBatchesEqual(run(true), js, compression);
+    assert.ok(js.t.some((t) => t < 0) && js.t.some((t) => t > 2 ** 53), 'covers negative and large times');
+  }
+});
+
