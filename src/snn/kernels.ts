@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { heapOffset, spikeKernelsFor, type SpikeKernels } from './wasm/spike-kernels.js';
 
 type Attrs = NamedAttrMap;
 
@@ -18,14 +19,15 @@ interface JsKernel {
   inputs: readonly string[];
   /** Output shapes from the input shapes (in `inputs` order; absent optional inputs are null). */
   shapes(inShapes: (number[] | null)[], attrs: Attrs): number[][];
-  compute(ins: (Float32Array | null)[], outs: Float32Array[], inShapes: (number[] | null)[], attrs: Attrs): void;
+  /** `wasm`: the event-driven kernels bound to the backend's heap, when it is the WASM backend. */
+  compute(ins: (Float32Array | null)[], outs: Float32Array[], inShapes: (number[] | null)[], attrs: Attrs, wasm: SpikeKernels | null): void;
 }
 
 interface WasmData {
   memoryOffset: number;
 }
 interface WasmBackendLike {
-  wasm: { HEAPF32: Float32Array };
+  wasm: { HEAPF32: Float32Array; asm?: { memory?: { readonly buffer: ArrayBuffer } } };
   dataIdMap: { get(id: object): WasmData | undefined };
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
 }
@@ -50,12 +52,12 @@ function runOn(kernel: JsKernel, backend: KernelBackend, inputs: Record<string, 
     };
     const outViews = outs.map(view);
     for (const v of outViews) v.fill(0);
-    kernel.compute(ins.map((t) => (t ? view(t) : null)), outViews, inShapes, attrs);
+    kernel.compute(ins.map((t) => (t ? view(t) : null)), outViews, inShapes, attrs, spikeKernelsFor(be.wasm.asm?.memory));
     return outs;
   }
   const inVals = ins.map((t) => (t ? (backend.readSync(t.dataId) as Float32Array) : null));
   const outVals = outShapes.map((s) => new Float32Array(size(s)));
-  kernel.compute(inVals, outVals, inShapes, attrs);
+  kernel.compute(inVals, outVals, inShapes, attrs, null);
   const be = backend as unknown as { makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo };
   return outVals.map((v, i) => be.makeTensorInfo(outShapes[i]!, 'float32', v));
 }
@@ -458,50 +460,110 @@ const depthwiseFilterGrad: JsKernel = {
   },
 };
 
+/** Dimensions of an event-driven conv: x [N, H, W, Ci], filter [K, K, Ci, Co]. */
+interface SpikeConvDims {
+  N: number;
+  H: number;
+  W: number;
+  Ci: number;
+  Co: number;
+  K: number;
+}
+
 /**
- * Event-driven 'same' stride-1 conv for sparse inputs (spikes): every non-zero input adds its
- * weighted filter column to the outputs it reaches, so the cost is nnz·K²·Co instead of the
- * dense N·H·W·K²·Ci·Co. x [N, H, W, Ci], w [K, K, Ci, Co], optional bias [Co] -> [N, H, W, Co].
+ * The loops of spike-kernels.wat in plain TypeScript, for backends whose tensors are not on the
+ * WASM heap. Every non-zero x[n, h, w, ci] = a meets output pixel (h + p - kh, w + p - kw)
+ * through tap (kh, kw); mode 0 adds a·f[kh, kw, ci, :] to that output row, mode 1 (filter
+ * gradient, `out` holding dy) adds a·out-row to f[kh, kw, ci, :].
  */
-const sparseConv: JsKernel = {
-  name: 'SnnSparseConv',
-  inputs: ['x', 'w', 'bias'],
-  shapes: ([x, w]) => [[x![0]!, x![1]!, x![2]!, w![3]!]],
-  compute([x, w, bias], [out], [xShape, wShape]) {
-    const [N, H, W, Ci] = xShape! as [number, number, number, number];
-    const [K, , , Co] = wShape! as [number, number, number, number];
-    const p = (K - 1) >> 1;
-    const o = out!;
-    const wt = w!;
-    if (bias) for (let i = 0; i < o.length; i += Co) for (let c = 0; c < Co; c++) o[i + c] = bias[c]!;
-    const xs = x!;
-    for (let n = 0; n < N; n++) {
-      for (let h = 0; h < H; h++) {
-        for (let ww = 0; ww < W; ww++) {
-          const xi = ((n * H + h) * W + ww) * Ci;
-          for (let ci = 0; ci < Ci; ci++) {
-            const a = xs[xi + ci]!;
-            if (a === 0) continue;
-            for (let kh = 0; kh < K; kh++) {
-              const oh = h + p - kh;
-              if (oh < 0 || oh >= H) continue;
-              for (let kw = 0; kw < K; kw++) {
-                const ow = ww + p - kw;
-                if (ow < 0 || ow >= W) continue;
-                const wo = ((kh * K + kw) * Ci + ci) * Co;
-                const oo = ((n * H + oh) * W + ow) * Co;
-                for (let c = 0; c < Co; c++) o[oo + c] += a * wt[wo + c]!;
-              }
+function spikeConvJs(x: Float32Array, f: Float32Array, out: Float32Array, d: SpikeConvDims, mode: 0 | 1): void {
+  const { N, H, W, Ci, Co, K } = d;
+  const p = (K - 1) >> 1;
+  for (let n = 0; n < N; n++) {
+    for (let h = 0; h < H; h++) {
+      for (let w = 0; w < W; w++) {
+        const xi = ((n * H + h) * W + w) * Ci;
+        for (let ci = 0; ci < Ci; ci++) {
+          const a = x[xi + ci]!;
+          if (a === 0) continue;
+          for (let kh = 0; kh < K; kh++) {
+            const oh = h + p - kh;
+            if (oh < 0 || oh >= H) continue;
+            for (let kw = 0; kw < K; kw++) {
+              const ow = w + p - kw;
+              if (ow < 0 || ow >= W) continue;
+              const fo = ((kh * K + kw) * Ci + ci) * Co;
+              const oo = ((n * H + oh) * W + ow) * Co;
+              if (mode === 0) for (let c = 0; c < Co; c++) out[oo + c] += a * f[fo + c]!;
+              else for (let c = 0; c < Co; c++) f[fo + c] += a * out[oo + c]!;
             }
           }
         }
       }
     }
+  }
+}
+
+function spikeConv(wasm: SpikeKernels | null, x: Float32Array, f: Float32Array, out: Float32Array, d: SpikeConvDims, mode: 0 | 1): void {
+  const px = wasm ? heapOffset(wasm, x) : -1;
+  if (wasm && px >= 0) wasm.spike_conv(px, heapOffset(wasm, f), heapOffset(wasm, out), d.N, d.H, d.W, d.Ci, d.Co, d.K, mode);
+  else spikeConvJs(x, f, out, d, mode);
+}
+
+/**
+ * Event-driven 'same' stride-1 conv for sparse inputs (spikes): every non-zero input adds its
+ * weighted filter column to the outputs it reaches, so the cost is nnz·K²·Co instead of the
+ * dense N·H·W·K²·Ci·Co. x [N, H, W, Ci], w [K, K, Ci, Co], optional bias [Co] -> [N, H, W, Co].
+ */
+const spikeConvForward: JsKernel = {
+  name: 'SnnSpikeConv',
+  inputs: ['x', 'w', 'bias'],
+  shapes: ([x, w]) => [[x![0]!, x![1]!, x![2]!, w![3]!]],
+  compute([x, w, bias], [out], [xShape, wShape], _attrs, wasm) {
+    const [N, H, W, Ci] = xShape! as [number, number, number, number];
+    const [K, , , Co] = wShape! as [number, number, number, number];
+    const o = out!;
+    if (bias) for (let i = 0; i < o.length; i += Co) o.set(bias, i);
+    spikeConv(wasm, x!, w!, o, { N, H, W, Ci, Co, K }, 0);
+  },
+};
+
+/** Filter gradient of the event-driven conv: x [N, H, W, Ci], dy [N, H, W, Co] -> [K, K, Ci, Co]. */
+const spikeConvFilterGrad: JsKernel = {
+  name: 'SnnSpikeConvFilterGrad',
+  inputs: ['x', 'dy'],
+  shapes: ([x, dy], attrs) => {
+    const k = attrs.k as number;
+    return [[k, k, x![3]!, dy![3]!]];
+  },
+  compute([x, dy], [dw], [xShape, dyShape], attrs, wasm) {
+    const [N, H, W, Ci] = xShape! as [number, number, number, number];
+    spikeConv(wasm, x!, dw!, dy!, { N, H, W, Ci, Co: dyShape![3]!, K: attrs.k as number }, 1);
+  },
+};
+
+/** Number of non-zero values of x, as a [1] tensor (picks the event-driven or the dense conv). */
+const countNonzero: JsKernel = {
+  name: 'SnnCountNonzero',
+  inputs: ['x'],
+  shapes: () => [[1]],
+  compute([x], [out], _shapes, _attrs, wasm) {
+    const v = x!;
+    const px = wasm ? heapOffset(wasm, v) : -1;
+    if (wasm && px >= 0) {
+      out![0] = wasm.count_nonzero(px, v.length);
+      return;
+    }
+    let nz = 0;
+    for (let i = 0; i < v.length; i++) if (v[i] !== 0) nz++;
+    out![0] = nz;
   },
 };
 
 const ALL: readonly JsKernel[] = [
-  sparseConv,
+  spikeConvForward,
+  spikeConvFilterGrad,
+  countNonzero,
   lifForward,
   lifBackward,
   bnForward,
@@ -530,6 +592,20 @@ export function registerSnnKernels(): void {
     });
     registered.add(key);
   }
+}
+
+/** Whether the event-driven conv kernels run as WebAssembly SIMD on the active backend. */
+export function spikeKernelsActive(): boolean {
+  const be = tf.backend() as unknown as Partial<WasmBackendLike>;
+  return spikeKernelsFor(be.wasm?.asm?.memory) !== null;
+}
+
+/** Fraction of non-zero values in x. */
+export function nonzeroFraction(x: tf.Tensor): number {
+  const [c] = runKernel('SnnCountNonzero', { x });
+  const n = c!.dataSync()[0]!;
+  c!.dispose();
+  return n / Math.max(1, x.size);
 }
 
 /** Runs a registered SNN kernel; optional inputs may be omitted. */

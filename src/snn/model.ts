@@ -9,8 +9,8 @@
  * same arithmetic the streaming path uses, so both agree to float rounding.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { runKernel } from './kernels.js';
-import { batchNormTrain, conv2dSame, depthwiseSame, lif, lifStep, linear, pool } from './ops.js';
+import { nonzeroFraction, runKernel, spikeKernelsActive } from './kernels.js';
+import { batchNormTrain, conv2dSame, depthwiseSame, lif, lifStep, linear, pool, type ConvPlan } from './ops.js';
 import { layerNeuron, resolveSpec, type LayerSpec, type ModelSpec, type ResolvedSpec, type Shape3 } from './spec.js';
 import { neuronAttrs, plifInitWeight, resolveNeuron, type ResolvedNeuron } from './neuron.js';
 import { firingMetrics, type LayerCost } from './metrics.js';
@@ -18,21 +18,19 @@ import type { FiringMetrics } from './model-api.js';
 import { randomSource } from '../util/random.js';
 
 const BN_EPS = 1e-5;
-/**
- * Inference convs whose input has fewer non-zeros than this fraction run event-driven
- * (SnnSparseConv, ~0.5 accumulates/ns in JS) instead of dense XNNPACK (~12 MAC/ns on one
- * thread for large batches, far less for one 32x32 frame). Measured break-even on REF-8:
- * ~2.5 % at B·T = 256 frames, above 6 % for a single frame (streaming). Training stays dense.
- */
-function sparseThreshold(frames: number): number {
-  return frames <= 16 ? 0.06 : 0.025;
-}
 
-function density(x: tf.Tensor): number {
-  const v = x.dataSync();
-  let nz = 0;
-  for (let i = 0; i < v.length; i++) if (v[i] !== 0) nz++;
-  return nz / Math.max(1, v.length);
+/**
+ * Convs whose input has fewer non-zeros than these fractions run event-driven (SnnSpikeConv,
+ * cost ∝ non-zeros) instead of dense. Measured on REF-8 layer shapes (`npm run bench -- snn`
+ * reports the firing rates): the WebAssembly SIMD kernels beat XNNPACK's forward conv below
+ * ~20 % density and the dense filter gradient below ~40 %. The plain-JS fallback (other
+ * backends, ~0.5 accumulates/ns) only pays off for inference on very sparse inputs: below
+ * ~2.5 % at B·T = 256 frames, ~6 % for a single frame (streaming).
+ */
+const SPIKE_FORWARD_MAX_DENSITY = 0.15;
+const SPIKE_FILTER_GRAD_MAX_DENSITY = 0.35;
+function jsSpikeForwardMaxDensity(frames: number): number {
+  return frames <= 16 ? 0.06 : 0.025;
 }
 const BN_MOMENTUM = 0.1;
 
@@ -311,6 +309,7 @@ export class SnnModel {
       if (s.adapt!.project) t = conv2dSame(t, this.p(`skip${k}.w`) as unknown as tf.Tensor4D);
       return t;
     };
+    const wasmSpikes = spikeKernelsActive();
     for (const plan of this.plans) {
       const i = plan.index;
       const l = plan.spec;
@@ -324,9 +323,16 @@ export class SnnModel {
         case 'conv':
         case 'dwconv': {
           const x4 = cur as tf.Tensor4D;
+          // Input density, when the event-driven conv could be chosen for this layer.
+          const density = l.type === 'conv' && (wasmSpikes || !training) ? (curDensity < 1 ? curDensity : nonzeroFraction(x4)) : 1;
           if (training || !plan.bn) {
             const wv = this.p(`l${i}.w`) as unknown as tf.Tensor4D;
-            u = l.type === 'conv' ? conv2dSame(x4, wv, i > 0) : depthwiseSame(x4, wv);
+            const conv: ConvPlan = {
+              inputGrad: i > 0,
+              spikeForward: wasmSpikes && density < SPIKE_FORWARD_MAX_DENSITY,
+              spikeFilterGrad: wasmSpikes && density < SPIKE_FILTER_GRAD_MAX_DENSITY,
+            };
+            u = l.type === 'conv' ? conv2dSame(x4, wv, conv) : depthwiseSame(x4, wv);
             if (plan.bn) {
               u = batchNormTrain(u, this.p(`l${i}.gamma`) as unknown as tf.Tensor1D, this.p(`l${i}.beta`) as unknown as tf.Tensor1D, BN_EPS, (st) =>
                 this.updateRunning(i, st.mean, st.variance, u.size / st.mean.length),
@@ -336,7 +342,7 @@ export class SnnModel {
             }
           } else {
             const { w, b } = this.folded(i);
-            if (l.type === 'conv' && (curDensity < 1 ? curDensity : density(x4)) < sparseThreshold(N)) u = runKernel('SnnSparseConv', { x: x4, w, bias: b })[0]!;
+            if (l.type === 'conv' && density < (wasmSpikes ? SPIKE_FORWARD_MAX_DENSITY : jsSpikeForwardMaxDensity(N))) u = runKernel('SnnSpikeConv', { x: x4, w, bias: b })[0]!;
             else u = l.type === 'conv' ? tf.fused.conv2d({ x: x4, filter: w, strides: 1, pad: 'same', bias: b }) : tf.fused.depthwiseConv2d({ x: x4, filter: w, strides: 1, pad: 'same', bias: b });
           }
           for (const [k, s] of this.spec.skips.entries()) if (s.to === i && s.type === 'ASC') u = tf.add(u, adapt(k));

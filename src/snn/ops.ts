@@ -2,7 +2,9 @@
  * Differentiable SNN ops with gradients built from fast WASM ops and the kernels of kernels.ts:
  * - conv2d (stride 1, 'same'): input gradient = forward conv with the flipped, transposed
  *   filter; filter gradient = forward conv of the [C, H+2p, W+2p, N] input with the
- *   [H, W, N, Co] output gradient as filter (no Conv2DBackpropFilter on WASM).
+ *   [H, W, N, Co] output gradient as filter (no Conv2DBackpropFilter on WASM), or, for sparse
+ *   (spike) inputs, the event-driven kernels of wasm/spike-kernels.wat for the forward pass and
+ *   the filter gradient.
  * - depthwise conv, avg / max pooling, linear layers, BatchNorm and the fused multi-step LIF.
  * Everything here takes NHWC tensors with time folded into the batch ([T·B, H, W, C]).
  */
@@ -34,13 +36,28 @@ function filterOp(
   return f(x, w) as tf.Tensor4D;
 }
 
-/** 'same' stride-1 conv; `inputGrad` false skips the input gradient (first layer). */
-export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, inputGrad = true): tf.Tensor4D {
+/**
+ * How a conv runs: `spikeForward` / `spikeFilterGrad` use the event-driven kernels (cost
+ * proportional to the input's non-zeros) for the forward pass / the filter gradient; the input
+ * gradient (dense in dy) always runs dense. `inputGrad` false skips it (first layer).
+ */
+export interface ConvPlan {
+  inputGrad?: boolean;
+  spikeForward?: boolean;
+  spikeFilterGrad?: boolean;
+}
+
+/** 'same' stride-1 conv. */
+export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, plan: ConvPlan = {}): tf.Tensor4D {
+  const { inputGrad = true, spikeForward = false, spikeFilterGrad = false } = plan;
   return filterOp(
     x,
     w,
-    (xi, wi) => tf.conv2d(xi, wi, 1, 'same'),
-    (dy, xs, ws) => [inputGrad ? conv2dInputGrad(dy, ws) : tf.zerosLike(xs), conv2dFilterGrad(xs, dy, ws.shape[0])],
+    (xi, wi) => (spikeForward ? (runKernel('SnnSpikeConv', { x: xi, w: wi })[0] as tf.Tensor4D) : tf.conv2d(xi, wi, 1, 'same')),
+    (dy, xs, ws) => [
+      inputGrad ? conv2dInputGrad(dy, ws) : tf.zerosLike(xs),
+      spikeFilterGrad ? runKernel('SnnSpikeConvFilterGrad', { x: xs, dy }, { k: ws.shape[0] })[0]! : conv2dFilterGrad(xs, dy, ws.shape[0]),
+    ],
   );
 }
 

@@ -189,17 +189,42 @@ test('hand-worked LIF neuron: constant input 1.5 spikes 0,1,0,1 (tau 2, hard res
   assert.deepEqual(Array.from(s), [0, 1, 0, 1]);
 });
 
-test('event-driven sparse conv equals the dense conv (3x3 and 1x1, with bias)', async () => {
-  const { runKernel } = await import('../../src/snn/kernels.js');
-  for (const [K, Ci, Co] of [[3, 4, 5], [1, 3, 6], [5, 2, 3]] as const) {
-    const r = randomSource(K * 100 + Ci);
-    const x = Float32Array.from({ length: 2 * 7 * 6 * Ci }, () => (r() < 0.15 ? (r() < 0.5 ? 1 : 0.25) : 0));
-    const [dense, sparse] = tf.tidy(() => {
-      const xt = tf.tensor4d(x, [2, 7, 6, Ci]);
-      const w = tf.tensor4d(randArray(K * K * Ci * Co, 5), [K, K, Ci, Co]);
-      const b = tf.tensor1d(randArray(Co, 6));
-      return [tf.add(tf.conv2d(xt, w, 1, 'same'), b).dataSync(), runKernel('SnnSparseConv', { x: xt, w, bias: b })[0]!.dataSync()];
-    });
-    for (let i = 0; i < dense.length; i++) assert.ok(Math.abs(dense[i]! - sparse[i]!) < 1e-5, `K=${K}: [${i}] ${sparse[i]} vs ${dense[i]}`);
+test('event-driven conv and filter gradient equal the dense ones, in WebAssembly and in the JS fallback', async () => {
+  const { runKernel, spikeKernelsActive } = await import('../../src/snn/kernels.js');
+  const { conv2dFilterGrad } = await import('../../src/snn/ops.js');
+  assert.ok(spikeKernelsActive(), 'the WASM backend binds the event-driven kernels');
+  try {
+    for (const backend of ['wasm', 'cpu'] as const) {
+      await initBackend(backend);
+      // Co covers the 16-, 4- and 1-float steps of the SIMD loop, Ci the 4-wide zero skip and its tail.
+      for (const [K, Ci, Co] of [[3, 4, 5], [1, 3, 6], [5, 2, 3], [3, 7, 21], [3, 8, 36]] as const) {
+        const r = randomSource(K * 100 + Ci);
+        const x = Float32Array.from({ length: 2 * 7 * 6 * Ci }, () => (r() < 0.15 ? (r() < 0.5 ? 1 : 0.25) : 0));
+        const [dense, spike, denseGrad, spikeGrad] = tf.tidy(() => {
+          const xt = tf.tensor4d(x, [2, 7, 6, Ci]);
+          const w = tf.tensor4d(randArray(K * K * Ci * Co, 5), [K, K, Ci, Co]);
+          const b = tf.tensor1d(randArray(Co, 6));
+          const dy = tf.tensor4d(randArray(2 * 7 * 6 * Co, 7), [2, 7, 6, Co]);
+          return [
+            tf.add(tf.conv2d(xt, w, 1, 'same'), b).dataSync(),
+            runKernel('SnnSpikeConv', { x: xt, w, bias: b })[0]!.dataSync(),
+            conv2dFilterGrad(xt, dy, K).dataSync(),
+            runKernel('SnnSpikeConvFilterGrad', { x: xt, dy }, { k: K })[0]!.dataSync(),
+          ];
+        });
+        const where = `${backend} K=${K} Ci=${Ci} Co=${Co}`;
+        for (let i = 0; i < dense.length; i++) assert.ok(Math.abs(dense[i]! - spike[i]!) < 1e-5, `${where}: out[${i}] ${spike[i]} vs ${dense[i]}`);
+        assert.equal(spikeGrad.length, denseGrad.length);
+        for (let i = 0; i < denseGrad.length; i++) assert.ok(Math.abs(denseGrad[i]! - spikeGrad[i]!) < 1e-4, `${where}: dw[${i}] ${spikeGrad[i]} vs ${denseGrad[i]}`);
+      }
+    }
+  } finally {
+    await initBackend('wasm');
   }
+});
+
+test('event-driven conv2dSame gradients match numerical gradients', () => {
+  const plan = { spikeForward: true, spikeFilterGrad: true };
+  check('event-driven conv3x3', (x, w) => conv2dSame(x as tf.Tensor4D, w as tf.Tensor4D, plan), [[2, 5, 6, 3], [3, 3, 3, 4]]);
+  check('event-driven conv1x1', (x, w) => conv2dSame(x as tf.Tensor4D, w as tf.Tensor4D, plan), [[2, 4, 4, 3], [1, 1, 3, 5]]);
 });

@@ -1,0 +1,56 @@
+/**
+ * Event-driven convolution kernels (spike-kernels.wat) running inside the TensorFlow.js WASM
+ * backend's memory: the module imports that memory, so tensors are read and written in place.
+ * Unavailable (null) on other backends, without WebAssembly SIMD, or with SPIKELINE_NO_WASM=1;
+ * callers then use the dense TensorFlow.js ops.
+ */
+import { SPIKE_KERNELS_WASM_BASE64 } from './spike-kernels-wasm.js';
+
+// Minimal typings: the project's TypeScript libs (ES2022, no DOM) do not declare WebAssembly.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+export interface SpikeKernels {
+  readonly memory: WasmMemory;
+  /** mode 0: out += conv(x, f); mode 1: f += filter gradient of conv(x, ·) for dy = out. */
+  spike_conv(x: number, f: number, out: number, N: number, H: number, W: number, Ci: number, Co: number, K: number, mode: 0 | 1): void;
+  count_nonzero(x: number, n: number): number;
+}
+
+let compiled: object | null | undefined;
+const instances = new WeakMap<WasmMemory, SpikeKernels>();
+
+function spikeModule(): object | null {
+  if (compiled === undefined) {
+    try {
+      compiled = process.env['SPIKELINE_NO_WASM'] === '1' ? null : new WA.Module(Buffer.from(SPIKE_KERNELS_WASM_BASE64, 'base64'));
+    } catch {
+      compiled = null; // no WebAssembly SIMD: dense ops only
+    }
+  }
+  return compiled;
+}
+
+/** The kernels bound to a WASM heap (one instance per memory), or null when unavailable. */
+export function spikeKernelsFor(memory: WasmMemory | undefined): SpikeKernels | null {
+  const mod = spikeModule();
+  if (!mod || !memory) return null;
+  let k = instances.get(memory);
+  if (!k) {
+    const e = new WA.Instance(mod, { env: { memory } }).exports as Omit<SpikeKernels, 'memory'>;
+    k = { memory, spike_conv: e.spike_conv, count_nonzero: e.count_nonzero };
+    instances.set(memory, k);
+  }
+  return k;
+}
+
+/** Byte offset of a view in the kernels' memory, or -1 when the view lives elsewhere. */
+export function heapOffset(k: SpikeKernels, view: Float32Array): number {
+  return view.buffer === k.memory.buffer ? view.byteOffset : -1;
+}

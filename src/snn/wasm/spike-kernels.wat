@@ -1,0 +1,151 @@
+;; Event-driven convolution kernels of the SNN engine as WebAssembly SIMD.
+;; Assembled by scripts/build-wasm.ts into spike-kernels-wasm.ts (base64); see spike-kernels.ts.
+;; The module imports the TensorFlow.js WASM backend's own memory, so the kernels read and
+;; write tensors where they live: every pointer is a byte offset into that heap, and the caller
+;; has checked every shape, so the kernels trust their arguments. Layouts are NHWC with
+;; filters [K, K, Ci, Co]; convolutions are stride 1 with 'same' zero padding (K odd).
+(module
+  (import "env" "memory" (memory 0))
+
+  ;; dst[0..n) += a · src[0..n), 16 then 4 then 1 floats per step.
+  (func $axpy (param $dst i32) (param $src i32) (param $a f32) (param $n i32)
+    (local $av v128) (local $end i32) (local $end16 i32) (local $end4 i32)
+    (local.set $av (f32x4.splat (local.get $a)))
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end16 (i32.sub (local.get $end) (i32.const 64)))
+    (block $done16
+      (loop $l16
+        (br_if $done16 (i32.gt_u (local.get $dst) (local.get $end16)))
+        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst))
+          (f32x4.mul (local.get $av) (v128.load (local.get $src)))))
+        (v128.store offset=16 (local.get $dst) (f32x4.add (v128.load offset=16 (local.get $dst))
+          (f32x4.mul (local.get $av) (v128.load offset=16 (local.get $src)))))
+        (v128.store offset=32 (local.get $dst) (f32x4.add (v128.load offset=32 (local.get $dst))
+          (f32x4.mul (local.get $av) (v128.load offset=32 (local.get $src)))))
+        (v128.store offset=48 (local.get $dst) (f32x4.add (v128.load offset=48 (local.get $dst))
+          (f32x4.mul (local.get $av) (v128.load offset=48 (local.get $src)))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+        (local.set $src (i32.add (local.get $src) (i32.const 64)))
+        (br $l16)))
+    (local.set $end4 (i32.sub (local.get $end) (i32.const 16)))
+    (block $done4
+      (loop $l4
+        (br_if $done4 (i32.gt_u (local.get $dst) (local.get $end4)))
+        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst))
+          (f32x4.mul (local.get $av) (v128.load (local.get $src)))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br $l4)))
+    (block $done1
+      (loop $l1
+        (br_if $done1 (i32.ge_u (local.get $dst) (local.get $end)))
+        (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst))
+          (f32.mul (local.get $a) (f32.load (local.get $src)))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (br $l1))))
+
+  ;; Every non-zero input x[n, h, w, ci] = a reaches, through tap (kh, kw), the output pixel
+  ;; (h + p - kh, w + p - kw) when that pixel is inside the image. Per reached pair:
+  ;;   mode 0 (forward):         out[n, oh, ow, :]  += a · f[kh, kw, ci, :]
+  ;;   mode 1 (filter gradient): f[kh, kw, ci, :]   += a · out[n, oh, ow, :]   (out holds dy)
+  ;; so the cost is nnz(x)·K²·Co instead of the dense N·H·W·K²·Ci·Co. Blocks of 4 zero inputs
+  ;; are skipped with one SIMD compare: spike tensors are mostly zeros.
+  (func (export "spike_conv") (param $x i32) (param $f i32) (param $out i32)
+        (param $N i32) (param $H i32) (param $W i32) (param $Ci i32) (param $Co i32) (param $K i32)
+        (param $mode i32)
+    (local $p i32) (local $pix i32) (local $npix i32) (local $n i32) (local $h i32) (local $w i32)
+    (local $xi i32) (local $ci i32) (local $a f32) (local $kh i32) (local $kw i32)
+    (local $oh i32) (local $ow i32) (local $fo i32) (local $oo i32) (local $rowBytes i32)
+    (local $tapBytes i32)
+    (local.set $p (i32.shr_u (i32.sub (local.get $K) (i32.const 1)) (i32.const 1)))
+    (local.set $npix (i32.mul (i32.mul (local.get $N) (local.get $H)) (local.get $W)))
+    (local.set $rowBytes (i32.shl (local.get $Co) (i32.const 2)))
+    (local.set $tapBytes (i32.mul (local.get $Ci) (local.get $rowBytes)))
+    (local.set $xi (local.get $x))
+    (block $pixDone
+      (loop $pixLoop
+        (br_if $pixDone (i32.ge_u (local.get $pix) (local.get $npix)))
+        (local.set $ci (i32.const 0))
+        (block $ciDone
+          (loop $ciLoop
+            (br_if $ciDone (i32.ge_u (local.get $ci) (local.get $Ci)))
+            ;; four zeros in a row: skip them at once
+            (if (i32.le_u (i32.add (local.get $ci) (i32.const 4)) (local.get $Ci))
+              (then
+                (if (i32.eqz (v128.any_true (f32x4.ne
+                      (v128.load align=4 (i32.add (local.get $xi) (i32.shl (local.get $ci) (i32.const 2))))
+                      (v128.const i32x4 0 0 0 0))))
+                  (then
+                    (local.set $ci (i32.add (local.get $ci) (i32.const 4)))
+                    (br $ciLoop)))))
+            (local.set $a (f32.load (i32.add (local.get $xi) (i32.shl (local.get $ci) (i32.const 2)))))
+            (if (f32.ne (local.get $a) (f32.const 0))
+              (then
+                (local.set $kh (i32.const 0))
+                (block $khDone
+                  (loop $khLoop
+                    (br_if $khDone (i32.ge_u (local.get $kh) (local.get $K)))
+                    (local.set $oh (i32.sub (i32.add (local.get $h) (local.get $p)) (local.get $kh)))
+                    (if (i32.and (i32.ge_s (local.get $oh) (i32.const 0)) (i32.lt_s (local.get $oh) (local.get $H)))
+                      (then
+                        (local.set $kw (i32.const 0))
+                        (block $kwDone
+                          (loop $kwLoop
+                            (br_if $kwDone (i32.ge_u (local.get $kw) (local.get $K)))
+                            (local.set $ow (i32.sub (i32.add (local.get $w) (local.get $p)) (local.get $kw)))
+                            (if (i32.and (i32.ge_s (local.get $ow) (i32.const 0)) (i32.lt_s (local.get $ow) (local.get $W)))
+                              (then
+                                (local.set $fo (i32.add (local.get $f)
+                                  (i32.add (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $K)) (local.get $kw)) (local.get $tapBytes))
+                                    (i32.mul (local.get $ci) (local.get $rowBytes)))))
+                                (local.set $oo (i32.add (local.get $out) (i32.mul
+                                  (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $oh)) (local.get $W)) (local.get $ow))
+                                  (local.get $rowBytes))))
+                                (if (local.get $mode)
+                                  (then (call $axpy (local.get $fo) (local.get $oo) (local.get $a) (local.get $Co)))
+                                  (else (call $axpy (local.get $oo) (local.get $fo) (local.get $a) (local.get $Co))))))
+                            (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
+                            (br $kwLoop)))))
+                    (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+                    (br $khLoop)))))
+            (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+            (br $ciLoop)))
+        ;; next pixel: advance w, then h, then n
+        (local.set $xi (i32.add (local.get $xi) (i32.shl (local.get $Ci) (i32.const 2))))
+        (local.set $pix (i32.add (local.get $pix) (i32.const 1)))
+        (local.set $w (i32.add (local.get $w) (i32.const 1)))
+        (if (i32.eq (local.get $w) (local.get $W))
+          (then
+            (local.set $w (i32.const 0))
+            (local.set $h (i32.add (local.get $h) (i32.const 1)))
+            (if (i32.eq (local.get $h) (local.get $H))
+              (then
+                (local.set $h (i32.const 0))
+                (local.set $n (i32.add (local.get $n) (i32.const 1)))))))
+        (br $pixLoop))))
+
+  ;; Non-zero count of n floats at $x (decides between the event-driven and the dense path).
+  (func (export "count_nonzero") (param $x i32) (param $n i32) (result i32)
+    (local $end i32) (local $end4 i32) (local $acc v128) (local $count i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.sub (local.get $end) (i32.const 16)))
+    (block $done4
+      (loop $l4
+        (br_if $done4 (i32.gt_u (local.get $x) (local.get $end4)))
+        ;; lanes are -1 where non-zero: subtracting counts them
+        (local.set $acc (i32x4.sub (local.get $acc)
+          (f32x4.ne (v128.load align=4 (local.get $x)) (v128.const i32x4 0 0 0 0))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (br $l4)))
+    (local.set $count (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+      (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
+    (block $done1
+      (loop $l1
+        (br_if $done1 (i32.ge_u (local.get $x) (local.get $end)))
+        (if (f32.ne (f32.load (local.get $x)) (f32.const 0))
+          (then (local.set $count (i32.add (local.get $count) (i32.const 1)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (br $l1)))
+    (local.get $count)))
