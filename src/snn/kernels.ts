@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { heapOffset, spikeKernelsFor, type SpikeKernels } from './wasm/spike-kernels.js';
+import { heapOffset, onHeap, spikeKernelsFor, type SpikeKernels } from './wasm/spike-kernels.js';
 
 type Attrs = NamedAttrMap;
 
@@ -126,7 +126,7 @@ const lifForward: JsKernel = {
     const a = neuronAttrs(attrs);
     return [x!, x!, x!.slice(1), [a.batch]];
   },
-  compute([x, v0, dIn], [s, h, vOut, counts], [xShape], attrs) {
+  compute([x, v0, dIn], [s, h, vOut, counts], [xShape], attrs, wasm) {
     const a = neuronAttrs(attrs);
     const T = xShape![0]!;
     const M = x!.length / T;
@@ -141,6 +141,10 @@ const lifForward: JsKernel = {
     if (v0) v.set(v0);
     else v.fill(a.hardReset ? vr : 0);
     const cnt = counts!;
+    if (onHeap(wasm, x, s, h, v, cnt) && per % 4 === 0) {
+      wasm.lif_forward(x!.byteOffset, v.byteOffset, s!.byteOffset, h!.byteOffset, cnt.byteOffset, T, M, a.batch, keep, g, bias, vTh, vr, a.hardReset ? 1 : 0);
+      return;
+    }
     for (let t = 0; t < T; t++) {
       const o = t * M;
       for (let b = 0; b < a.batch; b++) {
@@ -172,7 +176,7 @@ const lifBackward: JsKernel = {
   name: 'SnnLifBackward',
   inputs: ['gs', 'h', 's', 'x', 'decay'],
   shapes: ([gs]) => [gs!, [1]],
-  compute([gs, h, s, x, dIn], [gx, gd], [shape], attrs) {
+  compute([gs, h, s, x, dIn], [gx, gd], [shape], attrs, wasm) {
     const a = neuronAttrs(attrs);
     const T = shape![0]!;
     const M = gs!.length / T;
@@ -182,6 +186,11 @@ const lifBackward: JsKernel = {
     const { vTh, vReset: vr, hardReset, detachReset, surrogate, alpha } = a;
     const v0 = hardReset ? vr : 0;
     const wantDecay = x !== null;
+    // WebAssembly: no decay gradient (PLIF) and no sigmoid surrogate (exp has no SIMD form).
+    if (!wantDecay && surrogate !== SURROGATE_IDS.sigmoid && M % 4 === 0 && onHeap(wasm, gs, h, s, gx)) {
+      wasm.lif_backward(gs!.byteOffset, h!.byteOffset, s!.byteOffset, gx!.byteOffset, T, M, keep, g, vTh, vr, hardReset ? 1 : 0, detachReset ? 1 : 0, surrogate, alpha);
+      return;
+    }
     let gDecay = 0;
     for (let j = 0; j < M; j++) {
       let gv = 0;

@@ -141,9 +141,6 @@ function referenceLif(x: Float32Array, T: number, n: NeuronConfig, decay: number
 test('fused LIF forward and BPTT equal the unrolled reference for every neuron variant', () => {
   const T = 6;
   const B = 2;
-  const M = B * 5;
-  const x = randArray(T * M, 7, 1.6);
-  const gs = randArray(T * M, 8);
   const variants: NeuronConfig[] = [
     { kind: 'lif' },
     { kind: 'lif', vReset: null },
@@ -151,19 +148,27 @@ test('fused LIF forward and BPTT equal the unrolled reference for every neuron v
     { kind: 'lif', decayInput: false, tau: 3, surrogate: 'fast-sigmoid' },
     { kind: 'if', surrogate: 'rectangular', alpha: 1.5 },
     { kind: 'lif', vReset: -0.2, surrogate: 'atan', alpha: 3 },
+    { kind: 'lif', vReset: null, detachReset: true, surrogate: 'fast-sigmoid' },
   ];
-  for (const n of variants) {
-    const r = resolveNeuron(n);
-    const ref = referenceLif(x, T, n, 1 / r.tau, gs);
-    const { s, gx } = tf.tidy(() => {
-      const xt = tf.tensor(x, [T * B, 5]);
-      const f = (xi: tf.Tensor) => lif(xi, { steps: T, attrs: neuronAttrs(r, B) });
-      const out = f(xt).dataSync();
-      const g = tf.grad((xi: tf.Tensor) => weightedSum(f(xi), tf.tensor(gs, [T * B, 5])))(xt).dataSync();
-      return { s: Float32Array.from(out), gx: Float32Array.from(g) };
-    });
-    assert.deepEqual(Array.from(s), Array.from(ref.s), `spikes differ for ${JSON.stringify(n)}`);
-    for (let i = 0; i < gx.length; i++) assert.ok(Math.abs(gx[i]! - ref.gx[i]!) < 1e-4, `${JSON.stringify(n)}: gx[${i}] ${gx[i]} vs ${ref.gx[i]}`);
+  // 5 neurons per sample run the JS loops, 8 the WebAssembly SIMD kernels (multiples of 4).
+  for (const per of [5, 8]) {
+    const M = B * per;
+    const x = randArray(T * M, 7, 1.6);
+    const gs = randArray(T * M, 8);
+    for (const n of variants) {
+      const r = resolveNeuron(n);
+      const ref = referenceLif(x, T, n, 1 / r.tau, gs);
+      const { s, gx } = tf.tidy(() => {
+        const xt = tf.tensor(x, [T * B, per]);
+        const f = (xi: tf.Tensor) => lif(xi, { steps: T, attrs: neuronAttrs(r, B) });
+        const out = f(xt).dataSync();
+        const g = tf.grad((xi: tf.Tensor) => weightedSum(f(xi), tf.tensor(gs, [T * B, per])))(xt).dataSync();
+        return { s: Float32Array.from(out), gx: Float32Array.from(g) };
+      });
+      const where = `${per} per sample, ${JSON.stringify(n)}`;
+      assert.deepEqual(Array.from(s), Array.from(ref.s), `spikes differ for ${where}`);
+      for (let i = 0; i < gx.length; i++) assert.ok(Math.abs(gx[i]! - ref.gx[i]!) < 1e-4, `${where}: gx[${i}] ${gx[i]} vs ${ref.gx[i]}`);
+    }
   }
 });
 

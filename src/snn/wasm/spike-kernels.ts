@@ -1,5 +1,5 @@
 /**
- * Event-driven convolution kernels (spike-kernels.wat) running inside the TensorFlow.js WASM
+ * Event-driven convolution and fused LIF kernels (spike-kernels.wat) running inside the TensorFlow.js WASM
  * backend's memory: the module imports that memory, so tensors are read and written in place.
  * Unavailable (null) on other backends, without WebAssembly SIMD, or with SPIKELINE_NO_WASM=1;
  * callers then use the dense TensorFlow.js ops.
@@ -21,6 +21,8 @@ export interface SpikeKernels {
   /** mode 0: out += conv(x, f); mode 1: f += filter gradient of conv(x, ·) for dy = out. */
   spike_conv(x: number, f: number, out: number, N: number, H: number, W: number, Ci: number, Co: number, K: number, mode: 0 | 1): void;
   count_nonzero(x: number, n: number): number;
+  lif_forward(x: number, v: number, s: number, h: number, counts: number, T: number, M: number, batch: number, keep: number, g: number, bias: number, vTh: number, vr: number, hard: number): void;
+  lif_backward(gs: number, h: number, s: number, gx: number, T: number, M: number, keep: number, g: number, vTh: number, vr: number, hard: number, detach: number, surrogate: number, alpha: number): void;
 }
 
 let compiled: object | null | undefined;
@@ -44,7 +46,7 @@ export function spikeKernelsFor(memory: WasmMemory | undefined): SpikeKernels | 
   let k = instances.get(memory);
   if (!k) {
     const e = new WA.Instance(mod, { env: { memory } }).exports as Omit<SpikeKernels, 'memory'>;
-    k = { memory, spike_conv: e.spike_conv, count_nonzero: e.count_nonzero };
+    k = { memory, spike_conv: e.spike_conv, count_nonzero: e.count_nonzero, lif_forward: e.lif_forward, lif_backward: e.lif_backward };
     instances.set(memory, k);
   }
   return k;
@@ -53,4 +55,9 @@ export function spikeKernelsFor(memory: WasmMemory | undefined): SpikeKernels | 
 /** Byte offset of a view in the kernels' memory, or -1 when the view lives elsewhere. */
 export function heapOffset(k: SpikeKernels, view: Float32Array): number {
   return view.buffer === k.memory.buffer ? view.byteOffset : -1;
+}
+
+/** Whether every view lives in the kernels' memory (tensors of the WASM backend). */
+export function onHeap(k: SpikeKernels | null, ...views: (Float32Array | null)[]): k is SpikeKernels {
+  return k !== null && views.every((v) => v === null || v.buffer === k.memory.buffer);
 }

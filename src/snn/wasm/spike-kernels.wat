@@ -125,6 +125,118 @@
                 (local.set $n (i32.add (local.get $n) (i32.const 1)))))))
         (br $pixLoop))))
 
+  ;; LIF forward over T steps of M neurons (x, s, h: [T, M]; v: [M], holding the initial
+  ;; membrane on entry and the final one on exit; counts: [batch] f32, added to). With the
+  ;; decay folded in by the caller: h = keep·v + g·x + bias; s = h >= vTh; reset hard
+  ;; v = s ? vr : h, soft v = h - s·vTh. M / batch must be a multiple of 4.
+  (func (export "lif_forward") (param $x i32) (param $v i32) (param $s i32) (param $h i32)
+        (param $counts i32) (param $T i32) (param $M i32) (param $batch i32)
+        (param $keep f32) (param $g f32) (param $bias f32) (param $vTh f32) (param $vr f32)
+        (param $hard i32)
+    (local $per i32) (local $t i32) (local $b i32) (local $j i32) (local $end i32) (local $o i32)
+    (local $keepv v128) (local $gv v128) (local $biasv v128) (local $thv v128) (local $vrv v128)
+    (local $hh v128) (local $m v128) (local $cnt v128) (local $ones v128) (local $vo i32)
+    (local.set $per (i32.div_u (local.get $M) (local.get $batch)))
+    (local.set $keepv (f32x4.splat (local.get $keep)))
+    (local.set $gv (f32x4.splat (local.get $g)))
+    (local.set $biasv (f32x4.splat (local.get $bias)))
+    (local.set $thv (f32x4.splat (local.get $vTh)))
+    (local.set $vrv (f32x4.splat (local.get $vr)))
+    (local.set $ones (f32x4.splat (f32.const 1)))
+    (block $tDone
+      (loop $tLoop
+        (br_if $tDone (i32.ge_u (local.get $t) (local.get $T)))
+        (local.set $b (i32.const 0))
+        (block $bDone
+          (loop $bLoop
+            (br_if $bDone (i32.ge_u (local.get $b) (local.get $batch)))
+            (local.set $cnt (v128.const i32x4 0 0 0 0))
+            (local.set $j (i32.shl (i32.mul (local.get $b) (local.get $per)) (i32.const 2)))
+            (local.set $end (i32.add (local.get $j) (i32.shl (local.get $per) (i32.const 2))))
+            (block $jDone
+              (loop $jLoop
+                (br_if $jDone (i32.ge_u (local.get $j) (local.get $end)))
+                (local.set $vo (i32.add (local.get $v) (local.get $j)))
+                (local.set $o (i32.add (local.get $j) (i32.mul (local.get $t) (i32.shl (local.get $M) (i32.const 2)))))
+                (local.set $hh (f32x4.add
+                  (f32x4.add (f32x4.mul (local.get $keepv) (v128.load (local.get $vo)))
+                             (f32x4.mul (local.get $gv) (v128.load (i32.add (local.get $x) (local.get $o)))))
+                  (local.get $biasv)))
+                (v128.store (i32.add (local.get $h) (local.get $o)) (local.get $hh))
+                (local.set $m (f32x4.ge (local.get $hh) (local.get $thv)))
+                (v128.store (i32.add (local.get $s) (local.get $o)) (v128.and (local.get $m) (local.get $ones)))
+                (local.set $cnt (i32x4.sub (local.get $cnt) (local.get $m)))
+                (v128.store (local.get $vo)
+                  (if (result v128) (local.get $hard)
+                    (then (v128.bitselect (local.get $vrv) (local.get $hh) (local.get $m)))
+                    (else (f32x4.sub (local.get $hh) (v128.and (local.get $m) (local.get $thv))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $jLoop)))
+            (local.set $o (i32.add (local.get $counts) (i32.shl (local.get $b) (i32.const 2))))
+            (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.convert_i32_u (i32.add
+              (i32.add (i32x4.extract_lane 0 (local.get $cnt)) (i32x4.extract_lane 1 (local.get $cnt)))
+              (i32.add (i32x4.extract_lane 2 (local.get $cnt)) (i32x4.extract_lane 3 (local.get $cnt)))))))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $bLoop)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tLoop))))
+
+  ;; Surrogate derivative of the spike at u = h - vTh, 4 lanes: 0 ATan (α/2)/(1+(πα/2·u)²),
+  ;; 2 fast-sigmoid 1/(1+α|u|)², 3 rectangular 1/α where |u| < α/2. (1 sigmoid needs exp: JS.)
+  (func $surrogate (param $kind i32) (param $alpha f32) (param $u v128) (result v128)
+    (local $d v128)
+    (if (i32.eqz (local.get $kind))
+      (then
+        (local.set $d (f32x4.mul (f32x4.splat (f32.mul (local.get $alpha) (f32.const 1.5707963267948966))) (local.get $u)))
+        (return (f32x4.div (f32x4.splat (f32.mul (local.get $alpha) (f32.const 0.5)))
+          (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $d) (local.get $d)))))))
+    (if (i32.eq (local.get $kind) (i32.const 2))
+      (then
+        (local.set $d (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (f32x4.splat (local.get $alpha)) (f32x4.abs (local.get $u)))))
+        (return (f32x4.div (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $d) (local.get $d))))))
+    (v128.and (f32x4.lt (f32x4.abs (local.get $u)) (f32x4.splat (f32.mul (local.get $alpha) (f32.const 0.5))))
+      (f32x4.splat (f32.div (f32.const 1) (local.get $alpha)))))
+
+  ;; LIF BPTT over T steps of M neurons (gs, h, s, gx: [T, M]), 4 neurons at a time, t from
+  ;; T-1 down to 0: gh = (gs + gv·dv/ds)·σ'(h - vTh) + gv·dv/dh; gx = g·gh; gv = keep·gh, with
+  ;; dv/dh = hard ? 1 - s : 1 and dv/ds = detach ? 0 : hard ? vr - h : -vTh. M multiple of 4.
+  (func (export "lif_backward") (param $gs i32) (param $h i32) (param $s i32) (param $gx i32)
+        (param $T i32) (param $M i32) (param $keep f32) (param $g f32) (param $vTh f32) (param $vr f32)
+        (param $hard i32) (param $detach i32) (param $kind i32) (param $alpha f32)
+    (local $j i32) (local $t i32) (local $o i32) (local $row i32) (local $gvv v128) (local $hh v128)
+    (local $ss v128) (local $dvds v128) (local $dvdh v128) (local $gh v128) (local $one v128)
+    (local.set $row (i32.shl (local.get $M) (i32.const 2)))
+    (local.set $one (f32x4.splat (f32.const 1)))
+    (block $jDone
+      (loop $jLoop
+        (br_if $jDone (i32.ge_u (local.get $j) (local.get $row)))
+        (local.set $gvv (v128.const i32x4 0 0 0 0))
+        (local.set $t (local.get $T))
+        (block $tDone
+          (loop $tLoop
+            (br_if $tDone (i32.eqz (local.get $t)))
+            (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+            (local.set $o (i32.add (local.get $j) (i32.mul (local.get $t) (local.get $row))))
+            (local.set $hh (v128.load (i32.add (local.get $h) (local.get $o))))
+            (local.set $ss (v128.load (i32.add (local.get $s) (local.get $o))))
+            (local.set $dvdh (if (result v128) (local.get $hard)
+              (then (f32x4.sub (local.get $one) (local.get $ss))) (else (local.get $one))))
+            (local.set $dvds (if (result v128) (local.get $detach)
+              (then (v128.const i32x4 0 0 0 0))
+              (else (if (result v128) (local.get $hard)
+                (then (f32x4.sub (f32x4.splat (local.get $vr)) (local.get $hh)))
+                (else (f32x4.splat (f32.neg (local.get $vTh))))))))
+            (local.set $gh (f32x4.add
+              (f32x4.mul
+                (f32x4.add (v128.load (i32.add (local.get $gs) (local.get $o))) (f32x4.mul (local.get $gvv) (local.get $dvds)))
+                (call $surrogate (local.get $kind) (local.get $alpha) (f32x4.sub (local.get $hh) (f32x4.splat (local.get $vTh)))))
+              (f32x4.mul (local.get $gvv) (local.get $dvdh))))
+            (v128.store (i32.add (local.get $gx) (local.get $o)) (f32x4.mul (local.get $gh) (f32x4.splat (local.get $g))))
+            (local.set $gvv (f32x4.mul (local.get $gh) (f32x4.splat (local.get $keep))))
+            (br $tLoop)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jLoop))))
+
   ;; Non-zero count of n floats at $x (decides between the event-driven and the dense path).
   (func (export "count_nonzero") (param $x i32) (param $n i32) (result i32)
     (local $end i32) (local $end4 i32) (local $acc v128) (local $count i32)
