@@ -19,8 +19,13 @@ interface JsKernel {
   inputs: readonly string[];
   /** Output shapes from the input shapes (in `inputs` order; absent optional inputs are null). */
   shapes(inShapes: (number[] | null)[], attrs: Attrs): number[][];
-  /** `wasm`: the event-driven kernels bound to the backend's heap, when it is the WASM backend. */
-  compute(ins: (Float32Array | null)[], outs: Float32Array[], inShapes: (number[] | null)[], attrs: Attrs, wasm: SpikeKernels | null): void;
+  /** Float32 scratch values the kernel needs (zeroed, 16-byte aligned, freed afterwards). */
+  scratch?(inShapes: (number[] | null)[]): number;
+  /**
+   * `wasm`: the WebAssembly kernels bound to the backend's heap, when it is the WASM backend
+   * (then inputs, outputs and `scratch` are views of that heap).
+   */
+  compute(ins: (Float32Array | null)[], outs: Float32Array[], inShapes: (number[] | null)[], attrs: Attrs, wasm: SpikeKernels | null, scratch: Float32Array): void;
 }
 
 interface WasmData {
@@ -30,6 +35,7 @@ interface WasmBackendLike {
   wasm: { HEAPF32: Float32Array; asm?: { memory?: { readonly buffer: ArrayBuffer } } };
   dataIdMap: { get(id: object): WasmData | undefined };
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  disposeData(dataId: object): boolean;
 }
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -44,6 +50,7 @@ function runOn(kernel: JsKernel, backend: KernelBackend, inputs: Record<string, 
   if (backend.constructor.name === 'BackendWasm' || 'dataIdMap' in backend && 'wasm' in backend) {
     const be = backend as unknown as WasmBackendLike;
     const outs = outShapes.map((s) => be.makeOutput(s, 'float32'));
+    const scratch = be.makeOutput([Math.max(1, kernel.scratch?.(inShapes) ?? 0)], 'float32');
     // Views are taken after every allocation: malloc may grow (and replace) the heap buffer.
     const heap = be.wasm.HEAPF32;
     const view = (t: TensorInfo): Float32Array => {
@@ -52,12 +59,17 @@ function runOn(kernel: JsKernel, backend: KernelBackend, inputs: Record<string, 
     };
     const outViews = outs.map(view);
     for (const v of outViews) v.fill(0);
-    kernel.compute(ins.map((t) => (t ? view(t) : null)), outViews, inShapes, attrs, spikeKernelsFor(be.wasm.asm?.memory));
+    const scratchView = view(scratch).fill(0);
+    try {
+      kernel.compute(ins.map((t) => (t ? view(t) : null)), outViews, inShapes, attrs, spikeKernelsFor(be.wasm.asm?.memory), scratchView);
+    } finally {
+      be.disposeData(scratch.dataId);
+    }
     return outs;
   }
   const inVals = ins.map((t) => (t ? (backend.readSync(t.dataId) as Float32Array) : null));
   const outVals = outShapes.map((s) => new Float32Array(size(s)));
-  kernel.compute(inVals, outVals, inShapes, attrs, null);
+  kernel.compute(inVals, outVals, inShapes, attrs, null, new Float32Array(kernel.scratch?.(inShapes) ?? 0));
   const be = backend as unknown as { makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo };
   return outVals.map((v, i) => be.makeTensorInfo(outShapes[i]!, 'float32', v));
 }
@@ -218,6 +230,56 @@ const lifBackward: JsKernel = {
 
 // ---------------------------------------------------------------- batch norm ---------------
 
+/** out = a[c]·P + b[c]·Q + k[c] over rows of C channels (channel_affine of spike-kernels.wat). */
+function channelAffine(wasm: SpikeKernels | null, P: Float32Array, Q: Float32Array, C: number, a: Float32Array, b: Float32Array, k: Float32Array, out: Float32Array): void {
+  const n = P.length / C;
+  if (C % 4 === 0 && onHeap(wasm, P, Q, a, b, k, out)) {
+    wasm.channel_affine(P.byteOffset, Q.byteOffset, n, C, a.byteOffset, b.byteOffset, k.byteOffset, out.byteOffset);
+    return;
+  }
+  for (let r = 0, o = 0; r < n; r++, o += C) {
+    for (let c = 0; c < C; c++) out[o + c] = a[c]! * P[o + c]! + b[c]! * Q[o + c]! + k[c]!;
+  }
+}
+
+/**
+ * Per-channel float64 sums over rows of C channels (channel_sums of spike-kernels.wat): without
+ * dy s1 = Σx, s2 = Σx²; with dy s1 = Σdy, s2 = Σdy·(x - mean).
+ */
+function channelSums(wasm: SpikeKernels | null, x: Float32Array, dy: Float32Array | null, mean: Float32Array | null, C: number, s1: Float64Array, s2: Float64Array): void {
+  const n = x.length / C;
+  if (C % 4 === 0 && onHeap(wasm, x, dy, mean) && s1.buffer === wasm.memory.buffer) {
+    wasm.channel_sums(x.byteOffset, dy ? dy.byteOffset : 0, mean ? mean.byteOffset : 0, n, C, s1.byteOffset, s2.byteOffset);
+    return;
+  }
+  for (let r = 0, o = 0; r < n; r++, o += C) {
+    for (let c = 0; c < C; c++) {
+      const v = x[o + c]!;
+      if (dy) {
+        const g = dy[o + c]!;
+        s1[c] += g;
+        s2[c] += g * (v - mean![c]!);
+      } else {
+        s1[c] += v;
+        s2[c] += v * v;
+      }
+    }
+  }
+}
+
+/** BatchNorm scratch: float64 sums s1, s2 [C] (4C floats), then per-channel a, b, k [C]. */
+function bnScratch(scratch: Float32Array, C: number) {
+  const sums = new Float64Array(scratch.buffer, scratch.byteOffset, 2 * C);
+  return {
+    s1: sums.subarray(0, C),
+    s2: sums.subarray(C),
+    a: scratch.subarray(4 * C, 5 * C),
+    b: scratch.subarray(5 * C, 6 * C),
+    k: scratch.subarray(6 * C, 7 * C),
+  };
+}
+const bnScratchSize = (shapes: (number[] | null)[]): number => 7 * shapes[0]![shapes[0]!.length - 1]!;
+
 /** Training BatchNorm over rows of x [..., C]: outputs y, batch mean [C], inverse std [C], biased var [C]. */
 const bnForward: JsKernel = {
   name: 'SnnBatchNormTrain',
@@ -226,21 +288,13 @@ const bnForward: JsKernel = {
     const C = x![x!.length - 1]!;
     return [x!, [C], [C], [C]];
   },
-  compute([x, gamma, beta], [y, mean, invStd, variance], [shape], attrs) {
+  scratch: bnScratchSize,
+  compute([x, gamma, beta], [y, mean, invStd, variance], [shape], attrs, wasm, scratch) {
     const eps = attrs.epsilon as number;
     const C = shape![shape!.length - 1]!;
     const n = x!.length / C;
-    const sum = new Float64Array(C);
-    const sq = new Float64Array(C);
-    for (let r = 0, o = 0; r < n; r++, o += C) {
-      for (let c = 0; c < C; c++) {
-        const v = x![o + c]!;
-        sum[c] += v;
-        sq[c] += v * v;
-      }
-    }
-    const scale = new Float32Array(C);
-    const shift = new Float32Array(C);
+    const { s1: sum, s2: sq, a: scale, b: zero, k: shift } = bnScratch(scratch, C);
+    channelSums(wasm, x!, null, null, C, sum, sq);
     for (let c = 0; c < C; c++) {
       const m = sum[c]! / n;
       const v = Math.max(0, sq[c]! / n - m * m);
@@ -251,9 +305,7 @@ const bnForward: JsKernel = {
       scale[c] = gamma![c]! * is;
       shift[c] = beta![c]! - m * gamma![c]! * is;
     }
-    for (let r = 0, o = 0; r < n; r++, o += C) {
-      for (let c = 0; c < C; c++) y![o + c] = x![o + c]! * scale[c]! + shift[c]!;
-    }
+    channelAffine(wasm, x!, x!, C, scale, zero, shift, y!);
   },
 };
 
@@ -265,34 +317,25 @@ const bnBackward: JsKernel = {
     const C = dy![dy!.length - 1]!;
     return [dy!, [C], [C]];
   },
-  compute([dy, x, mean, invStd, gamma], [dx, dGamma, dBeta], [shape]) {
+  scratch: bnScratchSize,
+  compute([dy, x, mean, invStd, gamma], [dx, dGamma, dBeta], [shape], _attrs, wasm, scratch) {
     const C = shape![shape!.length - 1]!;
     const n = dy!.length / C;
-    const sdy = new Float64Array(C);
-    const sdyx = new Float64Array(C);
-    for (let r = 0, o = 0; r < n; r++, o += C) {
-      for (let c = 0; c < C; c++) {
-        const g = dy![o + c]!;
-        sdy[c] += g;
-        sdyx[c] += g * (x![o + c]! - mean![c]!) * invStd![c]!;
-      }
-    }
-    const k = new Float32Array(C);
-    const b = new Float32Array(C);
-    const q = new Float32Array(C);
+    const { s1: sdy, s2: sdyxc, a: k, b: negQ, k: c0 } = bnScratch(scratch, C);
+    channelSums(wasm, x!, dy!, mean!, C, sdy, sdyxc);
     for (let c = 0; c < C; c++) {
+      const is = invStd![c]!;
+      const sdyx = sdyxc[c]! * is; // Σ dy·xhat
       dBeta![c] = sdy[c]!;
-      dGamma![c] = sdyx[c]!;
-      // dx = gamma·invStd/n · (n·dy - Σdy - xhat·Σ(dy·xhat))
-      k[c] = gamma![c]! * invStd![c]!;
-      b[c] = (k[c]! * sdy[c]!) / n;
-      q[c] = (k[c]! * sdyx[c]! * invStd![c]!) / n;
+      dGamma![c] = sdyx;
+      // dx = gamma·invStd/n · (n·dy - Σdy - xhat·Σ(dy·xhat)) = k·dy - q·x + (q·mean - b)
+      k[c] = gamma![c]! * is;
+      const b = (k[c]! * sdy[c]!) / n;
+      const q = (k[c]! * sdyx * is) / n;
+      negQ[c] = -q;
+      c0[c] = q * mean![c]! - b;
     }
-    for (let r = 0, o = 0; r < n; r++, o += C) {
-      for (let c = 0; c < C; c++) {
-        dx![o + c] = k[c]! * dy![o + c]! - b[c]! - q[c]! * (x![o + c]! - mean![c]!);
-      }
-    }
+    channelAffine(wasm, dy!, x!, C, k, negQ, c0, dx!);
   },
 };
 

@@ -90,7 +90,32 @@ test('linear gradients match numerical gradients', () => {
 });
 
 test('batch norm (training mode) gradients match numerical gradients', () => {
+  // 3 channels run the JS loops, 8 the WebAssembly SIMD kernels (multiples of 4).
   check('bn', (x, g, b) => batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, () => {}), [[3, 4, 4, 3], [3], [3]], { eps: 5e-3, tol: 3e-2 });
+  check('bn simd', (x, g, b) => batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, () => {}), [[3, 4, 4, 8], [8], [8]], { eps: 5e-3, tol: 3e-2 });
+});
+
+test('batch norm forward statistics and gradients agree between WebAssembly and the JS fallback', async () => {
+  const run = () =>
+    tf.tidy(() => {
+      const x = tf.tensor(randArray(6 * 5 * 5 * 12, 3, 2), [6, 5, 5, 12]);
+      const g = tf.tensor1d(randArray(12, 4));
+      const b = tf.tensor1d(randArray(12, 5));
+      const R = tf.tensor(randArray(6 * 5 * 5 * 12, 6), [6, 5, 5, 12]);
+      let stats: Float32Array[] = [];
+      const f = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => batchNormTrain(xi, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5, (st) => (stats = [st.mean, st.variance]));
+      const y = f(x, g, b).dataSync();
+      const grads = tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => weightedSum(f(xi, gi, bi), R))([x, g, b]).map((t) => t.dataSync());
+      return [y, ...stats, ...grads].map((a) => Float32Array.from(a));
+    });
+  const wasm = run();
+  try {
+    await initBackend('cpu');
+    const js = run();
+    wasm.forEach((a, k) => a.forEach((v, i) => assert.ok(Math.abs(v - js[k]![i]!) <= 1e-5 * Math.max(1, Math.abs(v)), `output ${k}[${i}]: wasm ${v} vs js ${js[k]![i]}`)));
+  } finally {
+    await initBackend('wasm');
+  }
 });
 
 test('cross-entropy with label smoothing matches numerical gradients', () => {

@@ -1,5 +1,5 @@
 /**
- * Event-driven convolution and fused LIF kernels (spike-kernels.wat) running inside the TensorFlow.js WASM
+ * Event-driven convolution, fused LIF and BatchNorm kernels (spike-kernels.wat) running inside the TensorFlow.js WASM
  * backend's memory: the module imports that memory, so tensors are read and written in place.
  * Unavailable (null) on other backends, without WebAssembly SIMD, or with SPIKELINE_NO_WASM=1;
  * callers then use the dense TensorFlow.js ops.
@@ -22,6 +22,8 @@ export interface SpikeKernels {
   spike_conv(x: number, f: number, out: number, N: number, H: number, W: number, Ci: number, Co: number, K: number, mode: 0 | 1): void;
   count_nonzero(x: number, n: number): number;
   lif_forward(x: number, v: number, s: number, h: number, counts: number, T: number, M: number, batch: number, keep: number, g: number, bias: number, vTh: number, vr: number, hard: number): void;
+  channel_sums(x: number, dy: number, mean: number, n: number, C: number, s1: number, s2: number): void;
+  channel_affine(P: number, Q: number, n: number, C: number, a: number, b: number, k: number, out: number): void;
   lif_backward(gs: number, h: number, s: number, gx: number, T: number, M: number, keep: number, g: number, vTh: number, vr: number, hard: number, detach: number, surrogate: number, alpha: number): void;
 }
 
@@ -46,7 +48,7 @@ export function spikeKernelsFor(memory: WasmMemory | undefined): SpikeKernels | 
   let k = instances.get(memory);
   if (!k) {
     const e = new WA.Instance(mod, { env: { memory } }).exports as Omit<SpikeKernels, 'memory'>;
-    k = { memory, spike_conv: e.spike_conv, count_nonzero: e.count_nonzero, lif_forward: e.lif_forward, lif_backward: e.lif_backward };
+    k = { memory, spike_conv: e.spike_conv, count_nonzero: e.count_nonzero, lif_forward: e.lif_forward, lif_backward: e.lif_backward, channel_sums: e.channel_sums, channel_affine: e.channel_affine };
     instances.set(memory, k);
   }
   return k;

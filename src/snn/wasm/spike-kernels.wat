@@ -1,4 +1,5 @@
-;; Event-driven convolution kernels of the SNN engine as WebAssembly SIMD.
+;; Hot loops of the SNN engine as WebAssembly SIMD: event-driven convolution, the fused LIF
+;; neuron and BatchNorm.
 ;; Assembled by scripts/build-wasm.ts into spike-kernels-wasm.ts (base64); see spike-kernels.ts.
 ;; The module imports the TensorFlow.js WASM backend's own memory, so the kernels read and
 ;; write tensors where they live: every pointer is a byte offset into that heap, and the caller
@@ -236,6 +237,73 @@
             (br $tLoop)))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $jLoop))))
+
+  ;; Per-channel sums over n rows of C channels (C a multiple of 4), accumulated in float64
+  ;; into s1, s2 [C] (zeroed by the caller). Without dy: s1 += x, s2 += x². With dy (≠ 0):
+  ;; s1 += dy, s2 += dy·(x - mean[c]). BatchNorm's statistics and its gradient sums.
+  (func (export "channel_sums") (param $x i32) (param $dy i32) (param $mean i32) (param $n i32)
+        (param $C i32) (param $s1 i32) (param $s2 i32)
+    (local $r i32) (local $c i32) (local $row i32) (local $a v128) (local $b v128)
+    (local $o1 i32) (local $o2 i32) (local $cb i32)
+    (local.set $row (i32.shl (local.get $C) (i32.const 2)))
+    (block $rDone
+      (loop $rLoop
+        (br_if $rDone (i32.ge_u (local.get $r) (local.get $n)))
+        (local.set $c (i32.const 0))
+        (block $cDone
+          (loop $cLoop
+            (br_if $cDone (i32.ge_u (local.get $c) (local.get $row)))
+            (if (local.get $dy)
+              (then
+                (local.set $a (v128.load (i32.add (local.get $dy) (local.get $c))))
+                (local.set $b (f32x4.mul (local.get $a)
+                  (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $c))) (v128.load (i32.add (local.get $mean) (local.get $c)))))))
+              (else
+                (local.set $a (v128.load (i32.add (local.get $x) (local.get $c))))
+                (local.set $b (f32x4.mul (local.get $a) (local.get $a)))))
+            ;; channel c/4 .. c/4+3 -> two float64 pairs at byte 2c in s1 and s2
+            (local.set $cb (i32.shl (local.get $c) (i32.const 1)))
+            (local.set $o1 (i32.add (local.get $s1) (local.get $cb)))
+            (local.set $o2 (i32.add (local.get $s2) (local.get $cb)))
+            (v128.store (local.get $o1) (f64x2.add (v128.load (local.get $o1)) (f64x2.promote_low_f32x4 (local.get $a))))
+            (v128.store offset=16 (local.get $o1) (f64x2.add (v128.load offset=16 (local.get $o1))
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a)))))
+            (v128.store (local.get $o2) (f64x2.add (v128.load (local.get $o2)) (f64x2.promote_low_f32x4 (local.get $b))))
+            (v128.store offset=16 (local.get $o2) (f64x2.add (v128.load offset=16 (local.get $o2))
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b) (local.get $b)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $cLoop)))
+        (local.set $x (i32.add (local.get $x) (local.get $row)))
+        (if (local.get $dy) (then (local.set $dy (i32.add (local.get $dy) (local.get $row)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rLoop))))
+
+  ;; out = a[c]·P + b[c]·Q + k[c] over n rows of C channels (C a multiple of 4): BatchNorm's
+  ;; normalisation (Q = P, b = 0) and its input gradient (P = dy, Q = x).
+  (func (export "channel_affine") (param $P i32) (param $Q i32) (param $n i32) (param $C i32)
+        (param $a i32) (param $b i32) (param $k i32) (param $out i32)
+    (local $r i32) (local $c i32) (local $row i32)
+    (local.set $row (i32.shl (local.get $C) (i32.const 2)))
+    (block $rDone
+      (loop $rLoop
+        (br_if $rDone (i32.ge_u (local.get $r) (local.get $n)))
+        (local.set $c (i32.const 0))
+        (block $cDone
+          (loop $cLoop
+            (br_if $cDone (i32.ge_u (local.get $c) (local.get $row)))
+            (v128.store (i32.add (local.get $out) (local.get $c))
+              (f32x4.add
+                (f32x4.add
+                  (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $c))) (v128.load (i32.add (local.get $P) (local.get $c))))
+                  (f32x4.mul (v128.load (i32.add (local.get $b) (local.get $c))) (v128.load (i32.add (local.get $Q) (local.get $c)))))
+                (v128.load (i32.add (local.get $k) (local.get $c)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $cLoop)))
+        (local.set $P (i32.add (local.get $P) (local.get $row)))
+        (local.set $Q (i32.add (local.get $Q) (local.get $row)))
+        (local.set $out (i32.add (local.get $out) (local.get $row)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rLoop))))
 
   ;; Non-zero count of n floats at $x (decides between the event-driven and the dense path).
   (func (export "count_nonzero") (param $x i32) (param $n i32) (result i32)
