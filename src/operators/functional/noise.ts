@@ -314,7 +314,6 @@ export class HotPixelFilter extends PixelFilter {
  */
 export class RateLimiter implements EventFilter {
   readonly stats: FilterStats = newFilterStats();
-  private readonly scratch = new IndexScratch();
   private tokens: number;
   private lastT = Number.NaN;
   readonly burst: number;
@@ -326,30 +325,39 @@ export class RateLimiter implements EventFilter {
     this.tokens = this.burst;
   }
 
+  // One fused pass writing every event at the output position (advancing only for kept ones).
+  // The refill is done for equal timestamps too (it adds exactly 0 and tokens <= burst, so the
+  // result is the same) so its branch only sees time going back, which is rare and predictable;
+  // the take is branch-free (`+(a >= b)`), as which events of a stream over the rate get a token
+  // is close to random.
   filter(batch: EventBatch): EventBatch {
     const n = batch.length;
-    const keep = this.scratch.get(n);
-    const t = batch.t;
+    const { x, y, t, p } = batch;
+    const out = allocateFilterOutput(n, batch.sensor);
+    const ox = out.x, oy = out.y, ot = out.t, op = out.p;
     const perUs = this.maxRate / 1e6, burst = this.burst;
     let tokens = this.tokens, last = Number.isNaN(this.lastT) ? (n > 0 ? t[0]! : 0) : this.lastT;
     let k = 0;
     for (let i = 0; i < n; i++) {
       const ti = t[i]!;
       // Time going backwards adds no tokens (never negative).
-      if (ti > last) {
+      if (ti >= last) {
         tokens = Math.min(burst, tokens + (ti - last) * perUs);
         last = ti;
       }
-      if (tokens >= 1) {
-        tokens -= 1;
-        keep[k++] = i;
-      }
+      const take = +(tokens >= 1);
+      tokens -= take;
+      ot[k] = ti;
+      ox[k] = x[i]!;
+      oy[k] = y[i]!;
+      op[k] = p[i]!;
+      k += take;
     }
     this.tokens = tokens;
     if (n > 0) this.lastT = last;
     this.stats.seen += n;
     this.stats.kept += k;
-    return gather(batch, keep, k);
+    return keptPrefix(batch, out, k);
   }
 
   reset(): void {
