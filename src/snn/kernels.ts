@@ -630,9 +630,35 @@ const ALL: readonly JsKernel[] = [
 
 const registered = new Set<string>();
 
+/**
+ * tfjs-backend-wasm's Identity copies the tensor, and the engine clones (Identity) every tensor
+ * a custom gradient saves: a score of activation-sized copies per training step. Tensor data is
+ * immutable (every kernel here writes only fresh outputs), so the clone shares the data and
+ * counts a reference, as the WASM Reshape kernel already does.
+ */
+function shareIdentityData(backendName: string): void {
+  const original = tf.getKernel('Identity', backendName);
+  if (backendName !== 'wasm' || !original) return;
+  tf.unregisterKernel('Identity', backendName);
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as TensorInfo;
+      if (x.dtype === 'string') return original.kernelFunc(args);
+      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}
+
 /** Registers the SNN kernels for the active backend (idempotent). */
 export function registerSnnKernels(): void {
   const backendName = tf.getBackend();
+  if (!registered.has(`${backendName}/Identity`)) {
+    shareIdentityData(backendName);
+    registered.add(`${backendName}/Identity`);
+  }
   for (const k of ALL) {
     const key = `${backendName}/${k.name}`;
     if (registered.has(key)) continue;
