@@ -7,7 +7,10 @@ import {
   Aedat4Decoder,
   Aedat4Encoder,
   ByteScratch,
+  compressAedat4,
+  concatChunks,
   decodeBuffer,
+  encodeAedat4EventPacket,
   encodeAedat4,
   FormatError,
   initZstd,
@@ -19,6 +22,7 @@ import {
   writeEventFile,
   zstdCompress,
   zstdDecompress,
+  wasmKernelsAvailable,
   type Aedat4Compression,
 } from '../../src/formats/index.js';
 import { assertBatchesEqual, chunked, randomBatch, REAL, rng, sharedSkip } from './helpers.js';
@@ -194,8 +198,7 @@ test('frames from the reference zstd / lz4 command-line tools decode (unknown co
   assert.equal(new TextDecoder().decode(sc.buf.subarray(0, n)), text);
 });
 
-test('AEDAT 4 event structs: WebAssembly and JS decode random struct bytes identically (any i64 time, i16 x/y, padding)', async () => {
-  const { compressAedat4, concatChunks, encodeAedat4EventPacket, wasmKernelsAvailable } = await import('../../src/formats/index.js');
+test('AEDAT 4 event structs: WebAssembly and JS decode random struct bytes identically (any i64 time, i16 x/y, padding)', () => {
   if (!wasmKernelsAvailable()) return;
   const r = rng(4242);
   for (const compression of ['none', 'lz4'] as const) {
@@ -222,3 +225,22 @@ test('AEDAT 4 event structs: WebAssembly and JS decode random struct bytes ident
   }
 });
 
+
+test('straddling packets of alternating sizes (one over the 4 MiB reuse cap) decode as in one push', () => {
+  // Packets of 5, 300k (4.8 MB uncompressed), 3 and 70k events, twice: the decoder's two
+  // straddle buffers alternate, grow, and the big one is dropped instead of kept.
+  const batches = [5, 300_000, 3, 70_000, 5, 300_000, 3, 70_000].map((n, i) => randomBatch(50 + i, n, SENSOR, T0 + i * 1e7));
+  const enc = new Aedat4Encoder({ sensor: SENSOR, compression: 'none', maxEventsPerPacket: 300_000 });
+  const parts = [enc.begin(), ...batches.map((b) => enc.encode(b))];
+  const { tail, header } = enc.finish();
+  parts[0] = header;
+  parts.push(tail);
+  const bytes = concatChunks(parts);
+  const whole = pushAll(new Aedat4Decoder(), [bytes]);
+  assertBatchesEqual(whole, concatBatches(batches, SENSOR), 'one push');
+  for (const size of [65_536, 1 << 20, 999_983]) {
+    const pieces: Uint8Array[] = [];
+    for (let o = 0; o < bytes.length; o += size) pieces.push(bytes.slice(o, o + size));
+    assertBatchesEqual(pushAll(new Aedat4Decoder(), pieces), whole, `chunks of ${size}`);
+  }
+});
