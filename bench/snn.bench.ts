@@ -75,6 +75,12 @@ const bench: Benchmark = {
     const torchTrain = num('fused_train_step_b16_s');
     report({ name: 'train step B=16, T=16 (fwd+BPTT+update)', value: trainMs, unit: 'ms', extra: { ...ratio(trainMs, torchTrain !== undefined ? torchTrain * 1000 : undefined, true), samples_s: +((B / trainMs) * 1000).toFixed(1), target: '<= 2x' } });
     report({ name: 'peak RSS during training', value: peakRss / 2 ** 20, unit: 'MiB', extra: { rss_before_MiB: Math.round(rssBefore / 2 ** 20) } });
+    // Event-driven convs cost in proportion to spikes: the speed above holds at this activity.
+    let firing!: ReturnType<SnnModel['firing']>;
+    tf.tidy(() => {
+      firing = m.firing(m.forward(x16, { training: true }).spikes, T);
+    });
+    report({ name: 'mean firing rate in the timed training step (input 5 % events)', value: firing.meanRate * 100, unit: '%', extra: { per_layer: firing.layers.map((l) => +(l.rate * 100).toFixed(1)).join(' ') } });
     x16.dispose();
 
     // data-parallel: this thread + (cores - 1) worker replicas, gradients averaged
