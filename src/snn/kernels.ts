@@ -188,7 +188,9 @@ const lifBackward: JsKernel = {
   name: 'SnnLifBackward',
   inputs: ['gs', 'h', 's', 'x', 'decay'],
   shapes: ([gs]) => [gs!, [1]],
-  compute([gs, h, s, x, dIn], [gx, gd], [shape], attrs, wasm) {
+  /** dL/dv of every neuron, carried from step t + 1 to step t by the WebAssembly kernel. */
+  scratch: ([gs]) => gs![1]!,
+  compute([gs, h, s, x, dIn], [gx, gd], [shape], attrs, wasm, scratch) {
     const a = neuronAttrs(attrs);
     const T = shape![0]!;
     const M = gs!.length / T;
@@ -199,8 +201,8 @@ const lifBackward: JsKernel = {
     const v0 = hardReset ? vr : 0;
     const wantDecay = x !== null;
     // WebAssembly: no decay gradient (PLIF) and no sigmoid surrogate (exp has no SIMD form).
-    if (!wantDecay && surrogate !== SURROGATE_IDS.sigmoid && M % 4 === 0 && onHeap(wasm, gs, h, s, gx)) {
-      wasm.lif_backward(gs!.byteOffset, h!.byteOffset, s!.byteOffset, gx!.byteOffset, T, M, keep, g, vTh, vr, hardReset ? 1 : 0, detachReset ? 1 : 0, surrogate, alpha);
+    if (!wantDecay && surrogate !== SURROGATE_IDS.sigmoid && M % 4 === 0 && onHeap(wasm, gs, h, s, gx, scratch)) {
+      wasm.lif_backward(gs!.byteOffset, h!.byteOffset, s!.byteOffset, gx!.byteOffset, scratch.byteOffset, T, M, keep, g, vTh, vr, hardReset ? 1 : 0, detachReset ? 1 : 0, surrogate, alpha);
       return;
     }
     let gDecay = 0;

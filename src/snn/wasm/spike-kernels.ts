@@ -24,7 +24,7 @@ export interface SpikeKernels {
   lif_forward(x: number, v: number, s: number, h: number, counts: number, T: number, M: number, batch: number, keep: number, g: number, bias: number, vTh: number, vr: number, hard: number): void;
   channel_sums(x: number, dy: number, mean: number, n: number, C: number, s1: number, s2: number): void;
   channel_affine(P: number, Q: number, n: number, C: number, a: number, b: number, k: number, out: number): void;
-  lif_backward(gs: number, h: number, s: number, gx: number, T: number, M: number, keep: number, g: number, vTh: number, vr: number, hard: number, detach: number, surrogate: number, alpha: number): void;
+  lif_backward(gs: number, h: number, s: number, gx: number, gv: number, T: number, M: number, keep: number, g: number, vTh: number, vr: number, hard: number, detach: number, surrogate: number, alpha: number): void;
 }
 
 let compiled: object | null | undefined;

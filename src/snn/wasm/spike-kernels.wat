@@ -198,26 +198,31 @@
     (v128.and (f32x4.lt (f32x4.abs (local.get $u)) (f32x4.splat (f32.mul (local.get $alpha) (f32.const 0.5))))
       (f32x4.splat (f32.div (f32.const 1) (local.get $alpha)))))
 
-  ;; LIF BPTT over T steps of M neurons (gs, h, s, gx: [T, M]), 4 neurons at a time, t from
-  ;; T-1 down to 0: gh = (gs + gv·dv/ds)·σ'(h - vTh) + gv·dv/dh; gx = g·gh; gv = keep·gh, with
-  ;; dv/dh = hard ? 1 - s : 1 and dv/ds = detach ? 0 : hard ? vr - h : -vTh. M multiple of 4.
+;; LIF BPTT over T steps of M neurons (gs, h, s, gx: [T, M]), t from T-1 down to 0, each
+  ;; step one sequential sweep over the M neurons, 4 at a time; gv [M] (zeroed by the caller)
+  ;; carries dL/dv between steps: gh = (gs + gv·dv/ds)·σ'(h - vTh) + gv·dv/dh; gx = g·gh;
+  ;; gv = keep·gh, with dv/dh = hard ? 1 - s : 1 and dv/ds = detach ? 0 : hard ? vr - h : -vTh.
+  ;; M a multiple of 4.
   (func (export "lif_backward") (param $gs i32) (param $h i32) (param $s i32) (param $gx i32)
-        (param $T i32) (param $M i32) (param $keep f32) (param $g f32) (param $vTh f32) (param $vr f32)
-        (param $hard i32) (param $detach i32) (param $kind i32) (param $alpha f32)
+        (param $gv i32) (param $T i32) (param $M i32) (param $keep f32) (param $g f32) (param $vTh f32)
+        (param $vr f32) (param $hard i32) (param $detach i32) (param $kind i32) (param $alpha f32)
     (local $j i32) (local $t i32) (local $o i32) (local $row i32) (local $gvv v128) (local $hh v128)
     (local $ss v128) (local $dvds v128) (local $dvdh v128) (local $gh v128) (local $one v128)
+    (local $gvp i32)
     (local.set $row (i32.shl (local.get $M) (i32.const 2)))
     (local.set $one (f32x4.splat (f32.const 1)))
-    (block $jDone
-      (loop $jLoop
-        (br_if $jDone (i32.ge_u (local.get $j) (local.get $row)))
-        (local.set $gvv (v128.const i32x4 0 0 0 0))
-        (local.set $t (local.get $T))
-        (block $tDone
-          (loop $tLoop
-            (br_if $tDone (i32.eqz (local.get $t)))
-            (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+    (local.set $t (local.get $T))
+    (block $tDone
+      (loop $tLoop
+        (br_if $tDone (i32.eqz (local.get $t)))
+        (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+        (local.set $j (i32.const 0))
+        (block $jDone
+          (loop $jLoop
+            (br_if $jDone (i32.ge_u (local.get $j) (local.get $row)))
             (local.set $o (i32.add (local.get $j) (i32.mul (local.get $t) (local.get $row))))
+            (local.set $gvp (i32.add (local.get $gv) (local.get $j)))
+            (local.set $gvv (v128.load (local.get $gvp)))
             (local.set $hh (v128.load (i32.add (local.get $h) (local.get $o))))
             (local.set $ss (v128.load (i32.add (local.get $s) (local.get $o))))
             (local.set $dvdh (if (result v128) (local.get $hard)
@@ -233,10 +238,10 @@
                 (call $surrogate (local.get $kind) (local.get $alpha) (f32x4.sub (local.get $hh) (f32x4.splat (local.get $vTh)))))
               (f32x4.mul (local.get $gvv) (local.get $dvdh))))
             (v128.store (i32.add (local.get $gx) (local.get $o)) (f32x4.mul (local.get $gh) (f32x4.splat (local.get $g))))
-            (local.set $gvv (f32x4.mul (local.get $gh) (f32x4.splat (local.get $keep))))
-            (br $tLoop)))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (br $jLoop))))
+            (v128.store (local.get $gvp) (f32x4.mul (local.get $gh) (f32x4.splat (local.get $keep))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $jLoop)))
+        (br $tLoop))))
 
   ;; Per-channel sums over n rows of C channels (C a multiple of 4), accumulated in float64
   ;; into s1, s2 [C] (zeroed by the caller). Without dy: s1 += x, s2 += x². With dy (≠ 0):
