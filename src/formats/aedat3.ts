@@ -31,6 +31,10 @@ export const AEDAT3_NETWORK_HEADER_BYTES = 20;
 export const AEDAT3_NETWORK_MAGIC = 0x1d378bc90b9a6658n;
 const MAX_HEADER_BYTES = 1 << 20;
 const TS_EPOCH = 2147483648; // 2^31
+/** Bytes at the arena start where the WASM kernel keeps its loop constants. */
+const KERNEL_CONST_BYTES = 64;
+/** Events copied into the arena and decoded at a time (64 KiB: stays in cache between the two). */
+const PIECE_EVENTS = 8192;
 
 export const enum Aedat3EventType {
   Special = 0,
@@ -101,34 +105,25 @@ export class Aedat3Decoder extends ChunkDecoder {
     }
     const base = this.stats.bytes;
     const end = buf.length;
-    // WASM path: the bytes are copied into the arena and decoded there (SIMD); `delta` maps a
-    // position in `buf` to the arena. JS path: decoded in place.
+    // Packet headers are read in place. WASM path: polarity events are copied into the arena
+    // PIECE_EVENTS at a time and decoded there (SIMD) while still in cache; JS path: decoded
+    // in place. Columns hold every event these bytes can carry (8 bytes each).
     const arena = this.arena;
     let layout: ArenaLayout | undefined;
-    let view: DataView;
-    let delta = 0;
-    if (arena) {
-      layout = arena.layout(0, end - pos, (end - pos) >>> 3);
-      arena.u8.set(buf.subarray(pos, end), layout.input);
-      view = new DataView(arena.k.memory.buffer);
-      delta = layout.input - pos;
-    } else {
-      view = dataView(buf);
-      // Upper bound of polarity events in these bytes (8 bytes each), bounded by data received.
-      this.out.reserve((end - pos) >>> 3);
-    }
+    const view = dataView(buf);
+    if (arena) layout = arena.layout(KERNEL_CONST_BYTES, Math.min(end - pos, PIECE_EVENTS * 8), (end - pos) >>> 3);
+    else this.out.reserve((end - pos) >>> 3);
     const ox = this.out.x, oy = this.out.y, ot = this.out.t, op = this.out.p;
     let n = 0;
     let invalid = 0;
     while (pos + AEDAT3_PACKET_HEADER_BYTES <= end) {
-      const h = pos + delta;
-      const type = view.getUint16(h, true);
-      const source = view.getInt16(h + 2, true);
-      const size = view.getInt32(h + 4, true);
-      const tsOffset = view.getInt32(h + 8, true);
-      const overflow = view.getInt32(h + 12, true);
-      const capacity = view.getInt32(h + 16, true);
-      const number = view.getInt32(h + 20, true);
+      const type = view.getUint16(pos, true);
+      const source = view.getInt16(pos + 2, true);
+      const size = view.getInt32(pos + 4, true);
+      const tsOffset = view.getInt32(pos + 8, true);
+      const overflow = view.getInt32(pos + 12, true);
+      const capacity = view.getInt32(pos + 16, true);
+      const number = view.getInt32(pos + 20, true);
       if (type & 0x8000) {
         throw this.error(`compressed packet (eventType 0x${type.toString(16)}) in a RAW stream is not supported`, base + pos);
       }
@@ -164,9 +159,17 @@ export class Aedat3Decoder extends ChunkDecoder {
       }
       const count = Math.min(number, capacity);
       const before = n;
-      n = layout
-        ? arena!.k.aedat3(h + AEDAT3_PACKET_HEADER_BYTES, count, overflow * TS_EPOCH, layout.ox, layout.oy, layout.ot, layout.op, n)
-        : decodePolarityPacket(view, h + AEDAT3_PACKET_HEADER_BYTES, count, overflow * TS_EPOCH, ox, oy, ot, op, n);
+      if (layout) {
+        const mem = arena!.u8;
+        for (let done = 0; done < count; done += PIECE_EVENTS) {
+          const k = Math.min(PIECE_EVENTS, count - done);
+          const from = pos + AEDAT3_PACKET_HEADER_BYTES + 8 * done;
+          mem.set(buf.subarray(from, from + 8 * k), layout.input);
+          n = arena!.k.aedat3(layout.input, k, overflow * TS_EPOCH, layout.ox, layout.oy, layout.ot, layout.op, n, 0);
+        }
+      } else {
+        n = decodePolarityPacket(view, pos + AEDAT3_PACKET_HEADER_BYTES, count, overflow * TS_EPOCH, ox, oy, ot, op, n);
+      }
       invalid += count - (n - before);
       pos = next;
     }

@@ -95,3 +95,39 @@ test('AEDAT 3.1 bad input gives FormatError with offset', () => {
   assert.throws(() => new Aedat3Decoder().push(huge), FormatError);
   assert.throws(() => decodeBuffer(new TextEncoder().encode('#!AER-DAT3.1\r\n#Format: SerializedTS\r\n#!END-HEADER\r\n')), /not supported/);
 });
+
+test('AEDAT 3.1: WebAssembly and JS decode identically (packets over 2 pieces, invalid events in every group slot, 15-bit coordinates)', async () => {
+  const { wasmKernelsAvailable } = await import('../../src/formats/index.js');
+  if (!wasmKernelsAvailable()) return;
+  const big = { width: 32768, height: 32768 };
+  for (const [seed, perPacket] of [[1, 20_000], [2, 8193], [3, 13]] as const) {
+    // Times cross the 2^31 overflow epoch; packets of `perPacket` events.
+    const ev = randomBatch(seed, 30_011, big, 2 ** 31 - 40_000, 3);
+    const bytes = encodeAedat3([ev], { maxEventsPerPacket: perPacket });
+    // Invalidate event 8k + (k % 8) of the first packet's first 64 events (every slot of a SIMD
+    // group) and ~2 % of all others.
+    const head = new TextDecoder().decode(bytes.subarray(0, 300)).indexOf('#!END-HEADER\r\n') + 14;
+    const v = new DataView(bytes.buffer, bytes.byteOffset);
+    let r = seed;
+    for (let pos = head, first = true; pos < bytes.length; first = false) {
+      const count = v.getInt32(pos + 20, true);
+      if (v.getUint16(pos, true) === 1) {
+        for (let k = 0; k < count; k++) {
+          r = (r * 1103515245 + 12345) >>> 0;
+          const slotHit = first && k < 64 && k % 8 === k >> 3;
+          if (slotHit || r % 50 === 0) v.setUint32(pos + 28 + 8 * k, v.getUint32(pos + 28 + 8 * k, true) & ~1, true);
+        }
+      }
+      pos += 28 + 8 * count;
+    }
+    const run = (wasm: boolean): { batch: EventBatch; invalid: number | undefined } => {
+      const dec = new Aedat3Decoder({ wasm });
+      const batch = pushAll(dec, chunked(bytes, seed, 70_001));
+      return { batch, invalid: dec.stats.skipped['invalid'] };
+    };
+    const js = run(false), wasm = run(true);
+    assert.ok(js.invalid! >= 8, `seed ${seed}`);
+    assert.equal(wasm.invalid, js.invalid);
+    assertBatchesEqual(wasm.batch, js.batch, `seed ${seed} packets of ${perPacket}`);
+  }
+});

@@ -26,7 +26,7 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface KernelExports {
   memory: WasmMemory;
-  aedat3(src: number, count: number, epoch: number, ox: number, oy: number, ot: number, op: number, n: number): number;
+  aedat3(src: number, count: number, epoch: number, ox: number, oy: number, ot: number, op: number, n: number, cfg: number): number;
   aedat2(src: number, end: number, ox: number, oy: number, ot: number, op: number, cfg: number): number;
   aedat2dvs(src: number, end: number, ox: number, oy: number, ot: number, op: number, cfg: number): number;
   evts(src: number, count: number, ox: number, oy: number, ot: number, op: number, n: number): number;

@@ -7,44 +7,68 @@
 
   ;; AEDAT 3.1 polarity events: `count` 8-byte records at $src (u32 LE data, i32 LE ts),
   ;; written from event index $n. Invalid-marked events (bit 0 = 0) are dropped.
+  ;; 8 events per step while all eight are valid: x = d >>> 17 (15 bits), y = (d >>> 2) & 0x7fff,
+  ;; p = (d >>> 1) & 1, t = epoch + (ts & 0x7fffffff). Loop constants are stored at
+  ;; $cfg..$cfg+63 and loaded back (see "aedat2dvs": V8 rematerialises a v128.const per use).
   ;; Returns the new event count.
   (func (export "aedat3") (param $src i32) (param $count i32) (param $epoch f64)
-        (param $ox i32) (param $oy i32) (param $ot i32) (param $op i32) (param $n i32) (result i32)
-    (local $end i32) (local $v0 v128) (local $v1 v128) (local $d v128) (local $ts v128)
-    (local $xy v128) (local $w i32) (local $epv v128) (local $gend i32)
+        (param $ox i32) (param $oy i32) (param $ot i32) (param $op i32) (param $n i32) (param $cfg i32) (result i32)
+    (local $end i32) (local $w i32) (local $gend i32) (local $t i32)
+    (local $epv v128) (local $c1 v128) (local $c7fff v128) (local $cts v128)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $d01 v128) (local $d23 v128) (local $t01 v128) (local $t23 v128)
     (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 3))))
-    (local.set $epv (f64x2.splat (local.get $epoch)))
+    (v128.store offset=0 (local.get $cfg) (f64x2.splat (local.get $epoch)))
+    (v128.store offset=16 (local.get $cfg) (v128.const i32x4 1 1 1 1))
+    (v128.store offset=32 (local.get $cfg) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff))
+    (v128.store offset=48 (local.get $cfg) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+    (local.set $epv (v128.load offset=0 (local.get $cfg)))
+    (local.set $c1 (v128.load offset=16 (local.get $cfg)))
+    (local.set $c7fff (v128.load offset=32 (local.get $cfg)))
+    (local.set $cts (v128.load offset=48 (local.get $cfg)))
     (loop $outer
-      ;; 4 events per step while all four are valid.
       (block $vdone
         (loop $vloop
-          (br_if $vdone (i32.gt_u (i32.add (local.get $src) (i32.const 32)) (local.get $end)))
-          (local.set $v0 (v128.load align=1 (local.get $src)))
-          (local.set $v1 (v128.load offset=16 align=1 (local.get $src)))
-          (local.set $d (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $v0) (local.get $v1)))
-          (br_if $vdone (i32.eqz (i32x4.all_true (v128.and (local.get $d) (i32x4.splat (i32.const 1))))))
-          (local.set $ts (v128.and
-            (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $v0) (local.get $v1))
-            (i32x4.splat (i32.const 0x7fffffff))))
-          ;; x = d >>> 17 (15 bits), y = (d >>> 2) & 0x7fff
-          (local.set $xy (i16x8.narrow_i32x4_u
-            (i32x4.shr_u (local.get $d) (i32.const 17))
-            (v128.and (i32x4.shr_u (local.get $d) (i32.const 2)) (i32x4.splat (i32.const 0x7fff)))))
-          (v128.store64_lane align=1 0 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
-          (v128.store64_lane align=1 1 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
-          (local.set $w (i32x4.extract_lane 0 (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0
-            (v128.and (i32x4.shr_u (local.get $d) (i32.const 1)) (i32x4.splat (i32.const 1))) (local.get $d))))
-          (i32.store align=1 (i32.add (local.get $op) (local.get $n)) (local.get $w))
-          (v128.store align=8 (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3)))
-            (f64x2.add (f64x2.convert_low_i32x4_s (local.get $ts)) (local.get $epv)))
-          (v128.store offset=16 align=8 (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3)))
-            (f64x2.add (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $ts) (local.get $ts))) (local.get $epv)))
-          (local.set $n (i32.add (local.get $n) (i32.const 4)))
-          (local.set $src (i32.add (local.get $src) (i32.const 32)))
+          (br_if $vdone (i32.gt_u (i32.add (local.get $src) (i32.const 64)) (local.get $end)))
+          ;; [d0 t0 d1 t1] -> [d0 d1 t0 t1] (32-bit lane swizzle), then 64-bit unpacks.
+          (local.set $v0 (i8x16.shuffle 0 1 2 3 8 9 10 11 4 5 6 7 12 13 14 15
+            (v128.load align=1 (local.get $src)) (local.get $c1)))
+          (local.set $v1 (i8x16.shuffle 0 1 2 3 8 9 10 11 4 5 6 7 12 13 14 15
+            (v128.load offset=16 align=1 (local.get $src)) (local.get $c1)))
+          (local.set $v2 (i8x16.shuffle 0 1 2 3 8 9 10 11 4 5 6 7 12 13 14 15
+            (v128.load offset=32 align=1 (local.get $src)) (local.get $c1)))
+          (local.set $v3 (i8x16.shuffle 0 1 2 3 8 9 10 11 4 5 6 7 12 13 14 15
+            (v128.load offset=48 align=1 (local.get $src)) (local.get $c1)))
+          (local.set $d01 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $v0) (local.get $v1)))
+          (local.set $d23 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $v2) (local.get $v3)))
+          (br_if $vdone (i32.eqz (i32x4.all_true (v128.and (v128.and (local.get $d01) (local.get $d23)) (local.get $c1)))))
+          (local.set $t01 (v128.and (local.get $cts)
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $v0) (local.get $v1))))
+          (local.set $t23 (v128.and (local.get $cts)
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $v2) (local.get $v3))))
+          (v128.store align=1 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1)))
+            (i16x8.narrow_i32x4_u (i32x4.shr_u (local.get $d01) (i32.const 17)) (i32x4.shr_u (local.get $d23) (i32.const 17))))
+          (v128.store align=1 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1)))
+            (i16x8.narrow_i32x4_u
+              (v128.and (i32x4.shr_u (local.get $d01) (i32.const 2)) (local.get $c7fff))
+              (v128.and (i32x4.shr_u (local.get $d23) (i32.const 2)) (local.get $c7fff))))
+          (local.set $d01 (i16x8.narrow_i32x4_u
+            (v128.and (i32x4.shr_u (local.get $d01) (i32.const 1)) (local.get $c1))
+            (v128.and (i32x4.shr_u (local.get $d23) (i32.const 1)) (local.get $c1))))
+          (v128.store64_lane align=1 0 (i32.add (local.get $op) (local.get $n)) (i8x16.narrow_i16x8_u (local.get $d01) (local.get $d01)))
+          (local.set $t (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3))))
+          (v128.store align=8 (local.get $t) (f64x2.add (f64x2.convert_low_i32x4_s (local.get $t01)) (local.get $epv)))
+          (v128.store offset=16 align=8 (local.get $t)
+            (f64x2.add (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t01) (local.get $t01))) (local.get $epv)))
+          (v128.store offset=32 align=8 (local.get $t) (f64x2.add (f64x2.convert_low_i32x4_s (local.get $t23)) (local.get $epv)))
+          (v128.store offset=48 align=8 (local.get $t)
+            (f64x2.add (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $t23) (local.get $t23))) (local.get $epv)))
+          (local.set $n (i32.add (local.get $n) (i32.const 8)))
+          (local.set $src (i32.add (local.get $src) (i32.const 64)))
           (br $vloop)))
-      ;; Scalar: one group of up to 4 events (the tail, or a group holding an invalid event).
-      (local.set $gend (select (local.get $end) (i32.add (local.get $src) (i32.const 32))
-        (i32.lt_u (i32.sub (local.get $end) (local.get $src)) (i32.const 32))))
+      ;; Scalar: one group of up to 8 events (the tail, or a group holding an invalid event).
+      (local.set $gend (select (local.get $end) (i32.add (local.get $src) (i32.const 64))
+        (i32.lt_u (i32.sub (local.get $end) (local.get $src)) (i32.const 64))))
       (block $sdone
         (loop $sloop
           (br_if $sdone (i32.ge_u (local.get $src) (local.get $gend)))
