@@ -1,6 +1,7 @@
 /**
- * WebAssembly hot loops (kernels.wat) for the decoders that dominate throughput: AEDAT 3.1
- * polarity packets (SIMD, 4 events per step), AEDAT 4 event structs and LZ4 blocks. Each
+ * WebAssembly hot loops (kernels.wat) for the decoders that dominate throughput: AEDAT 2.0
+ * records and AEDAT 3.1 polarity packets (SIMD, 8 events per step), AEDAT 4 event structs
+ * (SIMD, 4 per step) and LZ4 blocks. Each
  * decoder owns one arena (module instance with its own memory): input bytes are copied in,
  * events come out as columns in the same memory. Batches emitted in reuse mode are views of
  * that memory (valid until the decoder's next push/end, as with the JS path); otherwise the
