@@ -353,7 +353,7 @@ export class Aedat4Decoder extends ChunkDecoder {
     // Growing the columns moves them but not the payload: the scratch area is re-based first.
     const moved = w.ensure(n + count, n, scratch, length);
     const l = w.layout();
-    return arena.k.evts(moved + vec + 4, count, l.ox, l.oy, l.ot, l.op, n);
+    return arena.k.evts(moved + vec + 4, count, l.ox, l.oy, l.ot, l.op, n, WasmColumns.KERNEL_CONSTANTS);
   }
 
   private countSkipped(stream: number, buf: Uint8Array, start: number, end: number, base: number): void {
@@ -392,11 +392,13 @@ export class Aedat4Decoder extends ChunkDecoder {
 
 /**
  * Event columns kept in a WASM arena across the packets of one push: [t | x | y | p] at a fixed
- * base with capacity `cap`, and a scratch area for one decompressed packet after them.
+ * base with capacity `cap`, and a scratch area for one decompressed packet after them. The
+ * bytes below the base hold the struct kernel's loop constants.
  */
 class WasmColumns {
   private cap = 0;
   private static readonly BASE = 64;
+  static readonly KERNEL_CONSTANTS = 0;
 
   constructor(readonly arena: WasmArena) {}
 

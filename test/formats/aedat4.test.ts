@@ -204,7 +204,7 @@ test('AEDAT 4 event structs: WebAssembly and JS decode random struct bytes ident
   for (const compression of ['none', 'lz4'] as const) {
     const enc = new Aedat4Encoder({ sensor: SENSOR, compression, framing: 'network' });
     const parts: Uint8Array[] = [enc.begin()];
-    // Packet sizes 1..13 cover every remainder of the 4-event SIMD step; struct bytes are random
+    // Packet sizes 1..13 cover every remainder of the 8-event SIMD step; struct bytes are random
     // (negative and > 2^53 times, negative coordinates, p bits above bit 0, non-zero padding).
     for (let k = 0; k < 60; k++) {
       const count = 1 + (k % 13) + (k % 5 === 0 ? 40 : 0);

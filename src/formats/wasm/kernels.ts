@@ -1,7 +1,7 @@
 /**
  * WebAssembly hot loops (kernels.wat) for the decoders that dominate throughput: AEDAT 2.0
  * records and AEDAT 3.1 polarity packets (SIMD, 8 events per step), AEDAT 4 event structs
- * (SIMD, 4 per step) and LZ4 blocks. Each
+ * (SIMD, 8 per step) and LZ4 blocks. Each
  * decoder owns one arena (module instance with its own memory): input bytes are copied in,
  * events come out as columns in the same memory. Batches emitted in reuse mode are views of
  * that memory (valid until the decoder's next push/end, as with the JS path); otherwise the
@@ -30,7 +30,7 @@ interface KernelExports {
   aedat3(src: number, count: number, epoch: number, ox: number, oy: number, ot: number, op: number, n: number, cfg: number): number;
   aedat2(src: number, end: number, ox: number, oy: number, ot: number, op: number, cfg: number): number;
   aedat2dvs(src: number, end: number, ox: number, oy: number, ot: number, op: number, cfg: number): number;
-  evts(src: number, count: number, ox: number, oy: number, ot: number, op: number, n: number): number;
+  evts(src: number, count: number, ox: number, oy: number, ot: number, op: number, n: number, cfg: number): number;
   lz4block(s: number, end: number, d: number, dstart: number, dend: number): number;
   errpos: { value: number };
 }

@@ -284,47 +284,72 @@
     (local.get $n))
 
   ;; AEDAT 4 Event structs (16 bytes: i64 t, i16 x, i16 y, u8 p) -> columns. Returns new count.
-  ;; 4 events per step: t = hi * 2^32 + lo in f64 (one rounding of the exact sum, so the same
-  ;; value as f64.convert_i64_s), x/y as their raw 16 bits, p = bit 0.
+  ;; 8 events per step: t = hi * 2^32 + lo in f64 (one rounding of the exact sum, so the same
+  ;; value as f64.convert_i64_s), x/y as their raw 16 bits, p = bit 0. Loop constants are
+  ;; stored at $cfg..$cfg+31 and loaded back (see "aedat2dvs").
   (func (export "evts") (param $src i32) (param $count i32)
-        (param $ox i32) (param $oy i32) (param $ot i32) (param $op i32) (param $n i32) (result i32)
-    (local $end i32) (local $w i32) (local $t i32)
-    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $u v128) (local $z01 v128) (local $z23 v128) (local $xy v128)
+        (param $ox i32) (param $oy i32) (param $ot i32) (param $op i32) (param $n i32) (param $cfg i32) (result i32)
+    (local $end i32) (local $w i32) (local $t i32) (local $two32 v128) (local $c1 v128)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $u v128)
+    (local $z01 v128) (local $z23 v128) (local $z45 v128) (local $z67 v128) (local $lo v128) (local $hi v128)
     (local.set $end (i32.add (local.get $n) (local.get $count)))
+    (v128.store offset=0 (local.get $cfg) (v128.const f64x2 4294967296 4294967296))
+    (v128.store offset=16 (local.get $cfg) (v128.const i32x4 1 1 1 1))
+    (local.set $two32 (v128.load offset=0 (local.get $cfg)))
+    (local.set $c1 (v128.load offset=16 (local.get $cfg)))
     (block $vdone
       (loop $v
-        (br_if $vdone (i32.gt_u (i32.add (local.get $n) (i32.const 4)) (local.get $end)))
+        (br_if $vdone (i32.gt_u (i32.add (local.get $n) (i32.const 8)) (local.get $end)))
+        (local.set $t (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3))))
+        ;; Per pair of structs: [lo0 lo1 hi0 hi1] of t (unpack low 32x4) and [xy0 xy1 pw0 pw1]
+        ;; (unpack high 32x4).
         (local.set $v0 (v128.load align=1 (local.get $src)))
         (local.set $v1 (v128.load offset=16 align=1 (local.get $src)))
         (local.set $v2 (v128.load offset=32 align=1 (local.get $src)))
         (local.set $v3 (v128.load offset=48 align=1 (local.get $src)))
-        (local.set $t (i32.add (local.get $ot) (i32.shl (local.get $n) (i32.const 3))))
-        ;; [lo0 lo1 hi0 hi1] of two events (unpack low 32x4).
         (local.set $u (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
-        (v128.store align=8 (local.get $t) (f64x2.add
+        (v128.store offset=0 align=8 (local.get $t) (f64x2.add
           (f64x2.mul (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $u) (local.get $u)))
-                     (v128.const f64x2 4294967296 4294967296))
+                     (local.get $two32))
           (f64x2.convert_low_i32x4_u (local.get $u))))
         (local.set $u (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
         (v128.store offset=16 align=8 (local.get $t) (f64x2.add
           (f64x2.mul (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $u) (local.get $u)))
-                     (v128.const f64x2 4294967296 4294967296))
+                     (local.get $two32))
           (f64x2.convert_low_i32x4_u (local.get $u))))
-        ;; [xy0 xy1 pw0 pw1] and [xy2 xy3 pw2 pw3] (unpack high 32x4), then split by 64-bit halves.
         (local.set $z01 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
         (local.set $z23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
-        (local.set $xy (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $z01) (local.get $z23)))
-        (local.set $xy (i16x8.narrow_i32x4_u
-          (i32x4.shr_u (i32x4.shl (local.get $xy) (i32.const 16)) (i32.const 16))
-          (i32x4.shr_u (local.get $xy) (i32.const 16))))
-        (v128.store64_lane align=1 0 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
-        (v128.store64_lane align=1 1 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
-        (local.set $xy (v128.and (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $z01) (local.get $z23))
-          (v128.const i32x4 1 1 1 1)))
-        (local.set $xy (i16x8.narrow_i32x4_u (local.get $xy) (local.get $xy)))
-        (v128.store32_lane align=1 0 (i32.add (local.get $op) (local.get $n)) (i8x16.narrow_i16x8_u (local.get $xy) (local.get $xy)))
-        (local.set $src (i32.add (local.get $src) (i32.const 64)))
-        (local.set $n (i32.add (local.get $n) (i32.const 4)))
+        (local.set $v0 (v128.load offset=64 align=1 (local.get $src)))
+        (local.set $v1 (v128.load offset=80 align=1 (local.get $src)))
+        (local.set $v2 (v128.load offset=96 align=1 (local.get $src)))
+        (local.set $v3 (v128.load offset=112 align=1 (local.get $src)))
+        (local.set $u (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+        (v128.store offset=32 align=8 (local.get $t) (f64x2.add
+          (f64x2.mul (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $u) (local.get $u)))
+                     (local.get $two32))
+          (f64x2.convert_low_i32x4_u (local.get $u))))
+        (local.set $u (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+        (v128.store offset=48 align=8 (local.get $t) (f64x2.add
+          (f64x2.mul (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $u) (local.get $u)))
+                     (local.get $two32))
+          (f64x2.convert_low_i32x4_u (local.get $u))))
+        (local.set $z45 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+        (local.set $z67 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+        ;; x/y words of the 8 events, then their p words (64-bit halves).
+        (local.set $lo (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $z01) (local.get $z23)))
+        (local.set $hi (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $z45) (local.get $z67)))
+        (v128.store align=1 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1))) (i16x8.narrow_i32x4_u
+          (i32x4.shr_u (i32x4.shl (local.get $lo) (i32.const 16)) (i32.const 16))
+          (i32x4.shr_u (i32x4.shl (local.get $hi) (i32.const 16)) (i32.const 16))))
+        (v128.store align=1 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1))) (i16x8.narrow_i32x4_u
+          (i32x4.shr_u (local.get $lo) (i32.const 16))
+          (i32x4.shr_u (local.get $hi) (i32.const 16))))
+        (local.set $lo (i16x8.narrow_i32x4_u
+          (v128.and (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $z01) (local.get $z23)) (local.get $c1))
+          (v128.and (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $z45) (local.get $z67)) (local.get $c1))))
+        (v128.store64_lane align=1 0 (i32.add (local.get $op) (local.get $n)) (i8x16.narrow_i16x8_u (local.get $lo) (local.get $lo)))
+        (local.set $src (i32.add (local.get $src) (i32.const 128)))
+        (local.set $n (i32.add (local.get $n) (i32.const 8)))
         (br $v)))
     (block $done
       (loop $l
