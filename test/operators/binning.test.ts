@@ -19,6 +19,13 @@ function naive(b: EventBatch, spec: FrameSpec): Float32Array {
   return out;
 }
 
+/** Exact equality of two frame buffers; reports the first difference (a full diff of 10^6 floats takes minutes). */
+function assertSameData(got: Float32Array, want: Float32Array, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  const i = got.findIndex((v, j) => v !== want[j]);
+  assert.ok(i < 0, `${what}: first difference at ${i}: ${got[i]} vs ${want[i]}`);
+}
+
 function concatFrames(frames: FrameTensor[]): { data: Float32Array; tStart: number[]; steps: number } {
   const total = frames.reduce((a, f) => a + f.data.length, 0);
   const data = new Float32Array(total);
@@ -112,31 +119,39 @@ test('framesFromEvents equals a naive count for every mode (random data, both ac
   assert.equal(tailSum, big.length, 'includeTail counts every event');
 });
 
-test('histogram paths equal a naive count: uint16 grids past 65535 events per frame, uint32 grids', () => {
-  // 5x4 (40 cells, uint16, flushed every 65535 events) with 150k events in one frame, 100k in one cell; 128x128
-  // (32768 cells, uint32) with 4 frames of 25k events; one hot cell gets far more than 65535.
+test('histogram and direct paths equal a naive count: chunk edges, hot cells, grids past the histogram', () => {
+  // 5x4 (40 cells) with 150k events in one frame, 100k in one cell (counts far past 16 bits).
   const small = randomEvents(150_000, sensor, 8, 100_000);
   small.x.fill(2, 0, 100_000);
   small.y.fill(1, 0, 100_000);
   small.p.fill(0, 0, 100_000);
-  assert.deepEqual(framesFromEvents(small, { nTimeBins: 1 }).data, naive(small, { nTimeBins: 1 }));
+  assertSameData(framesFromEvents(small, { nTimeBins: 1 }).data, naive(small, { nTimeBins: 1 }), 'hot cell');
+  // 128x128: slices of every size around the 4096-event copy chunk, starting mid-chunk, through
+  // both the histogram (>= cells / 4 events) and the direct path.
   const large = randomEvents(100_000, { width: 128, height: 128 }, 9, 100_000);
   for (let i = 0; i < large.length; i += 2) {
     large.x[i] = 7;
     large.y[i] = 9;
     large.p[i] = 1;
   }
-  for (const spec of [{ nTimeBins: 4 }, { nTimeBins: 1 }] as FrameSpec[]) assert.deepEqual(framesFromEvents(large, spec).data, naive(large, spec), JSON.stringify(spec));
+  const specs: FrameSpec[] = [{ nTimeBins: 4 }, { nTimeBins: 1 }, { eventCount: 4095 }, { eventCount: 4097, overlap: 1 }, { eventCount: 8193, includeIncomplete: true }, { eventCount: 12_000, overlap: 5 }];
+  for (const spec of specs) assertSameData(framesFromEvents(large, spec).data, naive(large, spec), JSON.stringify(spec));
+  // 1450x725x2 cells is past the 2^21-cell histogram: counted straight into the frame.
+  const huge = randomEvents(600_000, { width: 1450, height: 725 }, 10, 100_000);
+  assertSameData(framesFromEvents(huge, { nTimeBins: 1 }).data, naive(huge, { nTimeBins: 1 }), 'past the histogram');
 });
 
 test('fused downsample while binning equals Downsampler then binning (both accumulation paths)', async () => {
   const { Downsampler } = await import('../../src/operators/functional/index.js');
   const b = randomEvents(40_000, { width: 346, height: 260 }, 6, 100_000);
-  for (const spec of [{ nTimeBins: 3 }, { eventCount: 100 }] as FrameSpec[]) {
-    const fused = framesFromEvents(b, { ...spec, downsample: 4 });
-    const twoStep = framesFromEvents(new Downsampler(4).apply(b), spec);
-    assert.deepEqual([fused.width, fused.height], [87, 65]);
-    assert.deepEqual(fused.data, twoStep.data);
+  // Factors alternate: the binning loops keep the last factor's tables, which must follow.
+  for (const f of [4, 2, 4, 3]) {
+    for (const spec of [{ nTimeBins: 3 }, { eventCount: 100 }] as FrameSpec[]) {
+      const fused = framesFromEvents(b, { ...spec, downsample: f });
+      const twoStep = framesFromEvents(new Downsampler(f).apply(b), spec);
+      assert.deepEqual([fused.width, fused.height], [Math.ceil(346 / f), Math.ceil(260 / f)]);
+      assertSameData(fused.data, twoStep.data, `factor ${f}, ${JSON.stringify(spec)}`);
+    }
   }
   assert.throws(() => framesFromEvents(b, { nTimeBins: 2, downsample: 0 }), /downsample/);
 });
