@@ -86,7 +86,7 @@ export class RefractoryFilter extends PixelFilter {
   }
 }
 
-// Scratch for the background-activity loops: module-level constants, because V8 (11.x) compiles
+// Scratch for the background-activity and rate-limit loops: module-level constants, because V8 (11.x) compiles
 // a loop over typed arrays it knows as constants much tighter than over arrays passed in (see
 // binning.ts; here 1.4x for the whole filter). Input chunks are copied in, kept events collected
 // in the output columns, then copied to the batch (memcpy, in cache). Filtering is synchronous,
@@ -355,6 +355,39 @@ export class HotPixelFilter extends PixelFilter {
   }
 }
 
+/** Token-bucket state in and out of `takeTokens` (tokens, time of the last refill). */
+let bucketTokens = 0;
+let bucketLast = 0;
+
+/**
+ * Token bucket over the scratch chunk of `m` events: returns how many were kept into the output
+ * scratch. The refill is done for equal timestamps too (it adds exactly 0 and tokens <= burst, so
+ * the result is the same), so its branch only sees time going back, which is rare and
+ * predictable; the take is branch-free (`+(a >= b)`), as which events of a stream over the rate
+ * get a token is close to random.
+ */
+function takeTokens(m: number, perUs: number, burst: number): number {
+  let tokens = bucketTokens, last = bucketLast, k = 0;
+  for (let i = 0; i < m; i++) {
+    const ti = IT[i]!;
+    // Time going backwards adds no tokens (never negative).
+    if (ti >= last) {
+      tokens = Math.min(burst, tokens + (ti - last) * perUs);
+      last = ti;
+    }
+    const take = +(tokens >= 1);
+    tokens -= take;
+    OT[k] = ti;
+    OX[k] = IX[i]!;
+    OY[k] = IY[i]!;
+    OP[k] = IP[i]!;
+    k += take;
+  }
+  bucketTokens = tokens;
+  bucketLast = last;
+  return k;
+}
+
 /**
  * Event-rate limiter: a token bucket in event time. Tokens accrue at `maxRate` events per second
  * of event time up to `burst` (default maxRate / 100, i.e. 10 ms worth, at least 1); each event
@@ -374,36 +407,30 @@ export class RateLimiter implements EventFilter {
     this.tokens = this.burst;
   }
 
-  // One fused pass writing every event at the output position (advancing only for kept ones).
-  // The refill is done for equal timestamps too (it adds exactly 0 and tokens <= burst, so the
-  // result is the same) so its branch only sees time going back, which is rare and predictable;
-  // the take is branch-free (`+(a >= b)`), as which events of a stream over the rate get a token
-  // is close to random.
+  // Chunks go through the module-level scratch columns (as the background-activity filter's).
   filter(batch: EventBatch): EventBatch {
     const n = batch.length;
     const { x, y, t, p } = batch;
     const out = allocateFilterOutput(n, batch.sensor);
-    const ox = out.x, oy = out.y, ot = out.t, op = out.p;
     const perUs = this.maxRate / 1e6, burst = this.burst;
-    let tokens = this.tokens, last = Number.isNaN(this.lastT) ? (n > 0 ? t[0]! : 0) : this.lastT;
+    bucketTokens = this.tokens;
+    bucketLast = Number.isNaN(this.lastT) ? (n > 0 ? t[0]! : 0) : this.lastT;
     let k = 0;
-    for (let i = 0; i < n; i++) {
-      const ti = t[i]!;
-      // Time going backwards adds no tokens (never negative).
-      if (ti >= last) {
-        tokens = Math.min(burst, tokens + (ti - last) * perUs);
-        last = ti;
-      }
-      const take = +(tokens >= 1);
-      tokens -= take;
-      ot[k] = ti;
-      ox[k] = x[i]!;
-      oy[k] = y[i]!;
-      op[k] = p[i]!;
-      k += take;
+    for (let s = 0; s < n; s += CHUNK) {
+      const e = Math.min(n, s + CHUNK);
+      IX.set(x.subarray(s, e));
+      IY.set(y.subarray(s, e));
+      IT.set(t.subarray(s, e));
+      IP.set(p.subarray(s, e));
+      const kept = takeTokens(e - s, perUs, burst);
+      out.x.set(OX.subarray(0, kept), k);
+      out.y.set(OY.subarray(0, kept), k);
+      out.t.set(OT.subarray(0, kept), k);
+      out.p.set(OP.subarray(0, kept), k);
+      k += kept;
     }
-    this.tokens = tokens;
-    if (n > 0) this.lastT = last;
+    this.tokens = bucketTokens;
+    if (n > 0) this.lastT = bucketLast;
     this.stats.seen += n;
     this.stats.kept += k;
     return keptPrefix(batch, out, k);
