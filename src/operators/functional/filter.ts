@@ -63,24 +63,8 @@ export function gather(batch: EventBatch, keep: Int32Array, count: number, senso
 }
 
 /**
- * Reusable full-size output columns for a fused filter pass (every event written at the output
- * position, which advances only for kept events); grows to the largest batch seen.
- */
-export class BatchScratch {
-  private cols = { x: new Uint16Array(0), y: new Uint16Array(0), t: new Float64Array(0), p: new Uint8Array(0) };
-
-  get(n: number): { x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array } {
-    if (this.cols.x.length < n) {
-      const m = Math.max(n, this.cols.x.length * 2, 1024);
-      this.cols = { x: new Uint16Array(m), y: new Uint16Array(m), t: new Float64Array(m), p: new Uint8Array(m) };
-    }
-    return this.cols;
-  }
-}
-
-/**
- * The first `count` events of the scratch columns as a new exactly-sized batch (the scratch is
- * overwritten by the next pass, so this copies), or `batch` itself when nothing was removed.
+ * The first `count` events of `cols` (columns at least that long) as a new exactly-sized batch,
+ * or `batch` itself when nothing was removed.
  */
 export function copyKept(batch: EventBatch, cols: { x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array }, count: number): EventBatch {
   if (count === batch.length) return batch;

@@ -1,13 +1,14 @@
 /**
  * Stateful noise filters (refractory period, background activity, hot pixels) and the event-rate
  * limiter. Each is an `EventFilter`: per-pixel state in flat typed arrays sized from the first
- * batch's sensor and one tight loop per batch: either writing a keep-list then gathering, or
- * (refractory, which keeps most events) writing every event into reused columns and copying out
- * the kept prefix.
+ * batch's sensor and one tight loop per batch: either writing a keep-list then gathering (hot
+ * pixels, which keep almost everything), or (refractory, background activity, rate limit) one
+ * fused pass writing every event at the output position, advancing only for kept ones, through
+ * module-level scratch columns (below).
  */
 import type { EventBatch, SensorGeometry } from '../../events/index.js';
 import {
-  allocateFilterOutput, BatchScratch, checkSensor, copyKept, gather, IndexScratch, keptPrefix, newFilterStats, type EventFilter, type FilterStats,
+  allocateFilterOutput, checkSensor, gather, IndexScratch, keptPrefix, newFilterStats, type EventFilter, type FilterStats,
 } from './filter.js';
 
 abstract class PixelFilter implements EventFilter {
@@ -53,7 +54,6 @@ abstract class PixelFilter implements EventFilter {
  */
 export class RefractoryFilter extends PixelFilter {
   private last = new Float64Array(0);
-  private readonly columns = new BatchScratch();
 
   constructor(readonly period: number) {
     super('refractory');
@@ -64,29 +64,13 @@ export class RefractoryFilter extends PixelFilter {
     this.last = new Float64Array(sensor.width * sensor.height).fill(-Infinity);
   }
 
-  // Fused pass: every event is written at the output position and the position advances only
-  // when it is kept. Most events are kept, so this beats a keep-list plus gather (about 1.3x).
   protected select(batch: EventBatch): EventBatch {
-    const { x, y, t, p } = batch;
-    const n = batch.length, W = this.sensor!.width, last = this.last, period = this.period;
-    const c = this.columns.get(n);
-    const ox = c.x, oy = c.y, ot = c.t, op = c.p;
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      const xi = x[i]!, yi = y[i]!, ti = t[i]!;
-      const idx = yi * W + xi;
-      ox[k] = xi;
-      oy[k] = yi;
-      ot[k] = ti;
-      op[k] = p[i]!;
-      k += ti - last[idx]! > period ? 1 : 0;
-      last[idx] = ti;
-    }
-    return copyKept(batch, c, k);
+    const W = this.sensor!.width, last = this.last, period = this.period;
+    return throughScratch(batch, (m) => refractoryKernel(m, W, last, period));
   }
 }
 
-// Scratch for the background-activity and rate-limit loops: module-level constants, because V8 (11.x) compiles
+// Scratch for the refractory, background-activity and rate-limit loops: module-level constants, because V8 (11.x) compiles
 // a loop over typed arrays it knows as constants much tighter than over arrays passed in (see
 // binning.ts; here 1.4x for the whole filter). Input chunks are copied in, kept events collected
 // in the output columns, then copied to the batch (memcpy, in cache). Filtering is synchronous,
@@ -100,6 +84,48 @@ const OX = new Uint16Array(CHUNK);
 const OY = new Uint16Array(CHUNK);
 const OT = new Float64Array(CHUNK);
 const OP = new Uint8Array(CHUNK);
+/**
+ * A fused filter pass through the scratch columns: copies `batch` in chunk by chunk, `run(m)`
+ * filters the m events of the input scratch into the output scratch and returns how many it
+ * kept, which are copied to the result (see `keptPrefix`).
+ */
+function throughScratch(batch: EventBatch, run: (m: number) => number): EventBatch {
+  const n = batch.length;
+  const { x, y, t, p } = batch;
+  const out = allocateFilterOutput(n, batch.sensor);
+  let k = 0;
+  for (let s = 0; s < n; s += CHUNK) {
+    const e = Math.min(n, s + CHUNK);
+    IX.set(x.subarray(s, e));
+    IY.set(y.subarray(s, e));
+    IT.set(t.subarray(s, e));
+    IP.set(p.subarray(s, e));
+    const kept = run(e - s);
+    out.x.set(OX.subarray(0, kept), k);
+    out.y.set(OY.subarray(0, kept), k);
+    out.t.set(OT.subarray(0, kept), k);
+    out.p.set(OP.subarray(0, kept), k);
+    k += kept;
+  }
+  return keptPrefix(batch, out, k);
+}
+
+/** Refractory pass over the scratch chunk (`last`: per-pixel last time, row stride W). */
+function refractoryKernel(m: number, W: number, last: Float64Array, period: number): number {
+  let k = 0;
+  for (let i = 0; i < m; i++) {
+    const xi = IX[i]!, yi = IY[i]!, ti = IT[i]!;
+    const idx = yi * W + xi;
+    OX[k] = xi;
+    OY[k] = yi;
+    OT[k] = ti;
+    OP[k] = IP[i]!;
+    k += +(ti - last[idx]! > period);
+    last[idx] = ti;
+  }
+  return k;
+}
+
 /** Events of the chunk the last support kernel processed: all, or up to the first time inversion (or NaN). */
 let stoppedAt = 0;
 
@@ -407,33 +433,17 @@ export class RateLimiter implements EventFilter {
     this.tokens = this.burst;
   }
 
-  // Chunks go through the module-level scratch columns (as the background-activity filter's).
   filter(batch: EventBatch): EventBatch {
     const n = batch.length;
-    const { x, y, t, p } = batch;
-    const out = allocateFilterOutput(n, batch.sensor);
     const perUs = this.maxRate / 1e6, burst = this.burst;
     bucketTokens = this.tokens;
-    bucketLast = Number.isNaN(this.lastT) ? (n > 0 ? t[0]! : 0) : this.lastT;
-    let k = 0;
-    for (let s = 0; s < n; s += CHUNK) {
-      const e = Math.min(n, s + CHUNK);
-      IX.set(x.subarray(s, e));
-      IY.set(y.subarray(s, e));
-      IT.set(t.subarray(s, e));
-      IP.set(p.subarray(s, e));
-      const kept = takeTokens(e - s, perUs, burst);
-      out.x.set(OX.subarray(0, kept), k);
-      out.y.set(OY.subarray(0, kept), k);
-      out.t.set(OT.subarray(0, kept), k);
-      out.p.set(OP.subarray(0, kept), k);
-      k += kept;
-    }
+    bucketLast = Number.isNaN(this.lastT) ? (n > 0 ? batch.t[0]! : 0) : this.lastT;
+    const out = throughScratch(batch, (m) => takeTokens(m, perUs, burst));
     this.tokens = bucketTokens;
     if (n > 0) this.lastT = bucketLast;
     this.stats.seen += n;
-    this.stats.kept += k;
-    return keptPrefix(batch, out, k);
+    this.stats.kept += out.length;
+    return out;
   }
 
   reset(): void {
