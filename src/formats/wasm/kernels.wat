@@ -1,5 +1,5 @@
 ;; Hot loops of the event decoders as WebAssembly (SIMD where the layout allows it).
-;; Assembled by test/formats/build-wasm.ts into kernels-wasm.ts (base64); see kernels.ts.
+;; Assembled by scripts/build-wasm.ts into kernels-wasm.ts (base64); see kernels.ts.
 ;; All pointers are byte offsets into the module's own memory; the caller has bounds-checked
 ;; every range, so the kernels trust their arguments. Columns: x,y u16, t f64, p u8.
 (module
