@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type EventBatch } from '../../src/events/index.js';
-import { cropRegion, gather, HotPixelFilter, IndexScratch, selectPolarity } from '../../src/operators/functional/index.js';
+import { allocateFilterOutput, cropRegion, gather, HotPixelFilter, IndexScratch, keptPrefix, selectPolarity } from '../../src/operators/functional/index.js';
 import { randomEvents, rng, rows } from '../support/events.js';
 
 // The filter kernels are branch-free bit tricks plus a run-copy gather; these compare them with
@@ -62,4 +62,20 @@ test('hot pixels: a few masked pixels (run-copy path) remove exactly their event
   const pixels = [{ x: 0, y: 0 }, { x: 5, y: 9 }, { x: 63, y: 63 }];
   const f = new HotPixelFilter({ pixels });
   assert.deepEqual(rows(f.filter(b)), keepWhere(b, (i) => !pixels.some((px) => px.x === b.x[i] && px.y === b.y[i])));
+});
+
+test('keptPrefix: the input when all kept, views when at least a quarter kept, an exact copy below', () => {
+  const b = randomEvents(1000, { width: 32, height: 32 }, 46);
+  const out = allocateFilterOutput(b.length, b.sensor);
+  for (const c of ['x', 'y', 't', 'p'] as const) out[c].set(b[c] as never);
+  assert.equal(keptPrefix(b, out, 1000), b);
+  for (const count of [999, 250, 249, 0]) {
+    const r = keptPrefix(b, out, count);
+    assert.equal(r.length, count);
+    assert.deepEqual(rows(r), rows(b).slice(0, count));
+    assert.notEqual(r.t.buffer, b.t.buffer);
+    // Views share the full-size buffer; a sparse result owns an exactly-sized one.
+    assert.equal(r.t.buffer === out.t.buffer, count >= 250, `count ${count}`);
+    if (count < 250) assert.equal(r.t.buffer.byteLength, 13 * count);
+  }
 });
