@@ -5,7 +5,7 @@
  * test split stays untouched for the final comparison of `spikeline experiment`.
  */
 import { backbone, BACKBONES, type BackboneName, type BackboneOptions } from '../snn/backbones.js';
-import { loadGestureDataset, type EventDataset, type LabelledEvents } from '../snn/data.js';
+import { loadGestureDataset, splitValidation, type EventDataset, type LabelledEvents } from '../snn/data.js';
 import type { NeuronConfig } from '../snn/neuron.js';
 import { validateSpec, type ModelSpec, type SkipSpec } from '../snn/spec.js';
 import { trainModel, type TrainingData } from '../snn/train.js';
@@ -102,27 +102,6 @@ export function withSkips(base: ModelSpec, skips: readonly { from: number; to: n
     spec.neuron = n;
   }
   return spec;
-}
-
-/**
- * Holds out round(n · fraction) recordings of each class (at least one when the class has two or
- * more), taken at evenly spaced positions of the class's recordings in dataset order, so the
- * split is deterministic and every user / lighting is represented on both sides.
- */
-export function splitValidation<T extends { label: number }>(train: readonly T[], fraction: number): { train: T[]; val: T[] } {
-  const byClass = new Map<number, number[]>();
-  train.forEach((s, i) => {
-    const list = byClass.get(s.label);
-    if (list) list.push(i);
-    else byClass.set(s.label, [i]);
-  });
-  const held = new Set<number>();
-  for (const idx of byClass.values()) {
-    if (idx.length < 2) continue;
-    const k = Math.min(idx.length - 1, Math.max(1, Math.round(idx.length * fraction)));
-    for (let j = 0; j < k; j++) held.add(idx[Math.floor(((j + 0.5) * idx.length) / k)]!);
-  }
-  return { train: train.filter((_, i) => !held.has(i)), val: train.filter((_, i) => held.has(i)) };
 }
 
 const datasets = new Map<string, Promise<EventDataset>>();

@@ -190,3 +190,24 @@ export function syntheticSample(label: number, classes: number, p: Preprocessing
   }
   return out;
 }
+
+/**
+ * Holds out round(n · fraction) recordings of each class (at least one when the class has two or
+ * more), taken at evenly spaced positions of the class's recordings in dataset order, so the
+ * split is deterministic and every user / lighting is represented on both sides.
+ */
+export function splitValidation<T extends { label: number }>(train: readonly T[], fraction: number): { train: T[]; val: T[] } {
+  const byClass = new Map<number, number[]>();
+  train.forEach((s, i) => {
+    const list = byClass.get(s.label);
+    if (list) list.push(i);
+    else byClass.set(s.label, [i]);
+  });
+  const held = new Set<number>();
+  for (const idx of byClass.values()) {
+    if (idx.length < 2) continue;
+    const k = Math.min(idx.length - 1, Math.max(1, Math.round(idx.length * fraction)));
+    for (let j = 0; j < k; j++) held.add(idx[Math.floor(((j + 0.5) * idx.length) / k)]!);
+  }
+  return { train: train.filter((_, i) => !held.has(i)), val: train.filter((_, i) => held.has(i)) };
+}

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend, backendLine, type BackendChoice } from './backend.js';
 import { backbone, type BackboneName } from './backbones.js';
-import { loadEventDataset, DEFAULT_AUGMENTATION, NO_AUGMENTATION, type DatasetLayout } from './data.js';
+import { loadEventDataset, splitValidation, DEFAULT_AUGMENTATION, NO_AUGMENTATION, type DatasetLayout } from './data.js';
 import { loadModel } from './io.js';
 import type { Preprocessing } from './model-api.js';
 import type { NeuronConfig } from './neuron.js';
@@ -39,6 +39,8 @@ export interface TrainRunOptions {
   resume: boolean;
   seed: number;
   limit?: number;
+  /** Fraction of the training split held out for model selection (0: none). */
+  valFraction?: number;
   backend?: BackendChoice;
   /** Gradient threads (data-parallel); default 1. */
   threads?: number;
@@ -51,7 +53,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   log(`backend: ${backendLine(info)}`);
   const t0 = Date.now();
   const ds = await loadEventDataset(o.data, o.layout, { downsample: o.downsample, steps: o.steps, stepUs: o.stepUs, encoding: o.encoding, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
-  log(`data: ${ds.train.length} train / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${ds.preprocessing.height}x${ds.preprocessing.width}x2, T=${o.steps} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const f = o.valFraction ?? 0;
+  if (!(f >= 0 && f < 1)) throw new Error(`--val-fraction ${f}: expected 0 <= F < 1`);
+  const { train, val } = f > 0 ? splitValidation(ds.train, f) : { train: ds.train, val: [] };
+  log(`data: ${train.length} train / ${val.length} validation / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${ds.preprocessing.height}x${ds.preprocessing.width}x2, T=${o.steps} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   let spec: ModelSpec;
   if (o.specFile) {
     try {
@@ -68,7 +73,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   }
   const r = await trainModel({
     spec,
-    data: { classes: ds.classes, preprocessing: ds.preprocessing, train: ds.train, test: ds.test },
+    data: { classes: ds.classes, preprocessing: ds.preprocessing, train, test: ds.test, ...(val.length ? { val } : {}) },
     epochs: o.epochs,
     batchSize: o.batchSize,
     optimizer: o.optimizer,

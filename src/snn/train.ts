@@ -36,6 +36,12 @@ export interface TrainingData {
   preprocessing: Preprocessing;
   train: readonly Sample[];
   test: readonly Sample[];
+  /**
+   * Held-out part of the training data for model selection: when given, it is evaluated after
+   * every epoch and the weights kept (returned, saved as the model) are those of the epoch with
+   * the best validation accuracy; the test split never influences them.
+   */
+  val?: readonly Sample[];
 }
 
 export interface TrainOptions {
@@ -83,6 +89,9 @@ export interface EpochMetrics {
   trainAccuracy: number;
   testLoss: number | null;
   testAccuracy: number | null;
+  /** Validation split (absent without one). */
+  valLoss?: number;
+  valAccuracy?: number;
   /** Mean firing rate on the test split (train split when not evaluated). */
   firingRate: number;
   /** SynOps per sample (whole window) on the evaluated split. */
@@ -102,8 +111,14 @@ export interface EvalResult {
 
 export interface TrainResult {
   model: SnnModel;
-  /** Test accuracy after the last epoch (null when the test split is empty). */
+  /**
+   * Test accuracy of the returned weights (null when the test split is empty): those after the
+   * last epoch, or with a validation split those of `selectedEpoch`.
+   */
   accuracy: number | null;
+  /** With a validation split: the epoch whose weights were kept, and its validation accuracy. */
+  selectedEpoch?: number;
+  valAccuracy?: number;
   bestAccuracy: number | null;
   meanFiringRate: number;
   synopsPerSample: number;
@@ -298,6 +313,14 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const fa = new FrameAccumulator();
   let stoppedEarly = false;
   let last: EvalResult | null = null;
+  // With a validation split: the best epoch so far and its weights (OUT/best on disk, for resume).
+  let best: { epoch: number; valAccuracy: number; weights: ReturnType<SnnModel['weights']> } | null = null;
+  if (data.val?.length && startEpoch > 0 && o.outDir && existsSync(join(o.outDir, 'best', 'model.json'))) {
+    const saved = await loadModel(join(o.outDir, 'best'));
+    const meta = saved.meta as { epoch: number; valAccuracy: number };
+    best = { epoch: meta.epoch, valAccuracy: meta.valAccuracy, weights: saved.model.weights().map((w) => ({ ...w, data: w.data.slice() })) };
+    saved.model.dispose();
+  }
   const progress: Progress | null = o.progress === false ? null : createProgress('train');
   const pool = (o.threads ?? 1) > 1 ? await GradPool.create(model.spec, o.threads! - 1) : null;
   try {
@@ -345,6 +368,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const trainSeconds = (Date.now() - te) / 1000;
       const doEval = data.test.length > 0 && ((epoch + 1) % o.evalEvery === 0 || epoch === o.epochs - 1);
       last = doEval ? evaluate(model, data.test, p, o.batchSize) : last;
+      const val = data.val?.length ? evaluate(model, data.val, p, o.batchSize) : null;
+      if (val && (!best || val.accuracy > best.valAccuracy)) {
+        best = { epoch: epoch + 1, valAccuracy: val.accuracy, weights: model.weights().map((w) => ({ ...w, data: w.data.slice() })) };
+        if (o.outDir) await saveModel(join(o.outDir, 'best'), { model, classes: [...data.classes], preprocessing: p, meta: { epoch: best.epoch, valAccuracy: best.valAccuracy } });
+      }
       const m: EpochMetrics = {
         epoch: epoch + 1,
         lr,
@@ -352,6 +380,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         trainAccuracy: correct / seen,
         testLoss: doEval ? last!.loss : null,
         testAccuracy: doEval ? last!.accuracy : null,
+        ...(val ? { valLoss: val.loss, valAccuracy: val.accuracy } : {}),
         firingRate: last ? last.firing.meanRate : 0,
         synopsPerSample: last && last.samples ? last.firing.synops / last.samples : 0,
         seconds: (Date.now() - te) / 1000,
@@ -373,6 +402,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     progress?.finish();
     for (const t of [...st.m, ...st.v]) t.dispose();
   }
+  if (best) {
+    model.setWeights(best.weights, `epoch ${best.epoch}`);
+    if (data.test.length > 0) last = evaluate(model, data.test, p, o.batchSize);
+  }
   // Wall time of every epoch, including those before a resume.
   const seconds = curves.reduce((a, c) => a + c.seconds, 0);
   const accs = curves.map((c) => c.testAccuracy).filter((a): a is number => a !== null);
@@ -380,6 +413,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const result: TrainResult = {
     model,
     accuracy: last ? last.accuracy : null,
+    ...(best ? { selectedEpoch: best.epoch, valAccuracy: best.valAccuracy } : {}),
     bestAccuracy: accs.length ? Math.max(...accs) : null,
     meanFiringRate: final.firing.meanRate,
     synopsPerSample: final.samples ? final.firing.synops / final.samples : 0,
@@ -395,9 +429,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       model,
       classes: [...data.classes],
       preprocessing: p,
-      meta: { accuracy: result.accuracy, epochs: result.epochs, trainSeconds: Math.round(seconds), backend: result.backend, meanFiringRate: result.meanFiringRate },
+      meta: { accuracy: result.accuracy, epochs: result.epochs, trainSeconds: Math.round(seconds), backend: result.backend, meanFiringRate: result.meanFiringRate, ...(best ? { selectedEpoch: best.epoch, valAccuracy: best.valAccuracy, valSamples: data.val!.length } : {}) },
     });
-    if (logFile) await appendFile(logFile, JSON.stringify({ type: 'final', accuracy: result.accuracy, bestAccuracy: result.bestAccuracy, meanFiringRate: result.meanFiringRate, synopsPerSample: result.synopsPerSample, seconds }) + '\n');
+    if (logFile) await appendFile(logFile, JSON.stringify({ type: 'final', accuracy: result.accuracy, bestAccuracy: result.bestAccuracy, ...(best ? { selectedEpoch: best.epoch, valAccuracy: best.valAccuracy } : {}), meanFiringRate: result.meanFiringRate, synopsPerSample: result.synopsPerSample, seconds }) + '\n');
   }
   return result;
 }

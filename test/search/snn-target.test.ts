@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { backbone } from '../../src/snn/backbones.js';
 import { validateSpec } from '../../src/snn/spec.js';
 import { SearchSpace, skipParamName } from '../../src/search/space.js';
-import { snnAdapter, splitValidation, withSkips } from '../../src/search/snn-target.js';
+import { snnAdapter, withSkips } from '../../src/search/snn-target.js';
+import { splitValidation } from '../../src/snn/data.js';
 import { Random, deriveSeed } from '../../src/util/random.js';
 
 for (const name of ['resnet18', 'densenet121', 'mobilenetv2', 'gesture'] as const) {

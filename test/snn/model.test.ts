@@ -11,7 +11,7 @@ import { BACKBONES, backbone, ref8, gesture } from '../../src/snn/backbones.js';
 import { SnnStreamingModel } from '../../src/snn/streaming.js';
 import { loadModel, saveModel, loadStreamingModel } from '../../src/snn/io.js';
 import { syntheticSample } from '../../src/snn/data.js';
-import { trainModel } from '../../src/snn/train.js';
+import { evaluate, trainModel } from '../../src/snn/train.js';
 import type { Preprocessing } from '../../src/snn/model-api.js';
 import { randomSource } from '../../src/util/random.js';
 
@@ -200,6 +200,45 @@ test('trainModel learns a synthetic task, logs JSONL, checkpoints, and stops ear
     assert.equal(r2.curves.length, r.epochs + 1);
     r.model.dispose();
     r2.model.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('trainModel with a validation split keeps and saves the weights of the best validation epoch, across a resume', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'snn-val-'));
+  try {
+    const rand = randomSource(3);
+    const mk = (n: number) => Array.from({ length: n }, (_, i) => ({ frames: syntheticSample(i % 3, 3, pre, rand), label: i % 3 }));
+    const data = { classes: ['a', 'b', 'c'], preprocessing: pre, train: mk(36), val: mk(12), test: mk(12) };
+    const spec = gesture({ height: 16, width: 16, classes: 3, widthMult: 0.5 });
+    const opts = { spec, data, batchSize: 12, lr: 5e-3, schedule: 'constant' as const, progress: false, outDir: dir };
+    const first = await trainModel({ ...opts, epochs: 3 });
+    first.model.dispose();
+    const r = await trainModel({ ...opts, epochs: 8, resume: true });
+    const accs = r.curves.map((c) => c.valAccuracy!);
+    assert.equal(r.curves.length, 8);
+    assert.ok(accs.every((a) => a >= 0 && a <= 1));
+    // the first epoch reaching the best validation accuracy, counting those before the resume
+    const bestEpoch = accs.indexOf(Math.max(...accs)) + 1;
+    assert.equal(r.selectedEpoch, bestEpoch);
+    assert.equal(r.valAccuracy, Math.max(...accs));
+    const p = data.preprocessing;
+    assert.equal(evaluate(r.model, data.val, p, 12).accuracy, r.valAccuracy);
+    assert.equal(evaluate(r.model, data.test, p, 12).accuracy, r.accuracy);
+    const weightsOf = async (sub: string) => {
+      const m = (await loadModel(join(dir, sub))).model;
+      const w = m.weights();
+      m.dispose();
+      return w;
+    };
+    const [saved, best, lastEpoch] = [await weightsOf('model'), await weightsOf('best'), await weightsOf('checkpoint')];
+    assert.deepEqual(saved, best);
+    assert.deepEqual(r.model.weights(), best);
+    if (bestEpoch < 8) assert.notDeepEqual(saved, lastEpoch, 'the saved model is not the last epoch\'s');
+    const meta = JSON.parse(await readFile(join(dir, 'model', 'model.json'), 'utf8')).meta as { selectedEpoch: number; valSamples: number };
+    assert.deepEqual([meta.selectedEpoch, meta.valSamples], [bestEpoch, 12]);
+    r.model.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -20,6 +20,9 @@ data
   --step-us US             event time per step, µs (default 93750: 1.5 s windows at T=16)
   --encoding E             count | clip | binary (default clip: counts clipped to 1)
   --limit N                use at most N samples per split
+  --val-fraction F         hold out this fraction of the training split (stratified, fixed) and
+                           keep the weights of the epoch with the best validation accuracy
+                           (default 0: the last epoch's weights)
   --no-augment             no time crop / translation / event dropout
 model
   --backbone NAME          ${BACKBONES.join(' | ')} (default gesture)
@@ -54,6 +57,7 @@ export const trainCommand: Command = {
       'step-us': { type: 'string' },
       encoding: { type: 'string' },
       limit: { type: 'string' },
+      'val-fraction': { type: 'string' },
       'no-augment': { type: 'boolean' },
       backbone: { type: 'string' },
       spec: { type: 'string' },
@@ -102,12 +106,14 @@ export const trainCommand: Command = {
       resume: values.resume ?? false,
       seed: numberOption('seed', values.seed, 0),
       ...(values.limit !== undefined ? { limit: positiveIntOption('limit', values.limit, 1) } : {}),
+      valFraction: numberOption('val-fraction', values['val-fraction'], 0),
       backend: choiceOption<BackendChoice>('backend', values.backend, BACKEND_CHOICES, 'auto'),
       threads: positiveIntOption('threads', values.threads, availableParallelism()),
       log: (l) => process.stderr.write(`${l}\n`),
     });
     const summary = {
       accuracy: r.accuracy,
+      ...(r.selectedEpoch !== undefined ? { selectedEpoch: r.selectedEpoch, valAccuracy: r.valAccuracy } : {}),
       bestAccuracy: r.bestAccuracy,
       epochs: r.epochs,
       meanFiringRate: r.meanFiringRate,
@@ -119,7 +125,7 @@ export const trainCommand: Command = {
     process.stdout.write(
       values.json
         ? `${JSON.stringify(summary)}\n`
-        : `test accuracy ${r.accuracy === null ? 'n/a' : (r.accuracy * 100).toFixed(2) + ' %'} after ${r.epochs} epochs in ${r.seconds.toFixed(0)} s; mean firing rate ${r.meanFiringRate.toFixed(4)}, SynOps/sample ${r.synopsPerSample.toExponential(3)}\n`,
+        : `test accuracy ${r.accuracy === null ? 'n/a' : (r.accuracy * 100).toFixed(2) + ' %'} after ${r.epochs} epochs in ${r.seconds.toFixed(0)} s${r.selectedEpoch !== undefined ? ` (weights of epoch ${r.selectedEpoch}, validation accuracy ${(r.valAccuracy! * 100).toFixed(2)} %)` : ''}; mean firing rate ${r.meanFiringRate.toFixed(4)}, SynOps/sample ${r.synopsPerSample.toExponential(3)}\n`,
     );
     r.model.dispose();
     return 0;
