@@ -2,7 +2,7 @@
 export { loadPipelineConfig, parsePipelineConfig, parsePipelineYaml, type PipelineConfig, type SourceConfig, type FilterConfig, type InferenceConfig } from './config.js';
 export { ConfigError, type ConfigIssue } from './schema.js';
 export { Pipeline, type PipelineDeps, type PipelineState } from './runner.js';
-export { StepClassifier, WindowClassifier, encodeFrame, type InferenceResult, type StepClassifierOptions, type WindowClassifierOptions } from './inference.js';
+export { StepClassifier, WindowClassifier, type InferenceResult, type StepClassifierOptions, type WindowClassifierOptions } from './inference.js';
 export type { PipelineSource, SourceHealth } from './source.js';
 export { createPipelineSource, adaptEventSource } from './sources.js';
 export { startCameraSimulator, type CameraSimulatorOptions } from './camera.js';

@@ -9,7 +9,8 @@
  *   from a fresh state (reset, T steps), like the batched forward the model was trained with.
  */
 import type { FrameTensor } from '../events/index.js';
-import type { FiringMetrics, Preprocessing, StepOutput, StreamingModel } from '../snn/model-api.js';
+import type { FiringMetrics, StepOutput, StreamingModel } from '../snn/model-api.js';
+import { encodeFrame } from '../snn/data.js';
 
 export interface InferenceResult {
   classId: number;
@@ -39,22 +40,6 @@ function frameEvents(data: Float32Array, offset: number, length: number): number
   let s = 0;
   for (let i = offset; i < offset + length; i++) s += data[i]!;
   return s;
-}
-
-/** Brings a binned count frame to the model's input encoding, in place into `out`. */
-export function encodeFrame(counts: Float32Array, offset: number, out: Float32Array, encoding: Preprocessing['encoding']): void {
-  const n = out.length;
-  switch (encoding) {
-    case 'count':
-      out.set(counts.subarray(offset, offset + n));
-      return;
-    case 'clip':
-      for (let i = 0; i < n; i++) out[i] = Math.min(1, counts[offset + i]!);
-      return;
-    case 'binary':
-      for (let i = 0; i < n; i++) out[i] = counts[offset + i]! > 0 ? 1 : 0;
-      return;
-  }
 }
 
 function argmax(p: Float32Array): number {

@@ -97,10 +97,24 @@ export function loadGestureDataset(root: string, o: DatasetOptions): Promise<Eve
   return loadEventDataset(root, 'dvs-gesture', o);
 }
 
-/** Applies the frame encoding in place: counts as they are, clipped to 1, or binary (same as clip for integer counts). */
-export function encodeFrames(data: Float32Array, p: Preprocessing): void {
-  if (p.encoding === 'count') return;
-  for (let i = 0; i < data.length; i++) if (data[i]! > 1) data[i] = 1;
+/**
+ * Brings binned count frames to a model's input encoding: `out.length` values from
+ * `counts[offset..]` as they are, clipped to 1, or binary (1 where any event). Training data and
+ * the live path both go through it; `out` may be `counts` itself (offset 0, in place).
+ */
+export function encodeFrame(counts: Float32Array, offset: number, out: Float32Array, encoding: Preprocessing['encoding']): void {
+  const n = out.length;
+  switch (encoding) {
+    case 'count':
+      if (out !== counts || offset !== 0) out.set(counts.subarray(offset, offset + n));
+      return;
+    case 'clip':
+      for (let i = 0; i < n; i++) out[i] = Math.min(1, counts[offset + i]!);
+      return;
+    case 'binary':
+      for (let i = 0; i < n; i++) out[i] = counts[offset + i]! > 0 ? 1 : 0;
+      return;
+  }
 }
 
 /**
@@ -129,7 +143,7 @@ export function sampleFrames(s: LabelledEvents, p: Preprocessing, aug: Augmentat
     const dy = Math.round((rand() * 2 - 1) * aug.shift);
     if (dx || dy) data = translate(data, p.steps, p.height, p.width, dx, dy);
   }
-  encodeFrames(data, p);
+  encodeFrame(data, 0, data, p.encoding);
   return data;
 }
 

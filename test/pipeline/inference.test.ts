@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FrameTensor } from '../../src/events/index.js';
-import { encodeFrame, StepClassifier, WindowClassifier, type InferenceResult } from '../../src/pipeline/inference.js';
+import { StepClassifier, WindowClassifier, type InferenceResult } from '../../src/pipeline/inference.js';
+import { encodeFrame } from '../../src/snn/data.js';
 import { previewFrame } from '../../src/pipeline/preview.js';
 import { TinyModel } from './tiny-model.js';
 
