@@ -39,7 +39,8 @@ export interface TrainingData {
   /**
    * Held-out part of the training data for model selection: when given, it is evaluated after
    * every epoch and the weights kept (returned, saved as the model) are those of the epoch with
-   * the best validation accuracy; the test split never influences them.
+   * the best validation accuracy, ties broken by the lower validation loss; the test split never
+   * influences them.
    */
   val?: readonly Sample[];
 }
@@ -314,11 +315,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let stoppedEarly = false;
   let last: EvalResult | null = null;
   // With a validation split: the best epoch so far and its weights (OUT/best on disk, for resume).
-  let best: { epoch: number; valAccuracy: number; weights: ReturnType<SnnModel['weights']> } | null = null;
+  let best: { epoch: number; valAccuracy: number; valLoss: number; weights: ReturnType<SnnModel['weights']> } | null = null;
   if (data.val?.length && startEpoch > 0 && o.outDir && existsSync(join(o.outDir, 'best', 'model.json'))) {
     const saved = await loadModel(join(o.outDir, 'best'));
-    const meta = saved.meta as { epoch: number; valAccuracy: number };
-    best = { epoch: meta.epoch, valAccuracy: meta.valAccuracy, weights: saved.model.weights().map((w) => ({ ...w, data: w.data.slice() })) };
+    const meta = saved.meta as { epoch: number; valAccuracy: number; valLoss: number };
+    best = { epoch: meta.epoch, valAccuracy: meta.valAccuracy, valLoss: meta.valLoss, weights: saved.model.weights().map((w) => ({ ...w, data: w.data.slice() })) };
     saved.model.dispose();
   }
   const progress: Progress | null = o.progress === false ? null : createProgress('train');
@@ -369,9 +370,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const doEval = data.test.length > 0 && ((epoch + 1) % o.evalEvery === 0 || epoch === o.epochs - 1);
       last = doEval ? evaluate(model, data.test, p, o.batchSize) : last;
       const val = data.val?.length ? evaluate(model, data.val, p, o.batchSize) : null;
-      if (val && (!best || val.accuracy > best.valAccuracy)) {
-        best = { epoch: epoch + 1, valAccuracy: val.accuracy, weights: model.weights().map((w) => ({ ...w, data: w.data.slice() })) };
-        if (o.outDir) await saveModel(join(o.outDir, 'best'), { model, classes: [...data.classes], preprocessing: p, meta: { epoch: best.epoch, valAccuracy: best.valAccuracy } });
+      // Best validation accuracy; ties (a small split has few distinct values) go to the lower loss.
+      if (val && (!best || val.accuracy > best.valAccuracy || (val.accuracy === best.valAccuracy && val.loss < best.valLoss))) {
+        best = { epoch: epoch + 1, valAccuracy: val.accuracy, valLoss: val.loss, weights: model.weights().map((w) => ({ ...w, data: w.data.slice() })) };
+        if (o.outDir) await saveModel(join(o.outDir, 'best'), { model, classes: [...data.classes], preprocessing: p, meta: { epoch: best.epoch, valAccuracy: best.valAccuracy, valLoss: best.valLoss } });
       }
       const m: EpochMetrics = {
         epoch: epoch + 1,

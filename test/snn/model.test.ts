@@ -219,8 +219,9 @@ test('trainModel with a validation split keeps and saves the weights of the best
     const accs = r.curves.map((c) => c.valAccuracy!);
     assert.equal(r.curves.length, 8);
     assert.ok(accs.every((a) => a >= 0 && a <= 1));
-    // the first epoch reaching the best validation accuracy, counting those before the resume
-    const bestEpoch = accs.indexOf(Math.max(...accs)) + 1;
+    // the best validation accuracy, ties to the lower loss, counting the epochs before the resume
+    const key = (c: (typeof r.curves)[number]) => [c.valAccuracy!, -c.valLoss!];
+    const bestEpoch = r.curves.reduce((b, c) => { const [a1, l1] = key(c), [a0, l0] = key(b); return a1! > a0! || (a1 === a0 && l1! > l0!) ? c : b; }).epoch;
     assert.equal(r.selectedEpoch, bestEpoch);
     assert.equal(r.valAccuracy, Math.max(...accs));
     const p = data.preprocessing;
