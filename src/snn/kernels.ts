@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { heapOffset, onHeap, spikeKernelsFor, type SpikeKernels } from './wasm/spike-kernels.js';
+import { onHeap, spikeKernelsFor, type SpikeKernels } from './wasm/spike-kernels.js';
 
 type Attrs = NamedAttrMap;
 
@@ -19,7 +19,7 @@ interface JsKernel {
   inputs: readonly string[];
   /** Output shapes from the input shapes (in `inputs` order; absent optional inputs are null). */
   shapes(inShapes: (number[] | null)[], attrs: Attrs): number[][];
-  /** Float32 scratch values the kernel needs (zeroed, 16-byte aligned, freed afterwards). */
+  /** Float32 scratch values the kernel needs (zeroed, 16-byte aligned, freed afterwards); none without. */
   scratch?(inShapes: (number[] | null)[]): number;
   /**
    * `wasm`: the WebAssembly kernels bound to the backend's heap, when it is the WASM backend
@@ -39,6 +39,7 @@ interface WasmBackendLike {
 }
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+const NO_SCRATCH = new Float32Array(0);
 
 function runOn(kernel: JsKernel, backend: KernelBackend, inputs: Record<string, TensorInfo | undefined>, attrs: Attrs): TensorInfo[] {
   const ins = kernel.inputs.map((n) => inputs[n] ?? null);
@@ -50,7 +51,8 @@ function runOn(kernel: JsKernel, backend: KernelBackend, inputs: Record<string, 
   if (backend.constructor.name === 'BackendWasm' || 'dataIdMap' in backend && 'wasm' in backend) {
     const be = backend as unknown as WasmBackendLike;
     const outs = outShapes.map((s) => be.makeOutput(s, 'float32'));
-    const scratch = be.makeOutput([Math.max(1, kernel.scratch?.(inShapes) ?? 0)], 'float32');
+    // Only kernels that ask for scratch pay for an allocation (the streaming step calls many).
+    const scratch = kernel.scratch ? be.makeOutput([Math.max(1, kernel.scratch(inShapes))], 'float32') : null;
     // Views are taken after every allocation: malloc may grow (and replace) the heap buffer.
     const heap = be.wasm.HEAPF32;
     const view = (t: TensorInfo): Float32Array => {
@@ -59,17 +61,17 @@ function runOn(kernel: JsKernel, backend: KernelBackend, inputs: Record<string, 
     };
     const outViews = outs.map(view);
     for (const v of outViews) v.fill(0);
-    const scratchView = view(scratch).fill(0);
+    const scratchView = scratch ? view(scratch).fill(0) : NO_SCRATCH;
     try {
       kernel.compute(ins.map((t) => (t ? view(t) : null)), outViews, inShapes, attrs, spikeKernelsFor(be.wasm.asm?.memory), scratchView);
     } finally {
-      be.disposeData(scratch.dataId);
+      if (scratch) be.disposeData(scratch.dataId);
     }
     return outs;
   }
   const inVals = ins.map((t) => (t ? (backend.readSync(t.dataId) as Float32Array) : null));
   const outVals = outShapes.map((s) => new Float32Array(size(s)));
-  kernel.compute(inVals, outVals, inShapes, attrs, null, new Float32Array(kernel.scratch?.(inShapes) ?? 0));
+  kernel.compute(inVals, outVals, inShapes, attrs, null, kernel.scratch ? new Float32Array(kernel.scratch(inShapes)) : NO_SCRATCH);
   const be = backend as unknown as { makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo };
   return outVals.map((v, i) => be.makeTensorInfo(outShapes[i]!, 'float32', v));
 }
@@ -250,7 +252,7 @@ function channelAffine(wasm: SpikeKernels | null, P: Float32Array, Q: Float32Arr
  */
 function channelSums(wasm: SpikeKernels | null, x: Float32Array, dy: Float32Array | null, mean: Float32Array | null, C: number, s1: Float64Array, s2: Float64Array): void {
   const n = x.length / C;
-  if (C % 4 === 0 && onHeap(wasm, x, dy, mean) && s1.buffer === wasm.memory.buffer) {
+  if (C % 4 === 0 && onHeap(wasm, x, dy, mean, s1, s2)) {
     wasm.channel_sums(x.byteOffset, dy ? dy.byteOffset : 0, mean ? mean.byteOffset : 0, n, C, s1.byteOffset, s2.byteOffset);
     return;
   }
@@ -559,8 +561,7 @@ function spikeConvJs(x: Float32Array, f: Float32Array, out: Float32Array, d: Spi
 }
 
 function spikeConv(wasm: SpikeKernels | null, x: Float32Array, f: Float32Array, out: Float32Array, d: SpikeConvDims, mode: 0 | 1): void {
-  const px = wasm ? heapOffset(wasm, x) : -1;
-  if (wasm && px >= 0) wasm.spike_conv(px, heapOffset(wasm, f), heapOffset(wasm, out), d.N, d.H, d.W, d.Ci, d.Co, d.K, mode);
+  if (onHeap(wasm, x, f, out)) wasm.spike_conv(x.byteOffset, f.byteOffset, out.byteOffset, d.N, d.H, d.W, d.Ci, d.Co, d.K, mode);
   else spikeConvJs(x, f, out, d, mode);
 }
 
@@ -603,9 +604,8 @@ const countNonzero: JsKernel = {
   shapes: () => [[1]],
   compute([x], [out], _shapes, _attrs, wasm) {
     const v = x!;
-    const px = wasm ? heapOffset(wasm, v) : -1;
-    if (wasm && px >= 0) {
-      out![0] = wasm.count_nonzero(px, v.length);
+    if (onHeap(wasm, v)) {
+      out![0] = wasm.count_nonzero(v.byteOffset, v.length);
       return;
     }
     let nz = 0;

@@ -54,12 +54,7 @@ export function spikeKernelsFor(memory: WasmMemory | undefined): SpikeKernels | 
   return k;
 }
 
-/** Byte offset of a view in the kernels' memory, or -1 when the view lives elsewhere. */
-export function heapOffset(k: SpikeKernels, view: Float32Array): number {
-  return view.buffer === k.memory.buffer ? view.byteOffset : -1;
-}
-
-/** Whether every view lives in the kernels' memory (tensors of the WASM backend). */
-export function onHeap(k: SpikeKernels | null, ...views: (Float32Array | null)[]): k is SpikeKernels {
+/** Whether every view lives in the kernels' memory (tensors of the WASM backend): their byteOffsets are then heap pointers. */
+export function onHeap(k: SpikeKernels | null, ...views: (Float32Array | Float64Array | null)[]): k is SpikeKernels {
   return k !== null && views.every((v) => v === null || v.buffer === k.memory.buffer);
 }
