@@ -273,6 +273,11 @@ async function initWeights(dir: string, model: SnnModel, data: TrainingData): Pr
   }
 }
 
+/** A copy of a model's weights that later training steps cannot change. */
+function copyWeights(model: SnnModel): ReturnType<SnnModel['weights']> {
+  return model.weights().map((w) => ({ ...w, data: w.data.slice() }));
+}
+
 /** Trains a model from a spec; returns it with its metrics (the caller disposes the model). */
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   await initBackend();
@@ -319,7 +324,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   if (data.val?.length && startEpoch > 0 && o.outDir && existsSync(join(o.outDir, 'best', 'model.json'))) {
     const saved = await loadModel(join(o.outDir, 'best'));
     const meta = saved.meta as { epoch: number; valAccuracy: number; valLoss: number };
-    best = { epoch: meta.epoch, valAccuracy: meta.valAccuracy, valLoss: meta.valLoss, weights: saved.model.weights().map((w) => ({ ...w, data: w.data.slice() })) };
+    best = { epoch: meta.epoch, valAccuracy: meta.valAccuracy, valLoss: meta.valLoss, weights: copyWeights(saved.model) };
     saved.model.dispose();
   }
   const progress: Progress | null = o.progress === false ? null : createProgress('train');
@@ -372,7 +377,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const val = data.val?.length ? evaluate(model, data.val, p, o.batchSize) : null;
       // Best validation accuracy; ties (a small split has few distinct values) go to the lower loss.
       if (val && (!best || val.accuracy > best.valAccuracy || (val.accuracy === best.valAccuracy && val.loss < best.valLoss))) {
-        best = { epoch: epoch + 1, valAccuracy: val.accuracy, valLoss: val.loss, weights: model.weights().map((w) => ({ ...w, data: w.data.slice() })) };
+        best = { epoch: epoch + 1, valAccuracy: val.accuracy, valLoss: val.loss, weights: copyWeights(model) };
         if (o.outDir) await saveModel(join(o.outDir, 'best'), { model, classes: [...data.classes], preprocessing: p, meta: { epoch: best.epoch, valAccuracy: best.valAccuracy, valLoss: best.valLoss } });
       }
       const m: EpochMetrics = {
@@ -408,6 +413,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     model.setWeights(best.weights, `epoch ${best.epoch}`);
     if (data.test.length > 0) last = evaluate(model, data.test, p, o.batchSize);
   }
+  const selection = best ? { selectedEpoch: best.epoch, valAccuracy: best.valAccuracy } : {};
   // Wall time of every epoch, including those before a resume.
   const seconds = curves.reduce((a, c) => a + c.seconds, 0);
   const accs = curves.map((c) => c.testAccuracy).filter((a): a is number => a !== null);
@@ -415,7 +421,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const result: TrainResult = {
     model,
     accuracy: last ? last.accuracy : null,
-    ...(best ? { selectedEpoch: best.epoch, valAccuracy: best.valAccuracy } : {}),
+    ...selection,
     bestAccuracy: accs.length ? Math.max(...accs) : null,
     meanFiringRate: final.firing.meanRate,
     synopsPerSample: final.samples ? final.firing.synops / final.samples : 0,
@@ -431,9 +437,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       model,
       classes: [...data.classes],
       preprocessing: p,
-      meta: { accuracy: result.accuracy, epochs: result.epochs, trainSeconds: Math.round(seconds), backend: result.backend, meanFiringRate: result.meanFiringRate, ...(best ? { selectedEpoch: best.epoch, valAccuracy: best.valAccuracy, valSamples: data.val!.length } : {}) },
+      meta: { accuracy: result.accuracy, epochs: result.epochs, trainSeconds: Math.round(seconds), backend: result.backend, meanFiringRate: result.meanFiringRate, ...selection, ...(best ? { valSamples: data.val!.length } : {}) },
     });
-    if (logFile) await appendFile(logFile, JSON.stringify({ type: 'final', accuracy: result.accuracy, bestAccuracy: result.bestAccuracy, ...(best ? { selectedEpoch: best.epoch, valAccuracy: best.valAccuracy } : {}), meanFiringRate: result.meanFiringRate, synopsPerSample: result.synopsPerSample, seconds }) + '\n');
+    if (logFile) await appendFile(logFile, JSON.stringify({ type: 'final', accuracy: result.accuracy, bestAccuracy: result.bestAccuracy, ...selection, meanFiringRate: result.meanFiringRate, synopsPerSample: result.synopsPerSample, seconds }) + '\n');
   }
   return result;
 }
