@@ -143,44 +143,64 @@ const lifForward: JsKernel = {
   compute([x, v0, dIn], [s, h, vOut, counts], [xShape], attrs, wasm) {
     const a = neuronAttrs(attrs);
     const T = xShape![0]!;
-    const M = x!.length / T;
-    const per = M / a.batch;
-    const d = decayOf(a, dIn);
-    const keep = 1 - d;
-    const g = a.decayInput ? d : 1;
-    const bias = d * a.vReset;
-    const vTh = a.vTh;
-    const vr = a.vReset;
     const v = vOut!;
     if (v0) v.set(v0);
-    else v.fill(a.hardReset ? vr : 0);
-    const cnt = counts!;
-    if (onHeap(wasm, x, s, h, v, cnt) && per % 4 === 0) {
-      wasm.lif_forward(x!.byteOffset, v.byteOffset, s!.byteOffset, h!.byteOffset, cnt.byteOffset, T, M, a.batch, keep, g, bias, vTh, vr, a.hardReset ? 1 : 0);
-      return;
-    }
-    for (let t = 0; t < T; t++) {
-      const o = t * M;
-      for (let b = 0; b < a.batch; b++) {
-        let c = 0;
-        const end = (b + 1) * per;
-        for (let j = b * per; j < end; j++) {
-          const hj = keep * v[j]! + g * x![o + j]! + bias;
-          h![o + j] = hj;
-          if (hj >= vTh) {
-            s![o + j] = 1;
-            c++;
-            v[j] = a.hardReset ? vr : hj - vTh;
-          } else {
-            s![o + j] = 0;
-            v[j] = hj;
-          }
-        }
-        cnt[b] = cnt[b]! + c;
-      }
-    }
+    else v.fill(a.hardReset ? a.vReset : 0);
+    lifCharge(wasm, x!, v, s!, h!, counts!, T, a.batch, lifChargeConstants(attrs, decayOf(a, dIn)));
   },
 };
+
+/** Folded LIF constants: h = keep·v + g·x + bias; fire at h >= vTh; hard reset to vr, else subtract vTh. */
+export interface LifCharge {
+  keep: number;
+  g: number;
+  bias: number;
+  vTh: number;
+  vr: number;
+  hard: boolean;
+}
+
+/** The folded constants of neuron attributes (see `neuronAttrs` in neuron.ts) with decay d. */
+export function lifChargeConstants(attrs: Attrs, d: number): LifCharge {
+  const a = neuronAttrs(attrs);
+  return { keep: 1 - d, g: a.decayInput ? d : 1, bias: d * a.vReset, vTh: a.vTh, vr: a.vReset, hard: a.hardReset };
+}
+
+/**
+ * Charges, fires and resets M neurons over T steps: x, s, h [T, M] (h: charged potentials,
+ * kept for BPTT), v [M] (membrane, updated in place), counts [batch] (spikes added, the M values
+ * of a step being [batch, M / batch]). WebAssembly SIMD when every view is on the kernels' heap
+ * and M / batch is a multiple of 4, else the same arithmetic in TypeScript.
+ */
+export function lifCharge(wasm: SpikeKernels | null, x: Float32Array, v: Float32Array, s: Float32Array, h: Float32Array, counts: Float32Array, T: number, batch: number, c: LifCharge): void {
+  const M = v.length;
+  const per = M / batch;
+  const { keep, g, bias, vTh, vr, hard } = c;
+  if (onHeap(wasm, x, s, h, v, counts) && per % 4 === 0) {
+    wasm.lif_forward(x.byteOffset, v.byteOffset, s.byteOffset, h.byteOffset, counts.byteOffset, T, M, batch, keep, g, bias, vTh, vr, hard ? 1 : 0);
+    return;
+  }
+  for (let t = 0; t < T; t++) {
+    const o = t * M;
+    for (let b = 0; b < batch; b++) {
+      let n = 0;
+      const end = (b + 1) * per;
+      for (let j = b * per; j < end; j++) {
+        const hj = keep * v[j]! + g * x[o + j]! + bias;
+        h[o + j] = hj;
+        if (hj >= vTh) {
+          s[o + j] = 1;
+          n++;
+          v[j] = hard ? vr : hj - vTh;
+        } else {
+          s[o + j] = 0;
+          v[j] = hj;
+        }
+      }
+      counts[b] = counts[b]! + n;
+    }
+  }
+}
 
 /**
  * LIF BPTT: inputs grad of spikes gs [T, ...], h and s from the forward, x (only for the decay
@@ -560,7 +580,7 @@ function spikeConvJs(x: Float32Array, f: Float32Array, out: Float32Array, d: Spi
   }
 }
 
-function spikeConv(wasm: SpikeKernels | null, x: Float32Array, f: Float32Array, out: Float32Array, d: SpikeConvDims, mode: 0 | 1): void {
+export function spikeConv(wasm: SpikeKernels | null, x: Float32Array, f: Float32Array, out: Float32Array, d: SpikeConvDims, mode: 0 | 1): void {
   if (onHeap(wasm, x, f, out)) wasm.spike_conv(x.byteOffset, f.byteOffset, out.byteOffset, d.N, d.H, d.W, d.Ci, d.Co, d.K, mode);
   else spikeConvJs(x, f, out, d, mode);
 }

@@ -236,6 +236,24 @@ export class SnnModel {
     return f;
   }
 
+  /**
+   * Eval-mode weights of layer i as typed arrays (copies): conv / dwconv with BatchNorm folded
+   * in, linear as stored; w is [K, K, Ci, Co] / [K, K, C, 1] / [in, out].
+   */
+  inferenceWeights(i: number): { w: Float32Array; b: Float32Array } {
+    const t = this.plans[i]!.spec.type;
+    if (t === 'conv' || t === 'dwconv') {
+      const f = this.folded(i);
+      return { w: f.w.dataSync() as Float32Array, b: f.b.dataSync() as Float32Array };
+    }
+    return { w: this.p(`l${i}.w`).dataSync() as Float32Array, b: this.p(`l${i}.b`).dataSync() as Float32Array };
+  }
+
+  /** A parameter's values (copy), e.g. `head.w`, `skip0.w`, `l3.plif`. */
+  parameterValues(name: string): Float32Array {
+    return this.p(name).dataSync() as Float32Array;
+  }
+
   /** Conv weight and bias with eval-mode BatchNorm folded in. */
   private fold(i: number): { w: tf.Tensor4D; b: tf.Tensor1D } {
     const plan = this.plans[i]!;

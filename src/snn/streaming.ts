@@ -10,23 +10,35 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Preprocessing, StepOutput, StreamingModel } from './model-api.js';
 import { firingMetrics } from './metrics.js';
 import type { SnnModel, StreamState } from './model.js';
+import { StepEngine } from './step-engine.js';
 
 export type ResetPolicy = 'manual' | 'window';
+
+/**
+ * 'compiled' (default): the StepEngine, the eval-mode graph as direct kernel calls on its own
+ * memory (weights copied at construction: build a new streaming model after changing them);
+ * 'tfjs': SnnModel.step through TensorFlow.js ops (the reference the engine is tested against).
+ */
+export type StepRuntime = 'compiled' | 'tfjs';
 
 export interface StreamingOptions {
   classes: readonly string[];
   preprocessing: Preprocessing;
   resetPolicy?: ResetPolicy;
+  runtime?: StepRuntime;
 }
 
 export class SnnStreamingModel implements StreamingModel {
   readonly classes: readonly string[];
   readonly preprocessing: Preprocessing;
   readonly resetPolicy: ResetPolicy;
+  readonly runtime: StepRuntime;
+  private readonly engine: StepEngine | null;
   private state: StreamState;
   private readonly sum: Float64Array;
   private steps = 0;
   private readonly frameSize: number;
+  private readonly headOut: Float32Array;
 
   constructor(
     readonly model: SnnModel,
@@ -35,7 +47,10 @@ export class SnnStreamingModel implements StreamingModel {
     this.classes = opts.classes;
     this.preprocessing = opts.preprocessing;
     this.resetPolicy = opts.resetPolicy ?? 'manual';
+    this.runtime = opts.runtime ?? 'compiled';
+    this.engine = this.runtime === 'compiled' ? new StepEngine(model) : null;
     this.state = model.newState();
+    this.headOut = new Float32Array(model.spec.classes);
     this.sum = new Float64Array(model.spec.classes);
     const inp = model.spec.input;
     this.frameSize = inp.height * inp.width * inp.channels;
@@ -53,12 +68,21 @@ export class SnnStreamingModel implements StreamingModel {
       throw new RangeError(`streaming step: frame has ${frame.length} values, expected ${height}x${width}x${channels} = ${this.frameSize}`);
     }
     if (this.resetPolicy === 'window' && this.steps >= this.preprocessing.steps) this.reset();
-    const { height, width, channels } = this.model.spec.input;
-    const x = tf.tensor4d(frame, [1, height, width, channels]);
-    const { out, spikes } = this.model.step(x, this.state);
-    x.dispose();
-    const v = out.dataSync();
-    out.dispose();
+    let v: Float32Array;
+    let spikes: number[];
+    if (this.engine) {
+      spikes = new Array<number>(this.state.v.length);
+      this.engine.step(frame, this.headOut, spikes);
+      v = this.headOut;
+    } else {
+      const { height, width, channels } = this.model.spec.input;
+      const x = tf.tensor4d(frame, [1, height, width, channels]);
+      const r = this.model.step(x, this.state);
+      x.dispose();
+      spikes = r.spikes;
+      v = r.out.dataSync() as Float32Array;
+      r.out.dispose();
+    }
     this.steps++;
     const C = this.sum.length;
     const logits = new Float32Array(C);
@@ -76,6 +100,7 @@ export class SnnStreamingModel implements StreamingModel {
   }
 
   reset(): void {
+    this.engine?.reset();
     for (const v of this.state.v) v?.dispose();
     this.state = this.model.newState();
     this.sum.fill(0);

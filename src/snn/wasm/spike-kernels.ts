@@ -11,6 +11,7 @@ interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
 interface WasmApi {
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: unknown };
 }
@@ -52,6 +53,15 @@ export function spikeKernelsFor(memory: WasmMemory | undefined): SpikeKernels | 
     instances.set(memory, k);
   }
   return k;
+}
+
+/**
+ * The kernels over a memory of their own of at least `bytes` bytes (zeroed), for code that lays
+ * out its buffers itself (the streaming step engine); null when WebAssembly SIMD is unavailable.
+ */
+export function spikeKernelsWithMemory(bytes: number): SpikeKernels | null {
+  if (!spikeModule()) return null;
+  return spikeKernelsFor(new WA.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) }));
 }
 
 /** Whether every view lives in the kernels' memory (tensors of the WASM backend): their byteOffsets are then heap pointers. */
