@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { batchFromArrays, frameIndex, type EventBatch, type FrameTensor } from '../../src/events/index.js';
 import { framesFromEvents, sliceIndices, toTonicLayout, type FrameSpec } from '../../src/operators/functional/index.js';
-import { toFrames } from '../../src/operators/index.js';
+import { slidingWindows, timeSteps, toFrames } from '../../src/operators/index.js';
 import { randomEvents, randomSplit } from '../support/events.js';
 
 const sensor = { width: 5, height: 4 };
@@ -169,6 +169,17 @@ test('toFrames streaming over random batch splits equals the whole-sample functi
     assert.equal(got.steps, whole.steps, JSON.stringify(spec));
     assert.deepEqual(got.data, whole.data, JSON.stringify(spec));
     assert.deepEqual(got.tStart, [...whole.tStart], JSON.stringify(spec));
+  }
+});
+
+test('windows binned as batches arrive (contiguous) equal windows binned at once, over random batch splits', async () => {
+  const b = randomEvents(20_000, sensor, 7, 1_000_000, 5_000);
+  for (const [k, make] of [() => timeSteps(25_000), () => slidingWindows({ length: 40_000, stride: 40_000, bins: 4 }), () => slidingWindows({ length: 40_000, stride: 10_000, bins: 2 })].entries()) {
+    const whole = concatFrames(await lastValueFrom(from([b]).pipe(make(), toArray())));
+    const got = concatFrames(await lastValueFrom(from(randomSplit(b, 20 + k, 700)).pipe(make(), toArray())));
+    assert.ok(whole.steps > 10);
+    assert.deepEqual(got.data, whole.data, `operator ${k}`);
+    assert.deepEqual(got.tStart, whole.tStart, `operator ${k}`);
   }
 });
 

@@ -3,7 +3,9 @@
  * of the `toFrames`, `slidingWindows` and `timeSteps` operators. A window is emitted as soon as it
  * is known to be complete (an event at or after its end has arrived), so memory holds only the
  * batches that overlap still-open windows. Frames are built by adding each pending batch's slice
- * to the frame (binning is additive), never by concatenating batches.
+ * to the frame (binning is additive), never by concatenating batches. Contiguous windows
+ * (stride = length, e.g. `timeSteps`) are binned as batches arrive, so closing a window costs
+ * only the batch that closes it: live inference does not wait for a whole step's binning.
  */
 import type { EventBatch, FrameTensor, SensorGeometry } from '../../events/index.js';
 import { lowerBoundTime, sameGeometry, sliceBatch } from '../../events/index.js';
@@ -46,6 +48,14 @@ export class TimeWindower {
   private next = 0;
   private tLast = Number.NaN;
   private sensor: SensorGeometry | undefined;
+  /**
+   * Contiguous windows only: the frame of window `openIndex`, holding the events of the first
+   * `openFolded` pending batches (every event belongs to exactly one window, so each batch slice
+   * is added once).
+   */
+  private open: FrameTensor | null = null;
+  private openIndex = -1;
+  private openFolded = 0;
   skippedWindows = 0;
 
   constructor(private readonly w: TimeWindowing) {
@@ -73,6 +83,7 @@ export class TimeWindower {
     const first = lowerBoundTime(batch.t, this.origin);
     if (first < batch.length) this.pending.push(first === 0 ? batch : sliceBatch(batch, first));
     this.emitUntil(this.tLast, emit);
+    if (this.w.stride === this.w.length && this.start(this.next) <= this.tLast) this.fold(this.next);
   }
 
   /** End of stream: emits the remaining windows according to `flush`. */
@@ -109,27 +120,42 @@ export class TimeWindower {
     }
   }
 
-  private emitWindow(emit: (f: FrameTensor) => void): void {
-    const sensor = this.sensor!;
+  /** Frame of window k with every pending batch added (incrementally for contiguous windows). */
+  private fold(k: number): FrameTensor {
     const { length, bins } = this.w;
-    const a = this.start(this.next);
-    const tStart = new Float64Array(bins), tEnd = new Float64Array(bins);
-    for (let j = 0; j < bins; j++) {
-      tStart[j] = a + (j * length) / bins;
-      tEnd[j] = j === bins - 1 ? a + length : a + ((j + 1) * length) / bins;
+    const a = this.start(k);
+    if (this.openIndex !== k || !this.open) {
+      const tStart = new Float64Array(bins), tEnd = new Float64Array(bins);
+      for (let j = 0; j < bins; j++) {
+        tStart[j] = a + (j * length) / bins;
+        tEnd[j] = j === bins - 1 ? a + length : a + ((j + 1) * length) / bins;
+      }
+      this.open = allocateFrames(bins, this.sensor!, tStart, tEnd);
+      this.openIndex = k;
+      this.openFolded = 0;
     }
-    const frames = allocateFrames(bins, sensor, tStart, tEnd);
+    const frames = this.open;
+    const sensor = this.sensor!;
     const frameSize = sensor.width * sensor.height * 2;
-    for (const b of this.pending) {
+    for (let i = this.openFolded; i < this.pending.length; i++) {
+      const b = this.pending[i]!;
       if (b.t[b.length - 1]! < a) continue;
       let lo = lowerBoundTime(b.t, a);
       for (let j = 0; j < bins && lo < b.length; j++) {
-        const hi = lowerBoundTime(b.t, tEnd[j]!, lo);
+        const hi = lowerBoundTime(b.t, frames.tEnd[j]!, lo);
         if (hi > lo) this.acc.accumulate(b, lo, hi, frames.data, j * frameSize, sensor);
         lo = hi;
       }
     }
-    emit(withAnnotations(frames, this.pending, a, a + length));
+    this.openFolded = this.pending.length;
+    return frames;
+  }
+
+  private emitWindow(emit: (f: FrameTensor) => void): void {
+    const a = this.start(this.next);
+    const frames = this.fold(this.next);
+    this.open = null;
+    emit(withAnnotations(frames, this.pending, a, a + this.w.length));
     this.next++;
     // Drop what no later window can need.
     const nextStart = this.start(this.next);
