@@ -83,7 +83,6 @@ export class StepEngine {
   private readonly layers: LayerRun[];
   private readonly headW: Float32Array;
   private readonly headB: Float32Array;
-  private readonly logits: Float32Array;
 
   /** `wasm: false` runs every layer in TypeScript (what happens without WebAssembly SIMD). */
   constructor(model: SnnModel, { wasm = true }: { wasm?: boolean } = {}) {
@@ -124,14 +123,12 @@ export class StepEngine {
     });
     const headW = arena.reserve(model.spec.classes * volume(r.outShapes[r.outShapes.length - 1]!), model.parameterValues('head.w'));
     const headB = arena.reserve(model.spec.classes, model.parameterValues('head.b'));
-    const logits = arena.reserve(model.spec.classes);
     const { kernels, views } = arena.build(wasm);
     const view = (slot: number): Float32Array | null => (slot < 0 ? null : views[slot]!);
     this.kernels = kernels;
     this.input = views[input]!;
     this.headW = views[headW]!;
     this.headB = views[headB]!;
-    this.logits = views[logits]!;
 
     const outputs: Float32Array[] = [];
     const skipRun = (k: number): SkipRun => {
@@ -210,8 +207,7 @@ export class StepEngine {
       }
       x = l.out1;
     }
-    linearInto(x, this.headW, this.headB, this.logits);
-    out.set(this.logits);
+    linearInto(x, this.headW, this.headB, out);
   }
 
   private runLayer(l: LayerRun, x: Float32Array): void {
