@@ -57,12 +57,14 @@ test('background activity: needs a recent neighbour, 8 vs 4 neighbourhoods, bord
   }, sensor);
   // (4,4) is diagonal to (3,3): supported with 8 neighbours only. (0,0) corner: no neighbour.
   // (6,2) is 2 pixels away from (3,3) and (4,4): no neighbour. (7,7) has (6,6) diagonally 1 µs before.
-  assert.deepEqual(rows(new BackgroundActivityFilter(100, 8).filter(b)).map((r) => r[2]), [10, 5001]);
-  assert.deepEqual(rows(new BackgroundActivityFilter(100, 4).filter(b)).map((r) => r[2]), []);
   // Too old: 2000 µs apart with a 1000 µs window.
   const old = batchFromArrays({ x: [3, 3], y: [3, 4], t: [0, 2000], p: [0, 0] }, sensor);
-  assert.equal(new BackgroundActivityFilter(1000, 4).filter(old).length, 0);
-  assert.equal(new BackgroundActivityFilter(2001, 4).filter(old).length, 1);
+  for (const wasm of [true, false]) {
+    assert.deepEqual(rows(new BackgroundActivityFilter(100, 8, { wasm }).filter(b)).map((r) => r[2]), [10, 5001]);
+    assert.deepEqual(rows(new BackgroundActivityFilter(100, 4, { wasm }).filter(b)).map((r) => r[2]), []);
+    assert.equal(new BackgroundActivityFilter(1000, 4, { wasm }).filter(old).length, 0);
+    assert.equal(new BackgroundActivityFilter(2001, 4, { wasm }).filter(old).length, 1);
+  }
 });
 
 test('background activity is independent of the batch split', () => {
@@ -104,7 +106,8 @@ function withInversions(b: EventBatch, seed: number, count: number): EventBatch 
 
 test('background activity equals the per-event reference: sorted, time going back, gaps, any batch split', () => {
   const sensor16 = { width: 16, height: 16 };
-  for (const neighbours of [8, 4] as const) {
+  // Both loops: WebAssembly (the default, when available) and TypeScript.
+  for (const [neighbours, wasm] of [[8, true], [4, true], [8, false], [4, false]] as const) {
     const sorted = randomEvents(20_000, sensor16, 21, 500_000);
     // Long gap: the second half starts 10 s later (every neighbour is stale there).
     const gap = concatBatches([randomEvents(5000, sensor16, 22, 100_000), randomEvents(5000, sensor16, 23, 100_000, 10_100_000)], sensor16);
@@ -113,10 +116,11 @@ test('background activity equals the per-event reference: sorted, time going bac
     for (const [name, b] of [['sorted', sorted], ['gap', gap], ['inversions', inverted]] as const) {
       const want = backgroundReference(b, 500, neighbours);
       assert.ok(want.length > 0 && want.length < b.length, `${name}: a mix of kept and dropped`);
-      assertSameRows(new BackgroundActivityFilter(500, neighbours).filter(b), want, `${name}, ${neighbours} neighbours, one batch`);
+      const what = `${name}, ${neighbours} neighbours, wasm ${wasm}`;
+      assertSameRows(new BackgroundActivityFilter(500, neighbours, { wasm }).filter(b), want, `${what}, one batch`);
       for (const seed of [1, 2]) {
-        const f = new BackgroundActivityFilter(500, neighbours);
-        assertSameRows(runChunked(f, randomSplit(b, seed, 700)), want, `${name}, ${neighbours} neighbours, split ${seed}`);
+        const f = new BackgroundActivityFilter(500, neighbours, { wasm });
+        assertSameRows(runChunked(f, randomSplit(b, seed, 700)), want, `${what}, split ${seed}`);
         assert.equal(f.stats.seen, b.length);
         assert.equal(f.stats.kept, want.length);
       }
@@ -125,7 +129,10 @@ test('background activity equals the per-event reference: sorted, time going bac
 });
 
 test('background activity: a batch going back in time, then time resuming (support map rebuilt)', () => {
-  const f = new BackgroundActivityFilter(200, 4);
+  for (const wasm of [true, false]) resumeAfterInversion(new BackgroundActivityFilter(200, 4, { wasm }));
+});
+
+function resumeAfterInversion(f: BackgroundActivityFilter): void {
   const a = batchFromArrays({ x: [3, 4], y: [3, 3], t: [1000, 1050], p: [1, 1] }, sensor);
   // (4,3) is supported by (3,3) 50 µs earlier.
   assert.deepEqual(rows(f.filter(a)).map((r) => r[2]), [1050]);
@@ -139,7 +146,7 @@ test('background activity: a batch going back in time, then time resuming (suppo
   // After reset() nothing supports anything.
   f.reset();
   assert.equal(f.filter(resume).length, 0);
-});
+}
 
 test('hot pixels: fixed list and learnt pixels', () => {
   const fixed = new HotPixelFilter({ pixels: [{ x: 1, y: 1 }, { x: 100, y: 100 }] });

@@ -7,6 +7,7 @@
  * module-level scratch columns (below).
  */
 import type { EventBatch, SensorGeometry } from '../../events/index.js';
+import { BackgroundActivityKernel } from '../wasm/noise-kernels.js';
 import {
   allocateFilterOutput, checkSensor, gather, IndexScratch, keptPrefix, newFilterStats, type EventFilter, type FilterStats,
 } from './filter.js';
@@ -200,8 +201,15 @@ function support4(m: number, S: number, last: Float64Array, sup: Float64Array, d
  * Difference from both: pixels that never fired support nothing. dv-processing and Tonic start
  * their maps at 0 (Tonic at filter_time), so with timestamps starting near 0 their first
  * `duration` µs pass almost everything; with absolute (Unix) timestamps all three agree.
+ *
+ * Runs a WebAssembly SIMD loop when available (see `BackgroundActivityKernel`, src/operators/wasm),
+ * otherwise the TypeScript loops below; both keep exactly the same events and pixel times.
  */
 export class BackgroundActivityFilter extends PixelFilter {
+  /** The WebAssembly loop and its memory (created on the first batch), unless disabled or unavailable. */
+  private kernel: BackgroundActivityKernel | undefined;
+  /** Whether `kernel` holds the current sensor's map (else the TypeScript state below is used). */
+  private useKernel = false;
   /** Last event time per pixel, with a 1-pixel border that never fires (no bounds tests). */
   private last = new Float64Array(0);
   /**
@@ -219,13 +227,19 @@ export class BackgroundActivityFilter extends PixelFilter {
   /** Neighbour offsets in the bordered layout, for the time-inversion path and the rebuild. */
   private offsets = new Int32Array(0);
 
-  constructor(readonly duration: number, readonly neighbours: 4 | 8 = 8) {
+  constructor(readonly duration: number, readonly neighbours: 4 | 8 = 8, readonly options: BackgroundActivityOptions = {}) {
     super('background-activity');
     if (!(duration > 0)) throw new RangeError(`background-activity: duration must be > 0 µs, got ${duration}`);
     if (neighbours !== 4 && neighbours !== 8) throw new RangeError(`background-activity: neighbours must be 4 or 8, got ${neighbours}`);
   }
 
   protected allocate(sensor: SensorGeometry): void {
+    if (this.options.wasm !== false) this.kernel ??= BackgroundActivityKernel.create();
+    this.useKernel = this.kernel?.allocate(sensor) ?? false;
+    if (this.useKernel) {
+      this.last = this.support = new Float64Array(0);
+      return;
+    }
     const S = (this.stride = sensor.width + 2);
     this.last = new Float64Array(S * (sensor.height + 2)).fill(-Infinity);
     this.support = new Float64Array(S * (sensor.height + 2)).fill(-Infinity);
@@ -237,6 +251,7 @@ export class BackgroundActivityFilter extends PixelFilter {
   // Fused pass: every event is written at the output position, which advances only for kept
   // events (no keep-list and gather).
   protected select(batch: EventBatch): EventBatch {
+    if (this.useKernel) return this.kernel!.select(batch, this.neighbours, this.duration);
     const { x, y, t, p } = batch;
     const n = batch.length, S = this.stride, last = this.last, sup = this.support, d = this.duration;
     const out = allocateFilterOutput(n, batch.sensor);
@@ -285,6 +300,19 @@ export class BackgroundActivityFilter extends PixelFilter {
     return keptPrefix(batch, out, k);
   }
 
+  /**
+   * Copy of the last event time of every pixel (row-major, width x height; -Infinity: never
+   * fired), the state that decides what is kept next; empty before the first batch.
+   */
+  lastEventTimes(): Float64Array {
+    if (this.sensor === undefined) return new Float64Array(0);
+    if (this.useKernel) return this.kernel!.lastTimes();
+    const { width: W, height: H } = this.sensor, S = this.stride;
+    const out = new Float64Array(W * H);
+    for (let yy = 0; yy < H; yy++) out.set(this.last.subarray((yy + 1) * S + 1, (yy + 1) * S + 1 + W), yy * W);
+    return out;
+  }
+
   /** support = the newest (largest) neighbour time of every pixel; NaN times support nothing. */
   private rebuildSupport(): void {
     const { width: W, height: H } = this.sensor!;
@@ -301,6 +329,11 @@ export class BackgroundActivityFilter extends PixelFilter {
     }
     this.supportValid = true;
   }
+}
+
+export interface BackgroundActivityOptions {
+  /** Use the WebAssembly SIMD loop when available (default true); false runs the TypeScript loops. */
+  readonly wasm?: boolean;
 }
 
 export interface HotPixelOptions {

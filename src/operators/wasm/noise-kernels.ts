@@ -1,0 +1,152 @@
+/**
+ * The background-activity filter's loop as WebAssembly SIMD (noise-kernels.wat). Each filter
+ * owns one instance with its own memory, holding the per-pixel last-time map for the filter's
+ * lifetime plus input and output columns for one chunk: every chunk of a batch is copied in,
+ * filtered, and its kept events copied out into the batch output. The kernel reads the
+ * neighbours' last times directly (two per v128 load), so, unlike the TypeScript loops, it needs
+ * no support map and no time-inversion fallback. Unavailable (undefined) without WebAssembly
+ * SIMD or with SPIKELINE_NO_WASM=1; the filter then runs its TypeScript loops.
+ */
+import type { EventBatch, SensorGeometry } from '../../events/index.js';
+import { allocateFilterOutput, keptPrefix } from '../functional/filter.js';
+import { NOISE_KERNELS_WASM_BASE64 } from './noise-kernels-wasm.js';
+
+// Minimal typings: the project's TypeScript libs (ES2022, no DOM) do not declare WebAssembly.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+type Kernel = (n: number, last: number, stride: number, d: number, it: number, ix: number, iy: number, ip: number, ot: number, ox: number, oy: number, op: number) => number;
+
+interface NoiseExports {
+  memory: WasmMemory;
+  ba8: Kernel;
+  ba4: Kernel;
+}
+
+let compiled: object | null | undefined;
+
+function noiseModule(): object | null {
+  if (compiled === undefined) {
+    try {
+      compiled = process.env['SPIKELINE_NO_WASM'] === '1' ? null : new WA.Module(Buffer.from(NOISE_KERNELS_WASM_BASE64, 'base64'));
+    } catch {
+      compiled = null; // no WebAssembly SIMD: the TypeScript loops are used
+    }
+  }
+  return compiled;
+}
+
+export function noiseKernelsAvailable(): boolean {
+  return noiseModule() !== null;
+}
+
+const PAGE = 65536;
+// Memory layout (byte offsets): the chunk's columns, f64 first so every column is aligned,
+// then the last-time map (grown with the sensor). 4096 events keep columns and a typical map in L2.
+const CHUNK = 4096;
+const IT = 0;
+const OT = IT + 8 * CHUNK;
+const IX = OT + 8 * CHUNK;
+const IY = IX + 2 * CHUNK;
+const OX = IY + 2 * CHUNK;
+const OY = OX + 2 * CHUNK;
+const IP = OY + 2 * CHUNK;
+const OP = IP + CHUNK;
+const MAP = OP + CHUNK;
+
+export class BackgroundActivityKernel {
+  private readonly k: NoiseExports;
+  private stride = 0;
+  private height = 0;
+  // Views of the memory, re-taken whenever it grows (growing detaches the old buffer).
+  private it = new Float64Array(0);
+  private ix = new Uint16Array(0);
+  private iy = new Uint16Array(0);
+  private ip = new Uint8Array(0);
+  private ot = new Float64Array(0);
+  private ox = new Uint16Array(0);
+  private oy = new Uint16Array(0);
+  private op = new Uint8Array(0);
+  private map = new Float64Array(0);
+
+  private constructor(exports: unknown) {
+    this.k = exports as NoiseExports;
+  }
+
+  /** A kernel with its own memory, or undefined when WebAssembly SIMD is unavailable. */
+  static create(): BackgroundActivityKernel | undefined {
+    const mod = noiseModule();
+    return mod ? new BackgroundActivityKernel(new WA.Instance(mod, {}).exports) : undefined;
+  }
+
+  /**
+   * Sizes the map for `sensor` (bordered layout: row stride width + 2) with every pixel never
+   * fired (-Infinity); false when the memory cannot grow that far (the caller falls back).
+   */
+  allocate(sensor: SensorGeometry): boolean {
+    const S = sensor.width + 2, cells = S * (sensor.height + 2);
+    const mem = this.k.memory, bytes = MAP + 8 * cells, have = mem.buffer.byteLength;
+    if (bytes > have) {
+      try {
+        mem.grow(Math.ceil((bytes - have) / PAGE));
+      } catch {
+        return false; // over the 4 GiB address space or out of memory
+      }
+    }
+    const buf = mem.buffer;
+    this.it = new Float64Array(buf, IT, CHUNK);
+    this.ot = new Float64Array(buf, OT, CHUNK);
+    this.ix = new Uint16Array(buf, IX, CHUNK);
+    this.iy = new Uint16Array(buf, IY, CHUNK);
+    this.ox = new Uint16Array(buf, OX, CHUNK);
+    this.oy = new Uint16Array(buf, OY, CHUNK);
+    this.ip = new Uint8Array(buf, IP, CHUNK);
+    this.op = new Uint8Array(buf, OP, CHUNK);
+    this.map = new Float64Array(buf, MAP, cells).fill(-Infinity);
+    this.stride = S;
+    this.height = sensor.height;
+    return true;
+  }
+
+  /**
+   * The events of `batch` with a neighbour (8 or 4) less than `duration` µs before them, updating
+   * the map; `batch` itself when all are kept (see `keptPrefix`). Events must lie inside the
+   * allocated sensor.
+   */
+  select(batch: EventBatch, neighbours: 4 | 8, duration: number): EventBatch {
+    const n = batch.length;
+    const { x, y, t, p } = batch;
+    const out = allocateFilterOutput(n, batch.sensor);
+    const kernel = neighbours === 8 ? this.k.ba8 : this.k.ba4, S = this.stride;
+    let k = 0;
+    for (let s = 0; s < n; s += CHUNK) {
+      const e = Math.min(n, s + CHUNK);
+      this.it.set(t.subarray(s, e));
+      this.ix.set(x.subarray(s, e));
+      this.iy.set(y.subarray(s, e));
+      this.ip.set(p.subarray(s, e));
+      const kept = kernel(e - s, MAP, S, duration, IT, IX, IY, IP, OT, OX, OY, OP);
+      out.t.set(this.ot.subarray(0, kept), k);
+      out.x.set(this.ox.subarray(0, kept), k);
+      out.y.set(this.oy.subarray(0, kept), k);
+      out.p.set(this.op.subarray(0, kept), k);
+      k += kept;
+    }
+    return keptPrefix(batch, out, k);
+  }
+
+  /** Copy of the last event time per pixel, row-major without the border (-Infinity: never fired). */
+  lastTimes(): Float64Array {
+    const S = this.stride, W = S - 2, H = this.height;
+    const out = new Float64Array(W * H);
+    for (let yy = 0; yy < H; yy++) out.set(this.map.subarray((yy + 1) * S + 1, (yy + 1) * S + 1 + W), yy * W);
+    return out;
+  }
+}
