@@ -237,8 +237,8 @@ export class SnnModel {
   }
 
   /**
-   * Eval-mode weights of layer i as typed arrays (copies): conv / dwconv with BatchNorm folded
-   * in, linear as stored; w is [K, K, Ci, Co] / [K, K, C, 1] / [in, out].
+   * Eval-mode weights of layer i as typed arrays (read-only: they may share the tensors' storage):
+   * conv / dwconv with BatchNorm folded in, linear as stored; w is [K, K, Ci, Co] / [K, K, C, 1] / [in, out].
    */
   inferenceWeights(i: number): { w: Float32Array; b: Float32Array } {
     const t = this.plans[i]!.spec.type;
@@ -249,7 +249,7 @@ export class SnnModel {
     return { w: this.p(`l${i}.w`).dataSync() as Float32Array, b: this.p(`l${i}.b`).dataSync() as Float32Array };
   }
 
-  /** A parameter's values (copy), e.g. `head.w`, `skip0.w`, `l3.plif`. */
+  /** A parameter's values (read-only, as `inferenceWeights`), e.g. `head.w`, `skip0.w`, `l3.plif`. */
   parameterValues(name: string): Float32Array {
     return this.p(name).dataSync() as Float32Array;
   }
