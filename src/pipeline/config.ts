@@ -16,13 +16,20 @@ const sensor = obj({ width: int(1, 65535), height: int(1, 65535) });
 export const BUFFER_DEFAULTS = { events: 2_000_000, policy: 'drop-oldest' } as const;
 export const RECONNECT_DEFAULTS = { initialMs: 200, maxMs: 5000 } as const;
 
-const buffer = obj({
-  /** Events held between the socket and the pipeline before dropping. */
-  events: opt(int(1), BUFFER_DEFAULTS.events),
-  policy: opt(oneOf(['drop-oldest', 'drop-newest'] as const), BUFFER_DEFAULTS.policy),
-  /** Events that waited longer than this in the queue are skipped (0 = never); default 1000 for live sources, 0 for files. */
-  maxDelayMs: opt(int(0)),
-});
+/**
+ * The queue between the source and the pipeline. `pause` stops reading the source while the
+ * queue is 3/4 full (files wait, TCP applies backpressure to the camera) instead of dropping;
+ * UDP cannot be paused, so its buffer only drops.
+ */
+const bufferOf = <P extends string>(policies: readonly P[]) =>
+  obj({
+    /** Events held between the source and the pipeline. */
+    events: opt(int(1), BUFFER_DEFAULTS.events),
+    policy: opt(oneOf(policies), BUFFER_DEFAULTS.policy as P),
+    /** Events that waited longer than this in the queue are skipped (0 = never); default 1000 for live sources, 0 for files. */
+    maxDelayMs: opt(int(0)),
+  });
+const buffer = bufferOf(['drop-oldest', 'drop-newest', 'pause'] as const);
 const reconnect = obj({ initialMs: opt(int(1), RECONNECT_DEFAULTS.initialMs), maxMs: opt(int(1), RECONNECT_DEFAULTS.maxMs) });
 const hostPort = str({ pattern: /^(tcp|udp):\/\/[^:/\s]+:\d{1,5}$/, hint: 'a URL like tcp://127.0.0.1:7777' });
 
@@ -56,7 +63,7 @@ const sourceCheck = tagged({
     protocol: oneOf(['aedat3', 'jaer', 'spif'] as const),
     /** UDP streams carry no geometry: it must be configured. */
     sensor,
-    buffer: opt(buffer),
+    buffer: opt(bufferOf(['drop-oldest', 'drop-newest'] as const)),
   },
 });
 

@@ -26,6 +26,7 @@ import {
   slidingWindows,
   timeSteps,
   type Annotation,
+  type BoundedBufferOptions,
   type BufferStats,
   type FilterStats,
 } from '../operators/index.js';
@@ -321,7 +322,7 @@ export class Pipeline {
                 return () => clearImmediate(id);
               });
             },
-            { capacity: this.bufferCapacity(), policy: this.bufferPolicy(), stats: this.bufferStats },
+            this.bufferOptions(),
           ),
         )
         .subscribe({
@@ -349,8 +350,11 @@ export class Pipeline {
     return s.buffer?.events ?? BUFFER_DEFAULTS.events;
   }
 
-  private bufferPolicy(): 'drop-oldest' | 'drop-newest' {
-    return this.config.source.buffer?.policy ?? BUFFER_DEFAULTS.policy;
+  private bufferOptions(): BoundedBufferOptions {
+    const policy = this.config.source.buffer?.policy ?? BUFFER_DEFAULTS.policy;
+    const valve = this.deps.source.valve;
+    if (policy === 'pause' && !valve) throw new Error(`source.buffer.policy: "pause" needs a source that can be paused, and ${this.deps.source.name} cannot`);
+    return { capacity: this.bufferCapacity(), policy, stats: this.bufferStats, ...(valve ? { valve } : {}) };
   }
 
   private onBatch(batch: EventBatch & { annotations?: readonly Annotation[] }): void {

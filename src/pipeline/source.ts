@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { EventBatch } from '../events/index.js';
 import type { Annotation } from '../operators/annotations.js';
+import type { FlowValve } from '../operators/bounded-buffer.js';
 
 /** What the runner needs to know about a source's health (polled every status interval and scrape). */
 export interface SourceHealth {
@@ -28,6 +29,8 @@ export interface PipelineSource {
   health(): SourceHealth;
   /** The true class at event time `tUs`, when the source knows it (the camera simulator does). */
   truthAt?(tUs: number): string | undefined;
+  /** The valve the source honours (stops reading while closed), for the `pause` buffer policy. */
+  readonly valve?: FlowValve;
   /** Releases resources the source holds beyond its subscription (e.g. an in-process camera). */
   close?(): Promise<void>;
 }

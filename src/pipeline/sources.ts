@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { DVS_GESTURE_CLASSES, parseGestureLabels } from '../formats/index.js';
 import type { Annotation } from '../operators/annotations.js';
+import { FlowValve } from '../operators/bounded-buffer.js';
 import { replayFile, tcpSource, udpSource, type EventSource } from '../sources/index.js';
 import { RECONNECT_DEFAULTS, type SourceConfig } from './config.js';
 import type { PipelineSource, SourceHealth } from './source.js';
@@ -15,11 +16,12 @@ import { startCameraSimulator } from './camera.js';
 /** Event-drop reasons a streaming-area source reports. */
 const SOURCE_DROP_REASONS = ['source_overflow'] as const;
 
-export function adaptEventSource(source: EventSource, live: boolean, close?: () => Promise<void>): PipelineSource {
+export function adaptEventSource(source: EventSource, live: boolean, close?: () => Promise<void>, valve?: FlowValve): PipelineSource {
   const stats = source.stats;
   return {
     name: stats.source,
     live,
+    ...(valve ? { valve } : {}),
     dropReasons: SOURCE_DROP_REASONS,
     events: source,
     health(): SourceHealth {
@@ -50,14 +52,19 @@ export async function createPipelineSource(config: SourceConfig): Promise<Pipeli
     initialDelayMs: initialMs,
     maxDelayMs: maxMs,
   });
+  // Files and TCP read only while the runner's queue has room when the policy is `pause`.
+  const valve = config.buffer?.policy === 'pause' ? new FlowValve() : undefined;
+  const paused = valve ? { valve } : {};
   switch (config.type) {
     case 'file':
       return adaptEventSource(
-        replayFile(config.path, { speed: config.speed, loop: config.loop, ...(config.labels ? { annotations: labels(config.labels) } : {}) }),
+        replayFile(config.path, { speed: config.speed, loop: config.loop, ...(config.labels ? { annotations: labels(config.labels) } : {}), ...paused }),
         false,
+        undefined,
+        valve,
       );
     case 'tcp':
-      return adaptEventSource(tcpSource(config.url, { protocol: config.protocol, ...reconnect(config.reconnect) }), true);
+      return adaptEventSource(tcpSource(config.url, { protocol: config.protocol, ...reconnect(config.reconnect), ...paused }), true, undefined, valve);
     case 'udp':
       return adaptEventSource(udpSource(config.url, { protocol: config.protocol, sensor: config.sensor }), true);
     case 'simulator': {
@@ -71,9 +78,9 @@ export async function createPipelineSource(config: SourceConfig): Promise<Pipeli
           if (recent.length > 32) recent.shift();
         },
       });
-      const source = tcpSource(camera.url, { protocol: 'dv', ...reconnect(config.reconnect) });
+      const source = tcpSource(camera.url, { protocol: 'dv', ...reconnect(config.reconnect), ...paused });
       return {
-        ...adaptEventSource(source, true, () => camera.close()),
+        ...adaptEventSource(source, true, () => camera.close(), valve),
         truthAt: (t) => recent.find((g) => g.start < t && g.end >= t)?.label,
       };
     }

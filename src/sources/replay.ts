@@ -10,7 +10,9 @@
  *   increasing across passes (windowing operators and recorders see one continuous stream).
  * - `annotations`: dataset labels (e.g. DVS128 Gesture segments, in the file's time base); every
  *   emitted batch carries the ones overlapping its time span (shifted along with loops).
- * - `valve`: a bounded buffer's pause line; replay waits while it is closed.
+ * - `valve`: a bounded buffer's pause line; replay waits while it is closed. Unpaced (speed 0)
+ *   reads are then emitted in pieces of at most 16k events, so a pause takes effect within one
+ *   piece rather than one whole read (which can hold 100k+ events) overshooting the buffer.
  * Pacing granularity is `tickUs` of event time (default 1000 µs × speed): batches are cut at
  * tick boundaries and each piece is released when the wall clock reaches its first event.
  */
@@ -98,7 +100,7 @@ export function replayFile(path: string, options: ReplayOptions = {}): EventSour
           if (Number.isNaN(firstPlayed)) firstPlayed = raw.t[lo]!;
           const batch = shift === 0 ? sliceBatch(raw, lo, hi) : shifted(sliceBatch(raw, lo, hi), shift);
           last = batch.t[batch.length - 1]!;
-          for (const piece of speed === 0 ? [batch] : cutByTime(batch, tick)) {
+          for (const piece of speed > 0 ? cutByTime(batch, tick) : options.valve ? cutByCount(batch, UNPACED_PIECE) : [batch]) {
             await waitValve();
             if (stopped) return;
             if (speed > 0) {
@@ -136,6 +138,14 @@ function shifted(b: EventBatch, by: number): EventBatch {
   const t = new Float64Array(b.length);
   for (let i = 0; i < b.length; i++) t[i] = b.t[i]! + by;
   return { x: b.x, y: b.y, t, p: b.p, length: b.length, sensor: b.sensor };
+}
+
+/** Events per piece of an unpaced replay that honours a valve. */
+const UNPACED_PIECE = 16_384;
+
+/** Views of `b` of at most `n` events each. */
+function* cutByCount(b: EventBatch, n: number): Generator<EventBatch> {
+  for (let i = 0; i < b.length; i += n) yield sliceBatch(b, i, i + n);
 }
 
 /** Views of `b` cut at multiples of `tick` µs of event time. */
