@@ -22,9 +22,11 @@ interface WasmApi {
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-type Kernel = (n: number, last: number, stride: number, d: number, it: number, ix: number, iy: number, ip: number, ot: number, ox: number, oy: number, op: number) => number;
+/** Filters the `n` events of the input columns into the output columns, returns how many were kept. */
+type Kernel = (n: number, stride: number, d: number) => number;
+type Layout = 'CHUNK' | 'IT' | 'IX' | 'IY' | 'IP' | 'OT' | 'OX' | 'OY' | 'OP' | 'MAP';
 
-interface NoiseExports {
+interface NoiseExports extends Record<Layout, { readonly value: number }> {
   memory: WasmMemory;
   ba8: Kernel;
   ba4: Kernel;
@@ -48,18 +50,6 @@ export function noiseKernelsAvailable(): boolean {
 }
 
 const PAGE = 65536;
-// Memory layout (byte offsets): the chunk's columns, f64 first so every column is aligned,
-// then the last-time map (grown with the sensor). 4096 events keep columns and a typical map in L2.
-const CHUNK = 4096;
-const IT = 0;
-const OT = IT + 8 * CHUNK;
-const IX = OT + 8 * CHUNK;
-const IY = IX + 2 * CHUNK;
-const OX = IY + 2 * CHUNK;
-const OY = OX + 2 * CHUNK;
-const IP = OY + 2 * CHUNK;
-const OP = IP + CHUNK;
-const MAP = OP + CHUNK;
 
 export class BackgroundActivityKernel {
   private readonly k: NoiseExports;
@@ -92,7 +82,10 @@ export class BackgroundActivityKernel {
    */
   allocate(sensor: SensorGeometry): boolean {
     const S = sensor.width + 2, cells = S * (sensor.height + 2);
-    const mem = this.k.memory, bytes = MAP + 8 * cells, have = mem.buffer.byteLength;
+    // Column and map offsets are the module's (constants folded into its loads and stores).
+    const { CHUNK, IT, IX, IY, IP, OT, OX, OY, OP, MAP } = this.k;
+    const C = CHUNK.value;
+    const mem = this.k.memory, bytes = MAP.value + 8 * cells, have = mem.buffer.byteLength;
     if (bytes > have) {
       try {
         mem.grow(Math.ceil((bytes - have) / PAGE));
@@ -101,15 +94,15 @@ export class BackgroundActivityKernel {
       }
     }
     const buf = mem.buffer;
-    this.it = new Float64Array(buf, IT, CHUNK);
-    this.ot = new Float64Array(buf, OT, CHUNK);
-    this.ix = new Uint16Array(buf, IX, CHUNK);
-    this.iy = new Uint16Array(buf, IY, CHUNK);
-    this.ox = new Uint16Array(buf, OX, CHUNK);
-    this.oy = new Uint16Array(buf, OY, CHUNK);
-    this.ip = new Uint8Array(buf, IP, CHUNK);
-    this.op = new Uint8Array(buf, OP, CHUNK);
-    this.map = new Float64Array(buf, MAP, cells).fill(-Infinity);
+    this.it = new Float64Array(buf, IT.value, C);
+    this.ix = new Uint16Array(buf, IX.value, C);
+    this.iy = new Uint16Array(buf, IY.value, C);
+    this.ip = new Uint8Array(buf, IP.value, C);
+    this.ot = new Float64Array(buf, OT.value, C);
+    this.ox = new Uint16Array(buf, OX.value, C);
+    this.oy = new Uint16Array(buf, OY.value, C);
+    this.op = new Uint8Array(buf, OP.value, C);
+    this.map = new Float64Array(buf, MAP.value, cells).fill(-Infinity);
     this.stride = S;
     this.height = sensor.height;
     return true;
@@ -124,15 +117,15 @@ export class BackgroundActivityKernel {
     const n = batch.length;
     const { x, y, t, p } = batch;
     const out = allocateFilterOutput(n, batch.sensor);
-    const kernel = neighbours === 8 ? this.k.ba8 : this.k.ba4, S = this.stride;
+    const kernel = neighbours === 8 ? this.k.ba8 : this.k.ba4, S = this.stride, C = this.it.length;
     let k = 0;
-    for (let s = 0; s < n; s += CHUNK) {
-      const e = Math.min(n, s + CHUNK);
+    for (let s = 0; s < n; s += C) {
+      const e = Math.min(n, s + C);
       this.it.set(t.subarray(s, e));
       this.ix.set(x.subarray(s, e));
       this.iy.set(y.subarray(s, e));
       this.ip.set(p.subarray(s, e));
-      const kept = kernel(e - s, MAP, S, duration, IT, IX, IY, IP, OT, OX, OY, OP);
+      const kept = kernel(e - s, S, duration);
       out.t.set(this.ot.subarray(0, kept), k);
       out.x.set(this.ox.subarray(0, kept), k);
       out.y.set(this.oy.subarray(0, kept), k);
