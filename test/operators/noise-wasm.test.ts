@@ -6,7 +6,7 @@
 // widths, with batches smaller and larger than the kernel's 4096-event chunk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allocateBatch, sliceBatch, type EventBatch, type SensorGeometry } from '../../src/events/index.js';
+import { allocateBatch, batchFromArrays, sliceBatch, type EventBatch, type SensorGeometry } from '../../src/events/index.js';
 import { BackgroundActivityFilter } from '../../src/operators/functional/index.js';
 import { noiseKernelsAvailable } from '../../src/operators/wasm/noise-kernels.js';
 import { rng } from '../support/events.js';
@@ -129,4 +129,10 @@ test('background activity: NaN and -0 timestamps go through both loops identical
   const r = rng(78);
   for (let i = 0; i < b.length; i += 1 + Math.floor(r() * 40)) b.t[i] = r() < 0.5 ? Number.NaN : -0;
   for (const neighbours of [8, 4] as const) compare(split(b, 79), 500, neighbours, `NaN / -0, ${neighbours} neighbours`);
+});
+
+test('background activity: an event far outside the sensor is a RangeError in the WebAssembly loop, not a trap', { skip }, () => {
+  const f = new BackgroundActivityFilter(100, 8);
+  const b = batchFromArrays({ x: [3, 65535], y: [3, 65535], t: [1, 2], p: [0, 0] }, { width: 8, height: 8 });
+  assert.throws(() => f.filter(b), (e) => e instanceof RangeError && /not all inside the 8x8 sensor/.test(e.message));
 });

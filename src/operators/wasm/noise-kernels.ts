@@ -111,7 +111,8 @@ export class BackgroundActivityKernel {
   /**
    * The events of `batch` with a neighbour (8 or 4) less than `duration` µs before them, updating
    * the map; `batch` itself when all are kept (see `keptPrefix`). Events must lie inside the
-   * allocated sensor.
+   * allocated sensor (as for the TypeScript loops, nothing is checked per event: events just
+   * outside give unspecified results, events far outside a RangeError).
    */
   select(batch: EventBatch, neighbours: 4 | 8, duration: number): EventBatch {
     const n = batch.length;
@@ -125,7 +126,13 @@ export class BackgroundActivityKernel {
       this.ix.set(x.subarray(s, e));
       this.iy.set(y.subarray(s, e));
       this.ip.set(p.subarray(s, e));
-      const kept = kernel(e - s, S, duration);
+      let kept: number;
+      try {
+        kept = kernel(e - s, S, duration);
+      } catch (err) {
+        // A trap: an event far outside the sensor addressed beyond the memory.
+        throw new RangeError(`background-activity: events ${s}..${e - 1} of the batch are not all inside the ${S - 2}x${this.height} sensor (${String(err)})`);
+      }
       out.t.set(this.ot.subarray(0, kept), k);
       out.x.set(this.ox.subarray(0, kept), k);
       out.y.set(this.oy.subarray(0, kept), k);
