@@ -10,20 +10,7 @@
  */
 import type { EventBatch, SensorGeometry } from '../../events/index.js';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
-
-// Minimal typings: the project's TypeScript libs (ES2022, no DOM) do not declare WebAssembly.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmModule {
-  readonly __wasmModule?: never;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+import { lazyWasmModule, WASM_PAGE, WebAssemblyApi, type WasmMemory } from '../../util/wasm.js';
 
 interface KernelExports {
   memory: WasmMemory;
@@ -35,24 +22,11 @@ interface KernelExports {
   errpos: { value: number };
 }
 
-let compiled: WasmModule | null | undefined;
-
-function kernelModule(): WasmModule | null {
-  if (compiled === undefined) {
-    try {
-      compiled = process.env['SPIKELINE_NO_WASM'] === '1' ? null : new WA.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-    } catch {
-      compiled = null; // no SIMD support: the JS loops are used
-    }
-  }
-  return compiled;
-}
+const kernelModule = lazyWasmModule(KERNELS_WASM_BASE64);
 
 export function wasmKernelsAvailable(): boolean {
   return kernelModule() !== null;
 }
-
-const PAGE = 65536;
 
 /** Column and input offsets of one arena layout. */
 export interface ArenaLayout {
@@ -76,7 +50,7 @@ export class WasmArena {
   /** An arena, or undefined when WebAssembly kernels are unavailable. */
   static create(): WasmArena | undefined {
     const mod = kernelModule();
-    return mod ? new WasmArena(new WA.Instance(mod, {})) : undefined;
+    return mod ? new WasmArena(new WebAssemblyApi.Instance(mod, {})) : undefined;
   }
 
   /** Current memory bytes (re-read after any grow). */
@@ -88,7 +62,7 @@ export class WasmArena {
   /** Ensures memory holds `bytes` bytes. */
   reserve(bytes: number): void {
     const have = this.k.memory.buffer.byteLength;
-    if (bytes > have) this.k.memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (bytes > have) this.k.memory.grow(Math.ceil((bytes - have) / WASM_PAGE));
   }
 
   /** Input region of `inputBytes` at `base`, then columns for `capacity` events. */

@@ -10,17 +10,7 @@
 import type { EventBatch, SensorGeometry } from '../../events/index.js';
 import { allocateFilterOutput, keptPrefix } from '../functional/filter.js';
 import { NOISE_KERNELS_WASM_BASE64 } from './noise-kernels-wasm.js';
-
-// Minimal typings: the project's TypeScript libs (ES2022, no DOM) do not declare WebAssembly.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+import { lazyWasmModule, WASM_PAGE, WebAssemblyApi, type WasmMemory } from '../../util/wasm.js';
 
 /** Filters the `n` events of the input columns into the output columns, returns how many were kept. */
 type Kernel = (n: number, stride: number, d: number) => number;
@@ -32,24 +22,11 @@ interface NoiseExports extends Record<Layout, { readonly value: number }> {
   ba4: Kernel;
 }
 
-let compiled: object | null | undefined;
-
-function noiseModule(): object | null {
-  if (compiled === undefined) {
-    try {
-      compiled = process.env['SPIKELINE_NO_WASM'] === '1' ? null : new WA.Module(Buffer.from(NOISE_KERNELS_WASM_BASE64, 'base64'));
-    } catch {
-      compiled = null; // no WebAssembly SIMD: the TypeScript loops are used
-    }
-  }
-  return compiled;
-}
+const noiseModule = lazyWasmModule(NOISE_KERNELS_WASM_BASE64); // null: the TypeScript loops are used
 
 export function noiseKernelsAvailable(): boolean {
   return noiseModule() !== null;
 }
-
-const PAGE = 65536;
 
 export class BackgroundActivityKernel {
   private readonly k: NoiseExports;
@@ -73,7 +50,7 @@ export class BackgroundActivityKernel {
   /** A kernel with its own memory, or undefined when WebAssembly SIMD is unavailable. */
   static create(): BackgroundActivityKernel | undefined {
     const mod = noiseModule();
-    return mod ? new BackgroundActivityKernel(new WA.Instance(mod, {}).exports) : undefined;
+    return mod ? new BackgroundActivityKernel(new WebAssemblyApi.Instance(mod, {}).exports) : undefined;
   }
 
   /**
@@ -88,7 +65,7 @@ export class BackgroundActivityKernel {
     const mem = this.k.memory, bytes = MAP.value + 8 * cells, have = mem.buffer.byteLength;
     if (bytes > have) {
       try {
-        mem.grow(Math.ceil((bytes - have) / PAGE));
+        mem.grow(Math.ceil((bytes - have) / WASM_PAGE));
       } catch {
         return false; // over the 4 GiB address space or out of memory
       }

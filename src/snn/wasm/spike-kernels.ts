@@ -5,17 +5,10 @@
  * callers then use the dense TensorFlow.js ops.
  */
 import { SPIKE_KERNELS_WASM_BASE64 } from './spike-kernels-wasm.js';
+import { lazyWasmModule, WASM_PAGE, WebAssemblyApi, type WasmMemory as FullMemory } from '../../util/wasm.js';
 
-// Minimal typings: the project's TypeScript libs (ES2022, no DOM) do not declare WebAssembly.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+/** Only the heap buffer is used: the TensorFlow.js backend's memory or one created here. */
+type WasmMemory = Pick<FullMemory, 'buffer'>;
 
 export interface SpikeKernels {
   readonly memory: WasmMemory;
@@ -28,19 +21,8 @@ export interface SpikeKernels {
   lif_backward(gs: number, h: number, s: number, gx: number, gv: number, T: number, M: number, keep: number, g: number, vTh: number, vr: number, hard: number, detach: number, surrogate: number, alpha: number): void;
 }
 
-let compiled: object | null | undefined;
+const spikeModule = lazyWasmModule(SPIKE_KERNELS_WASM_BASE64); // null: dense ops only
 const instances = new WeakMap<WasmMemory, SpikeKernels>();
-
-function spikeModule(): object | null {
-  if (compiled === undefined) {
-    try {
-      compiled = process.env['SPIKELINE_NO_WASM'] === '1' ? null : new WA.Module(Buffer.from(SPIKE_KERNELS_WASM_BASE64, 'base64'));
-    } catch {
-      compiled = null; // no WebAssembly SIMD: dense ops only
-    }
-  }
-  return compiled;
-}
 
 /** The kernels bound to a WASM heap (one instance per memory), or null when unavailable. */
 export function spikeKernelsFor(memory: WasmMemory | undefined): SpikeKernels | null {
@@ -48,7 +30,7 @@ export function spikeKernelsFor(memory: WasmMemory | undefined): SpikeKernels | 
   if (!mod || !memory) return null;
   let k = instances.get(memory);
   if (!k) {
-    const e = new WA.Instance(mod, { env: { memory } }).exports as Omit<SpikeKernels, 'memory'>;
+    const e = new WebAssemblyApi.Instance(mod, { env: { memory } }).exports as Omit<SpikeKernels, 'memory'>;
     k = { memory, spike_conv: e.spike_conv, count_nonzero: e.count_nonzero, lif_forward: e.lif_forward, lif_backward: e.lif_backward, channel_sums: e.channel_sums, channel_affine: e.channel_affine };
     instances.set(memory, k);
   }
@@ -61,7 +43,7 @@ export function spikeKernelsFor(memory: WasmMemory | undefined): SpikeKernels | 
  */
 export function spikeKernelsWithMemory(bytes: number): SpikeKernels | null {
   if (!spikeModule()) return null;
-  return spikeKernelsFor(new WA.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) }));
+  return spikeKernelsFor(new WebAssemblyApi.Memory({ initial: Math.max(1, Math.ceil(bytes / WASM_PAGE)) }));
 }
 
 /** Whether every view lives in the kernels' memory (tensors of the WASM backend): their byteOffsets are then heap pointers. */

@@ -1,0 +1,42 @@
+/**
+ * What the hand-written WebAssembly kernels (formats, operators, SNN) share: minimal typings —
+ * the project's TypeScript libs (ES2022, no DOM) do not declare WebAssembly — and compiling a
+ * module once, on first use.
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** A compiled module (opaque). */
+export interface WasmModule {
+  readonly __wasmModule?: never;
+}
+
+interface WasmApi {
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
+}
+
+export const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+export const WASM_PAGE = 65536;
+
+/**
+ * A getter for the module in `base64`, compiled on first use; null with SPIKELINE_NO_WASM=1 or
+ * when the engine rejects it (no WebAssembly SIMD), and callers then run their TypeScript loops.
+ */
+export function lazyWasmModule(base64: string): () => WasmModule | null {
+  let compiled: WasmModule | null | undefined;
+  return () => {
+    if (compiled === undefined) {
+      try {
+        compiled = process.env['SPIKELINE_NO_WASM'] === '1' ? null : new WebAssemblyApi.Module(Buffer.from(base64, 'base64'));
+      } catch {
+        compiled = null;
+      }
+    }
+    return compiled;
+  };
+}
