@@ -13,6 +13,8 @@ export interface SlidingWindowOptions {
   readonly origin?: number;
   /** Also emit the windows still open at completion (partially filled); default false. */
   readonly emitPartial?: boolean;
+  /** Integer spatial downsampling fused into binning (frames at the reduced geometry); default 1. */
+  readonly downsample?: number;
 }
 
 /**
@@ -23,7 +25,13 @@ export interface SlidingWindowOptions {
  * classifier sees the true timeline; each event is binned into every window that contains it.
  */
 export function slidingWindows(options: SlidingWindowOptions): OperatorFunction<EventBatch, FrameTensor> {
-  const windowing = { length: options.length, stride: options.stride, bins: options.bins ?? 1, ...(options.origin !== undefined ? { origin: options.origin } : {}) };
+  const windowing = {
+    length: options.length,
+    stride: options.stride,
+    bins: options.bins ?? 1,
+    ...(options.origin !== undefined ? { origin: options.origin } : {}),
+    ...(options.downsample !== undefined ? { downsample: options.downsample } : {}),
+  };
   new TimeWindower(windowing); // validates the options now, when the pipeline is built
   return (source) =>
     new Observable<FrameTensor>((subscriber) => {

@@ -17,6 +17,8 @@ export interface TimeStepOptions {
   readonly maxEmptySteps?: number;
   /** Emit the last, partial step at completion; default true. */
   readonly flush?: boolean;
+  /** Integer spatial downsampling fused into binning (frames at the reduced geometry); default 1. */
+  readonly downsample?: number;
   /** Receives the number of skipped empty steps. */
   readonly stats?: { skippedSteps: number };
 }
@@ -35,6 +37,7 @@ export function timeSteps(dt: number, options: TimeStepOptions = {}): OperatorFu
     bins: 1,
     maxEmptyWindows: options.maxEmptySteps ?? 10_000,
     ...(options.origin !== undefined ? { origin: options.origin } : {}),
+    ...(options.downsample !== undefined ? { downsample: options.downsample } : {}),
   };
   new TimeWindower(windowing); // validates the options now, when the pipeline is built
   return (source) =>

@@ -250,9 +250,10 @@ export class Pipeline {
     const { source, model } = this.deps;
     const pre = model.preprocessing;
     const ops: OperatorFunction<EventBatch, EventBatch>[] = this.config.filters.map((f, i) => this.filter(f, i));
-    // The model's own downsampling applies unless the config already brings frames to its size.
-    if (!this.config.filters.some((f) => f.type === 'downsample') && pre.downsample > 1) ops.push(downsample(pre.downsample));
-    const binning = this.config.inference.mode === 'window' ? this.windows() : timeSteps(pre.stepUs);
+    // The model's own downsampling applies, fused into binning, unless the config already brings
+    // frames to its size.
+    const down = !this.config.filters.some((f) => f.type === 'downsample') && pre.downsample > 1 ? pre.downsample : 1;
+    const binning = this.config.inference.mode === 'window' ? this.windows(down) : timeSteps(pre.stepUs, { downsample: down });
     const framesOf = (input: Observable<EventBatch>): Observable<FrameTensor> =>
       ops.reduce((stage, op) => stage.pipe(op), input).pipe(binning);
     const classifier = this.classifier((r) => this.result(r));
@@ -391,10 +392,10 @@ export class Pipeline {
     }
   }
 
-  private windows(): OperatorFunction<EventBatch, FrameTensor> {
+  private windows(downsample: number): OperatorFunction<EventBatch, FrameTensor> {
     const pre = this.deps.model.preprocessing;
     const w = this.config.inference.window ?? { steps: pre.steps, stride: Math.max(1, Math.floor(pre.steps / 4)) };
-    return slidingWindows({ length: w.steps * pre.stepUs, stride: w.stride * pre.stepUs, bins: w.steps });
+    return slidingWindows({ length: w.steps * pre.stepUs, stride: w.stride * pre.stepUs, bins: w.steps, downsample });
   }
 
   private classifier(emit: (r: InferenceResult) => void): { push: (frames: FrameTensor) => void; reset: () => void } {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { batchFromArrays, frameIndex, type EventBatch, type FrameTensor } from '../../src/events/index.js';
 import { framesFromEvents, sliceIndices, toTonicLayout, type FrameSpec } from '../../src/operators/functional/index.js';
-import { slidingWindows, timeSteps, toFrames } from '../../src/operators/index.js';
+import { downsample, slidingWindows, timeSteps, toFrames } from '../../src/operators/index.js';
 import { randomEvents, randomSplit } from '../support/events.js';
 
 const sensor = { width: 5, height: 4 };
@@ -180,6 +180,21 @@ test('windows binned as batches arrive (contiguous) equal windows binned at once
     assert.ok(whole.steps > 10);
     assert.deepEqual(got.data, whole.data, `operator ${k}`);
     assert.deepEqual(got.tStart, whole.tStart, `operator ${k}`);
+  }
+});
+
+test('downsampling fused into timeSteps / slidingWindows equals the downsample operator before them', async () => {
+  const b = randomEvents(20_000, { width: 130, height: 97 }, 8, 1_000_000, 5_000);
+  for (const [k, [fused, separate]] of [
+    [timeSteps(25_000, { downsample: 4 }), timeSteps(25_000)],
+    [slidingWindows({ length: 40_000, stride: 10_000, bins: 2, downsample: 3 }), slidingWindows({ length: 40_000, stride: 10_000, bins: 2 })],
+  ].entries()) {
+    const f = k === 0 ? 4 : 3;
+    const want = await lastValueFrom(from(randomSplit(b, 30 + k, 900)).pipe(downsample(f), separate, toArray()));
+    const got = await lastValueFrom(from(randomSplit(b, 30 + k, 900)).pipe(fused, toArray()));
+    assert.ok(want.length > 10);
+    assert.deepEqual([got[0]!.width, got[0]!.height], [Math.ceil(130 / f), Math.ceil(97 / f)]);
+    assert.deepEqual(concatFrames(got).data, concatFrames(want).data, `operator ${k}`);
   }
 });
 

@@ -253,7 +253,7 @@ export function framesFromEvents(batch: EventBatch, spec: FrameSpec, accumulator
 
 /** Downsamplers are immutable (two 128 KiB tables): keep the few factors in use. */
 const downsamplers = new Map<number, Downsampler>();
-function downsamplerFor(f: number): Downsampler {
+export function downsamplerFor(f: number): Downsampler {
   let d = downsamplers.get(f);
   if (!d) downsamplers.set(f, (d = new Downsampler(f)));
   return d;

@@ -10,7 +10,8 @@
 import type { EventBatch, FrameTensor, SensorGeometry } from '../../events/index.js';
 import { lowerBoundTime, sameGeometry, sliceBatch } from '../../events/index.js';
 import { annotationsOverlapping } from '../annotations.js';
-import { allocateFrames, FrameAccumulator } from './binning.js';
+import { allocateFrames, downsamplerFor, FrameAccumulator } from './binning.js';
+import type { Downsampler } from './spatial.js';
 
 export interface TimeWindowing {
   /** Window length, µs. */
@@ -30,6 +31,11 @@ export interface TimeWindowing {
    * stream), the rest are skipped and counted in `skippedWindows`; default unlimited.
    */
   readonly maxEmptyWindows?: number;
+  /**
+   * Integer spatial downsampling fused into binning (frames at the reduced geometry, as after the
+   * `downsample` operator, without its copy of every batch); default 1.
+   */
+  readonly downsample?: number;
 }
 
 /** What happens to the windows still open at the end of the stream. */
@@ -48,6 +54,9 @@ export class TimeWindower {
   private next = 0;
   private tLast = Number.NaN;
   private sensor: SensorGeometry | undefined;
+  /** Geometry of the frames: the sensor's, or its downsampled one. */
+  private frameSensor: SensorGeometry | undefined;
+  private readonly down: Downsampler | undefined;
   /**
    * Contiguous windows only: the frame of window `openIndex`, holding the events of the first
    * `openFolded` pending batches (every event belongs to exactly one window, so each batch slice
@@ -62,6 +71,9 @@ export class TimeWindower {
     if (!(w.length > 0)) throw new RangeError(`windows: length must be > 0 µs, got ${w.length}`);
     if (!(w.stride > 0)) throw new RangeError(`windows: stride must be > 0 µs, got ${w.stride}`);
     if (!Number.isInteger(w.bins) || w.bins < 1) throw new RangeError(`windows: bins must be an integer >= 1, got ${w.bins}`);
+    const f = w.downsample ?? 1;
+    if (!Number.isInteger(f) || f < 1) throw new RangeError(`windows: downsample must be an integer >= 1, got ${f}`);
+    this.down = f > 1 ? downsamplerFor(f) : undefined;
   }
 
   /** Feeds one batch; calls `emit` for every window it completes. */
@@ -70,6 +82,7 @@ export class TimeWindower {
     if (this.sensor && !sameGeometry(this.sensor, batch.sensor)) {
       throw new RangeError(`windows: sensor changed mid-stream from ${this.sensor.width}x${this.sensor.height} to ${batch.sensor.width}x${batch.sensor.height}`);
     }
+    if (!this.sensor) this.frameSensor = this.down ? this.down.sensorOf(batch.sensor) : batch.sensor;
     this.sensor = batch.sensor;
     if (Number.isNaN(this.origin)) {
       this.origin = this.w.origin ?? batch.t[0]!;
@@ -130,12 +143,12 @@ export class TimeWindower {
         tStart[j] = a + (j * length) / bins;
         tEnd[j] = j === bins - 1 ? a + length : a + ((j + 1) * length) / bins;
       }
-      this.open = allocateFrames(bins, this.sensor!, tStart, tEnd);
+      this.open = allocateFrames(bins, this.frameSensor!, tStart, tEnd);
       this.openIndex = k;
       this.openFolded = 0;
     }
     const frames = this.open;
-    const sensor = this.sensor!;
+    const sensor = this.frameSensor!;
     const frameSize = sensor.width * sensor.height * 2;
     for (let i = this.openFolded; i < this.pending.length; i++) {
       const b = this.pending[i]!;
@@ -143,7 +156,7 @@ export class TimeWindower {
       let lo = lowerBoundTime(b.t, a);
       for (let j = 0; j < bins && lo < b.length; j++) {
         const hi = lowerBoundTime(b.t, frames.tEnd[j]!, lo);
-        if (hi > lo) this.acc.accumulate(b, lo, hi, frames.data, j * frameSize, sensor);
+        if (hi > lo) this.acc.accumulate(b, lo, hi, frames.data, j * frameSize, sensor, this.down);
         lo = hi;
       }
     }
