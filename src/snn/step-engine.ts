@@ -105,8 +105,9 @@ export class StepEngine {
       const neuron = p.neuron;
       let charge: LifCharge | null = null;
       if (neuron) {
-        const decay = neuron.kind === 'plif' ? 1 / (1 + Math.exp(-model.parameterValues(`l${p.index}.plif`)[0]!)) : (neuronAttrs(neuron, 1).decay as number);
-        charge = lifChargeConstants(neuronAttrs(neuron, 1), decay);
+        const attrs = neuronAttrs(neuron, 1);
+        const decay = neuron.kind === 'plif' ? 1 / (1 + Math.exp(-model.parameterValues(`l${p.index}.plif`)[0]!)) : (attrs.decay as number);
+        charge = lifChargeConstants(attrs, decay);
       }
       return {
         cat: model.spec.skips.some((s) => s.to === p.index && s.type === 'DSC') ? arena.reserve(volume(p.catShape)) : -1,
