@@ -3,6 +3,7 @@
  * fails on time. Each figure is printed as a table row, or with --json as one JSON line
  * {"name", "value", "unit", ...extra} so runs can be compared.
  */
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 export interface Figure {
@@ -44,7 +45,33 @@ export function quantile(values: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
-export function machineLine(): string {
+/** What the figures were measured on: they are only comparable between runs on the same CPU. */
+export interface Machine {
+  cpu: string;
+  /** Vendor, family and model from /proc/cpuinfo (e.g. AuthenticAMD 25/17 = Zen 4): VMs often hide the model name. */
+  cpuId: string;
+  cores: number;
+  node: string;
+  v8: string;
+}
+
+export function machine(): Machine {
   const c = cpus();
-  return `machine: ${c.length} cores (${c[0]?.model.trim() ?? 'unknown cpu'}), node ${process.version}`;
+  return { cpu: c[0]?.model.trim() || 'unknown cpu', cpuId: cpuId(), cores: c.length, node: process.version, v8: process.versions.v8 };
+}
+
+function cpuId(): string {
+  let info = '';
+  try {
+    info = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return 'unknown';
+  }
+  const field = (name: string) => new RegExp(`^${name}\\s*: (.*)$`, 'm').exec(info)?.[1]?.trim() ?? '?';
+  return `${field('vendor_id')} ${field('cpu family')}/${field('model')}`;
+}
+
+export function machineLine(): string {
+  const m = machine();
+  return `machine: ${m.cores} cores (${m.cpu}, ${m.cpuId}), node ${m.node}, V8 ${m.v8}`;
 }

@@ -3,10 +3,9 @@
  * contains one of the filters, printing a table (or JSON lines with --json).
  */
 import { readdirSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
-import { machineLine, type Benchmark, type Figure } from './harness.js';
+import { machine, machineLine, type Benchmark, type Figure } from './harness.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -18,9 +17,11 @@ const files = readdirSync(dir)
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 
+const host = machine();
+
 function print(bench: string, f: Figure): void {
   if (json) {
-    process.stdout.write(JSON.stringify({ bench, name: f.name, value: f.value, unit: f.unit, cores: cpus().length, ...f.extra }) + '\n');
+    process.stdout.write(JSON.stringify({ bench, name: f.name, value: f.value, unit: f.unit, ...host, ...f.extra }) + '\n');
   } else {
     const value = Math.abs(f.value) >= 100 ? f.value.toFixed(0) : f.value.toPrecision(3);
     const extra = f.extra ? '  ' + Object.entries(f.extra).map(([k, v]) => `${k}=${v}`).join(' ') : '';
