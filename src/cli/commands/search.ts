@@ -1,6 +1,7 @@
 import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
-import { SearchConfigError, parseBudgetMs, runSearch, writeStudyReport } from '../../search/run.js';
+import { SearchConfigError, defaultReportPath, parseBudgetMs, runSearch, writeStudyReport } from '../../search/run.js';
+import { StudyFileError, StudyLockedError } from '../../search/storage.js';
 import { searchTargetRef, SEARCH_BACKBONES } from '../../search/targets.js';
 
 const usage = `usage: spikeline search --backbone NAME [--data DIR] --trials N [options]
@@ -9,13 +10,18 @@ const usage = `usage: spikeline search --backbone NAME [--data DIR] --trials N [
 Searches the number, position and type (ASC add / DSC concatenate) of the skip connections of
 an SNN backbone, maximising accuracy (and minimising SynOps or firing rate). The study lives in
 an SQLite file: run the same command again to resume it after an interruption or to add trials.
+Or it lives in PostgreSQL, where any number of search processes on any machines share it:
+--study 'postgres://USER[:PASSWORD]@HOST:PORT/DB?study=NAME' (optional &heartbeat=5s&expiry=30s:
+a killed process's running trials are marked interrupted once its lease expires).
 
   --backbone NAME     ${SEARCH_BACKBONES.join(' | ')} (synthetic: known-optimum test objective, no data)
   --data DIR          dataset folder (DVS128 Gesture layout) for SNN backbones
   --trials N          finished trials wanted in the study (counting earlier runs)
   --budget TIME       wall-clock limit, e.g. 2h, 45m, 1h30m (no trial starts after it)
   --objective O       accuracy | accuracy-synops | accuracy-rate (default accuracy-synops)
-  --study FILE        study database (default search-<backbone>.db)
+  --study FILE|URL    study database (default search-<backbone>.db) or postgres:// URL (above)
+  --take-over         run an SQLite study whose lock names a live process (one that is not
+                      really running this study, e.g. a reused pid)
   --sampler S         tpe | random (default tpe)
   --startup N         random trials before TPE models the history (default 8)
   --pruner P          asha | none (default asha)
@@ -48,8 +54,8 @@ async function report(argv: string[]): Promise<number> {
     1,
   );
   const studyPath = positionals[0]!;
-  const out = values.out ?? studyPath.replace(/\.[^./]*$/, '') + '.html';
-  const result = writeStudyReport(studyPath, {
+  const out = values.out ?? defaultReportPath(studyPath);
+  const result = await writeStudyReport(studyPath, {
     out,
     exportPath: values.export,
     tolerance: numberOption('tolerance', values.tolerance, 0),
@@ -89,6 +95,7 @@ async function search(argv: string[]): Promise<number> {
     lr: { type: 'string' },
     threshold: { type: 'string' },
     'batch-size': { type: 'string' },
+    'take-over': { type: 'boolean' },
   });
   if (values.trials === undefined) throw new UsageError('--trials is required');
   const studyPath = values.study ?? `search-${values.backbone ?? 'study'}.db`;
@@ -147,6 +154,7 @@ async function search(argv: string[]): Promise<number> {
       budgetMs,
       workers: values.workers === undefined ? undefined : numberOption('workers', values.workers, 1),
       signal: controller.signal,
+      takeOver: values['take-over'],
     });
     const best = summary.best?.metrics;
     process.stdout.write(
@@ -156,7 +164,7 @@ async function search(argv: string[]): Promise<number> {
     );
     return summary.complete > 0 ? 0 : 1;
   } catch (err) {
-    if (err instanceof SearchConfigError) {
+    if (err instanceof SearchConfigError || err instanceof StudyLockedError || err instanceof StudyFileError) {
       process.stderr.write(`spikeline search: ${err.message}\n`);
       return 1;
     }
@@ -168,7 +176,7 @@ async function search(argv: string[]): Promise<number> {
 
 export const searchCommand: Command = {
   name: 'search',
-  summary: 'search the skip connections of an SNN backbone (studies in SQLite, HTML reports)',
+  summary: 'search the skip connections of an SNN backbone (studies in SQLite or PostgreSQL, HTML reports)',
   usage,
   run: (argv) => (argv[0] === 'report' ? report(argv.slice(1)) : search(argv)),
 };
