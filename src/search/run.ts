@@ -52,7 +52,7 @@ export interface RunSearchOptions {
   takeOver?: boolean;
 }
 
-export async function runSearch(options: RunSearchOptions): Promise<{ study: StudyConfig; summary: StudySummary; resumed: boolean }> {
+export async function runSearch(options: RunSearchOptions): Promise<{ study: StudyConfig; summary: StudySummary; resumed: boolean; location: string }> {
   const storage = await openStudyStore<StudyConfig>(options.studyPath, { ...options.create });
   const resumed = !storage.created;
   const config = storage.config;
@@ -90,7 +90,7 @@ export async function runSearch(options: RunSearchOptions): Promise<{ study: Stu
       },
     });
     progress.finish({ complete: summary.complete, pruned: summary.pruned, failed: summary.failed, best: round(summary.best?.metrics?.accuracy) });
-    return { study: study.config, summary, resumed };
+    return { study: study.config, summary, resumed, location: storage.location };
   } finally {
     await study.close();
   }

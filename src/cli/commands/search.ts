@@ -11,8 +11,8 @@ Searches the number, position and type (ASC add / DSC concatenate) of the skip c
 an SNN backbone, maximising accuracy (and minimising SynOps or firing rate). The study lives in
 an SQLite file: run the same command again to resume it after an interruption or to add trials.
 Or it lives in PostgreSQL, where any number of search processes on any machines share it:
---study 'postgres://USER[:PASSWORD]@HOST:PORT/DB?study=NAME' (optional &heartbeat=5s&expiry=30s:
-a killed process's running trials are marked interrupted once its lease expires).
+--study 'postgres://USER@HOST:PORT/DB?study=NAME' (password in PGPASSWORD or the URL; optional
+&heartbeat=5s&expiry=30s: a killed process's running trials become interrupted once its lease expires).
 
   --backbone NAME     ${SEARCH_BACKBONES.join(' | ')} (synthetic: known-optimum test objective, no data)
   --data DIR          dataset folder (DVS128 Gesture layout) for SNN backbones
@@ -133,7 +133,7 @@ async function search(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
-    const { summary, resumed, study } = await runSearch({
+    const { summary, resumed, study, location } = await runSearch({
       studyPath,
       create: {
         name: `${backbone}-${objective}`,
@@ -158,9 +158,9 @@ async function search(argv: string[]): Promise<number> {
     });
     const best = summary.best?.metrics;
     process.stdout.write(
-      `${resumed ? 'resumed' : 'created'} study ${studyPath} (${study.objective}): ${summary.complete} complete, ${summary.pruned} pruned, ${summary.failed} failed, ${summary.interrupted} interrupted; ${summary.epochs} epochs\n` +
+      `${resumed ? 'resumed' : 'created'} study ${location} (${study.objective}): ${summary.complete} complete, ${summary.pruned} pruned, ${summary.failed} failed, ${summary.interrupted} interrupted; ${summary.epochs} epochs\n` +
         (best ? `best: trial ${summary.best!.number}, accuracy ${best.accuracy.toFixed(4)}, mean rate ${best.meanRate.toFixed(4)}, SynOps ${best.synops.toExponential(3)}; Pareto front: trials ${summary.front.join(', ')}\n` : 'no complete trial\n') +
-        `report: spikeline search report ${studyPath} --export best.json\n`,
+        `report: spikeline search report '${location}' --export best.json\n`,
     );
     return summary.complete > 0 ? 0 : 1;
   } catch (err) {
