@@ -56,6 +56,10 @@ test('spikeline search rejects bad arguments with usage errors', async () => {
   const badBudget = await capture(() => main(['search', '--backbone', 'synthetic', '--trials', '3', '--budget', 'soon'], list));
   assert.equal(badBudget.code, 2);
   assert.match(badBudget.err, /not a duration: "soon"/);
+  const missing = join(mkdtempSync(join(tmpdir(), 'spikeline-cli-')), 'none.db');
+  const noStudy = await capture(() => main(['search', 'report', missing], list));
+  assert.equal(noStudy.code, 1);
+  assert.match(noStudy.err, /^spikeline search report: .*none\.db: cannot open study database/);
 });
 
 test('spikeline search on a study locked by a live process says how to take it over, and --take-over does', async () => {

@@ -42,7 +42,7 @@ Or it lives in PostgreSQL, where any number of search processes on any machines 
   --threshold X       firing threshold of every neuron (default 1; searched with --search-neuron)
 
 report:
-  --out FILE          HTML report (default STUDY with .html)
+  --out FILE          HTML report (default STUDY with .html; NAME.html for a PostgreSQL study)
   --export FILE       write the chosen trial's model spec (input of spikeline train --spec)
   --tolerance A       accept up to A accuracy below the best for lower energy (default 0)
   --trial N           export trial N instead of choosing`;
@@ -55,12 +55,19 @@ async function report(argv: string[]): Promise<number> {
   );
   const studyPath = positionals[0]!;
   const out = values.out ?? defaultReportPath(studyPath);
-  const result = await writeStudyReport(studyPath, {
-    out,
-    exportPath: values.export,
-    tolerance: numberOption('tolerance', values.tolerance, 0),
-    trial: values.trial === undefined ? undefined : numberOption('trial', values.trial, 0),
-  });
+  let result;
+  try {
+    result = await writeStudyReport(studyPath, {
+      out,
+      exportPath: values.export,
+      tolerance: numberOption('tolerance', values.tolerance, 0),
+      trial: values.trial === undefined ? undefined : numberOption('trial', values.trial, 0),
+    });
+  } catch (err) {
+    if (!isStudyError(err)) throw err;
+    process.stderr.write(`spikeline search report: ${err.message}\n`);
+    return 1;
+  }
   process.stdout.write(`report: ${out} (${result.trials} trials)\n`);
   if (result.chosen && values.export) {
     const m = result.chosen.metrics!;
@@ -164,7 +171,7 @@ async function search(argv: string[]): Promise<number> {
     );
     return summary.complete > 0 ? 0 : 1;
   } catch (err) {
-    if (err instanceof SearchConfigError || err instanceof StudyLockedError || err instanceof StudyFileError) {
+    if (isStudyError(err)) {
       process.stderr.write(`spikeline search: ${err.message}\n`);
       return 1;
     }
@@ -172,6 +179,11 @@ async function search(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** Errors about the study or its storage: reported in one line, not as a crash. */
+function isStudyError(err: unknown): err is Error {
+  return err instanceof SearchConfigError || err instanceof StudyLockedError || err instanceof StudyFileError;
 }
 
 export const searchCommand: Command = {
