@@ -152,7 +152,7 @@ test('two spikeline search processes share a study; kill -9 one mid-trial and th
   await created.close();
   const args = ['search', '--study', url(name), '--trials', String(target), '--workers', '1'];
   const a = spawnCli(...args);
-  const b = spawnCli(...args);
+  let b: CliChild | undefined;
   const db = new pg.Client(server!.url);
   await db.connect();
   try {
@@ -165,20 +165,23 @@ test('two spikeline search processes share a study; kill -9 one mid-trial and th
           [name],
         )
       ).rows;
-    // Both processes are running trials, and A is in the middle of one (an epoch recorded, more to come).
-    const victim = await until(
-      'both processes run trials and A is mid-trial',
-      async () => {
-        const r = await rows();
-        const mid = r.find((t) => t.pid === a.child.pid && t.state === 'running' && t.epochs >= 1 && t.epochs < 4);
-        return mid && r.some((t) => t.pid === b.child.pid) ? mid : undefined;
-      },
-      a,
-    );
+    // A is frozen (SIGSTOP) in the middle of a trial — an epoch recorded, more to come — so the
+    // kill lands mid-trial however slow the machine, and A cannot finish the study alone.
+    let victim: Awaited<ReturnType<typeof rows>>[number] | undefined;
+    while (!victim) {
+      const mid = await until('A is mid-trial', async () => (await rows()).find((t) => t.pid === a.child.pid && t.state === 'running' && t.epochs >= 1 && t.epochs < 4), a);
+      a.child.kill('SIGSTOP');
+      const now = (await rows()).find((t) => t.number === mid.number)!;
+      if (now.state === 'running') victim = now;
+      else a.child.kill('SIGCONT');
+    }
+    // B joins and works on the study while A is still registered.
+    const survivor = (b = spawnCli(...args));
+    await until('B records an epoch', async () => ((await rows()).some((t) => t.pid === survivor.child.pid && t.epochs >= 1) ? true : undefined), survivor);
     a.child.kill('SIGKILL');
     assert.equal(await a.exited, null);
-    assert.equal(await b.exited, 0, b.stderr);
-    assert.match(b.stdout, /resumed study .*: 12 complete, 0 pruned, 0 failed, [1-9]\d* interrupted/);
+    assert.equal(await survivor.exited, 0, survivor.stderr);
+    assert.match(survivor.stdout, /resumed study .*: 12 complete, 0 pruned, 0 failed, 1 interrupted/);
 
     const trials = await rows();
     const killed = trials.find((t) => t.number === victim.number)!;
@@ -192,7 +195,7 @@ test('two spikeline search processes share a study; kill -9 one mid-trial and th
     for (const t of trials.filter((t) => t.state === 'complete')) assert.equal(t.epochs, 4, `trial ${t.number} trained its 4 epochs once`);
     // Only the killed process's trials were lost: all of A's unfinished ones, none of B's.
     for (const t of trials.filter((t) => t.state === 'interrupted')) assert.equal(t.pid, a.child.pid);
-    assert.ok(trials.some((t) => t.pid === b.child.pid && t.number > victim.number), 'the survivor went on after the kill');
+    assert.deepEqual(trials.filter((t) => t.state === 'interrupted').map((t) => t.number), [victim.number], 'A ran one trial at a time');
 
     const dir = mkdtempSync(join(tmpdir(), 'spikeline-pg-report-'));
     const rep = spawnCli('search', 'report', url(name), '--out', join(dir, 'r.html'), '--export', join(dir, 'best.json'));
@@ -201,7 +204,7 @@ test('two spikeline search processes share a study; kill -9 one mid-trial and th
     assert.ok(existsSync(join(dir, 'r.html')));
     assert.equal(JSON.parse(readFileSync(join(dir, 'best.json'), 'utf8')).backbone, 'synthetic');
   } finally {
-    for (const c of [a, b]) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    for (const c of [a, b]) if (c && c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
     await db.end();
   }
 });
