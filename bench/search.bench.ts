@@ -61,11 +61,11 @@ async function pruningComparison(dir: string, base: Omit<StudyConfig, 'pruner' |
   const a = await asha.run({ trials, workers });
   const ashaMs = Date.now() - t1;
   const target = f.best!.metrics!.accuracy;
-  const fullEpochs = epochsToReach(full.trials(), target);
-  const ashaEpochs = epochsToReach(asha.trials(), target);
+  const fullEpochs = epochsToReach(await full.trials(), target);
+  const ashaEpochs = epochsToReach(await asha.trials(), target);
   const result = { target, fullEpochs, ashaEpochs, fullTotal: f.epochs, ashaTotal: a.epochs, ashaBest: a.best!.metrics!.accuracy, pruned: a.pruned, fullMs, ashaMs };
-  full.close();
-  asha.close();
+  await full.close();
+  await asha.close();
   return result;
 }
 
@@ -113,7 +113,7 @@ const bench: Benchmark = {
       const t0 = Date.now();
       await plumbing.run({ trials: plumbingTrials, workers: 2 });
       const hours = (Date.now() - t0) / 3600e3;
-      plumbing.close();
+      await plumbing.close();
       report({ name: 'study machinery: trials/hour (synthetic objective, 2 workers, TPE+ASHA)', value: plumbingTrials / hours, unit: 'trials/h' });
 
       const data = process.env.SPIKELINE_SEARCH_DATA;

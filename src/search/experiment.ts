@@ -17,7 +17,7 @@ import { runSearch } from './run.js';
 import { SNN_TARGET_MODULE, baseSpec, type SnnTargetOptions } from './snn-target.js';
 import type { SkipSpec } from './space.js';
 import type { ProgressOptions } from '../util/progress.js';
-import { StudyStorage } from './storage.js';
+import { openStudyStore } from './storage.js';
 import type { StudyConfig } from './study.js';
 
 export type Variant = 'original' | 'none' | 'searched';
@@ -103,13 +103,13 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Exper
       };
       const { summary } = await runSearch({ studyPath, create: { ...config }, trials: o.trials, budgetMs: o.searchBudgetMs, workers: o.workers, progress: o.progress });
       log(`${name}: search done: ${summary.complete} complete, ${summary.pruned} pruned, ${summary.failed} failed, ${summary.epochs} epochs`);
-      const storage = StudyStorage.open<StudyConfig>(studyPath, undefined, { readonly: true });
+      const storage = await openStudyStore<StudyConfig>(studyPath, undefined, { readonly: true });
       try {
-        const best = chooseTrial(storage.trials(), storage.config);
+        const best = chooseTrial(await storage.trials(), storage.config);
         searched = { skips: (best.spec as { skips: SkipSpec[] }).skips.map((s) => ({ from: s.from, to: s.to, type: s.type })), trial: best.number };
         log(`${name}: best trial ${best.number}, validation accuracy ${best.metrics!.accuracy.toFixed(4)}, ${searched.skips.length} skips`);
       } finally {
-        storage.close();
+        await storage.close();
       }
     }
     const todo: { variant: Variant; skips: SkipSpec[]; trial?: number }[] = [];

@@ -1,14 +1,15 @@
 /**
  * What `spikeline search` does, as library calls: build a study config from user options, open
- * or resume the study file, run it with progress, and write reports / export the chosen spec.
+ * or resume the study (SQLite file or PostgreSQL URL), run it with progress, and write reports /
+ * export the chosen spec.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createProgress, type ProgressOptions } from '../util/progress.js';
 import type { ObjectiveKind, TargetRef } from './objective.js';
 import { chooseTrial, renderReport, type ChooseOptions } from './report.js';
 import type { SpaceOptions } from './space.js';
 import { parseDurationUs } from '../util/duration.js';
-import { StudyStorage, type StoredTrial } from './storage.js';
+import { isPostgresUrl, openStudyStore, type StoredTrial } from './storage.js';
 import { Study, type StudyConfig, type StudySummary } from './study.js';
 
 export class SearchConfigError extends Error {
@@ -36,7 +37,7 @@ export interface NewStudyOptions {
 }
 
 export interface RunSearchOptions {
-  /** Study file; created when absent, resumed when present. */
+  /** Study file or postgres:// URL; created when absent, resumed (or joined) when present. */
   studyPath: string;
   /** Config of a new study; ignored (beyond a consistency check of `target` and `objective`) on resume. */
   create: NewStudyOptions;
@@ -47,25 +48,28 @@ export interface RunSearchOptions {
   workers?: number;
   progress?: ProgressOptions;
   signal?: AbortSignal;
+  /** Take over an SQLite study whose lock names a live process (see StudyLockedError). */
+  takeOver?: boolean;
 }
 
-export async function runSearch(options: RunSearchOptions): Promise<{ study: StudyConfig; summary: StudySummary; resumed: boolean }> {
-  const resumed = existsSync(options.studyPath);
-  if (resumed) {
-    const stored = StudyStorage.open<StudyConfig>(options.studyPath, undefined, { readonly: true });
-    const config = stored.config;
-    stored.close();
-    const storedBackbone = (config.target.options as { backbone?: string } | null)?.backbone;
-    if (options.explicit?.backbone !== undefined && storedBackbone !== options.explicit.backbone) {
-      throw new SearchConfigError(`${options.studyPath}: study searches backbone "${storedBackbone}", not "${options.explicit.backbone}" (use another --study file)`);
-    }
-    if (options.explicit?.objective !== undefined && config.objective !== options.explicit.objective) {
-      throw new SearchConfigError(`${options.studyPath}: study optimises "${config.objective}", not "${options.explicit.objective}" (use another --study file)`);
-    }
+export async function runSearch(options: RunSearchOptions): Promise<{ study: StudyConfig; summary: StudySummary; resumed: boolean; location: string }> {
+  const storage = await openStudyStore<StudyConfig>(options.studyPath, { ...options.create });
+  const resumed = !storage.created;
+  const config = storage.config;
+  const storedBackbone = (config.target.options as { backbone?: string } | null)?.backbone;
+  const mismatch =
+    options.explicit?.backbone !== undefined && storedBackbone !== options.explicit.backbone
+      ? `study searches backbone "${storedBackbone}", not "${options.explicit.backbone}"`
+      : options.explicit?.objective !== undefined && config.objective !== options.explicit.objective
+        ? `study optimises "${config.objective}", not "${options.explicit.objective}"`
+        : undefined;
+  if (resumed && mismatch) {
+    await storage.close();
+    throw new SearchConfigError(`${storage.location}: ${mismatch} (use another --study)`);
   }
-  const study = await Study.open(options.studyPath, resumed ? undefined : { ...options.create });
+  const study = await Study.load(storage);
   const progress = createProgress(`search ${study.config.name}`, options.progress);
-  const before = study.summary();
+  const before = await study.summary();
   let bestAcc = before.best?.metrics?.accuracy ?? NaN;
   try {
     const summary = await study.run({
@@ -73,6 +77,7 @@ export async function runSearch(options: RunSearchOptions): Promise<{ study: Stu
       budgetMs: options.budgetMs,
       workers: options.workers,
       signal: options.signal,
+      claim: { takeOver: options.takeOver },
       onEvent: (e) => {
         if (e.type !== 'trial-end') return;
         const acc = e.trial.state === 'complete' ? (e.trial.metrics?.accuracy ?? NaN) : NaN;
@@ -85,9 +90,9 @@ export async function runSearch(options: RunSearchOptions): Promise<{ study: Stu
       },
     });
     progress.finish({ complete: summary.complete, pruned: summary.pruned, failed: summary.failed, best: round(summary.best?.metrics?.accuracy) });
-    return { study: study.config, summary, resumed };
+    return { study: study.config, summary, resumed, location: storage.location };
   } finally {
-    study.close();
+    await study.close();
   }
 }
 
@@ -102,10 +107,16 @@ export interface ReportOptions extends ChooseOptions {
   exportPath?: string;
 }
 
-export function writeStudyReport(studyPath: string, options: ReportOptions): { chosen: StoredTrial | undefined; trials: number } {
-  const storage = StudyStorage.open<StudyConfig>(studyPath, undefined, { readonly: true });
+/** Default report file of a study: the SQLite file's name with .html, or the PostgreSQL study's name. */
+export function defaultReportPath(studyPath: string): string {
+  if (isPostgresUrl(studyPath)) return `${new URL(studyPath).searchParams.get('study') ?? 'study'}.html`;
+  return studyPath.replace(/\.[^./]*$/, '') + '.html';
+}
+
+export async function writeStudyReport(studyPath: string, options: ReportOptions): Promise<{ chosen: StoredTrial | undefined; trials: number }> {
+  const storage = await openStudyStore<StudyConfig>(studyPath, undefined, { readonly: true });
   try {
-    const trials = storage.trials();
+    const trials = await storage.trials();
     const hasComplete = trials.some((t) => t.state === 'complete');
     const chosen = hasComplete || options.trial !== undefined ? chooseTrial(trials, storage.config, options) : undefined;
     writeFileSync(options.out, renderReport(storage.config, trials, chosen));
@@ -115,6 +126,6 @@ export function writeStudyReport(studyPath: string, options: ReportOptions): { c
     }
     return { chosen, trials: trials.length };
   } finally {
-    storage.close();
+    await storage.close();
   }
 }

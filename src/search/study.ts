@@ -1,8 +1,10 @@
 /**
  * A study: samples candidates from the search space, runs them as trials in parallel, prunes
- * with ASHA, and persists everything in its SQLite file so it can be resumed after a crash.
- * The stored config is the single source of truth on resume: the same target, space, sampler,
- * pruner and seed, so a resumed study proposes what an uninterrupted one would have.
+ * with ASHA, and persists everything in its storage (an SQLite file, or PostgreSQL shared by
+ * several processes) so it can be resumed after a crash. The stored config is the single source
+ * of truth on resume: the same target, space, sampler, pruner and seed, so a resumed study
+ * proposes what an uninterrupted one would have. The sampler and the pruner see every trial in
+ * the storage, including those other processes run.
  */
 import { OBJECTIVES, loadTarget, objectiveValues, type EpochMetrics, type ObjectiveKind, type TargetRef, type TrialMetrics, type TrialRequest } from './objective.js';
 import { paretoFront, toLoss, type Direction } from './pareto.js';
@@ -10,8 +12,8 @@ import { createRunner, defaultWorkers } from './pool.js';
 import { AshaPruner, NoPruner, type Pruner } from './pruner.js';
 import { Random, deriveSeed } from '../util/random.js';
 import { RandomSampler, type ObservedTrial, type Sampler } from './sampler.js';
-import { SearchSpace, type SpaceOptions } from './space.js';
-import { StudyStorage, type StoredTrial } from './storage.js';
+import { SearchSpace, type Candidate, type Params, type SpaceOptions } from './space.js';
+import { openStudyStore, type ClaimOptions, type StoredTrial, type StudyStore } from './storage.js';
 import { TpeSampler } from './tpe.js';
 
 export interface StudyConfig {
@@ -37,6 +39,13 @@ export interface RunOptions {
   onEvent?: (event: StudyEvent) => void;
   /** Stops launching trials and asks running ones to stop (e.g. on SIGINT). */
   signal?: AbortSignal;
+  /** How the storage is claimed (e.g. take over a stale SQLite lock). */
+  claim?: ClaimOptions;
+  /**
+   * How long to wait before asking again when the target is covered only because other
+   * processes are running trials (shared storage): they may finish or die. Default 1000 ms.
+   */
+  pollMs?: number;
 }
 
 export type StudyEvent =
@@ -71,7 +80,7 @@ export function directionsOf(config: StudyConfig): Direction[] {
 
 export class Study {
   private constructor(
-    readonly storage: StudyStorage<StudyConfig>,
+    readonly storage: StudyStore<StudyConfig>,
     readonly space: SearchSpace,
   ) {}
 
@@ -79,29 +88,36 @@ export class Study {
     return this.storage.config;
   }
 
-  /** Opens (creating when absent) the study in `path`; an existing study keeps its stored config. */
-  static async open(path: string, config?: StudyConfig): Promise<Study> {
-    const storage = StudyStorage.open<StudyConfig>(path, config);
+  /** Opens (creating when absent) the study at `location` (file path or postgres:// URL); an existing study keeps its stored config. */
+  static async open(location: string, config?: StudyConfig): Promise<Study> {
+    return Study.load(await openStudyStore<StudyConfig>(location, config));
+  }
+
+  /** The study held by an open store (closed here if the study's target cannot be loaded). */
+  static async load(storage: StudyStore<StudyConfig>): Promise<Study> {
     try {
       const target = await loadTarget(storage.config.target);
       return new Study(storage, new SearchSpace(target.adapter, storage.config.space));
     } catch (err) {
-      storage.close();
+      await storage.close();
       throw err;
     }
   }
 
-  trials(): StoredTrial[] {
+  trials(): Promise<StoredTrial[]> {
     return this.storage.trials();
   }
 
-  summary(): StudySummary {
-    return summarize(this.trials(), directionsOf(this.config));
+  async summary(): Promise<StudySummary> {
+    return summarize(await this.trials(), directionsOf(this.config));
   }
 
-  /** Runs trials until `options.trials` have finished (counting earlier runs of the study) or the budget ends. */
+  /**
+   * Runs trials until `options.trials` have finished in the study (counting earlier runs and
+   * other processes sharing the storage) or the budget ends.
+   */
   async run(options: RunOptions): Promise<StudySummary> {
-    this.storage.claim();
+    await this.storage.claim(options.claim);
     const config = this.config;
     const directions = directionsOf(config);
     const sampler = createSampler(config.sampler);
@@ -109,95 +125,129 @@ export class Study {
     const deadline = options.budgetMs === undefined ? Infinity : Date.now() + options.budgetMs;
     const stopping = (): boolean => Date.now() >= deadline || (options.signal?.aborted ?? false);
 
-    const history: ObservedTrial[] = [];
+    let history: ObservedTrial[] = [];
     // Accuracy of every trial at every epoch: the peers ASHA compares against.
-    const rungs = new Map<number, number[]>();
+    let rungs = new Map<number, number[]>();
     let finished = 0;
-    for (const t of this.storage.trials()) {
-      for (let e = 0; e < t.curve.length; e++) {
-        const m = t.curve[e];
-        if (m) pushMap(rungs, e + 1, m.accuracy);
+    // Reread before each new trial: other processes may have added trials and epochs.
+    const refresh = async (): Promise<void> => {
+      history = [];
+      rungs = new Map();
+      finished = 0;
+      for (const t of await this.storage.trials()) {
+        for (let e = 0; e < t.curve.length; e++) {
+          const m = t.curve[e];
+          if (m) pushMap(rungs, e + 1, m.accuracy);
+        }
+        const obs = observed(t);
+        if (obs) history.push(obs);
+        if (t.state === 'complete' || t.state === 'pruned' || t.state === 'failed') finished++;
       }
-      const obs = observed(t);
-      if (obs) history.push(obs);
-      if (t.state === 'complete' || t.state === 'pruned' || t.state === 'failed') finished++;
-    }
+    };
+
+    const runTrial = async (number: number, { params, candidate, seed }: NewCandidate): Promise<void> => {
+      options.onEvent?.({ type: 'trial-start', number });
+      const request: TrialRequest = { number, seed, params, skips: candidate.skips, neuron: candidate.neuron, spec: candidate.spec, maxEpochs: config.maxEpochs };
+      let pruned = false;
+      let stopped = false;
+      let last: EpochMetrics | undefined;
+      const onEpoch = async (epoch: number, metrics: EpochMetrics): Promise<boolean> => {
+        await this.storage.recordEpoch(number, epoch, metrics);
+        options.onEvent?.({ type: 'epoch', number, epoch, metrics });
+        last = metrics;
+        const peers = rungs.get(epoch) ?? [];
+        const prune = epoch < config.maxEpochs && pruner.shouldPrune(epoch, metrics.accuracy, peers);
+        pushMap(rungs, epoch, metrics.accuracy);
+        if (prune) pruned = true;
+        else if (stopping() && epoch < config.maxEpochs) stopped = true;
+        return !(pruned || stopped);
+      };
+      let outcome: { metrics: TrialMetrics } | { error: Error };
+      try {
+        outcome = { metrics: await runner.run(request, onEpoch) };
+      } catch (err) {
+        outcome = { error: err as Error };
+      }
+      // From here on, a storage or callback error is fatal to the run (the trial state could not be kept).
+      if ('error' in outcome) {
+        await this.storage.finishTrial(number, 'failed', { error: outcome.error.message });
+        finished++;
+      } else {
+        const m: TrialMetrics = completeMetrics(outcome.metrics, last);
+        if (stopped) {
+          await this.storage.finishTrial(number, 'interrupted', { metrics: m, error: 'stopped by the time budget or a signal' });
+        } else {
+          const values = objectiveValues(config.objective, m);
+          await this.storage.finishTrial(number, pruned ? 'pruned' : 'complete', { values, metrics: m });
+          finished++;
+        }
+      }
+      const trial = (await this.storage.trial(number))!;
+      options.onEvent?.({ type: 'trial-end', trial, finished, target: options.trials });
+    };
 
     const runner = createRunner(config.target, options.workers ?? defaultWorkers());
-    let nextNumber = this.storage.nextTrialNumber();
-    let running = 0;
+    const active = new Set<Promise<void>>();
+    // The first fatal error of a trial's bookkeeping ends the run (without waiting for the others).
+    let fail!: (err: unknown) => void;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    failed.catch(() => {});
+    const settled = (p: Promise<unknown>): Promise<unknown> => Promise.race([p, failed]);
     try {
-      await new Promise<void>((resolveAll, rejectAll) => {
-        const launch = (): void => {
-          while (running < runner.size && finished + running < options.trials && !stopping()) {
-            const number = nextNumber++;
-            const seed = deriveSeed(config.seed, number);
-            const params = sampler.sample(this.space, history, directions, new Random(deriveSeed(seed, 0x5a)));
-            const candidate = this.space.candidate(params);
-            this.storage.startTrial(number, params, candidate.spec, seed);
-            options.onEvent?.({ type: 'trial-start', number });
-            running++;
-            const request: TrialRequest = { number, seed, params, skips: candidate.skips, neuron: candidate.neuron, spec: candidate.spec, maxEpochs: config.maxEpochs };
-            let pruned = false;
-            let stopped = false;
-            let last: EpochMetrics | undefined;
-            const onEpoch = async (epoch: number, metrics: EpochMetrics): Promise<boolean> => {
-              this.storage.recordEpoch(number, epoch, metrics);
-              options.onEvent?.({ type: 'epoch', number, epoch, metrics });
-              last = metrics;
-              const peers = rungs.get(epoch) ?? [];
-              const prune = epoch < config.maxEpochs && pruner.shouldPrune(epoch, metrics.accuracy, peers);
-              pushMap(rungs, epoch, metrics.accuracy);
-              if (prune) pruned = true;
-              else if (stopping() && epoch < config.maxEpochs) stopped = true;
-              return !(pruned || stopped);
-            };
-            runner.run(request, onEpoch).then(
-              (metrics) => {
-                const m: TrialMetrics = completeMetrics(metrics, last);
-                if (stopped) {
-                  this.storage.finishTrial(number, 'interrupted', { metrics: m, error: 'stopped by the time budget or a signal' });
-                } else {
-                  const values = objectiveValues(config.objective, m);
-                  this.storage.finishTrial(number, pruned ? 'pruned' : 'complete', { values, metrics: m });
-                  history.push({ params, state: pruned ? 'pruned' : 'complete', values });
-                  finished++;
-                }
-                done(number);
-              },
-              (err: Error) => {
-                this.storage.finishTrial(number, 'failed', { error: err.message });
-                finished++;
-                done(number);
-              },
-            )
-            // A storage or callback error is fatal to the run (the trial state could not be kept).
-            .catch(rejectAll);
-          }
-          if (running === 0) resolveAll();
-        };
-        const done = (number: number): void => {
-          running--;
-          const trial = this.storage.trial(number)!;
-          options.onEvent?.({ type: 'trial-end', trial, finished, target: options.trials });
-          launch();
-        };
-        try {
-          launch();
-        } catch (err) {
-          rejectAll(err);
+      while (!stopping()) {
+        if (active.size >= runner.size) {
+          await settled(Promise.race(active));
+          continue;
         }
-      });
+        await refresh();
+        let made: NewCandidate | undefined;
+        const slot = await this.storage.startTrial(options.trials, (number) => {
+          const seed = deriveSeed(config.seed, number);
+          const params = sampler.sample(this.space, history, directions, new Random(deriveSeed(seed, 0x5a)));
+          made = { params, candidate: this.space.candidate(params), seed };
+          return { params, spec: made.candidate.spec, seed };
+        });
+        if (slot.number !== undefined) {
+          const run = runTrial(slot.number, made!)
+            .catch(fail)
+            .finally(() => active.delete(run));
+          active.add(run);
+          continue;
+        }
+        if (slot.finished >= options.trials) break;
+        // The target is covered only with running trials: ours, or another process's, which may
+        // finish, or die and be marked interrupted once its lease expires.
+        await settled(active.size > 0 ? Promise.race(active) : sleep(options.pollMs ?? 1000, options.signal));
+      }
+      await settled(Promise.all(active));
     } finally {
       await runner.close();
-      this.storage.release();
+      await this.storage.release();
     }
     return this.summary();
   }
 
-  close(): void {
-    this.storage.close();
+  close(): Promise<void> {
+    return this.storage.close();
   }
+}
+
+interface NewCandidate {
+  params: Params;
+  candidate: Candidate;
+  seed: number;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function observed(t: StoredTrial): ObservedTrial | undefined {

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { searchCommand } from '../../src/cli/commands/search.js';
@@ -11,8 +13,9 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
   const err: string[] = [];
   const ow = process.stdout.write.bind(process.stdout);
   const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  // Only the command's text is captured: the test runner's own (binary) reports pass through.
+  process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? (out.push(s), true) : ow(s, ...rest))) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? (err.push(s), true) : ew(s, ...rest))) as typeof process.stderr.write;
   try {
     return { code: await fn(), out: out.join(''), err: err.join('') };
   } finally {
@@ -53,4 +56,34 @@ test('spikeline search rejects bad arguments with usage errors', async () => {
   const badBudget = await capture(() => main(['search', '--backbone', 'synthetic', '--trials', '3', '--budget', 'soon'], list));
   assert.equal(badBudget.code, 2);
   assert.match(badBudget.err, /not a duration: "soon"/);
+  const missing = join(mkdtempSync(join(tmpdir(), 'spikeline-cli-')), 'none.db');
+  const noStudy = await capture(() => main(['search', 'report', missing], list));
+  assert.equal(noStudy.code, 1);
+  assert.match(noStudy.err, /^spikeline search report: .*none\.db: cannot open study database/);
+});
+
+test('spikeline search on a study locked by a live process says how to take it over, and --take-over does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-cli-'));
+  const study = join(dir, 'locked.db');
+  const list = [searchCommand];
+  const first = await capture(() => main(['search', '--backbone', 'synthetic', '--trials', '2', '--study', study, '--workers', '0'], list));
+  assert.equal(first.code, 0, first.err);
+  // A live process that is not a search holds the lock (as a reused pid would).
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+  await new Promise((r) => child.once('spawn', r));
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const db = new Database(study);
+    db.prepare('UPDATE study SET owner_pid = ?, owner_host = ?, owner_start = ? WHERE id = 1').run(child.pid, hostname(), start);
+    db.close();
+    const locked = await capture(() => main(['search', '--study', study, '--trials', '4', '--workers', '0'], list));
+    assert.equal(locked.code, 1);
+    assert.match(locked.err, new RegExp(`study is being run by process ${child.pid} .*run again with --take-over`));
+    const taken = await capture(() => main(['search', '--study', study, '--trials', '4', '--workers', '0', '--take-over'], list));
+    assert.equal(taken.code, 0, taken.err);
+    assert.match(taken.out, /resumed study /);
+  } finally {
+    child.kill('SIGKILL');
+  }
 });

@@ -65,9 +65,9 @@ test('writeStudyReport writes the page and exports the chosen spec as JSON', asy
   const path = join(dir, 's.db');
   const study = await Study.open(path, config);
   await study.run({ trials: 12, workers: 0 });
-  const best = study.summary().best!;
+  const best = (await study.summary()).best!;
   study.close();
-  const result = writeStudyReport(path, { out: join(dir, 'r.html'), exportPath: join(dir, 'best.json') });
+  const result = await writeStudyReport(path, { out: join(dir, 'r.html'), exportPath: join(dir, 'best.json') });
   assert.equal(result.trials, 12);
   assert.equal(result.chosen!.number, best.number);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'best.json'), 'utf8')), best.spec);

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StudyStorage } from '../../src/search/storage.js';
+import { SqliteStudyStore } from '../../src/search/storage-sqlite.js';
 import { Study, type StudyConfig } from '../../src/search/study.js';
 import { SYNTHETIC_MODULE } from '../../src/search/synthetic.js';
 
@@ -32,7 +32,7 @@ test('in-process study records spec, seed, curves and metrics of every trial', a
   assert.equal(summary.finished, 12);
   assert.equal(summary.complete, 12);
   assert.equal(summary.epochs, 12 * 6);
-  const trials = study.trials();
+  const trials = await study.trials();
   assert.deepEqual(trials.map((t) => t.number), [...Array(12).keys()]);
   for (const t of trials) {
     assert.equal(t.curve.length, 6);
@@ -45,7 +45,7 @@ test('in-process study records spec, seed, curves and metrics of every trial', a
   assert.equal(new Set(trials.map((t) => t.seed)).size, 12);
   assert.ok(summary.front.length >= 1);
   assert.equal(events.filter((e) => e === 'trial-end').length, 12);
-  study.close();
+  await study.close();
 });
 
 test('a resumed study continues where it stopped and proposes what an uninterrupted one would', async () => {
@@ -54,15 +54,15 @@ test('a resumed study continues where it stopped and proposes what an uninterrup
   await whole.run({ trials: 10, workers: 0 });
   const split = await Study.open(join(dir, 'split.db'), config());
   await split.run({ trials: 6, workers: 0 });
-  split.close();
+  await split.close();
   const resumed = await Study.open(join(dir, 'split.db'));
   await resumed.run({ trials: 10, workers: 0 });
   assert.deepEqual(
-    resumed.trials().map((t) => t.params),
-    whole.trials().map((t) => t.params),
+    (await resumed.trials()).map((t) => t.params),
+    (await whole.trials()).map((t) => t.params),
   );
-  whole.close();
-  resumed.close();
+  await whole.close();
+  await resumed.close();
 });
 
 test('ASHA prunes poor trials early and spends fewer epochs than full training', async () => {
@@ -75,9 +75,9 @@ test('ASHA prunes poor trials early and spends fewer epochs than full training',
   assert.ok(a.epochs < f.epochs * 0.7, `ASHA epochs ${a.epochs} vs full ${f.epochs}`);
   // Same sampler and seed: the same candidates; the best one must survive pruning here.
   assert.ok(Math.abs(a.best!.values![0]! - f.best!.values![0]!) < 0.05);
-  for (const t of asha.trials().filter((t) => t.state === 'pruned')) assert.ok(t.curve.length < 9);
-  full.close();
-  asha.close();
+  for (const t of (await asha.trials()).filter((t) => t.state === 'pruned')) assert.ok(t.curve.length < 9);
+  await full.close();
+  await asha.close();
 });
 
 test('trials run in parallel worker threads', async () => {
@@ -94,7 +94,7 @@ test('trials run in parallel worker threads', async () => {
   });
   assert.equal(summary.complete, 6);
   assert.equal(maxRunning, 2);
-  study.close();
+  await study.close();
 });
 
 test('a failing trial is recorded as failed and the study goes on', async () => {
@@ -103,8 +103,8 @@ test('a failing trial is recorded as failed and the study goes on', async () => 
   const s = await Study.open(bad, config({}, { failTrials: true }));
   const summary = await s.run({ trials: 3, workers: 0 });
   assert.equal(summary.failed, 3);
-  assert.match(s.trials()[0]!.error!, /synthetic failure/);
-  s.close();
+  assert.match((await s.trials())[0]!.error!, /synthetic failure/);
+  await s.close();
 });
 
 test('kill -9 mid-study loses at most the running trials; the study resumes', async () => {
@@ -117,18 +117,18 @@ test('kill -9 mid-study loses at most the running trials; the study resumes', as
   for (let i = 0; i < 400 && finishedBefore < 4; i++) {
     await new Promise((r) => setTimeout(r, 50));
     try {
-      const s = StudyStorage.open(path, undefined, { readonly: true });
-      finishedBefore = s.trials().filter((t) => t.state !== 'running').length;
-      s.close();
+      const s = SqliteStudyStore.open(path, undefined, { readonly: true });
+      finishedBefore = (await s.trials()).filter((t) => t.state !== 'running').length;
+      await s.close();
     } catch {
       // not created yet
     }
   }
   child.kill('SIGKILL');
   await exited;
-  const after = StudyStorage.open(path, undefined, { readonly: true });
-  const killed = after.trials();
-  after.close();
+  const after = SqliteStudyStore.open(path, undefined, { readonly: true });
+  const killed = await after.trials();
+  await after.close();
   const done = killed.filter((t) => t.state !== 'running');
   const running = killed.filter((t) => t.state === 'running');
   assert.ok(done.length >= 4, `only ${done.length} trials finished before the kill`);
@@ -138,21 +138,21 @@ test('kill -9 mid-study loses at most the running trials; the study resumes', as
 
   const resumed = await Study.open(path);
   const summary = await resumed.run({ trials: done.length + 3, workers: 0 });
-  const trials = resumed.trials();
+  const trials = await resumed.trials();
   assert.equal(summary.interrupted, running.length);
   assert.equal(summary.finished, done.length + 3);
   // Finished trials are untouched by the crash and the resume.
   for (const t of done) assert.deepEqual(trials.find((x) => x.number === t.number), t);
-  resumed.close();
+  await resumed.close();
 });
 
 test('the time budget stops launching trials and ends running ones at their next epoch', async () => {
   const study = await Study.open(join(tmp(), 'budget.db'), config({ maxEpochs: 50 }, { epochDelayMs: 10 }));
   const summary = await study.run({ trials: 10, workers: 0, budgetMs: 120 });
-  const trials = study.trials();
+  const trials = await study.trials();
   assert.equal(trials.length, 1);
   assert.equal(trials[0]!.state, 'interrupted');
   assert.ok(trials[0]!.curve.length < 50);
   assert.equal(summary.finished, 0);
-  study.close();
+  await study.close();
 });

@@ -1,6 +1,7 @@
 import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
-import { SearchConfigError, parseBudgetMs, runSearch, writeStudyReport } from '../../search/run.js';
+import { SearchConfigError, defaultReportPath, parseBudgetMs, runSearch, writeStudyReport } from '../../search/run.js';
+import { StudyFileError, StudyLockedError } from '../../search/storage.js';
 import { searchTargetRef, SEARCH_BACKBONES } from '../../search/targets.js';
 
 const usage = `usage: spikeline search --backbone NAME [--data DIR] --trials N [options]
@@ -9,13 +10,18 @@ const usage = `usage: spikeline search --backbone NAME [--data DIR] --trials N [
 Searches the number, position and type (ASC add / DSC concatenate) of the skip connections of
 an SNN backbone, maximising accuracy (and minimising SynOps or firing rate). The study lives in
 an SQLite file: run the same command again to resume it after an interruption or to add trials.
+Or it lives in PostgreSQL, where any number of search processes on any machines share it:
+--study 'postgres://USER@HOST:PORT/DB?study=NAME' (password in PGPASSWORD or the URL; optional
+&heartbeat=5s&expiry=30s: a killed process's running trials become interrupted once its lease expires).
 
   --backbone NAME     ${SEARCH_BACKBONES.join(' | ')} (synthetic: known-optimum test objective, no data)
   --data DIR          dataset folder (DVS128 Gesture layout) for SNN backbones
   --trials N          finished trials wanted in the study (counting earlier runs)
   --budget TIME       wall-clock limit, e.g. 2h, 45m, 1h30m (no trial starts after it)
   --objective O       accuracy | accuracy-synops | accuracy-rate (default accuracy-synops)
-  --study FILE        study database (default search-<backbone>.db)
+  --study FILE|URL    study database (default search-<backbone>.db) or postgres:// URL (above)
+  --take-over         run an SQLite study whose lock names a live process (one that is not
+                      really running this study, e.g. a reused pid)
   --sampler S         tpe | random (default tpe)
   --startup N         random trials before TPE models the history (default 8)
   --pruner P          asha | none (default asha)
@@ -36,7 +42,7 @@ an SQLite file: run the same command again to resume it after an interruption or
   --threshold X       firing threshold of every neuron (default 1; searched with --search-neuron)
 
 report:
-  --out FILE          HTML report (default STUDY with .html)
+  --out FILE          HTML report (default STUDY with .html; NAME.html for a PostgreSQL study)
   --export FILE       write the chosen trial's model spec (input of spikeline train --spec)
   --tolerance A       accept up to A accuracy below the best for lower energy (default 0)
   --trial N           export trial N instead of choosing`;
@@ -48,13 +54,20 @@ async function report(argv: string[]): Promise<number> {
     1,
   );
   const studyPath = positionals[0]!;
-  const out = values.out ?? studyPath.replace(/\.[^./]*$/, '') + '.html';
-  const result = writeStudyReport(studyPath, {
-    out,
-    exportPath: values.export,
-    tolerance: numberOption('tolerance', values.tolerance, 0),
-    trial: values.trial === undefined ? undefined : numberOption('trial', values.trial, 0),
-  });
+  const out = values.out ?? defaultReportPath(studyPath);
+  let result;
+  try {
+    result = await writeStudyReport(studyPath, {
+      out,
+      exportPath: values.export,
+      tolerance: numberOption('tolerance', values.tolerance, 0),
+      trial: values.trial === undefined ? undefined : numberOption('trial', values.trial, 0),
+    });
+  } catch (err) {
+    if (!isStudyError(err)) throw err;
+    process.stderr.write(`spikeline search report: ${err.message}\n`);
+    return 1;
+  }
   process.stdout.write(`report: ${out} (${result.trials} trials)\n`);
   if (result.chosen && values.export) {
     const m = result.chosen.metrics!;
@@ -89,6 +102,7 @@ async function search(argv: string[]): Promise<number> {
     lr: { type: 'string' },
     threshold: { type: 'string' },
     'batch-size': { type: 'string' },
+    'take-over': { type: 'boolean' },
   });
   if (values.trials === undefined) throw new UsageError('--trials is required');
   const studyPath = values.study ?? `search-${values.backbone ?? 'study'}.db`;
@@ -126,7 +140,7 @@ async function search(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
-    const { summary, resumed, study } = await runSearch({
+    const { summary, resumed, study, location } = await runSearch({
       studyPath,
       create: {
         name: `${backbone}-${objective}`,
@@ -147,16 +161,17 @@ async function search(argv: string[]): Promise<number> {
       budgetMs,
       workers: values.workers === undefined ? undefined : numberOption('workers', values.workers, 1),
       signal: controller.signal,
+      takeOver: values['take-over'],
     });
     const best = summary.best?.metrics;
     process.stdout.write(
-      `${resumed ? 'resumed' : 'created'} study ${studyPath} (${study.objective}): ${summary.complete} complete, ${summary.pruned} pruned, ${summary.failed} failed, ${summary.interrupted} interrupted; ${summary.epochs} epochs\n` +
+      `${resumed ? 'resumed' : 'created'} study ${location} (${study.objective}): ${summary.complete} complete, ${summary.pruned} pruned, ${summary.failed} failed, ${summary.interrupted} interrupted; ${summary.epochs} epochs\n` +
         (best ? `best: trial ${summary.best!.number}, accuracy ${best.accuracy.toFixed(4)}, mean rate ${best.meanRate.toFixed(4)}, SynOps ${best.synops.toExponential(3)}; Pareto front: trials ${summary.front.join(', ')}\n` : 'no complete trial\n') +
-        `report: spikeline search report ${studyPath} --export best.json\n`,
+        `report: spikeline search report '${location}' --export best.json\n`,
     );
     return summary.complete > 0 ? 0 : 1;
   } catch (err) {
-    if (err instanceof SearchConfigError) {
+    if (isStudyError(err)) {
       process.stderr.write(`spikeline search: ${err.message}\n`);
       return 1;
     }
@@ -166,9 +181,14 @@ async function search(argv: string[]): Promise<number> {
   }
 }
 
+/** Errors about the study or its storage: reported in one line, not as a crash. */
+function isStudyError(err: unknown): err is Error {
+  return err instanceof SearchConfigError || err instanceof StudyLockedError || err instanceof StudyFileError;
+}
+
 export const searchCommand: Command = {
   name: 'search',
-  summary: 'search the skip connections of an SNN backbone (studies in SQLite, HTML reports)',
+  summary: 'search the skip connections of an SNN backbone (studies in SQLite or PostgreSQL, HTML reports)',
   usage,
   run: (argv) => (argv[0] === 'report' ? report(argv.slice(1)) : search(argv)),
 };
