@@ -43,12 +43,13 @@ async function tryNode(): Promise<string | null> {
   }
 }
 
-async function tryWasm(): Promise<boolean> {
+/** null when the WASM backend is in use, else why not. */
+async function tryWasm(): Promise<string | null> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
-    return await tf.setBackend('wasm');
-  } catch {
-    return false;
+    return (await tf.setBackend('wasm')) ? null : 'WASM backend failed to initialise';
+  } catch (err) {
+    return `WASM backend failed to load: ${(err as Error).message}`;
   }
 }
 
@@ -62,12 +63,15 @@ async function select(choice: BackendChoice): Promise<BackendInfo> {
     reasons.push(why);
   }
   if (choice === 'auto' || choice === 'wasm') {
-    if (await tryWasm()) {
+    const why = await tryWasm();
+    if (why === null) {
       const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
       return { ...base, name: 'wasm', simd, reason: [...reasons, simd ? 'WASM with SIMD' : 'WASM without SIMD'].join('; ') };
     }
-    if (choice === 'wasm') throw new Error('backend "wasm" failed to initialise');
-    reasons.push('WASM backend failed to initialise');
+    if (choice === 'wasm') throw new Error(`backend "wasm" unavailable: ${why}`);
+    // CI: the WASM-vs-JS comparisons must not silently compare the CPU backend with itself.
+    if (process.env.SPIKELINE_REQUIRE_WASM === '1') throw new Error(`${why} (SPIKELINE_REQUIRE_WASM=1 forbids the CPU fallback)`);
+    reasons.push(why);
   }
   await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend('cpu'))) throw new Error('no TensorFlow.js backend could be initialised');
