@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { onHeap, spikeKernelsFor, type SpikeKernels } from './wasm/spike-kernels.js';
+import { requireTfjsVersion } from './tfjs-version.js';
 
 type Attrs = NamedAttrMap;
 
@@ -652,12 +653,27 @@ const ALL: readonly JsKernel[] = [
 
 const registered = new Set<string>();
 
+let shareClones = 0;
+
 /**
- * tfjs-backend-wasm's Identity copies the tensor, and the engine clones (Identity) every tensor
- * a custom gradient saves: a score of activation-sized copies per training step. Tensor data is
- * immutable (every kernel here writes only fresh outputs), so the clone shares the data and
- * counts a reference, as the WASM Reshape kernel already does.
+ * Runs `f` with tf.clone sharing tensor data instead of copying it on the WASM backend: for
+ * spikeline's training step only. tfjs-backend-wasm's Identity copies the tensor, and the engine
+ * clones (Identity) every tensor a gradient saves: a score of activation-sized copies per
+ * training step. Tensor data is immutable (every kernel here writes only fresh outputs), so the
+ * clone can share the data and count a reference, as the WASM Reshape kernel already does.
+ * `f` must be synchronous: nothing else (an embedding application's own tfjs models) runs while
+ * it does, so outside it every clone is the stock copy.
  */
+export function withSharedClones<T>(f: () => T): T {
+  shareClones++;
+  try {
+    return f();
+  } finally {
+    shareClones--;
+  }
+}
+
+/** Replaces the WASM Identity kernel with one that shares data inside withSharedClones only. */
 function shareIdentityData(backendName: string): void {
   const original = tf.getKernel('Identity', backendName);
   if (backendName !== 'wasm' || !original) return;
@@ -667,7 +683,7 @@ function shareIdentityData(backendName: string): void {
     backendName,
     kernelFunc: (args) => {
       const x = args.inputs.x as TensorInfo;
-      if (x.dtype === 'string') return original.kernelFunc(args);
+      if (shareClones === 0 || x.dtype === 'string') return original.kernelFunc(args);
       (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
@@ -677,6 +693,7 @@ function shareIdentityData(backendName: string): void {
 /** Registers the SNN kernels for the active backend (idempotent). */
 export function registerSnnKernels(): void {
   const backendName = tf.getBackend();
+  requireTfjsVersion('@tensorflow/tfjs-core', tf.version_core);
   if (!registered.has(`${backendName}/Identity`)) {
     shareIdentityData(backendName);
     registered.add(`${backendName}/Identity`);
