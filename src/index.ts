@@ -1,14 +1,280 @@
-// Public API of the spikeline package.
-export * from './events/index.js';
-export * from './util/duration.js';
-export * from './util/progress.js';
-export * from './util/random.js';
-export * from './formats/index.js';
-export * from './operators/index.js';
-export * from './search/index.js';
-export * from './snn/index.js';
-export * from './sources/index.js';
-export * from './simulate/index.js';
-export * from './sinks/index.js';
-export * from './server/index.js';
-export * from './pipeline/index.js';
+// Public API of the spikeline package: what an application builds on, listed name by name
+// (README "Library API"). Everything else — byte-level codecs, WebAssembly arenas, flatbuffer
+// and LZ4 helpers, schema plumbing — is internal and may change; tests import it by path.
+// Heavy and native modules (ZSTD's WebAssembly, the SQLite addon) load on first use, not here.
+
+// Events: the struct-of-arrays batch every stage passes on.
+export {
+  allocateBatch,
+  batchFromArrays,
+  concatBatches,
+  eventBatch,
+  EventSummary,
+  firstTimeInversion,
+  sliceBatch,
+  sliceByTime,
+  type EventBatch,
+  type FrameTensor,
+  type SensorGeometry,
+} from './events/index.js';
+
+// Event files: readers, writers, push decoders and encoders, inspection, datasets.
+export {
+  Aedat3PacketEncoder,
+  Aedat4Encoder,
+  CIFAR10_DVS_CLASSES,
+  CIFAR10_DVS_SENSOR,
+  convertEventFile,
+  createDecoder,
+  createEncoder,
+  decodeBuffer,
+  decodeBufferBatches,
+  detectFormat,
+  DVS_GESTURE_CLASSES,
+  DVS_GESTURE_SENSOR,
+  encodeAedat3NetworkHeader,
+  encodeEvents,
+  formatEventFileInfo,
+  formatFromExtension,
+  FormatError,
+  initZstd,
+  inspectEventFile,
+  listCifar10Dvs,
+  listDvsGestureTrials,
+  loadCifar10DvsSample,
+  loadDvsGesture,
+  loadDvsGestureTrial,
+  openEventFile,
+  parseGestureLabels,
+  readAedat4Index,
+  readAedat4Range,
+  readEventBatches,
+  readEvents,
+  WRITABLE_FORMATS,
+  writeCifar10DvsSample,
+  writeDvsGestureTrial,
+  writeDvsGestureTrialLists,
+  writeEventFile,
+  type Aedat4Compression,
+  type Aedat4Index,
+  type Aedat4RangeOptions,
+  type Cifar10DvsEntry,
+  type Cifar10DvsOptions,
+  type ConvertOptions,
+  type DecoderOptions,
+  type DecoderStats,
+  type EventDecoder,
+  type EventEncoder,
+  type EventFile,
+  type EventFileInfo,
+  type EventFormat,
+  type GestureLabel,
+  type GestureSample,
+  type GestureTrial,
+  type ReadOptions,
+  type StreamInfo,
+  type WritableFormat,
+  type WriteCompression,
+  type WriteOptions,
+  type WriteResult,
+} from './formats/index.js';
+
+// Operators: RxJS stages over EventBatch streams, and their functional core (plain functions).
+export {
+  annotationsOverlapping,
+  applyFilter,
+  boundedConcatMap,
+  carryAnnotations,
+  crop,
+  denoise,
+  downsample,
+  encodeNpyFloat32,
+  FlowValve,
+  framesFromEvents,
+  functional,
+  hotPixels,
+  orient,
+  rateLimit,
+  refractory,
+  selectPolarity,
+  slidingWindows,
+  timeSteps,
+  toFrames,
+  toTonicLayout,
+  type Annotated,
+  type AnnotatedBatch,
+  type AnnotatedFrames,
+  type Annotation,
+  type BoundedBufferOptions,
+  type BufferStats,
+  type DenoiseOptions,
+  type EventFilter,
+  type FilterOperatorOptions,
+  type FilterStats,
+  type FrameSpec,
+  type OverflowPolicy,
+  type RateLimitOptions,
+  type SlidingWindowOptions,
+  type TimeStepOptions,
+} from './operators/index.js';
+
+// Sources: Observables of EventBatch from files and sockets, and spikeline as a camera.
+export {
+  decodeWsFrame,
+  encodeWsFrame,
+  openSource,
+  parseEndpoint,
+  recordToFile,
+  replayFile,
+  sendUdp,
+  serveEvents,
+  tcpSource,
+  udpSource,
+  wsSource,
+  type Endpoint,
+  type EventServer,
+  type EventSource,
+  type OpenSourceOptions,
+  type ReconnectOptions,
+  type RecordOptions,
+  type RecordResult,
+  type ReplayOptions,
+  type ServeOptions,
+  type SourceState,
+  type SourceStats,
+  type TcpProtocol,
+  type TcpSourceOptions,
+  type UdpProtocol,
+  type UdpSendOptions,
+  type UdpSourceOptions,
+  type WsSourceOptions,
+} from './sources/index.js';
+
+// Simulator and synthetic DVS128 Gesture data.
+export {
+  checkSeparability,
+  EventSimulator,
+  generateGestureDataset,
+  GESTURE_CLASS_IDS,
+  GestureSession,
+  renderEvents,
+  simulatedCamera,
+  simulateTrial,
+  type CameraOptions,
+  type GestureDatasetOptions,
+  type RenderOptions,
+  type SessionOptions,
+  type SimulatorOptions,
+  type TrialOptions,
+} from './simulate/index.js';
+
+// SNN engine: backend, model specs and backbones, load / run / train / evaluate.
+export {
+  BACKBONES,
+  backbone,
+  BACKEND_CHOICES,
+  backendLine,
+  buildModel,
+  describeBackend,
+  evaluate,
+  FiringAccumulator,
+  firingMetrics,
+  initBackend,
+  loadEventDataset,
+  loadGestureDataset,
+  loadModel,
+  loadStreamingModel,
+  resolveSpec,
+  saveModel,
+  SnnModel,
+  SnnStreamingModel,
+  SpecError,
+  trainModel,
+  validateSpec,
+  type BackboneName,
+  type BackboneOptions,
+  type BackendChoice,
+  type BackendInfo,
+  type DatasetOptions,
+  type EvalResult,
+  type EventDataset,
+  type FiringMetrics,
+  type LabelledEvents,
+  type LayerSpec,
+  type ModelSpec,
+  type NeuronConfig,
+  type Preprocessing,
+  type SavedModel,
+  type SkipSpec,
+  type StepOutput,
+  type StreamingModel,
+  type StreamingOptions,
+  type TrainingData,
+  type TrainOptions,
+  type TrainResult,
+} from './snn/index.js';
+export { TFJS_VERSION } from './snn/tfjs-version.js';
+
+// Skip-connection search.
+export {
+  AshaPruner,
+  chooseTrial,
+  NoPruner,
+  OBJECTIVES,
+  RandomSampler,
+  renderReport,
+  runSearch,
+  SearchSpace,
+  Study,
+  StudyStorage,
+  TpeSampler,
+  writeStudyReport,
+  type Pruner,
+  type Sampler,
+  type SearchTarget,
+  type StudyConfig,
+  type StudyEvent,
+  type StudySummary,
+  type TrialMetrics,
+  type TrialRequest,
+} from './search/index.js';
+
+// Sinks and the HTTP server: WebSocket, Prometheus, JSONL, NATS; /metrics, /healthz, /ws.
+export {
+  JsonlSink,
+  NatsSink,
+  PipelineMetrics,
+  WebSocketSink,
+  WS_MESSAGE_SCHEMA,
+  WS_PROTOCOL_VERSION,
+  type JsonlSinkOptions,
+  type MessageSink,
+  type NatsSinkOptions,
+  type PipelineMessage,
+  type PipelineMessageType,
+  type PipelineMetricsOptions,
+  type WebSocketSinkOptions,
+} from './sinks/index.js';
+export { ServerConfigError, ServingServer, type HealthReport, type ServingServerOptions } from './server/index.js';
+
+// Pipelines: config validation and the runner that wires source → filters → model → sinks.
+export {
+  ConfigError,
+  createPipelineSource,
+  demoConfig,
+  launchPipeline,
+  loadPipelineConfig,
+  parsePipelineConfig,
+  parsePipelineYaml,
+  Pipeline,
+  runUntilSignalled,
+  StepClassifier,
+  WindowClassifier,
+  type ConfigIssue,
+  type LaunchOptions,
+  type PipelineConfig,
+  type PipelineDeps,
+  type SourceConfig,
+} from './pipeline/index.js';
+
+export { parseDurationUs } from './util/duration.js';

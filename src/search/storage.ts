@@ -5,7 +5,8 @@
  * state 'running' on reopen and marked 'interrupted' — the only work lost.
  * One study per file; a lock row (pid + host) stops two live processes driving the same study.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import type { EpochMetrics, TrialMetrics } from './objective.js';
 import type { Params } from './space.js';
@@ -100,7 +101,9 @@ export class StudyStorage<C = unknown> {
   static open<C>(path: string, config?: C, options: { readonly?: boolean } = {}): StudyStorage<C> {
     let db: Database.Database;
     try {
-      db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: config === undefined });
+      // Required here, not imported: importing spikeline must not load the native SQLite addon.
+      const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+      db = new Sqlite(path, { readonly: options.readonly ?? false, fileMustExist: config === undefined });
     } catch (err) {
       throw new StudyFileError(`${path}: cannot open study database: ${(err as Error).message}`);
     }

@@ -42,13 +42,14 @@ test('a WebAssembly module that fails to compile: null (fallback) normally, an e
 });
 
 test('without WebAssembly the kernel comparison tests skip, and fail under SPIKELINE_REQUIRE_WASM=1', () => {
-  const files = ['test/operators/noise-wasm.test.ts'];
+  const files = ['test/operators/noise-wasm.test.ts', 'test/formats/aedat2-kernel.test.ts'];
   const relaxed = runTests(files, {}, root, ['--jitless']);
   assert.equal(relaxed.status, 0, relaxed.out);
-  assert.match(relaxed.out, /# skipped 4/);
+  assert.match(relaxed.out, /# skipped 5/);
   const strict = runTests(files, { SPIKELINE_REQUIRE_WASM: '1' }, root, ['--jitless']);
   assert.notEqual(strict.status, 0, strict.out);
   assert.match(strict.out, /noise-kernels failed to compile.*no WebAssembly/);
+  assert.match(strict.out, /WebAssembly module kernels failed to compile.*no WebAssembly/);
 });
 
 test('without ../shared the golden tests skip, and fail under SPIKELINE_REQUIRE_SHARED=1', () => {
