@@ -125,7 +125,7 @@ function neuronAttrs(a: Attrs): NeuronAttrs {
 }
 
 /** Decay in use: the optional `decay` input (PLIF, shape [1]) overrides the attribute. */
-function decayOf(a: NeuronAttrs, d: Float32Array | null): number {
+function decayOf(a: NeuronAttrs, d: Float32Array | null | undefined): number {
   return d ? d[0]! : a.decay;
 }
 
@@ -282,11 +282,11 @@ function channelSums(wasm: SpikeKernels | null, x: Float32Array, dy: Float32Arra
       const v = x[o + c]!;
       if (dy) {
         const g = dy[o + c]!;
-        s1[c] += g;
-        s2[c] += g * (v - mean![c]!);
+        s1[c] = s1[c]! + g;
+        s2[c] = s2[c]! + g * (v - mean![c]!);
       } else {
-        s1[c] += v;
-        s2[c] += v * v;
+        s1[c] = s1[c]! + v;
+        s2[c] = s2[c]! + v * v;
       }
     }
   }
@@ -527,7 +527,7 @@ const depthwiseFilterGrad: JsKernel = {
               if (jj < 0 || jj >= W) continue;
               const xi = ((n * H + ii) * W + jj) * C;
               const wi = (a * K + b) * C;
-              for (let c = 0; c < C; c++) acc[wi + c] += x![xi + c]! * dy![o + c]!;
+              for (let c = 0; c < C; c++) acc[wi + c] = acc[wi + c]! + x![xi + c]! * dy![o + c]!;
             }
           }
         }
@@ -571,8 +571,8 @@ function spikeConvJs(x: Float32Array, f: Float32Array, out: Float32Array, d: Spi
               if (ow < 0 || ow >= W) continue;
               const fo = ((kh * K + kw) * Ci + ci) * Co;
               const oo = ((n * H + oh) * W + ow) * Co;
-              if (mode === 0) for (let c = 0; c < Co; c++) out[oo + c] += a * f[fo + c]!;
-              else for (let c = 0; c < Co; c++) f[fo + c] += a * out[oo + c]!;
+              if (mode === 0) for (let c = 0; c < Co; c++) out[oo + c] = out[oo + c]! + a * f[fo + c]!;
+              else for (let c = 0; c < Co; c++) f[fo + c] = f[fo + c]! + a * out[oo + c]!;
             }
           }
         }

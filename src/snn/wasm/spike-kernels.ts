@@ -47,6 +47,6 @@ export function spikeKernelsWithMemory(bytes: number): SpikeKernels | null {
 }
 
 /** Whether every view lives in the kernels' memory (tensors of the WASM backend): their byteOffsets are then heap pointers. */
-export function onHeap(k: SpikeKernels | null, ...views: (Float32Array | Float64Array | null)[]): k is SpikeKernels {
-  return k !== null && views.every((v) => v === null || v.buffer === k.memory.buffer);
+export function onHeap(k: SpikeKernels | null, ...views: (Float32Array | Float64Array | null | undefined)[]): k is SpikeKernels {
+  return k !== null && views.every((v) => v == null || v.buffer === k.memory.buffer);
 }
