@@ -24,12 +24,12 @@ export const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }
 export const WASM_PAGE = 65536;
 
 /**
- * A getter for the module `name` in `base64`, compiled on first use; null with SPIKELINE_NO_WASM=1
- * or when the engine rejects it (no WebAssembly, or no SIMD), and callers then run their
- * TypeScript loops. With SPIKELINE_REQUIRE_WASM=1 (CI) a module that fails to compile throws
+ * A getter for the module in `base64` (called `name` in errors), compiled on first use; null
+ * with SPIKELINE_NO_WASM=1 or when the engine rejects it (no WebAssembly, or no SIMD), and
+ * callers then run their TypeScript loops. With SPIKELINE_REQUIRE_WASM=1 (CI) a module that fails to compile throws
  * the engine's error instead, so a broken kernel cannot hide behind the fallback.
  */
-export function lazyWasmModule(name: string, base64: string): () => WasmModule | null {
+export function lazyWasmModule(base64: string, name = '(unnamed)'): () => WasmModule | null {
   let compiled: WasmModule | null | undefined;
   return () => {
     if (compiled === undefined) {

@@ -37,8 +37,8 @@ function withEnv<T>(name: string, value: string, f: () => T): T {
 
 test('a WebAssembly module that fails to compile: null (fallback) normally, an error naming it under SPIKELINE_REQUIRE_WASM=1', () => {
   const notWasm = Buffer.from('not a module').toString('base64');
-  assert.equal(withEnv('SPIKELINE_REQUIRE_WASM', '', () => lazyWasmModule('broken', notWasm)()), null);
-  assert.throws(() => withEnv('SPIKELINE_REQUIRE_WASM', '1', () => lazyWasmModule('broken', notWasm)()), /WebAssembly module broken failed to compile/);
+  assert.equal(withEnv('SPIKELINE_REQUIRE_WASM', '', () => lazyWasmModule(notWasm, 'broken')()), null);
+  assert.throws(() => withEnv('SPIKELINE_REQUIRE_WASM', '1', () => lazyWasmModule(notWasm, 'broken')()), /WebAssembly module broken failed to compile/);
 });
 
 test('without WebAssembly the kernel comparison tests skip, and fail under SPIKELINE_REQUIRE_WASM=1', () => {
