@@ -271,9 +271,13 @@ export {
   StepClassifier,
   WindowClassifier,
   type ConfigIssue,
+  type FilterConfig,
+  type InferenceConfig,
+  type InferenceResult,
   type LaunchOptions,
   type PipelineConfig,
   type PipelineDeps,
+  type PipelineState,
   type SourceConfig,
 } from './pipeline/index.js';
 
