@@ -36,7 +36,7 @@ const KERNEL_CONST_BYTES = 64;
 /** Events copied into the arena and decoded at a time (64 KiB: stays in cache between the two). */
 const PIECE_EVENTS = 8192;
 
-export const enum Aedat3EventType {
+export enum Aedat3EventType {
   Special = 0,
   Polarity = 1,
   Frame = 2,

@@ -3,10 +3,14 @@
  * to WASM and shipped inside the npm package (no native download). The C decoder returns an
  * error code on corrupt input (a pure-JS decoder tried first looped forever on a fuzzed frame).
  * Our own frame-header check runs first, so neither a declared content size nor the window
- * size can make it allocate more than the caller's limit. The module initialises the WASM
- * once at import (top-level await), so the synchronous push decoders can use it.
+ * size can make it allocate more than the caller's limit. The WASM module is compiled on first
+ * use, synchronously (through Emscripten's `instantiateWasm` hook), so the synchronous push
+ * decoders can use it and importing spikeline neither loads nor awaits it.
  */
-import { compress as wasmCompress, decompress as wasmDecompress, init as wasmInit } from '@bokuweb/zstd-wasm';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type * as ZstdWasm from '@bokuweb/zstd-wasm';
 
 export const ZSTD_FRAME_MAGIC = 0xfd2fb528;
 
@@ -14,21 +18,36 @@ export class ZstdError extends Error {
   override readonly name = 'ZstdError';
 }
 
-let initPromise: Promise<void> | undefined;
-let ready = false;
+interface EmscriptenModule {
+  instantiateWasm(imports: object, receive: (instance: unknown) => void): void;
+  init(): void;
+}
 
-/** Loads the WASM module (idempotent; already awaited when this module is imported). */
-export function initZstd(): Promise<void> {
-  initPromise ??= wasmInit().then(() => {
-    ready = true;
-  });
-  return initPromise;
+let codec: typeof ZstdWasm | undefined;
+
+/** The package's codec, its WASM compiled and instantiated on the first call. */
+function zstd(): typeof ZstdWasm {
+  if (codec) return codec;
+  const require = createRequire(import.meta.url);
+  const dir = dirname(require.resolve('@bokuweb/zstd-wasm'));
+  const loaded = require('@bokuweb/zstd-wasm') as typeof ZstdWasm;
+  const { Module } = require(join(dir, 'module.js')) as { Module: EmscriptenModule };
+  const wasm = (globalThis as { WebAssembly?: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => unknown } }).WebAssembly;
+  if (!wasm) throw new ZstdError('ZSTD needs WebAssembly, which this runtime lacks');
+  const bytes = readFileSync(join(dir, 'zstd.wasm'));
+  Module.instantiateWasm = (imports, receive) => receive(new wasm.Instance(new wasm.Module(bytes), imports));
+  Module.init();
+  return (codec = loaded);
+}
+
+/** Compiles the WASM module now instead of on first use (e.g. before a live stream starts). */
+export async function initZstd(): Promise<void> {
+  zstd();
 }
 
 /** Compresses `data` as one frame (content size declared). */
 export function zstdCompress(data: Uint8Array, level = 3): Uint8Array {
-  if (!ready) throw new Error('ZSTD compressor not initialised: await initZstd() first');
-  return wasmCompress(data, level);
+  return zstd().compress(data, level);
 }
 
 /** Declared sizes of a frame header: [content size or -1, window size]. */
@@ -65,17 +84,15 @@ export function zstdDecompress(src: Uint8Array, maxOutput: number): Uint8Array {
   const [content, window] = frameSizes(src);
   if (content > maxOutput) throw new ZstdError(`ZSTD frame declares ${content} bytes, over the ${maxOutput}-byte limit`);
   if (content < 0 && window > maxOutput) throw new ZstdError(`ZSTD window of ${window} bytes is over the ${maxOutput}-byte limit`);
-  if (!ready) throw new ZstdError('ZSTD module not initialised');
+  const { decompress } = zstd();
   // Known size: one exact call. Unknown size: grow the output capacity until it fits (capped).
   let capacity = content >= 0 ? Math.max(content, 1) : Math.min(maxOutput, Math.max(1 << 20, src.length * 8));
   for (;;) {
     try {
-      return wasmDecompress(src, { defaultHeapSize: capacity });
+      return decompress(src, { defaultHeapSize: capacity });
     } catch (err) {
       if (content >= 0 || capacity >= maxOutput) throw new ZstdError(`corrupt ZSTD data (${(err as Error).message})`);
       capacity = Math.min(maxOutput, capacity * 4);
     }
   }
 }
-
-await initZstd();

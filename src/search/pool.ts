@@ -34,7 +34,7 @@ class InProcessRunner implements TrialRunner {
   }
 
   async close(): Promise<void> {
-    if (this.objective) await (await this.objective).dispose?.();
+    if (this.objective !== undefined) await (await this.objective).dispose?.();
   }
 }
 

@@ -143,9 +143,9 @@ export class ServingServer {
     const reject = (status: string): void => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (path !== '/ws' || !this.options.ws) return reject('404 Not Found');
-    if (!this.authorized(req)) return reject('401 Unauthorized');
-    this.options.ws.handleUpgrade(req, socket, head);
+    if (path !== '/ws' || !this.options.ws) reject('404 Not Found');
+    else if (!this.authorized(req)) reject('401 Unauthorized');
+    else this.options.ws.handleUpgrade(req, socket, head);
   }
 
   /** Stops accepting connections and closes idle keep-alive ones; the WebSocket sink is closed by its owner. */

@@ -4,10 +4,13 @@
  * it), else the plain CPU backend. The choice is made once per process and reported by
  * `describeBackend()` for logs, metrics labels and `spikeline info --backend`.
  *
+ * Only TensorFlow.js TFJS_VERSION is accepted (tfjs-version.ts).
+ *
  * WASM threads: tfjs 4.22 disables them in Node (tfjs issue 3830) and its XNNPACK thread pool
  * stays at one thread even when the worker bootstrap is patched, so WASM runs single-threaded.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { requireTfjsVersion } from './tfjs-version.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -43,16 +46,24 @@ async function tryNode(): Promise<string | null> {
   }
 }
 
-async function tryWasm(): Promise<boolean> {
+/** null when the WASM backend is in use, else why not. */
+async function tryWasm(): Promise<string | null> {
+  let version: string;
   try {
-    await import('@tensorflow/tfjs-backend-wasm');
-    return await tf.setBackend('wasm');
-  } catch {
-    return false;
+    ({ version_wasm: version } = await import('@tensorflow/tfjs-backend-wasm'));
+  } catch (err) {
+    return `WASM backend failed to load: ${(err as Error).message}`;
+  }
+  requireTfjsVersion('@tensorflow/tfjs-backend-wasm', version);
+  try {
+    return (await tf.setBackend('wasm')) ? null : 'WASM backend failed to initialise';
+  } catch (err) {
+    return `WASM backend failed to initialise: ${(err as Error).message}`;
   }
 }
 
 async function select(choice: BackendChoice): Promise<BackendInfo> {
+  requireTfjsVersion('@tensorflow/tfjs-core', tf.version_core);
   const reasons: string[] = [];
   const base = { tfjsVersion: tf.version_core, threads: 1 };
   if (choice === 'auto' || choice === 'tensorflow') {
@@ -62,14 +73,17 @@ async function select(choice: BackendChoice): Promise<BackendInfo> {
     reasons.push(why);
   }
   if (choice === 'auto' || choice === 'wasm') {
-    if (await tryWasm()) {
+    const why = await tryWasm();
+    if (why === null) {
       const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
       return { ...base, name: 'wasm', simd, reason: [...reasons, simd ? 'WASM with SIMD' : 'WASM without SIMD'].join('; ') };
     }
-    if (choice === 'wasm') throw new Error('backend "wasm" failed to initialise');
-    reasons.push('WASM backend failed to initialise');
+    if (choice === 'wasm') throw new Error(`backend "wasm" unavailable: ${why}`);
+    // CI: the WASM-vs-JS comparisons must not silently compare the CPU backend with itself.
+    if (process.env.SPIKELINE_REQUIRE_WASM === '1') throw new Error(`${why} (SPIKELINE_REQUIRE_WASM=1 forbids the CPU fallback)`);
+    reasons.push(why);
   }
-  await import('@tensorflow/tfjs-backend-cpu');
+  requireTfjsVersion('@tensorflow/tfjs-backend-cpu', (await import('@tensorflow/tfjs-backend-cpu')).version_cpu);
   if (!(await tf.setBackend('cpu'))) throw new Error('no TensorFlow.js backend could be initialised');
   return { ...base, name: 'cpu', simd: false, reason: [...reasons, 'plain JS CPU backend (slow)'].join('; ') };
 }

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { onHeap, spikeKernelsFor, type SpikeKernels } from './wasm/spike-kernels.js';
+import { requireTfjsVersion } from './tfjs-version.js';
 
 type Attrs = NamedAttrMap;
 
@@ -124,7 +125,7 @@ function neuronAttrs(a: Attrs): NeuronAttrs {
 }
 
 /** Decay in use: the optional `decay` input (PLIF, shape [1]) overrides the attribute. */
-function decayOf(a: NeuronAttrs, d: Float32Array | null): number {
+function decayOf(a: NeuronAttrs, d: Float32Array | null | undefined): number {
   return d ? d[0]! : a.decay;
 }
 
@@ -281,11 +282,11 @@ function channelSums(wasm: SpikeKernels | null, x: Float32Array, dy: Float32Arra
       const v = x[o + c]!;
       if (dy) {
         const g = dy[o + c]!;
-        s1[c] += g;
-        s2[c] += g * (v - mean![c]!);
+        s1[c] = s1[c]! + g;
+        s2[c] = s2[c]! + g * (v - mean![c]!);
       } else {
-        s1[c] += v;
-        s2[c] += v * v;
+        s1[c] = s1[c]! + v;
+        s2[c] = s2[c]! + v * v;
       }
     }
   }
@@ -526,7 +527,7 @@ const depthwiseFilterGrad: JsKernel = {
               if (jj < 0 || jj >= W) continue;
               const xi = ((n * H + ii) * W + jj) * C;
               const wi = (a * K + b) * C;
-              for (let c = 0; c < C; c++) acc[wi + c] += x![xi + c]! * dy![o + c]!;
+              for (let c = 0; c < C; c++) acc[wi + c] = acc[wi + c]! + x![xi + c]! * dy![o + c]!;
             }
           }
         }
@@ -570,8 +571,8 @@ function spikeConvJs(x: Float32Array, f: Float32Array, out: Float32Array, d: Spi
               if (ow < 0 || ow >= W) continue;
               const fo = ((kh * K + kw) * Ci + ci) * Co;
               const oo = ((n * H + oh) * W + ow) * Co;
-              if (mode === 0) for (let c = 0; c < Co; c++) out[oo + c] += a * f[fo + c]!;
-              else for (let c = 0; c < Co; c++) f[fo + c] += a * out[oo + c]!;
+              if (mode === 0) for (let c = 0; c < Co; c++) out[oo + c] = out[oo + c]! + a * f[fo + c]!;
+              else for (let c = 0; c < Co; c++) f[fo + c] = f[fo + c]! + a * out[oo + c]!;
             }
           }
         }
@@ -652,12 +653,27 @@ const ALL: readonly JsKernel[] = [
 
 const registered = new Set<string>();
 
+let shareClones = 0;
+
 /**
- * tfjs-backend-wasm's Identity copies the tensor, and the engine clones (Identity) every tensor
- * a custom gradient saves: a score of activation-sized copies per training step. Tensor data is
- * immutable (every kernel here writes only fresh outputs), so the clone shares the data and
- * counts a reference, as the WASM Reshape kernel already does.
+ * Runs `f` with tf.clone sharing tensor data instead of copying it on the WASM backend: for
+ * spikeline's training step only. tfjs-backend-wasm's Identity copies the tensor, and the engine
+ * clones (Identity) every tensor a gradient saves: a score of activation-sized copies per
+ * training step. Tensor data is immutable (every kernel here writes only fresh outputs), so the
+ * clone can share the data and count a reference, as the WASM Reshape kernel already does.
+ * `f` must be synchronous: nothing else (an embedding application's own tfjs models) runs while
+ * it does, so outside it every clone is the stock copy.
  */
+export function withSharedClones<T>(f: () => T): T {
+  shareClones++;
+  try {
+    return f();
+  } finally {
+    shareClones--;
+  }
+}
+
+/** Replaces the WASM Identity kernel with one that shares data inside withSharedClones only. */
 function shareIdentityData(backendName: string): void {
   const original = tf.getKernel('Identity', backendName);
   if (backendName !== 'wasm' || !original) return;
@@ -667,7 +683,7 @@ function shareIdentityData(backendName: string): void {
     backendName,
     kernelFunc: (args) => {
       const x = args.inputs.x as TensorInfo;
-      if (x.dtype === 'string') return original.kernelFunc(args);
+      if (shareClones === 0 || x.dtype === 'string') return original.kernelFunc(args);
       (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
@@ -677,6 +693,7 @@ function shareIdentityData(backendName: string): void {
 /** Registers the SNN kernels for the active backend (idempotent). */
 export function registerSnnKernels(): void {
   const backendName = tf.getBackend();
+  requireTfjsVersion('@tensorflow/tfjs-core', tf.version_core);
   if (!registered.has(`${backendName}/Identity`)) {
     shareIdentityData(backendName);
     registered.add(`${backendName}/Identity`);

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { packBatch } from './data.js';
 import type { SnnModel } from './model.js';
+import { withSharedClones } from './kernels.js';
 import { crossEntropy } from './ops.js';
 import type { ModelSpec } from './spec.js';
 import { startWorker } from '../util/worker.js';
@@ -67,12 +68,13 @@ export function shardGradients(model: SnnModel, x: Float32Array, shape: number[]
   const vars = model.trainableVariables();
   let logits: Float32Array = new Float32Array(0);
   let spikes: Float32Array[] = [];
-  const { value, grads } = tf.variableGrads(() => {
+  // Saved activations are shared, not copied, inside the training step (see withSharedClones).
+  const { value, grads } = withSharedClones(() => tf.variableGrads(() => {
     const r = model.forward(tf.tensor(x, shape), { training: true });
     logits = r.logits.dataSync() as Float32Array;
     spikes = r.spikes;
     return crossEntropy(r.logits, labels, smoothing);
-  }, vars);
+  }, vars));
   const loss = value.dataSync()[0]!;
   const flat = new Float32Array(vars.reduce((a, v) => a + v.size, 0));
   let off = 0;

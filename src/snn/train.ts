@@ -71,6 +71,7 @@ export interface TrainOptions {
   /** JSONL metrics log (one line per epoch; default outDir/metrics.jsonl when outDir is set). */
   logFile?: string;
   /** Called after each epoch; return false to stop training (early stop / pruning). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing means "go on"
   onEpoch?: (m: EpochMetrics) => boolean | void | Promise<boolean | void>;
   /** Progress bar / JSON progress lines (default: on unless silent). */
   progress?: boolean;
@@ -389,7 +390,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         testAccuracy: doEval ? last!.accuracy : null,
         ...(val ? { valLoss: val.loss, valAccuracy: val.accuracy } : {}),
         firingRate: last ? last.firing.meanRate : 0,
-        synopsPerSample: last && last.samples ? last.firing.synops / last.samples : 0,
+        synopsPerSample: last?.samples ? last.firing.synops / last.samples : 0,
         seconds: (Date.now() - te) / 1000,
         samplesPerSecond: seen / trainSeconds,
       };

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { concatBatches, type EventBatch } from '../../src/events/index.js';
 import { AEDAT2_LAYOUTS, Aedat2Decoder, encodeAedat2Header, wasmKernelsAvailable, type Aedat2DecoderOptions } from '../../src/formats/index.js';
-import { assertBatchesEqual, chunked, rng } from './helpers.js';
+import { assertBatchesEqual, chunked, rng, NO_KERNELS } from './helpers.js';
+import { skipUnlessWasm } from '../support/require.js';
 
 const WRAP = 2 ** 32;
 
@@ -41,7 +42,7 @@ function decode(bytes: Uint8Array, options: Aedat2DecoderOptions, seed: number, 
   return { batch: concatBatches(parts, dec.sensor!), skipped: dec.stats.skipped };
 }
 
-test('AEDAT 2.0: WebAssembly and JS decode identically across pieces, groups, special records and wraps', { skip: !wasmKernelsAvailable() && 'no WebAssembly SIMD' }, () => {
+test('AEDAT 2.0: WebAssembly and JS decode identically across pieces, groups, special records and wraps', { skip: skipUnlessWasm(wasmKernelsAvailable(), NO_KERNELS) }, () => {
   const starts = [0, 2 ** 31 - 3000, WRAP - 20000, WRAP - 7];
   let trial = 0;
   for (const t0 of starts) {

@@ -10,7 +10,8 @@ import {
   encodeAedat3NetworkHeader,
   FormatError,
 } from '../../src/formats/index.js';
-import { assertBatchesEqual, chunked, randomBatch } from './helpers.js';
+import { assertBatchesEqual, chunked, randomBatch, NO_KERNELS } from './helpers.js';
+import { skipUnlessWasm } from '../support/require.js';
 
 const DVS = { width: 128, height: 128 };
 
@@ -96,9 +97,10 @@ test('AEDAT 3.1 bad input gives FormatError with offset', () => {
   assert.throws(() => decodeBuffer(new TextEncoder().encode('#!AER-DAT3.1\r\n#Format: SerializedTS\r\n#!END-HEADER\r\n')), /not supported/);
 });
 
-test('AEDAT 3.1: WebAssembly and JS decode identically (packets over 2 pieces, invalid events in every group slot, 15-bit coordinates)', async () => {
+test('AEDAT 3.1: WebAssembly and JS decode identically (packets over 2 pieces, invalid events in every group slot, 15-bit coordinates)', async (t) => {
   const { wasmKernelsAvailable } = await import('../../src/formats/index.js');
-  if (!wasmKernelsAvailable()) return;
+  const skip = skipUnlessWasm(wasmKernelsAvailable(), NO_KERNELS);
+  if (skip) return t.skip(skip);
   const big = { width: 32768, height: 32768 };
   for (const [seed, perPacket] of [[1, 20_000], [2, 8193], [3, 13]] as const) {
     // Times cross the 2^31 overflow epoch; packets of `perPacket` events.

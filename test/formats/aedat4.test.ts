@@ -25,7 +25,8 @@ import {
   wasmKernelsAvailable,
   type Aedat4Compression,
 } from '../../src/formats/index.js';
-import { assertBatchesEqual, chunked, randomBatch, REAL, rng, sharedSkip } from './helpers.js';
+import { assertBatchesEqual, chunked, randomBatch, REAL, rng, sharedSkip, NO_KERNELS } from './helpers.js';
+import { skipUnlessWasm } from '../support/require.js';
 
 const SENSOR = { width: 346, height: 260 };
 const T0 = 1605537493718345;
@@ -198,8 +199,9 @@ test('frames from the reference zstd / lz4 command-line tools decode (unknown co
   assert.equal(new TextDecoder().decode(sc.buf.subarray(0, n)), text);
 });
 
-test('AEDAT 4 event structs: WebAssembly and JS decode random struct bytes identically (any i64 time, i16 x/y, padding)', () => {
-  if (!wasmKernelsAvailable()) return;
+test('AEDAT 4 event structs: WebAssembly and JS decode random struct bytes identically (any i64 time, i16 x/y, padding)', (t) => {
+  const skip = skipUnlessWasm(wasmKernelsAvailable(), NO_KERNELS);
+  if (skip) return t.skip(skip);
   const r = rng(4242);
   for (const compression of ['none', 'lz4'] as const) {
     const enc = new Aedat4Encoder({ sensor: SENSOR, compression, framing: 'network' });

@@ -22,7 +22,8 @@ import {
   WRITABLE_FORMATS,
   type EventFormat,
 } from '../../src/formats/index.js';
-import { assertBatchesEqual, chunked, randomBatch, rng } from './helpers.js';
+import { assertBatchesEqual, chunked, randomBatch, rng, NO_KERNELS } from './helpers.js';
+import { skipUnlessWasm } from '../support/require.js';
 
 const DVS = { width: 128, height: 128 };
 
@@ -189,9 +190,10 @@ test('AEDAT 2.0 writer refuses what DVS128 cannot hold', () => {
   assert.throws(() => encodeAedat2([randomBatch(1, 10, { width: 200, height: 10 })]), RangeError);
 });
 
-test('WebAssembly kernels and JS loops decode identically (AEDAT 2.0 / 3.1 / 4.0, mixed valid/invalid/special)', async () => {
+test('WebAssembly kernels and JS loops decode identically (AEDAT 2.0 / 3.1 / 4.0, mixed valid/invalid/special)', async (t) => {
   const { Aedat3Decoder: A3, Aedat4Decoder: A4, wasmKernelsAvailable } = await import('../../src/formats/index.js');
-  if (!wasmKernelsAvailable()) return;
+  const skip = skipUnlessWasm(wasmKernelsAvailable(), NO_KERNELS);
+  if (skip) return t.skip(skip);
   const r = rng(99);
   const big = { width: 640, height: 480 };
   for (let trial = 0; trial < 4; trial++) {

@@ -5,6 +5,7 @@ import { join, dirname } from 'node:path';
 import { allocateBatch, type EventBatch, type SensorGeometry } from '../../src/events/index.js';
 import { randomSource } from '../../src/util/random.js';
 import { Aedat3PacketEncoder, encodeAedat3Header } from '../../src/formats/index.js';
+import { skipUnlessShared } from '../support/require.js';
 
 /** Deterministic uniform [0, 1) generator: tests are reproducible from their seed. */
 export const rng = randomSource;
@@ -40,7 +41,9 @@ export const REPO_ROOT = join(here, '..', '..');
 /** ../shared next to the repository (absent in a user's clone: tests skip visibly). */
 export const SHARED = join(REPO_ROOT, '..', 'shared');
 export const REAL = join(SHARED, 'fixtures', 'real');
-export const sharedSkip: string | false = existsSync(REAL) ? false : `../shared is absent (${REAL}): golden tests skipped`;
+export const sharedSkip = skipUnlessShared(existsSync(REAL), `../shared is absent (${REAL}): golden tests skipped`);
+/** Why a WebAssembly-vs-JS comparison is skipped. */
+export const NO_KERNELS = 'the formats WebAssembly kernels did not load (no WebAssembly SIMD?)';
 
 /** Feeds `bytes` to a push decoder in random-size chunks (exercises split packets). */
 export function chunked(bytes: Uint8Array, seed: number, maxChunk = 97): Uint8Array[] {

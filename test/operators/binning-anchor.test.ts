@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Downsampler, framesFromEvents, toTonicLayout } from '../../src/operators/functional/index.js';
 import { randomEvents } from '../support/events.js';
+import { skipUnlessShared } from '../support/require.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const anchors = resolve(here, '../../../shared/anchors');
@@ -20,8 +21,9 @@ function skipReason(): string | undefined {
   return undefined;
 }
 
-const reason = skipReason();
-if (reason) console.log(`# SKIP binning anchor comparison: ${reason}`);
+const missing = skipReason();
+const reason = skipUnlessShared(missing === undefined, `binning anchor comparison: ${missing}`);
+if (reason) console.log(`# SKIP ${reason}`);
 
 test('frames equal shared/anchors/binning_numpy.py exactly (16 time bins, event count, 4x downsample)', { skip: reason }, () => {
   const sensor = { width: 128, height: 128 };

@@ -185,10 +185,10 @@ test('windows binned as batches arrive (contiguous) equal windows binned at once
 
 test('downsampling fused into timeSteps / slidingWindows equals the downsample operator before them', async () => {
   const b = randomEvents(20_000, { width: 130, height: 97 }, 8, 1_000_000, 5_000);
-  for (const [k, [fused, separate]] of [
+  for (const [k, [fused, separate]] of ([
     [timeSteps(25_000, { downsample: 4 }), timeSteps(25_000)],
     [slidingWindows({ length: 40_000, stride: 10_000, bins: 2, downsample: 3 }), slidingWindows({ length: 40_000, stride: 10_000, bins: 2 })],
-  ].entries()) {
+  ] as const).entries()) {
     const f = k === 0 ? 4 : 3;
     const want = await lastValueFrom(from(randomSplit(b, 30 + k, 900)).pipe(downsample(f), separate, toArray()));
     const got = await lastValueFrom(from(randomSplit(b, 30 + k, 900)).pipe(fused, toArray()));

@@ -10,8 +10,9 @@ import { allocateBatch, batchFromArrays, sliceBatch, type EventBatch, type Senso
 import { BackgroundActivityFilter } from '../../src/operators/functional/index.js';
 import { noiseKernelsAvailable } from '../../src/operators/wasm/noise-kernels.js';
 import { rng } from '../support/events.js';
+import { skipUnlessWasm } from '../support/require.js';
 
-const skip = !noiseKernelsAvailable() && 'no WebAssembly SIMD';
+const skip = skipUnlessWasm(noiseKernelsAvailable(), 'the noise WebAssembly kernel did not load (no WebAssembly SIMD?)');
 
 /**
  * A stream of `n` events: mostly forward steps (often 0, else up to `step` µs), some steps back,

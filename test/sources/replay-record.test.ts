@@ -10,6 +10,7 @@ import { readEvents, writeEventFile } from '../../src/formats/index.js';
 import { FlowValve } from '../../src/operators/index.js';
 import { recordToFile, replayFile, serveEvents, tcpSource, wsSource } from '../../src/sources/index.js';
 import { randomEvents, rows } from '../support/events.js';
+import { skipUnlessShared } from '../support/require.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const realSample = resolve(here, '../../../shared/fixtures/real/sample.aedat4');
@@ -117,7 +118,7 @@ for (const scheme of ['tcp', 'ws'] as const) {
   });
 }
 
-test('record of replay --serve of the real DV sample keeps its count and checksum', { skip: existsSync(realSample) ? false : `fixture not found: ${realSample}` }, async () => {
+test('record of replay --serve of the real DV sample keeps its count and checksum', { skip: skipUnlessShared(existsSync(realSample), `fixture not found: ${realSample}`) }, async () => {
   const { dir, done } = tmp();
   try {
     const valve = new FlowValve();

@@ -22,7 +22,7 @@ interface KernelExports {
   errpos: { value: number };
 }
 
-const kernelModule = lazyWasmModule(KERNELS_WASM_BASE64);
+const kernelModule = lazyWasmModule(KERNELS_WASM_BASE64, 'kernels');
 
 export function wasmKernelsAvailable(): boolean {
   return kernelModule() !== null;

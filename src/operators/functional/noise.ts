@@ -390,7 +390,8 @@ export class HotPixelFilter extends PixelFilter {
       if (Number.isNaN(this.learnEnd) && n > 0) this.learnEnd = t[0]! + this.options.learn!.duration;
       const end = this.learnEnd;
       for (; i < n && t[i]! < end; i++) {
-        counts[y[i]! * W + x[i]!]++;
+        const px = y[i]! * W + x[i]!;
+        counts[px] = counts[px]! + 1;
         keep[k++] = i;
       }
       if (i < n) this.finishLearning();

@@ -22,7 +22,7 @@ interface NoiseExports extends Record<Layout, { readonly value: number }> {
   ba4: Kernel;
 }
 
-const noiseModule = lazyWasmModule(NOISE_KERNELS_WASM_BASE64); // null: the TypeScript loops are used
+const noiseModule = lazyWasmModule(NOISE_KERNELS_WASM_BASE64, 'noise-kernels'); // null: the TypeScript loops are used
 
 export function noiseKernelsAvailable(): boolean {
   return noiseModule() !== null;

@@ -21,7 +21,7 @@ export interface SpikeKernels {
   lif_backward(gs: number, h: number, s: number, gx: number, gv: number, T: number, M: number, keep: number, g: number, vTh: number, vr: number, hard: number, detach: number, surrogate: number, alpha: number): void;
 }
 
-const spikeModule = lazyWasmModule(SPIKE_KERNELS_WASM_BASE64); // null: dense ops only
+const spikeModule = lazyWasmModule(SPIKE_KERNELS_WASM_BASE64, 'spike-kernels'); // null: dense ops only
 const instances = new WeakMap<WasmMemory, SpikeKernels>();
 
 /** The kernels bound to a WASM heap (one instance per memory), or null when unavailable. */
@@ -47,6 +47,6 @@ export function spikeKernelsWithMemory(bytes: number): SpikeKernels | null {
 }
 
 /** Whether every view lives in the kernels' memory (tensors of the WASM backend): their byteOffsets are then heap pointers. */
-export function onHeap(k: SpikeKernels | null, ...views: (Float32Array | Float64Array | null)[]): k is SpikeKernels {
-  return k !== null && views.every((v) => v === null || v.buffer === k.memory.buffer);
+export function onHeap(k: SpikeKernels | null, ...views: (Float32Array | Float64Array | null | undefined)[]): k is SpikeKernels {
+  return k !== null && views.every((v) => v == null || v.buffer === k.memory.buffer);
 }
