@@ -66,7 +66,7 @@ test('writeStudyReport writes the page and exports the chosen spec as JSON', asy
   const study = await Study.open(path, config);
   await study.run({ trials: 12, workers: 0 });
   const best = (await study.summary()).best!;
-  study.close();
+  await study.close();
   const result = await writeStudyReport(path, { out: join(dir, 'r.html'), exportPath: join(dir, 'best.json') });
   assert.equal(result.trials, 12);
   assert.equal(result.chosen!.number, best.number);
