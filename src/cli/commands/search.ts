@@ -1,4 +1,4 @@
-import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
+import { COUNT, FRAME_SIZE, NON_NEGATIVE_INT, POSITIVE, SEED, UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { SearchConfigError, parseBudgetMs, runSearch, writeStudyReport } from '../../search/run.js';
 import { searchTargetRef, SEARCH_BACKBONES } from '../../search/targets.js';
@@ -52,8 +52,8 @@ async function report(argv: string[]): Promise<number> {
   const result = writeStudyReport(studyPath, {
     out,
     exportPath: values.export,
-    tolerance: numberOption('tolerance', values.tolerance, 0),
-    trial: values.trial === undefined ? undefined : numberOption('trial', values.trial, 0),
+    tolerance: numberOption('tolerance', values.tolerance, { min: 0, max: 1 }, 0),
+    trial: numberOption('trial', values.trial, NON_NEGATIVE_INT),
   });
   process.stdout.write(`report: ${out} (${result.trials} trials)\n`);
   if (result.chosen && values.export) {
@@ -106,13 +106,13 @@ async function search(argv: string[]): Promise<number> {
     budgetMs = values.budget === undefined ? undefined : parseBudgetMs(values.budget);
     target = searchTargetRef(backbone, {
       data: values.data,
-      widthMult: numberOption('width-mult', values['width-mult'], 0.5),
-      steps: numberOption('steps', values.steps, 8),
-      size: numberOption('size', values.size, 32),
-      trainLimit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0),
-      lr: numberOption('lr', values.lr, 2e-3),
-      batchSize: numberOption('batch-size', values['batch-size'], 16),
-      threshold: values.threshold === undefined ? undefined : numberOption('threshold', values.threshold, 1),
+      widthMult: numberOption('width-mult', values['width-mult'], POSITIVE, 0.5),
+      steps: numberOption('steps', values.steps, COUNT, 8),
+      size: numberOption('size', values.size, FRAME_SIZE, 32),
+      trainLimit: numberOption('limit', values.limit, COUNT),
+      lr: numberOption('lr', values.lr, POSITIVE, 2e-3),
+      batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
+      threshold: numberOption('threshold', values.threshold, POSITIVE),
     });
   } catch (err) {
     if (err instanceof SearchConfigError) throw new UsageError(err.message);
@@ -133,19 +133,19 @@ async function search(argv: string[]): Promise<number> {
         target,
         objective,
         space: {
-          maxSkips: numberOption('max-skips', values['max-skips'], 6),
-          minSkips: numberOption('min-skips', values['min-skips'], 0),
+          maxSkips: numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT, 6),
+          minSkips: numberOption('min-skips', values['min-skips'], NON_NEGATIVE_INT, 0),
           ...(values['search-neuron'] ? { neuron: { tau: [1.2, 8], threshold: [0.5, 1.5], alpha: [1, 8] } as const } : {}),
         },
-        sampler: sampler === 'tpe' ? { name: 'tpe', startupTrials: numberOption('startup', values.startup, 8) } : { name: 'random' },
-        pruner: pruner === 'asha' ? { name: 'asha', eta: numberOption('eta', values.eta, 3), minEpochs: numberOption('min-epochs', values['min-epochs'], 3) } : { name: 'none' },
-        maxEpochs: numberOption('epochs', values.epochs, 9),
-        seed: numberOption('seed', values.seed, 1),
+        sampler: sampler === 'tpe' ? { name: 'tpe', startupTrials: numberOption('startup', values.startup, NON_NEGATIVE_INT, 8) } : { name: 'random' },
+        pruner: pruner === 'asha' ? { name: 'asha', eta: numberOption('eta', values.eta, { integer: true, min: 2 }, 3), minEpochs: numberOption('min-epochs', values['min-epochs'], COUNT, 3) } : { name: 'none' },
+        maxEpochs: numberOption('epochs', values.epochs, COUNT, 9),
+        seed: numberOption('seed', values.seed, SEED, 1),
       },
       explicit: { backbone: values.backbone, objective: values.objective === undefined ? undefined : objective },
-      trials: numberOption('trials', values.trials, 0),
+      trials: numberOption('trials', values.trials, COUNT, 0),
       budgetMs,
-      workers: values.workers === undefined ? undefined : numberOption('workers', values.workers, 1),
+      workers: numberOption('workers', values.workers, NON_NEGATIVE_INT),
       signal: controller.signal,
     });
     const best = summary.best?.metrics;

@@ -1,5 +1,5 @@
-import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
-import { generateGestureDataset, spreadUsers, summarizeStats } from '../../simulate/dataset.js';
+import { UsageError, numberOption, parseCommandArgs, POSITIVE, SEED, type Command } from '../command.js';
+import { generateGestureDataset, spreadUsers, summarizeStats, USER_COUNT } from '../../simulate/dataset.js';
 import { isLighting, LIGHTINGS, type Lighting } from '../../simulate/gesture-classes.js';
 import { checkSeparability } from '../../simulate/separability.js';
 import { createProgress } from '../../util/progress.js';
@@ -30,14 +30,16 @@ options:
   --resume                     keep trials an interrupted run with the same options already wrote
   --quiet                      no progress output`;
 
+const USERS = { integer: true, min: 1, max: USER_COUNT };
+
 function parseUsers(value: string | undefined): number[] {
   if (value === undefined) return spreadUsers(29);
-  if (/^\d+$/.test(value)) return spreadUsers(Number(value));
+  if (/^\d+$/.test(value)) return spreadUsers(numberOption('users', value, USERS)!);
   const users: number[] = [];
   for (const part of value.split(',')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
     if (!m) throw new UsageError(`--users: "${part}" is not a user number or range`);
-    const a = Number(m[1]), b = Number(m[2] ?? m[1]);
+    const a = numberOption('users', m[1], USERS)!, b = numberOption('users', m[2] ?? m[1], USERS)!;
     for (let u = a; u <= b; u++) users.push(u);
   }
   return users;
@@ -84,27 +86,22 @@ export const simulateCommand: Command = {
       });
     }
     const maxPer = values['max-lightings-per-user'];
-    let users: number[];
-    try {
-      users = parseUsers(values.users);
-    } catch (err) {
-      throw new UsageError(`--users: ${(err as Error).message}`);
-    }
+    const users = parseUsers(values.users);
     const progress = createProgress('simulate gesture', { silent: values.quiet ?? false });
     const started = Date.now();
     const stats = await generateGestureDataset(
       {
         out: values.out,
         users,
-        seed: numberOption('seed', values.seed, 1),
-        gestureSeconds: numberOption('duration-per-gesture', values['duration-per-gesture'], 6),
-        gapSeconds: numberOption('gap', values.gap, 1.2),
-        threshold: numberOption('threshold', values.threshold, 0.1),
-        frameUs: numberOption('frame-us', values['frame-us'], 4000),
-        mainsHz: numberOption('mains', values.mains, 60),
+        seed: numberOption('seed', values.seed, SEED, 1),
+        gestureSeconds: numberOption('duration-per-gesture', values['duration-per-gesture'], POSITIVE, 6),
+        gapSeconds: numberOption('gap', values.gap, { min: 0 }, 1.2),
+        threshold: numberOption('threshold', values.threshold, POSITIVE, 0.1),
+        frameUs: numberOption('frame-us', values['frame-us'], { integer: true, min: 1 }, 4000),
+        mainsHz: numberOption('mains', values.mains, { oneOf: [50, 60] }, 60),
         resume: values.resume ?? false,
         ...(lightings ? { lightings } : {}),
-        ...(maxPer !== undefined ? { maxLightingsPerUser: numberOption('max-lightings-per-user', maxPer, 5) } : {}),
+        ...(maxPer !== undefined ? { maxLightingsPerUser: numberOption('max-lightings-per-user', maxPer, { integer: true, min: 1, max: LIGHTINGS.length })! } : {}),
       },
       (done, total, events) => {
         const s = (Date.now() - started) / 1000;

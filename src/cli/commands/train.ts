@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { choiceOption, numberOption, parseCommandArgs, positiveIntOption, UsageError, type Command } from '../command.js';
+import { choiceOption, COUNT, numberOption, parseCommandArgs, POSITIVE, SEED, UsageError, type Command } from '../command.js';
 import { BACKBONES, type BackboneName } from '../../snn/backbones.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../snn/backend.js';
 import { SURROGATES, type NeuronKind, type SurrogateName } from '../../snn/neuron.js';
@@ -89,26 +89,26 @@ export const trainCommand: Command = {
       backbone: choiceOption<BackboneName>('backbone', values.backbone, BACKBONES, 'gesture'),
       ...(values.spec ? { specFile: values.spec } : {}),
       ...(values.init ? { init: values.init } : {}),
-      widthMult: numberOption('width-mult', values['width-mult'], 1),
+      widthMult: numberOption('width-mult', values['width-mult'], POSITIVE, 1),
       neuron: { kind, surrogate, ...(values['soft-reset'] ? { vReset: null } : {}) },
-      downsample: positiveIntOption('downsample', values.downsample, 4),
-      steps: positiveIntOption('steps', values.steps, 16),
-      stepUs: numberOption('step-us', values['step-us'], 93750),
+      downsample: numberOption('downsample', values.downsample, COUNT, 4),
+      steps: numberOption('steps', values.steps, COUNT, 16),
+      stepUs: numberOption('step-us', values['step-us'], POSITIVE, 93750),
       encoding: choiceOption('encoding', values.encoding, ['count', 'clip', 'binary'] as const, 'clip'),
-      epochs: positiveIntOption('epochs', values.epochs, 30),
-      batchSize: positiveIntOption('batch', values.batch, 16),
+      epochs: numberOption('epochs', values.epochs, COUNT, 30),
+      batchSize: numberOption('batch', values.batch, COUNT, 16),
       optimizer: choiceOption('optimizer', values.optimizer, ['adam', 'sgd'] as const, 'adam'),
-      lr: numberOption('lr', values.lr, 0.002),
-      weightDecay: numberOption('weight-decay', values['weight-decay'], 0),
-      labelSmoothing: numberOption('label-smoothing', values['label-smoothing'], 0.1),
+      lr: numberOption('lr', values.lr, POSITIVE, 0.002),
+      weightDecay: numberOption('weight-decay', values['weight-decay'], { min: 0 }, 0),
+      labelSmoothing: numberOption('label-smoothing', values['label-smoothing'], { min: 0, below: 1 }, 0.1),
       schedule: choiceOption('schedule', values.schedule, ['cosine', 'constant'] as const, 'cosine'),
       augment: !values['no-augment'],
       resume: values.resume ?? false,
-      seed: numberOption('seed', values.seed, 0),
-      ...(values.limit !== undefined ? { limit: positiveIntOption('limit', values.limit, 1) } : {}),
-      valFraction: numberOption('val-fraction', values['val-fraction'], 0),
+      seed: numberOption('seed', values.seed, SEED, 0),
+      ...(values.limit !== undefined ? { limit: numberOption('limit', values.limit, COUNT)! } : {}),
+      valFraction: numberOption('val-fraction', values['val-fraction'], { min: 0, below: 1 }, 0),
       backend: choiceOption<BackendChoice>('backend', values.backend, BACKEND_CHOICES, 'auto'),
-      threads: positiveIntOption('threads', values.threads, availableParallelism()),
+      threads: numberOption('threads', values.threads, COUNT, availableParallelism()),
       log: (l) => process.stderr.write(`${l}\n`),
     });
     const summary = {
