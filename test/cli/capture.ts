@@ -1,4 +1,5 @@
-import { main } from '../../src/cli/main.js';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 export interface CliResult {
   code: number;
@@ -6,26 +7,29 @@ export interface CliResult {
   err: string;
 }
 
+const batchScript = fileURLToPath(new URL('./cli-batch.ts', import.meta.url));
+
 /**
- * Runs `spikeline ARGS` in this process through the CLI's own entry point (argument parsing,
- * usage errors and exit codes included) and collects what it writes. A command that throws
- * (exit 1 in bin/spikeline.js) gives code 1 and the message on err.
+ * Runs each `spikeline ARGS` of `runs` in turn in one child process, through the CLI's own entry
+ * point (argument parsing, usage errors and exit codes included), and returns what each wrote.
+ * A command that throws (exit 1 in bin/spikeline.js) gives code 1 and the message on err. One
+ * process for many runs keeps a table of cases fast; a child keeps the test runner's own
+ * stdout untouched.
  */
-export async function runCli(...args: string[]): Promise<CliResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args).catch((e: unknown) => {
-      err.push(`spikeline: ${e instanceof Error ? e.message : String(e)}\n`);
-      return 1;
+export function runCliBatch(runs: readonly string[][]): Promise<CliResult[]> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', batchScript, JSON.stringify(runs)], { maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      const last = stdout.trimEnd().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(last) as CliResult[]);
+      } catch {
+        reject(new Error(`cli batch failed (${error?.message ?? 'no result'}): ${stderr.slice(-2000)}`));
+      }
     });
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
+  });
+}
+
+/** One `spikeline ARGS` run (see runCliBatch). */
+export async function runCli(...args: string[]): Promise<CliResult> {
+  return (await runCliBatch([args]))[0]!;
 }
