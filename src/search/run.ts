@@ -36,10 +36,13 @@ export interface NewStudyOptions {
 }
 
 export interface RunSearchOptions {
-  /** Study file; created when absent, resumed when present. */
+  /** Study file; resumed when present, created (from `create`) when absent. */
   studyPath: string;
-  /** Config of a new study; ignored (beyond a consistency check of `target` and `objective`) on resume. */
-  create: NewStudyOptions;
+  /**
+   * Config of a new study; ignored (beyond a consistency check of `target` and `objective`) on
+   * resume. Without it the study must exist: a resume of a misspelt path is an error, not a new study.
+   */
+  create?: NewStudyOptions;
   /** Options the user set explicitly, checked against a resumed study's config. */
   explicit?: { backbone?: string; objective?: ObjectiveKind };
   trials: number;
@@ -51,6 +54,9 @@ export interface RunSearchOptions {
 
 export async function runSearch(options: RunSearchOptions): Promise<{ study: StudyConfig; summary: StudySummary; resumed: boolean }> {
   const resumed = existsSync(options.studyPath);
+  if (!resumed && !options.create) {
+    throw new SearchConfigError(`${options.studyPath}: no such study file; to resume, give the path of an existing study, to start a new one, give --backbone NAME (synthetic for a dry run)`);
+  }
   if (resumed) {
     const stored = StudyStorage.open<StudyConfig>(options.studyPath, undefined, { readonly: true });
     const config = stored.config;
@@ -63,7 +69,7 @@ export async function runSearch(options: RunSearchOptions): Promise<{ study: Stu
       throw new SearchConfigError(`${options.studyPath}: study optimises "${config.objective}", not "${options.explicit.objective}" (use another --study file)`);
     }
   }
-  const study = await Study.open(options.studyPath, resumed ? undefined : { ...options.create });
+  const study = await Study.open(options.studyPath, resumed ? undefined : { ...options.create! });
   const progress = createProgress(`search ${study.config.name}`, options.progress);
   const before = study.summary();
   let bestAcc = before.best?.metrics?.accuracy ?? NaN;

@@ -91,29 +91,46 @@ async function search(argv: string[]): Promise<number> {
     'batch-size': { type: 'string' },
   });
   if (values.trials === undefined) throw new UsageError('--trials is required');
-  const studyPath = values.study ?? `search-${values.backbone ?? 'study'}.db`;
-  if (values.backbone === undefined && values.study === undefined) throw new UsageError('--backbone is required for a new study');
+  // Without --backbone this resumes a study, so its file must exist (runSearch checks): a
+  // misspelt --study must not quietly start a new study of some default backbone.
+  const backbone = values.backbone;
+  if (backbone === undefined && values.study === undefined) throw new UsageError('--backbone is required for a new study');
+  const studyPath = values.study ?? `search-${backbone}.db`;
   const objective = (values.objective ?? 'accuracy-synops') as ObjectiveKind;
   if (!(objective in OBJECTIVES)) throw new UsageError(`--objective must be one of ${Object.keys(OBJECTIVES).join(', ')}`);
   const sampler = values.sampler ?? 'tpe';
   if (sampler !== 'tpe' && sampler !== 'random') throw new UsageError('--sampler must be tpe or random');
   const pruner = values.pruner ?? 'asha';
   if (pruner !== 'asha' && pruner !== 'none') throw new UsageError('--pruner must be asha or none');
-  const backbone = values.backbone ?? 'synthetic';
+  const choice = {
+    data: values.data,
+    widthMult: numberOption('width-mult', values['width-mult'], POSITIVE, 0.5),
+    steps: numberOption('steps', values.steps, COUNT, 8),
+    size: numberOption('size', values.size, FRAME_SIZE, 32),
+    trainLimit: numberOption('limit', values.limit, COUNT),
+    lr: numberOption('lr', values.lr, POSITIVE, 2e-3),
+    batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
+    threshold: numberOption('threshold', values.threshold, POSITIVE),
+  };
+  const settings = {
+    objective,
+    space: {
+      maxSkips: numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT, 6),
+      minSkips: numberOption('min-skips', values['min-skips'], NON_NEGATIVE_INT, 0),
+      ...(values['search-neuron'] ? { neuron: { tau: [1.2, 8], threshold: [0.5, 1.5], alpha: [1, 8] } as const } : {}),
+    },
+    sampler: sampler === 'tpe' ? { name: 'tpe' as const, startupTrials: numberOption('startup', values.startup, NON_NEGATIVE_INT, 8) } : { name: 'random' as const },
+    pruner: pruner === 'asha' ? { name: 'asha' as const, eta: numberOption('eta', values.eta, { integer: true, min: 2 }, 3), minEpochs: numberOption('min-epochs', values['min-epochs'], COUNT, 3) } : { name: 'none' as const },
+    maxEpochs: numberOption('epochs', values.epochs, COUNT, 9),
+    seed: numberOption('seed', values.seed, SEED, 1),
+  };
+  const trials = numberOption('trials', values.trials, COUNT, 0);
+  const workers = numberOption('workers', values.workers, NON_NEGATIVE_INT);
   let budgetMs: number | undefined;
-  let target;
+  let create;
   try {
     budgetMs = values.budget === undefined ? undefined : parseBudgetMs(values.budget);
-    target = searchTargetRef(backbone, {
-      data: values.data,
-      widthMult: numberOption('width-mult', values['width-mult'], POSITIVE, 0.5),
-      steps: numberOption('steps', values.steps, COUNT, 8),
-      size: numberOption('size', values.size, FRAME_SIZE, 32),
-      trainLimit: numberOption('limit', values.limit, COUNT),
-      lr: numberOption('lr', values.lr, POSITIVE, 2e-3),
-      batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
-      threshold: numberOption('threshold', values.threshold, POSITIVE),
-    });
+    if (backbone !== undefined) create = { name: `${backbone}-${objective}`, target: searchTargetRef(backbone, choice), ...settings };
   } catch (err) {
     if (err instanceof SearchConfigError) throw new UsageError(err.message);
     throw err;
@@ -128,24 +145,11 @@ async function search(argv: string[]): Promise<number> {
   try {
     const { summary, resumed, study } = await runSearch({
       studyPath,
-      create: {
-        name: `${backbone}-${objective}`,
-        target,
-        objective,
-        space: {
-          maxSkips: numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT, 6),
-          minSkips: numberOption('min-skips', values['min-skips'], NON_NEGATIVE_INT, 0),
-          ...(values['search-neuron'] ? { neuron: { tau: [1.2, 8], threshold: [0.5, 1.5], alpha: [1, 8] } as const } : {}),
-        },
-        sampler: sampler === 'tpe' ? { name: 'tpe', startupTrials: numberOption('startup', values.startup, NON_NEGATIVE_INT, 8) } : { name: 'random' },
-        pruner: pruner === 'asha' ? { name: 'asha', eta: numberOption('eta', values.eta, { integer: true, min: 2 }, 3), minEpochs: numberOption('min-epochs', values['min-epochs'], COUNT, 3) } : { name: 'none' },
-        maxEpochs: numberOption('epochs', values.epochs, COUNT, 9),
-        seed: numberOption('seed', values.seed, SEED, 1),
-      },
-      explicit: { backbone: values.backbone, objective: values.objective === undefined ? undefined : objective },
-      trials: numberOption('trials', values.trials, COUNT, 0),
+      ...(create ? { create } : {}),
+      explicit: { backbone, objective: values.objective === undefined ? undefined : objective },
+      trials,
       budgetMs,
-      workers: numberOption('workers', values.workers, NON_NEGATIVE_INT),
+      workers,
       signal: controller.signal,
     });
     const best = summary.best?.metrics;
