@@ -139,7 +139,7 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalReport> {
   await initBackend(o.backend);
   const saved = await loadModel(o.model);
   const p = saved.preprocessing;
-  const ds = await loadEventDataset(o.data, o.layout, { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
+  const ds = await loadEventDataset(o.data, o.layout, { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, splits: [o.split], ...(o.limit !== undefined ? { limit: o.limit } : {}) });
   if (ds.preprocessing.height !== p.height || ds.preprocessing.width !== p.width) throw new Error(`${o.data}: frames are ${ds.preprocessing.height}x${ds.preprocessing.width}, the model expects ${p.height}x${p.width}`);
   const r = evaluate(saved.model, ds[o.split], p, o.batchSize);
   saved.model.dispose();
