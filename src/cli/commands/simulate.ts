@@ -27,7 +27,10 @@ options:
   --threshold C                mean contrast threshold, log units (default 0.1)
   --frame-us US                scene render period, µs (default 4000)
   --mains HZ                   mains frequency, flicker at twice it (default 60)
-  --resume                     keep trials an interrupted run with the same options already wrote
+  --resume                     continue an interrupted run in --out: keep the trials it wrote with
+                               the same options (refused for a folder it did not write)
+  --force                      write into a non-empty --out anyway, replacing its trial lists
+                               (without --resume or --force, a non-empty --out is refused)
   --quiet                      no progress output`;
 
 const USERS = { integer: true, min: 1, max: USER_COUNT };
@@ -63,6 +66,7 @@ export const simulateCommand: Command = {
       mains: { type: 'string' },
       quiet: { type: 'boolean' },
       resume: { type: 'boolean' },
+      force: { type: 'boolean' },
     }, 1);
     if (positionals[0] === 'check') {
       if (!positionals[1]) throw new UsageError('simulate check needs a dataset folder');
@@ -78,6 +82,7 @@ export const simulateCommand: Command = {
     }
     if (positionals[0] !== 'gesture') throw new UsageError(`unknown subcommand "${positionals[0]}" (gesture or check)`);
     if (!values.out) throw new UsageError('--out DIR is required');
+    if (values.resume && values.force) throw new UsageError('--resume and --force exclude each other (continue a run, or write over the folder)');
     let lightings: Lighting[] | undefined;
     if (values.lightings) {
       lightings = values.lightings.split(',').map((l) => {
@@ -100,6 +105,7 @@ export const simulateCommand: Command = {
         frameUs: numberOption('frame-us', values['frame-us'], { integer: true, min: 1 }, 4000),
         mainsHz: numberOption('mains', values.mains, { oneOf: [50, 60] }, 60),
         resume: values.resume ?? false,
+        force: values.force ?? false,
         ...(lightings ? { lightings } : {}),
         ...(maxPer !== undefined ? { maxLightingsPerUser: numberOption('max-lightings-per-user', maxPer, { integer: true, min: 1, max: LIGHTINGS.length })! } : {}),
       },
