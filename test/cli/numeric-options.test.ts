@@ -78,7 +78,7 @@ const table: [string, string, string, string][] = [
   ['search', 'min-epochs', '0', INT1],
   ['search', 'epochs', '0', INT1],
   ['search', 'max-skips', '-1', INT0],
-  ['search', 'min-skips', '-1', INT0],
+  ['search', 'min-skips', '-1', 'an integer from 0 to 6'],
   ['search', 'workers', '-2', INT0],
   ['search', 'seed', '1.5', SEED],
   ['search', 'width-mult', '0', POS],
@@ -135,6 +135,12 @@ test('every numeric option refuses a value outside its range, naming the flag an
     assert.equal(r.code, 2, `${what}: exit ${r.code}, ${r.err}`);
     assert.match(r.err, new RegExp(`--${escape(flag)} must be ${escape(range)}, got "${escape(bad)}"`), what);
   });
+});
+
+test('a range may depend on another option: --min-skips up to --max-skips', async () => {
+  const [r] = await runCliBatch([['search', ...base.search!, '--max-skips', '2', '--min-skips', '3']]);
+  assert.equal(r!.code, 2, r!.err);
+  assert.match(r!.err, /--min-skips must be an integer from 0 to 2, got "3"/);
 });
 
 test('non-numbers and empty values are refused as well', async () => {

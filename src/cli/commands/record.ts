@@ -43,6 +43,7 @@ export const recordCommand: Command = {
     let sensor: { width: number; height: number } | undefined;
     try {
       duration = values.duration !== undefined ? parseDurationUs(values.duration) : undefined;
+      if (duration === 0) throw new RangeError('--duration must be longer than 0');
       if (values.sensor !== undefined) {
         const m = /^(\d+)x(\d+)$/.exec(values.sensor);
         const side = (v: string | undefined): number => numberOption('sensor', v ?? '', SENSOR_SIDE)!;

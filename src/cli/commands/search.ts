@@ -112,11 +112,12 @@ async function search(argv: string[]): Promise<number> {
     batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
     threshold: numberOption('threshold', values.threshold, POSITIVE),
   };
+  const maxSkips = numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT, 6);
   const settings = {
     objective,
     space: {
-      maxSkips: numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT, 6),
-      minSkips: numberOption('min-skips', values['min-skips'], NON_NEGATIVE_INT, 0),
+      maxSkips,
+      minSkips: numberOption('min-skips', values['min-skips'], { integer: true, min: 0, max: maxSkips }, 0),
       ...(values['search-neuron'] ? { neuron: { tau: [1.2, 8], threshold: [0.5, 1.5], alpha: [1, 8] } as const } : {}),
     },
     sampler: sampler === 'tpe' ? { name: 'tpe' as const, startupTrials: numberOption('startup', values.startup, NON_NEGATIVE_INT, 8) } : { name: 'random' as const },
