@@ -48,7 +48,7 @@ export interface TrainRunOptions {
   log?: (line: string) => void;
 }
 
-export const TRAINING_DEFAULTS: SpecTraining = { downsample: 4, steps: 16, stepUs: 93_750, encoding: 'clip' };
+const TRAINING_DEFAULTS: SpecTraining = { downsample: 4, steps: 16, stepUs: 93_750, encoding: 'clip' };
 
 const TRAINING_FLAGS: Record<keyof SpecTraining, string> = { downsample: '--downsample', steps: '--steps', stepUs: '--step-us', encoding: '--encoding' };
 
@@ -57,7 +57,7 @@ const TRAINING_FLAGS: Record<keyof SpecTraining, string> = { downsample: '--down
  * search trained on), else the default. A given option that disagrees with the spec is refused,
  * naming the flag: the network was searched for the spec's frames.
  */
-export function trainingInput(o: Partial<SpecTraining>, spec: ModelSpec | undefined, specFile: string | undefined): SpecTraining {
+function trainingInput(o: Partial<SpecTraining>, spec: ModelSpec | undefined, specFile: string | undefined): SpecTraining {
   const out = { ...TRAINING_DEFAULTS, ...spec?.training };
   for (const key of Object.keys(TRAINING_FLAGS) as (keyof SpecTraining)[]) {
     const given = o[key];

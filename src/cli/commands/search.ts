@@ -15,7 +15,8 @@ an SQLite file: run the same command again to resume it after an interruption or
   --trials N          finished trials wanted in the study (counting earlier runs)
   --budget TIME       wall-clock limit, e.g. 2h, 45m, 1h30m (no trial starts after it)
   --objective O       accuracy | accuracy-synops | accuracy-rate (default accuracy-synops)
-  --study FILE        study database (default search-<backbone>.db)
+  --study FILE        study database (default search-<backbone>.db); without --backbone it
+                      resumes FILE, which must exist
   --sampler S         tpe | random (default tpe)
   --startup N         random trials before TPE models the history (default 8)
   --pruner P          asha | none (default asha)
@@ -125,7 +126,7 @@ async function search(argv: string[]): Promise<number> {
     maxEpochs: numberOption('epochs', values.epochs, COUNT, 9),
     seed: numberOption('seed', values.seed, SEED, 1),
   };
-  const trials = numberOption('trials', values.trials, COUNT, 0);
+  const trials = numberOption('trials', values.trials, COUNT)!;
   const workers = numberOption('workers', values.workers, NON_NEGATIVE_INT);
   let budgetMs: number | undefined;
   let create;
