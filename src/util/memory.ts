@@ -38,8 +38,6 @@ export class OutputTooLargeError extends RangeError {
 export function checkOutputSize(what: string, bytes: number, hint: string): void {
   const limit = outputLimitBytes();
   if (bytes <= limit) return;
-  throw new OutputTooLargeError(
-    `${what} would take ${formatBytes(bytes)}, more than the ${formatBytes(limit)} one output may use here ` +
-      `(a quarter of this machine's ${formatBytes(totalmem())} of memory, at most ${formatBytes(constants.MAX_LENGTH)}); ${hint}`,
-  );
+  const why = limit === constants.MAX_LENGTH ? "Node's largest buffer" : `a quarter of this machine's ${formatBytes(totalmem())} of memory`;
+  throw new OutputTooLargeError(`${what} would take ${formatBytes(bytes)}, more than the ${formatBytes(limit)} one output may use here (${why}); ${hint}`);
 }
