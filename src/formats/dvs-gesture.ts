@@ -155,17 +155,22 @@ export async function writeDvsGestureTrialLists(dir: string, train: readonly str
   await writeFile(join(dir, 'trials_to_test.txt'), norm(test));
 }
 
-/** The dataset folder: `root` itself or `root/DvsGesture` (as the archive unpacks). */
+/**
+ * The dataset folder: `root` itself or `root/DvsGesture` (as the archive unpacks), holding at
+ * least one trial list (a test-only folder is enough to evaluate).
+ */
 async function datasetDir(root: string): Promise<string> {
   for (const dir of [root, join(root, 'DvsGesture')]) {
-    try {
-      await access(join(dir, 'trials_to_train.txt'));
-      return dir;
-    } catch {
-      // try the next candidate
+    for (const list of ['trials_to_train.txt', 'trials_to_test.txt']) {
+      try {
+        await access(join(dir, list));
+        return dir;
+      } catch {
+        // try the next candidate
+      }
     }
   }
-  throw new FormatError('no trials_to_train.txt (not a DVS128 Gesture folder)', 0, root);
+  throw new FormatError('no trials_to_train.txt or trials_to_test.txt (not a DVS128 Gesture folder)', 0, root);
 }
 
 /** Trials of a split (or both), in list order, from the dataset's own txt files. */
@@ -178,7 +183,8 @@ export async function listDvsGestureTrials(root: string, split: 'train' | 'test'
     try {
       text = await readFile(join(dir, `trials_to_${s}.txt`), 'utf8');
     } catch {
-      if (s === 'test') continue;
+      // A missing test list is an empty split; the training list only when not asked for.
+      if (s === 'test' || split === 'all') continue;
       throw new FormatError(`missing trials_to_${s}.txt`, 0, dir);
     }
     for (const raw of text.split('\n')) {

@@ -3,7 +3,7 @@
  * or resume the study (SQLite file or PostgreSQL URL), run it with progress, and write reports /
  * export the chosen spec.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createProgress, type ProgressOptions } from '../util/progress.js';
 import type { ObjectiveKind, TargetRef } from './objective.js';
 import { chooseTrial, renderReport, type ChooseOptions } from './report.js';
@@ -37,10 +37,13 @@ export interface NewStudyOptions {
 }
 
 export interface RunSearchOptions {
-  /** Study file or postgres:// URL; created when absent, resumed (or joined) when present. */
+  /** Study file or postgres:// URL; resumed (or joined) when present, created (from `create`) when absent. */
   studyPath: string;
-  /** Config of a new study; ignored (beyond a consistency check of `target` and `objective`) on resume. */
-  create: NewStudyOptions;
+  /**
+   * Config of a new study; ignored (beyond a consistency check of `target` and `objective`) on
+   * resume. Without it the study must exist: a resume of a misspelt path is an error, not a new study.
+   */
+  create?: NewStudyOptions;
   /** Options the user set explicitly, checked against a resumed study's config. */
   explicit?: { backbone?: string; objective?: ObjectiveKind };
   trials: number;
@@ -53,7 +56,11 @@ export interface RunSearchOptions {
 }
 
 export async function runSearch(options: RunSearchOptions): Promise<{ study: StudyConfig; summary: StudySummary; resumed: boolean; location: string }> {
-  const storage = await openStudyStore<StudyConfig>(options.studyPath, { ...options.create });
+  if (!options.create && !isPostgresUrl(options.studyPath) && !existsSync(options.studyPath)) {
+    throw new SearchConfigError(`${options.studyPath}: no such study file; to resume, give the path of an existing study, to start a new one, give --backbone NAME (synthetic for a dry run)`);
+  }
+  // Without `create` the study must exist: both stores refuse to make one.
+  const storage = await openStudyStore<StudyConfig>(options.studyPath, options.create && { ...options.create });
   const resumed = !storage.created;
   const config = storage.config;
   const storedBackbone = (config.target.options as { backbone?: string } | null)?.backbone;

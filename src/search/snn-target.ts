@@ -7,7 +7,7 @@
 import { backbone, BACKBONES, type BackboneName, type BackboneOptions } from '../snn/backbones.js';
 import { loadGestureDataset, splitValidation, type EventDataset, type LabelledEvents } from '../snn/data.js';
 import type { NeuronConfig } from '../snn/neuron.js';
-import { validateSpec, type ModelSpec, type SkipSpec } from '../snn/spec.js';
+import { validateSpec, type ModelSpec, type SkipSpec, type SpecTraining } from '../snn/spec.js';
 import { trainModel, type TrainingData } from '../snn/train.js';
 import type { SearchTarget, TrialMetrics, TrialObjective } from './objective.js';
 import type { NeuronParams, SkipType, SpecAdapter } from './space.js';
@@ -56,9 +56,20 @@ function backboneOptions(o: SnnTargetOptions): BackboneOptions {
   };
 }
 
-/** The backbone's spec (with its original skips) at the target's size, width and neuron. */
+/** How the target bins events into input frames (recorded in every trial's spec). */
+export function targetTraining(o: SnnTargetOptions): SpecTraining {
+  const size = o.size ?? 32;
+  if (SENSOR % size !== 0) throw new RangeError(`size ${size} does not divide the 128-pixel sensor`);
+  const steps = o.steps ?? 8;
+  return { downsample: SENSOR / size, steps, stepUs: o.stepUs ?? Math.round(1.5e6 / steps), encoding: 'clip' };
+}
+
+/**
+ * The backbone's spec (with its original skips) at the target's size, width and neuron, with the
+ * input preparation, so an exported trial spec trains on the frames it was searched with.
+ */
 export function baseSpec(o: SnnTargetOptions): ModelSpec {
-  return backbone(o.backbone, backboneOptions(o));
+  return { ...backbone(o.backbone, backboneOptions(o)), training: targetTraining(o) };
 }
 
 export function isBackboneName(name: string): name is BackboneName {
@@ -108,14 +119,11 @@ const datasets = new Map<string, Promise<EventDataset>>();
 
 /** Loads (once per thread) the dataset at the target's resolution. */
 export function loadTargetData(o: SnnTargetOptions): Promise<EventDataset> {
-  const size = o.size ?? 32;
-  if (SENSOR % size !== 0) throw new RangeError(`size ${size} does not divide the 128-pixel sensor`);
-  const steps = o.steps ?? 8;
-  const stepUs = o.stepUs ?? Math.round(1.5e6 / steps);
-  const key = JSON.stringify([o.data, size, steps, stepUs, o.limit]);
+  const t = targetTraining(o);
+  const key = JSON.stringify([o.data, t, o.limit]);
   let p = datasets.get(key);
   if (!p) {
-    p = loadGestureDataset(o.data, { downsample: SENSOR / size, steps, stepUs, limit: o.limit });
+    p = loadGestureDataset(o.data, { ...t, limit: o.limit });
     datasets.set(key, p);
   }
   return p;

@@ -9,7 +9,7 @@
  * Everything is a pure function of (seed, user, lighting, options): regenerating one trial, or
  * a subset of users, gives byte-identical files.
  */
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventBatch } from '../events/index.js';
 import { DVS_GESTURE_OFFICIAL_TRIALS, writeDvsGestureTrial, writeDvsGestureTrialLists } from '../formats/index.js';
@@ -63,6 +63,8 @@ export interface DatasetOptions extends Omit<TrialOptions, 'user' | 'lighting'> 
   maxLightingsPerUser?: number;
   /** Keep trials a previous run with the same parameters already wrote (see generateGestureDataset). */
   resume?: boolean;
+  /** Write into a non-empty `out` that is not an interrupted run to resume (its trial lists are replaced). */
+  force?: boolean;
 }
 
 export interface TrialStats {
@@ -122,7 +124,7 @@ interface Manifest {
 
 /** Generation parameters in sorted key order, so equal options give an identical manifest. */
 function manifestParams(options: DatasetOptions): Record<string, unknown> {
-  const { out: _out, resume: _resume, ...rest } = options;
+  const { out: _out, resume: _resume, force: _force, ...rest } = options;
   return JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b))))) as Record<string, unknown>;
 }
 
@@ -135,7 +137,7 @@ async function previousTrials(options: DatasetOptions): Promise<Map<string, Tria
     return new Map();
   }
   if (JSON.stringify(manifest.params) !== JSON.stringify(manifestParams(options))) {
-    throw new RangeError(`${join(options.out, MANIFEST)} was generated with other parameters (${JSON.stringify(manifest.params)}); use another --out to start afresh`);
+    throw new RangeError(`${join(options.out, MANIFEST)} was generated with other parameters (${JSON.stringify(manifest.params)}); use another --out to start afresh, or --force to write over it`);
   }
   const done = new Map<string, TrialStats>();
   for (const t of manifest.trials) {
@@ -151,6 +153,26 @@ async function previousTrials(options: DatasetOptions): Promise<Map<string, Tria
 }
 
 /**
+ * Refuses to write into a folder that already holds something (another dataset's trial lists
+ * would be replaced) unless the caller resumes an interrupted run there or forces it.
+ */
+async function checkOutFolder(options: DatasetOptions): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(options.out);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (entries.length === 0 || options.force) return;
+  if (options.resume) {
+    if (entries.includes(MANIFEST)) return;
+    throw new RangeError(`${options.out} holds files but no ${MANIFEST}: it is not an interrupted spikeline simulate run, which is all --resume continues (use another --out, or --force to write over it)`);
+  }
+  throw new RangeError(`${options.out} already exists and is not empty (${entries.length} entries); --resume continues an interrupted run with the same options, --force writes over it (its trial lists are replaced)`);
+}
+
+/**
  * Generates the selected trials into `options.out`. After every trial the trial lists and the
  * manifest are rewritten for the trials done so far, so an interrupted run leaves a loadable
  * (smaller) dataset, and `resume` continues it, skipping trials already written with the same
@@ -163,6 +185,7 @@ export async function generateGestureDataset(
 ): Promise<DatasetStats> {
   const trials = selectTrials(options);
   if (trials.length === 0) throw new RangeError('the user/lighting selection matches no trial of the real list');
+  await checkOutFolder(options);
   const previous = options.resume ? await previousTrials(options) : new Map<string, TrialStats>();
   const started = Date.now();
   const stats: TrialStats[] = [];

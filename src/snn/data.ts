@@ -49,6 +49,8 @@ export interface DatasetOptions {
   encoding?: Preprocessing['encoding'];
   /** Use at most this many samples per split (quick runs). */
   limit?: number;
+  /** Splits to load (default both: training needs the train split, evaluation only its own). */
+  splits?: readonly ('train' | 'test')[];
 }
 
 export type DatasetLayout = 'dvs-gesture' | 'cifar10-dvs';
@@ -57,10 +59,11 @@ export type DatasetLayout = 'dvs-gesture' | 'cifar10-dvs';
 export async function loadEventDataset(root: string, layout: DatasetLayout, o: DatasetOptions): Promise<EventDataset> {
   const ds = new Downsampler(o.downsample);
   const splits: Record<'train' | 'test', LabelledEvents[]> = { train: [], test: [] };
+  const wanted = o.splits ?? ['train', 'test'];
   let classes: string[];
   if (layout === 'dvs-gesture') {
     classes = [...DVS_GESTURE_CLASSES];
-    for (const split of ['train', 'test'] as const) {
+    for (const split of wanted) {
       for await (const s of loadDvsGesture(root, split)) {
         if (o.limit !== undefined && splits[split].length >= o.limit) break;
         splits[split].push({ events: ds.apply(s.events), label: s.classId, source: `${s.trial}#${s.row}` });
@@ -69,12 +72,13 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
   } else {
     classes = [...CIFAR10_DVS_CLASSES];
     for (const e of await listCifar10Dvs(root)) {
-      if (o.limit !== undefined && splits[e.split].length >= o.limit) continue;
+      if (!wanted.includes(e.split) || (o.limit !== undefined && splits[e.split].length >= o.limit)) continue;
       splits[e.split].push({ events: ds.apply(await loadCifar10DvsSample(e)), label: e.classId, source: e.path });
     }
   }
-  if (splits.train.length === 0) throw new Error(`${root}: no training samples found in the ${layout} layout`);
-  const sensor = splits.train[0]!.events.sensor;
+  // The test split of a training set may be empty; a split asked for by name may not.
+  for (const split of o.splits ?? ['train']) if (splits[split].length === 0) throw new Error(`${root}: no ${split} samples found in the ${layout} layout`);
+  const sensor = splits[o.splits?.[0] ?? 'train'][0]!.events.sensor;
   return {
     classes,
     train: splits.train,

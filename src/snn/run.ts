@@ -2,7 +2,7 @@
  * What `spikeline train` and `spikeline eval` do, as library functions: load a dataset layout,
  * build the spec (a backbone or a spec file), train / evaluate, write the outputs.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend, backendLine, type BackendChoice } from './backend.js';
 import { backbone, type BackboneName } from './backbones.js';
@@ -10,7 +10,7 @@ import { loadEventDataset, splitValidation, DEFAULT_AUGMENTATION, NO_AUGMENTATIO
 import { loadModel } from './io.js';
 import type { Preprocessing } from './model-api.js';
 import type { NeuronConfig } from './neuron.js';
-import type { ModelSpec } from './spec.js';
+import { readSpecFile, type ModelSpec, type SpecTraining } from './spec.js';
 import { evaluate, trainModel, type EvalResult, type TrainResult } from './train.js';
 
 export interface TrainRunOptions {
@@ -24,10 +24,11 @@ export interface TrainRunOptions {
   init?: string;
   widthMult?: number;
   neuron?: NeuronConfig;
-  downsample: number;
-  steps: number;
-  stepUs: number;
-  encoding: Preprocessing['encoding'];
+  /** Input preparation; each one not given comes from the spec file's `training`, else the default. */
+  downsample?: number;
+  steps?: number;
+  stepUs?: number;
+  encoding?: Preprocessing['encoding'];
   epochs: number;
   batchSize: number;
   optimizer: 'adam' | 'sgd';
@@ -47,30 +48,58 @@ export interface TrainRunOptions {
   log?: (line: string) => void;
 }
 
+const TRAINING_DEFAULTS: SpecTraining = { downsample: 4, steps: 16, stepUs: 93_750, encoding: 'clip' };
+
+const TRAINING_FLAGS: Record<keyof SpecTraining, string> = { downsample: '--downsample', steps: '--steps', stepUs: '--step-us', encoding: '--encoding' };
+
+/**
+ * Input preparation of a training run: each option given, else the spec's `training` (what its
+ * search trained on), else the default. A given option that disagrees with the spec is refused,
+ * naming the flag: the network was searched for the spec's frames.
+ */
+function trainingInput(o: Partial<SpecTraining>, spec: ModelSpec | undefined, specFile: string | undefined): SpecTraining {
+  const out = { ...TRAINING_DEFAULTS, ...spec?.training };
+  for (const key of Object.keys(TRAINING_FLAGS) as (keyof SpecTraining)[]) {
+    const given = o[key];
+    if (given === undefined) continue;
+    if (spec?.training && spec.training[key] !== given) {
+      throw new Error(`${TRAINING_FLAGS[key]} ${given} disagrees with ${specFile}, which was searched with ${TRAINING_FLAGS[key]} ${spec.training[key]} (leave ${TRAINING_FLAGS[key]} out to use the spec's)`);
+    }
+    (out as Record<string, unknown>)[key] = given;
+  }
+  return out;
+}
+
 export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const log = o.log ?? (() => {});
+  // The spec file first: a bad file is reported before the data is loaded.
+  const specFromFile = o.specFile ? await readSpecFile(o.specFile) : undefined;
+  const input = trainingInput(o, specFromFile, o.specFile);
   const info = await initBackend(o.backend);
   log(`backend: ${backendLine(info)}`);
   const t0 = Date.now();
-  const ds = await loadEventDataset(o.data, o.layout, { downsample: o.downsample, steps: o.steps, stepUs: o.stepUs, encoding: o.encoding, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
+  const ds = await loadEventDataset(o.data, o.layout, { ...input, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
   const f = o.valFraction ?? 0;
   if (!(f >= 0 && f < 1)) throw new Error(`--val-fraction ${f}: expected 0 <= F < 1`);
   const { train, val } = f > 0 ? splitValidation(ds.train, f) : { train: ds.train, val: [] };
-  log(`data: ${train.length} train / ${val.length} validation / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${ds.preprocessing.height}x${ds.preprocessing.width}x2, T=${o.steps} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const { height, width } = ds.preprocessing;
+  log(`data: ${train.length} train / ${val.length} validation / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x2, T=${input.steps} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   let spec: ModelSpec;
-  if (o.specFile) {
-    try {
-      spec = JSON.parse(await readFile(o.specFile, 'utf8')) as ModelSpec;
-    } catch (err) {
-      throw new Error(`${o.specFile}: ${(err as Error).message}`);
-    }
+  if (specFromFile) {
+    spec = specFromFile;
   } else if (o.init) {
     const saved = await loadModel(o.init);
     spec = saved.model.spec;
     saved.model.dispose();
   } else {
-    spec = backbone(o.backbone ?? 'gesture', { height: ds.preprocessing.height, width: ds.preprocessing.width, classes: ds.classes.length, widthMult: o.widthMult ?? 1, ...(o.neuron ? { neuron: o.neuron } : {}) });
+    spec = backbone(o.backbone ?? 'gesture', { height, width, classes: ds.classes.length, widthMult: o.widthMult ?? 1, ...(o.neuron ? { neuron: o.neuron } : {}) });
   }
+  if (spec.input.height !== height || spec.input.width !== width) {
+    const sensor = ds.preprocessing.sensorWidth;
+    const fits = sensor % spec.input.width === 0 ? `; --downsample ${sensor / spec.input.width} gives ${spec.input.width}x${spec.input.width} frames` : '';
+    throw new Error(`${o.specFile ?? o.init}: the network takes ${spec.input.height}x${spec.input.width} frames, but --downsample ${input.downsample} makes ${height}x${width} frames of ${o.data}${fits}`);
+  }
+  if (spec.classes !== ds.classes.length) throw new Error(`${o.specFile ?? o.init}: the network has ${spec.classes} classes, the ${o.layout} layout of ${o.data} has ${ds.classes.length}`);
   const r = await trainModel({
     spec,
     data: { classes: ds.classes, preprocessing: ds.preprocessing, train, test: ds.test, ...(val.length ? { val } : {}) },
@@ -110,7 +139,7 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalReport> {
   await initBackend(o.backend);
   const saved = await loadModel(o.model);
   const p = saved.preprocessing;
-  const ds = await loadEventDataset(o.data, o.layout, { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
+  const ds = await loadEventDataset(o.data, o.layout, { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, splits: [o.split], ...(o.limit !== undefined ? { limit: o.limit } : {}) });
   if (ds.preprocessing.height !== p.height || ds.preprocessing.width !== p.width) throw new Error(`${o.data}: frames are ${ds.preprocessing.height}x${ds.preprocessing.width}, the model expects ${p.height}x${p.width}`);
   const r = evaluate(saved.model, ds[o.split], p, o.batchSize);
   saved.model.dispose();

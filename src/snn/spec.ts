@@ -11,6 +11,8 @@
  * is spatially larger, and for ASC a 1x1 convolution when channel counts differ. The adaptation
  * is written back into the resolved spec (`adapt`). Skips may only end at conv / dwconv layers.
  */
+import { readFile } from 'node:fs/promises';
+import type { Preprocessing } from './model-api.js';
 import { neuronProblems, type NeuronConfig } from './neuron.js';
 
 export type LayerSpec =
@@ -37,9 +39,27 @@ export interface SkipSpec {
   adapt?: SkipAdapt;
 }
 
+/**
+ * How a spec's input frames are made from events, recorded by the search that trained it (the
+ * spatial size is `input`): `spikeline train --spec` bins the data the same way.
+ */
+export interface SpecTraining {
+  /** Integer spatial downsample of the sensor. */
+  downsample: number;
+  /** Time steps per sample. */
+  steps: number;
+  /** Event time per step, µs. */
+  stepUs: number;
+  encoding: Preprocessing['encoding'];
+}
+
+export const ENCODINGS: readonly Preprocessing['encoding'][] = ['count', 'clip', 'binary'];
+
 export interface ModelSpec {
   name?: string;
   input: { height: number; width: number; channels: number };
+  /** Input preparation the spec was searched with (absent in hand-written specs). */
+  training?: SpecTraining;
   classes: number;
   /** Default neuron for every layer whose `neuron` is undefined (null = no neuron). */
   neuron?: NeuronConfig;
@@ -91,6 +111,7 @@ export function tryResolveSpec(input: unknown): { resolved: ResolvedSpec | null;
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) reasons.push('layers: must be a non-empty array');
   if (spec.skips !== undefined && !Array.isArray(spec.skips)) reasons.push('skips: must be an array');
   if (spec.neuron) reasons.push(...neuronProblems(spec.neuron, 'neuron'));
+  if (spec.training !== undefined) reasons.push(...trainingProblems(spec.training));
   if (reasons.length) return { resolved: null, reasons };
 
   const skips = spec.skips ?? [];
@@ -178,6 +199,16 @@ export function tryResolveSpec(input: unknown): { resolved: ResolvedSpec | null;
   return { resolved: { spec: { ...spec, skips: resolvedSkips }, inShapes, catShapes, outShapes }, reasons };
 }
 
+function trainingProblems(t: SpecTraining): string[] {
+  if (typeof t !== 'object' || t === null) return ['training: must be an object'];
+  const reasons: string[] = [];
+  if (!isPosInt(t.downsample)) reasons.push('training.downsample: must be a positive integer');
+  if (!isPosInt(t.steps)) reasons.push('training.steps: must be a positive integer');
+  if (!(typeof t.stepUs === 'number' && t.stepUs > 0)) reasons.push('training.stepUs: must be a number > 0');
+  if (!ENCODINGS.includes(t.encoding)) reasons.push(`training.encoding: must be one of ${ENCODINGS.join(', ')}`);
+  return reasons;
+}
+
 function adaptPool(src: Shape3, dst: Shape3, at: string, reasons: string[]): number {
   if (src.h < dst.h || src.w < dst.w) {
     reasons.push(`${at}: source ${src.h}x${src.w} is smaller than target ${dst.h}x${dst.w} (no upsampling)`);
@@ -201,4 +232,27 @@ export function resolveSpec(spec: ModelSpec): ResolvedSpec {
   const { resolved, reasons } = tryResolveSpec(spec);
   if (!resolved) throw new SpecError(reasons);
   return resolved;
+}
+
+/**
+ * Reads a model spec JSON file (what `spikeline search report --export` writes), refusing with
+ * the file name: a file that is not JSON, a spec of the synthetic search objective (it describes
+ * no network), and an invalid spec (every reason listed).
+ */
+export async function readSpecFile(path: string): Promise<ModelSpec> {
+  let spec: unknown;
+  try {
+    spec = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code) throw new Error(`${path}: cannot read the spec file (${(err as NodeJS.ErrnoException).code})`);
+    throw new Error(`${path}: not a JSON model spec (spikeline search report --export writes one)`);
+  }
+  if ((spec as { backbone?: unknown } | null)?.backbone === 'synthetic') {
+    throw new Error(
+      `${path}: a spec of the synthetic search objective (a study made with --backbone synthetic), which stands for no network and cannot be trained; export a spec from a study of an SNN backbone (--backbone NAME --data DIR)`,
+    );
+  }
+  const reasons = validateSpec(spec);
+  if (reasons.length) throw new Error(`${path}: invalid model spec: ${reasons.join('; ')}`);
+  return spec as ModelSpec;
 }

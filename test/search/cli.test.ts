@@ -5,40 +5,22 @@ import { hostname, tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import { searchCommand } from '../../src/cli/commands/search.js';
-
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  // Only the command's text is captured: the test runner's own (binary) reports pass through.
-  process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? (out.push(s), true) : ow(s, ...rest))) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? (err.push(s), true) : ew(s, ...rest))) as typeof process.stderr.write;
-  try {
-    return { code: await fn(), out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
+import { runCli } from '../cli/capture.js';
 
 test('spikeline search runs, resumes, reports and exports on the synthetic backbone', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'spikeline-cli-'));
   const study = join(dir, 'study.db');
-  const list = [searchCommand];
-  const first = await capture(() => main(['search', '--backbone', 'synthetic', '--trials', '10', '--study', study, '--workers', '0', '--epochs', '5'], list));
+  const first = await runCli('search', '--backbone', 'synthetic', '--trials', '10', '--study', study, '--workers', '0', '--epochs', '5');
   assert.equal(first.code, 0, first.err);
   assert.match(first.out, /created study .*: \d+ complete, \d+ pruned, 0 failed/);
   assert.match(first.err, /"progress":"search synthetic-accuracy-synops"/);
-  const again = await capture(() => main(['search', '--study', study, '--trials', '14', '--workers', '0'], list));
+  const again = await runCli('search', '--study', study, '--trials', '14', '--workers', '0');
   assert.equal(again.code, 0, again.err);
   assert.match(again.out, /resumed study/);
-  const mismatch = await capture(() => main(['search', '--study', study, '--trials', '14', '--objective', 'accuracy'], list));
+  const mismatch = await runCli('search', '--study', study, '--trials', '14', '--objective', 'accuracy');
   assert.equal(mismatch.code, 1);
   assert.match(mismatch.err, /optimises "accuracy-synops", not "accuracy"/);
-  const rep = await capture(() => main(['search', 'report', study, '--export', join(dir, 'best.json')], list));
+  const rep = await runCli('search', 'report', study, '--export', join(dir, 'best.json'));
   assert.equal(rep.code, 0, rep.err);
   assert.ok(existsSync(join(dir, 'study.html')));
   assert.equal(JSON.parse(readFileSync(join(dir, 'best.json'), 'utf8')).backbone, 'synthetic');
@@ -46,18 +28,17 @@ test('spikeline search runs, resumes, reports and exports on the synthetic backb
 });
 
 test('spikeline search rejects bad arguments with usage errors', async () => {
-  const list = [searchCommand];
-  const noTrials = await capture(() => main(['search', '--backbone', 'synthetic'], list));
+  const noTrials = await runCli('search', '--backbone', 'synthetic');
   assert.equal(noTrials.code, 2);
   assert.match(noTrials.err, /--trials is required/);
-  const badBackbone = await capture(() => main(['search', '--backbone', 'vgg99', '--trials', '3', '--study', join(tmpdir(), 'never.db')], list));
+  const badBackbone = await runCli('search', '--backbone', 'vgg99', '--trials', '3', '--study', join(tmpdir(), 'never.db'));
   assert.equal(badBackbone.code, 2);
   assert.match(badBackbone.err, /--backbone must be one of/);
-  const badBudget = await capture(() => main(['search', '--backbone', 'synthetic', '--trials', '3', '--budget', 'soon'], list));
+  const badBudget = await runCli('search', '--backbone', 'synthetic', '--trials', '3', '--budget', 'soon');
   assert.equal(badBudget.code, 2);
   assert.match(badBudget.err, /not a duration: "soon"/);
   const missing = join(mkdtempSync(join(tmpdir(), 'spikeline-cli-')), 'none.db');
-  const noStudy = await capture(() => main(['search', 'report', missing], list));
+  const noStudy = await runCli('search', 'report', missing);
   assert.equal(noStudy.code, 1);
   assert.match(noStudy.err, /^spikeline search report: .*none\.db: cannot open study database/);
 });
@@ -65,8 +46,7 @@ test('spikeline search rejects bad arguments with usage errors', async () => {
 test('spikeline search on a study locked by a live process says how to take it over, and --take-over does', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'spikeline-cli-'));
   const study = join(dir, 'locked.db');
-  const list = [searchCommand];
-  const first = await capture(() => main(['search', '--backbone', 'synthetic', '--trials', '2', '--study', study, '--workers', '0'], list));
+  const first = await runCli('search', '--backbone', 'synthetic', '--trials', '2', '--study', study, '--workers', '0');
   assert.equal(first.code, 0, first.err);
   // A live process that is not a search holds the lock (as a reused pid would).
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
@@ -77,13 +57,34 @@ test('spikeline search on a study locked by a live process says how to take it o
     const db = new Database(study);
     db.prepare('UPDATE study SET owner_pid = ?, owner_host = ?, owner_start = ? WHERE id = 1').run(child.pid, hostname(), start);
     db.close();
-    const locked = await capture(() => main(['search', '--study', study, '--trials', '4', '--workers', '0'], list));
+    const locked = await runCli('search', '--study', study, '--trials', '4', '--workers', '0');
     assert.equal(locked.code, 1);
     assert.match(locked.err, new RegExp(`study is being run by process ${child.pid} .*run again with --take-over`));
-    const taken = await capture(() => main(['search', '--study', study, '--trials', '4', '--workers', '0', '--take-over'], list));
+    const taken = await runCli('search', '--study', study, '--trials', '4', '--workers', '0', '--take-over');
     assert.equal(taken.code, 0, taken.err);
     assert.match(taken.out, /resumed study /);
   } finally {
     child.kill('SIGKILL');
   }
+});
+
+test('resuming a study file that does not exist is an error and creates no study', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-cli-'));
+  const typo = join(dir, 'typo.db');
+  const r = await runCli('search', '--study', typo, '--trials', '5', '--workers', '0');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /typo\.db: no such study file; .*--backbone NAME \(synthetic for a dry run\)/);
+  assert.doesNotMatch(r.out, /best:/);
+  assert.equal(existsSync(typo), false);
+});
+
+test('the README forms: --backbone creates a study, a plain --study resumes it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-cli-'));
+  const study = join(dir, 'search-synthetic.db');
+  const created = await runCli('search', '--backbone', 'synthetic', '--trials', '3', '--workers', '0', '--study', study);
+  assert.equal(created.code, 0, created.err);
+  assert.match(created.out, /created study/);
+  const resumed = await runCli('search', '--study', study, '--trials', '5', '--workers', '0');
+  assert.equal(resumed.code, 0, resumed.err);
+  assert.match(resumed.out, /resumed study .*search-synthetic\.db/);
 });

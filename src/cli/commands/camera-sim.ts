@@ -1,4 +1,4 @@
-import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
+import { UsageError, numberOption, parseCommandArgs, POSITIVE, SEED, type Command } from '../command.js';
 import { DVS_GESTURE_CLASSES } from '../../formats/index.js';
 import { serveEvents } from '../../sources/index.js';
 import { simulatedCamera } from '../../simulate/camera.js';
@@ -41,13 +41,13 @@ export const cameraSimCommand: Command = {
     if (protocol !== 'dv' && protocol !== 'aedat3') throw new UsageError(`--protocol must be dv or aedat3, got "${protocol}"`);
     const lighting = values.lighting ?? 'fluorescent';
     if (!isLighting(lighting)) throw new UsageError(`--lighting: unknown lighting "${lighting}" (${LIGHTINGS.join(', ')})`);
-    const duration = values.duration === undefined ? undefined : numberOption('duration', values.duration, 0);
+    const duration = numberOption('duration', values.duration, POSITIVE);
     const camera = simulatedCamera({
       lighting,
-      seed: numberOption('seed', values.seed, 1),
-      gestureSeconds: numberOption('gesture-seconds', values['gesture-seconds'], 3),
-      gapSeconds: numberOption('gap', values.gap, 1),
-      speed: numberOption('speed', values.speed, 1),
+      seed: numberOption('seed', values.seed, SEED, 1),
+      gestureSeconds: numberOption('gesture-seconds', values['gesture-seconds'], POSITIVE, 3),
+      gapSeconds: numberOption('gap', values.gap, { min: 0 }, 1),
+      speed: numberOption('speed', values.speed, POSITIVE, 1),
       onGesture: (g) => {
         process.stdout.write(JSON.stringify({
           gesture: DVS_GESTURE_CLASSES[g.label], class: g.classId, label: g.label, user: g.user, lighting: g.lighting, start_us: g.start, end_us: g.end,

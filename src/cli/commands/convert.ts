@@ -42,7 +42,7 @@ export const convertCommand: Command = {
       {
         to: format,
         ...(compression ? { compression } : {}),
-        ...(values.stream !== undefined ? { streamId: numberOption('stream', values.stream, 0) } : {}),
+        ...(values.stream !== undefined ? { streamId: numberOption('stream', values.stream, { integer: true, min: 0 })! } : {}),
         allowTruncated: values['allow-truncated'] ?? false,
       },
       (done, total, events) => progress.update({ done, total, info: { events } }),

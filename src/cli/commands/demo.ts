@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { numberOption, parseCommandArgs, type Command } from '../command.js';
+import { numberOption, parseCommandArgs, PORT, type Command } from '../command.js';
 import { demoConfig, launchPipeline, runUntilSignalled } from '../../pipeline/launch.js';
 import { printUrls } from './run.js';
 
@@ -22,7 +22,7 @@ export const demoCommand: Command = {
     const { values } = parseCommandArgs(argv, { port: { type: 'string' }, jsonl: { type: 'string' }, model: { type: 'string' } });
     const log = (line: string) => process.stderr.write(`spikeline demo: ${line}\n`);
     const config = demoConfig({
-      port: numberOption('port', values.port, 8080),
+      port: numberOption('port', values.port, PORT, 8080),
       ...(values.jsonl ? { jsonl: values.jsonl } : {}),
       ...(values.model ? { model: resolve(values.model) } : {}),
     });

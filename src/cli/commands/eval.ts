@@ -1,4 +1,4 @@
-import { choiceOption, parseCommandArgs, positiveIntOption, UsageError, type Command } from '../command.js';
+import { choiceOption, COUNT, numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../snn/backend.js';
 import { formatEvalReport, runEvaluation, writeEvalJson } from '../../snn/run.js';
 
@@ -43,8 +43,8 @@ export const evalCommand: Command = {
       data: values.data,
       layout,
       split,
-      batchSize: positiveIntOption('batch', values.batch, 16),
-      ...(values.limit !== undefined ? { limit: positiveIntOption('limit', values.limit, 1) } : {}),
+      batchSize: numberOption('batch', values.batch, COUNT, 16),
+      ...(values.limit !== undefined ? { limit: numberOption('limit', values.limit, COUNT)! } : {}),
       backend,
     });
     if (values.out) await writeEvalJson(values.out, r);

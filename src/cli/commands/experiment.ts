@@ -1,4 +1,4 @@
-import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
+import { COUNT, FRAME_SIZE, NON_NEGATIVE_INT, POSITIVE, SEED, UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
 import { experimentTable, runSkipExperiment } from '../../search/experiment.js';
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { parseBudgetMs } from '../../search/run.js';
@@ -78,22 +78,22 @@ export const experimentCommand: Command = {
       data: values.data,
       outDir: values.out ?? 'experiment-skip-connections',
       backbones: backbones as BackboneName[],
-      trials: numberOption('trials', values.trials, 24),
-      searchEpochs: numberOption('search-epochs', values['search-epochs'], 9),
+      trials: numberOption('trials', values.trials, COUNT, 24),
+      searchEpochs: numberOption('search-epochs', values['search-epochs'], COUNT, 9),
       searchBudgetMs,
-      minEpochs: numberOption('min-epochs', values['min-epochs'], 3),
-      epochs: numberOption('epochs', values.epochs, 15),
+      minEpochs: numberOption('min-epochs', values['min-epochs'], COUNT, 3),
+      epochs: numberOption('epochs', values.epochs, COUNT, 15),
       objective,
-      size: numberOption('size', values.size, 32),
-      steps: numberOption('steps', values.steps, 8),
-      widthMult: numberOption('width-mult', values['width-mult'], 0.25),
-      limit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0),
-      lr: numberOption('lr', values.lr, 2e-3),
-      threshold: values.threshold === undefined ? undefined : numberOption('threshold', values.threshold, 1),
-      batchSize: numberOption('batch-size', values['batch-size'], 16),
-      maxSkips: values['max-skips'] === undefined ? undefined : numberOption('max-skips', values['max-skips'], 4),
-      workers: values.workers === undefined ? undefined : numberOption('workers', values.workers, 1),
-      seed: numberOption('seed', values.seed, 1),
+      size: numberOption('size', values.size, FRAME_SIZE, 32),
+      steps: numberOption('steps', values.steps, COUNT, 8),
+      widthMult: numberOption('width-mult', values['width-mult'], POSITIVE, 0.25),
+      limit: numberOption('limit', values.limit, COUNT),
+      lr: numberOption('lr', values.lr, POSITIVE, 2e-3),
+      threshold: numberOption('threshold', values.threshold, POSITIVE),
+      batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
+      maxSkips: numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT),
+      workers: numberOption('workers', values.workers, NON_NEGATIVE_INT),
+      seed: numberOption('seed', values.seed, SEED, 1),
       log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
     });
     process.stdout.write(experimentTable(rows) + '\n');

@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { COUNT, numberOption, parseCommandArgs, POSITIVE, UsageError, type Command, type NumberRange } from '../command.js';
 import { readEvents } from '../../formats/index.js';
 import { encodeNpyFloat32, framesFromEvents, toTonicLayout, type FrameSpec } from '../../operators/index.js';
-import { frameMode } from '../../operators/functional/index.js';
+import { downsamplerFor, sliceIndices } from '../../operators/functional/index.js';
+import { checkOutputSize } from '../../util/memory.js';
 
 const usage = `usage: spikeline frames IN OUT.npy (--n-time-bins N | --time-window US | --event-count N | --n-event-bins N)
                         [--overlap X] [--include-incomplete] [--include-tail] [--downsample F]
@@ -37,26 +38,26 @@ export const framesCommand: Command = {
     }, 2);
     if (positionals.length !== 2) throw new UsageError(`expected IN and OUT.npy, got ${positionals.length} argument(s)`);
     const [input, output] = positionals as [string, string];
+    const modes = (['n-time-bins', 'time-window', 'event-count', 'n-event-bins'] as const).filter((m) => values[m] !== undefined);
+    if (modes.length !== 1) throw new UsageError(`give exactly one of --n-time-bins, --time-window, --event-count, --n-event-bins${modes.length ? ` (got --${modes.join(', --')})` : ''}`);
+    const mode = modes[0]!;
+    const size = numberOption(mode, values[mode], mode === 'time-window' ? POSITIVE : COUNT)!;
+    // The overlap is in the unit of the mode and shorter than one frame.
+    const overlapRange: NumberRange = mode === 'time-window' ? { min: 0, below: size } : mode === 'event-count' ? { integer: true, min: 0, below: size } : { min: 0, below: 1 };
     const spec: FrameSpec = {
-      ...(values['n-time-bins'] !== undefined ? { nTimeBins: numberOption('n-time-bins', values['n-time-bins'], 0) } : {}),
-      ...(values['time-window'] !== undefined ? { timeWindow: numberOption('time-window', values['time-window'], 0) } : {}),
-      ...(values['event-count'] !== undefined ? { eventCount: numberOption('event-count', values['event-count'], 0) } : {}),
-      ...(values['n-event-bins'] !== undefined ? { nEventBins: numberOption('n-event-bins', values['n-event-bins'], 0) } : {}),
-      ...(values.overlap !== undefined ? { overlap: numberOption('overlap', values.overlap, 0) } : {}),
+      [{ 'n-time-bins': 'nTimeBins', 'time-window': 'timeWindow', 'event-count': 'eventCount', 'n-event-bins': 'nEventBins' }[mode]]: size,
+      ...(values.overlap !== undefined ? { overlap: numberOption('overlap', values.overlap, overlapRange)! } : {}),
       ...(values['include-incomplete'] ? { includeIncomplete: true } : {}),
       ...(values['include-tail'] ? { includeTail: true } : {}),
-      ...(values.downsample !== undefined ? { downsample: numberOption('downsample', values.downsample, 1) } : {}),
+      ...(values.downsample !== undefined ? { downsample: numberOption('downsample', values.downsample, COUNT)! } : {}),
     };
-    // Validate everything before reading a possibly large file.
-    try {
-      frameMode(spec);
-    } catch (err) {
-      if (err instanceof RangeError) throw new UsageError(err.message);
-      throw err;
-    }
     const events = await readEvents(input);
+    // Size the output before binning: one wrong option must not try to allocate terabytes.
+    const sensor = downsamplerFor(spec.downsample ?? 1).sensorOf(events.sensor);
+    const shape = [sliceIndices(events.t, spec).count, 2, sensor.height, sensor.width];
+    const fewer = mode === 'event-count' || mode === 'time-window' ? `a larger --${mode}` : `a smaller --${mode} or a --downsample`;
+    checkOutputSize(`${output}: frames [${shape.join(', ')}] float32`, shape.reduce((a, b) => a * b, 4), `ask for fewer or smaller frames (${fewer})`);
     const frames = framesFromEvents(events, spec); // downsampling is fused into the binning
-    const shape = [frames.steps, frames.channels, frames.height, frames.width];
     await writeFile(output, encodeNpyFloat32(toTonicLayout(frames), shape));
     process.stderr.write(`frames: ${events.length} events -> ${output} float32 [${shape.join(', ')}]\n`);
     return 0;

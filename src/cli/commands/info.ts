@@ -37,7 +37,7 @@ export const infoCommand: Command = {
     const info = await inspectEventFile(
       positionals[0]!,
       {
-        ...(values.stream !== undefined ? { streamId: numberOption('stream', values.stream, 0) } : {}),
+        ...(values.stream !== undefined ? { streamId: numberOption('stream', values.stream, { integer: true, min: 0 })! } : {}),
         allowTruncated: values['allow-truncated'] ?? false,
       },
       progress ? (done, total) => progress.update({ done, total }) : undefined,

@@ -1,4 +1,4 @@
-import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
+import { COUNT, UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
 import { parseDurationUs } from '../../util/duration.js';
 import { renderEvents } from '../../simulate/render/render-file.js';
 
@@ -44,16 +44,17 @@ export const renderCommand: Command = {
     if (!values.out) throw new UsageError('--out x.png|x.gif is required');
     if (!/\.(png|gif)$/i.test(values.out)) throw new UsageError(`--out must end in .png or .gif, got "${values.out}"`);
     const windowUs = duration('window', values.window);
+    if (windowUs === 0) throw new UsageError('--window must be longer than 0');
     const atUs = duration('at', values.at);
     const result = await renderEvents({
       input: positionals[0]!,
       out: values.out,
       ...(windowUs !== undefined ? { windowUs } : {}),
       ...(atUs !== undefined ? { atUs } : {}),
-      ...(values.frames !== undefined ? { frames: numberOption('frames', values.frames, 1) } : {}),
+      ...(values.frames !== undefined ? { frames: numberOption('frames', values.frames, COUNT)! } : {}),
       ...(values.trial !== undefined ? { trial: values.trial } : {}),
-      scale: numberOption('scale', values.scale, 3),
-      columns: numberOption('columns', values.columns, 4),
+      scale: numberOption('scale', values.scale, { integer: true, min: 1, max: 16 }, 3),
+      columns: numberOption('columns', values.columns, COUNT, 4),
     });
     process.stdout.write(`${result.path}: ${result.width}x${result.height}, ${result.frames} frame(s), ${result.bytes} bytes\n`);
     return 0;

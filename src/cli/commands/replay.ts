@@ -1,4 +1,4 @@
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { COUNT, numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { FlowValve } from '../../operators/index.js';
 import { fileSensor, parseEndpoint, replayFile, sendUdp, serveEvents, type UdpProtocol } from '../../sources/index.js';
 import type { Aedat4Compression } from '../../formats/index.js';
@@ -49,12 +49,14 @@ export const replayCommand: Command = {
     }
     const compression = (values.compression ?? 'none') as Aedat4Compression;
     if (compression !== 'none' && compression !== 'lz4') throw new UsageError(`--compression must be none or lz4, got "${compression}"`);
+    const start = numberOption('start', values.start, { min: 0 }, 0);
+    const udpRate = numberOption('udp-rate', values['udp-rate'], COUNT, 20_000);
     const valve = new FlowValve();
     const replayOptions = {
-      speed: numberOption('speed', values.speed, 1),
+      speed: numberOption('speed', values.speed, { min: 0 }, 1),
       loop: values.loop ?? false,
-      start: numberOption('start', values.start, 0),
-      ...(values.stop !== undefined ? { stop: numberOption('stop', values.stop, 0) } : {}),
+      start,
+      ...(values.stop !== undefined ? { stop: numberOption('stop', values.stop, { above: start }) } : {}),
       valve,
     };
     let source;
@@ -67,7 +69,7 @@ export const replayCommand: Command = {
       const protocol = (values.protocol ?? 'aedat3') as UdpProtocol;
       if (!['aedat3', 'jaer', 'spif'].includes(protocol)) throw new UsageError(`--protocol for udp must be aedat3, jaer or spif, got "${protocol}"`);
       process.stderr.write(`replay: sending ${file} to ${values.serve} (${protocol})\n`);
-      const stats = await sendUdp(source, values.serve, { protocol, valve, maxDatagramsPerSecond: numberOption('udp-rate', values['udp-rate'], 20_000) });
+      const stats = await sendUdp(source, values.serve, { protocol, valve, maxDatagramsPerSecond: udpRate });
       process.stderr.write(`replay: sent ${stats.events} events in ${stats.datagrams} datagrams\n`);
       return 0;
     }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { numberOption, parseCommandArgs, PORT, UsageError, type Command } from '../command.js';
 import { loadPipelineConfig, parsePipelineConfig } from '../../pipeline/config.js';
 import { launchPipeline, runUntilSignalled } from '../../pipeline/launch.js';
 
@@ -44,7 +44,7 @@ export const runCommand: Command = {
       // Re-validated so the override obeys the same rules (e.g. a token for non-loopback hosts).
       const server = {
         host: values.host ?? config.server.host,
-        port: numberOption('port', values.port, config.server.port),
+        port: numberOption('port', values.port, PORT, config.server.port),
         ...(values['token-env'] ?? config.server.tokenEnv ? { tokenEnv: values['token-env'] ?? config.server.tokenEnv } : {}),
       };
       try {

@@ -1,4 +1,4 @@
-import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
+import { COUNT, FRAME_SIZE, NON_NEGATIVE_INT, POSITIVE, SEED, UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { SearchConfigError, defaultReportPath, parseBudgetMs, runSearch, writeStudyReport } from '../../search/run.js';
 import { StudyFileError, StudyLockedError } from '../../search/storage.js';
@@ -19,7 +19,8 @@ Or it lives in PostgreSQL, where any number of search processes on any machines 
   --trials N          finished trials wanted in the study (counting earlier runs)
   --budget TIME       wall-clock limit, e.g. 2h, 45m, 1h30m (no trial starts after it)
   --objective O       accuracy | accuracy-synops | accuracy-rate (default accuracy-synops)
-  --study FILE|URL    study database (default search-<backbone>.db) or postgres:// URL (above)
+  --study FILE|URL    study database (default search-<backbone>.db) or postgres:// URL (above);
+                      without --backbone it resumes the study, which must exist
   --take-over         run an SQLite study whose lock names a live process (one that is not
                       really running this study, e.g. a reused pid)
   --sampler S         tpe | random (default tpe)
@@ -60,8 +61,8 @@ async function report(argv: string[]): Promise<number> {
     result = await writeStudyReport(studyPath, {
       out,
       exportPath: values.export,
-      tolerance: numberOption('tolerance', values.tolerance, 0),
-      trial: values.trial === undefined ? undefined : numberOption('trial', values.trial, 0),
+      tolerance: numberOption('tolerance', values.tolerance, { min: 0, max: 1 }, 0),
+      trial: numberOption('trial', values.trial, NON_NEGATIVE_INT),
     });
   } catch (err) {
     if (!isStudyError(err)) throw err;
@@ -105,29 +106,47 @@ async function search(argv: string[]): Promise<number> {
     'take-over': { type: 'boolean' },
   });
   if (values.trials === undefined) throw new UsageError('--trials is required');
-  const studyPath = values.study ?? `search-${values.backbone ?? 'study'}.db`;
-  if (values.backbone === undefined && values.study === undefined) throw new UsageError('--backbone is required for a new study');
+  // Without --backbone this resumes a study, so its file must exist (runSearch checks): a
+  // misspelt --study must not quietly start a new study of some default backbone.
+  const backbone = values.backbone;
+  if (backbone === undefined && values.study === undefined) throw new UsageError('--backbone is required for a new study');
+  const studyPath = values.study ?? `search-${backbone}.db`;
   const objective = (values.objective ?? 'accuracy-synops') as ObjectiveKind;
   if (!(objective in OBJECTIVES)) throw new UsageError(`--objective must be one of ${Object.keys(OBJECTIVES).join(', ')}`);
   const sampler = values.sampler ?? 'tpe';
   if (sampler !== 'tpe' && sampler !== 'random') throw new UsageError('--sampler must be tpe or random');
   const pruner = values.pruner ?? 'asha';
   if (pruner !== 'asha' && pruner !== 'none') throw new UsageError('--pruner must be asha or none');
-  const backbone = values.backbone ?? 'synthetic';
+  const choice = {
+    data: values.data,
+    widthMult: numberOption('width-mult', values['width-mult'], POSITIVE, 0.5),
+    steps: numberOption('steps', values.steps, COUNT, 8),
+    size: numberOption('size', values.size, FRAME_SIZE, 32),
+    trainLimit: numberOption('limit', values.limit, COUNT),
+    lr: numberOption('lr', values.lr, POSITIVE, 2e-3),
+    batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
+    threshold: numberOption('threshold', values.threshold, POSITIVE),
+  };
+  const maxSkips = numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT, 6);
+  const settings = {
+    objective,
+    space: {
+      maxSkips,
+      minSkips: numberOption('min-skips', values['min-skips'], { integer: true, min: 0, max: maxSkips }, 0),
+      ...(values['search-neuron'] ? { neuron: { tau: [1.2, 8], threshold: [0.5, 1.5], alpha: [1, 8] } as const } : {}),
+    },
+    sampler: sampler === 'tpe' ? { name: 'tpe' as const, startupTrials: numberOption('startup', values.startup, NON_NEGATIVE_INT, 8) } : { name: 'random' as const },
+    pruner: pruner === 'asha' ? { name: 'asha' as const, eta: numberOption('eta', values.eta, { integer: true, min: 2 }, 3), minEpochs: numberOption('min-epochs', values['min-epochs'], COUNT, 3) } : { name: 'none' as const },
+    maxEpochs: numberOption('epochs', values.epochs, COUNT, 9),
+    seed: numberOption('seed', values.seed, SEED, 1),
+  };
+  const trials = numberOption('trials', values.trials, COUNT)!;
+  const workers = numberOption('workers', values.workers, NON_NEGATIVE_INT);
   let budgetMs: number | undefined;
-  let target;
+  let create;
   try {
     budgetMs = values.budget === undefined ? undefined : parseBudgetMs(values.budget);
-    target = searchTargetRef(backbone, {
-      data: values.data,
-      widthMult: numberOption('width-mult', values['width-mult'], 0.5),
-      steps: numberOption('steps', values.steps, 8),
-      size: numberOption('size', values.size, 32),
-      trainLimit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0),
-      lr: numberOption('lr', values.lr, 2e-3),
-      batchSize: numberOption('batch-size', values['batch-size'], 16),
-      threshold: values.threshold === undefined ? undefined : numberOption('threshold', values.threshold, 1),
-    });
+    if (backbone !== undefined) create = { name: `${backbone}-${objective}`, target: searchTargetRef(backbone, choice), ...settings };
   } catch (err) {
     if (err instanceof SearchConfigError) throw new UsageError(err.message);
     throw err;
@@ -142,24 +161,11 @@ async function search(argv: string[]): Promise<number> {
   try {
     const { summary, resumed, study, location } = await runSearch({
       studyPath,
-      create: {
-        name: `${backbone}-${objective}`,
-        target,
-        objective,
-        space: {
-          maxSkips: numberOption('max-skips', values['max-skips'], 6),
-          minSkips: numberOption('min-skips', values['min-skips'], 0),
-          ...(values['search-neuron'] ? { neuron: { tau: [1.2, 8], threshold: [0.5, 1.5], alpha: [1, 8] } as const } : {}),
-        },
-        sampler: sampler === 'tpe' ? { name: 'tpe', startupTrials: numberOption('startup', values.startup, 8) } : { name: 'random' },
-        pruner: pruner === 'asha' ? { name: 'asha', eta: numberOption('eta', values.eta, 3), minEpochs: numberOption('min-epochs', values['min-epochs'], 3) } : { name: 'none' },
-        maxEpochs: numberOption('epochs', values.epochs, 9),
-        seed: numberOption('seed', values.seed, 1),
-      },
-      explicit: { backbone: values.backbone, objective: values.objective === undefined ? undefined : objective },
-      trials: numberOption('trials', values.trials, 0),
+      ...(create ? { create } : {}),
+      explicit: { backbone, objective: values.objective === undefined ? undefined : objective },
+      trials,
       budgetMs,
-      workers: values.workers === undefined ? undefined : numberOption('workers', values.workers, 1),
+      workers,
       signal: controller.signal,
       takeOver: values['take-over'],
     });

@@ -1,5 +1,5 @@
-import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
-import { generateGestureDataset, spreadUsers, summarizeStats } from '../../simulate/dataset.js';
+import { UsageError, numberOption, parseCommandArgs, POSITIVE, SEED, type Command } from '../command.js';
+import { generateGestureDataset, spreadUsers, summarizeStats, USER_COUNT } from '../../simulate/dataset.js';
 import { isLighting, LIGHTINGS, type Lighting } from '../../simulate/gesture-classes.js';
 import { checkSeparability } from '../../simulate/separability.js';
 import { createProgress } from '../../util/progress.js';
@@ -27,17 +27,22 @@ options:
   --threshold C                mean contrast threshold, log units (default 0.1)
   --frame-us US                scene render period, µs (default 4000)
   --mains HZ                   mains frequency, flicker at twice it (default 60)
-  --resume                     keep trials an interrupted run with the same options already wrote
+  --resume                     continue an interrupted run in --out: keep the trials it wrote with
+                               the same options (refused for a folder it did not write)
+  --force                      write into a non-empty --out anyway, replacing its trial lists
+                               (without --resume or --force, a non-empty --out is refused)
   --quiet                      no progress output`;
+
+const USERS = { integer: true, min: 1, max: USER_COUNT };
 
 function parseUsers(value: string | undefined): number[] {
   if (value === undefined) return spreadUsers(29);
-  if (/^\d+$/.test(value)) return spreadUsers(Number(value));
+  if (/^\d+$/.test(value)) return spreadUsers(numberOption('users', value, USERS)!);
   const users: number[] = [];
   for (const part of value.split(',')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
     if (!m) throw new UsageError(`--users: "${part}" is not a user number or range`);
-    const a = Number(m[1]), b = Number(m[2] ?? m[1]);
+    const a = numberOption('users', m[1], USERS)!, b = numberOption('users', m[2] ?? m[1], USERS)!;
     for (let u = a; u <= b; u++) users.push(u);
   }
   return users;
@@ -61,6 +66,7 @@ export const simulateCommand: Command = {
       mains: { type: 'string' },
       quiet: { type: 'boolean' },
       resume: { type: 'boolean' },
+      force: { type: 'boolean' },
     }, 1);
     if (positionals[0] === 'check') {
       if (!positionals[1]) throw new UsageError('simulate check needs a dataset folder');
@@ -76,6 +82,7 @@ export const simulateCommand: Command = {
     }
     if (positionals[0] !== 'gesture') throw new UsageError(`unknown subcommand "${positionals[0]}" (gesture or check)`);
     if (!values.out) throw new UsageError('--out DIR is required');
+    if (values.resume && values.force) throw new UsageError('--resume and --force exclude each other (continue a run, or write over the folder)');
     let lightings: Lighting[] | undefined;
     if (values.lightings) {
       lightings = values.lightings.split(',').map((l) => {
@@ -84,27 +91,23 @@ export const simulateCommand: Command = {
       });
     }
     const maxPer = values['max-lightings-per-user'];
-    let users: number[];
-    try {
-      users = parseUsers(values.users);
-    } catch (err) {
-      throw new UsageError(`--users: ${(err as Error).message}`);
-    }
+    const users = parseUsers(values.users);
     const progress = createProgress('simulate gesture', { silent: values.quiet ?? false });
     const started = Date.now();
     const stats = await generateGestureDataset(
       {
         out: values.out,
         users,
-        seed: numberOption('seed', values.seed, 1),
-        gestureSeconds: numberOption('duration-per-gesture', values['duration-per-gesture'], 6),
-        gapSeconds: numberOption('gap', values.gap, 1.2),
-        threshold: numberOption('threshold', values.threshold, 0.1),
-        frameUs: numberOption('frame-us', values['frame-us'], 4000),
-        mainsHz: numberOption('mains', values.mains, 60),
+        seed: numberOption('seed', values.seed, SEED, 1),
+        gestureSeconds: numberOption('duration-per-gesture', values['duration-per-gesture'], POSITIVE, 6),
+        gapSeconds: numberOption('gap', values.gap, { min: 0 }, 1.2),
+        threshold: numberOption('threshold', values.threshold, POSITIVE, 0.1),
+        frameUs: numberOption('frame-us', values['frame-us'], { integer: true, min: 1 }, 4000),
+        mainsHz: numberOption('mains', values.mains, { oneOf: [50, 60] }, 60),
         resume: values.resume ?? false,
+        force: values.force ?? false,
         ...(lightings ? { lightings } : {}),
-        ...(maxPer !== undefined ? { maxLightingsPerUser: numberOption('max-lightings-per-user', maxPer, 5) } : {}),
+        ...(maxPer !== undefined ? { maxLightingsPerUser: numberOption('max-lightings-per-user', maxPer, { integer: true, min: 1, max: LIGHTINGS.length })! } : {}),
       },
       (done, total, events) => {
         const s = (Date.now() - started) / 1000;

@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { choiceOption, numberOption, parseCommandArgs, positiveIntOption, UsageError, type Command } from '../command.js';
+import { choiceOption, COUNT, numberOption, parseCommandArgs, POSITIVE, SEED, UsageError, type Command } from '../command.js';
 import { BACKBONES, type BackboneName } from '../../snn/backbones.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../snn/backend.js';
 import { SURROGATES, type NeuronKind, type SurrogateName } from '../../snn/neuron.js';
 import { runTraining } from '../../snn/run.js';
+import { ENCODINGS } from '../../snn/spec.js';
 
 const usage = `usage: spikeline train --data DIR [--out DIR] [options]
 
@@ -15,10 +16,12 @@ data
   --data DIR               dataset root
   --out DIR                output folder (default runs/train)
   --layout NAME            dvs-gesture (default; real or synthetic) or cifar10-dvs
-  --downsample F           integer spatial downsample (default 4: 128x128 -> 32x32)
+  --downsample F           spatial downsample of the 128x128 sensor: 1, 2, 4, 8 or 16
+                           (default 4: 32x32 frames)
   --steps T                time steps per sample (default 16)
   --step-us US             event time per step, µs (default 93750: 1.5 s windows at T=16)
   --encoding E             count | clip | binary (default clip: counts clipped to 1)
+                           With --spec, these four default to what the spec was searched with.
   --limit N                use at most N samples per split
   --val-fraction F         hold out this fraction of the training split (stratified, fixed) and
                            keep the weights of the epoch with the best validation accuracy
@@ -89,26 +92,27 @@ export const trainCommand: Command = {
       backbone: choiceOption<BackboneName>('backbone', values.backbone, BACKBONES, 'gesture'),
       ...(values.spec ? { specFile: values.spec } : {}),
       ...(values.init ? { init: values.init } : {}),
-      widthMult: numberOption('width-mult', values['width-mult'], 1),
+      widthMult: numberOption('width-mult', values['width-mult'], POSITIVE, 1),
       neuron: { kind, surrogate, ...(values['soft-reset'] ? { vReset: null } : {}) },
-      downsample: positiveIntOption('downsample', values.downsample, 4),
-      steps: positiveIntOption('steps', values.steps, 16),
-      stepUs: numberOption('step-us', values['step-us'], 93750),
-      encoding: choiceOption('encoding', values.encoding, ['count', 'clip', 'binary'] as const, 'clip'),
-      epochs: positiveIntOption('epochs', values.epochs, 30),
-      batchSize: positiveIntOption('batch', values.batch, 16),
+      // Undefined when not given: runTraining takes them from the spec file, else its defaults.
+      downsample: numberOption('downsample', values.downsample, { oneOf: [1, 2, 4, 8, 16] }),
+      steps: numberOption('steps', values.steps, COUNT),
+      stepUs: numberOption('step-us', values['step-us'], POSITIVE),
+      ...(values.encoding !== undefined ? { encoding: choiceOption('encoding', values.encoding, ENCODINGS, 'clip') } : {}),
+      epochs: numberOption('epochs', values.epochs, COUNT, 30),
+      batchSize: numberOption('batch', values.batch, COUNT, 16),
       optimizer: choiceOption('optimizer', values.optimizer, ['adam', 'sgd'] as const, 'adam'),
-      lr: numberOption('lr', values.lr, 0.002),
-      weightDecay: numberOption('weight-decay', values['weight-decay'], 0),
-      labelSmoothing: numberOption('label-smoothing', values['label-smoothing'], 0.1),
+      lr: numberOption('lr', values.lr, POSITIVE, 0.002),
+      weightDecay: numberOption('weight-decay', values['weight-decay'], { min: 0 }, 0),
+      labelSmoothing: numberOption('label-smoothing', values['label-smoothing'], { min: 0, below: 1 }, 0.1),
       schedule: choiceOption('schedule', values.schedule, ['cosine', 'constant'] as const, 'cosine'),
       augment: !values['no-augment'],
       resume: values.resume ?? false,
-      seed: numberOption('seed', values.seed, 0),
-      ...(values.limit !== undefined ? { limit: positiveIntOption('limit', values.limit, 1) } : {}),
-      valFraction: numberOption('val-fraction', values['val-fraction'], 0),
+      seed: numberOption('seed', values.seed, SEED, 0),
+      ...(values.limit !== undefined ? { limit: numberOption('limit', values.limit, COUNT)! } : {}),
+      valFraction: numberOption('val-fraction', values['val-fraction'], { min: 0, below: 1 }, 0),
       backend: choiceOption<BackendChoice>('backend', values.backend, BACKEND_CHOICES, 'auto'),
-      threads: positiveIntOption('threads', values.threads, availableParallelism()),
+      threads: numberOption('threads', values.threads, COUNT, availableParallelism()),
       log: (l) => process.stderr.write(`${l}\n`),
     });
     const summary = {

@@ -6,6 +6,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { EventBatch } from '../../events/index.js';
 import { listDvsGestureTrials, loadDvsGestureTrial, readEvents } from '../../formats/index.js';
+import { checkOutputSize } from '../../util/memory.js';
 import { encodeGif, type GifFrame } from './gif.js';
 import { encodePng } from './png.js';
 import { EVENT_PALETTE, eventFrameIndices, indicesToRgb, tileGrid, upscale } from './event-frames.js';
@@ -74,6 +75,10 @@ export async function renderEvents(options: RenderOptions): Promise<RenderResult
   const { clips: list, folder } = await clips(options);
   const sensor = list[0]!.events.sensor;
   const w = sensor.width || 128, h = sensor.height || 128;
+  // Frames are kept whole until encoded (one byte per pixel, four for a PNG grid: tiles and RGB).
+  const frameCount = folder && !gif ? list.length : list.length * (options.frames ?? (gif ? (folder ? 20 : 100) : 1));
+  const side = (n: number): number => n * scale + Math.max(1, scale);
+  checkOutputSize(`${options.out}: ${frameCount} frame(s) of ${w * scale}x${h * scale}`, frameCount * side(w) * side(h) * (gif ? 1 : 4), 'ask for fewer frames (--frames) or a smaller --scale');
   const frame = (c: Clip, t: number): Uint8Array => upscale(eventFrameIndices(c.events, t, t + window, w, h), w, h, scale);
   let bytes: Buffer;
   let width: number, height: number, count: number;
