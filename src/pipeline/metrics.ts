@@ -23,7 +23,7 @@ export function createMetrics(
   const pre = deps.model.preprocessing;
   m.setModel({ name: deps.modelName, classes: deps.model.classes.length, stepUs: pre.stepUs, height: pre.height, width: pre.width }, deps.backend);
   m.declareClasses(deps.model.classes);
-  m.declareSource(deps.source.name, ['buffer_overflow', 'stale', ...deps.source.dropReasons]);
+  m.declareSource(deps.source.name, ['buffer_overflow', 'stale', 'sensor_mismatch', ...deps.source.dropReasons]);
   m.bins.inc({ kind: config.inference.mode === 'window' ? 'window' : 'step' }, 0);
   return m;
 }
@@ -32,9 +32,11 @@ export class PipelineCounters {
   eventsReceived = 0;
   /** Events skipped because they waited longer than source.buffer.maxDelayMs. */
   staleDropped = 0;
+  /** Events of a camera refused by `model.fit: error` (its sensor does not fit the model). */
+  sensorDropped = 0;
   readonly buffer: BufferStats = newBufferStats();
   private readonly filters: { name: string; stats: FilterStats; synced: { seen: number; kept: number } }[] = [];
-  private readonly synced = { received: 0, bufferDropped: 0, dropped: {} as Record<string, number>, malformed: 0, lost: 0, reconnects: 0, stale: 0 };
+  private readonly synced = { received: 0, bufferDropped: 0, dropped: {} as Record<string, number>, malformed: 0, lost: 0, reconnects: 0, stale: 0, sensor: 0 };
 
   constructor(
     private readonly metrics: PipelineMetrics | undefined,
@@ -50,9 +52,9 @@ export class PipelineCounters {
     return stats;
   }
 
-  /** Events lost before the model: queue overflow, staleness and the source's own drops. */
+  /** Events lost before the model: queue overflow, staleness, a refused camera and the source's own drops. */
   dropped(h: SourceHealth): number {
-    let dropped = this.buffer.droppedEvents + this.staleDropped;
+    let dropped = this.buffer.droppedEvents + this.staleDropped + this.sensorDropped;
     for (const n of Object.values(h.dropped)) dropped += n;
     return dropped;
   }
@@ -69,6 +71,8 @@ export class PipelineCounters {
     s.bufferDropped = this.buffer.droppedEvents;
     m.eventsDropped.inc({ source: name, reason: 'stale' }, this.staleDropped - s.stale);
     s.stale = this.staleDropped;
+    m.eventsDropped.inc({ source: name, reason: 'sensor_mismatch' }, this.sensorDropped - s.sensor);
+    s.sensor = this.sensorDropped;
     const h = this.source.health();
     for (const [reason, n] of Object.entries(h.dropped)) {
       m.eventsDropped.inc({ source: name, reason }, n - (s.dropped[reason] ?? 0));

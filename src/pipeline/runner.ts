@@ -2,7 +2,8 @@
  * The pipeline runner: source -> bounded queue -> filters -> binning -> model -> sinks, wired as
  * RxJS from a validated config, plus the HTTP server (dashboard, /metrics, /ws, probes). It owns
  * the life cycle (start, status, health, graceful stop); each step lives in its own module:
- * queue.ts (backpressure), epochs.ts (time resets), stages.ts (filters, binning), scoring.ts
+ * queue.ts (backpressure), epochs.ts (time resets), fit.ts (camera vs model size), stages.ts
+ * (filters, binning), scoring.ts
  * (model), results.ts (published records), latency.ts, metrics.ts, gaps.ts, build-sinks.ts and
  * build-server.ts. Sinks never block (see each sink).
  */
@@ -22,6 +23,7 @@ import type { PipelineSource } from './source.js';
 import { buildSinks } from './build-sinks.js';
 import { buildServer } from './build-server.js';
 import { EpochChain } from './epochs.js';
+import { fitCamera, SensorGate } from './fit.js';
 import { GapTracker } from './gaps.js';
 import { ArrivalLog } from './latency.js';
 import { createMetrics, PipelineCounters } from './metrics.js';
@@ -66,6 +68,7 @@ export class Pipeline {
   private readonly arrivals = new ArrivalLog();
   private readonly results: ResultPublisher;
   private readonly gaps: GapTracker;
+  private readonly gate: SensorGate;
   private epochs: EpochChain | undefined;
   private subscription: Subscription | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
@@ -85,6 +88,8 @@ export class Pipeline {
     this.metrics = createMetrics(this.registry, config, { ...deps, beforeCollect: () => this.syncCounters() });
     this.counters = new PipelineCounters(this.metrics, source);
     this.gaps = new GapTracker(source.live);
+    const fitStats = config.model.fit === 'center-crop' ? this.counters.filter('fit') : undefined;
+    this.gate = new SensorGate((camera) => fitCamera(camera, config, model.preprocessing, fitStats), (line) => this.log(line));
     this.results = new ResultPublisher({
       classes: model.classes,
       previews: config.previews,
@@ -150,7 +155,7 @@ export class Pipeline {
     });
     // A source that ended (or failed) synchronously has already moved the state on.
     if (this.stateValue !== 'starting') return;
-    this.setState('running');
+    this.setState(this.gate.refused ? 'degraded' : 'running');
     this.statusTimer = setInterval(() => this.tick(), this.config.statusIntervalMs);
     this.statusTimer.unref();
   }
@@ -170,7 +175,11 @@ export class Pipeline {
     const { source, model } = this.deps;
     const ops: OperatorFunction<EventBatch, EventBatch>[] = this.config.filters.map((f, i) => filterStage(f, i, (name) => this.counters.filter(name)));
     const binning = binningStage(this.config, model.preprocessing);
-    const framesOf = (input: Observable<EventBatch>): Observable<FrameTensor> => ops.reduce((stage, op) => stage.pipe(op), input).pipe(binning);
+    // The fit stage is the one chosen for the camera of the epoch's first batch.
+    const framesOf = (input: Observable<EventBatch>): Observable<FrameTensor> => {
+      const filtered = ops.reduce((stage, op) => stage.pipe(op), input);
+      return (this.gate.stage ? filtered.pipe(this.gate.stage) : filtered).pipe(binning);
+    };
     const scorer = createScorer(this.config.inference, model, this.metrics, (r) => this.results.publish(r));
     const c = this.counters;
 
@@ -195,9 +204,10 @@ export class Pipeline {
             // A live view skips what waited too long in the queue instead of lagging behind.
             stale: (batch) => {
               c.staleDropped += batch.length;
-              epochs.markSkipped();
+              epochs.cut('stale events skipped');
             },
             process: (batch) => {
+              if (!this.admit(batch, epochs)) return;
               epochs.advance(batch);
               this.onBatch(batch);
               epochs.next(batch);
@@ -216,6 +226,18 @@ export class Pipeline {
         epochs.unsubscribe();
       };
     });
+  }
+
+  /** Checks the batch's camera against the model (model.fit); false when its events are refused. */
+  private admit(batch: EventBatch, epochs: EpochChain): boolean {
+    const verdict = this.gate.admit(batch.sensor);
+    if (verdict === 'pass') return true;
+    // Another camera: what follows is a new stream, whatever its clock says.
+    epochs.cut(`camera sensor is now ${batch.sensor.width}x${batch.sensor.height}`);
+    if (verdict === 'changed') return true;
+    this.counters.sensorDropped += batch.length;
+    if (this.stateValue === 'running') this.setState('degraded');
+    return false;
   }
 
   /** Queue wait beyond which batches are skipped: live sources 1 s by default, replays never. */
@@ -277,7 +299,7 @@ export class Pipeline {
     const dt = (now - this.lastRate.at) / 1000;
     if (dt > 0) this.lastRate = { at: now, events: received, rate: (received - this.lastRate.events) / dt };
     if (this.stateValue === 'running' || this.stateValue === 'degraded') {
-      this.stateValue = source.live && !h.connected ? 'degraded' : 'running';
+      this.stateValue = (source.live && !h.connected) || this.gate.refused ? 'degraded' : 'running';
     }
     this.syncCounters();
     this.publish(this.status());
@@ -302,14 +324,16 @@ export class Pipeline {
       eventRate: this.lastRate.rate,
       predictions: this.results.predictions,
       clients: this.ws?.clientCount ?? 0,
+      ...(this.gate.refused ? { problem: this.gate.refused } : {}),
     };
   }
 
   health(): HealthReport {
     const h = this.deps.source.health();
     const live = this.stateValue !== 'stopped';
-    const ready = (this.stateValue === 'running' || this.stateValue === 'degraded') && (!this.deps.source.live || h.connected);
-    return { live, ready, details: { state: this.stateValue, source: { name: this.deps.source.name, state: h.state, connected: h.connected } } };
+    const ready = (this.stateValue === 'running' || this.stateValue === 'degraded') && (!this.deps.source.live || h.connected) && !this.gate.refused;
+    const source = { name: this.deps.source.name, state: h.state, connected: h.connected };
+    return { live, ready, details: { state: this.stateValue, source, ...(this.gate.refused ? { problem: this.gate.refused } : {}) } };
   }
 
   /**

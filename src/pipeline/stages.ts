@@ -34,12 +34,17 @@ export function filterStage(f: FilterConfig, index: number, statsFor: (name: str
   }
 }
 
+/** The model's downsampling factor applied inside binning: 1 when the config's filters downsample. */
+export function fusedDownsample(config: PipelineConfig, pre: Preprocessing): number {
+  return !config.filters.some((f) => f.type === 'downsample') && pre.downsample > 1 ? pre.downsample : 1;
+}
+
 /**
  * Binning into the model's frames. The model's own downsampling applies, fused into binning,
  * unless the config's filters already bring frames to its size.
  */
 export function binningStage(config: PipelineConfig, pre: Preprocessing): OperatorFunction<EventBatch, FrameTensor> {
-  const down = !config.filters.some((f) => f.type === 'downsample') && pre.downsample > 1 ? pre.downsample : 1;
+  const down = fusedDownsample(config, pre);
   if (config.inference.mode !== 'window') return timeSteps(pre.stepUs, { downsample: down });
   const w = config.inference.window ?? { steps: pre.steps, stride: Math.max(1, Math.floor(pre.steps / 4)) };
   return slidingWindows({ length: w.steps * pre.stepUs, stride: w.stride * pre.stepUs, bins: w.steps, downsample: down });
