@@ -5,6 +5,7 @@ export * from './select-polarity.js';
 export * from './crop.js';
 export * from './orient.js';
 export * from './downsample.js';
+export * from './scale.js';
 export * from './refractory.js';
 export * from './denoise.js';
 export * from './hot-pixels.js';

@@ -14,13 +14,13 @@ export interface CameraSimulatorOptions {
 }
 
 /** DVS128 geometry, as the simulator renders. */
-const SENSOR = { width: 128, height: 128 };
+export const SIMULATOR_SENSOR = { width: 128, height: 128 } as const;
 
 export async function startCameraSimulator(options: CameraSimulatorOptions): Promise<EventServer> {
   return serveEvents(simulatedCamera({ seed: options.seed, speed: options.speed, ...(options.onGesture ? { onGesture: options.onGesture } : {}) }), {
     url: 'tcp://127.0.0.1:0',
     protocol: 'dv',
-    sensor: SENSOR,
+    sensor: SIMULATOR_SENSOR,
     // A camera does not wait for slow readers: what a client cannot take is dropped and counted there.
     backpressure: 'drop',
     sourceName: 'spikeline-camera-sim',

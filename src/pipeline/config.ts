@@ -11,6 +11,7 @@ import { bool, ConfigError, int, list, num, numIn, obj, oneOf, opt, str, tagged,
 import { isLoopback } from '../sources/endpoint.js';
 
 const MESSAGE_TYPES = ['prediction', 'firing', 'status', 'frame', 'gap'] as const;
+export const FIT_MODES = ['error', 'center-crop', 'scale'] as const;
 const sensor = obj({ width: int(1, 65535), height: int(1, 65535) });
 /** Used when a source has no `buffer` / `reconnect` block at all (the blocks' own field defaults). */
 export const BUFFER_DEFAULTS = { events: 2_000_000, policy: 'drop-oldest' } as const;
@@ -132,6 +133,13 @@ const configCheck = obj({
     /** Model folder (relative paths resolve against the config file's folder). */
     path: str(),
     backend: opt(oneOf(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto'),
+    /**
+     * A camera whose sensor (after the filters) does not give the model's frame size: `error`
+     * refuses its events (readiness false, one log line) until a fitting camera connects;
+     * `center-crop` keeps the model's sensor size from the middle; `scale` maps the whole
+     * sensor onto it (each axis on its own).
+     */
+    fit: opt(oneOf(FIT_MODES), 'error'),
   }),
   inference: opt(inferenceCheck, { mode: 'step', idleResetSteps: 0, emitEvery: 1, resetEvery: undefined, window: undefined }),
   previews: opt(obj({ enabled: opt(bool, true), size: opt(int(8, 512), 64), everySteps: opt(int(1), 1) })),
@@ -147,6 +155,7 @@ export type SourceConfig = Out<typeof sourceCheck>;
 export type FilterConfig = Out<typeof filterCheck>;
 export type InferenceConfig = Out<typeof inferenceCheck>;
 export type MessageTypeName = (typeof MESSAGE_TYPES)[number];
+export type FitMode = (typeof FIT_MODES)[number];
 
 /** Rules spanning several fields. */
 const crossChecks: Check<PipelineConfig> = (v, _path, ctx: Context) => {

@@ -5,7 +5,7 @@
 import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
-import { backendLine, initBackend, loadModel, SnnStreamingModel } from '../snn/index.js';
+import { backendLine, initBackend, loadModel, SnnStreamingModel, type BackendInfo } from '../snn/index.js';
 import type { PipelineConfig } from './config.js';
 import { parsePipelineConfig } from './config.js';
 import { Pipeline } from './runner.js';
@@ -21,29 +21,14 @@ export interface LaunchOptions {
 
 export async function launchPipeline(config: PipelineConfig, options: LaunchOptions = {}): Promise<Pipeline> {
   const log = options.log ?? (() => undefined);
-  const token = tokenFrom(config.server.tokenEnv, 'server.tokenEnv');
-  const natsToken = config.sinks.nats?.tokenEnv ? tokenFrom(config.sinks.nats.tokenEnv, 'sinks.nats.tokenEnv') : undefined;
-  const info = await initBackend(config.model.backend);
-  log(`backend: ${backendLine(info)}`);
-  let saved;
-  try {
-    saved = await loadModel(config.model.path);
-  } catch (err) {
-    throw new Error(`model.path ${config.model.path}: ${(err as Error).message}`);
-  }
-  // The runner owns reset policy (resetEvery / windows), so the model resets only when told.
-  const model = new SnnStreamingModel(saved.model, { classes: saved.classes, preprocessing: saved.preprocessing, resetPolicy: 'manual' });
-  // A folder called "model" (what spikeline train writes) is named after its parent.
-  const folder = basename(config.model.path);
-  const name = typeof saved.meta?.name === 'string' ? saved.meta.name : folder === 'model' ? `${basename(dirname(config.model.path))}/model` : folder;
-  const pre = saved.preprocessing;
-  log(`model: ${name} (${saved.classes.length} classes, input ${pre.height}x${pre.width}x2, ${pre.stepUs} µs steps, ${pre.encoding} frames)`);
+  const { token, natsToken } = resolveTokens(config);
+  const { model, name, backend } = await openModel(config, log);
   const source = await createPipelineSource(config.source);
   const pipeline = new Pipeline(config, {
     source,
     model,
     modelName: name,
-    backend: info.name,
+    backend: backend.name,
     log,
     ...(options.registry ? { registry: options.registry } : {}),
     ...(token ? { token } : {}),
@@ -59,11 +44,38 @@ export async function launchPipeline(config: PipelineConfig, options: LaunchOpti
   return pipeline;
 }
 
+/** The tokens named by server.tokenEnv and sinks.nats.tokenEnv; throws when a named variable is unset. */
+export function resolveTokens(config: PipelineConfig): { token?: string; natsToken?: string } {
+  const token = tokenFrom(config.server.tokenEnv, 'server.tokenEnv');
+  const natsToken = config.sinks.nats?.tokenEnv ? tokenFrom(config.sinks.nats.tokenEnv, 'sinks.nats.tokenEnv') : undefined;
+  return { ...(token ? { token } : {}), ...(natsToken ? { natsToken } : {}) };
+}
+
 function tokenFrom(env: string | undefined, field: string): string | undefined {
   if (!env) return undefined;
   const v = process.env[env];
   if (!v) throw new Error(`${field}: environment variable ${env} is not set (it must hold the token)`);
   return v;
+}
+
+/** Initialises the backend and loads model.path as a streaming model (errors name model.path). */
+export async function openModel(config: PipelineConfig, log: (line: string) => void = () => undefined): Promise<{ model: SnnStreamingModel; name: string; backend: BackendInfo }> {
+  const backend = await initBackend(config.model.backend);
+  log(`backend: ${backendLine(backend)}`);
+  let saved;
+  try {
+    saved = await loadModel(config.model.path);
+  } catch (err) {
+    throw new Error(`model.path ${config.model.path}: ${(err as Error).message}`);
+  }
+  // The runner owns reset policy (resetEvery / windows), so the model resets only when told.
+  const model = new SnnStreamingModel(saved.model, { classes: saved.classes, preprocessing: saved.preprocessing, resetPolicy: 'manual' });
+  // A folder called "model" (what spikeline train writes) is named after its parent.
+  const folder = basename(config.model.path);
+  const name = typeof saved.meta?.name === 'string' ? saved.meta.name : folder === 'model' ? `${basename(dirname(config.model.path))}/model` : folder;
+  const pre = saved.preprocessing;
+  log(`model: ${name} (${saved.classes.length} classes, input ${pre.height}x${pre.width}x2, ${pre.stepUs} µs steps, ${pre.encoding} frames)`);
+  return { model, name, backend };
 }
 
 /** The demo: the simulated live camera into the bundled model, every local sink, on loopback. */

@@ -38,7 +38,8 @@ export function adaptEventSource(source: EventSource, live: boolean, close?: () 
   };
 }
 
-function labels(path: string): Annotation[] {
+/** A DVS128 Gesture labels CSV as annotations (errors name the file and line). */
+export function readLabels(path: string): Annotation[] {
   return parseGestureLabels(readFileSync(path, 'utf8'), path).map((l) => ({
     classId: l.classId,
     label: DVS_GESTURE_CLASSES[l.classId] ?? String(l.classId),
@@ -58,7 +59,7 @@ export async function createPipelineSource(config: SourceConfig): Promise<Pipeli
   switch (config.type) {
     case 'file':
       return adaptEventSource(
-        replayFile(config.path, { speed: config.speed, loop: config.loop, ...(config.labels ? { annotations: labels(config.labels) } : {}), ...paused }),
+        replayFile(config.path, { speed: config.speed, loop: config.loop, ...(config.labels ? { annotations: readLabels(config.labels) } : {}), ...paused }),
         false,
         undefined,
         valve,

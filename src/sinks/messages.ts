@@ -79,6 +79,8 @@ export interface StatusMessage {
   clients: number;
   /** Messages this client lost to backpressure so far (WebSocket only). */
   droppedForYou?: number;
+  /** Why the pipeline is degraded beyond a lost connection, e.g. a camera the model cannot take. */
+  problem?: string;
 }
 
 /** A downsampled event-count image of one time step: ON - OFF counts, row-major, clipped to int8. */

@@ -115,6 +115,7 @@ export const WS_MESSAGE_SCHEMA = {
         predictions: int,
         clients: int,
         droppedForYou: int,
+        problem: { type: 'string', description: 'Why the pipeline is degraded beyond a lost connection, e.g. a camera the model cannot take.' },
       },
     },
     frame: {

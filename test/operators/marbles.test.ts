@@ -51,13 +51,22 @@ test('geometry operators: crop, orient, downsample', () => {
 });
 
 test('denoise, hot pixels and rate limit count what they drop', () => {
-  scheduler().run(({ cold, expectObservable }) => {
-    const stats = newFilterStats();
-    // (1,1) at 0 then its neighbour (2,1) at 10: only the second is supported.
-    const src = cold('a|', { a: ev([0, 10], [1, 1], [1, 2], [1, 1]) });
-    expectObservable(src.pipe(denoise({ duration: 100, stats }), map(times))).toBe('a|', { a: [10] });
-    expectObservable(src.pipe(hotPixels({ pixels: [{ x: 2, y: 1 }] }), map(times))).toBe('a|', { a: [0] });
-    expectObservable(src.pipe(rateLimit(1, { burst: 1 }), map(times))).toBe('a|', { a: [0] });
+  scheduler().run(({ cold, expectObservable, flush }) => {
+    const denoised = newFilterStats();
+    const hot = newFilterStats();
+    const limited = newFilterStats();
+    // (1,1) at 0 then its neighbour (2,1) at 10, then (1,1) again at 20 (supported by (2,1) at 10).
+    const src = cold('a-b|', { a: ev([0, 10], [1, 1], [1, 2], [1, 1]), b: ev([20], [1], [1], [1]) });
+    expectObservable(src.pipe(denoise({ duration: 100, stats: denoised }), map(times))).toBe('a-b|', { a: [10], b: [20] });
+    // (2,1) is the hot pixel: the event at 10 goes; b passes whole.
+    expectObservable(src.pipe(hotPixels({ pixels: [{ x: 2, y: 1 }], stats: hot }), map(times))).toBe('a-b|', { a: [0], b: [20] });
+    // 1 event/s with a burst of 1: only the first event of the 20 µs fits.
+    expectObservable(src.pipe(rateLimit(1, { burst: 1, stats: limited }), map(times))).toBe('a--|', { a: [0] });
+    flush();
+    // Events seen and kept, by hand: 3 seen by each; denoise drops 1 (the unsupported first), hot pixel 1, rate limit 2.
+    assert.deepEqual({ seen: denoised.seen, kept: denoised.kept }, { seen: 3, kept: 2 });
+    assert.deepEqual({ seen: hot.seen, kept: hot.kept }, { seen: 3, kept: 2 });
+    assert.deepEqual({ seen: limited.seen, kept: limited.kept }, { seen: 3, kept: 1 });
   });
 });
 

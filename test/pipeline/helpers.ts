@@ -3,6 +3,8 @@ import WebSocket from 'ws';
 import { batchFromArrays, type EventBatch } from '../../src/events/index.js';
 import type { PipelineSource, SourceHealth } from '../../src/pipeline/source.js';
 import type { PipelineMessage } from '../../src/sinks/messages.js';
+import { WS_MESSAGE_SCHEMA } from '../../src/sinks/ws-schema.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 
 /** A source driven by the test: push batches, flip the connection state, complete. */
 export class TestSource implements PipelineSource {
@@ -86,41 +88,30 @@ export class Recorder {
   }
 }
 
-type Schema = Record<string, unknown>;
+/**
+ * The published `/ws` message schema compiled by a real JSON Schema validator (ajv, draft
+ * 2020-12), in two forms: as published, and a strict copy in which every object also refuses
+ * properties the schema does not list, so that a field sent but not documented (drift between
+ * messages.ts and ws-schema.ts) fails the tests.
+ */
+const ajv = new Ajv2020({ strict: true, allErrors: true });
+const published = ajv.compile(WS_MESSAGE_SCHEMA);
+const strict = ajv.compile({ ...(closeObjects(WS_MESSAGE_SCHEMA) as object), $id: `${WS_MESSAGE_SCHEMA.$id.replace(/\.json$/, '-strict.json')}` });
 
-/** Validates `value` against the subset of JSON Schema used by ws-schema.ts; returns error paths. */
-export function schemaErrors(root: Schema, value: unknown, schema: Schema = root, path = '$'): string[] {
-  if (schema.$ref) {
-    const name = String(schema.$ref).replace('#/$defs/', '');
-    return schemaErrors(root, value, (root.$defs as Record<string, Schema>)[name]!, path);
-  }
-  if (schema.oneOf) {
-    const ok = (schema.oneOf as Schema[]).filter((s) => schemaErrors(root, value, s, path).length === 0).length;
-    return ok === 1 ? [] : [`${path}: matches ${ok} of oneOf`];
-  }
+function closeObjects(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closeObjects);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, closeObjects(v)]));
+  if ('properties' in out && !('additionalProperties' in out)) out.additionalProperties = false;
+  return out;
+}
+
+/** Why `value` is not a valid message per the published schema, or per its strict copy; [] when it is. */
+export function messageSchemaErrors(value: unknown): string[] {
   const errors: string[] = [];
-  if ('const' in schema && value !== schema.const) errors.push(`${path}: expected ${String(schema.const)}`);
-  if (schema.enum && !(schema.enum as unknown[]).includes(value)) errors.push(`${path}: not in enum`);
-  const types = schema.type === undefined ? [] : ([] as string[]).concat(schema.type as string);
-  if (types.length) {
-    const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-    const ok = types.some((t) => t === actual || (t === 'integer' && Number.isInteger(value)));
-    if (!ok) return [`${path}: expected ${types.join('|')}, got ${actual}`];
+  for (const [name, validate] of [['schema', published], ['strict schema', strict]] as const) {
+    if (!validate(value)) errors.push(`${name}: ${ajv.errorsText(validate.errors, { separator: '; ' })}`);
   }
-  if (typeof value === 'number') {
-    if (typeof schema.minimum === 'number' && value < schema.minimum) errors.push(`${path}: below minimum`);
-    if (typeof schema.maximum === 'number' && value > schema.maximum + 1e-6) errors.push(`${path}: above maximum`);
-  }
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    const obj = value as Record<string, unknown>;
-    for (const r of (schema.required as string[] | undefined) ?? []) if (!(r in obj)) errors.push(`${path}.${r}: required`);
-    const props = (schema.properties as Record<string, Schema> | undefined) ?? {};
-    for (const [k, v] of Object.entries(obj)) {
-      if (props[k]) errors.push(...schemaErrors(root, v, props[k], `${path}.${k}`));
-      else if (schema.properties) errors.push(`${path}.${k}: not in schema`);
-    }
-  }
-  if (Array.isArray(value) && schema.items) value.forEach((v, i) => errors.push(...schemaErrors(root, v, schema.items as Schema, `${path}[${i}]`)));
   return errors;
 }
 

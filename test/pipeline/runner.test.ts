@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { Pipeline } from '../../src/pipeline/runner.js';
-import { WS_MESSAGE_SCHEMA } from '../../src/sinks/ws-schema.js';
 import type { PipelineMessage } from '../../src/sinks/messages.js';
 import { TinyModel } from './tiny-model.js';
-import { halfEvents, Recorder, schemaErrors, sleep, TestSource } from './helpers.js';
+import { halfEvents, messageSchemaErrors, Recorder, sleep, TestSource } from './helpers.js';
 
 function config(extra: Record<string, unknown> = {}, dir = mkdtempSync(join(tmpdir(), 'spikeline-runner-'))) {
   return parsePipelineConfig({
@@ -52,7 +51,7 @@ test('step mode: every time step is classified with state kept, results reach We
   assert.equal(ws.of('frame')[0]!.width, 16);
   const hello = ws.of('hello')[0]!;
   assert.deepEqual(hello.classes, ['left', 'right']);
-  for (const m of ws.messages) assert.deepEqual(schemaErrors(WS_MESSAGE_SCHEMA, m), [], JSON.stringify(m));
+  for (const m of ws.messages) assert.deepEqual(messageSchemaErrors(m), [], JSON.stringify(m));
 
   const metrics = await (await fetch(`${pipeline.url}/metrics`)).text();
   assert.match(metrics, /spikeline_events_received_total\{source="test:\/\/camera"\} 801/);

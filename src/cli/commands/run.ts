@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { numberOption, parseCommandArgs, PORT, UsageError, type Command } from '../command.js';
 import { loadPipelineConfig, parsePipelineConfig } from '../../pipeline/config.js';
 import { launchPipeline, runUntilSignalled } from '../../pipeline/launch.js';
+import { preflight } from '../../pipeline/preflight.js';
 
 const usage = `usage: spikeline run PIPELINE.yaml [--port N] [--host ADDR] [--token-env NAME] [--model DIR] [--check]
 
@@ -15,7 +16,9 @@ without loop ends.
   --token-env NAME  override server.tokenEnv: the environment variable holding the token
                 that /ws and /metrics then require
   --model DIR   override model.path
-  --check       validate the config and exit (0 valid, 1 invalid)`;
+  --check       check everything a start would (config with the overrides above, tokens,
+                model loads, source file header, camera size vs model.fit, server and UDP
+                addresses bindable, JSONL writable) and exit: 0 valid, 1 with each problem`;
 
 export const runCommand: Command = {
   name: 'run',
@@ -36,10 +39,6 @@ export const runCommand: Command = {
       process.stderr.write(`${(err as Error).message}\n`);
       return 1;
     }
-    if (values.check) {
-      process.stdout.write(`${positionals[0]}: valid (${config.name})\n`);
-      return 0;
-    }
     if (values.port !== undefined || values.host !== undefined || values['token-env'] !== undefined || values.model !== undefined) {
       // Re-validated so the override obeys the same rules (e.g. a token for non-loopback hosts).
       const server = {
@@ -54,6 +53,15 @@ export const runCommand: Command = {
         process.stderr.write(`${(err as Error).message}\n`);
         return 1;
       }
+    }
+    if (values.check) {
+      const { problems, notes } = await preflight(config);
+      if (problems.length > 0) {
+        process.stderr.write(`${positionals[0]}: would not start (${config.name})\n${problems.map((p) => `  ${p}\n`).join('')}`);
+        return 1;
+      }
+      process.stdout.write(`${positionals[0]}: valid (${config.name})\n${notes.map((n) => `  ${n}\n`).join('')}`);
+      return 0;
     }
     const pipeline = await launchPipeline(config, { log });
     printUrls(pipeline.url);
