@@ -43,6 +43,7 @@ import { BUFFER_DEFAULTS, type FilterConfig, type PipelineConfig } from './confi
 import { StepClassifier, WindowClassifier, type InferenceResult } from './inference.js';
 import type { PipelineSource } from './source.js';
 import { previewFrame } from './preview.js';
+import { DecisionStage } from './decision-stage.js';
 
 export type PipelineState = StatusMessage['state'];
 
@@ -133,6 +134,8 @@ export class Pipeline {
   staleDropped = 0;
   private sensor = { width: 0, height: 0 };
   private truth: readonly Annotation[] | undefined;
+  /** Gesture start/end messages from the predictions (config `decision`). */
+  private readonly decision: DecisionStage | undefined;
 
   constructor(
     readonly config: PipelineConfig,
@@ -149,6 +152,7 @@ export class Pipeline {
     this.metrics?.declareClasses(deps.model.classes);
     this.metrics?.declareSource(deps.source.name, ['buffer_overflow', 'stale', ...deps.source.dropReasons]);
     this.metrics?.bins.inc({ kind: config.inference.mode === 'window' ? 'window' : 'step' }, 0);
+    if (config.decision.enabled) this.decision = new DecisionStage(config.decision, deps.model.classes, (m) => this.publish(m), this.metrics);
 
     const wsConfig = sinks.websocket;
     if (deps.serve !== false && (wsConfig?.enabled ?? true)) {
@@ -273,6 +277,7 @@ export class Pipeline {
       const newEpoch = (why: string) => {
         epoch.complete();
         classifier.reset();
+        this.decision?.finish();
         this.log(why);
         startEpoch();
       };
@@ -452,6 +457,7 @@ export class Pipeline {
       ...(truth !== undefined ? { truth } : {}),
     };
     this.publish(prediction);
+    this.decision?.push(r.endUs, r.probabilities);
     this.predictions++;
     if (latencyMs !== null) this.metrics?.endToEndLatency.observe(latencyMs / 1000);
     this.metrics?.predictions.inc({ class: label });
@@ -601,6 +607,7 @@ export class Pipeline {
       if (this.statusTimer) clearInterval(this.statusTimer);
       this.subscription?.unsubscribe();
       await this.deps.source.close?.();
+      this.decision?.finish();
       this.syncCounters();
       this.publish(this.status());
       const results = await Promise.allSettled(this.sinks.map((s) => s.close()));
