@@ -1,0 +1,130 @@
+/**
+ * Reading what `spikeline score` scores: a run's JSONL messages (predictions and/or gesture
+ * messages, as the JSONL sink writes them) and the ground truth, from a DVS128 Gesture labels
+ * CSV, from `spikeline camera-sim`'s stdout (one JSON line per gesture), or from the `truth`
+ * riding on the predictions (dataset replays with labels, the built-in simulator source).
+ */
+import { from } from 'rxjs';
+import { DVS_GESTURE_CLASSES, parseGestureLabels } from '../formats/index.js';
+import type { GestureMessage, PredictionMessage } from '../sinks/messages.js';
+import type { DetectedGesture, LabelledGesture } from './decision-score.js';
+import type { DecisionOptions } from './decision.js';
+import { decideGestures } from './decision-operator.js';
+
+export interface RunRecord {
+  predictions: PredictionMessage[];
+  detections: DetectedGesture[];
+  /** Class names by id, from the messages (the DVS128 Gesture names where none was seen). */
+  classNames: string[];
+  /** Event time the run covers: first prediction's window start to last prediction's end (or the gesture messages' extent). */
+  span: { startUs: number; endUs: number };
+}
+
+/** Parses a run's JSONL; `file` names it in errors. Gesture starts pair with the next end of the same id. */
+export function readRunRecord(text: string, file: string): RunRecord {
+  const predictions: PredictionMessage[] = [];
+  const detections: DetectedGesture[] = [];
+  const open = new Map<number, DetectedGesture>();
+  const names = [...DVS_GESTURE_CLASSES];
+  let lastUs = -Infinity;
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let m: { type?: unknown };
+    try {
+      m = JSON.parse(line) as { type?: unknown };
+    } catch (err) {
+      throw new Error(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
+    }
+    if (m.type === 'prediction') {
+      const p = m as PredictionMessage;
+      if (typeof p.window?.endUs !== 'number' || !Array.isArray(p.probabilities)) throw new Error(`${file}:${i + 1}: prediction without window.endUs or probabilities`);
+      predictions.push(p);
+      names[p.classId] = p.label;
+      lastUs = Math.max(lastUs, p.window.endUs);
+    } else if (m.type === 'gesture') {
+      const g = m as GestureMessage;
+      if (!Number.isInteger(g.id) || !Number.isInteger(g.classId) || typeof g.startUs !== 'number') throw new Error(`${file}:${i + 1}: gesture message without id, classId or startUs`);
+      names[g.classId] = g.label;
+      if (g.phase === 'start') {
+        const d = { id: g.id, classId: g.classId, startUs: g.startUs, decidedUs: g.decidedUs, endUs: Number.NaN };
+        detections.push(d);
+        open.set(g.id, d);
+        lastUs = Math.max(lastUs, g.decidedUs);
+      } else if (g.phase === 'end') {
+        const d = open.get(g.id);
+        if (!d) throw new Error(`${file}:${i + 1}: end of gesture ${g.id} without its start`);
+        d.endUs = g.endUs;
+        open.delete(g.id);
+        lastUs = Math.max(lastUs, g.endUs);
+      } else throw new Error(`${file}:${i + 1}: gesture phase must be "start" or "end", got ${JSON.stringify((g as { phase?: unknown }).phase)}`);
+    }
+  });
+  // A gesture still open when the file ends lasts to the end of the run.
+  for (const d of open.values()) d.endUs = Math.max(d.decidedUs, lastUs);
+  const first = predictions.length ? Math.min(...predictions.map((p) => p.window.startUs)) : Math.min(...detections.map((d) => d.startUs));
+  const last = predictions.length ? Math.max(...predictions.map((p) => p.window.endUs)) : lastUs;
+  return { predictions, detections, classNames: names, span: { startUs: first, endUs: last } };
+}
+
+/** Labels from a DVS128 Gesture CSV (`class,startTime_usec,endTime_usec`, classes from 1). */
+export function labelsFromCsv(text: string, file: string): LabelledGesture[] {
+  return parseGestureLabels(text, file).map((l) => ({ classId: l.classId, startUs: l.start, endUs: l.end }));
+}
+
+/** Labels from `spikeline camera-sim` stdout: `{"label": 0-based class, "start_us", "end_us", …}` per line. */
+export function labelsFromCameraSim(text: string, file: string): LabelledGesture[] {
+  const out: LabelledGesture[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let g: { label?: unknown; start_us?: unknown; end_us?: unknown };
+    try {
+      g = JSON.parse(line) as typeof g;
+    } catch (err) {
+      throw new Error(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
+    }
+    if (!Number.isInteger(g.label) || typeof g.start_us !== 'number' || typeof g.end_us !== 'number') {
+      throw new Error(`${file}:${i + 1}: expected {"label": class, "start_us": …, "end_us": …} as camera-sim prints`);
+    }
+    out.push({ classId: g.label as number, startUs: g.start_us, endUs: g.end_us });
+  });
+  return out;
+}
+
+/**
+ * Labels from the predictions' `truth`: each run of consecutive predictions with the same truth
+ * is one gesture, from the end of the prediction before it to the end of its last one (so the
+ * spans are exact to one prediction interval).
+ */
+export function labelsFromTruth(predictions: readonly PredictionMessage[], classNames: readonly string[]): LabelledGesture[] {
+  const out: LabelledGesture[] = [];
+  let current: LabelledGesture | undefined;
+  let prevEnd = Number.NaN;
+  for (const p of predictions) {
+    const classId = p.truth === undefined ? -1 : classNames.indexOf(p.truth);
+    if (p.truth !== undefined && classId < 0) throw new Error(`prediction at ${p.window.endUs} µs: truth "${p.truth}" is not a known class`);
+    if (current && current.classId === classId) current.endUs = p.window.endUs;
+    else {
+      current = classId >= 0 ? { classId, startUs: Number.isNaN(prevEnd) ? p.window.startUs : prevEnd, endUs: p.window.endUs } : undefined;
+      if (current) out.push(current);
+    }
+    prevEnd = p.window.endUs;
+  }
+  return out;
+}
+
+/** Runs the decision stage again over recorded predictions (e.g. to try other settings offline). */
+export function redecide(predictions: readonly PredictionMessage[], options: DecisionOptions): DetectedGesture[] {
+  const classes = predictions[0]?.probabilities.length ?? 0;
+  const out: DetectedGesture[] = [];
+  const open = new Map<number, DetectedGesture>();
+  from(predictions.map((p) => ({ endUs: p.window.endUs, probabilities: p.probabilities })))
+    .pipe(decideGestures(classes, options))
+    .subscribe((t) => {
+      if (t.phase === 'start') {
+        const d = { id: t.id, classId: t.classId, startUs: t.startUs, decidedUs: t.decidedUs, endUs: Number.NaN };
+        out.push(d);
+        open.set(t.id, d);
+      } else open.get(t.id)!.endUs = t.endUs;
+    });
+  return out;
+}
