@@ -96,7 +96,7 @@ const inferenceCheck = obj({
 });
 
 /** The decision stage after the classifier (see src/pipeline/decision.ts); defaults in DECISION_DEFAULTS. */
-export const DECISION_DEFAULTS = { enabled: true, smoothingMs: 300, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 300, background: undefined };
+export const DECISION_DEFAULTS = { enabled: true, smoothingMs: 500, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 400, background: undefined };
 const probability = num({ min: 0, max: 1 });
 const decisionCheck = obj({
   /** Publish `gesture` start/end messages. */

@@ -68,7 +68,7 @@ test('the decision stage publishes one gesture start and end per performance on 
 
 test('decision config: defaults, the disabled stage and a background label the model lacks', async () => {
   const base = { name: 'd', source: { type: 'tcp', url: 'tcp://127.0.0.1:7777' }, model: { path: '/m' } };
-  assert.deepEqual(parsePipelineConfig(base).decision, { enabled: true, smoothingMs: 300, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 300, background: undefined });
+  assert.deepEqual(parsePipelineConfig(base).decision, { enabled: true, smoothingMs: 500, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 400, background: undefined });
   assert.throws(() => parsePipelineConfig({ ...base, decision: { onThreshold: 0.5, offThreshold: 0.7 } }), /decision\.offThreshold: must be <= decision\.onThreshold \(0\.5\), got 0\.7/);
   assert.throws(() => parsePipelineConfig({ ...base, decision: { onThreshold: 1.5 } }), /decision\.onThreshold: must be <= 1/);
 
