@@ -20,13 +20,58 @@ export interface RunRecord {
   span: { startUs: number; endUs: number };
 }
 
-/** Parses a run's JSONL; `file` names it in errors. Gesture starts pair with the next end of the same id. */
+/**
+ * Collects a run's messages into a RunRecord: gesture starts pair with the next end of the same
+ * id; a gesture still open at the end lasts to the end of the run. Other message types are ignored.
+ */
+export class RunRecorder {
+  private readonly predictions: PredictionMessage[] = [];
+  private readonly detections: DetectedGesture[] = [];
+  private readonly open = new Map<number, DetectedGesture>();
+  private readonly names = [...DVS_GESTURE_CLASSES];
+  private lastUs = -Infinity;
+
+  /** Adds one message; `where` names it in errors (e.g. `run.jsonl:12`). */
+  add(m: { type?: unknown }, where: string): void {
+    if (m.type === 'prediction') {
+      const p = m as PredictionMessage;
+      if (typeof p.window?.endUs !== 'number' || !Array.isArray(p.probabilities)) throw new Error(`${where}: prediction without window.endUs or probabilities`);
+      this.predictions.push(p);
+      this.names[p.classId] = p.label;
+      this.lastUs = Math.max(this.lastUs, p.window.endUs);
+    } else if (m.type === 'gesture') {
+      const g = m as GestureMessage;
+      if (!Number.isInteger(g.id) || !Number.isInteger(g.classId) || typeof g.startUs !== 'number') throw new Error(`${where}: gesture message without id, classId or startUs`);
+      this.names[g.classId] = g.label;
+      if (g.phase === 'start') {
+        const d = { id: g.id, classId: g.classId, startUs: g.startUs, decidedUs: g.decidedUs, endUs: Number.NaN };
+        this.detections.push(d);
+        this.open.set(g.id, d);
+        this.lastUs = Math.max(this.lastUs, g.decidedUs);
+      } else if (g.phase === 'end') {
+        const d = this.open.get(g.id);
+        if (!d) throw new Error(`${where}: end of gesture ${g.id} without its start`);
+        d.endUs = g.endUs;
+        this.open.delete(g.id);
+        this.lastUs = Math.max(this.lastUs, g.endUs);
+      } else throw new Error(`${where}: gesture phase must be "start" or "end", got ${JSON.stringify((g as { phase?: unknown }).phase)}`);
+    }
+  }
+
+  record(): RunRecord {
+    const { predictions, lastUs } = this;
+    const detections = this.detections.map((d) => (Number.isNaN(d.endUs) ? { ...d, endUs: Math.max(d.decidedUs, lastUs) } : d));
+    // A loop, not Math.min(...): hours of predictions exceed the argument limit.
+    let first = Infinity;
+    for (const p of predictions) first = Math.min(first, p.window.startUs);
+    if (predictions.length === 0) for (const d of detections) first = Math.min(first, d.startUs);
+    return { predictions, detections, classNames: [...this.names], span: { startUs: first, endUs: lastUs } };
+  }
+}
+
+/** Parses a run's JSONL (what the JSONL sink writes); `file` names it in errors. */
 export function readRunRecord(text: string, file: string): RunRecord {
-  const predictions: PredictionMessage[] = [];
-  const detections: DetectedGesture[] = [];
-  const open = new Map<number, DetectedGesture>();
-  const names = [...DVS_GESTURE_CLASSES];
-  let lastUs = -Infinity;
+  const recorder = new RunRecorder();
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     let m: { type?: unknown };
@@ -35,35 +80,9 @@ export function readRunRecord(text: string, file: string): RunRecord {
     } catch (err) {
       throw new Error(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
     }
-    if (m.type === 'prediction') {
-      const p = m as PredictionMessage;
-      if (typeof p.window?.endUs !== 'number' || !Array.isArray(p.probabilities)) throw new Error(`${file}:${i + 1}: prediction without window.endUs or probabilities`);
-      predictions.push(p);
-      names[p.classId] = p.label;
-      lastUs = Math.max(lastUs, p.window.endUs);
-    } else if (m.type === 'gesture') {
-      const g = m as GestureMessage;
-      if (!Number.isInteger(g.id) || !Number.isInteger(g.classId) || typeof g.startUs !== 'number') throw new Error(`${file}:${i + 1}: gesture message without id, classId or startUs`);
-      names[g.classId] = g.label;
-      if (g.phase === 'start') {
-        const d = { id: g.id, classId: g.classId, startUs: g.startUs, decidedUs: g.decidedUs, endUs: Number.NaN };
-        detections.push(d);
-        open.set(g.id, d);
-        lastUs = Math.max(lastUs, g.decidedUs);
-      } else if (g.phase === 'end') {
-        const d = open.get(g.id);
-        if (!d) throw new Error(`${file}:${i + 1}: end of gesture ${g.id} without its start`);
-        d.endUs = g.endUs;
-        open.delete(g.id);
-        lastUs = Math.max(lastUs, g.endUs);
-      } else throw new Error(`${file}:${i + 1}: gesture phase must be "start" or "end", got ${JSON.stringify((g as { phase?: unknown }).phase)}`);
-    }
+    recorder.add(m, `${file}:${i + 1}`);
   });
-  // A gesture still open when the file ends lasts to the end of the run.
-  for (const d of open.values()) d.endUs = Math.max(d.decidedUs, lastUs);
-  const first = predictions.length ? Math.min(...predictions.map((p) => p.window.startUs)) : Math.min(...detections.map((d) => d.startUs));
-  const last = predictions.length ? Math.max(...predictions.map((p) => p.window.endUs)) : lastUs;
-  return { predictions, detections, classNames: names, span: { startUs: first, endUs: last } };
+  return recorder.record();
 }
 
 /** Labels from a DVS128 Gesture CSV (`class,startTime_usec,endTime_usec`, classes from 1). */
