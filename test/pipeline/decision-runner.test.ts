@@ -8,7 +8,10 @@ import { Pipeline } from '../../src/pipeline/runner.js';
 import { WS_MESSAGE_SCHEMA } from '../../src/sinks/ws-schema.js';
 import type { PipelineMessage } from '../../src/sinks/messages.js';
 import { TinyModel } from './tiny-model.js';
-import { halfEvents, Recorder, schemaErrors, TestSource } from './helpers.js';
+import { connect, StringCodec } from 'nats';
+import { halfEvents, Recorder, schemaErrors, sleep, TestSource } from './helpers.js';
+import { freePort } from '../support/process.js';
+import { NATS_SERVER, startNats } from '../support/nats-server.js';
 
 test('the decision stage publishes one gesture start and end per performance on WebSocket, JSONL and /metrics', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'spikeline-decision-'));
@@ -87,4 +90,52 @@ test('decision config: defaults, the disabled stage and a background label the m
     () => new Pipeline(parsePipelineConfig({ ...base, decision: { background: 'idle' } }), { source: new TestSource(false), model: new TinyModel(), modelName: 'tiny', backend: 'test', serve: false }),
     /decision\.background: the model has no class "idle" \(classes: left, right\)/,
   );
+});
+
+test('gesture messages go to a real nats-server on <subject>.gesture with the default types', { timeout: 60_000 }, async (t) => {
+  if (!NATS_SERVER) {
+    t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
+    return;
+  }
+  const port = await freePort();
+  const server = await startNats(port);
+  t.after(() => server.kill('SIGKILL'));
+  const url = `nats://127.0.0.1:${port}`;
+  const sub = await connect({ servers: url });
+  t.after(() => sub.close());
+  const received: { subject: string; phase: string; label: string }[] = [];
+  const sc = StringCodec();
+  const subscription = sub.subscribe('line1.gesture');
+  void (async () => {
+    for await (const m of subscription) received.push({ subject: m.subject, ...(JSON.parse(sc.decode(m.data)) as { phase: string; label: string }) });
+  })();
+  await sub.flush();
+  const source = new TestSource(false);
+  const config = parsePipelineConfig({
+    name: 'decision-nats',
+    source: { type: 'tcp', url: 'tcp://127.0.0.1:7777' },
+    model: { path: '/unused' },
+    inference: { mode: 'step', resetEvery: 4 },
+    decision: { smoothingMs: 0, onThreshold: 0.9, offThreshold: 0.6, minDurationMs: 20 },
+    sinks: { nats: { url, subject: 'line1' } },
+  });
+  let natsUp!: () => void;
+  const connected = new Promise<void>((resolve) => (natsUp = resolve));
+  const log = (line: string) => line.endsWith(': connected') && natsUp();
+  const pipeline = new Pipeline(config, { source, model: new TinyModel(), modelName: 'tiny', backend: 'test', serve: false, log });
+  t.after(() => pipeline.stop());
+  await pipeline.start();
+  await connected;
+  source.subject.next(halfEvents('left', 0, 80_000, 50));
+  source.subject.next(halfEvents('right', 80_000, 160_000, 50));
+  source.subject.next(halfEvents('right', 160_000, 170_000, 1));
+  source.subject.complete();
+  await pipeline.done;
+  for (let i = 0; i < 200 && received.length < 4; i++) await sleep(25);
+  assert.deepEqual(received.map((m) => [m.subject, m.phase, m.label]), [
+    ['line1.gesture', 'start', 'left'],
+    ['line1.gesture', 'end', 'left'],
+    ['line1.gesture', 'start', 'right'],
+    ['line1.gesture', 'end', 'right'],
+  ]);
 });
