@@ -87,8 +87,17 @@ export function readRunRecord(text: string, file: string): RunRecord {
 
 /** Labels from a DVS128 Gesture CSV (`class,startTime_usec,endTime_usec`, classes from 1). */
 export function labelsFromCsv(text: string, file: string): LabelledGesture[] {
-  return parseGestureLabels(text, file).map((l) => ({ classId: l.classId, startUs: l.start, endUs: l.end }));
+  return parseGestureLabels(text, file)
+    .filter((l) => isGestureClass(l.classId))
+    .map((l) => ({ classId: l.classId, startUs: l.start, endUs: l.end }));
 }
+
+/**
+ * The 11 DVS128 Gesture classes are gestures; anything else a synthetic layout labels (a
+ * "no gesture" background class) is idle time to the score.
+ */
+const isGestureClass = (classId: number): boolean => classId >= 0 && classId < DVS_GESTURE_CLASSES.length;
+const BACKGROUND = /^background$/i;
 
 /** Labels from `spikeline camera-sim` stdout: `{"label": 0-based class, "start_us", "end_us", …}` per line. */
 export function labelsFromCameraSim(text: string, file: string): LabelledGesture[] {
@@ -104,7 +113,7 @@ export function labelsFromCameraSim(text: string, file: string): LabelledGesture
     if (!Number.isInteger(g.label) || typeof g.start_us !== 'number' || typeof g.end_us !== 'number') {
       throw new Error(`${file}:${i + 1}: expected {"label": class, "start_us": …, "end_us": …} as camera-sim prints`);
     }
-    out.push({ classId: g.label as number, startUs: g.start_us, endUs: g.end_us });
+    if (isGestureClass(g.label as number)) out.push({ classId: g.label as number, startUs: g.start_us, endUs: g.end_us });
   });
   return out;
 }
@@ -112,15 +121,16 @@ export function labelsFromCameraSim(text: string, file: string): LabelledGesture
 /**
  * Labels from the predictions' `truth`: each run of consecutive predictions with the same truth
  * is one gesture, from the end of the prediction before it to the end of its last one (so the
- * spans are exact to one prediction interval).
+ * spans are exact to one prediction interval). A truth of "background" is idle time.
  */
 export function labelsFromTruth(predictions: readonly PredictionMessage[], classNames: readonly string[]): LabelledGesture[] {
   const out: LabelledGesture[] = [];
   let current: LabelledGesture | undefined;
   let prevEnd = Number.NaN;
   for (const p of predictions) {
-    const classId = p.truth === undefined ? -1 : classNames.indexOf(p.truth);
-    if (p.truth !== undefined && classId < 0) throw new Error(`prediction at ${p.window.endUs} µs: truth "${p.truth}" is not a known class`);
+    const idle = p.truth === undefined || BACKGROUND.test(p.truth);
+    const classId = idle ? -1 : classNames.indexOf(p.truth!);
+    if (!idle && classId < 0) throw new Error(`prediction at ${p.window.endUs} µs: truth "${p.truth}" is not a known class`);
     if (current && current.classId === classId) current.endUs = p.window.endUs;
     else {
       current = classId >= 0 ? { classId, startUs: Number.isNaN(prevEnd) ? p.window.startUs : prevEnd, endUs: p.window.endUs } : undefined;

@@ -111,11 +111,13 @@ test('ground truth from camera-sim lines and from the truth riding on prediction
   const sim = [
     '{"gesture":"left_hand_wave","class":3,"label":2,"user":1,"lighting":"led","start_us":100,"end_us":900}',
     '{"gesture":"hand_clapping","class":1,"label":0,"user":1,"lighting":"led","start_us":1000,"end_us":1500}',
+    // a synthetic "no gesture" period (label 11: beyond the 11 gesture classes) is idle time, not a gesture to detect
+    '{"gesture":"background","class":12,"label":11,"user":1,"lighting":"led","start_us":1500,"end_us":3000}',
   ].join('\n');
   assert.deepEqual(labelsFromCameraSim(sim, 'sim.jsonl'), [{ classId: 2, startUs: 100, endUs: 900 }, { classId: 0, startUs: 1000, endUs: 1500 }]);
   assert.throws(() => labelsFromCameraSim('{"start_us":1}', 'sim.jsonl'), /sim\.jsonl:1: expected \{"label"/);
-  // Predictions every 100 µs; truth right_hand_wave for the ones ending at 300 and 400, then none, then hand_clapping.
-  const preds = [prediction(0, 100), prediction(0, 200), prediction(0, 300, 'right_hand_wave'), prediction(0, 400, 'right_hand_wave'), prediction(0, 500), prediction(0, 600, 'hand_clapping')];
+  // Predictions every 100 µs; truth right_hand_wave for the ones ending at 300 and 400, then background (idle), then hand_clapping.
+  const preds = [prediction(0, 100), prediction(0, 200), prediction(0, 300, 'right_hand_wave'), prediction(0, 400, 'right_hand_wave'), prediction(0, 500, 'background'), prediction(0, 600, 'hand_clapping')];
   assert.deepEqual(labelsFromTruth(preds, names), [{ classId: 1, startUs: 200, endUs: 400 }, { classId: 0, startUs: 500, endUs: 600 }]);
   const record = readRunRecord(preds.map((p) => JSON.stringify(p)).join('\n'), 'run.jsonl');
   assert.deepEqual(record.span, { startUs: 0, endUs: 600 });
