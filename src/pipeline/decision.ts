@@ -9,7 +9,8 @@
  *    `smoothingMs` (the weight of a step depends on the event time it covers, so step mode,
  *    `emitEvery` and window strides all smooth alike; 0 = no smoothing).
  * 2. The lead: the class with the highest smoothed probability, unless it is the background
- *    class or below `offThreshold`. The lead's onset is the start of the step it took the lead.
+ *    class or below `offThreshold`. The lead's onset is the start of the step it took the lead
+ *    (a step starts where the previous one ended; the first step of an epoch is an instant).
  * 3. Start: while idle, the lead becomes a gesture once its smoothed probability reaches
  *    `onThreshold` and it has led for at least `minDurationMs`; `startUs` is the onset,
  *    `decidedUs` the end of the deciding step, `confidence` the smoothed probability then.
