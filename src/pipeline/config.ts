@@ -10,7 +10,7 @@ import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { bool, ConfigError, int, list, num, numIn, obj, oneOf, opt, str, tagged, validate, type Check, type Context, INVALID } from './schema.js';
 import { isLoopback } from '../sources/endpoint.js';
 
-const MESSAGE_TYPES = ['prediction', 'firing', 'status', 'frame', 'gap'] as const;
+const MESSAGE_TYPES = ['prediction', 'gesture', 'firing', 'status', 'frame', 'gap'] as const;
 export const FIT_MODES = ['error', 'center-crop', 'scale'] as const;
 const sensor = obj({ width: int(1, 65535), height: int(1, 65535) });
 /** Used when a source has no `buffer` / `reconnect` block at all (the blocks' own field defaults). */
@@ -96,6 +96,24 @@ const inferenceCheck = obj({
   window: opt(obj({ steps: int(1), stride: int(1) })),
 });
 
+/** The decision stage after the classifier (see src/pipeline/decision.ts); defaults in DECISION_DEFAULTS. */
+export const DECISION_DEFAULTS = { enabled: true, smoothingMs: 500, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 400, background: undefined };
+const probability = num({ min: 0, max: 1 });
+const decisionCheck = obj({
+  /** Publish `gesture` start/end messages. */
+  enabled: opt(bool, DECISION_DEFAULTS.enabled),
+  /** Time constant of the exponential smoothing of the probabilities, ms (0 = none). */
+  smoothingMs: opt(num({ min: 0 }), DECISION_DEFAULTS.smoothingMs),
+  /** Smoothed probability at which a gesture starts. */
+  onThreshold: opt(num({ min: 0, max: 1, exclusiveMin: true }), DECISION_DEFAULTS.onThreshold),
+  /** Smoothed probability below which it ends (hysteresis: <= onThreshold). */
+  offThreshold: opt(probability, DECISION_DEFAULTS.offThreshold),
+  /** A class must lead this long before its start is announced, ms. */
+  minDurationMs: opt(num({ min: 0 }), DECISION_DEFAULTS.minDurationMs),
+  /** Label of the model's "no gesture" class; default: its class named "background", if any. */
+  background: opt(str()),
+});
+
 const serverCheck = obj({
   host: opt(str(), '127.0.0.1'),
   port: opt(int(0, 65535), 8080),
@@ -142,6 +160,7 @@ const configCheck = obj({
     fit: opt(oneOf(FIT_MODES), 'error'),
   }),
   inference: opt(inferenceCheck, { mode: 'step', idleResetSteps: 0, emitEvery: 1, resetEvery: undefined, window: undefined }),
+  decision: opt(decisionCheck, DECISION_DEFAULTS),
   previews: opt(obj({ enabled: opt(bool, true), size: opt(int(8, 512), 64), everySteps: opt(int(1), 1) })),
   /** Status messages interval, ms. */
   statusIntervalMs: opt(int(100), 1000),
@@ -154,6 +173,7 @@ export type PipelineConfig = Out<typeof configCheck>;
 export type SourceConfig = Out<typeof sourceCheck>;
 export type FilterConfig = Out<typeof filterCheck>;
 export type InferenceConfig = Out<typeof inferenceCheck>;
+export type DecisionConfig = Out<typeof decisionCheck>;
 export type MessageTypeName = (typeof MESSAGE_TYPES)[number];
 export type FitMode = (typeof FIT_MODES)[number];
 
@@ -163,6 +183,8 @@ const crossChecks: Check<PipelineConfig> = (v, _path, ctx: Context) => {
   const w = c.inference.window;
   if (w && w.stride > w.steps) ctx.fail('inference.window.stride', `must be <= inference.window.steps (${w.steps}), got ${w.stride}`);
   if (w && c.inference.mode !== 'window') ctx.fail('inference.window', 'only applies when inference.mode is "window"');
+  const d = c.decision;
+  if (d.offThreshold > d.onThreshold) ctx.fail('decision.offThreshold', `must be <= decision.onThreshold (${d.onThreshold}), got ${d.offThreshold}`);
   if (!isLoopback(c.server.host) && !c.server.tokenEnv) {
     ctx.fail('server.tokenEnv', `is required when server.host (${c.server.host}) is not a loopback address`);
   }

@@ -31,6 +31,7 @@ import { processQueued } from './queue.js';
 import { ResultPublisher } from './results.js';
 import { createScorer } from './scoring.js';
 import { binningStage, filterStage } from './stages.js';
+import { DecisionStage } from './decision-stage.js';
 
 export type PipelineState = StatusMessage['state'];
 
@@ -78,6 +79,8 @@ export class Pipeline {
   private stateValue: PipelineState = 'starting';
   private lastRate = { at: performance.now(), events: 0, rate: 0 };
   private sensor = { width: 0, height: 0 };
+  /** Gesture start/end messages from the predictions (config `decision`). */
+  private readonly decision: DecisionStage | undefined;
 
   constructor(
     readonly config: PipelineConfig,
@@ -86,6 +89,7 @@ export class Pipeline {
     const { source, model } = deps;
     this.registry = deps.registry ?? new Registry();
     this.metrics = createMetrics(this.registry, config, { ...deps, beforeCollect: () => this.syncCounters() });
+    if (config.decision.enabled) this.decision = new DecisionStage(config.decision, model.classes, (m) => this.publish(m), this.metrics);
     this.counters = new PipelineCounters(this.metrics, source);
     this.gaps = new GapTracker(source.live);
     const fitStats = config.model.fit === 'center-crop' ? this.counters.filter('fit') : undefined;
@@ -180,13 +184,17 @@ export class Pipeline {
       const filtered = ops.reduce((stage, op) => stage.pipe(op), input);
       return (this.gate.stage ? filtered.pipe(this.gate.stage) : filtered).pipe(binning);
     };
-    const scorer = createScorer(this.config.inference, model, this.metrics, (r) => this.results.publish(r));
+    const scorer = createScorer(this.config.inference, model, this.metrics, (r) => {
+      this.results.publish(r);
+      this.decision?.push(r.endUs, r.probabilities);
+    });
     const c = this.counters;
 
     return new Observable<never>((subscriber) => {
       const epochs = new EpochChain({
         subscribe: (epoch) => framesOf(epoch).subscribe({ next: scorer.push, error: (err) => subscriber.error(err) }),
         onNewEpoch: (why) => {
+          this.decision?.finish();
           scorer.reset();
           this.log(why);
         },
@@ -346,6 +354,7 @@ export class Pipeline {
       if (this.statusTimer) clearInterval(this.statusTimer);
       this.subscription?.unsubscribe();
       await this.deps.source.close?.();
+      this.decision?.finish();
       this.syncCounters();
       this.publish(this.status());
       const results = await Promise.allSettled(this.sinks.map((s) => s.close()));

@@ -2,7 +2,9 @@
  * The dashboard served at `/`: one self-contained HTML page (no external assets, so it works
  * offline on a factory network). It connects to `/ws` (passing `?token=` from its own URL), and
  * draws the live event view from `frame` messages, the current prediction with a confidence
- * timeline, per-layer firing rates and pipeline health from `status` messages.
+ * timeline, detected gestures (`gesture` messages) on an event-time timeline under the ground
+ * truth (the predictions' `truth`, when replaying labels), per-layer firing rates and pipeline
+ * health from `status` messages.
  */
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -33,6 +35,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   td { padding:3px 0; } td:last-child { text-align:right; font-variant-numeric:tabular-nums; }
   .state-running { color:var(--ok); } .state-degraded, .state-starting { color:var(--warn); } .state-stopping, .state-stopped { color:var(--bad); }
   #gaps { font-size:12px; color:var(--warn); }
+  #gesture { font-size:26px; font-weight:700; color:var(--ok); min-height:36px; }
+  #gesture-timeline { width:100%; height:64px; }
+  #gesture-list { font-size:12px; color:var(--dim); }
   @media (max-width: 800px) { main { grid-template-columns: 1fr; } }
 </style>
 </head>
@@ -65,6 +70,13 @@ export const DASHBOARD_HTML = `<!doctype html>
       <canvas id="timeline" width="800" height="140"></canvas>
       <div id="probs"></div>
     </section>
+    <section style="margin-top:14px"><h2>Gestures</h2>
+      <div id="gesture" data-testid="gesture-current">-</div>
+      <div style="font-size:12px;color:var(--dim)">gestures detected: <span id="gesture-count" data-testid="gesture-count">0</span>
+        \u00b7 last 30 s of event time: ground truth (top), detected (bottom)</div>
+      <canvas id="gesture-timeline" width="800" height="64" data-gestures="0" data-truth="0"></canvas>
+      <div id="gesture-list"></div>
+    </section>
     <section style="margin-top:14px"><h2>Firing rate per layer</h2><div id="layers"></div>
       <div id="energy" style="font-size:12px;color:var(--dim);margin-top:6px"></div></section>
   </div>
@@ -79,6 +91,12 @@ export const DASHBOARD_HTML = `<!doctype html>
   let classes = [];
   let predictions = 0;
   let retryMs = 500;
+  // Event-time timeline: detected gestures by id, ground-truth spans from the predictions' truth.
+  const TIMELINE_US = 30e6;
+  const gestures = new Map();
+  const truthSpans = [];
+  let nowUs = 0;
+  let lastPredEndUs = null;
 
   function text(id, value) { $(id).textContent = value; }
   function fmt(n) { return n >= 1e6 ? (n / 1e6).toFixed(2) + ' M' : n >= 1e3 ? (n / 1e3).toFixed(1) + ' k' : String(Math.round(n)); }
@@ -111,6 +129,28 @@ export const DASHBOARD_HTML = `<!doctype html>
     });
   }
 
+  function classColor(label) { const i = classes.indexOf(label); return COLORS[(i < 0 ? 0 : i) % COLORS.length]; }
+
+  function drawGestures() {
+    const c = $('gesture-timeline'), g = c.getContext('2d');
+    g.clearRect(0, 0, c.width, c.height);
+    const x = (t) => ((t - (nowUs - TIMELINE_US)) / TIMELINE_US) * c.width;
+    const lane = (spans, y, h) => {
+      let drawn = 0;
+      for (const s of spans) {
+        const end = s.endUs ?? nowUs;
+        if (end < nowUs - TIMELINE_US) continue;
+        const x0 = Math.max(0, x(s.startUs)), x1 = Math.max(x0 + 2, x(end));
+        g.fillStyle = classColor(s.label); g.fillRect(x0, y, x1 - x0, h);
+        g.fillStyle = '#000'; g.font = '11px system-ui'; g.fillText(s.label, x0 + 3, y + h - 6, Math.max(0, x1 - x0 - 4));
+        drawn++;
+      }
+      return drawn;
+    };
+    c.dataset.truth = lane(truthSpans, 2, 28);
+    c.dataset.gestures = lane([...gestures.values()], 34, 28);
+  }
+
   function drawFrame(m) {
     const c = $('events');
     if (c.width !== m.width || c.height !== m.height) { c.width = m.width; c.height = m.height; }
@@ -130,14 +170,29 @@ export const DASHBOARD_HTML = `<!doctype html>
 
   // Messages only update state; drawing happens at most once per animation frame, so a busy
   // pipeline (hundreds of messages per second) cannot saturate the page.
-  const latest = { prediction: null, firing: null, status: null, frame: null };
+  const latest = { prediction: null, firing: null, status: null, frame: null, gesture: null };
   let scheduled = false;
   function schedule() { if (!scheduled) { scheduled = true; requestAnimationFrame(render); } }
 
   function render() {
     scheduled = false;
-    const p = latest.prediction, f = latest.firing, s = latest.status, fr = latest.frame;
-    latest.prediction = latest.firing = latest.status = latest.frame = null;
+    const p = latest.prediction, f = latest.firing, s = latest.status, fr = latest.frame, ge = latest.gesture;
+    latest.prediction = latest.firing = latest.status = latest.frame = latest.gesture = null;
+    if (p || ge) drawGestures();
+    if (ge) {
+      text('gesture-count', [...gestures.values()].length);
+      const active = [...gestures.values()].filter((x) => x.endUs === null).pop();
+      text('gesture', active ? active.label + ' \u00b7 ' + (100 * active.confidence).toFixed(0) + ' %' : '-');
+      const el = $('gesture-list');
+      el.textContent = '';
+      for (const x of [...gestures.values()].slice(-5).reverse()) {
+        const row = document.createElement('div');
+        const t0 = new Date(x.startUs / 1000);
+        row.textContent = x.label + ' \u00b7 ' + (x.endUs === null ? 'since ' : 'at ') + (x.startUs > 1e12 ? t0.toLocaleTimeString() : (x.startUs / 1e6).toFixed(1) + ' s') +
+          (x.endUs === null ? '' : ' for ' + ((x.endUs - x.startUs) / 1e6).toFixed(1) + ' s') + ' \u00b7 ' + (100 * x.confidence).toFixed(0) + ' %';
+        el.appendChild(row);
+      }
+    }
     if (p) {
       text('prediction-count', predictions);
       text('label', p.label);
@@ -172,9 +227,24 @@ export const DASHBOARD_HTML = `<!doctype html>
     },
     prediction(m) {
       predictions++;
+      nowUs = Math.max(nowUs, m.window.endUs);
+      if (m.truth) {
+        const last = truthSpans[truthSpans.length - 1];
+        if (last && last.label === m.truth && last.endUs === lastPredEndUs) last.endUs = m.window.endUs;
+        else truthSpans.push({ label: m.truth, startUs: lastPredEndUs ?? m.window.startUs, endUs: m.window.endUs });
+        if (truthSpans.length > 200) truthSpans.shift();
+      }
+      lastPredEndUs = m.window.endUs;
       history.push({ classId: m.classId, confidence: m.confidence });
       if (history.length > HISTORY) history.shift();
       latest.prediction = m; schedule();
+    },
+    gesture(m) {
+      const x = gestures.get(m.id) ?? { label: m.label, startUs: m.startUs, endUs: null, confidence: m.confidence };
+      if (m.phase === 'end') { x.endUs = m.endUs; x.confidence = m.confidence; }
+      gestures.set(m.id, x);
+      if (gestures.size > 200) gestures.delete(gestures.keys().next().value);
+      latest.gesture = m; schedule();
     },
     firing(m) { latest.firing = m; schedule(); },
     status(m) { latest.status = m; schedule(); },

@@ -95,6 +95,38 @@ export interface FrameMessage {
   events: number;
 }
 
+/**
+ * One detected gesture performance, published twice with the same `id` (decision stage): at the
+ * decision (`phase: "start"`, with `decidedUs`) and when it is over (`phase: "end"`, with
+ * `endUs`). Times are event time, µs; `confidence` is the smoothed class probability at the
+ * decision, and its mean over the performance at the end.
+ */
+export interface GestureStartMessage {
+  type: 'gesture';
+  phase: 'start';
+  id: number;
+  classId: number;
+  label: string;
+  startUs: number;
+  decidedUs: number;
+  confidence: number;
+  time: number;
+}
+
+export interface GestureEndMessage {
+  type: 'gesture';
+  phase: 'end';
+  id: number;
+  classId: number;
+  label: string;
+  startUs: number;
+  endUs: number;
+  confidence: number;
+  time: number;
+}
+
+export type GestureMessage = GestureStartMessage | GestureEndMessage;
+
 /** A live-stream interruption (camera restarted, connection lost): reported once it is over. */
 export interface GapMessage {
   type: 'gap';
@@ -105,5 +137,5 @@ export interface GapMessage {
   reason: string;
 }
 
-export type PipelineMessage = HelloMessage | PredictionMessage | FiringMessage | StatusMessage | FrameMessage | GapMessage;
+export type PipelineMessage = HelloMessage | PredictionMessage | GestureMessage | FiringMessage | StatusMessage | FrameMessage | GapMessage;
 export type PipelineMessageType = PipelineMessage['type'];

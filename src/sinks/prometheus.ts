@@ -12,6 +12,8 @@ import type { FiringMetrics } from '../snn/model-api.js';
 export const LATENCY_BUCKETS_SECONDS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 ];
+/** Buckets from 50 ms to 10 s: gesture onset to decision, in event time. */
+export const DECISION_BUCKETS_SECONDS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
 export const CONFIDENCE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1];
 
 /** Energy estimates arrive in pJ (model API); Prometheus wants joules. */
@@ -48,6 +50,8 @@ export class PipelineMetrics {
   readonly endToEndLatency: Histogram<never>;
   readonly predictions: Counter<'class'>;
   readonly confidence: Histogram<never>;
+  readonly gestures: Counter<'class'>;
+  readonly gestureDecisionLatency: Histogram<never>;
   readonly lastConfidence: Gauge<never>;
   readonly layerFiringRate: Gauge<'layer'>;
   readonly synops: Counter<never>;
@@ -161,6 +165,18 @@ export class PipelineMetrics {
       buckets: CONFIDENCE_BUCKETS,
       registers,
     });
+    this.gestures = new Counter({
+      name: 'spikeline_gestures_total',
+      help: 'Gesture performances detected by the decision stage, by class (counted at the decision).',
+      labelNames: ['class'],
+      registers,
+    });
+    this.gestureDecisionLatency = new Histogram({
+      name: 'spikeline_gesture_decision_latency_seconds',
+      help: 'Event time from the onset of a detected gesture to its decision (the start message).',
+      buckets: DECISION_BUCKETS_SECONDS,
+      registers,
+    });
     this.lastConfidence = new Gauge({
       name: 'spikeline_prediction_last_confidence',
       help: 'Probability of the predicted class in the latest prediction.',
@@ -263,6 +279,11 @@ export class PipelineMetrics {
   /** Declares every class so `predictions_total` reports zeros before the first prediction. */
   declareClasses(classes: readonly string[]): void {
     for (const c of classes) this.predictions.inc({ class: c }, 0);
+  }
+
+  /** Declares the classes the decision stage can report, so `gestures_total` starts at zeros. */
+  declareGestureClasses(classes: readonly string[]): void {
+    for (const c of classes) this.gestures.inc({ class: c }, 0);
   }
 
   declareSource(source: string, dropReasons: readonly string[]): void {

@@ -9,4 +9,4 @@ export interface MessageSink {
 }
 
 /** Message types a file or bus sink records when its config does not list them. */
-export const DEFAULT_RECORDED_TYPES: readonly PipelineMessageType[] = ['prediction', 'firing', 'status', 'gap'];
+export const DEFAULT_RECORDED_TYPES: readonly PipelineMessageType[] = ['prediction', 'gesture', 'firing', 'status', 'gap'];

@@ -5,6 +5,7 @@
 const num = { type: 'number' } as const;
 const int = { type: 'integer', minimum: 0 } as const;
 const str = { type: 'string' } as const;
+const probability = { type: 'number', minimum: 0, maximum: 1 } as const;
 const window = {
   type: 'object',
   required: ['startUs', 'endUs'],
@@ -22,6 +23,8 @@ export const WS_MESSAGE_SCHEMA = {
   oneOf: [
     { $ref: '#/$defs/hello' },
     { $ref: '#/$defs/prediction' },
+    { $ref: '#/$defs/gestureStart' },
+    { $ref: '#/$defs/gestureEnd' },
     { $ref: '#/$defs/firing' },
     { $ref: '#/$defs/status' },
     { $ref: '#/$defs/frame' },
@@ -67,6 +70,20 @@ export const WS_MESSAGE_SCHEMA = {
         inferenceMs: num,
         truth: str,
       },
+    },
+    gestureStart: {
+      description: 'A gesture was detected (decision stage): its start, sent at the decision. Its end follows with the same id.',
+      type: 'object',
+      required: ['type', 'phase', 'id', 'classId', 'label', 'startUs', 'decidedUs', 'confidence', 'time'],
+      properties: { type: { const: 'gesture' }, phase: { const: 'start' }, id: int, classId: int, label: str, startUs: num, decidedUs: num, confidence: probability, time: num },
+      additionalProperties: false,
+    },
+    gestureEnd: {
+      description: 'A detected gesture is over: same id as its start message.',
+      type: 'object',
+      required: ['type', 'phase', 'id', 'classId', 'label', 'startUs', 'endUs', 'confidence', 'time'],
+      properties: { type: { const: 'gesture' }, phase: { const: 'end' }, id: int, classId: int, label: str, startUs: num, endUs: num, confidence: probability, time: num },
+      additionalProperties: false,
     },
     firing: {
       type: 'object',

@@ -33,6 +33,7 @@ const base: Record<string, string[]> = {
   'camera-sim': ['--serve', 'tcp://127.0.0.1:0'],
   run: ['pipelines/demo.yaml'],
   demo: [],
+  score: [file, '--decide'],
 };
 
 const INT1 = 'an integer >= 1';
@@ -122,6 +123,10 @@ const table: [string, string, string, string][] = [
   ['camera-sim', 'duration', '-1', POS],
   ['run', 'port', '70000', PORT],
   ['demo', 'port', '-1', PORT],
+  ['score', 'smoothing-ms', '-1', 'a number >= 0'],
+  ['score', 'on', '1.5', 'a number >= 0 and <= 1'],
+  ['score', 'off', '-0.1', 'a number >= 0 and <= 1'],
+  ['score', 'min-duration-ms', '-5', 'a number >= 0'],
 ];
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -153,7 +158,7 @@ test('non-numbers and empty values are refused as well', async () => {
 });
 
 /** Numeric placeholders of the usage texts (`--lr X`, `--steps N`, `--sensor WxH`, …). */
-const NUMERIC = /--([a-z-]+) (N|X|S|SEC|US|HZ|T|M|A|ID|F|C|WxH|N\|LIST)\b/g;
+const NUMERIC = /--([a-z-]+) (N|X|S|SEC|US|MS|HZ|T|M|A|ID|F|C|WxH|N\|LIST)\b/g;
 const NOT_NUMERIC = new Set(['convert --format', 'convert --compression', 'record --compression', 'replay --compression', 'search --sampler', 'record --token']);
 
 test('the table covers every numeric option in every usage text', () => {

@@ -115,7 +115,7 @@ test('token auth guards /ws and /metrics, health stays open; non-loopback requir
   assert.match(page.headers.get('content-type')!, /text\/html/);
   assert.match(await page.text(), /<canvas id="events"/);
   const schema = (await (await fetch(`${s.url}/schema/ws.json`)).json()) as { $defs: Record<string, unknown> };
-  assert.deepEqual(Object.keys(schema.$defs).sort(), ['firing', 'frame', 'gap', 'hello', 'pong', 'prediction', 'status']);
+  assert.deepEqual(Object.keys(schema.$defs).sort(), ['firing', 'frame', 'gap', 'gestureEnd', 'gestureStart', 'hello', 'pong', 'prediction', 'status']);
   ok.socket.close();
   header.socket.close();
   const taken = new ServingServer({ port: Number(new URL(s.url).port), health });

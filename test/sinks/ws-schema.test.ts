@@ -14,7 +14,8 @@ import { TinyModel } from '../pipeline/tiny-model.js';
 
 test('every message type of real /ws traffic validates against the published schema', async (t) => {
   const source = new TestSource();
-  const config = parsePipelineConfig({ name: 'schema', source: { type: 'tcp', url: 'tcp://127.0.0.1:1' }, model: { path: '/unused' }, server: { port: 0 }, statusIntervalMs: 100, previews: { enabled: true, size: 16 } });
+  const config = parsePipelineConfig({ name: 'schema', source: { type: 'tcp', url: 'tcp://127.0.0.1:1' }, model: { path: '/unused' }, server: { port: 0 }, statusIntervalMs: 100, previews: { enabled: true, size: 16 },
+    inference: { mode: 'step', resetEvery: 4 }, decision: { smoothingMs: 0, onThreshold: 0.9, offThreshold: 0.6, minDurationMs: 20 } });
   const pipeline = new Pipeline(config, { source, model: new TinyModel(), modelName: 'tiny', backend: 'test' });
   t.after(() => pipeline.stop());
   await pipeline.start();
@@ -23,8 +24,10 @@ test('every message type of real /ws traffic validates against the published sch
   const ws = new Recorder(`${pipeline.url!.replace('http', 'ws')}/ws`);
   await ws.opened();
   ws.socket.send(JSON.stringify({ type: 'ping' }));
-  source.subject.next(halfEvents('left', 0, 50_000, 20));
-  await ws.until((m) => m.some((x) => (x.type as string) === 'pong') && m.filter((x) => x.type === 'prediction').length >= 4);
+  // Left, then right: a gesture starts, is overtaken (its end) and the next one starts.
+  source.subject.next(halfEvents('left', 0, 80_000, 50));
+  source.subject.next(halfEvents('right', 80_000, 160_000, 50));
+  await ws.until((m) => m.some((x) => (x.type as string) === 'pong') && m.filter((x) => x.type === 'gesture').length >= 3);
   // A connection lost and back: a gap.
   source.healthValue = { ...source.healthValue, state: 'reconnecting', connected: false };
   await sleep(250);
@@ -34,7 +37,9 @@ test('every message type of real /ws traffic validates against the published sch
   source.subject.next(batchFromArrays({ x: [1], y: [1], t: [60_000], p: [1] }, { width: 64, height: 64 }));
   await ws.until((m) => m.some((x) => x.type === 'status' && x.problem !== undefined));
 
-  const types = new Set<string>(ws.messages.map((m) => m.type));
+  // Gesture messages share one type; the schema defines each phase.
+  const defOf = (m: { type: string; phase?: unknown }) => (m.type === 'gesture' ? `gesture${m.phase === 'start' ? 'Start' : 'End'}` : m.type);
+  const types = new Set<string>(ws.messages.map(defOf));
   assert.deepEqual([...types].sort(), Object.keys(WS_MESSAGE_SCHEMA.$defs).sort(), 'every message type of the schema was seen');
   for (const m of ws.messages) assert.deepEqual(messageSchemaErrors(m), [], JSON.stringify(m));
 });

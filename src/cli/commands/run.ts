@@ -3,8 +3,11 @@ import { numberOption, parseCommandArgs, PORT, UsageError, type Command } from '
 import { loadPipelineConfig, parsePipelineConfig } from '../../pipeline/config.js';
 import { launchPipeline, runUntilSignalled } from '../../pipeline/launch.js';
 import { preflight } from '../../pipeline/preflight.js';
+import { labelsFromTruth, RunRecorder } from '../../pipeline/decision-record.js';
+import { formatGestureScore, scoreGestures } from '../../pipeline/decision-score.js';
+import type { PipelineMessage } from '../../sinks/messages.js';
 
-const usage = `usage: spikeline run PIPELINE.yaml [--port N] [--host ADDR] [--token-env NAME] [--model DIR] [--check]
+const usage = `usage: spikeline run PIPELINE.yaml [--port N] [--host ADDR] [--token-env NAME] [--model DIR] [--check] [--score]
 
 Runs a pipeline config (see pipelines/): source -> filters -> binning -> model -> sinks, with
 the HTTP server (dashboard /, /metrics, /healthz, /readyz, WebSocket /ws). Stops gracefully
@@ -18,7 +21,9 @@ without loop ends.
   --model DIR   override model.path
   --check       check everything a start would (config with the overrides above, tokens,
                 model loads, source file header, camera size vs model.fit, server and UDP
-                addresses bindable, JSONL writable) and exit: 0 valid, 1 with each problem`;
+                addresses bindable, JSONL writable) and exit: 0 valid, 1 with each problem
+  --score       when the run ends, print the gesture score (see \`spikeline score\`) against
+                the ground truth the source knows (a replay's labels, the simulator)`;
 
 export const runCommand: Command = {
   name: 'run',
@@ -27,7 +32,7 @@ export const runCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { port: { type: 'string' }, host: { type: 'string' }, 'token-env': { type: 'string' }, model: { type: 'string' }, check: { type: 'boolean' } },
+      { port: { type: 'string' }, host: { type: 'string' }, 'token-env': { type: 'string' }, model: { type: 'string' }, check: { type: 'boolean' }, score: { type: 'boolean' } },
       1,
     );
     if (positionals.length > 1) throw new UsageError(`expected one PIPELINE.yaml, got ${positionals.length}`);
@@ -65,7 +70,17 @@ export const runCommand: Command = {
     }
     const pipeline = await launchPipeline(config, { log });
     printUrls(pipeline.url);
-    return runUntilSignalled(pipeline, log);
+    const recorder = values.score ? new RunRecorder() : undefined;
+    // Predictions are kept without their probabilities: only their times and truth are scored.
+    if (recorder) pipeline.messages.subscribe((m) => recorder.add(m.type === 'prediction' ? ({ ...m, probabilities: [] } as PipelineMessage) : m, 'pipeline'));
+    const code = await runUntilSignalled(pipeline, log);
+    if (recorder) {
+      const run = recorder.record();
+      const labels = labelsFromTruth(run.predictions, run.classNames);
+      if (labels.length === 0) log('--score: no prediction carried a ground truth (a file source needs labels; the simulator source has it)');
+      else process.stdout.write(formatGestureScore(scoreGestures(run.detections, labels, run.span, run.classNames)));
+    }
+    return code;
   },
 };
 

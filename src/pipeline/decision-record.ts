@@ -1,0 +1,159 @@
+/**
+ * Reading what `spikeline score` scores: a run's JSONL messages (predictions and/or gesture
+ * messages, as the JSONL sink writes them) and the ground truth, from a DVS128 Gesture labels
+ * CSV, from `spikeline camera-sim`'s stdout (one JSON line per gesture), or from the `truth`
+ * riding on the predictions (dataset replays with labels, the built-in simulator source).
+ */
+import { from } from 'rxjs';
+import { DVS_GESTURE_CLASSES, parseGestureLabels } from '../formats/index.js';
+import type { GestureMessage, PredictionMessage } from '../sinks/messages.js';
+import type { DetectedGesture, LabelledGesture } from './decision-score.js';
+import type { DecisionOptions } from './decision.js';
+import { decideGestures } from './decision-operator.js';
+
+export interface RunRecord {
+  predictions: PredictionMessage[];
+  detections: DetectedGesture[];
+  /** Class names by id, from the messages (the DVS128 Gesture names where none was seen). */
+  classNames: string[];
+  /** Event time the run covers: first prediction's window start to last prediction's end (or the gesture messages' extent). */
+  span: { startUs: number; endUs: number };
+}
+
+/**
+ * Collects a run's messages into a RunRecord: gesture starts pair with the next end of the same
+ * id; a gesture still open at the end lasts to the end of the run. Other message types are ignored.
+ */
+export class RunRecorder {
+  private readonly predictions: PredictionMessage[] = [];
+  private readonly detections: DetectedGesture[] = [];
+  private readonly open = new Map<number, DetectedGesture>();
+  private readonly names = [...DVS_GESTURE_CLASSES];
+  private lastUs = -Infinity;
+
+  /** Adds one message; `where` names it in errors (e.g. `run.jsonl:12`). */
+  add(m: { type?: unknown }, where: string): void {
+    if (m.type === 'prediction') {
+      const p = m as PredictionMessage;
+      if (typeof p.window?.endUs !== 'number' || !Array.isArray(p.probabilities)) throw new Error(`${where}: prediction without window.endUs or probabilities`);
+      this.predictions.push(p);
+      this.names[p.classId] = p.label;
+      this.lastUs = Math.max(this.lastUs, p.window.endUs);
+    } else if (m.type === 'gesture') {
+      const g = m as GestureMessage;
+      if (!Number.isInteger(g.id) || !Number.isInteger(g.classId) || typeof g.startUs !== 'number') throw new Error(`${where}: gesture message without id, classId or startUs`);
+      this.names[g.classId] = g.label;
+      if (g.phase === 'start') {
+        const d = { id: g.id, classId: g.classId, startUs: g.startUs, decidedUs: g.decidedUs, endUs: Number.NaN };
+        this.detections.push(d);
+        this.open.set(g.id, d);
+        this.lastUs = Math.max(this.lastUs, g.decidedUs);
+      } else if (g.phase === 'end') {
+        const d = this.open.get(g.id);
+        if (!d) throw new Error(`${where}: end of gesture ${g.id} without its start`);
+        d.endUs = g.endUs;
+        this.open.delete(g.id);
+        this.lastUs = Math.max(this.lastUs, g.endUs);
+      } else throw new Error(`${where}: gesture phase must be "start" or "end", got ${JSON.stringify((g as { phase?: unknown }).phase)}`);
+    }
+  }
+
+  record(): RunRecord {
+    const { predictions, lastUs } = this;
+    const detections = this.detections.map((d) => (Number.isNaN(d.endUs) ? { ...d, endUs: Math.max(d.decidedUs, lastUs) } : d));
+    // A loop, not Math.min(...): hours of predictions exceed the argument limit.
+    let first = Infinity;
+    for (const p of predictions) first = Math.min(first, p.window.startUs);
+    if (predictions.length === 0) for (const d of detections) first = Math.min(first, d.startUs);
+    return { predictions, detections, classNames: [...this.names], span: { startUs: first, endUs: lastUs } };
+  }
+}
+
+/** Parses a run's JSONL (what the JSONL sink writes); `file` names it in errors. */
+export function readRunRecord(text: string, file: string): RunRecord {
+  const recorder = new RunRecorder();
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let m: { type?: unknown };
+    try {
+      m = JSON.parse(line) as { type?: unknown };
+    } catch (err) {
+      throw new Error(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
+    }
+    recorder.add(m, `${file}:${i + 1}`);
+  });
+  return recorder.record();
+}
+
+/** Labels from a DVS128 Gesture CSV (`class,startTime_usec,endTime_usec`, classes from 1). */
+export function labelsFromCsv(text: string, file: string): LabelledGesture[] {
+  return parseGestureLabels(text, file)
+    .filter((l) => isGestureClass(l.classId))
+    .map((l) => ({ classId: l.classId, startUs: l.start, endUs: l.end }));
+}
+
+/**
+ * The 11 DVS128 Gesture classes are gestures; anything else a synthetic layout labels (a
+ * "no gesture" background class) is idle time to the score.
+ */
+const isGestureClass = (classId: number): boolean => classId >= 0 && classId < DVS_GESTURE_CLASSES.length;
+const BACKGROUND = /^background$/i;
+
+/** Labels from `spikeline camera-sim` stdout: `{"label": 0-based class, "start_us", "end_us", …}` per line. */
+export function labelsFromCameraSim(text: string, file: string): LabelledGesture[] {
+  const out: LabelledGesture[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let g: { label?: unknown; start_us?: unknown; end_us?: unknown };
+    try {
+      g = JSON.parse(line) as typeof g;
+    } catch (err) {
+      throw new Error(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
+    }
+    if (!Number.isInteger(g.label) || typeof g.start_us !== 'number' || typeof g.end_us !== 'number') {
+      throw new Error(`${file}:${i + 1}: expected {"label": class, "start_us": …, "end_us": …} as camera-sim prints`);
+    }
+    if (isGestureClass(g.label as number)) out.push({ classId: g.label as number, startUs: g.start_us, endUs: g.end_us });
+  });
+  return out;
+}
+
+/**
+ * Labels from the predictions' `truth`: each run of consecutive predictions with the same truth
+ * is one gesture, from the end of the prediction before it to the end of its last one (so the
+ * spans are exact to one prediction interval). A truth of "background" is idle time.
+ */
+export function labelsFromTruth(predictions: readonly PredictionMessage[], classNames: readonly string[]): LabelledGesture[] {
+  const out: LabelledGesture[] = [];
+  let current: LabelledGesture | undefined;
+  let prevEnd = Number.NaN;
+  for (const p of predictions) {
+    const idle = p.truth === undefined || BACKGROUND.test(p.truth);
+    const classId = idle ? -1 : classNames.indexOf(p.truth!);
+    if (!idle && classId < 0) throw new Error(`prediction at ${p.window.endUs} µs: truth "${p.truth}" is not a known class`);
+    if (current && current.classId === classId) current.endUs = p.window.endUs;
+    else {
+      current = classId >= 0 ? { classId, startUs: Number.isNaN(prevEnd) ? p.window.startUs : prevEnd, endUs: p.window.endUs } : undefined;
+      if (current) out.push(current);
+    }
+    prevEnd = p.window.endUs;
+  }
+  return out;
+}
+
+/** Runs the decision stage again over recorded predictions (e.g. to try other settings offline). */
+export function redecide(predictions: readonly PredictionMessage[], options: DecisionOptions): DetectedGesture[] {
+  const classes = predictions[0]?.probabilities.length ?? 0;
+  const out: DetectedGesture[] = [];
+  const open = new Map<number, DetectedGesture>();
+  from(predictions.map((p) => ({ endUs: p.window.endUs, probabilities: p.probabilities })))
+    .pipe(decideGestures(classes, options))
+    .subscribe((t) => {
+      if (t.phase === 'start') {
+        const d = { id: t.id, classId: t.classId, startUs: t.startUs, decidedUs: t.decidedUs, endUs: Number.NaN };
+        out.push(d);
+        open.set(t.id, d);
+      } else open.get(t.id)!.endUs = t.endUs;
+    });
+  return out;
+}
