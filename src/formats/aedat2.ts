@@ -70,7 +70,6 @@ export interface Aedat2DecoderOptions extends DecoderOptions {
   layout?: Aedat2LayoutName | Aedat2Layout | 'auto';
   /** Apply SpikingJelly's transpose on top of the layout. */
   transpose?: boolean;
-  reuseOutput?: boolean;
   /** Use the WebAssembly kernel when available (default true). */
   wasm?: boolean;
 }
@@ -87,19 +86,16 @@ export class Aedat2Decoder extends ChunkDecoder {
   private inHeader = true;
   private readonly requested: Aedat2DecoderOptions['layout'];
   private readonly transpose: boolean;
-  private readonly out: OutputColumns;
+  private readonly out = new OutputColumns();
   /** Offset from a `# Timestamp offset us:` header line (spikeline-written files), else 0. */
   timeOffset = 0;
   private readonly state: KernelState = { last: 0, epoch: 0, skipped: 0, outside: 0 };
   private readonly arena: WasmArena | undefined;
-  private readonly reuse: boolean;
 
   constructor(options: Aedat2DecoderOptions = {}) {
     super(options);
     this.requested = options.layout ?? 'auto';
     this.transpose = options.transpose ?? false;
-    this.reuse = options.reuseOutput ?? false;
-    this.out = new OutputColumns(this.reuse);
     this.arena = options.wasm === false ? undefined : WasmArena.create();
   }
 
@@ -177,7 +173,7 @@ export class Aedat2Decoder extends ChunkDecoder {
     if (outside) this.skip('outOfRange', outside);
     if (n > 0) {
       this.stats.events += n;
-      out.push(layout ? this.arena!.batch(layout, n, this.sensor!, this.reuse) : this.out.batch(n, this.sensor!));
+      out.push(layout ? this.arena!.batch(layout, n, this.sensor!) : this.out.batch(n, this.sensor!));
     }
     this.want(8);
     return end;

@@ -66,8 +66,6 @@ export interface Aedat3DecoderOptions extends DecoderOptions {
   /** Decode only polarity packets of this source id. Default: the first `#Source` line, or the
    * network header's source, or the source of the first polarity packet. */
   sourceId?: number;
-  /** Emitted batches reuse the decoder's arrays (valid until the next push/end). */
-  reuseOutput?: boolean;
   /** Use the WebAssembly kernel when available (default true). */
   wasm?: boolean;
 }
@@ -77,8 +75,7 @@ export class Aedat3Decoder extends ChunkDecoder {
   private phase: 'header' | 'packets';
   private readonly framing: 'file' | 'network' | 'packets';
   private sourceId: number | undefined;
-  private readonly out: OutputColumns;
-  private readonly reuse: boolean;
+  private readonly out = new OutputColumns();
   private readonly arena: WasmArena | undefined;
   /** Sequence number of the network header (informational). */
   networkSequence: bigint | undefined;
@@ -88,8 +85,6 @@ export class Aedat3Decoder extends ChunkDecoder {
     this.framing = options.framing ?? 'file';
     this.phase = this.framing === 'packets' ? 'packets' : 'header';
     this.sourceId = options.sourceId;
-    this.reuse = options.reuseOutput ?? false;
-    this.out = new OutputColumns(this.reuse);
     this.arena = options.wasm === false ? undefined : WasmArena.create();
   }
 
@@ -178,7 +173,7 @@ export class Aedat3Decoder extends ChunkDecoder {
     if (n > 0) {
       this.stats.events += n;
       const sensor = this.sensor ?? DVS128;
-      out.push(layout ? arena!.batch(layout, n, sensor, this.reuse) : this.out.batch(n, sensor));
+      out.push(layout ? arena!.batch(layout, n, sensor) : this.out.batch(n, sensor));
     }
     return pos;
   }

@@ -137,7 +137,6 @@ export interface Aedat4DecoderOptions extends DecoderOptions {
   framing?: 'file' | 'network';
   /** EVTS stream to decode. Default: the lowest-id EVTS stream of the info node. */
   streamId?: number;
-  reuseOutput?: boolean;
   /** Use the WebAssembly kernels when available (default true). */
   wasm?: boolean;
 }
@@ -158,8 +157,7 @@ export class Aedat4Decoder extends ChunkDecoder {
   private phase: Phase;
   private ioLength = 0;
   private readonly scratch = new ByteScratch(1 << 18);
-  private readonly cols: OutputColumns;
-  private readonly reuse: boolean;
+  private readonly cols = new OutputColumns();
   private kinds = new Map<number, string>();
   private readonly wasm: WasmColumns | undefined;
 
@@ -167,8 +165,6 @@ export class Aedat4Decoder extends ChunkDecoder {
     super(options);
     this.phase = (options.framing ?? 'file') === 'file' ? 'magic' : 'length';
     this.streamId = options.streamId;
-    this.reuse = options.reuseOutput ?? false;
-    this.cols = new OutputColumns(this.reuse);
     const arena = options.wasm === false ? undefined : WasmArena.create();
     this.wasm = arena ? new WasmColumns(arena) : undefined;
   }
@@ -245,8 +241,8 @@ export class Aedat4Decoder extends ChunkDecoder {
     const tableAt = this.ioHeader!.dataTablePosition;
     const cols = this.cols;
     let n = 0;
-    // Fresh mode: drop the previous arrays (now owned by emitted batches) so growColumns allocates.
-    if (!this.reuse) cols.x = new Uint16Array(0);
+    // Drop the previous arrays (owned by the batches already emitted) so growColumns allocates.
+    cols.x = new Uint16Array(0);
     let pos = start;
     for (;;) {
       if (tableAt >= 0 && base + pos >= tableAt) {
@@ -280,7 +276,7 @@ export class Aedat4Decoder extends ChunkDecoder {
     }
     if (n > 0) {
       this.stats.events += n;
-      out.push(this.wasm ? this.wasm.arena.batch(this.wasm.layout(), n, this.sensor!, this.reuse) : cols.batch(n, this.sensor!));
+      out.push(this.wasm ? this.wasm.arena.batch(this.wasm.layout(), n, this.sensor!) : cols.batch(n, this.sensor!));
     }
     return pos;
   }
@@ -307,7 +303,6 @@ export class Aedat4Decoder extends ChunkDecoder {
     const [vec, count] = this.eventVector(view, 0, base + start);
     if (count === 0) return n;
     const cols = this.cols;
-    if (n === 0 && this.reuse) cols.reserve(count);
     growColumns(cols, n + count, n);
     return decodeEventStructs(view, vec + 4, count, cols.x, cols.y, cols.t, cols.p, n);
   }

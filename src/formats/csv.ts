@@ -32,7 +32,7 @@ export class CsvDecoder extends ChunkDecoder {
   readonly format: EventFormat = 'csv';
   private order: number[] | undefined;
   private line = 1;
-  private readonly out = new OutputColumns(false);
+  private readonly out = new OutputColumns();
 
   constructor(options: DecoderOptions = {}) {
     super(options);

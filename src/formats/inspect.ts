@@ -44,7 +44,7 @@ export interface EventFileInfo {
 
 /** One pass over `path`; `onProgress(bytesDone, bytesTotal)` after each chunk. */
 export async function inspectEventFile(path: string, options: ReadOptions = {}, onProgress?: (done: number, total: number) => void): Promise<EventFileInfo> {
-  const file = await openEventFile(path, { ...options, reuseOutput: true });
+  const file = await openEventFile(path, options);
   const summary = new EventSummary();
   for await (const batch of file) {
     summary.add(batch);
@@ -129,7 +129,7 @@ export async function convertEventFile(
   onProgress?: (done: number, total: number, events: number) => void,
 ): Promise<{ events: number; bytes: number; from: string }> {
   const { to, compression, ...read } = options;
-  const file = await openEventFile(input, { ...read, reuseOutput: false });
+  const file = await openEventFile(input, read);
   const batches: AsyncIterable<EventBatch> = file;
   const res = await writeEventFile(output, batches, { format: to, ...(compression ? { compression } : {}) }, (events) =>
     onProgress?.(file.decoder.stats.bytes, file.size, events),

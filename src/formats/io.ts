@@ -60,7 +60,7 @@ export function decodeBuffer(bytes: Uint8Array, options: ReadOptions = {}): Even
 export function decodeBufferBatches(bytes: Uint8Array, options: ReadOptions = {}): { batches: EventBatch[]; decoder: EventDecoder } {
   const format = options.format ?? detectFormat(bytes, options.source);
   if (!format) throw new FormatError('unrecognised event file format', 0, options.source);
-  const decoder = createDecoder(format, { ...options, reuseOutput: false });
+  const decoder = createDecoder(format, options);
   const batches = [...decoder.push(bytes), ...decoder.end()];
   return { batches, decoder };
 }
@@ -121,7 +121,7 @@ export async function* readEventBatches(path: string, options: ReadOptions = {})
 
 /** Reads a whole file into one batch. */
 export async function readEvents(path: string, options: ReadOptions = {}): Promise<EventBatch> {
-  const file = await openEventFile(path, { ...options, reuseOutput: false });
+  const file = await openEventFile(path, options);
   const batches: EventBatch[] = [];
   for await (const b of file) batches.push(b);
   const sensor: SensorGeometry = file.decoder.sensor ?? { width: 0, height: 0 };

@@ -12,13 +12,12 @@ export const NMNIST_SENSOR = Object.freeze({ width: 34, height: 34 });
 
 export class NmnistDecoder extends ChunkDecoder {
   readonly format: EventFormat = 'nmnist';
-  private readonly out: OutputColumns;
+  private readonly out = new OutputColumns();
   private readonly state = { overflow: 0, markers: 0, outside: 0 };
 
-  constructor(options: DecoderOptions & { reuseOutput?: boolean } = {}) {
+  constructor(options: DecoderOptions = {}) {
     super(options);
     this.sensor ??= NMNIST_SENSOR;
-    this.out = new OutputColumns(options.reuseOutput ?? false);
   }
 
   protected override recordName(): string {

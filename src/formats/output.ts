@@ -1,10 +1,10 @@
 import type { EventBatch, SensorGeometry } from '../events/index.js';
 
 /**
- * Output columns a decoder fills. With `reuse`, the same arrays are handed out again on the
- * next call (emitted batches are then views valid only until the decoder's next push/end — the
- * zero-allocation mode for hot loops that consume a batch before pulling the next one);
- * otherwise every call gets fresh arrays that the emitted batch owns.
+ * Output columns a decoder fills. Every reserve() hands out fresh arrays: the batches emitted
+ * from the previous ones own them, so a caller may keep any batch for as long as it likes (a
+ * decoder that wrote into arrays it had already emitted would corrupt batches still in use, as
+ * `info` did when one push returned two batches).
  */
 export class OutputColumns {
   x: Uint16Array = new Uint16Array(0);
@@ -12,19 +12,15 @@ export class OutputColumns {
   t: Float64Array = new Float64Array(0);
   p: Uint8Array = new Uint8Array(0);
 
-  constructor(private readonly reuse: boolean) {}
-
-  /** Makes room for `capacity` events (capacity is bounded by bytes actually received). */
+  /** Fresh columns for `capacity` events (capacity is bounded by bytes actually received). */
   reserve(capacity: number): void {
-    if (this.reuse && this.x.length >= capacity) return;
-    const c = this.reuse ? Math.max(capacity, this.x.length * 2) : capacity;
-    this.x = new Uint16Array(c);
-    this.y = new Uint16Array(c);
-    this.t = new Float64Array(c);
-    this.p = new Uint8Array(c);
+    this.x = new Uint16Array(capacity);
+    this.y = new Uint16Array(capacity);
+    this.t = new Float64Array(capacity);
+    this.p = new Uint8Array(capacity);
   }
 
-  /** Batch of the first `n` events (views; fresh arrays are trimmed to `n` lazily by subarray). */
+  /** Batch of the first `n` events (views of arrays no later call writes to). */
   batch(n: number, sensor: SensorGeometry): EventBatch {
     return {
       x: this.x.subarray(0, n),

@@ -48,12 +48,11 @@ export function propheseeEvtVersion(lines: readonly string[]): 2 | 3 | undefined
 /** Shared `%` header handling. */
 abstract class PercentHeaderDecoder extends ChunkDecoder {
   protected inHeader = true;
-  protected readonly out: OutputColumns;
+  protected readonly out = new OutputColumns();
   protected readonly defaultSensor: SensorGeometry;
 
-  constructor(options: DecoderOptions & { reuseOutput?: boolean }, defaultSensor: SensorGeometry) {
+  constructor(options: DecoderOptions, defaultSensor: SensorGeometry) {
     super(options);
-    this.out = new OutputColumns(options.reuseOutput ?? false);
     this.defaultSensor = defaultSensor;
   }
 
@@ -105,9 +104,7 @@ abstract class PercentHeaderDecoder extends ChunkDecoder {
   }
 }
 
-export interface PropheseeDecoderOptions extends DecoderOptions {
-  reuseOutput?: boolean;
-}
+export type PropheseeDecoderOptions = DecoderOptions;
 
 const EVT2_LOOP = 2 ** 34;
 

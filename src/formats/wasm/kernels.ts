@@ -3,9 +3,8 @@
  * records and AEDAT 3.1 polarity packets (SIMD, 8 events per step), AEDAT 4 event structs
  * (SIMD, 8 per step) and LZ4 blocks. Each
  * decoder owns one arena (module instance with its own memory): input bytes are copied in,
- * events come out as columns in the same memory. Batches emitted in reuse mode are views of
- * that memory (valid until the decoder's next push/end, as with the JS path); otherwise the
- * columns are copied out. Falls back to the JS loops when WebAssembly SIMD is unavailable or
+ * events come out as columns in the same memory and are copied out into arrays the emitted
+ * batch owns (the arena is overwritten by the next push). Falls back to the JS loops when WebAssembly SIMD is unavailable or
  * SPIKELINE_NO_WASM=1.
  */
 import type { EventBatch, SensorGeometry } from '../../events/index.js';
@@ -76,14 +75,12 @@ export class WasmArena {
     return { input, ox, oy, op, ot, capacity };
   }
 
-  /** Batch of the first `n` events of a layout: views (reuse) or owned copies. */
-  batch(l: ArenaLayout, n: number, sensor: SensorGeometry, reuse: boolean): EventBatch {
+  /** Batch owning copies of the first `n` events of a layout. */
+  batch(l: ArenaLayout, n: number, sensor: SensorGeometry): EventBatch {
     const buf = this.k.memory.buffer;
     const x = new Uint16Array(buf, l.ox, n), y = new Uint16Array(buf, l.oy, n);
     const t = new Float64Array(buf, l.ot, n), p = new Uint8Array(buf, l.op, n);
-    return reuse
-      ? { x, y, t, p, length: n, sensor }
-      : { x: x.slice(), y: y.slice(), t: t.slice(), p: p.slice(), length: n, sensor };
+    return { x: x.slice(), y: y.slice(), t: t.slice(), p: p.slice(), length: n, sensor };
   }
 }
 
