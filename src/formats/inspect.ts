@@ -3,6 +3,7 @@
  * a file (format, geometry, streams, counts, time span, checksum of spec §1.1) and a streaming
  * conversion between formats. Both read in bounded chunks.
  */
+import { stat } from 'node:fs/promises';
 import { EventSummary, type EventBatch } from '../events/index.js';
 import type { Aedat4Decoder } from './aedat4.js';
 import type { StreamInfo } from './decoder.js';
@@ -121,7 +122,11 @@ export interface ConvertOptions extends ReadOptions {
   compression?: WriteCompression;
 }
 
-/** Streams `input` into `output` in another format; `onProgress(bytesRead, total, events)`. */
+/**
+ * Streams `input` into `output` in another format; `onProgress(bytesRead, total, events)`.
+ * Refuses an `output` that is `input` itself (also through a symbolic or hard link). The output
+ * replaces an existing file only when the conversion succeeded (see writeEventFile).
+ */
 export async function convertEventFile(
   input: string,
   output: string,
@@ -129,10 +134,25 @@ export async function convertEventFile(
   onProgress?: (done: number, total: number, events: number) => void,
 ): Promise<{ events: number; bytes: number; from: string }> {
   const { to, compression, ...read } = options;
+  await refuseSameFile(input, output);
   const file = await openEventFile(input, read);
   const batches: AsyncIterable<EventBatch> = file;
   const res = await writeEventFile(output, batches, { format: to, ...(compression ? { compression } : {}) }, (events) =>
     onProgress?.(file.decoder.stats.bytes, file.size, events),
   );
   return { ...res, from: file.format };
+}
+
+async function refuseSameFile(input: string, output: string): Promise<void> {
+  const source = await stat(input);
+  let target;
+  try {
+    target = await stat(output);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (source.dev === target.dev && source.ino === target.ino) {
+    throw new Error(`convert: output ${output} is the input file ${input} (refusing to overwrite the input)`);
+  }
 }
