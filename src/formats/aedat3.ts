@@ -10,7 +10,7 @@
  * Encoder: a text header (or network header) then polarity packets, split whenever the 31-bit
  * timestamp overflows (a TIMESTAMP_WRAP special packet goes between epochs, as cAER does).
  */
-import type { EventBatch } from '../events/index.js';
+import { sameGeometry, type EventBatch, type SensorGeometry } from '../events/index.js';
 import {
   ChunkDecoder,
   asciiBytes,
@@ -224,7 +224,7 @@ export class Aedat3Decoder extends ChunkDecoder {
       if (src) {
         const id = Number(src[1]);
         const name = src[2]!.trim();
-        const sensor = sensorFromDeviceName(name);
+        const sensor = aedat3SourceGeometry(name);
         this.streams.push({ id, type: 'events', name, ...(sensor ? { sensor } : {}) });
       }
     }
@@ -275,6 +275,22 @@ function decodePolarityPacket(
   return n;
 }
 
+/**
+ * Sensor size a `#Source` value declares: cAER's `File,` / `Network,` / `Processor,` forms
+ * (`dvsSizeX=W,dvsSizeY=H`, else `dataSizeX/Y`), a device name, or a `WxH` in the name (files
+ * written by spikeline before the sizes were spelled out).
+ */
+export function aedat3SourceGeometry(value: string): SensorGeometry | undefined {
+  for (const key of ['dvsSize', 'dataSize']) {
+    const m = new RegExp(`${key}X=(\\d+),${key}Y=(\\d+)`).exec(value);
+    if (m && Number(m[1]) > 0 && Number(m[2]) > 0) return { width: Number(m[1]), height: Number(m[2]) };
+  }
+  const device = sensorFromDeviceName(value);
+  if (device) return device;
+  const wxh = /(\d+)x(\d+)/.exec(value);
+  return wxh && Number(wxh[1]) > 0 && Number(wxh[2]) > 0 ? { width: Number(wxh[1]), height: Number(wxh[2]) } : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
@@ -283,17 +299,35 @@ export interface Aedat3HeaderOptions {
   sourceName?: string;
   /** Source id written in the header and every packet. Default 1 (as DVS Gesture). */
   sourceId?: number;
+  /** Sensor of the events. Default: the size `sourceName` implies (DVS128: 128x128). */
+  sensor?: SensorGeometry;
   /** Recording start for `#Start-Time`. Default: now. */
   startTime?: Date;
 }
 
-/** `#!AER-DAT3.1` … `#!END-HEADER` text header, CRLF line ends. */
+/**
+ * `#!AER-DAT3.1` … `#!END-HEADER` text header, CRLF line ends. The `#Source` line names the
+ * device when its name implies `sensor` (`#Source 1: DVS128`, as DVS Gesture); otherwise it
+ * carries the size the way cAER does for data that did not come from a device
+ * (`#Source 1: File,dvsSizeX=W,dvsSizeY=H,…`, which cAER's reader parses), followed by the
+ * device name, if any, as a `#-Source` (earlier source) line.
+ */
 export function encodeAedat3Header(options: Aedat3HeaderOptions = {}): Uint8Array {
   const id = options.sourceId ?? 1;
   const start = options.startTime ?? new Date();
   const pad = (v: number): string => v.toString().padStart(2, '0');
   const stamp = `${start.getUTCFullYear()}-${pad(start.getUTCMonth() + 1)}-${pad(start.getUTCDate())} ${pad(start.getUTCHours())}:${pad(start.getUTCMinutes())}:${pad(start.getUTCSeconds())} (TZ+0000)`;
-  const lines = [AEDAT3_MAGIC, '#Format: RAW', `#Source ${id}: ${options.sourceName ?? 'DVS128'}`, `#Start-Time: ${stamp}`, '#!END-HEADER'];
+  const name = options.sourceName ?? 'DVS128';
+  const s = options.sensor;
+  const implied = sensorFromDeviceName(name);
+  const source =
+    !s || (implied && sameGeometry(implied, s))
+      ? [`#Source ${id}: ${name}`]
+      : [
+          `#Source ${id}: File,dvsSizeX=${s.width},dvsSizeY=${s.height},apsSizeX=0,apsSizeY=0,dataSizeX=${s.width},dataSizeY=${s.height},visualizerSizeX=0,visualizerSizeY=0`,
+          ...(options.sourceName ? [`#-Source ${id}: ${options.sourceName}`] : []),
+        ];
+  const lines = [AEDAT3_MAGIC, '#Format: RAW', ...source, `#Start-Time: ${stamp}`, '#!END-HEADER'];
   return asciiBytes(lines.map((l) => `${l}\r\n`).join(''));
 }
 

@@ -41,14 +41,14 @@ export interface EventEncoder {
 export async function createEncoder(options: WriteOptions & { sensor: SensorGeometry }): Promise<EventEncoder> {
   switch (options.format) {
     case 'aedat2': {
-      const enc = new Aedat2Encoder();
+      const enc = new Aedat2Encoder(options.sensor);
       // The header is written with the first batch (it depends on the first timestamp).
       return { begin: () => new Uint8Array(0), encode: (b) => enc.encode(b), finish: () => ({ tail: enc.emptyHeader() }) };
     }
     case 'aedat3': {
       const enc = new Aedat3PacketEncoder({ sourceId: 1, ...(options.maxEventsPerPacket ? { maxEventsPerPacket: options.maxEventsPerPacket } : {}) });
       return {
-        begin: () => encodeAedat3Header({ sourceId: 1, sourceName: options.sourceName ?? sourceNameFor(options.sensor) }),
+        begin: () => encodeAedat3Header({ sourceId: 1, sensor: options.sensor, ...(options.sourceName ? { sourceName: options.sourceName } : {}) }),
         encode: (b) => enc.encode(b),
         finish: () => ({ tail: new Uint8Array(0) }),
       };
@@ -67,10 +67,6 @@ export async function createEncoder(options: WriteOptions & { sensor: SensorGeom
     case 'csv':
       return { begin: () => new TextEncoder().encode(`${CSV_HEADER}\n`), encode: encodeCsvRows, finish: () => ({ tail: new Uint8Array(0) }) };
   }
-}
-
-function sourceNameFor(sensor: SensorGeometry): string {
-  return sensor.width === 128 && sensor.height === 128 ? 'DVS128' : `spikeline_${sensor.width}x${sensor.height}`;
 }
 
 /** Format implied by an output file name, if any. `.aedat` means AEDAT 3.1 (DVS Gesture's). */

@@ -4,9 +4,10 @@ import { createProgress } from '../../util/progress.js';
 
 const usage = `usage: spikeline convert IN OUT [--format aedat2|aedat3|aedat4|csv] [--compression none|lz4|zstd]
 
-Converts an event file (any readable format, detected from content) into AEDAT 2.0 (DVS128
-layout, 128x128 only), AEDAT 3.1, AEDAT 4.0 or CSV (x,y,t,p). Streams in bounded memory and
-shows progress.
+Converts an event file (any readable format, detected from content) into AEDAT 2.0 (jAER
+DVS128 / DAVIS240 / DAVIS346 layout, sensors up to 346x260), AEDAT 3.1, AEDAT 4.0 or CSV
+(x,y,t,p). Streams in bounded memory and shows progress. OUT is replaced only when the
+conversion succeeds; OUT may not be IN itself.
 
   --format F          output format; default from OUT's extension (.aedat4, .aedat = 3.1,
                       .aedat2, .csv)
