@@ -16,6 +16,7 @@ import {
   asciiBytes,
   asciiLine,
   dataView,
+  describeStreams,
   indexOfNewline,
   type DecoderOptions,
   type EventFormat,
@@ -230,6 +231,7 @@ export class Aedat3Decoder extends ChunkDecoder {
     }
     if (this.sourceId === undefined && this.streams.length > 0) this.sourceId = this.streams[0]!.id;
     const chosen = this.streams.find((s) => s.id === this.sourceId);
+    if (!chosen && this.streams.length > 0) throw this.error(`source ${this.sourceId} does not exist; ${describeStreams(this.streams)}`, 0);
     if (!this.sensor) this.sensor = chosen?.sensor ?? DVS128;
   }
 

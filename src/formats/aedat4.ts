@@ -12,7 +12,7 @@
  * rewrite it with the final dataTablePosition), EVTS packets, FileDataTable.
  */
 import type { EventBatch, SensorGeometry } from '../events/index.js';
-import { ChunkDecoder, asciiBytes, concatChunks, dataView, type DecoderOptions, type EventFormat, type StreamInfo } from './decoder.js';
+import { ChunkDecoder, asciiBytes, concatChunks, dataView, describeStreams, type DecoderOptions, type EventFormat, type StreamInfo } from './decoder.js';
 import { sensorFromDeviceName } from './devices.js';
 import { FlatBufferError, fileIdentifier, readInt32Field, readInt64Field, readOffsetField, readStringField, rootTable, vectorLength, fieldPosition } from './flatbuffers.js';
 import { ByteScratch, Lz4Error, lz4DecodeFrame, lz4EncodeFrame, lz4FrameInfo } from './lz4.js';
@@ -233,7 +233,8 @@ export class Aedat4Decoder extends ChunkDecoder {
     for (const s of this.streams) this.kinds.set(s.id, KIND[s.type] ?? s.type.toLowerCase());
     if (this.streamId === undefined) this.streamId = this.streams.find((s) => s.type === 'EVTS')?.id ?? 0;
     const chosen = this.streams.find((s) => s.id === this.streamId);
-    if (chosen && chosen.type !== 'EVTS') throw this.error(`stream ${this.streamId} is ${chosen.type}, not an EVTS event stream`, at);
+    if (!chosen && this.streams.length > 0) throw this.error(`stream ${this.streamId} does not exist; ${describeStreams(this.streams)}`, at);
+    if (chosen && chosen.type !== 'EVTS') throw this.error(`stream ${this.streamId} is ${chosen.type}, not an EVTS event stream; ${describeStreams(this.streams)}`, at);
     this.sensor ??= chosen?.sensor ?? { width: 640, height: 480 };
   }
 

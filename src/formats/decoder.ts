@@ -65,6 +65,12 @@ export interface EventDecoder {
   end(): EventBatch[];
 }
 
+/** "streams in the file: 0 EVTS 320x240, 2 IMUS" — for errors about a missing stream. */
+export function describeStreams(streams: readonly StreamInfo[]): string {
+  const list = streams.map((s) => `${s.id} ${s.type}${s.name && s.name !== s.type ? ` ${s.name}` : ''}${s.sensor ? ` ${s.sensor.width}x${s.sensor.height}` : ''}`);
+  return `streams in the file: ${list.join(', ')}`;
+}
+
 export const DEFAULT_MAX_PACKET_BYTES = 256 * 1024 * 1024;
 const SPARE_MAX_BYTES = 4 << 20;
 

@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import { EventSummary, type EventBatch } from '../events/index.js';
 import type { Aedat4Decoder } from './aedat4.js';
 import type { StreamInfo } from './decoder.js';
-import { openEventFile, type ReadOptions } from './io.js';
+import { FormatError } from './errors.js';
+import { openEventFile, type EventFile, type ReadOptions } from './io.js';
 import { writeEventFile, type WriteCompression, type WritableFormat } from './writer.js';
 
 export interface EventFileInfo {
@@ -46,6 +47,7 @@ export interface EventFileInfo {
 /** One pass over `path`; `onProgress(bytesDone, bytesTotal)` after each chunk. */
 export async function inspectEventFile(path: string, options: ReadOptions = {}, onProgress?: (done: number, total: number) => void): Promise<EventFileInfo> {
   const file = await openEventFile(path, options);
+  refuseStreamWithoutStreams(file, options);
   const summary = new EventSummary();
   for await (const batch of file) {
     summary.add(batch);
@@ -136,6 +138,7 @@ export async function convertEventFile(
   const { to, compression, ...read } = options;
   await refuseSameFile(input, output);
   const file = await openEventFile(input, read);
+  refuseStreamWithoutStreams(file, read);
   const batches: AsyncIterable<EventBatch> = file;
   const res = await writeEventFile(output, batches, { format: to, ...(compression ? { compression } : {}) }, (events) =>
     onProgress?.(file.decoder.stats.bytes, file.size, events),
@@ -154,5 +157,12 @@ async function refuseSameFile(input: string, output: string): Promise<void> {
   }
   if (source.dev === target.dev && source.ino === target.ino) {
     throw new Error(`convert: output ${output} is the input file ${input} (refusing to overwrite the input)`);
+  }
+}
+
+/** A stream id means something to AEDAT 4 (streams) and AEDAT 3.1 (sources) only: never ignore it. */
+function refuseStreamWithoutStreams(file: EventFile, options: ReadOptions): void {
+  if ((options.streamId !== undefined || options.sourceId !== undefined) && file.format !== 'aedat4' && file.format !== 'aedat3') {
+    throw new FormatError(`a stream id was given, but ${file.format} files have no streams`, 0, file.path);
   }
 }

@@ -1,4 +1,5 @@
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { parseCommandArgs, UsageError, type Command } from '../command.js';
+import { streamOptions } from './info.js';
 import { convertEventFile, formatFromExtension, WRITABLE_FORMATS, type WritableFormat, type WriteCompression } from '../../formats/index.js';
 import { createProgress } from '../../util/progress.js';
 
@@ -12,7 +13,7 @@ conversion succeeds; OUT may not be IN itself.
   --format F          output format; default from OUT's extension (.aedat4, .aedat = 3.1,
                       .aedat2, .csv)
   --compression C     AEDAT 4 packet compression (default lz4)
-  --stream ID         AEDAT 4 input: event stream id
+  --stream ID         AEDAT 4 input: event stream id; AEDAT 3.1 input: source id
   --allow-truncated   drop an incomplete final record of IN instead of failing`;
 
 export const convertCommand: Command = {
@@ -43,7 +44,7 @@ export const convertCommand: Command = {
       {
         to: format,
         ...(compression ? { compression } : {}),
-        ...(values.stream !== undefined ? { streamId: numberOption('stream', values.stream, 0) } : {}),
+        ...streamOptions(values.stream),
         allowTruncated: values['allow-truncated'] ?? false,
       },
       (done, total, events) => progress.update({ done, total, info: { events } }),
