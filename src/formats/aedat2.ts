@@ -172,8 +172,9 @@ export class Aedat2Decoder extends ChunkDecoder {
     if (skipped) this.skip('special', skipped);
     if (outside) this.skip('outOfRange', outside);
     if (n > 0) {
-      this.stats.events += n;
-      out.push(layout ? this.arena!.batch(layout, n, this.sensor!) : this.out.batch(n, this.sensor!));
+      // The loops drop raw addresses beyond the chip; a declared smaller sensor is checked here.
+      if (layout) this.emitBatch(out, this.arena!.batch(layout, n, this.sensor!), this.arena!.firstOutside(layout, n, this.sensor!));
+      else this.emitBatch(out, this.out.batch(n, this.sensor!));
     }
     this.want(8);
     return end;

@@ -172,9 +172,9 @@ export class Aedat3Decoder extends ChunkDecoder {
     if (pos + AEDAT3_PACKET_HEADER_BYTES > end) this.want(AEDAT3_PACKET_HEADER_BYTES);
     if (invalid) this.skip('invalid', invalid);
     if (n > 0) {
-      this.stats.events += n;
       const sensor = this.sensor ?? DVS128;
-      out.push(layout ? arena!.batch(layout, n, sensor) : this.out.batch(n, sensor));
+      if (layout) this.emitBatch(out, arena!.batch(layout, n, sensor), arena!.firstOutside(layout, n, sensor));
+      else this.emitBatch(out, this.out.batch(n, sensor));
     }
     return pos;
   }

@@ -276,8 +276,9 @@ export class Aedat4Decoder extends ChunkDecoder {
       pos = payloadAt + size;
     }
     if (n > 0) {
-      this.stats.events += n;
-      out.push(this.wasm ? this.wasm.arena.batch(this.wasm.layout(), n, this.sensor!) : cols.batch(n, this.sensor!));
+      const w = this.wasm;
+      if (w) this.emitBatch(out, w.arena.batch(w.layout(), n, this.sensor!), w.arena.firstOutside(w.layout(), n, this.sensor!));
+      else this.emitBatch(out, cols.batch(n, this.sensor!));
     }
     return pos;
   }

@@ -89,8 +89,7 @@ export class CsvDecoder extends ChunkDecoder {
     // CSV declares no geometry: the first batch's extent decides unless configured.
     if (n > 0) {
       this.sensor ??= { width: maxX + 1, height: maxY + 1 };
-      this.stats.events += n;
-      out.push(cols.batch(n, this.sensor));
+      this.emitBatch(out, cols.batch(n, this.sensor));
     }
     return pos;
   }

@@ -14,6 +14,7 @@
  */
 import type { EventBatch, SensorGeometry } from '../events/index.js';
 import { FormatError } from './errors.js';
+import { dropOutside, firstOutside } from './output.js';
 
 export type EventFormat = 'aedat2' | 'aedat3' | 'aedat4' | 'evt2' | 'evt3' | 'dat' | 'nmnist' | 'csv';
 
@@ -224,6 +225,23 @@ export abstract class ChunkDecoder implements EventDecoder {
 
   protected skip(kind: string, count: number): void {
     this.stats.skipped[kind] = (this.stats.skipped[kind] ?? 0) + count;
+  }
+
+  /**
+   * Queues a freshly decoded batch (columns the decoder owns). The one rule of every decoder:
+   * events outside the sensor (x >= width or y >= height, e.g. a negative int16 read as 65535)
+   * are dropped and counted as `skipped.outOfRange`, never emitted. `outside` is the index of
+   * the first such event when the caller already scanned for it (WASM kernels).
+   */
+  protected emitBatch(out: EventBatch[], batch: EventBatch, outside = firstOutside(batch)): void {
+    let kept = batch;
+    if (outside < batch.length) {
+      kept = dropOutside(batch, outside);
+      this.skip('outOfRange', batch.length - kept.length);
+    }
+    if (kept.length === 0) return;
+    this.stats.events += kept.length;
+    out.push(kept);
   }
 }
 

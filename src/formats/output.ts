@@ -1,4 +1,4 @@
-import type { EventBatch, SensorGeometry } from '../events/index.js';
+import { sliceBatch, type EventBatch, type SensorGeometry } from '../events/index.js';
 
 /**
  * Output columns a decoder fills. Every reserve() hands out fresh arrays: the batches emitted
@@ -48,4 +48,32 @@ export function growColumns(cols: OutputColumns, capacity: number, keep: number)
   cols.y = y;
   cols.t = t;
   cols.p = p;
+}
+
+/** Index of the first event of `batch` outside its sensor (x >= width or y >= height), else its length. */
+export function firstOutside(batch: EventBatch): number {
+  const { x, y, length } = batch;
+  const w = batch.sensor.width, h = batch.sensor.height;
+  for (let i = 0; i < length; i++) if (x[i]! >= w || y[i]! >= h) return i;
+  return length;
+}
+
+/**
+ * Removes the events outside the sensor from a batch the decoder still owns (not yet emitted),
+ * compacting its columns in place from `from` (the first outside event). Returns the kept events.
+ */
+export function dropOutside(batch: EventBatch, from: number): EventBatch {
+  const { x, y, t, p } = batch;
+  const w = batch.sensor.width, h = batch.sensor.height;
+  let k = from;
+  for (let i = from; i < batch.length; i++) {
+    const xi = x[i]!, yi = y[i]!;
+    if (xi >= w || yi >= h) continue;
+    x[k] = xi;
+    y[k] = yi;
+    t[k] = t[i]!;
+    p[k] = p[i]!;
+    k++;
+  }
+  return sliceBatch(batch, 0, k);
 }

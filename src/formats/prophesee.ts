@@ -97,10 +97,7 @@ abstract class PercentHeaderDecoder extends ChunkDecoder {
   }
 
   protected emit(n: number, out: EventBatch[]): void {
-    if (n > 0) {
-      this.stats.events += n;
-      out.push(this.out.batch(n, this.sensor!));
-    }
+    if (n > 0) this.emitBatch(out, this.out.batch(n, this.sensor!));
   }
 }
 

@@ -133,9 +133,12 @@ class Bytes {
   }
 }
 
-/** AEDAT 2.0, jAER DVS128 addresses (§2.2), with special and external-input records mixed in. */
-export function writeAedat2Dvs128(e: PlainEvents): Uint8Array {
-  const out = new Bytes().text('#!AER-DAT2.0\r\n# AEChip: ch.unizh.ini.jaer.chip.retina.DVS128\r\n# odd length header\r\n#End Of ASCII Header\r\n');
+/**
+ * AEDAT 2.0, jAER DVS128 addresses (§2.2), with special and external-input records mixed in;
+ * `extraHeader` lines (CRLF-terminated) go before the end marker.
+ */
+export function writeAedat2Dvs128(e: PlainEvents, extraHeader = ''): Uint8Array {
+  const out = new Bytes().text(`#!AER-DAT2.0\r\n# AEChip: ch.unizh.ini.jaer.chip.retina.DVS128\r\n# odd length header\r\n${extraHeader}#End Of ASCII Header\r\n`);
   for (let i = 0; i < e.x.length; i++) {
     if (i % 97 === 0) out.u32be(0x80000000).u32be(e.t[i]!); // special event (bit 31)
     if (i % 89 === 0) out.u32be(0x8000).u32be(e.t[i]!); // external input (bit 15)
@@ -270,11 +273,12 @@ export function writeEvt2(e: PlainEvents, width: number, height: number): Uint8A
 /**
  * Prophesee EVT 3.0 (§11.3): TIME_HIGH/TIME_LOW/ADDR_Y on change, single ADDR_X events, and
  * every 50th event a VECT_BASE_X + VECT_12 + VECT_8 group. The vector events are generated
- * here, so the events of the file are returned with the bytes.
+ * here, so the events of the file are returned with the bytes. `declared` is the geometry the
+ * header states (default: the one the events are drawn on).
  */
-export function writeEvt3(seed: number, n: number, width: number, height: number): { bytes: Uint8Array; events: PlainEvents } {
+export function writeEvt3(seed: number, n: number, width: number, height: number, declared = { width, height }): { bytes: Uint8Array; events: PlainEvents } {
   const r = rng(seed);
-  const out = new Bytes().text(`% evt 3.0\n% format EVT3;height=${height};width=${width}\n% end\n`);
+  const out = new Bytes().text(`% evt 3.0\n% format EVT3;height=${declared.height};width=${declared.width}\n% end\n`);
   const ev: PlainEvents = { x: [], y: [], t: [], p: [] };
   let t = 0, high = -1, low = -1, y = -1;
   while (ev.x.length < n) {

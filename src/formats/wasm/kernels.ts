@@ -17,6 +17,7 @@ interface KernelExports {
   aedat2(src: number, end: number, ox: number, oy: number, ot: number, op: number, cfg: number): number;
   aedat2dvs(src: number, end: number, ox: number, oy: number, ot: number, op: number, cfg: number): number;
   evts(src: number, count: number, ox: number, oy: number, ot: number, op: number, n: number, cfg: number): number;
+  outside(ox: number, oy: number, n: number, w: number, h: number): number;
   lz4block(s: number, end: number, d: number, dstart: number, dend: number): number;
   errpos: { value: number };
 }
@@ -73,6 +74,15 @@ export class WasmArena {
     const op = oy + align8(capacity * 2);
     this.reserve(op + align8(capacity) + 16);
     return { input, ox, oy, op, ot, capacity };
+  }
+
+  /**
+   * Index of the first of the layout's `n` events outside `sensor`, else `n` (SIMD scan);
+   * undefined for sensors wider or taller than 16 bits (the caller scans in JS).
+   */
+  firstOutside(l: ArenaLayout, n: number, sensor: SensorGeometry): number | undefined {
+    if (sensor.width > 0xffff || sensor.height > 0xffff) return undefined;
+    return this.k.outside(l.ox, l.oy, n, sensor.width, sensor.height);
   }
 
   /** Batch owning copies of the first `n` events of a layout. */
