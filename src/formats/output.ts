@@ -14,10 +14,7 @@ export class OutputColumns {
 
   /** Fresh columns for `capacity` events (capacity is bounded by bytes actually received). */
   reserve(capacity: number): void {
-    this.x = new Uint16Array(capacity);
-    this.y = new Uint16Array(capacity);
-    this.t = new Float64Array(capacity);
-    this.p = new Uint8Array(capacity);
+    Object.assign(this, allocateColumns(capacity));
   }
 
   /** Batch of the first `n` events (views of arrays no later call writes to). */
@@ -33,11 +30,26 @@ export class OutputColumns {
   }
 }
 
+/**
+ * Columns for `capacity` events in one ArrayBuffer ([t | x | y | p], t first for alignment): one
+ * allocation per batch instead of four, which measurably cuts the cost of handing every batch
+ * its own memory (docs/benchmarks.md, 2026-12-06).
+ */
+export function allocateColumns(capacity: number): { x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array } {
+  const buf = new ArrayBuffer(capacity * 13);
+  return {
+    t: new Float64Array(buf, 0, capacity),
+    x: new Uint16Array(buf, capacity * 8, capacity),
+    y: new Uint16Array(buf, capacity * 10, capacity),
+    p: new Uint8Array(buf, capacity * 12, capacity),
+  };
+}
+
 /** Grows `cols` to hold `capacity` events keeping the first `keep` (geometric growth). */
 export function growColumns(cols: OutputColumns, capacity: number, keep: number): void {
   if (cols.x.length >= capacity) return;
   const c = Math.max(capacity, cols.x.length * 2, 1024);
-  const x = new Uint16Array(c), y = new Uint16Array(c), t = new Float64Array(c), p = new Uint8Array(c);
+  const { x, y, t, p } = allocateColumns(c);
   if (keep > 0) {
     x.set(cols.x.subarray(0, keep));
     y.set(cols.y.subarray(0, keep));

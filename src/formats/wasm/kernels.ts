@@ -9,6 +9,7 @@
  */
 import type { EventBatch, SensorGeometry } from '../../events/index.js';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+import { allocateColumns } from '../output.js';
 import { lazyWasmModule, WASM_PAGE, WebAssemblyApi, type WasmMemory } from '../../util/wasm.js';
 
 interface KernelExports {
@@ -88,9 +89,12 @@ export class WasmArena {
   /** Batch owning copies of the first `n` events of a layout. */
   batch(l: ArenaLayout, n: number, sensor: SensorGeometry): EventBatch {
     const buf = this.k.memory.buffer;
-    const x = new Uint16Array(buf, l.ox, n), y = new Uint16Array(buf, l.oy, n);
-    const t = new Float64Array(buf, l.ot, n), p = new Uint8Array(buf, l.op, n);
-    return { x: x.slice(), y: y.slice(), t: t.slice(), p: p.slice(), length: n, sensor };
+    const cols = allocateColumns(n);
+    cols.x.set(new Uint16Array(buf, l.ox, n));
+    cols.y.set(new Uint16Array(buf, l.oy, n));
+    cols.t.set(new Float64Array(buf, l.ot, n));
+    cols.p.set(new Uint8Array(buf, l.op, n));
+    return { ...cols, length: n, sensor };
   }
 }
 
