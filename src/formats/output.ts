@@ -32,8 +32,7 @@ export class OutputColumns {
 
 /**
  * Columns for `capacity` events in one ArrayBuffer ([t | x | y | p], t first for alignment): one
- * allocation per batch instead of four, which measurably cuts the cost of handing every batch
- * its own memory (docs/benchmarks.md, 2026-12-06).
+ * allocation per batch instead of four, since every batch gets memory of its own.
  */
 export function allocateColumns(capacity: number): { x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array } {
   const buf = new ArrayBuffer(capacity * 13);
