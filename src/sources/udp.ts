@@ -66,10 +66,11 @@ export function udpSource(url: string, options: UdpSourceOptions): EventSource {
     } else if (options.protocol === 'jaer') {
       const dec = new JaerDecoder(options.chip ?? 'dvs128');
       handle = (d) => {
-        const m = dec.stats.malformed, l = dec.stats.lost;
+        const m = dec.stats.malformed, l = dec.stats.lost, x = dec.stats.droppedEvents;
         const b = dec.decode(d);
         ctx.stats.malformed += dec.stats.malformed - m;
         ctx.stats.lost += dec.stats.lost - l;
+        ctx.stats.droppedEvents += dec.stats.droppedEvents - x;
         if (b) ctx.emit(b);
       };
     } else {

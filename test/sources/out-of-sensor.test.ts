@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { concatBatches, EventSummary } from '../../src/events/index.js';
-import { replayFile, tcpSource } from '../../src/sources/index.js';
+import { JaerDecoder, replayFile, tcpSource } from '../../src/sources/index.js';
 import { randomEvents, referenceSummary, writeAedat4, type PlainEvents } from '../formats/reference-writers.js';
 
 /** 320x240 events with every 50th moved outside (int16 -1 / -2 as 65535 / 65534, x = 320, y = 240). */
@@ -64,4 +64,21 @@ test('file replay drops out-of-sensor events and counts them in droppedEvents', 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('jAER DAVIS346 datagrams: raw addresses beyond the chip are dropped events, not skipped records', () => {
+  // Spec §2.3 by hand: y bits 22-30, x bits 12-21, polarity bit 11; x = 345 - rx, y = 259 - ry.
+  const d = new Uint8Array(4 + 3 * 8);
+  const v = new DataView(d.buffer);
+  v.setInt32(0, 1, false);
+  const records = [[(10 << 22) | (20 << 12) | (1 << 11), 100], [(10 << 22) | (400 << 12), 101], [(300 << 22) | (20 << 12), 102]];
+  records.forEach(([a, t], i) => {
+    v.setUint32(4 + 8 * i, a! >>> 0, false);
+    v.setUint32(8 + 8 * i, t!, false);
+  });
+  const dec = new JaerDecoder('davis346');
+  const b = dec.decode(d)!;
+  assert.deepEqual([b.length, b.x[0], b.y[0], b.p[0], b.t[0]], [1, 325, 249, 1, 100]);
+  assert.equal(dec.stats.droppedEvents, 2);
+  assert.equal(dec.stats.skipped, 0);
 });
