@@ -9,7 +9,7 @@ import type { EventBatch, SensorGeometry } from '../events/index.js';
 import { Aedat2Encoder } from './aedat2.js';
 import { Aedat3PacketEncoder, encodeAedat3Header } from './aedat3.js';
 import { Aedat4Encoder } from './aedat4.js';
-import { CSV_HEADER, encodeCsvRows } from './csv.js';
+import { CSV_HEADER, csvGeometryLine, encodeCsvRows } from './csv.js';
 import { concatChunks } from './decoder.js';
 import { initZstd } from './zstd.js';
 
@@ -65,7 +65,7 @@ export async function createEncoder(options: WriteOptions & { sensor: SensorGeom
       return { begin: () => enc.begin(), encode: (b) => enc.encode(b), finish: () => enc.finish() };
     }
     case 'csv':
-      return { begin: () => new TextEncoder().encode(`${CSV_HEADER}\n`), encode: encodeCsvRows, finish: () => ({ tail: new Uint8Array(0) }) };
+      return { begin: () => new TextEncoder().encode(`${csvGeometryLine(options.sensor)}\n${CSV_HEADER}\n`), encode: encodeCsvRows, finish: () => ({ tail: new Uint8Array(0) }) };
   }
 }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeBufferBatches, initZstd, readEvents, writeEventFile, type WritableFormat, type WriteCompression } from '../../src/formats/index.js';
+import { decodeBufferBatches, detectFormat, initZstd, readEvents, writeEventFile, type WritableFormat, type WriteCompression } from '../../src/formats/index.js';
 import { assertBatchesEqual, randomBatch } from './helpers.js';
 import { randomEvents, writeAedat3 } from './reference-writers.js';
 
@@ -22,8 +22,7 @@ for (const sensor of [{ width: 320, height: 240 }, { width: 34, height: 34 }]) {
       for (const [format, compression] of WRITERS) {
         const path = join(dir, `out-${format}-${compression ?? ''}`);
         await writeEventFile(path, [events], { format, ...(compression ? { compression } : {}) });
-        // CSV has no field for the sensor size: it is given to the reader (README, event files).
-        const back = await readEvents(path, format === 'csv' ? { sensor } : {});
+        const back = await readEvents(path);
         assert.deepEqual(back.sensor, sensor, `${format} ${compression ?? ''}`);
         assertBatchesEqual(back, events, `${format} ${compression ?? ''}`);
       }
@@ -49,5 +48,22 @@ test('AEDAT 3.1 reader takes the sensor from cAER-style #Source lines', () => {
   for (const [source, sensor] of cases) {
     const { decoder } = decodeBufferBatches(writeAedat3(e, source));
     assert.deepEqual(decoder.sensor, sensor, source);
+  }
+});
+
+test('CSV: a %geometry:W,H line (Metavision CSV convention) gives the sensor; written files start with it', async () => {
+  const text = '%geometry:320,240\nx,y,t,p\n1,2,10,1\n3,4,20,0\n';
+  const bytes = new TextEncoder().encode(text);
+  assert.equal(detectFormat(bytes), 'csv');
+  const { batches, decoder } = decodeBufferBatches(bytes);
+  assert.deepEqual(decoder.sensor, { width: 320, height: 240 });
+  assert.deepEqual([...batches[0]!.x], [1, 3]);
+  const dir = await mkdtemp(join(tmpdir(), 'spikeline-sensor-'));
+  try {
+    const path = join(dir, 'o.csv');
+    await writeEventFile(path, [randomBatch(1, 3, { width: 34, height: 34 })], { format: 'csv' });
+    assert.match(await readFile(path, 'utf8'), /^%geometry:34,34\nx,y,t,p\n/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
