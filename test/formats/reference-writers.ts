@@ -1,7 +1,9 @@
 /**
  * Test-only byte writers and a reference summary, written from spec/event-formats.md alone (no
- * spikeline encoder or decoder is used), so tests that compare spikeline's readers with them
- * have an independent expectation. Each writer takes plain event lists and interleaves the
+ * spikeline event encoder or decoder is used; only AEDAT 4 payload compression borrows
+ * spikeline's LZ4/ZSTD compressors, whose decoders are checked against DV's real LZ4 sample and
+ * the lz4 CLI elsewhere), so tests that compare spikeline's readers with them have an
+ * independent expectation. Each writer takes plain event lists and interleaves the
  * non-event records a real file has (special/external records, IMU and trigger packets,
  * invalid events, TIME_HIGH words) so that file reads split records at many places.
  */
