@@ -160,7 +160,7 @@ export class Aedat2Decoder extends ChunkDecoder {
       state.outside += cfg.getInt32(60, true);
       state.epoch = cfg.getFloat64(64, true);
     } else {
-      this.out.reserve(records);
+      this.out.reserve(records, this.folding);
       const ox = this.transpose ? this.out.y : this.out.x;
       const oy = this.transpose ? this.out.x : this.out.y;
       n = decodeAedat2Records(view, pos, end, L, ox, oy, this.out.t, this.out.p, state);
@@ -173,7 +173,7 @@ export class Aedat2Decoder extends ChunkDecoder {
     if (outside) this.skip('outOfRange', outside);
     if (n > 0) {
       // The loops drop raw addresses beyond the chip; a declared smaller sensor is checked here.
-      if (layout) this.emitBatch(out, this.arena!.batch(layout, n, this.sensor!), this.arena!.firstOutside(layout, n, this.sensor!));
+      if (layout) this.emitBatch(out, this.arena!.view(layout, n, this.sensor!), this.arena!.firstOutside(layout, n, this.sensor!), true);
       else this.emitBatch(out, this.out.batch(n, this.sensor!));
     }
     this.want(8);

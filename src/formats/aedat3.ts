@@ -108,7 +108,7 @@ export class Aedat3Decoder extends ChunkDecoder {
     let layout: ArenaLayout | undefined;
     const view = dataView(buf);
     if (arena) layout = arena.layout(KERNEL_CONST_BYTES, Math.min(end - pos, PIECE_EVENTS * 8), (end - pos) >>> 3);
-    else this.out.reserve((end - pos) >>> 3);
+    else this.out.reserve((end - pos) >>> 3, this.folding);
     const ox = this.out.x, oy = this.out.y, ot = this.out.t, op = this.out.p;
     let n = 0;
     let invalid = 0;
@@ -173,7 +173,7 @@ export class Aedat3Decoder extends ChunkDecoder {
     if (invalid) this.skip('invalid', invalid);
     if (n > 0) {
       const sensor = this.sensor ?? DVS128;
-      if (layout) this.emitBatch(out, arena!.batch(layout, n, sensor), arena!.firstOutside(layout, n, sensor));
+      if (layout) this.emitBatch(out, arena!.view(layout, n, sensor), arena!.firstOutside(layout, n, sensor), true);
       else this.emitBatch(out, this.out.batch(n, sensor));
     }
     return pos;

@@ -243,7 +243,7 @@ export class Aedat4Decoder extends ChunkDecoder {
     const cols = this.cols;
     let n = 0;
     // Drop the previous arrays (owned by the batches already emitted) so growColumns allocates.
-    cols.x = new Uint16Array(0);
+    if (!this.folding) cols.x = new Uint16Array(0);
     let pos = start;
     for (;;) {
       if (tableAt >= 0 && base + pos >= tableAt) {
@@ -277,7 +277,7 @@ export class Aedat4Decoder extends ChunkDecoder {
     }
     if (n > 0) {
       const w = this.wasm;
-      if (w) this.emitBatch(out, w.arena.batch(w.layout(), n, this.sensor!), w.arena.firstOutside(w.layout(), n, this.sensor!));
+      if (w) this.emitBatch(out, w.arena.view(w.layout(), n, this.sensor!), w.arena.firstOutside(w.layout(), n, this.sensor!), true);
       else this.emitBatch(out, cols.batch(n, this.sensor!));
     }
     return pos;

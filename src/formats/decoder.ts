@@ -12,9 +12,9 @@
  * Chunks passed to `push` may be reused by the caller afterwards: a decoder copies what it
  * keeps. Emitted batches own their memory (safe to keep).
  */
-import type { EventBatch, SensorGeometry } from '../events/index.js';
+import type { EventBatch, EventSummary, SensorGeometry } from '../events/index.js';
 import { FormatError } from './errors.js';
-import { dropOutside, firstOutside } from './output.js';
+import { copyBatch, dropOutside, firstOutside } from './output.js';
 
 export type EventFormat = 'aedat2' | 'aedat3' | 'aedat4' | 'evt2' | 'evt3' | 'dat' | 'nmnist' | 'csv';
 
@@ -64,6 +64,12 @@ export interface EventDecoder {
   push(chunk: Uint8Array): EventBatch[];
   /** Signals end of input; returns any remaining events or throws on a truncated tail. */
   end(): EventBatch[];
+  /**
+   * From now on, folds the decoded events into `summary` instead of returning batches (push and
+   * end return none): `info`'s one pass. No batch leaves the decoder, so it decodes into the same
+   * memory every time instead of allocating each batch's.
+   */
+  foldInto(summary: EventSummary): void;
 }
 
 /** "streams in the file: 0 EVTS 320x240, 2 IMUS" — for errors about a missing stream. */
@@ -104,6 +110,7 @@ export abstract class ChunkDecoder implements EventDecoder {
   private queued = 0;
   private need = 1;
   private ended = false;
+  private fold: EventSummary | undefined;
 
   constructor(options: DecoderOptions = {}) {
     this.source = options.source;
@@ -223,17 +230,27 @@ export abstract class ChunkDecoder implements EventDecoder {
     return new FormatError(reason, offset, this.source);
   }
 
+  foldInto(summary: EventSummary): void {
+    this.fold = summary;
+  }
+
+  /** True when no batch leaves the decoder (foldInto): output memory may be reused. */
+  protected get folding(): boolean {
+    return this.fold !== undefined;
+  }
+
   protected skip(kind: string, count: number): void {
     this.stats.skipped[kind] = (this.stats.skipped[kind] ?? 0) + count;
   }
 
   /**
-   * Queues a freshly decoded batch (columns the decoder owns). The one rule of every decoder:
-   * events outside the sensor (x >= width or y >= height, e.g. a negative int16 read as 65535)
-   * are dropped and counted as `skipped.outOfRange`, never emitted. `outside` is the index of
-   * the first such event when the caller already scanned for it (WASM kernels).
+   * Queues a decoded batch whose columns the decoder owns: fresh ones, or (`borrowed`) views of
+   * memory it reuses, which are copied unless folding. The one rule of every decoder: events
+   * outside the sensor (x >= width or y >= height, e.g. a negative int16 read as 65535) are
+   * dropped and counted as `skipped.outOfRange`, never emitted. `outside` is the index of the
+   * first such event when the caller already scanned for it (WASM kernels).
    */
-  protected emitBatch(out: EventBatch[], batch: EventBatch, outside = firstOutside(batch)): void {
+  protected emitBatch(out: EventBatch[], batch: EventBatch, outside = firstOutside(batch), borrowed = false): void {
     let kept = batch;
     if (outside < batch.length) {
       kept = dropOutside(batch, outside);
@@ -241,7 +258,8 @@ export abstract class ChunkDecoder implements EventDecoder {
     }
     if (kept.length === 0) return;
     this.stats.events += kept.length;
-    out.push(kept);
+    if (this.fold) this.fold.add(kept);
+    else out.push(borrowed ? copyBatch(kept) : kept);
   }
 }
 

@@ -49,11 +49,14 @@ export async function inspectEventFile(path: string, options: ReadOptions = {}, 
   const file = await openEventFile(path, options);
   refuseStreamWithoutStreams(file, options);
   const summary = new EventSummary();
-  for await (const batch of file) {
-    summary.add(batch);
-    onProgress?.(file.decoder.stats.bytes, file.size);
-  }
   const d = file.decoder;
+  // The summary is all info needs: folded inside the decoder, no batch is allocated.
+  d.foldInto(summary);
+  for await (const chunk of file.chunks()) {
+    d.push(chunk);
+    onProgress?.(d.stats.bytes, file.size);
+  }
+  d.end();
   const s = summary.toJSON();
   const empty = summary.events === 0;
   const duration = empty ? null : summary.tLast - summary.tFirst;

@@ -71,6 +71,8 @@ export interface EventFile extends AsyncIterable<EventBatch> {
   readonly format: EventFormat;
   readonly size: number;
   readonly decoder: EventDecoder;
+  /** The file's bytes in bounded reads, one buffer reused (for a decoder folding into a summary). */
+  chunks(): AsyncGenerator<Uint8Array>;
 }
 
 const DETECT_BYTES = 4096;
@@ -91,25 +93,29 @@ export async function openEventFile(path: string, options: ReadOptions = {}): Pr
   if (!format) throw new FormatError('unrecognised event file format', 0, path);
   const decoder = createDecoder(format, { ...options, source: options.source ?? path });
   const chunkBytes = Math.max(4096, Math.floor(options.chunkBytes ?? 1 << 20));
+  const chunks = async function* (): AsyncGenerator<Uint8Array> {
+    const fh = await open(path, 'r');
+    try {
+      // One read buffer reused for the whole file: decoders copy what they keep.
+      const buf = new Uint8Array(chunkBytes);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, chunkBytes, null);
+        if (bytesRead === 0) break;
+        yield buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
+  };
   return {
     path,
     format,
     size,
     decoder,
+    chunks,
     async *[Symbol.asyncIterator]() {
-      const fh = await open(path, 'r');
-      try {
-        // One read buffer reused for the whole file: decoders copy what they keep.
-        const buf = new Uint8Array(chunkBytes);
-        for (;;) {
-          const { bytesRead } = await fh.read(buf, 0, chunkBytes, null);
-          if (bytesRead === 0) break;
-          for (const b of decoder.push(buf.subarray(0, bytesRead))) yield b;
-        }
-        for (const b of decoder.end()) yield b;
-      } finally {
-        await fh.close();
-      }
+      for await (const chunk of chunks()) for (const b of decoder.push(chunk)) yield b;
+      for (const b of decoder.end()) yield b;
     },
   };
 }

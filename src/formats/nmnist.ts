@@ -26,7 +26,7 @@ export class NmnistDecoder extends ChunkDecoder {
 
   protected parse(buf: Uint8Array, out: EventBatch[]): number {
     const records = Math.floor(buf.length / 5);
-    this.out.reserve(records);
+    this.out.reserve(records, this.folding);
     const end = records * 5;
     const st = this.state;
     const n = decodeNmnistRecords(buf, end, this.out.x, this.out.y, this.out.t, this.out.p, st);

@@ -1,10 +1,11 @@
 import { sliceBatch, type EventBatch, type SensorGeometry } from '../events/index.js';
 
 /**
- * Output columns a decoder fills. Every reserve() hands out fresh arrays: the batches emitted
- * from the previous ones own them, so a caller may keep any batch for as long as it likes (a
- * decoder that wrote into arrays it had already emitted would corrupt batches still in use, as
- * `info` did when one push returned two batches).
+ * Output columns a decoder fills. reserve() hands out fresh arrays, as the batches emitted from
+ * the previous ones own them: a caller may keep any batch for as long as it likes (a decoder that
+ * wrote into arrays it had already emitted would corrupt batches still in use, as `info` did when
+ * one push returned two batches). Only a decoder that emits no batches at all (folding into a
+ * summary, ChunkDecoder.foldInto) reuses them.
  */
 export class OutputColumns {
   x: Uint16Array = new Uint16Array(0);
@@ -12,9 +13,13 @@ export class OutputColumns {
   t: Float64Array = new Float64Array(0);
   p: Uint8Array = new Uint8Array(0);
 
-  /** Fresh columns for `capacity` events (capacity is bounded by bytes actually received). */
-  reserve(capacity: number): void {
-    Object.assign(this, allocateColumns(capacity));
+  /**
+   * Columns for `capacity` events (bounded by bytes actually received): fresh ones, or with
+   * `reuse` (no batch of them was emitted) the current ones when large enough.
+   */
+  reserve(capacity: number, reuse = false): void {
+    if (reuse && this.x.length >= capacity) return;
+    Object.assign(this, allocateColumns(reuse ? Math.max(capacity, this.x.length * 2) : capacity));
   }
 
   /** Batch of the first `n` events (views of arrays no later call writes to). */
@@ -87,4 +92,15 @@ export function dropOutside(batch: EventBatch, from: number): EventBatch {
     k++;
   }
   return sliceBatch(batch, 0, k);
+}
+
+/** A batch owning copies of `batch`'s events (for views of memory the decoder reuses). */
+export function copyBatch(batch: EventBatch): EventBatch {
+  const n = batch.length;
+  const cols = allocateColumns(n);
+  cols.x.set(batch.x.subarray(0, n));
+  cols.y.set(batch.y.subarray(0, n));
+  cols.t.set(batch.t.subarray(0, n));
+  cols.p.set(batch.p.subarray(0, n));
+  return { ...cols, length: n, sensor: batch.sensor };
 }

@@ -168,7 +168,7 @@ export class Evt2Decoder extends PercentHeaderDecoder {
       if (pos < 0) return 0;
     }
     const words = (buf.length - pos) >>> 2;
-    this.out.reserve(words);
+    this.out.reserve(words, this.folding);
     const end = pos + words * 4;
     const st = this.state;
     const n = decodeEvt2Words(dataView(buf), pos, end, this.out.x, this.out.y, this.out.t, this.out.p, st);
@@ -299,7 +299,7 @@ export class Evt3Decoder extends PercentHeaderDecoder {
     const words = (buf.length - pos) >>> 1;
     const cols = this.out;
     // Vectors emit up to 12 events per word: grow on demand instead of sizing for the worst case.
-    cols.reserve(Math.min(words + 12, 1 << 16));
+    cols.reserve(Math.min(words + 12, 1 << 16), this.folding);
     const st = this.state;
     st.n = 0;
     st.pos = pos;
@@ -348,7 +348,7 @@ export class DatDecoder extends PercentHeaderDecoder {
       this.typeBytes = false;
     }
     const records = (buf.length - pos) >>> 3;
-    this.out.reserve(records);
+    this.out.reserve(records, this.folding);
     const end = pos + records * 8;
     const n = decodeDatRecords(dataView(buf), pos, end, this.out.x, this.out.y, this.out.t, this.out.p, this.clock);
     this.emit(n, out);

@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertEventFile, initZstd, inspectEventFile, type EventFileInfo } from '../../src/formats/index.js';
+import { concatBatches, EventSummary, type EventBatch } from '../../src/events/index.js';
+import { convertEventFile, initZstd, inspectEventFile, openEventFile, type EventFileInfo } from '../../src/formats/index.js';
 import { cliArgs } from '../support/process.js';
 import { REAL, REPO_ROOT, sharedSkip } from './helpers.js';
 import {
@@ -74,6 +75,10 @@ test('info matches a reference summary on multi-MiB files of every format (IMU/t
         assert.equal(info.format, c.format, c.name);
         assert.deepEqual(summaryOf(info), c.expected, `${c.name} (reads of ${chunkBytes ?? '1 MiB'})`);
       }
+      // The batches a reader hands out, kept until the end (info folds inside the decoder).
+      const kept: EventBatch[] = [];
+      for await (const b of await openEventFile(path)) kept.push(b);
+      assert.deepEqual(new EventSummary().add(concatBatches(kept)).toJSON(), c.expected, `${c.name}: kept batches`);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initZstd, inspectEventFile, type ReadOptions } from '../../src/formats/index.js';
+import { EventSummary } from '../../src/events/index.js';
+import { initZstd, inspectEventFile, openEventFile, type ReadOptions } from '../../src/formats/index.js';
 import {
   randomEvents,
   referenceSummary,
@@ -107,6 +108,12 @@ test('every decoder drops and counts events outside the sensor (WASM and JS path
         const want = referenceSummary(c.inside);
         assert.deepEqual({ events, x_min, x_max, y_min, y_max, on, checksum }, { events: want.events, x_min: want.x_min, x_max: want.x_max, y_min: want.y_min, y_max: want.y_max, on: want.on, checksum: want.checksum }, `${c.name} wasm=${wasm}`);
         assert.equal(info.skipped['outOfRange'], c.outside, `${c.name} wasm=${wasm}: outOfRange count`);
+        // The batches a reader hands out (info folds inside the decoder instead).
+        const file = await openEventFile(path, { ...c.options, wasm, chunkBytes: 65536 });
+        const s = new EventSummary();
+        for await (const b of file) s.add(b);
+        assert.equal(s.checksum.toString(), want.checksum, `${c.name} wasm=${wasm}: batches`);
+        assert.equal(file.decoder.stats.skipped['outOfRange'], c.outside);
       }
     }
   } finally {

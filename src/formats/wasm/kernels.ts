@@ -4,12 +4,11 @@
  * (SIMD, 8 per step) and LZ4 blocks. Each
  * decoder owns one arena (module instance with its own memory): input bytes are copied in,
  * events come out as columns in the same memory and are copied out into arrays the emitted
- * batch owns (the arena is overwritten by the next push). Falls back to the JS loops when WebAssembly SIMD is unavailable or
+ * batch owns (the arena is overwritten by the next push; ChunkDecoder.emitBatch). Falls back to the JS loops when WebAssembly SIMD is unavailable or
  * SPIKELINE_NO_WASM=1.
  */
 import type { EventBatch, SensorGeometry } from '../../events/index.js';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
-import { allocateColumns } from '../output.js';
 import { lazyWasmModule, WASM_PAGE, WebAssemblyApi, type WasmMemory } from '../../util/wasm.js';
 
 interface KernelExports {
@@ -86,15 +85,13 @@ export class WasmArena {
     return this.k.outside(l.ox, l.oy, n, sensor.width, sensor.height);
   }
 
-  /** Batch owning copies of the first `n` events of a layout. */
-  batch(l: ArenaLayout, n: number, sensor: SensorGeometry): EventBatch {
+  /**
+   * The first `n` events of a layout as views of the arena: valid until the decoder's next
+   * kernel call, so the decoder copies them (copyBatch) before they leave it.
+   */
+  view(l: ArenaLayout, n: number, sensor: SensorGeometry): EventBatch {
     const buf = this.k.memory.buffer;
-    const cols = allocateColumns(n);
-    cols.x.set(new Uint16Array(buf, l.ox, n));
-    cols.y.set(new Uint16Array(buf, l.oy, n));
-    cols.t.set(new Float64Array(buf, l.ot, n));
-    cols.p.set(new Uint8Array(buf, l.op, n));
-    return { ...cols, length: n, sensor };
+    return { x: new Uint16Array(buf, l.ox, n), y: new Uint16Array(buf, l.oy, n), t: new Float64Array(buf, l.ot, n), p: new Uint8Array(buf, l.op, n), length: n, sensor };
   }
 }
 
