@@ -65,8 +65,8 @@ export interface EventDecoder {
   /** Signals end of input; returns any remaining events or throws on a truncated tail. */
   end(): EventBatch[];
   /**
-   * From now on, folds the decoded events into `summary` instead of returning batches (push and
-   * end return none): `info`'s one pass. No batch leaves the decoder, so it decodes into the same
+   * Before the first push: folds the decoded events into `summary` instead of returning batches
+   * (push and end return none): `info`'s one pass. No batch leaves the decoder, so it decodes into the same
    * memory every time instead of allocating each batch's.
    */
   foldInto(summary: EventSummary): void;
@@ -231,6 +231,8 @@ export abstract class ChunkDecoder implements EventDecoder {
   }
 
   foldInto(summary: EventSummary): void {
+    // Columns already handed out in batches must never be reused: only a fresh decoder folds.
+    if (this.stats.bytes > 0 || this.queued > 0) throw new Error('foldInto() must be called before the first push()');
     this.fold = summary;
   }
 

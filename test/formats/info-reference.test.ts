@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concatBatches, EventSummary, type EventBatch } from '../../src/events/index.js';
-import { convertEventFile, initZstd, inspectEventFile, openEventFile, type EventFileInfo } from '../../src/formats/index.js';
+import { convertEventFile, createDecoder, initZstd, inspectEventFile, openEventFile, type EventFileInfo } from '../../src/formats/index.js';
 import { cliArgs } from '../support/process.js';
 import { REAL, REPO_ROOT, sharedSkip } from './helpers.js';
 import {
@@ -113,4 +113,16 @@ test('an uncompressed AEDAT 4 copy of sample.aedat4 has the reference checksum o
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('a folding decoder returns no batches, and only a fresh decoder may fold (its columns were never handed out)', () => {
+  const bytes = writeAedat3(randomEvents(9, 5000, 128, 128));
+  const folding = createDecoder('aedat3');
+  const summary = new EventSummary();
+  folding.foldInto(summary);
+  assert.deepEqual([...folding.push(bytes), ...folding.end()], []);
+  assert.equal(summary.events, 5000);
+  const used = createDecoder('aedat3');
+  used.push(bytes.subarray(0, 1000));
+  assert.throws(() => used.foldInto(new EventSummary()), /before the first push/);
 });
