@@ -2,9 +2,8 @@
  * Decode throughput of every readable format (events/s), from memory and from a file, on 10M
  * synthetic events (quick: 1M): uniform x/y on 128x128 (N-MNIST: 34x34), sorted timestamps
  * over ~8-10 s, as shared/anchors/decode_python.py generates. "From memory" pushes the encoded
- * bytes through the push decoder in 1 MiB chunks with reused output arrays (what numpy's
- * "chunked into preallocated SoA" anchor does); "from file" adds fs reads (openEventFile, 1 MiB
- * reads, reused output). AEDAT 4 runs without compression, with LZ4 and with ZSTD.
+ * bytes through the push decoder in 1 MiB chunks (every batch owns its arrays: decoders no longer
+ * reuse output memory, see output.ts); "from file" adds fs reads (openEventFile, 1 MiB reads). AEDAT 4 runs without compression, with LZ4 and with ZSTD.
  *
  * The ratio is to decode_python.py run in the same bench (spawned /usr/bin/python3, data in a
  * temp folder), ANCHOR_ROUNDS times, each run bracketed by spikeline timings taken right before
@@ -126,7 +125,7 @@ interface Case {
 }
 
 function decodeAll(c: Case, n: number): void {
-  const dec = createDecoder(c.format, { ...c.options, reuseOutput: true });
+  const dec = createDecoder(c.format, c.options);
   let got = 0;
   const chunk = 1 << 20;
   for (let o = 0; o < c.bytes.length; o += chunk) for (const b of dec.push(c.bytes.subarray(o, o + chunk))) got += b.length;
@@ -135,7 +134,7 @@ function decodeAll(c: Case, n: number): void {
 }
 
 async function decodeFile(path: string, c: Case, n: number): Promise<void> {
-  const file = await openEventFile(path, { ...c.options, format: c.format, reuseOutput: true });
+  const file = await openEventFile(path, { ...c.options, format: c.format });
   let got = 0;
   for await (const b of file) got += b.length;
   if (got !== n) throw new Error(`${c.name} file: decoded ${got} events, expected ${n}`);

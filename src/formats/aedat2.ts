@@ -17,7 +17,7 @@
  * line, which this decoder adds back (other readers see recording-relative times, as jAER
  * files normally have).
  */
-import type { EventBatch } from "../events/index.js";
+import type { EventBatch, SensorGeometry } from '../events/index.js';
 import { ChunkDecoder, asciiBytes, concatChunks, asciiLine, dataView, indexOfNewline, type DecoderOptions, type EventFormat } from './decoder.js';
 import { OutputColumns } from './output.js';
 import { WasmArena, type ArenaLayout } from './wasm/kernels.js';
@@ -70,7 +70,6 @@ export interface Aedat2DecoderOptions extends DecoderOptions {
   layout?: Aedat2LayoutName | Aedat2Layout | 'auto';
   /** Apply SpikingJelly's transpose on top of the layout. */
   transpose?: boolean;
-  reuseOutput?: boolean;
   /** Use the WebAssembly kernel when available (default true). */
   wasm?: boolean;
 }
@@ -87,19 +86,16 @@ export class Aedat2Decoder extends ChunkDecoder {
   private inHeader = true;
   private readonly requested: Aedat2DecoderOptions['layout'];
   private readonly transpose: boolean;
-  private readonly out: OutputColumns;
+  private readonly out = new OutputColumns();
   /** Offset from a `# Timestamp offset us:` header line (spikeline-written files), else 0. */
   timeOffset = 0;
   private readonly state: KernelState = { last: 0, epoch: 0, skipped: 0, outside: 0 };
   private readonly arena: WasmArena | undefined;
-  private readonly reuse: boolean;
 
   constructor(options: Aedat2DecoderOptions = {}) {
     super(options);
     this.requested = options.layout ?? 'auto';
     this.transpose = options.transpose ?? false;
-    this.reuse = options.reuseOutput ?? false;
-    this.out = new OutputColumns(this.reuse);
     this.arena = options.wasm === false ? undefined : WasmArena.create();
   }
 
@@ -164,7 +160,7 @@ export class Aedat2Decoder extends ChunkDecoder {
       state.outside += cfg.getInt32(60, true);
       state.epoch = cfg.getFloat64(64, true);
     } else {
-      this.out.reserve(records);
+      this.out.reserve(records, this.folding);
       const ox = this.transpose ? this.out.y : this.out.x;
       const oy = this.transpose ? this.out.x : this.out.y;
       n = decodeAedat2Records(view, pos, end, L, ox, oy, this.out.t, this.out.p, state);
@@ -176,8 +172,9 @@ export class Aedat2Decoder extends ChunkDecoder {
     if (skipped) this.skip('special', skipped);
     if (outside) this.skip('outOfRange', outside);
     if (n > 0) {
-      this.stats.events += n;
-      out.push(layout ? this.arena!.batch(layout, n, this.sensor!, this.reuse) : this.out.batch(n, this.sensor!));
+      // The loops drop raw addresses beyond the chip; a declared smaller sensor is checked here.
+      if (layout) this.emitBatch(out, this.arena!.view(layout, n, this.sensor!), this.arena!.firstOutside(layout, n, this.sensor!), true);
+      else this.emitBatch(out, this.out.batch(n, this.sensor!));
     }
     this.want(8);
     return end;
@@ -212,6 +209,7 @@ export class Aedat2Decoder extends ChunkDecoder {
     }
     if (lines.length === 0) throw this.error(`missing ${AEDAT2_MAGIC} magic line`, 0);
     this.header = lines;
+    let declared: SensorGeometry | undefined;
     for (const line of lines) {
       const chip = /^# ?AEChip: *(.+)$/.exec(line);
       if (chip) this.chip = chip[1]!.trim();
@@ -219,11 +217,13 @@ export class Aedat2Decoder extends ChunkDecoder {
       if (created) this.creationTimeMs = Number(created[1]);
       const offset = /^# ?Timestamp offset us: *(\d+)$/i.exec(line);
       if (offset) this.timeOffset = Number(offset[1]);
+      const size = /^# ?Sensor size: *(\d+)x(\d+)$/i.exec(line);
+      if (size) declared = { width: Number(size[1]), height: Number(size[2]) };
     }
     const r = this.requested;
     this.layout = r === 'auto' || r === undefined ? aedat2LayoutForChip(this.chip) : typeof r === 'string' ? AEDAT2_LAYOUTS[r] : r;
     if (!this.layout) throw this.error(`unknown AEDAT 2.0 layout "${String(r)}"`, 0);
-    const geometry = { width: this.layout.width, height: this.layout.height };
+    const geometry = declared ?? { width: this.layout.width, height: this.layout.height };
     this.sensor ??= this.transpose ? { width: geometry.height, height: geometry.width } : geometry;
     this.inHeader = false;
     return pos;
@@ -279,18 +279,46 @@ function decodeAedat2Records(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Encoding (DVS128 layout only: the layout of CIFAR10-DVS and jAER's DVS128 class)
+// Encoding: the smallest jAER chip layout that holds the sensor (DVS128, DAVIS240, DAVIS346), so
+// jAER reads the file as that chip; a sensor smaller than its chip (N-MNIST's 34x34 in DVS128)
+// is declared by a `# Sensor size: WxH` line, which this decoder reads back.
 
-export function encodeAedat2Header(creationTimeMs = Date.now(), timeOffsetUs = 0): Uint8Array {
+const WRITE_CHIPS: ReadonlyArray<readonly [Aedat2Layout, string]> = [
+  [AEDAT2_LAYOUTS.dvs128, 'ch.unizh.ini.jaer.chip.retina.DVS128'],
+  [AEDAT2_LAYOUTS.davis240, 'eu.seebetter.ini.chips.davis.DAVIS240C'],
+  [AEDAT2_LAYOUTS.davis346, 'eu.seebetter.ini.chips.davis.Davis346B'],
+];
+
+/** Layout and `# AEChip:` class the encoder uses for `sensor`; RangeError when none holds it. */
+export function aedat2ChipFor(sensor: SensorGeometry): { layout: Aedat2Layout; chip: string } {
+  const found = WRITE_CHIPS.find(([l]) => sensor.width <= l.width && sensor.height <= l.height);
+  if (!found) throw new RangeError(`AEDAT 2.0 holds jAER chip layouts up to DAVIS346 (346x260); a ${sensor.width}x${sensor.height} sensor does not fit`);
+  return { layout: found[0], chip: found[1] };
+}
+
+export interface Aedat2HeaderOptions {
+  /** Unix ms of the `# Creation time:` line. Default: now. */
+  creationTimeMs?: number;
+  /** Offset subtracted from every timestamp (`# Timestamp offset us:` line when non-zero). */
+  timeOffsetUs?: number;
+  /** Sensor of the events; chooses the chip (default DVS128). */
+  sensor?: SensorGeometry;
+}
+
+export function encodeAedat2Header(options: Aedat2HeaderOptions = {}): Uint8Array {
+  const sensor = options.sensor ?? DVS128_SENSOR;
+  const { layout, chip } = aedat2ChipFor(sensor);
+  const partial = sensor.width !== layout.width || sensor.height !== layout.height;
   return asciiBytes(
     [
       AEDAT2_MAGIC,
       '# This is a raw AE data file created by spikeline',
       '# Data format is int32 address, int32 timestamp (8 bytes total), repeated for each event',
       '# Timestamps tick is 1 us',
-      '# AEChip: ch.unizh.ini.jaer.chip.retina.DVS128',
-      `# Creation time: System.currentTimeMillis() ${Math.floor(creationTimeMs)}`,
-      ...(timeOffsetUs ? [`# Timestamp offset us: ${timeOffsetUs}`] : []),
+      `# AEChip: ${chip}`,
+      `# Creation time: System.currentTimeMillis() ${Math.floor(options.creationTimeMs ?? Date.now())}`,
+      ...(options.timeOffsetUs ? [`# Timestamp offset us: ${options.timeOffsetUs}`] : []),
+      ...(partial ? [`# Sensor size: ${sensor.width}x${sensor.height}`] : []),
       '#End Of ASCII Header',
     ]
       .map((l) => `${l}\r\n`)
@@ -298,19 +326,26 @@ export function encodeAedat2Header(creationTimeMs = Date.now(), timeOffsetUs = 0
   );
 }
 
+const DVS128_SENSOR: SensorGeometry = { width: 128, height: 128 };
+
 /**
- * Stateful DVS128 file encoder: the header goes out with the first non-empty batch (its first
+ * Stateful file encoder: the header goes out with the first non-empty batch (its first
  * timestamp decides the offset: times >= 2^32 µs are stored relative to it). Checks events fit
- * 128×128 and that no two consecutive timestamps differ by 2^31 µs or more (a reader could not
- * unwrap them).
+ * the sensor and that no two consecutive timestamps differ by 2^31 µs or more (a reader could
+ * not unwrap them).
  */
 export class Aedat2Encoder {
   private last = -1;
   private offset = -1;
+  private readonly layout: Aedat2Layout;
+
+  constructor(private readonly sensor: SensorGeometry = DVS128_SENSOR) {
+    this.layout = aedat2ChipFor(sensor).layout;
+  }
 
   /** Header for a file that got no events (otherwise the first encode() emits it). */
   emptyHeader(): Uint8Array {
-    return this.offset < 0 ? encodeAedat2Header() : new Uint8Array(0);
+    return this.offset < 0 ? encodeAedat2Header({ sensor: this.sensor }) : new Uint8Array(0);
   }
 
   encode(batch: EventBatch): Uint8Array {
@@ -320,7 +355,7 @@ export class Aedat2Encoder {
     if (this.offset < 0) {
       const t0 = batch.t[0]!;
       this.offset = t0 >= WRAP ? t0 : 0;
-      header = encodeAedat2Header(this.offset ? this.offset / 1000 : Date.now(), this.offset);
+      header = encodeAedat2Header({ creationTimeMs: this.offset ? this.offset / 1000 : Date.now(), timeOffsetUs: this.offset, sensor: this.sensor });
     }
     const out = new Uint8Array(header.length + n * 8);
     out.set(header);
@@ -328,14 +363,19 @@ export class Aedat2Encoder {
     const { x, y, p } = batch;
     const off = this.offset;
     const t = batch.t;
+    const L = this.layout;
+    const W = this.sensor.width, H = this.sensor.height;
+    const on = L.onValue === 0 ? 1 : 0;
     let last = this.last;
     for (let i = 0; i < n; i++) {
       const xi = x[i]!, yi = y[i]!, ti = t[i]!;
-      if (xi > 127 || yi > 127) throw new RangeError(`AEDAT 2.0 DVS128 layout holds 128×128 pixels: x=${xi} y=${yi} (event ${i})`);
+      if (xi >= W || yi >= H) throw new RangeError(`AEDAT 2.0: event ${i} at (${xi}, ${yi}) is outside the ${W}x${H} sensor`);
       if (!(ti >= off) || !Number.isSafeInteger(ti)) throw new RangeError(`AEDAT 2.0 cannot store timestamp ${ti} (event ${i}; offset ${off})`);
       if (last >= 0 && Math.abs(ti - last) >= 2147483648) throw new RangeError(`timestamp step ${ti - last} µs too large for 32-bit AEDAT 2.0 (event ${i})`);
       last = ti;
-      view.setUint32(i * 8, ((127 - yi) << 8) | ((127 - xi) << 1) | (1 - (p[i]! & 1)));
+      const rx = L.flipX ? L.width - 1 - xi : xi;
+      const ry = L.flipY ? L.height - 1 - yi : yi;
+      view.setUint32(i * 8, ((rx << L.xShift) | (ry << L.yShift) | (((p[i]! & 1) ^ on) << L.polarityShift)) >>> 0);
       view.setUint32(i * 8 + 4, (ti - off) % WRAP);
     }
     this.last = last;
@@ -343,12 +383,12 @@ export class Aedat2Encoder {
   }
 }
 
+/** Whole-file AEDAT 2.0 bytes of `batches` (sensor of the first batch). */
 export function encodeAedat2(batches: Iterable<EventBatch>): Uint8Array {
-  const enc = new Aedat2Encoder();
+  const list = [...batches];
+  const enc = new Aedat2Encoder(list[0]?.sensor);
   const parts: Uint8Array[] = [];
-  for (const b of batches) parts.push(enc.encode(b));
+  for (const b of list) parts.push(enc.encode(b));
   parts.push(enc.emptyHeader());
   return concatChunks(parts);
 }
-
-

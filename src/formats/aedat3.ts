@@ -10,12 +10,13 @@
  * Encoder: a text header (or network header) then polarity packets, split whenever the 31-bit
  * timestamp overflows (a TIMESTAMP_WRAP special packet goes between epochs, as cAER does).
  */
-import type { EventBatch } from '../events/index.js';
+import { sameGeometry, type EventBatch, type SensorGeometry } from '../events/index.js';
 import {
   ChunkDecoder,
   asciiBytes,
   asciiLine,
   dataView,
+  describeStreams,
   indexOfNewline,
   type DecoderOptions,
   type EventFormat,
@@ -66,8 +67,6 @@ export interface Aedat3DecoderOptions extends DecoderOptions {
   /** Decode only polarity packets of this source id. Default: the first `#Source` line, or the
    * network header's source, or the source of the first polarity packet. */
   sourceId?: number;
-  /** Emitted batches reuse the decoder's arrays (valid until the next push/end). */
-  reuseOutput?: boolean;
   /** Use the WebAssembly kernel when available (default true). */
   wasm?: boolean;
 }
@@ -77,8 +76,7 @@ export class Aedat3Decoder extends ChunkDecoder {
   private phase: 'header' | 'packets';
   private readonly framing: 'file' | 'network' | 'packets';
   private sourceId: number | undefined;
-  private readonly out: OutputColumns;
-  private readonly reuse: boolean;
+  private readonly out = new OutputColumns();
   private readonly arena: WasmArena | undefined;
   /** Sequence number of the network header (informational). */
   networkSequence: bigint | undefined;
@@ -88,8 +86,6 @@ export class Aedat3Decoder extends ChunkDecoder {
     this.framing = options.framing ?? 'file';
     this.phase = this.framing === 'packets' ? 'packets' : 'header';
     this.sourceId = options.sourceId;
-    this.reuse = options.reuseOutput ?? false;
-    this.out = new OutputColumns(this.reuse);
     this.arena = options.wasm === false ? undefined : WasmArena.create();
   }
 
@@ -112,7 +108,7 @@ export class Aedat3Decoder extends ChunkDecoder {
     let layout: ArenaLayout | undefined;
     const view = dataView(buf);
     if (arena) layout = arena.layout(KERNEL_CONST_BYTES, Math.min(end - pos, PIECE_EVENTS * 8), (end - pos) >>> 3);
-    else this.out.reserve((end - pos) >>> 3);
+    else this.out.reserve((end - pos) >>> 3, this.folding);
     const ox = this.out.x, oy = this.out.y, ot = this.out.t, op = this.out.p;
     let n = 0;
     let invalid = 0;
@@ -176,9 +172,9 @@ export class Aedat3Decoder extends ChunkDecoder {
     if (pos + AEDAT3_PACKET_HEADER_BYTES > end) this.want(AEDAT3_PACKET_HEADER_BYTES);
     if (invalid) this.skip('invalid', invalid);
     if (n > 0) {
-      this.stats.events += n;
       const sensor = this.sensor ?? DVS128;
-      out.push(layout ? arena!.batch(layout, n, sensor, this.reuse) : this.out.batch(n, sensor));
+      if (layout) this.emitBatch(out, arena!.view(layout, n, sensor), arena!.firstOutside(layout, n, sensor), true);
+      else this.emitBatch(out, this.out.batch(n, sensor));
     }
     return pos;
   }
@@ -229,12 +225,13 @@ export class Aedat3Decoder extends ChunkDecoder {
       if (src) {
         const id = Number(src[1]);
         const name = src[2]!.trim();
-        const sensor = sensorFromDeviceName(name);
+        const sensor = aedat3SourceGeometry(name);
         this.streams.push({ id, type: 'events', name, ...(sensor ? { sensor } : {}) });
       }
     }
     if (this.sourceId === undefined && this.streams.length > 0) this.sourceId = this.streams[0]!.id;
     const chosen = this.streams.find((s) => s.id === this.sourceId);
+    if (!chosen && this.streams.length > 0) throw this.error(`source ${this.sourceId} does not exist; ${describeStreams(this.streams)}`, 0);
     if (!this.sensor) this.sensor = chosen?.sensor ?? DVS128;
   }
 
@@ -280,6 +277,22 @@ function decodePolarityPacket(
   return n;
 }
 
+/**
+ * Sensor size a `#Source` value declares: cAER's `File,` / `Network,` / `Processor,` forms
+ * (`dvsSizeX=W,dvsSizeY=H`, else `dataSizeX/Y`), a device name, or a `WxH` in the name (files
+ * written by spikeline before the sizes were spelled out).
+ */
+export function aedat3SourceGeometry(value: string): SensorGeometry | undefined {
+  for (const key of ['dvsSize', 'dataSize']) {
+    const m = new RegExp(`${key}X=(\\d+),${key}Y=(\\d+)`).exec(value);
+    if (m && Number(m[1]) > 0 && Number(m[2]) > 0) return { width: Number(m[1]), height: Number(m[2]) };
+  }
+  const device = sensorFromDeviceName(value);
+  if (device) return device;
+  const wxh = /(\d+)x(\d+)/.exec(value);
+  return wxh && Number(wxh[1]) > 0 && Number(wxh[2]) > 0 ? { width: Number(wxh[1]), height: Number(wxh[2]) } : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
@@ -288,17 +301,35 @@ export interface Aedat3HeaderOptions {
   sourceName?: string;
   /** Source id written in the header and every packet. Default 1 (as DVS Gesture). */
   sourceId?: number;
+  /** Sensor of the events. Default: the size `sourceName` implies (DVS128: 128x128). */
+  sensor?: SensorGeometry;
   /** Recording start for `#Start-Time`. Default: now. */
   startTime?: Date;
 }
 
-/** `#!AER-DAT3.1` … `#!END-HEADER` text header, CRLF line ends. */
+/**
+ * `#!AER-DAT3.1` … `#!END-HEADER` text header, CRLF line ends. The `#Source` line names the
+ * device when its name implies `sensor` (`#Source 1: DVS128`, as DVS Gesture); otherwise it
+ * carries the size the way cAER does for data that did not come from a device
+ * (`#Source 1: File,dvsSizeX=W,dvsSizeY=H,…`, which cAER's reader parses), followed by the
+ * device name, if any, as a `#-Source` (earlier source) line.
+ */
 export function encodeAedat3Header(options: Aedat3HeaderOptions = {}): Uint8Array {
   const id = options.sourceId ?? 1;
   const start = options.startTime ?? new Date();
   const pad = (v: number): string => v.toString().padStart(2, '0');
   const stamp = `${start.getUTCFullYear()}-${pad(start.getUTCMonth() + 1)}-${pad(start.getUTCDate())} ${pad(start.getUTCHours())}:${pad(start.getUTCMinutes())}:${pad(start.getUTCSeconds())} (TZ+0000)`;
-  const lines = [AEDAT3_MAGIC, '#Format: RAW', `#Source ${id}: ${options.sourceName ?? 'DVS128'}`, `#Start-Time: ${stamp}`, '#!END-HEADER'];
+  const name = options.sourceName ?? 'DVS128';
+  const s = options.sensor;
+  const implied = sensorFromDeviceName(name);
+  const source =
+    !s || (implied && sameGeometry(implied, s))
+      ? [`#Source ${id}: ${name}`]
+      : [
+          `#Source ${id}: File,dvsSizeX=${s.width},dvsSizeY=${s.height},apsSizeX=0,apsSizeY=0,dataSizeX=${s.width},dataSizeY=${s.height},visualizerSizeX=0,visualizerSizeY=0`,
+          ...(options.sourceName ? [`#-Source ${id}: ${options.sourceName}`] : []),
+        ];
+  const lines = [AEDAT3_MAGIC, '#Format: RAW', ...source, `#Start-Time: ${stamp}`, '#!END-HEADER'];
   return asciiBytes(lines.map((l) => `${l}\r\n`).join(''));
 }
 

@@ -12,7 +12,7 @@
  * rewrite it with the final dataTablePosition), EVTS packets, FileDataTable.
  */
 import type { EventBatch, SensorGeometry } from '../events/index.js';
-import { ChunkDecoder, asciiBytes, concatChunks, dataView, type DecoderOptions, type EventFormat, type StreamInfo } from './decoder.js';
+import { ChunkDecoder, asciiBytes, concatChunks, dataView, describeStreams, type DecoderOptions, type EventFormat, type StreamInfo } from './decoder.js';
 import { sensorFromDeviceName } from './devices.js';
 import { FlatBufferError, fileIdentifier, readInt32Field, readInt64Field, readOffsetField, readStringField, rootTable, vectorLength, fieldPosition } from './flatbuffers.js';
 import { ByteScratch, Lz4Error, lz4DecodeFrame, lz4EncodeFrame, lz4FrameInfo } from './lz4.js';
@@ -137,7 +137,6 @@ export interface Aedat4DecoderOptions extends DecoderOptions {
   framing?: 'file' | 'network';
   /** EVTS stream to decode. Default: the lowest-id EVTS stream of the info node. */
   streamId?: number;
-  reuseOutput?: boolean;
   /** Use the WebAssembly kernels when available (default true). */
   wasm?: boolean;
 }
@@ -158,8 +157,7 @@ export class Aedat4Decoder extends ChunkDecoder {
   private phase: Phase;
   private ioLength = 0;
   private readonly scratch = new ByteScratch(1 << 18);
-  private readonly cols: OutputColumns;
-  private readonly reuse: boolean;
+  private readonly cols = new OutputColumns();
   private kinds = new Map<number, string>();
   private readonly wasm: WasmColumns | undefined;
 
@@ -167,8 +165,6 @@ export class Aedat4Decoder extends ChunkDecoder {
     super(options);
     this.phase = (options.framing ?? 'file') === 'file' ? 'magic' : 'length';
     this.streamId = options.streamId;
-    this.reuse = options.reuseOutput ?? false;
-    this.cols = new OutputColumns(this.reuse);
     const arena = options.wasm === false ? undefined : WasmArena.create();
     this.wasm = arena ? new WasmColumns(arena) : undefined;
   }
@@ -237,7 +233,8 @@ export class Aedat4Decoder extends ChunkDecoder {
     for (const s of this.streams) this.kinds.set(s.id, KIND[s.type] ?? s.type.toLowerCase());
     if (this.streamId === undefined) this.streamId = this.streams.find((s) => s.type === 'EVTS')?.id ?? 0;
     const chosen = this.streams.find((s) => s.id === this.streamId);
-    if (chosen && chosen.type !== 'EVTS') throw this.error(`stream ${this.streamId} is ${chosen.type}, not an EVTS event stream`, at);
+    if (!chosen && this.streams.length > 0) throw this.error(`stream ${this.streamId} does not exist; ${describeStreams(this.streams)}`, at);
+    if (chosen && chosen.type !== 'EVTS') throw this.error(`stream ${this.streamId} is ${chosen.type}, not an EVTS event stream; ${describeStreams(this.streams)}`, at);
     this.sensor ??= chosen?.sensor ?? { width: 640, height: 480 };
   }
 
@@ -245,8 +242,8 @@ export class Aedat4Decoder extends ChunkDecoder {
     const tableAt = this.ioHeader!.dataTablePosition;
     const cols = this.cols;
     let n = 0;
-    // Fresh mode: drop the previous arrays (now owned by emitted batches) so growColumns allocates.
-    if (!this.reuse) cols.x = new Uint16Array(0);
+    // Drop the previous arrays (owned by the batches already emitted) so growColumns allocates.
+    if (!this.folding) cols.x = new Uint16Array(0);
     let pos = start;
     for (;;) {
       if (tableAt >= 0 && base + pos >= tableAt) {
@@ -279,8 +276,9 @@ export class Aedat4Decoder extends ChunkDecoder {
       pos = payloadAt + size;
     }
     if (n > 0) {
-      this.stats.events += n;
-      out.push(this.wasm ? this.wasm.arena.batch(this.wasm.layout(), n, this.sensor!, this.reuse) : cols.batch(n, this.sensor!));
+      const w = this.wasm;
+      if (w) this.emitBatch(out, w.arena.view(w.layout(), n, this.sensor!), w.arena.firstOutside(w.layout(), n, this.sensor!), true);
+      else this.emitBatch(out, cols.batch(n, this.sensor!));
     }
     return pos;
   }
@@ -307,7 +305,6 @@ export class Aedat4Decoder extends ChunkDecoder {
     const [vec, count] = this.eventVector(view, 0, base + start);
     if (count === 0) return n;
     const cols = this.cols;
-    if (n === 0 && this.reuse) cols.reserve(count);
     growColumns(cols, n + count, n);
     return decodeEventStructs(view, vec + 4, count, cols.x, cols.y, cols.t, cols.p, n);
   }

@@ -1,13 +1,20 @@
 /**
- * CSV event text: header `x,y,t,p`, one event per line, integers (t in µs, p 0/1). Written
- * for interchange with spreadsheets/pandas; the reader accepts the same shape (any column
- * order given by the header, CRLF or LF) so written files round-trip.
+ * CSV event text: an optional `%geometry:W,H` line (the sensor size, as Metavision's CSV files
+ * start), header `x,y,t,p`, one event per line, integers (t in µs, p 0/1). Written for
+ * interchange with spreadsheets/pandas (`pd.read_csv(path, comment='%')`); the reader accepts the
+ * same shape (any column order given by the header, CRLF or LF) so written files round-trip.
+ * Without a geometry line or a `sensor` option the size is the extent of the first batch.
  */
-import type { EventBatch } from '../events/index.js';
+import type { EventBatch, SensorGeometry } from '../events/index.js';
 import { ChunkDecoder, type DecoderOptions, type EventFormat } from './decoder.js';
 import { growColumns, OutputColumns } from './output.js';
 
 export const CSV_HEADER = 'x,y,t,p';
+
+/** The `%geometry:W,H` line written before the header. */
+export function csvGeometryLine(sensor: SensorGeometry): string {
+  return `%geometry:${sensor.width},${sensor.height}`;
+}
 
 /** CSV lines of a batch (no header). */
 export function encodeCsvRows(batch: EventBatch): Uint8Array {
@@ -32,7 +39,7 @@ export class CsvDecoder extends ChunkDecoder {
   readonly format: EventFormat = 'csv';
   private order: number[] | undefined;
   private line = 1;
-  private readonly out = new OutputColumns(false);
+  private readonly out = new OutputColumns();
 
   constructor(options: DecoderOptions = {}) {
     super(options);
@@ -61,6 +68,11 @@ export class CsvDecoder extends ChunkDecoder {
       pos = Math.min(buf.length, nl + 1);
       const lineNo = this.line++;
       if (text === '') continue;
+      if (!this.order && text.startsWith('%')) {
+        const g = /^%geometry: *(\d+) *, *(\d+)$/.exec(text);
+        if (g && Number(g[1]) > 0 && Number(g[2]) > 0) this.sensor ??= { width: Number(g[1]), height: Number(g[2]) };
+        continue;
+      }
       const cells = text.split(',');
       if (!this.order) {
         const names = cells.map((c) => c.trim().toLowerCase());
@@ -89,8 +101,7 @@ export class CsvDecoder extends ChunkDecoder {
     // CSV declares no geometry: the first batch's extent decides unless configured.
     if (n > 0) {
       this.sensor ??= { width: maxX + 1, height: maxY + 1 };
-      this.stats.events += n;
-      out.push(cols.batch(n, this.sensor));
+      this.emitBatch(out, cols.batch(n, this.sensor));
     }
     return pos;
   }

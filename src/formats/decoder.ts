@@ -12,8 +12,9 @@
  * Chunks passed to `push` may be reused by the caller afterwards: a decoder copies what it
  * keeps. Emitted batches own their memory (safe to keep).
  */
-import type { EventBatch, SensorGeometry } from '../events/index.js';
+import type { EventBatch, EventSummary, SensorGeometry } from '../events/index.js';
 import { FormatError } from './errors.js';
+import { copyBatch, dropOutside, firstOutside } from './output.js';
 
 export type EventFormat = 'aedat2' | 'aedat3' | 'aedat4' | 'evt2' | 'evt3' | 'dat' | 'nmnist' | 'csv';
 
@@ -63,6 +64,18 @@ export interface EventDecoder {
   push(chunk: Uint8Array): EventBatch[];
   /** Signals end of input; returns any remaining events or throws on a truncated tail. */
   end(): EventBatch[];
+  /**
+   * Before the first push: folds the decoded events into `summary` instead of returning batches
+   * (push and end return none): `info`'s one pass. No batch leaves the decoder, so it decodes into the same
+   * memory every time instead of allocating each batch's.
+   */
+  foldInto(summary: EventSummary): void;
+}
+
+/** "streams in the file: 0 EVTS 320x240, 2 IMUS" — for errors about a missing stream. */
+export function describeStreams(streams: readonly StreamInfo[]): string {
+  const list = streams.map((s) => `${s.id} ${s.type}${s.name && s.name !== s.type ? ` ${s.name}` : ''}${s.sensor ? ` ${s.sensor.width}x${s.sensor.height}` : ''}`);
+  return `streams in the file: ${list.join(', ')}`;
 }
 
 export const DEFAULT_MAX_PACKET_BYTES = 256 * 1024 * 1024;
@@ -97,6 +110,7 @@ export abstract class ChunkDecoder implements EventDecoder {
   private queued = 0;
   private need = 1;
   private ended = false;
+  private fold: EventSummary | undefined;
 
   constructor(options: DecoderOptions = {}) {
     this.source = options.source;
@@ -216,8 +230,38 @@ export abstract class ChunkDecoder implements EventDecoder {
     return new FormatError(reason, offset, this.source);
   }
 
+  foldInto(summary: EventSummary): void {
+    // Columns already handed out in batches must never be reused: only a fresh decoder folds.
+    if (this.stats.bytes > 0 || this.queued > 0) throw new Error('foldInto() must be called before the first push()');
+    this.fold = summary;
+  }
+
+  /** True when no batch leaves the decoder (foldInto): output memory may be reused. */
+  protected get folding(): boolean {
+    return this.fold !== undefined;
+  }
+
   protected skip(kind: string, count: number): void {
     this.stats.skipped[kind] = (this.stats.skipped[kind] ?? 0) + count;
+  }
+
+  /**
+   * Queues a decoded batch whose columns the decoder owns: fresh ones, or (`borrowed`) views of
+   * memory it reuses, which are copied unless folding. The one rule of every decoder: events
+   * outside the sensor (x >= width or y >= height, e.g. a negative int16 read as 65535) are
+   * dropped and counted as `skipped.outOfRange`, never emitted. `outside` is the index of the
+   * first such event when the caller already scanned for it (WASM kernels).
+   */
+  protected emitBatch(out: EventBatch[], batch: EventBatch, outside = firstOutside(batch), borrowed = false): void {
+    let kept = batch;
+    if (outside < batch.length) {
+      kept = dropOutside(batch, outside);
+      this.skip('outOfRange', batch.length - kept.length);
+    }
+    if (kept.length === 0) return;
+    this.stats.events += kept.length;
+    if (this.fold) this.fold.add(kept);
+    else out.push(borrowed ? copyBatch(kept) : kept);
   }
 }
 

@@ -23,7 +23,8 @@ function percentLines(head: Uint8Array): string[] {
 /**
  * Format from the first bytes of a file (spec §1.2; pass at least the first 4 KiB). Content
  * decides. Exceptions, documented: N-MNIST `.bin` records have no signature at all, so a
- * `.bin` name is required; CSV is recognised by an `x,y,t,p`-style header line.
+ * `.bin` name is required; CSV is recognised by an `x,y,t,p`-style header line (after an
+ * optional `%geometry:W,H` line).
  */
 export function detectFormat(head: Uint8Array, name?: string): EventFormat | undefined {
   if (startsWith(head, '#!AER-DAT4.0')) return 'aedat4';
@@ -39,7 +40,8 @@ export function detectFormat(head: Uint8Array, name?: string): EventFormat | und
     if (name && /\.raw$/i.test(name)) return 'evt3'; // RAW without an evt line: Gen4+ default
     return undefined;
   }
-  const firstLine = String.fromCharCode(...head.subarray(0, Math.min(head.length, 64))).split(/\r?\n/)[0]!;
+  // CSV: the first line that is not a `%geometry:W,H`-style line is an `x,y,t,p` header.
+  const firstLine = String.fromCharCode(...head.subarray(0, Math.min(head.length, 256))).split(/\r?\n/).find((l) => !l.startsWith('%')) ?? '';
   if (/^\s*[xytp](\s*,\s*[xytp]){3}\s*$/i.test(firstLine)) return 'csv';
   if (name && /\.bin$/i.test(name)) return 'nmnist';
   return undefined;

@@ -3,10 +3,12 @@
  * a file (format, geometry, streams, counts, time span, checksum of spec §1.1) and a streaming
  * conversion between formats. Both read in bounded chunks.
  */
+import { stat } from 'node:fs/promises';
 import { EventSummary, type EventBatch } from '../events/index.js';
 import type { Aedat4Decoder } from './aedat4.js';
 import type { StreamInfo } from './decoder.js';
-import { openEventFile, type ReadOptions } from './io.js';
+import { FormatError } from './errors.js';
+import { openEventFile, type EventFile, type ReadOptions } from './io.js';
 import { writeEventFile, type WriteCompression, type WritableFormat } from './writer.js';
 
 export interface EventFileInfo {
@@ -44,13 +46,17 @@ export interface EventFileInfo {
 
 /** One pass over `path`; `onProgress(bytesDone, bytesTotal)` after each chunk. */
 export async function inspectEventFile(path: string, options: ReadOptions = {}, onProgress?: (done: number, total: number) => void): Promise<EventFileInfo> {
-  const file = await openEventFile(path, { ...options, reuseOutput: true });
+  const file = await openEventFile(path, options);
+  refuseStreamWithoutStreams(file, options);
   const summary = new EventSummary();
-  for await (const batch of file) {
-    summary.add(batch);
-    onProgress?.(file.decoder.stats.bytes, file.size);
-  }
   const d = file.decoder;
+  // The summary is all info needs: folded inside the decoder, no batch is allocated.
+  d.foldInto(summary);
+  for await (const chunk of file.chunks()) {
+    d.push(chunk);
+    onProgress?.(d.stats.bytes, file.size);
+  }
+  d.end();
   const s = summary.toJSON();
   const empty = summary.events === 0;
   const duration = empty ? null : summary.tLast - summary.tFirst;
@@ -121,7 +127,11 @@ export interface ConvertOptions extends ReadOptions {
   compression?: WriteCompression;
 }
 
-/** Streams `input` into `output` in another format; `onProgress(bytesRead, total, events)`. */
+/**
+ * Streams `input` into `output` in another format; `onProgress(bytesRead, total, events)`.
+ * Refuses an `output` that is `input` itself (also through a symbolic or hard link). The output
+ * replaces an existing file only when the conversion succeeded (see writeEventFile).
+ */
 export async function convertEventFile(
   input: string,
   output: string,
@@ -129,10 +139,33 @@ export async function convertEventFile(
   onProgress?: (done: number, total: number, events: number) => void,
 ): Promise<{ events: number; bytes: number; from: string }> {
   const { to, compression, ...read } = options;
-  const file = await openEventFile(input, { ...read, reuseOutput: false });
+  await refuseSameFile(input, output);
+  const file = await openEventFile(input, read);
+  refuseStreamWithoutStreams(file, read);
   const batches: AsyncIterable<EventBatch> = file;
   const res = await writeEventFile(output, batches, { format: to, ...(compression ? { compression } : {}) }, (events) =>
     onProgress?.(file.decoder.stats.bytes, file.size, events),
   );
   return { ...res, from: file.format };
+}
+
+async function refuseSameFile(input: string, output: string): Promise<void> {
+  const source = await stat(input);
+  let target;
+  try {
+    target = await stat(output);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (source.dev === target.dev && source.ino === target.ino) {
+    throw new Error(`convert: output ${output} is the input file ${input} (refusing to overwrite the input)`);
+  }
+}
+
+/** A stream id means something to AEDAT 4 (streams) and AEDAT 3.1 (sources) only: never ignore it. */
+function refuseStreamWithoutStreams(file: EventFile, options: ReadOptions): void {
+  if ((options.streamId !== undefined || options.sourceId !== undefined) && file.format !== 'aedat4' && file.format !== 'aedat3') {
+    throw new FormatError(`a stream id was given, but ${file.format} files have no streams`, 0, file.path);
+  }
 }

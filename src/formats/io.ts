@@ -60,7 +60,7 @@ export function decodeBuffer(bytes: Uint8Array, options: ReadOptions = {}): Even
 export function decodeBufferBatches(bytes: Uint8Array, options: ReadOptions = {}): { batches: EventBatch[]; decoder: EventDecoder } {
   const format = options.format ?? detectFormat(bytes, options.source);
   if (!format) throw new FormatError('unrecognised event file format', 0, options.source);
-  const decoder = createDecoder(format, { ...options, reuseOutput: false });
+  const decoder = createDecoder(format, options);
   const batches = [...decoder.push(bytes), ...decoder.end()];
   return { batches, decoder };
 }
@@ -71,6 +71,8 @@ export interface EventFile extends AsyncIterable<EventBatch> {
   readonly format: EventFormat;
   readonly size: number;
   readonly decoder: EventDecoder;
+  /** The file's bytes in bounded reads, one buffer reused (for a decoder folding into a summary). */
+  chunks(): AsyncGenerator<Uint8Array>;
 }
 
 const DETECT_BYTES = 4096;
@@ -91,25 +93,29 @@ export async function openEventFile(path: string, options: ReadOptions = {}): Pr
   if (!format) throw new FormatError('unrecognised event file format', 0, path);
   const decoder = createDecoder(format, { ...options, source: options.source ?? path });
   const chunkBytes = Math.max(4096, Math.floor(options.chunkBytes ?? 1 << 20));
+  const chunks = async function* (): AsyncGenerator<Uint8Array> {
+    const fh = await open(path, 'r');
+    try {
+      // One read buffer reused for the whole file: decoders copy what they keep.
+      const buf = new Uint8Array(chunkBytes);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, chunkBytes, null);
+        if (bytesRead === 0) break;
+        yield buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
+  };
   return {
     path,
     format,
     size,
     decoder,
+    chunks,
     async *[Symbol.asyncIterator]() {
-      const fh = await open(path, 'r');
-      try {
-        // One read buffer reused for the whole file: decoders copy what they keep.
-        const buf = new Uint8Array(chunkBytes);
-        for (;;) {
-          const { bytesRead } = await fh.read(buf, 0, chunkBytes, null);
-          if (bytesRead === 0) break;
-          for (const b of decoder.push(buf.subarray(0, bytesRead))) yield b;
-        }
-        for (const b of decoder.end()) yield b;
-      } finally {
-        await fh.close();
-      }
+      for await (const chunk of chunks()) for (const b of decoder.push(chunk)) yield b;
+      for (const b of decoder.end()) yield b;
     },
   };
 }
@@ -121,7 +127,7 @@ export async function* readEventBatches(path: string, options: ReadOptions = {})
 
 /** Reads a whole file into one batch. */
 export async function readEvents(path: string, options: ReadOptions = {}): Promise<EventBatch> {
-  const file = await openEventFile(path, { ...options, reuseOutput: false });
+  const file = await openEventFile(path, options);
   const batches: EventBatch[] = [];
   for await (const b of file) batches.push(b);
   const sensor: SensorGeometry = file.decoder.sensor ?? { width: 0, height: 0 };

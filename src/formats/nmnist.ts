@@ -12,13 +12,12 @@ export const NMNIST_SENSOR = Object.freeze({ width: 34, height: 34 });
 
 export class NmnistDecoder extends ChunkDecoder {
   readonly format: EventFormat = 'nmnist';
-  private readonly out: OutputColumns;
-  private readonly state = { overflow: 0, markers: 0, outside: 0 };
+  private readonly out = new OutputColumns();
+  private readonly state = { overflow: 0, markers: 0 };
 
-  constructor(options: DecoderOptions & { reuseOutput?: boolean } = {}) {
+  constructor(options: DecoderOptions = {}) {
     super(options);
     this.sensor ??= NMNIST_SENSOR;
-    this.out = new OutputColumns(options.reuseOutput ?? false);
   }
 
   protected override recordName(): string {
@@ -27,18 +26,13 @@ export class NmnistDecoder extends ChunkDecoder {
 
   protected parse(buf: Uint8Array, out: EventBatch[]): number {
     const records = Math.floor(buf.length / 5);
-    this.out.reserve(records);
+    this.out.reserve(records, this.folding);
     const end = records * 5;
     const st = this.state;
-    const n = decodeNmnistRecords(buf, end, this.sensor!.width, this.sensor!.height, this.out.x, this.out.y, this.out.t, this.out.p, st);
-    const { markers, outside } = st;
-    st.markers = st.outside = 0;
-    if (markers) this.skip('overflowMarker', markers);
-    if (outside) this.skip('outOfRange', outside);
-    if (n > 0) {
-      this.stats.events += n;
-      out.push(this.out.batch(n, this.sensor!));
-    }
+    const n = decodeNmnistRecords(buf, end, this.out.x, this.out.y, this.out.t, this.out.p, st);
+    if (st.markers) this.skip('overflowMarker', st.markers);
+    st.markers = 0;
+    if (n > 0) this.emitBatch(out, this.out.batch(n, this.sensor!));
     this.want(5);
     return end;
   }
@@ -46,20 +40,16 @@ export class NmnistDecoder extends ChunkDecoder {
 
 /** Hot loop over 5-byte records [0, end); standalone so V8 optimises it alone. */
 function decodeNmnistRecords(
-  buf: Uint8Array, end: number, w: number, h: number,
+  buf: Uint8Array, end: number,
   ox: Uint16Array, oy: Uint16Array, ot: Float64Array, op: Uint8Array,
-  st: { overflow: number; markers: number; outside: number },
+  st: { overflow: number; markers: number },
 ): number {
-  let n = 0, markers = 0, outside = 0, overflow = st.overflow;
+  let n = 0, markers = 0, overflow = st.overflow;
   for (let o = 0; o < end; o += 5) {
     const x = buf[o]!, y = buf[o + 1]!, b2 = buf[o + 2]!;
     if (y === 240) {
       markers++;
       overflow += 8388608;
-      continue;
-    }
-    if (x >= w || y >= h) {
-      outside++;
       continue;
     }
     ox[n] = x;
@@ -70,6 +60,5 @@ function decodeNmnistRecords(
   }
   st.overflow = overflow;
   st.markers += markers;
-  st.outside += outside;
   return n;
 }

@@ -1,10 +1,11 @@
-import type { EventBatch, SensorGeometry } from '../events/index.js';
+import { sliceBatch, type EventBatch, type SensorGeometry } from '../events/index.js';
 
 /**
- * Output columns a decoder fills. With `reuse`, the same arrays are handed out again on the
- * next call (emitted batches are then views valid only until the decoder's next push/end — the
- * zero-allocation mode for hot loops that consume a batch before pulling the next one);
- * otherwise every call gets fresh arrays that the emitted batch owns.
+ * Output columns a decoder fills. reserve() hands out fresh arrays, as the batches emitted from
+ * the previous ones own them: a caller may keep any batch for as long as it likes (a decoder that
+ * wrote into arrays it had already emitted would corrupt batches still in use, as `info` did when
+ * one push returned two batches). Only a decoder that emits no batches at all (folding into a
+ * summary, ChunkDecoder.foldInto) reuses them.
  */
 export class OutputColumns {
   x: Uint16Array = new Uint16Array(0);
@@ -12,19 +13,16 @@ export class OutputColumns {
   t: Float64Array = new Float64Array(0);
   p: Uint8Array = new Uint8Array(0);
 
-  constructor(private readonly reuse: boolean) {}
-
-  /** Makes room for `capacity` events (capacity is bounded by bytes actually received). */
-  reserve(capacity: number): void {
-    if (this.reuse && this.x.length >= capacity) return;
-    const c = this.reuse ? Math.max(capacity, this.x.length * 2) : capacity;
-    this.x = new Uint16Array(c);
-    this.y = new Uint16Array(c);
-    this.t = new Float64Array(c);
-    this.p = new Uint8Array(c);
+  /**
+   * Columns for `capacity` events (bounded by bytes actually received): fresh ones, or with
+   * `reuse` (no batch of them was emitted) the current ones when large enough.
+   */
+  reserve(capacity: number, reuse = false): void {
+    if (reuse && this.x.length >= capacity) return;
+    Object.assign(this, allocateColumns(reuse ? Math.max(capacity, this.x.length * 2) : capacity));
   }
 
-  /** Batch of the first `n` events (views; fresh arrays are trimmed to `n` lazily by subarray). */
+  /** Batch of the first `n` events (views of arrays no later call writes to). */
   batch(n: number, sensor: SensorGeometry): EventBatch {
     return {
       x: this.x.subarray(0, n),
@@ -37,11 +35,25 @@ export class OutputColumns {
   }
 }
 
+/**
+ * Columns for `capacity` events in one ArrayBuffer ([t | x | y | p], t first for alignment): one
+ * allocation per batch instead of four, since every batch gets memory of its own.
+ */
+export function allocateColumns(capacity: number): { x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array } {
+  const buf = new ArrayBuffer(capacity * 13);
+  return {
+    t: new Float64Array(buf, 0, capacity),
+    x: new Uint16Array(buf, capacity * 8, capacity),
+    y: new Uint16Array(buf, capacity * 10, capacity),
+    p: new Uint8Array(buf, capacity * 12, capacity),
+  };
+}
+
 /** Grows `cols` to hold `capacity` events keeping the first `keep` (geometric growth). */
 export function growColumns(cols: OutputColumns, capacity: number, keep: number): void {
   if (cols.x.length >= capacity) return;
   const c = Math.max(capacity, cols.x.length * 2, 1024);
-  const x = new Uint16Array(c), y = new Uint16Array(c), t = new Float64Array(c), p = new Uint8Array(c);
+  const { x, y, t, p } = allocateColumns(c);
   if (keep > 0) {
     x.set(cols.x.subarray(0, keep));
     y.set(cols.y.subarray(0, keep));
@@ -52,4 +64,43 @@ export function growColumns(cols: OutputColumns, capacity: number, keep: number)
   cols.y = y;
   cols.t = t;
   cols.p = p;
+}
+
+/** Index of the first event of `batch` outside its sensor (x >= width or y >= height), else its length. */
+export function firstOutside(batch: EventBatch): number {
+  const { x, y, length } = batch;
+  const w = batch.sensor.width, h = batch.sensor.height;
+  for (let i = 0; i < length; i++) if (x[i]! >= w || y[i]! >= h) return i;
+  return length;
+}
+
+/**
+ * Removes the events outside the sensor from a batch the decoder still owns (not yet emitted),
+ * compacting its columns in place from `from` (the first outside event). Returns the kept events.
+ */
+export function dropOutside(batch: EventBatch, from: number): EventBatch {
+  const { x, y, t, p } = batch;
+  const w = batch.sensor.width, h = batch.sensor.height;
+  let k = from;
+  for (let i = from; i < batch.length; i++) {
+    const xi = x[i]!, yi = y[i]!;
+    if (xi >= w || yi >= h) continue;
+    x[k] = xi;
+    y[k] = yi;
+    t[k] = t[i]!;
+    p[k] = p[i]!;
+    k++;
+  }
+  return sliceBatch(batch, 0, k);
+}
+
+/** A batch owning copies of `batch`'s events (for views of memory the decoder reuses). */
+export function copyBatch(batch: EventBatch): EventBatch {
+  const n = batch.length;
+  const cols = allocateColumns(n);
+  cols.x.set(batch.x.subarray(0, n));
+  cols.y.set(batch.y.subarray(0, n));
+  cols.t.set(batch.t.subarray(0, n));
+  cols.p.set(batch.p.subarray(0, n));
+  return { ...cols, length: n, sensor: batch.sensor };
 }

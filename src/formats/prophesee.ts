@@ -48,12 +48,11 @@ export function propheseeEvtVersion(lines: readonly string[]): 2 | 3 | undefined
 /** Shared `%` header handling. */
 abstract class PercentHeaderDecoder extends ChunkDecoder {
   protected inHeader = true;
-  protected readonly out: OutputColumns;
+  protected readonly out = new OutputColumns();
   protected readonly defaultSensor: SensorGeometry;
 
-  constructor(options: DecoderOptions & { reuseOutput?: boolean }, defaultSensor: SensorGeometry) {
+  constructor(options: DecoderOptions, defaultSensor: SensorGeometry) {
     super(options);
-    this.out = new OutputColumns(options.reuseOutput ?? false);
     this.defaultSensor = defaultSensor;
   }
 
@@ -98,16 +97,11 @@ abstract class PercentHeaderDecoder extends ChunkDecoder {
   }
 
   protected emit(n: number, out: EventBatch[]): void {
-    if (n > 0) {
-      this.stats.events += n;
-      out.push(this.out.batch(n, this.sensor!));
-    }
+    if (n > 0) this.emitBatch(out, this.out.batch(n, this.sensor!));
   }
 }
 
-export interface PropheseeDecoderOptions extends DecoderOptions {
-  reuseOutput?: boolean;
-}
+export type PropheseeDecoderOptions = DecoderOptions;
 
 const EVT2_LOOP = 2 ** 34;
 
@@ -174,7 +168,7 @@ export class Evt2Decoder extends PercentHeaderDecoder {
       if (pos < 0) return 0;
     }
     const words = (buf.length - pos) >>> 2;
-    this.out.reserve(words);
+    this.out.reserve(words, this.folding);
     const end = pos + words * 4;
     const st = this.state;
     const n = decodeEvt2Words(dataView(buf), pos, end, this.out.x, this.out.y, this.out.t, this.out.p, st);
@@ -305,7 +299,7 @@ export class Evt3Decoder extends PercentHeaderDecoder {
     const words = (buf.length - pos) >>> 1;
     const cols = this.out;
     // Vectors emit up to 12 events per word: grow on demand instead of sizing for the worst case.
-    cols.reserve(Math.min(words + 12, 1 << 16));
+    cols.reserve(Math.min(words + 12, 1 << 16), this.folding);
     const st = this.state;
     st.n = 0;
     st.pos = pos;
@@ -354,7 +348,7 @@ export class DatDecoder extends PercentHeaderDecoder {
       this.typeBytes = false;
     }
     const records = (buf.length - pos) >>> 3;
-    this.out.reserve(records);
+    this.out.reserve(records, this.folding);
     const end = pos + records * 8;
     const n = decodeDatRecords(dataView(buf), pos, end, this.out.x, this.out.y, this.out.t, this.out.p, this.clock);
     this.emit(n, out);

@@ -86,9 +86,13 @@ export function replayFile(path: string, options: ReplayOptions = {}): EventSour
         let first = Number.NaN;
         let last = Number.NaN;
         let firstPlayed = Number.NaN;
+        let outside = 0;
         for await (const raw of file) {
           if (stopped) return;
           ctx.stats.bytes = file.decoder.stats.bytes;
+          // Events outside the sensor, dropped by the decoder.
+          ctx.stats.droppedEvents += (file.decoder.stats.skipped['outOfRange'] ?? 0) - outside;
+          outside = file.decoder.stats.skipped['outOfRange'] ?? 0;
           if (raw.length === 0) continue;
           if (Number.isNaN(first)) first = raw.t[0]!;
           const lo = lowerBoundTime(raw.t, first + start);

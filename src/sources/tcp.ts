@@ -90,6 +90,7 @@ export function tcpSource(url: string, options: TcpSourceOptions = {}): EventSou
           }
           const end = options.valve ? Math.min(chunk.length, off + FEED_SLICE) : chunk.length;
           const before = dec.stats.packets;
+          const outside = dec.stats.skipped['outOfRange'] ?? 0;
           try {
             for (const b of dec.push(chunk.subarray(off, end))) {
               if (b.length <= MAX_BATCH_EVENTS) ctx.emit(b);
@@ -104,6 +105,7 @@ export function tcpSource(url: string, options: TcpSourceOptions = {}): EventSou
             return false;
           } finally {
             ctx.stats.packets += dec.stats.packets - before;
+            ctx.stats.droppedEvents += (dec.stats.skipped['outOfRange'] ?? 0) - outside; // outside the sensor
           }
           off = end;
         }

@@ -153,7 +153,8 @@ export function jaerSensor(chip: JaerChip): SensorGeometry {
  */
 export class JaerDecoder {
   readonly sensor: SensorGeometry;
-  readonly stats = { datagrams: 0, malformed: 0, lost: 0, skipped: 0 };
+  /** `skipped`: special / external / APS / IMU records; `droppedEvents`: events outside the sensor. */
+  readonly stats = { datagrams: 0, malformed: 0, lost: 0, skipped: 0, droppedEvents: 0 };
   private lastSeq: number | undefined;
   private lastRaw = -1;
   private epoch = 0;
@@ -201,7 +202,7 @@ export class JaerDecoder {
         y = H - 1 - ((a >>> 22) & 0x1ff);
         p = (a >>> 11) & 1;
         if (x < 0 || y < 0) {
-          this.stats.skipped++;
+          this.stats.droppedEvents++;
           continue;
         }
       }

@@ -55,19 +55,22 @@ export function udpSource(url: string, options: UdpSourceOptions): EventSource {
         ctx.stats.malformed += reasm.stats.malformed - m;
         ctx.stats.lost += reasm.stats.lost - l;
         if (!packet) return;
+        const outside = dec.stats.skipped['outOfRange'] ?? 0;
         try {
           for (const b of dec.push(packet)) ctx.emit(b);
         } catch {
           ctx.stats.malformed++;
         }
+        ctx.stats.droppedEvents += (dec.stats.skipped['outOfRange'] ?? 0) - outside; // outside the sensor
       };
     } else if (options.protocol === 'jaer') {
       const dec = new JaerDecoder(options.chip ?? 'dvs128');
       handle = (d) => {
-        const m = dec.stats.malformed, l = dec.stats.lost;
+        const m = dec.stats.malformed, l = dec.stats.lost, x = dec.stats.droppedEvents;
         const b = dec.decode(d);
         ctx.stats.malformed += dec.stats.malformed - m;
         ctx.stats.lost += dec.stats.lost - l;
+        ctx.stats.droppedEvents += dec.stats.droppedEvents - x;
         if (b) ctx.emit(b);
       };
     } else {

@@ -68,7 +68,7 @@ test('AEDAT 2.0: WebAssembly and JS decode identically across pieces, groups, sp
 test('AEDAT 2.0 DVS128: values across the 2^31 boundary and a 2^32 wrap, special records in every group slot', () => {
   // Records i = 0..127: groups 0-7 hold one special record (bit 15) each, at slot k of group k;
   // ts crosses 2^31 at i = 80 and wraps at i = 100 (both inside groups without specials).
-  const head = encodeAedat2Header(0);
+  const head = encodeAedat2Header({ creationTimeMs: 0 });
   const n = 128;
   const bytes = new Uint8Array(head.length + n * 8);
   bytes.set(head);

@@ -186,8 +186,10 @@ test('CIFAR10-DVS layout: class folders, deterministic 10% split, both orientati
   }
 });
 
-test('AEDAT 2.0 writer refuses what DVS128 cannot hold', () => {
-  assert.throws(() => encodeAedat2([randomBatch(1, 10, { width: 200, height: 10 })]), RangeError);
+test('AEDAT 2.0 writer refuses a sensor no jAER chip layout holds, and events outside the sensor', () => {
+  assert.throws(() => encodeAedat2([randomBatch(1, 10, { width: 640, height: 480 })]), /does not fit/);
+  const b = randomBatch(1, 10, { width: 34, height: 34 });
+  assert.throws(() => encodeAedat2([{ ...b, x: b.x.map(() => 40) }]), /outside the 34x34 sensor/);
 });
 
 test('WebAssembly kernels and JS loops decode identically (AEDAT 2.0 / 3.1 / 4.0, mixed valid/invalid/special)', async (t) => {

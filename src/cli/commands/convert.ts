@@ -1,17 +1,19 @@
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { parseCommandArgs, UsageError, type Command } from '../command.js';
+import { streamOptions } from './info.js';
 import { convertEventFile, formatFromExtension, WRITABLE_FORMATS, type WritableFormat, type WriteCompression } from '../../formats/index.js';
 import { createProgress } from '../../util/progress.js';
 
 const usage = `usage: spikeline convert IN OUT [--format aedat2|aedat3|aedat4|csv] [--compression none|lz4|zstd]
 
-Converts an event file (any readable format, detected from content) into AEDAT 2.0 (DVS128
-layout, 128x128 only), AEDAT 3.1, AEDAT 4.0 or CSV (x,y,t,p). Streams in bounded memory and
-shows progress.
+Converts an event file (any readable format, detected from content) into AEDAT 2.0 (jAER
+DVS128 / DAVIS240 / DAVIS346 layout, sensors up to 346x260), AEDAT 3.1, AEDAT 4.0 or CSV
+(x,y,t,p). Streams in bounded memory and shows progress. OUT is replaced only when the
+conversion succeeds; OUT may not be IN itself.
 
   --format F          output format; default from OUT's extension (.aedat4, .aedat = 3.1,
                       .aedat2, .csv)
   --compression C     AEDAT 4 packet compression (default lz4)
-  --stream ID         AEDAT 4 input: event stream id
+  --stream ID         AEDAT 4 input: event stream id; AEDAT 3.1 input: source id
   --allow-truncated   drop an incomplete final record of IN instead of failing`;
 
 export const convertCommand: Command = {
@@ -42,7 +44,7 @@ export const convertCommand: Command = {
       {
         to: format,
         ...(compression ? { compression } : {}),
-        ...(values.stream !== undefined ? { streamId: numberOption('stream', values.stream, { integer: true, min: 0 })! } : {}),
+        ...streamOptions(values.stream),
         allowTruncated: values['allow-truncated'] ?? false,
       },
       (done, total, events) => progress.update({ done, total, info: { events } }),

@@ -1,5 +1,5 @@
-import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
-import { formatEventFileInfo, inspectEventFile } from '../../formats/index.js';
+import { NON_NEGATIVE_INT, numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { formatEventFileInfo, inspectEventFile, type ReadOptions } from '../../formats/index.js';
 import { createProgress } from '../../util/progress.js';
 
 const usage = `usage: spikeline info FILE [--json] [--stream ID] [--allow-truncated]
@@ -11,7 +11,9 @@ ON fraction, skipped non-event data and the reference checksum.
 
   --json              one JSON object: format, width, height, events, t_first, t_last, x_min,
                       x_max, y_min, y_max, on, checksum (decimal string), and more
-  --stream ID         AEDAT 4: event stream id (default: lowest-id EVTS stream)
+  --stream ID         AEDAT 4: event stream id (default: lowest-id EVTS stream); AEDAT 3.1:
+                      source id (default: the first #Source line). An id the file does not
+                      have is an error that lists the streams it has
   --allow-truncated   drop an incomplete final record instead of failing
   --backend           print the TensorFlow.js backend the SNN engine selects (tfjs-node, WASM
                       SIMD or CPU; SPIKELINE_BACKEND forces one) and why`;
@@ -37,7 +39,7 @@ export const infoCommand: Command = {
     const info = await inspectEventFile(
       positionals[0]!,
       {
-        ...(values.stream !== undefined ? { streamId: numberOption('stream', values.stream, { integer: true, min: 0 })! } : {}),
+        ...streamOptions(values.stream),
         allowTruncated: values['allow-truncated'] ?? false,
       },
       progress ? (done, total) => progress.update({ done, total }) : undefined,
@@ -47,3 +49,10 @@ export const infoCommand: Command = {
     return 0;
   },
 };
+
+/** `--stream ID`: the AEDAT 4 event stream or the AEDAT 3.1 source (each decoder reads its own). */
+export function streamOptions(value: string | undefined): Pick<ReadOptions, 'streamId' | 'sourceId'> {
+  if (value === undefined) return {};
+  const id = numberOption('stream', value, NON_NEGATIVE_INT);
+  return { streamId: id, sourceId: id };
+}

@@ -3,9 +3,8 @@
  * records and AEDAT 3.1 polarity packets (SIMD, 8 events per step), AEDAT 4 event structs
  * (SIMD, 8 per step) and LZ4 blocks. Each
  * decoder owns one arena (module instance with its own memory): input bytes are copied in,
- * events come out as columns in the same memory. Batches emitted in reuse mode are views of
- * that memory (valid until the decoder's next push/end, as with the JS path); otherwise the
- * columns are copied out. Falls back to the JS loops when WebAssembly SIMD is unavailable or
+ * events come out as columns in the same memory and are copied out into arrays the emitted
+ * batch owns (the arena is overwritten by the next push; ChunkDecoder.emitBatch). Falls back to the JS loops when WebAssembly SIMD is unavailable or
  * SPIKELINE_NO_WASM=1.
  */
 import type { EventBatch, SensorGeometry } from '../../events/index.js';
@@ -18,6 +17,7 @@ interface KernelExports {
   aedat2(src: number, end: number, ox: number, oy: number, ot: number, op: number, cfg: number): number;
   aedat2dvs(src: number, end: number, ox: number, oy: number, ot: number, op: number, cfg: number): number;
   evts(src: number, count: number, ox: number, oy: number, ot: number, op: number, n: number, cfg: number): number;
+  outside(ox: number, oy: number, n: number, w: number, h: number): number;
   lz4block(s: number, end: number, d: number, dstart: number, dend: number): number;
   errpos: { value: number };
 }
@@ -76,14 +76,22 @@ export class WasmArena {
     return { input, ox, oy, op, ot, capacity };
   }
 
-  /** Batch of the first `n` events of a layout: views (reuse) or owned copies. */
-  batch(l: ArenaLayout, n: number, sensor: SensorGeometry, reuse: boolean): EventBatch {
+  /**
+   * Index of the first of the layout's `n` events outside `sensor`, else `n` (SIMD scan);
+   * undefined for sensors wider or taller than 16 bits (the caller scans in JS).
+   */
+  firstOutside(l: ArenaLayout, n: number, sensor: SensorGeometry): number | undefined {
+    if (sensor.width > 0xffff || sensor.height > 0xffff) return undefined;
+    return this.k.outside(l.ox, l.oy, n, sensor.width, sensor.height);
+  }
+
+  /**
+   * The first `n` events of a layout as views of the arena: valid until the decoder's next
+   * kernel call, so the decoder copies them (copyBatch) before they leave it.
+   */
+  view(l: ArenaLayout, n: number, sensor: SensorGeometry): EventBatch {
     const buf = this.k.memory.buffer;
-    const x = new Uint16Array(buf, l.ox, n), y = new Uint16Array(buf, l.oy, n);
-    const t = new Float64Array(buf, l.ot, n), p = new Uint8Array(buf, l.op, n);
-    return reuse
-      ? { x, y, t, p, length: n, sensor }
-      : { x: x.slice(), y: y.slice(), t: t.slice(), p: p.slice(), length: n, sensor };
+    return { x: new Uint16Array(buf, l.ox, n), y: new Uint16Array(buf, l.oy, n), t: new Float64Array(buf, l.ot, n), p: new Uint8Array(buf, l.op, n), length: n, sensor };
   }
 }
 

@@ -365,6 +365,30 @@
         (br $l)))
     (local.get $n))
 
+  ;; Index of the first of $n events (u16 columns x at $ox, y at $oy) with x >= $w or y >= $h,
+  ;; else $n: the out-of-sensor check every decoder applies. 8 events per step; the scalar loop
+  ;; finds the exact index inside the first group that has one (and handles the tail).
+  (func (export "outside") (param $ox i32) (param $oy i32) (param $n i32) (param $w i32) (param $h i32) (result i32)
+    (local $i i32) (local $vw v128) (local $vh v128)
+    (local.set $vw (i16x8.splat (local.get $w)))
+    (local.set $vh (i16x8.splat (local.get $h)))
+    (block $vdone
+      (loop $v
+        (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (br_if $vdone (v128.any_true (v128.or
+          (i16x8.ge_u (v128.load align=1 (i32.add (local.get $ox) (i32.shl (local.get $i) (i32.const 1)))) (local.get $vw))
+          (i16x8.ge_u (v128.load align=1 (i32.add (local.get $oy) (i32.shl (local.get $i) (i32.const 1)))) (local.get $vh)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $v)))
+    (block $done
+      (loop $s
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (br_if $done (i32.ge_u (i32.load16_u (i32.add (local.get $ox) (i32.shl (local.get $i) (i32.const 1)))) (local.get $w)))
+        (br_if $done (i32.ge_u (i32.load16_u (i32.add (local.get $oy) (i32.shl (local.get $i) (i32.const 1)))) (local.get $h)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $s)))
+    (local.get $i))
+
   ;; LZ4 block [$s, $end) -> output at $d, matches may reach back to $dstart, output < $dend.
   ;; Returns the new output position, or -1 on corrupt input (position in global $errpos).
   (global $errpos (export "errpos") (mut i32) (i32.const 0))
