@@ -10,6 +10,7 @@ import type { PipelineConfig } from './config.js';
 import { parsePipelineConfig } from './config.js';
 import { Pipeline } from './runner.js';
 import { createPipelineSource } from './sources.js';
+import type { PipelineSource } from './source.js';
 
 /** The model shipped in the package, used by the demo. */
 export const BUNDLED_MODEL_DIR = fileURLToPath(new URL('../../fixtures/model', import.meta.url));
@@ -17,6 +18,10 @@ export const BUNDLED_MODEL_DIR = fileURLToPath(new URL('../../fixtures/model', i
 export interface LaunchOptions {
   log?: (line: string) => void;
   registry?: Registry;
+  /** A source built by the caller (a bus worker's camera) instead of one from config.source. */
+  source?: PipelineSource;
+  /** Start the HTTP server (default true). */
+  serve?: boolean;
 }
 
 export async function launchPipeline(config: PipelineConfig, options: LaunchOptions = {}): Promise<Pipeline> {
@@ -38,7 +43,8 @@ export async function launchPipeline(config: PipelineConfig, options: LaunchOpti
   const name = typeof saved.meta?.name === 'string' ? saved.meta.name : folder === 'model' ? `${basename(dirname(config.model.path))}/model` : folder;
   const pre = saved.preprocessing;
   log(`model: ${name} (${saved.classes.length} classes, input ${pre.height}x${pre.width}x2, ${pre.stepUs} µs steps, ${pre.encoding} frames)`);
-  const source = await createPipelineSource(config.source);
+  const sourceToken = config.source.type === 'nats' ? tokenFrom(config.source.tokenEnv, 'source.tokenEnv') : undefined;
+  const source = options.source ?? (await createPipelineSource(config.source, sourceToken ? { natsToken: sourceToken } : {}));
   const pipeline = new Pipeline(config, {
     source,
     model,
@@ -46,6 +52,7 @@ export async function launchPipeline(config: PipelineConfig, options: LaunchOpti
     backend: info.name,
     log,
     ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.serve !== undefined ? { serve: options.serve } : {}),
     ...(token ? { token } : {}),
     ...(natsToken ? { natsToken } : {}),
   });
@@ -59,7 +66,7 @@ export async function launchPipeline(config: PipelineConfig, options: LaunchOpti
   return pipeline;
 }
 
-function tokenFrom(env: string | undefined, field: string): string | undefined {
+export function tokenFrom(env: string | undefined, field: string): string | undefined {
   if (!env) return undefined;
   const v = process.env[env];
   if (!v) throw new Error(`${field}: environment variable ${env} is not set (it must hold the token)`);

@@ -174,6 +174,7 @@ export class Pipeline {
         new NatsSink({
           url: sinks.nats.url,
           subject: sinks.nats.subject,
+          ...(sinks.nats.camera ? { camera: sinks.nats.camera } : {}),
           ...(sinks.nats.types ? { types: sinks.nats.types } : {}),
           ...(deps.natsToken ? { token: deps.natsToken } : {}),
           ...(this.metrics ? { metrics: this.metrics } : {}),
@@ -308,6 +309,8 @@ export class Pipeline {
               lastT = batch.t[batch.length - 1]!;
               this.onBatch(batch);
               epoch.next(batch);
+              // Binned (and stepped through the model): a bus source may now forget it.
+              (batch as { ack?: () => void }).ack?.();
               // Queued batches are processed back to back for up to SLICE_MS, then the queue yields
               // one macrotask so pending socket reads land in it (and overflow is counted there).
               // Yielding after every batch would cap throughput at one batch per loop turn.

@@ -13,6 +13,7 @@ import { renderCommand } from './render.js';
 import { cameraSimCommand } from './camera-sim.js';
 import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
+import { publishCommand } from './publish.js';
 
 /** Every sub-command, in the order `spikeline help` lists them. */
-export const commands: readonly Command[] = [infoCommand, convertCommand, replayCommand, recordCommand, framesCommand, trainCommand, evalCommand, searchCommand, experimentCommand, simulateCommand, renderCommand, cameraSimCommand, runCommand, demoCommand];
+export const commands: readonly Command[] = [infoCommand, convertCommand, replayCommand, recordCommand, framesCommand, trainCommand, evalCommand, searchCommand, experimentCommand, simulateCommand, renderCommand, cameraSimCommand, runCommand, demoCommand, publishCommand];

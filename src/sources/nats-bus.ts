@@ -1,0 +1,66 @@
+/**
+ * Where camera event streams live on NATS JetStream: one stream, `SPIKELINE_EVENTS`, holding the
+ * subjects `spikeline.events.<camera>`, one message per event batch (an SLEV frame, ws-frame.ts).
+ * Publishers and consumers both call `ensureEventStream`, so whichever starts first creates it;
+ * creating it again with the same limits is a no-op, with other limits it updates them.
+ */
+import { connect, nanos, type JetStreamManager, type NatsConnection, type StreamConfig } from 'nats';
+
+export const EVENTS_STREAM = 'SPIKELINE_EVENTS';
+export const EVENTS_SUBJECT_PREFIX = 'spikeline.events';
+/** Camera names are one NATS subject token (and a KV key / consumer name). */
+export const CAMERA_NAME = /^[A-Za-z0-9_-]+$/;
+
+export const eventsSubject = (camera: string): string => `${EVENTS_SUBJECT_PREFIX}.${camera}`;
+/** The durable consumer that remembers how far a camera's stream has been processed. */
+export const cameraConsumer = (camera: string): string => `spikeline-${camera}`;
+
+export function checkCameraName(camera: string): string {
+  if (!CAMERA_NAME.test(camera)) throw new RangeError(`camera name "${camera}" must be letters, digits, _ or - (one NATS subject token)`);
+  return camera;
+}
+
+export interface EventStreamLimits {
+  /** Batches older than this are discarded, ms. Default 24 h. */
+  maxAgeMs?: number;
+  /** Oldest batches are discarded beyond this many bytes. Default 1 GiB. */
+  maxBytes?: number;
+}
+
+export const EVENT_STREAM_DEFAULTS = { maxAgeMs: 24 * 3600_000, maxBytes: 1 << 30 } as const;
+
+/** Creates the events stream (limits retention, oldest discarded first), or updates its limits. */
+export async function ensureEventStream(jsm: JetStreamManager, limits: EventStreamLimits = {}): Promise<void> {
+  const config: Partial<StreamConfig> & { name: string } = {
+    name: EVENTS_STREAM,
+    subjects: [`${EVENTS_SUBJECT_PREFIX}.>`],
+    max_age: nanos(limits.maxAgeMs ?? EVENT_STREAM_DEFAULTS.maxAgeMs),
+    max_bytes: limits.maxBytes ?? EVENT_STREAM_DEFAULTS.maxBytes,
+  };
+  try {
+    await jsm.streams.add(config);
+  } catch (err) {
+    // Same name, other limits: the newest publisher's limits win.
+    if (!/already in use/i.test((err as Error).message)) throw err;
+    await jsm.streams.update(EVENTS_STREAM, config);
+  }
+}
+
+/** Cameras that have at least one batch in the stream. */
+export async function listCameras(jsm: JetStreamManager): Promise<string[]> {
+  const info = await jsm.streams.info(EVENTS_STREAM, { subjects_filter: `${EVENTS_SUBJECT_PREFIX}.>` });
+  return Object.keys(info.state.subjects ?? {})
+    .map((s) => s.slice(EVENTS_SUBJECT_PREFIX.length + 1))
+    .sort();
+}
+
+/** A connection that keeps reconnecting (every 250 ms) while the server is away. */
+export function connectBus(url: string, options: { token?: string; name?: string } = {}): Promise<NatsConnection> {
+  return connect({
+    servers: url,
+    name: options.name ?? 'spikeline',
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    ...(options.token ? { token: options.token } : {}),
+  });
+}
