@@ -93,7 +93,7 @@ export function demoConfig(overrides: { port?: number; host?: string; jsonl?: st
  * Runs until the source ends or SIGTERM / SIGINT arrives, then stops gracefully (a second signal
  * exits at once). Returns the process exit code.
  */
-export async function runUntilSignalled(pipeline: Pipeline, log: (line: string) => void): Promise<number> {
+export async function runUntilSignalled(pipeline: Pick<Pipeline, 'stopped' | 'stop'> & { done?: Promise<void> }, log: (line: string) => void): Promise<number> {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) process.exit(130);
@@ -104,7 +104,7 @@ export async function runUntilSignalled(pipeline: Pipeline, log: (line: string) 
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    await Promise.race([pipeline.done, pipeline.stopped]);
+    await Promise.race([pipeline.done ?? pipeline.stopped, pipeline.stopped]);
     await pipeline.stop();
     log('stopped');
     return 0;

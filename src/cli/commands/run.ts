@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { loadPipelineConfig, parsePipelineConfig } from '../../pipeline/config.js';
 import { launchPipeline, runUntilSignalled } from '../../pipeline/launch.js';
+import { launchBusWorker } from '../../pipeline/bus-worker.js';
 
 const usage = `usage: spikeline run PIPELINE.yaml [--port N] [--host ADDR] [--token-env NAME] [--model DIR] [--check]
 
@@ -55,7 +56,8 @@ export const runCommand: Command = {
         return 1;
       }
     }
-    const pipeline = await launchPipeline(config, { log });
+    // A share of a line's cameras runs as a bus worker: one pipeline per camera it owns.
+    const pipeline = config.source.type === 'nats' && config.source.cameras === '*' ? await launchBusWorker(config, { log }) : await launchPipeline(config, { log });
     printUrls(pipeline.url);
     return runUntilSignalled(pipeline, log);
   },
