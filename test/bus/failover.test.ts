@@ -1,0 +1,178 @@
+/**
+ * A line of 4 cameras on a real `nats-server -js`, shared by 2 real worker processes
+ * (`spikeline run` with `cameras: "*"`): every camera gets predictions, cameras are spread 2 + 2,
+ * a worker killed with SIGKILL hands its cameras to the survivor (who reports the gap), no
+ * batch is acknowledged without having been processed, and a server restart is survived.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { connect, StringCodec, type NatsConnection } from 'nats';
+import { allocateBatch } from '../../src/events/index.js';
+import { NatsEventSink } from '../../src/sinks/nats-events.js';
+import type { GapMessage, PredictionMessage } from '../../src/sinks/messages.js';
+import { ensureEventStream } from '../../src/sources/nats-bus.js';
+import { LEASES_BUCKET } from '../../src/pipeline/camera-leases.js';
+import { freePort, spawnCli, type CliChild } from '../support/process.js';
+import { NATS_SERVER, startNatsServer, until } from '../support/nats.js';
+
+const CAMERAS = ['cam-a', 'cam-b', 'cam-c', 'cam-d'];
+/** Event time one published batch covers: more than four of the model's 93.75 ms steps. */
+const BATCH_US = 400_000;
+const EVENTS_PER_BATCH = 1500;
+const T0 = 1_000_000_000;
+
+/** Batch `k` of camera `c`: events evenly spread over [T0 + k * BATCH_US, T0 + (k + 1) * BATCH_US). */
+function batchOf(c: number, k: number) {
+  const b = allocateBatch(EVENTS_PER_BATCH, { width: 128, height: 128 });
+  for (let i = 0; i < EVENTS_PER_BATCH; i++) {
+    b.t[i] = T0 + k * BATCH_US + Math.floor((i * BATCH_US) / EVENTS_PER_BATCH);
+    b.x[i] = (i * 7 + k * 3 + c * 31) % 128;
+    b.y[i] = (i * 13 + k) % 128;
+    b.p[i] = i % 2;
+  }
+  return b;
+}
+
+/** Windows [start, end) per camera merged; returns the largest hole between them, µs. */
+function largestHole(windows: { startUs: number; endUs: number }[]): number {
+  const sorted = [...windows].sort((a, b) => a.startUs - b.startUs);
+  let end = sorted[0]!.endUs, hole = 0;
+  for (const w of sorted) {
+    hole = Math.max(hole, w.startUs - end);
+    end = Math.max(end, w.endUs);
+  }
+  return hole;
+}
+
+test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 failover without unprocessed acks, server restart', { timeout: 180_000 }, async (t) => {
+  if (!NATS_SERVER) {
+    t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-bus-'));
+  const port = await freePort();
+  const url = `nats://127.0.0.1:${port}`;
+  let server: ChildProcess = await startNatsServer(port, join(dir, 'store'));
+  const workers: CliChild[] = [];
+  let publishing = true;
+  let observer: NatsConnection | undefined;
+  t.after(() => {
+    publishing = false;
+    for (const w of workers) w.child.kill('SIGKILL');
+    server.kill('SIGKILL');
+    void observer?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // The cameras: each publishes one batch every 150 ms of wall time, retrying a batch until
+  // JetStream has stored it, so the recorded event time has no holes even across the restart.
+  const publisher = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  await ensureEventStream(await publisher.jetstreamManager());
+  const sinks = CAMERAS.map((camera) => new NatsEventSink({ js: publisher.jetstream(), camera, window: 1 }));
+  const published = CAMERAS.map(() => 0);
+  void (async () => {
+    while (publishing) {
+      for (let c = 0; c < CAMERAS.length; c++) {
+        try {
+          sinks[c]!.publish(batchOf(c, published[c]!));
+          await sinks[c]!.flush();
+          published[c]!++;
+        } catch {
+          // The server is restarting: a fresh sink, the same batch again.
+          sinks[c] = new NatsEventSink({ js: publisher.jetstream(), camera: CAMERAS[c]!, window: 1 });
+        }
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  })();
+
+  observer = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const sc = StringCodec();
+  const predictions = new Map<string, PredictionMessage[]>(CAMERAS.map((c) => [c, []]));
+  const gaps: { camera: string; gap: GapMessage }[] = [];
+  const watch = (subject: string, on: (camera: string, data: unknown) => void) => {
+    const sub = observer!.subscribe(subject);
+    void (async () => {
+      for await (const m of sub) on(m.subject.split('.').pop()!, JSON.parse(sc.decode(m.data)));
+    })();
+  };
+  watch('spikeline.prediction.*', (camera, m) => predictions.get(camera)?.push(m as PredictionMessage));
+  watch('spikeline.gap.*', (camera, m) => gaps.push({ camera, gap: m as GapMessage }));
+  await observer.flush();
+  const leases = await observer.jetstream().views.kv(LEASES_BUCKET, { ttl: 2000, history: 1 });
+  const owners = async (): Promise<Map<string, string>> => {
+    const out = new Map<string, string>();
+    for (const c of CAMERAS) {
+      const e = await leases.get(c);
+      if (e?.operation === 'PUT') out.set(c, sc.decode(e.value));
+    }
+    return out;
+  };
+  const camerasOf = async (w: CliChild) => [...(await owners())].filter(([, id]) => id.includes(`-${w.child.pid}-`)).map(([c]) => c);
+
+  const config = join(dir, 'worker.yaml');
+  writeFileSync(
+    config,
+    [
+      'name: line',
+      `source: { type: nats, url: "${url}", cameras: "*", leaseMs: 2000 }`,
+      `model: { path: ${JSON.stringify(resolve('fixtures/model'))} }`,
+      'server: { port: 0 }',
+      `sinks: { nats: { url: "${url}", types: [prediction, gap] }, prometheus: { processMetrics: false } }`,
+      '',
+    ].join('\n'),
+  );
+  workers.push(spawnCli('run', config), spawnCli('run', config));
+  const [a, b] = workers as [CliChild, CliChild];
+  const since = (from: Map<string, number>, camera: string) => predictions.get(camera)!.length > from.get(camera)!;
+  const counts = () => new Map(CAMERAS.map((c) => [c, predictions.get(c)!.length]));
+
+  // Both workers up: the cameras are spread two and two and every camera is predicted.
+  const start = counts();
+  await until(async () => (await camerasOf(a)).length === 2 && (await camerasOf(b)).length === 2, `2 + 2 cameras (worker logs:\n${a.stderr}\n${b.stderr})`, 90_000);
+  const spread = counts();
+  await until(() => CAMERAS.every((c) => since(spread, c)), 'predictions of every camera once spread');
+  assert.ok(CAMERAS.every((c) => since(start, c)));
+
+  // kill -9 one worker: its cameras move to the survivor, which reports each takeover as a gap.
+  const moved = await camerasOf(a);
+  const gapsBefore = gaps.length;
+  const killedAt = Date.now();
+  a.child.kill('SIGKILL');
+  await until(async () => (await camerasOf(b)).length === 4, 'the survivor owning all 4 cameras');
+  const afterKill = counts();
+  await until(() => CAMERAS.every((c) => since(afterKill, c)), 'predictions of every camera after the kill');
+  // Handovers while spreading are gaps too; the kill's are those of an expired lease.
+  const expired = () => gaps.slice(gapsBefore).filter((g) => /stopped renewing its lease/.test(g.gap.reason));
+  await until(() => expired().length >= moved.length, 'gap messages of the cameras taken over');
+  const takeovers = expired();
+  assert.deepEqual(takeovers.map((g) => g.camera).sort(), [...moved].sort(), `one gap message per camera taken over: ${JSON.stringify(gaps)}\n${a.stderr}\n${b.stderr}`);
+  t.diagnostic(`failover: all cameras owned by the survivor ${((Date.now() - killedAt) / 1000).toFixed(1)} s after kill -9; gaps ${takeovers.map((g) => `${g.camera} ${(g.gap.durationMs / 1000).toFixed(1)} s`).join(', ')}`);
+
+  // Server restart: everything resumes; events published after it are predicted.
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  server = await startNatsServer(port, join(dir, 'store'));
+  const restartedAt = CAMERAS.map((_, c) => T0 + published[c]! * BATCH_US);
+  await until(
+    () => CAMERAS.every((c, i) => predictions.get(c)!.some((p) => p.window.startUs > restartedAt[i]!)),
+    `predictions of events published after the server restart (worker log:\n${b.stderr})`,
+    90_000,
+  );
+
+  // Nothing acknowledged unprocessed: every camera's predictions cover its event time with no
+  // hole as long as a batch (a batch acknowledged without being binned would leave one). At a
+  // takeover at most the last partial step of the previous owner is lost.
+  for (const c of CAMERAS) {
+    const hole = largestHole(predictions.get(c)!.map((p) => p.window));
+    assert.ok(hole < BATCH_US, `${c}: predictions leave a hole of ${hole} µs`);
+  }
+  publishing = false;
+  b.child.kill('SIGTERM');
+  assert.equal(await b.exited, 0, b.stderr);
+  await publisher.close();
+});
