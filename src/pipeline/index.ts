@@ -8,3 +8,5 @@ export { createPipelineSource, adaptEventSource } from './sources.js';
 export { startCameraSimulator, type CameraSimulatorOptions } from './camera.js';
 export { launchPipeline, demoConfig, runUntilSignalled, BUNDLED_MODEL_DIR, type LaunchOptions } from './launch.js';
 export { previewFrame, type Preview } from './preview.js';
+export { BusWorker, launchBusWorker, type BusWorkerOptions } from './bus-worker.js';
+export { CameraLeases, LEASES_BUCKET, WORKERS_BUCKET, type RenewResult } from './camera-leases.js';

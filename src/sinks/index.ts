@@ -7,3 +7,5 @@ export { PipelineMetrics, LATENCY_BUCKETS_SECONDS, CONFIDENCE_BUCKETS, type Pipe
 export { JsonlSink, type JsonlSinkOptions } from './jsonl.js';
 export { NatsSink, type NatsSinkOptions } from './nats.js';
 export { NatsEventSink, publishEvents, type NatsEventSinkOptions, type PublishEventsOptions } from './nats-events.js';
+export { BusWorkerMetrics } from './bus-metrics.js';
+export { GatewayMetrics } from './gateway-metrics.js';

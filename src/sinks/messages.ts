@@ -22,6 +22,8 @@ export interface HelloMessage {
   sensor: { width: number; height: number };
   previews: boolean;
   heartbeatMs: number;
+  /** `spikeline gateway` only: the line's cameras seen so far. */
+  cameras?: string[];
 }
 
 export interface PredictionMessage {
@@ -104,4 +106,6 @@ export interface GapMessage {
 }
 
 export type PipelineMessage = HelloMessage | PredictionMessage | FiringMessage | StatusMessage | FrameMessage | GapMessage;
+/** What `spikeline gateway` sends on /ws: a camera's message, naming the camera. */
+export type LineMessage = PipelineMessage & { camera?: string };
 export type PipelineMessageType = PipelineMessage['type'];

@@ -5,6 +5,8 @@
 const num = { type: 'number' } as const;
 const int = { type: 'integer', minimum: 0 } as const;
 const str = { type: 'string' } as const;
+/** Set by `spikeline gateway` on every message it relays. */
+const camera = { type: 'string', description: 'camera the message comes from (spikeline gateway)' } as const;
 const window = {
   type: 'object',
   required: ['startUs', 'endUs'],
@@ -47,6 +49,7 @@ export const WS_MESSAGE_SCHEMA = {
         sensor: { type: 'object', required: ['width', 'height'], properties: { width: int, height: int } },
         previews: { type: 'boolean' },
         heartbeatMs: int,
+        cameras: { type: 'array', items: str, description: "the line's cameras seen so far (spikeline gateway)" },
       },
     },
     prediction: {
@@ -66,6 +69,7 @@ export const WS_MESSAGE_SCHEMA = {
         latencyMs: { type: ['number', 'null'] },
         inferenceMs: num,
         truth: str,
+        camera,
       },
     },
     firing: {
@@ -87,6 +91,7 @@ export const WS_MESSAGE_SCHEMA = {
         meanRate: num,
         synops: num,
         energyPJ: num,
+        camera,
       },
     },
     status: {
@@ -115,6 +120,7 @@ export const WS_MESSAGE_SCHEMA = {
         predictions: int,
         clients: int,
         droppedForYou: int,
+        camera,
       },
     },
     frame: {
@@ -129,13 +135,14 @@ export const WS_MESSAGE_SCHEMA = {
         height: int,
         data: { type: 'string', contentEncoding: 'base64', description: 'width*height int8: ON minus OFF count per pixel, row-major' },
         events: int,
+        camera,
       },
     },
     gap: {
       description: 'A live stream was interrupted and has resumed.',
       type: 'object',
       required: ['type', 'time', 'source', 'durationMs', 'reason'],
-      properties: { type: { const: 'gap' }, time: num, source: str, durationMs: num, reason: str },
+      properties: { type: { const: 'gap' }, time: num, source: str, durationMs: num, reason: str, camera },
     },
     pong: {
       type: 'object',

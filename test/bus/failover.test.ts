@@ -3,6 +3,8 @@
  * (`spikeline run` with `cameras: "*"`): every camera gets predictions, cameras are spread 2 + 2,
  * a worker killed with SIGKILL hands its cameras to the survivor (who reports the gap), no
  * batch is acknowledged without having been processed, and a server restart is survived.
+ * `spikeline gateway` serves the whole line: /ws messages name their camera, /metrics has a
+ * camera label.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +18,10 @@ import { NatsEventSink } from '../../src/sinks/nats-events.js';
 import type { GapMessage, PredictionMessage } from '../../src/sinks/messages.js';
 import { ensureEventStream } from '../../src/sources/nats-bus.js';
 import { LEASES_BUCKET } from '../../src/pipeline/camera-leases.js';
+import { Gateway } from '../../src/server/gateway.js';
+import { WS_MESSAGE_SCHEMA } from '../../src/sinks/ws-schema.js';
 import { freePort, spawnCli, type CliChild } from '../support/process.js';
+import { Recorder, schemaErrors } from '../pipeline/helpers.js';
 import { NATS_SERVER, startNatsServer, until } from '../support/nats.js';
 
 const CAMERAS = ['cam-a', 'cam-b', 'cam-c', 'cam-d'];
@@ -103,6 +108,9 @@ test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 fail
   watch('spikeline.prediction.*', (camera, m) => predictions.get(camera)?.push(m as PredictionMessage));
   watch('spikeline.gap.*', (camera, m) => gaps.push({ camera, gap: m as GapMessage }));
   await observer.flush();
+  const gateway = new Gateway({ url, port: 0 });
+  await gateway.start();
+  t.after(() => gateway.stop());
   const leases = await observer.jetstream().views.kv(LEASES_BUCKET, { ttl: 2000, history: 1 });
   const owners = async (): Promise<Map<string, string>> => {
     const out = new Map<string, string>();
@@ -152,6 +160,22 @@ test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 fail
   const takeovers = expired();
   assert.deepEqual(takeovers.map((g) => g.camera).sort(), [...moved].sort(), `one gap message per camera taken over: ${JSON.stringify(gaps)}\n${a.stderr}\n${b.stderr}`);
   t.diagnostic(`failover: all cameras owned by the survivor ${((Date.now() - killedAt) / 1000).toFixed(1)} s after kill -9; gaps ${takeovers.map((g) => `${g.camera} ${(g.gap.durationMs / 1000).toFixed(1)} s`).join(', ')}`);
+
+  // The gateway saw every camera: /ws messages carry the camera, /metrics counts by camera.
+  const client = new Recorder(`${gateway.url.replace('http', 'ws')}/ws`);
+  t.after(() => client.socket.close());
+  await client.until((m) => m.some((x) => x.type === 'hello'));
+  assert.deepEqual((client.of('hello')[0] as { cameras?: string[] }).cameras, CAMERAS);
+  await client.until((m) => CAMERAS.every((c) => m.some((x) => x.type === 'prediction' && (x as { camera?: string }).camera === c)), 30_000);
+  for (const m of client.messages) assert.deepEqual(schemaErrors(WS_MESSAGE_SCHEMA, m), [], JSON.stringify(m));
+  const observed = counts();
+  const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+  for (const c of CAMERAS) {
+    const relayed = [...metrics.matchAll(new RegExp(`^spikeline_gateway_predictions_total\\{camera="${c}",class="[^"]+"\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+    // Both subscribed before the workers started; the gateway may be a message or two ahead.
+    assert.ok(relayed >= observed.get(c)! - 2 && relayed > 0, `${c}: gateway counted ${relayed}, observer ${observed.get(c)}`);
+  }
+  for (const c of moved) assert.match(metrics, new RegExp(`spikeline_gateway_gaps_total\\{camera="${c}"\\} [1-9]`));
 
   // Server restart: everything resumes; events published after it are predicted.
   server.kill('SIGTERM');

@@ -14,6 +14,7 @@ import { cameraSimCommand } from './camera-sim.js';
 import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
 import { publishCommand } from './publish.js';
+import { gatewayCommand } from './gateway.js';
 
 /** Every sub-command, in the order `spikeline help` lists them. */
-export const commands: readonly Command[] = [infoCommand, convertCommand, replayCommand, recordCommand, framesCommand, trainCommand, evalCommand, searchCommand, experimentCommand, simulateCommand, renderCommand, cameraSimCommand, runCommand, demoCommand, publishCommand];
+export const commands: readonly Command[] = [infoCommand, convertCommand, replayCommand, recordCommand, framesCommand, trainCommand, evalCommand, searchCommand, experimentCommand, simulateCommand, renderCommand, cameraSimCommand, runCommand, demoCommand, publishCommand, gatewayCommand];
