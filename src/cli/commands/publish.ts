@@ -12,7 +12,8 @@ SPIKELINE_EVENTS (created if missing; one SLEV frame per message), for \`spikeli
 pipelines with a \`nats\` source to consume. SOURCE is a file (replayed at --speed),
 tcp://HOST:PORT (DV network stream), udp://HOST:PORT (listen), ws://HOST:PORT/PATH or
 "simulator" (the built-in simulated gesture camera). Stops at the end of a file or on SIGINT /
-SIGTERM, after JetStream has acknowledged every batch sent.
+SIGTERM, after JetStream has acknowledged every batch sent. While the server is away (restart),
+batches are held (files and TCP pause) and sent again, in order, once it is back.
 
   --camera NAME      camera name: letters, digits, _ and - (required)
   --speed X          file / simulator: event time per wall time (default 1; 0 = files as fast
@@ -83,8 +84,16 @@ export const publishCommand: Command = {
     process.once('SIGTERM', onSignal);
     process.stderr.write(`publish: ${spec} -> ${url} subject spikeline.events.${camera}\n`);
     try {
-      const sent = await publishEvents(source, { url, camera, limits: { maxAgeMs, maxBytes }, valve, signal: stop.signal, ...(token ? { token } : {}) });
-      process.stderr.write(`publish: ${sent.events} events in ${sent.batches} messages (${sent.bytes} bytes) stored\n`);
+      const { published: sent, dropped } = await publishEvents(source, {
+        url,
+        camera,
+        limits: { maxAgeMs, maxBytes },
+        valve,
+        signal: stop.signal,
+        onRetry: (err) => process.stderr.write(`publish: bus unavailable (${err.message}); holding batches and retrying\n`),
+        ...(token ? { token } : {}),
+      });
+      process.stderr.write(`publish: ${sent.events} events in ${sent.batches} messages (${sent.bytes} bytes) stored${dropped.events ? `, ${dropped.events} events dropped while the bus was away` : ''}\n`);
       return 0;
     } finally {
       process.off('SIGINT', onSignal);
