@@ -152,6 +152,23 @@ test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 fail
   assert.deepEqual(takeovers.map((g) => g.camera).sort(), [...moved].sort(), `one gap message per camera taken over: ${JSON.stringify(gaps)}\n${a.stderr}\n${b.stderr}`);
   t.diagnostic(`failover: all cameras owned by the survivor ${((Date.now() - killedAt) / 1000).toFixed(1)} s after kill -9; gaps ${takeovers.map((g) => `${g.camera} ${(g.gap.durationMs / 1000).toFixed(1)} s`).join(', ')}`);
 
+  // The survivor's /metrics: ownership, takeovers and redeliveries per camera.
+  const workerUrl = /metrics +(\S+)\/metrics/.exec(b.stdout)?.[1];
+  assert.ok(workerUrl, b.stdout);
+  const workerMetrics = await (await fetch(`${workerUrl}/metrics`)).text();
+  assert.match(workerMetrics, /^spikeline_worker_cameras_owned 4$/m);
+  assert.match(workerMetrics, /^spikeline_worker_live_workers 1$/m);
+  assert.match(workerMetrics, /^spikeline_worker_rebalances_total\{action="claim"\} [2-9]$/m);
+  for (const c of moved) assert.match(workerMetrics, new RegExp(`^spikeline_worker_gaps_total\\{camera="${c}"\\} 1$`, 'm'));
+  for (const c of CAMERAS) {
+    assert.match(workerMetrics, new RegExp(`^spikeline_worker_camera_owned\\{camera="${c}"\\} 1$`, 'm'));
+    assert.match(workerMetrics, new RegExp(`^spikeline_worker_consumer_lag_seconds\\{camera="${c}"\\} `, 'm'));
+    assert.match(workerMetrics, new RegExp(`^spikeline_worker_events_total\\{camera="${c}"\\} [1-9]`, 'm'));
+  }
+  const redelivered = takeovers.reduce((n, g) => n + Number(/(\d+) unacknowledged/.exec(g.gap.reason)![1]), 0);
+  const counted = [...workerMetrics.matchAll(/^spikeline_worker_redeliveries_total\{camera="[^"]+"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  assert.ok(counted >= redelivered, `redeliveries ${counted} < ${redelivered} reported at takeover`);
+
   // The gateway saw every camera: /ws messages carry the camera, /metrics counts by camera.
   const client = new Recorder(`${gateway.url.replace('http', 'ws')}/ws`);
   t.after(() => client.socket.close());

@@ -129,3 +129,12 @@ test('runner: a batch is acknowledged only once it has been binned and its finis
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(stepsAtAck, [7, 15]);
 });
+
+test('config: a nats source names exactly one of camera / cameras: "*"', () => {
+  const base = { name: 'x', model: { path: '/m' } };
+  assert.throws(() => parsePipelineConfig({ ...base, source: { type: 'nats', url: 'nats://127.0.0.1:4222' } }), /source\.camera: give exactly one of source\.camera/);
+  assert.throws(() => parsePipelineConfig({ ...base, source: { type: 'nats', url: 'nats://127.0.0.1:4222', camera: 'a', cameras: '*' } }), /source\.camera: give exactly one/);
+  assert.throws(() => parsePipelineConfig({ ...base, source: { type: 'nats', url: 'nats://127.0.0.1:4222', camera: 'a.b' } }), /source\.camera: must be a camera name/);
+  const c = parsePipelineConfig({ ...base, source: { type: 'nats', url: 'nats://127.0.0.1:4222', cameras: '*' } });
+  assert.deepEqual(c.source.type === 'nats' && [c.source.leaseMs, c.source.maxAckPending, c.source.buffer], [3000, 256, { events: 2_000_000, policy: 'pause', maxDelayMs: 0 }]);
+});
