@@ -187,6 +187,9 @@ export class BusWorker {
     });
     const owned: OwnedCamera = { pipeline, source, handedOver, claimedAt: Date.now(), gapReported: false, synced: { events: 0, redelivered: 0 } };
     this.cameras.set(camera, owned);
+    // Zero from the start, so rate() and increase() see the camera's first takeover.
+    this.metrics.gaps.inc({ camera }, 0);
+    this.metrics.gapSeconds.inc({ camera }, 0);
     const onEnd = (why: string) => {
       if (this.cameras.get(camera) !== owned || pipeline.state === 'stopping' || this.stopping) return;
       this.log(`camera ${camera}: pipeline ${why}; giving the camera up`);

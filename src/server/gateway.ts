@@ -90,8 +90,13 @@ export class Gateway {
       this.metrics.malformed.inc();
       return;
     }
-    this.cameras.add(camera);
     const met = this.metrics;
+    if (!this.cameras.has(camera)) {
+      this.cameras.add(camera);
+      // Zero from the first message on, so rate() and increase() see a camera's first gap.
+      met.gaps.inc({ camera }, 0);
+      met.gapSeconds.inc({ camera }, 0);
+    }
     met.messages.inc({ camera, type });
     met.lastMessage.set({ camera }, Date.now() / 1000);
     switch (m.type) {
