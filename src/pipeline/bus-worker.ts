@@ -56,11 +56,11 @@ export class BusWorker {
   private readonly source: NatsSourceConfig;
   private readonly cameras = new Map<string, OwnedCamera>();
   private readonly failed = new Set<string>();
-  private readonly server: ServingServer | undefined;
+  private readonly server: ServingServer;
   private nc: NatsConnection | undefined;
   private leases: CameraLeases | undefined;
-  private timers: NodeJS.Timeout[] = [];
-  private running: Promise<void> = Promise.resolve();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly steps = new Set<Promise<void>>();
   private stopping: Promise<void> | undefined;
   private readonly encoder = new TextEncoder();
 
@@ -88,8 +88,8 @@ export class BusWorker {
     this.stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
   }
 
-  get url(): string | undefined {
-    return this.server?.url;
+  get url(): string {
+    return this.server.url;
   }
 
   /** Cameras this worker runs a pipeline for. */
@@ -106,7 +106,7 @@ export class BusWorker {
     this.nc = await connectBus(this.source.url, { name: `spikeline-worker-${this.workerId}`, ...(token ? { token } : {}) });
     await ensureEventStream(await this.nc.jetstreamManager());
     this.leases = await CameraLeases.open(this.nc, this.workerId, this.source.leaseMs);
-    await this.server?.listen();
+    await this.server.listen();
     this.log(`worker ${this.workerId}: sharing cameras of ${this.source.url} (lease ${this.source.leaseMs} ms)`);
     const every = Math.max(250, Math.floor(this.source.leaseMs / 3));
     // Renewals run on their own timer so a slow pipeline start cannot let other leases expire.
@@ -119,9 +119,15 @@ export class BusWorker {
     const run = () => {
       if (this.stopping) return;
       const p = step().catch((err: Error) => this.log(`worker: ${err.message}`));
-      this.running = Promise.all([this.running, p]).then(() => undefined);
+      this.steps.add(p);
       void p.then(() => {
-        if (!this.stopping) this.timers.push(setTimeout(run, ms));
+        this.steps.delete(p);
+        if (this.stopping) return;
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          run();
+        }, ms);
+        this.timers.add(timer);
       });
     };
     run();
@@ -263,13 +269,13 @@ export class BusWorker {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const t of this.timers) clearTimeout(t);
-      await this.running;
+      await Promise.all([...this.steps]);
       for (const camera of this.owned) {
         await this.drop(camera);
         await this.leases?.release(camera);
       }
       await this.leases?.leave();
-      await this.server?.close();
+      await this.server.close();
       await this.nc?.drain().catch(() => undefined);
       this.resolveStopped();
     })();
