@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { connect, StringCodec, type NatsConnection } from 'nats';
+import { connect, StringCodec, type KV, type NatsConnection } from 'nats';
 import { allocateBatch } from '../../src/events/index.js';
 import { NatsEventSink } from '../../src/sinks/nats-events.js';
 import type { GapMessage, PredictionMessage } from '../../src/sinks/messages.js';
@@ -102,9 +102,12 @@ test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 fail
   const gateway = new Gateway({ url, port: 0 });
   await gateway.start();
   t.after(() => gateway.stop());
-  const leases = await observer.jetstream().views.kv(LEASES_BUCKET, { ttl: 2000, history: 1 });
+  // Bound once the workers have created the bucket (with their lease time).
+  let leases: KV | undefined;
   const owners = async (): Promise<Map<string, string>> => {
     const out = new Map<string, string>();
+    leases ??= await observer!.jetstream().views.kv(LEASES_BUCKET, { bindOnly: true }).catch(() => undefined);
+    if (!leases) return out;
     for (const c of CAMERAS) {
       const e = await leases.get(c);
       if (e?.operation === 'PUT') out.set(c, sc.decode(e.value));
@@ -118,7 +121,7 @@ test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 fail
     config,
     [
       'name: line',
-      `source: { type: nats, url: "${url}", cameras: "*", leaseMs: 2000 }`,
+      `source: { type: nats, url: "${url}", cameras: "*" }`,
       `model: { path: ${JSON.stringify(resolve('fixtures/model'))} }`,
       'server: { port: 0 }',
       `sinks: { nats: { url: "${url}", types: [prediction, gap] }, prometheus: { processMetrics: false } }`,
@@ -147,19 +150,19 @@ test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 fail
   await until(() => CAMERAS.every((c) => since(afterKill, c)), 'predictions of every camera after the kill');
   // Handovers while spreading are gaps too; the kill's are those of an expired lease.
   const expired = () => gaps.slice(gapsBefore).filter((g) => /stopped renewing its lease/.test(g.gap.reason));
-  await until(() => expired().length >= moved.length, 'gap messages of the cameras taken over');
-  const takeovers = expired();
-  assert.deepEqual(takeovers.map((g) => g.camera).sort(), [...moved].sort(), `one gap message per camera taken over: ${JSON.stringify(gaps)}\n${a.stderr}\n${b.stderr}`);
+  // (A starved machine may also let a lease lapse elsewhere: extra takeovers are allowed.)
+  await until(() => moved.every((c) => expired().some((g) => g.camera === c)), `gap messages of the cameras taken over: ${JSON.stringify(gaps)}`);
+  const takeovers = moved.map((c) => expired().find((g) => g.camera === c)!);
   t.diagnostic(`failover: all cameras owned by the survivor ${((Date.now() - killedAt) / 1000).toFixed(1)} s after kill -9; gaps ${takeovers.map((g) => `${g.camera} ${(g.gap.durationMs / 1000).toFixed(1)} s`).join(', ')}`);
 
   // The survivor's /metrics: ownership, takeovers and redeliveries per camera.
   const workerUrl = /metrics +(\S+)\/metrics/.exec(b.stdout)?.[1];
   assert.ok(workerUrl, b.stdout);
-  const workerMetrics = await (await fetch(`${workerUrl}/metrics`)).text();
-  assert.match(workerMetrics, /^spikeline_worker_cameras_owned 4$/m);
+  let workerMetrics = '';
+  await until(async () => /^spikeline_worker_cameras_owned 4$/m.test((workerMetrics = await (await fetch(`${workerUrl}/metrics`)).text())), 'the survivor reporting 4 cameras');
   assert.match(workerMetrics, /^spikeline_worker_live_workers 1$/m);
   assert.match(workerMetrics, /^spikeline_worker_rebalances_total\{action="claim"\} [2-9]$/m);
-  for (const c of moved) assert.match(workerMetrics, new RegExp(`^spikeline_worker_gaps_total\\{camera="${c}"\\} 1$`, 'm'));
+  for (const c of moved) assert.match(workerMetrics, new RegExp(`^spikeline_worker_gaps_total\\{camera="${c}"\\} [1-9]\\d*$`, 'm'));
   for (const c of CAMERAS) {
     assert.match(workerMetrics, new RegExp(`^spikeline_worker_camera_owned\\{camera="${c}"\\} 1$`, 'm'));
     assert.match(workerMetrics, new RegExp(`^spikeline_worker_consumer_lag_seconds\\{camera="${c}"\\} `, 'm'));
