@@ -1,10 +1,9 @@
 /**
  * Where camera event streams live on NATS JetStream: one stream, `SPIKELINE_EVENTS`, holding the
  * subjects `spikeline.events.<camera>`, one message per event batch (an SLEV frame, ws-frame.ts).
- * Publishers and consumers both call `ensureEventStream`, so whichever starts first creates it;
- * creating it again with the same limits is a no-op, with other limits it updates them.
+ * Publishers and consumers both call `ensureEventStream`, so whichever starts first creates it.
  */
-import { connect, nanos, type JetStreamManager, type NatsConnection, type StreamConfig } from 'nats';
+import { connect, nanos, type JetStreamManager, type NatsConnection, type StreamConfig, type StreamInfo } from 'nats';
 
 export const EVENTS_STREAM = 'SPIKELINE_EVENTS';
 export const EVENTS_SUBJECT_PREFIX = 'spikeline.events';
@@ -28,22 +27,46 @@ export interface EventStreamLimits {
 }
 
 export const EVENT_STREAM_DEFAULTS = { maxAgeMs: 24 * 3600_000, maxBytes: 1 << 30 } as const;
+/** How long JetStream remembers message ids to drop a resent batch (its default, 2 min). */
+const DUPLICATE_WINDOW_MS = 120_000;
 
-/** Creates the events stream (limits retention, oldest discarded first), or updates its limits. */
+/**
+ * Creates the events stream if missing (limits retention, oldest discarded first; limits not
+ * given take the defaults). Limits given explicitly are applied to an existing stream; limits
+ * not given leave it as it is, so a worker never undoes a publisher's `--max-age`.
+ */
 export async function ensureEventStream(jsm: JetStreamManager, limits: EventStreamLimits = {}): Promise<void> {
-  const config: Partial<StreamConfig> & { name: string } = {
+  let existing: StreamInfo | undefined;
+  try {
+    existing = await jsm.streams.info(EVENTS_STREAM);
+  } catch (err) {
+    if (!/stream not found/i.test((err as Error).message)) throw err;
+  }
+  if (!existing) {
+    try {
+      await jsm.streams.add(streamConfig(limits.maxAgeMs ?? EVENT_STREAM_DEFAULTS.maxAgeMs, limits.maxBytes ?? EVENT_STREAM_DEFAULTS.maxBytes));
+      return;
+    } catch (err) {
+      // Another process created it meanwhile.
+      if (!/already in use/i.test((err as Error).message)) throw err;
+      existing = await jsm.streams.info(EVENTS_STREAM);
+    }
+  }
+  const maxAgeMs = limits.maxAgeMs ?? existing.config.max_age / 1e6;
+  const maxBytes = limits.maxBytes ?? existing.config.max_bytes;
+  if (maxAgeMs * 1e6 === existing.config.max_age && maxBytes === existing.config.max_bytes) return;
+  await jsm.streams.update(EVENTS_STREAM, { ...existing.config, ...streamConfig(maxAgeMs, maxBytes) });
+}
+
+function streamConfig(maxAgeMs: number, maxBytes: number): Partial<StreamConfig> & { name: string } {
+  return {
     name: EVENTS_STREAM,
     subjects: [`${EVENTS_SUBJECT_PREFIX}.>`],
-    max_age: nanos(limits.maxAgeMs ?? EVENT_STREAM_DEFAULTS.maxAgeMs),
-    max_bytes: limits.maxBytes ?? EVENT_STREAM_DEFAULTS.maxBytes,
+    max_age: nanos(maxAgeMs),
+    max_bytes: maxBytes,
+    // Publishers resend after an outage with message ids; the server wants the window <= max age.
+    duplicate_window: nanos(Math.min(DUPLICATE_WINDOW_MS, maxAgeMs)),
   };
-  try {
-    await jsm.streams.add(config);
-  } catch (err) {
-    // Same name, other limits: the newest publisher's limits win.
-    if (!/already in use/i.test((err as Error).message)) throw err;
-    await jsm.streams.update(EVENTS_STREAM, config);
-  }
 }
 
 /** Cameras that have at least one batch in the stream. */

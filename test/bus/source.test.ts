@@ -138,3 +138,21 @@ test('config: a nats source names exactly one of camera / cameras: "*"', () => {
   const c = parsePipelineConfig({ ...base, source: { type: 'nats', url: 'nats://127.0.0.1:4222', cameras: '*' } });
   assert.deepEqual(c.source.type === 'nats' && [c.source.leaseMs, c.source.maxAckPending, c.source.buffer], [3000, 256, { events: 2_000_000, policy: 'pause', maxDelayMs: 0 }]);
 });
+
+test('events stream: created once with default limits; explicit limits change it, none leave it alone', { timeout: 30_000 }, async (t) => {
+  const bus = await withServer(t);
+  if (!bus) return;
+  const jsm = await bus.nc.jetstreamManager();
+  await ensureEventStream(jsm);
+  await ensureEventStream(jsm);
+  let info = await jsm.streams.info(EVENTS_STREAM);
+  assert.deepEqual([info.config.subjects, info.config.max_age, info.config.max_bytes], [['spikeline.events.>'], 24 * 3600 * 1e9, 2 ** 30]);
+  await ensureEventStream(jsm, { maxAgeMs: 60_000, maxBytes: 1e6 });
+  info = await jsm.streams.info(EVENTS_STREAM);
+  assert.deepEqual([info.config.max_age, info.config.max_bytes, info.config.duplicate_window], [60e9, 1e6, 60e9]);
+  // A worker (no limits) does not undo them; a publisher giving only one changes only that one.
+  await ensureEventStream(jsm);
+  await ensureEventStream(jsm, { maxBytes: 2e6 });
+  info = await jsm.streams.info(EVENTS_STREAM);
+  assert.deepEqual([info.config.max_age, info.config.max_bytes], [60e9, 2e6]);
+});

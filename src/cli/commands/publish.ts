@@ -22,8 +22,9 @@ batches are held (files and TCP pause) and sent again, in order, once it is back
   --seed S           simulator: seed of subjects and gestures (default 1)
   --protocol P       tcp: dv (default) | aedat3; udp: aedat3 (default) | jaer | spif
   --sensor WxH       sensor size for protocols that do not carry one
-  --max-age D        stream retention by age (default 24h), e.g. 30m, 2h
-  --max-bytes N      stream retention by size (default ${EVENT_STREAM_DEFAULTS.maxBytes})
+  --max-age D        stream retention by age, e.g. 30m, 2h (default 24h when the stream is
+                     created; given, it changes an existing stream)
+  --max-bytes N      stream retention by size (default ${EVENT_STREAM_DEFAULTS.maxBytes}, likewise)
   --token-env NAME   environment variable holding the NATS token`;
 
 export const publishCommand: Command = {
@@ -46,10 +47,10 @@ export const publishCommand: Command = {
     const [spec, url] = positionals as [string, string];
     if (!/^nats:\/\/\S+$/.test(url)) throw new UsageError(`the bus must be a URL like nats://127.0.0.1:4222, got "${url}"`);
     if (!values.camera) throw new UsageError('--camera NAME is required');
-    let camera: string, maxAgeMs: number, sensor: { width: number; height: number } | undefined;
+    let camera: string, maxAgeMs: number | undefined, sensor: { width: number; height: number } | undefined;
     try {
       camera = checkCameraName(values.camera);
-      maxAgeMs = values['max-age'] !== undefined ? parseDurationUs(values['max-age']) / 1000 : EVENT_STREAM_DEFAULTS.maxAgeMs;
+      if (values['max-age'] !== undefined) maxAgeMs = parseDurationUs(values['max-age']) / 1000;
       if (values.sensor !== undefined) {
         const m = /^(\d+)x(\d+)$/.exec(values.sensor);
         if (!m) throw new RangeError(`--sensor must look like 128x128, got "${values.sensor}"`);
@@ -58,7 +59,7 @@ export const publishCommand: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const maxBytes = positiveIntOption('max-bytes', values['max-bytes'], EVENT_STREAM_DEFAULTS.maxBytes);
+    const maxBytes = values['max-bytes'] === undefined ? undefined : positiveIntOption('max-bytes', values['max-bytes'], EVENT_STREAM_DEFAULTS.maxBytes);
     const speed = numberOption('speed', values.speed, 1);
     const tokenEnv = values['token-env'];
     const token = tokenEnv ? process.env[tokenEnv] : undefined;
@@ -87,7 +88,7 @@ export const publishCommand: Command = {
       const { published: sent, dropped } = await publishEvents(source, {
         url,
         camera,
-        limits: { maxAgeMs, maxBytes },
+        limits: { ...(maxAgeMs !== undefined ? { maxAgeMs } : {}), ...(maxBytes !== undefined ? { maxBytes } : {}) },
         valve,
         signal: stop.signal,
         onRetry: (err) => process.stderr.write(`publish: bus unavailable (${err.message}); holding batches and retrying\n`),
