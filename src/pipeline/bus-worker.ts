@@ -21,7 +21,7 @@ import { BusWorkerMetrics } from '../sinks/bus-metrics.js';
 import type { GapMessage } from '../sinks/messages.js';
 import { messageSubject } from '../sinks/nats.js';
 import { ServingServer } from '../server/http.js';
-import { connectBus, ensureEventStream, listCameras, natsCameraSource, type NatsCameraSource } from '../sources/index.js';
+import { closeBus, connectBus, ensureEventStream, listCameras, natsCameraSource, type NatsCameraSource } from '../sources/index.js';
 import { CameraLeases } from './camera-leases.js';
 import type { PipelineConfig, SourceConfig } from './config.js';
 import { launchPipeline, tokenFrom } from './launch.js';
@@ -276,7 +276,7 @@ export class BusWorker {
       }
       await this.leases?.leave();
       await this.server.close();
-      await this.nc?.drain().catch(() => undefined);
+      if (this.nc) await closeBus(this.nc);
       this.resolveStopped();
     })();
     return this.stopping;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { DVS_GESTURE_CLASSES, parseGestureLabels } from '../formats/index.js';
 import type { Annotation } from '../operators/annotations.js';
 import { FlowValve } from '../operators/bounded-buffer.js';
-import { connectBus, natsCameraSource, replayFile, tcpSource, udpSource, type EventSource } from '../sources/index.js';
+import { closeBus, connectBus, natsCameraSource, replayFile, tcpSource, udpSource, type EventSource } from '../sources/index.js';
 import { RECONNECT_DEFAULTS, type SourceConfig } from './config.js';
 import type { PipelineSource, SourceHealth } from './source.js';
 import { startCameraSimulator } from './camera.js';
@@ -76,7 +76,7 @@ export async function createPipelineSource(config: SourceConfig, secrets: Source
       if (!config.camera) throw new Error('source.cameras "*" is served by a bus worker (launchBusWorker), not by one pipeline');
       const nc = await connectBus(config.url, { name: `spikeline-${config.camera}`, ...(secrets.natsToken ? { token: secrets.natsToken } : {}) });
       const source = natsCameraSource({ nc, camera: config.camera, maxAckPending: config.maxAckPending, ...paused });
-      return adaptEventSource(source, true, () => nc.drain(), valve);
+      return adaptEventSource(source, true, () => closeBus(nc), valve);
     }
     case 'simulator': {
       // The simulator announces each gesture it performs: predictions carry it as ground truth.

@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import { GatewayMetrics } from '../sinks/gateway-metrics.js';
 import { WS_PROTOCOL_VERSION, type HelloMessage, type LineMessage, type PipelineMessage, type PipelineMessageType } from '../sinks/messages.js';
 import { WebSocketSink } from '../sinks/websocket.js';
-import { CAMERA_NAME, connectBus } from '../sources/nats-bus.js';
+import { CAMERA_NAME, closeBus, connectBus } from '../sources/nats-bus.js';
 import { ServingServer } from './http.js';
 
 /** The types workers publish per camera (hello is the gateway's own). */
@@ -144,6 +144,6 @@ export class Gateway {
     for (const s of this.subscriptions) s.unsubscribe();
     await this.ws.close();
     await this.server.close();
-    await this.nc?.drain().catch(() => undefined);
+    if (this.nc) await closeBus(this.nc);
   }
 }

@@ -16,7 +16,7 @@ import type { JetStreamClient } from 'nats';
 import type { Observable, Subscription } from 'rxjs';
 import { sliceBatch, type EventBatch } from '../events/index.js';
 import type { FlowValve } from '../operators/bounded-buffer.js';
-import { checkCameraName, connectBus, ensureEventStream, eventsSubject, type EventStreamLimits } from '../sources/nats-bus.js';
+import { checkCameraName, closeBus, connectBus, ensureEventStream, eventsSubject, type EventStreamLimits } from '../sources/nats-bus.js';
 import { encodeWsFrame } from '../sources/ws-frame.js';
 
 export interface NatsEventSinkOptions {
@@ -194,6 +194,6 @@ export async function publishEvents(source: Observable<EventBatch>, options: Pub
     await sink.flush();
     return { published: sink.published, dropped: sink.dropped };
   } finally {
-    await nc.drain().catch(() => nc.close());
+    await closeBus(nc);
   }
 }

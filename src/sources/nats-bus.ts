@@ -87,3 +87,19 @@ export function connectBus(url: string, options: { token?: string; name?: string
     ...(options.token ? { token: options.token } : {}),
   });
 }
+
+/**
+ * Drains a connection (pending publishes and acks flushed) and closes it; a server that does not
+ * answer within `timeoutMs` (it is down: the client would wait for it forever) gets a plain close.
+ */
+export async function closeBus(nc: NatsConnection, timeoutMs = 2000): Promise<void> {
+  if (nc.isClosed()) return;
+  let timer: NodeJS.Timeout | undefined;
+  const drained = nc.drain().then(
+    () => true,
+    () => false,
+  );
+  const inTime = await Promise.race([drained, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+  clearTimeout(timer);
+  if (!inTime && !nc.isClosed()) await nc.close();
+}

@@ -104,6 +104,7 @@ test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 fail
   t.after(() => gateway.stop());
   // Bound once the workers have created the bucket (with their lease time).
   let leases: KV | undefined;
+  let lastOwners = new Map<string, string>();
   const owners = async (): Promise<Map<string, string>> => {
     const out = new Map<string, string>();
     leases ??= await observer!.jetstream().views.kv(LEASES_BUCKET, { bindOnly: true }).catch(() => undefined);
@@ -112,6 +113,7 @@ test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 fail
       const e = await leases.get(c);
       if (e?.operation === 'PUT') out.set(c, sc.decode(e.value));
     }
+    lastOwners = out;
     return out;
   };
   const camerasOf = async (w: CliChild) => [...(await owners())].filter(([, id]) => id.includes(`-${w.child.pid}-`)).map(([c]) => c);
@@ -145,7 +147,7 @@ test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 fail
   const gapsBefore = gaps.length;
   const killedAt = Date.now();
   a.child.kill('SIGKILL');
-  await until(async () => (await camerasOf(b)).length === 4, 'the survivor owning all 4 cameras');
+  await until(async () => (await camerasOf(b)).length === 4, () => `the survivor owning all 4 cameras (owners now ${JSON.stringify([...lastOwners])}); survivor log:\n${b.stderr}`);
   const afterKill = counts();
   await until(() => CAMERAS.every((c) => since(afterKill, c)), 'predictions of every camera after the kill');
   // Handovers while spreading are gaps too; the kill's are those of an expired lease.

@@ -24,6 +24,15 @@ import { freePort } from '../support/process.js';
 import { NATS_SERVER, startNatsServer, until } from '../support/nats.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+
+/** Registers cleanups that run after the test, the last registered first (clients before servers). */
+function lastFirst(t: { after(fn: () => Promise<void>): void }): (fn: () => unknown) => void {
+  const stack: (() => unknown)[] = [];
+  t.after(async () => {
+    for (const fn of stack.reverse()) await fn();
+  });
+  return (fn) => void stack.push(fn);
+}
 const PROMETHEUS = '/usr/bin/prometheus';
 
 test('gateway dashboard in headless Chromium: a camera picker, each camera showing its own predictions', { timeout: 90_000 }, async (t) => {
@@ -31,13 +40,14 @@ test('gateway dashboard in headless Chromium: a camera picker, each camera showi
     t.skip('needs the Debian packages "nats-server" and "chromium"');
     return;
   }
+  const cleanup = lastFirst(t);
   const port = await freePort();
   const server = await startNatsServer(port);
   const url = `nats://127.0.0.1:${port}`;
-  t.after(() => server.kill('SIGKILL'));
+  cleanup(() => server.kill('SIGKILL'));
   const gateway = new Gateway({ url, port: 0 });
   await gateway.start();
-  t.after(() => gateway.stop());
+  cleanup(() => gateway.stop());
   // Two cameras: "west" sees events on the left half of its sensor, "east" on the right.
   const cameras = { west: 'left', east: 'right' } as const;
   const feeds: (() => void)[] = [];
@@ -46,12 +56,12 @@ test('gateway dashboard in headless Chromium: a camera picker, each camera showi
     const config = parsePipelineConfig({ name: camera, source: { type: 'tcp', url: 'tcp://127.0.0.1:7777' }, model: { path: '/unused' }, sinks: { prometheus: { enabled: false }, nats: { url, camera } } });
     const pipeline = new Pipeline(config, { source, model: new TinyModel(), modelName: 'tiny', backend: 'test', serve: false });
     await pipeline.start();
-    t.after(() => pipeline.stop());
+    cleanup(() => pipeline.stop());
     let t0 = 0;
     feeds.push(() => source.subject.next(halfEvents(side, t0, (t0 += 50_000), 20)));
   }
   const feeding = setInterval(() => feeds.forEach((f) => f()), 50);
-  t.after(() => clearInterval(feeding));
+  cleanup(() => clearInterval(feeding));
 
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'spikeline-chromium-'));
@@ -61,7 +71,7 @@ test('gateway dashboard in headless Chromium: a camera picker, each camera showi
     bypassCSP: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  t.after(() => rmSync(profile, { recursive: true, force: true }));
+  cleanup(() => rmSync(profile, { recursive: true, force: true }));
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
@@ -86,14 +96,15 @@ test('a real Prometheus scraping a bus worker and the gateway answers every Prom
     t.skip('needs the Debian packages "nats-server" and "prometheus"');
     return;
   }
+  const cleanup = lastFirst(t);
   const dir = mkdtempSync(join(tmpdir(), 'spikeline-line-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cleanup(() => rmSync(dir, { recursive: true, force: true }));
   const port = await freePort();
   const server = await startNatsServer(port, join(dir, 'store'));
-  t.after(() => server.kill('SIGKILL'));
+  cleanup(() => server.kill('SIGKILL'));
   const url = `nats://127.0.0.1:${port}`;
   const nc = await connect({ servers: url });
-  t.after(() => nc.close());
+  cleanup(() => nc.close());
   await ensureEventStream(await nc.jetstreamManager());
   const sink = new NatsEventSink({ js: nc.jetstream(), camera: 'cam-1' });
   let k = 0;
@@ -108,12 +119,12 @@ test('a real Prometheus scraping a bus worker and the gateway answers every Prom
 
   const gateway = new Gateway({ url, port: 0 });
   await gateway.start();
-  t.after(() => gateway.stop());
+  cleanup(() => gateway.stop());
   const config = parsePipelineConfig({ name: 'line', source: { type: 'nats', url, cameras: '*' }, model: { path: 'fixtures/model' }, server: { port: 0 }, statusIntervalMs: 200, sinks: { nats: { url } } });
   const worker = await launchBusWorker(config);
-  t.after(() => worker.stop());
+  cleanup(() => worker.stop());
   const feeding = setInterval(publish, 50);
-  t.after(() => clearInterval(feeding));
+  cleanup(() => clearInterval(feeding));
   await until(() => gateway.cameraList().includes('cam-1'), 'the worker publishing cam-1');
 
   const dashboard = JSON.parse(readFileSync('deploy/grafana/dashboards/spikeline-line.json', 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
@@ -128,7 +139,7 @@ test('a real Prometheus scraping a bus worker and the gateway answers every Prom
     [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`],
     { stdio: 'ignore' },
   );
-  t.after(() => prom.kill('SIGKILL'));
+  cleanup(() => prom.kill('SIGKILL'));
   const query = async (q: string) => {
     const r = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(q)}`);
     return (await r.json()) as { status: string; error?: string; data: { result: unknown[] } };

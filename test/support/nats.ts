@@ -23,10 +23,10 @@ export async function startNatsServer(port: number, storeDir?: string): Promise<
 }
 
 /** Waits until `pred` holds, polling; fails with `what` after `ms` (a hang guard, not a speed check). */
-export async function until(pred: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+export async function until(pred: () => boolean | Promise<boolean>, what: string | (() => string), ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
