@@ -30,6 +30,9 @@ import { adaptEventSource } from './sources.js';
 
 type NatsSourceConfig = Extract<SourceConfig, { type: 'nats' }>;
 
+/** Longest wait for a camera's pipeline to stop before the worker goes on without it. */
+const STOP_DEADLINE_MS = 5000;
+
 export interface BusWorkerOptions {
   log?: (line: string) => void;
   registry?: Registry;
@@ -228,8 +231,12 @@ export class BusWorker {
     this.cameras.delete(camera);
     this.metrics.cameraOwned.set({ camera }, 0);
     for (const g of [this.metrics.lagBatches, this.metrics.lagEvents, this.metrics.lagSeconds]) g.remove({ camera });
-    // Stopping acknowledges nothing more: batches still queued go to the next owner.
-    await owned.pipeline.stop();
+    // Stopping acknowledges nothing more: batches still queued go to the next owner. The lease
+    // loops must go on even if a sink is slow to close, so the wait is bounded.
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([owned.pipeline.stop().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), STOP_DEADLINE_MS)))]);
+    clearTimeout(timer);
+    if (!stopped) this.log(`camera ${camera}: pipeline still closing after ${STOP_DEADLINE_MS} ms; going on`);
   }
 
   /** Copies source counters into /metrics and reports takeovers once the source has resumed. */
