@@ -1,6 +1,6 @@
 /**
  * Builds the runner's source from a config: file replay, a DV / AEDAT 3 TCP camera, a UDP camera,
- * or the built-in camera simulator (served over DV TCP on a loopback port and read back through
+ * one camera of the NATS JetStream bus, or the built-in camera simulator (served over DV TCP on a loopback port and read back through
  * the same TCP client a real camera uses). All of them are the streaming area's sources; this
  * file only adapts their stats to the runner's health view.
  */
