@@ -32,6 +32,8 @@ type NatsSourceConfig = Extract<SourceConfig, { type: 'nats' }>;
 
 /** Longest wait for a camera's pipeline to stop before the worker goes on without it. */
 const STOP_DEADLINE_MS = 5000;
+/** A camera whose pipeline failed (e.g. a sensor the model does not fit) is not claimed again by this worker for this long. */
+const FAILED_RETRY_MS = 30_000;
 
 export interface BusWorkerOptions {
   log?: (line: string) => void;
@@ -59,6 +61,8 @@ export class BusWorker {
   private readonly source: NatsSourceConfig;
   private readonly cameras = new Map<string, OwnedCamera>();
   private readonly failed = new Set<string>();
+  /** Camera -> Date.now() before which this worker does not claim it again. */
+  private readonly retryAfter = new Map<string, number>();
   private readonly server: ServingServer;
   private nc: NatsConnection | undefined;
   private leases: CameraLeases | undefined;
@@ -153,6 +157,7 @@ export class BusWorker {
     const leases = this.leases!;
     for (const camera of this.failed) {
       this.failed.delete(camera);
+      this.retryAfter.set(camera, Date.now() + FAILED_RETRY_MS);
       await this.drop(camera);
       await leases.release(camera);
     }
@@ -172,7 +177,7 @@ export class BusWorker {
     }
     for (const camera of cameras) {
       if (this.cameras.size >= target || this.stopping) break;
-      if (this.cameras.has(camera)) continue;
+      if (this.cameras.has(camera) || (this.retryAfter.get(camera) ?? 0) > Date.now()) continue;
       const { claimed, handedOver } = await leases.claim(camera);
       if (!claimed) continue;
       this.metrics.rebalances.inc({ action: 'claim' });
@@ -200,8 +205,9 @@ export class BusWorker {
     this.metrics.gaps.inc({ camera }, 0);
     this.metrics.gapSeconds.inc({ camera }, 0);
     const onEnd = (why: string) => {
-      if (this.cameras.get(camera) !== owned || pipeline.state === 'stopping' || this.stopping) return;
-      this.log(`camera ${camera}: pipeline ${why}; giving the camera up`);
+      // drop() forgets the camera before stopping it: its own stops are not failures.
+      if (this.cameras.get(camera) !== owned || this.stopping) return;
+      this.log(`camera ${camera}: pipeline ${why}; giving the camera up (not claimed again here for ${FAILED_RETRY_MS / 1000} s)`);
       this.failed.add(camera);
     };
     pipeline.done.then(() => onEnd('ended'), (err: Error) => onEnd(`failed: ${err.message}`));

@@ -269,7 +269,15 @@ export class Pipeline {
       const maxDelayMs = this.maxDelayMs();
       const startEpoch = () => {
         epoch = new Subject<EventBatch>();
-        epochSubscription = framesOf(epoch).subscribe({ next: classifier.push, error: (err) => subscriber.error(err) });
+        // A step that throws (e.g. frames the model cannot take) fails the pipeline, not the process.
+        const push = (frames: FrameTensor) => {
+          try {
+            classifier.push(frames);
+          } catch (err) {
+            subscriber.error(err);
+          }
+        };
+        epochSubscription = framesOf(epoch).subscribe({ next: push, error: (err) => subscriber.error(err) });
       };
       const newEpoch = (why: string) => {
         epoch.complete();
@@ -310,7 +318,7 @@ export class Pipeline {
               this.onBatch(batch);
               epoch.next(batch);
               // Binned (and stepped through the model): a bus source may now forget it.
-              (batch as { ack?: () => void }).ack?.();
+              if (!subscriber.closed) (batch as { ack?: () => void }).ack?.();
               // Queued batches are processed back to back for up to SLICE_MS, then the queue yields
               // one macrotask so pending socket reads land in it (and overflow is counted there).
               // Yielding after every batch would cap throughput at one batch per loop turn.

@@ -156,3 +156,17 @@ test('events stream: created once with default limits; explicit limits change it
   info = await jsm.streams.info(EVENTS_STREAM);
   assert.deepEqual([info.config.max_age, info.config.max_bytes], [60e9, 2e6]);
 });
+
+test('runner: a batch the model cannot take fails the pipeline (done rejects) without being acknowledged, and the process goes on', async (t) => {
+  const source = new TestSource();
+  const config = parsePipelineConfig({ name: 'bad', source: { type: 'tcp', url: 'tcp://127.0.0.1:7777' }, model: { path: '/unused' }, sinks: { prometheus: { enabled: false } } });
+  const pipeline = new Pipeline(config, { source, model: new TinyModel(), modelName: 'tiny', backend: 'test', serve: false });
+  t.after(() => pipeline.stop());
+  await pipeline.start();
+  let acked = 0;
+  // A 64x64 camera in front of a 32x32 model: binning makes 64x64 frames the model refuses.
+  source.subject.next(Object.assign(halfEvents('left', 0, 80_000, 20, 10_000, 64), { ack: () => acked++ }));
+  await assert.rejects(pipeline.done, /frames are 64x64x2 but the model takes 32x32x2/);
+  await pipeline.stopped;
+  assert.equal(acked, 0);
+});
