@@ -119,6 +119,19 @@ export function numberOption(name: string, value: string | undefined, range: Num
   return n;
 }
 
+const SENSOR_SIDE: NumberRange = { integer: true, min: 1, max: 65535 };
+
+/** A `--sensor WxH` option (sensor size for protocols that do not carry one), or undefined when absent. */
+export function sensorOption(value: string | undefined): { width: number; height: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)x(\d+)$/.exec(value);
+  const side = (v: string | undefined): number | undefined => (v !== undefined && Number.isSafeInteger(Number(v)) && Number(v) >= 1 && Number(v) <= 65535 ? Number(v) : undefined);
+  const width = side(m?.[1]);
+  const height = side(m?.[2]);
+  if (width === undefined || height === undefined) throw new UsageError(`--sensor must be WxH, each ${describeRange(SENSOR_SIDE)}, got "${value}"`);
+  return { width, height };
+}
+
 /** Checks an option against its allowed values, naming the option and the choices in the error. */
 export function choiceOption<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;

@@ -49,6 +49,7 @@ export function buildSinks(config: PipelineConfig['sinks'], deps: SinkDeps): Sin
       new NatsSink({
         url: nats.url,
         subject: nats.subject,
+        ...(nats.camera ? { camera: nats.camera } : {}),
         ...(nats.types ? { types: nats.types } : {}),
         ...(deps.natsToken ? { token: deps.natsToken } : {}),
         ...metrics,

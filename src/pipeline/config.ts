@@ -32,6 +32,8 @@ const bufferOf = <P extends string>(policies: readonly P[]) =>
   });
 const buffer = bufferOf(['drop-oldest', 'drop-newest', 'pause'] as const);
 const reconnect = obj({ initialMs: opt(int(1), RECONNECT_DEFAULTS.initialMs), maxMs: opt(int(1), RECONNECT_DEFAULTS.maxMs) });
+const natsUrl = str({ pattern: /^nats:\/\/[^\s]+$/, hint: 'a URL like nats://127.0.0.1:4222' });
+const envName = str({ pattern: /^[A-Z_][A-Z0-9_]*$/, hint: 'an environment variable name' });
 const hostPort = str({ pattern: /^(tcp|udp):\/\/[^:/\s]+:\d{1,5}$/, hint: 'a URL like tcp://127.0.0.1:7777' });
 
 const sourceCheck = tagged({
@@ -57,6 +59,22 @@ const sourceCheck = tagged({
     protocol: opt(oneOf(['dv', 'aedat3'] as const), 'dv'),
     buffer: opt(buffer),
     reconnect: opt(reconnect),
+  },
+  /**
+   * Camera event streams on NATS JetStream (`spikeline publish`): one camera (`camera: NAME`), or
+   * a share of all of them (`cameras: "*"`), each camera owned by one worker at a time.
+   */
+  nats: {
+    url: natsUrl,
+    camera: opt(str({ pattern: /^[A-Za-z0-9_-]+$/, hint: 'a camera name: letters, digits, _ or -' })),
+    cameras: opt(oneOf(['*'] as const)),
+    tokenEnv: opt(envName),
+    /** Batches delivered but not yet acknowledged, at most, per camera. */
+    maxAckPending: opt(int(1, 65_536), 256),
+    /** `cameras: "*"`: a camera whose owner stopped renewing its lease this long moves to another worker. */
+    leaseMs: opt(int(1000, 600_000), 3000),
+    /** The bus keeps every batch: the queue pauses the consumer instead of dropping, and nothing goes stale. */
+    buffer: opt(bufferOf(['pause'] as const), { events: BUFFER_DEFAULTS.events, policy: 'pause', maxDelayMs: 0 }),
   },
   udp: {
     /** Local address to listen on, e.g. udp://0.0.0.0:3333. */
@@ -135,10 +153,12 @@ const sinksCheck = obj({
   jsonl: opt(obj({ path: str(), types: opt(list(oneOf(MESSAGE_TYPES), { min: 1 })), append: opt(bool, true) })),
   nats: opt(
     obj({
-      url: str({ pattern: /^nats:\/\/[^\s]+$/, hint: 'a URL like nats://127.0.0.1:4222' }),
+      url: natsUrl,
       subject: opt(str({ pattern: /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, hint: 'a NATS subject like spikeline.line1' }), 'spikeline'),
       types: opt(list(oneOf(MESSAGE_TYPES), { min: 1 })),
-      tokenEnv: opt(str({ pattern: /^[A-Z_][A-Z0-9_]*$/, hint: 'an environment variable name' })),
+      tokenEnv: opt(envName),
+      /** Publish on `<subject>.<type>.<camera>` (what `spikeline gateway` reads) instead of `<subject>.<type>`. */
+      camera: opt(str({ pattern: /^[A-Za-z0-9_-]+$/, hint: 'a camera name: letters, digits, _ or -' })),
     }),
   ),
 });
@@ -192,6 +212,9 @@ const crossChecks: Check<PipelineConfig> = (v, _path, ctx: Context) => {
   if (s.type === 'tcp' || s.type === 'udp') {
     const port = Number(s.url.slice(s.url.lastIndexOf(':') + 1));
     if (port < 1 || port > 65535) ctx.fail('source.url', `port must be 1-65535, got ${port}`);
+  }
+  if (s.type === 'nats' && (s.camera === undefined) === (s.cameras === undefined)) {
+    ctx.fail('source.camera', 'give exactly one of source.camera (one camera) or source.cameras: "*" (a share of all cameras)');
   }
   return ctx.issues.length ? INVALID : c;
 };

@@ -14,3 +14,5 @@ export { decideGestures, type ScoredStep } from './decision-operator.js';
 export { DecisionStage, decisionOptions } from './decision-stage.js';
 export { scoreGestures, matchGestures, formatGestureScore, type GestureScore, type ClassScore, type DetectedGesture, type LabelledGesture } from './decision-score.js';
 export { readRunRecord, RunRecorder, labelsFromCsv, labelsFromCameraSim, labelsFromTruth, redecide, type RunRecord } from './decision-record.js';
+export { BusWorker, launchBusWorker, type BusWorkerOptions } from './bus-worker.js';
+export { CameraLeases, LEASES_BUCKET, WORKERS_BUCKET, type RenewResult } from './camera-leases.js';

@@ -10,6 +10,7 @@ import type { PipelineConfig } from './config.js';
 import { parsePipelineConfig } from './config.js';
 import { Pipeline } from './runner.js';
 import { createPipelineSource } from './sources.js';
+import type { PipelineSource } from './source.js';
 
 /** The model shipped in the package, used by the demo. */
 export const BUNDLED_MODEL_DIR = fileURLToPath(new URL('../../fixtures/model', import.meta.url));
@@ -17,13 +18,17 @@ export const BUNDLED_MODEL_DIR = fileURLToPath(new URL('../../fixtures/model', i
 export interface LaunchOptions {
   log?: (line: string) => void;
   registry?: Registry;
+  /** A source built by the caller (a bus worker's camera) instead of one from config.source. */
+  source?: PipelineSource;
+  /** Start the HTTP server (default true). */
+  serve?: boolean;
 }
 
 export async function launchPipeline(config: PipelineConfig, options: LaunchOptions = {}): Promise<Pipeline> {
   const log = options.log ?? (() => undefined);
-  const { token, natsToken } = resolveTokens(config);
+  const { token, natsToken, sourceToken } = resolveTokens(config);
   const { model, name, backend } = await openModel(config, log);
-  const source = await createPipelineSource(config.source);
+  const source = options.source ?? (await createPipelineSource(config.source, sourceToken ? { natsToken: sourceToken } : {}));
   const pipeline = new Pipeline(config, {
     source,
     model,
@@ -31,6 +36,7 @@ export async function launchPipeline(config: PipelineConfig, options: LaunchOpti
     backend: backend.name,
     log,
     ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.serve !== undefined ? { serve: options.serve } : {}),
     ...(token ? { token } : {}),
     ...(natsToken ? { natsToken } : {}),
   });
@@ -44,14 +50,15 @@ export async function launchPipeline(config: PipelineConfig, options: LaunchOpti
   return pipeline;
 }
 
-/** The tokens named by server.tokenEnv and sinks.nats.tokenEnv; throws when a named variable is unset. */
-export function resolveTokens(config: PipelineConfig): { token?: string; natsToken?: string } {
+/** The tokens named by server.tokenEnv, sinks.nats.tokenEnv and a nats source's tokenEnv; throws when a named variable is unset. */
+export function resolveTokens(config: PipelineConfig): { token?: string; natsToken?: string; sourceToken?: string } {
   const token = tokenFrom(config.server.tokenEnv, 'server.tokenEnv');
   const natsToken = config.sinks.nats?.tokenEnv ? tokenFrom(config.sinks.nats.tokenEnv, 'sinks.nats.tokenEnv') : undefined;
-  return { ...(token ? { token } : {}), ...(natsToken ? { natsToken } : {}) };
+  const sourceToken = config.source.type === 'nats' ? tokenFrom(config.source.tokenEnv, 'source.tokenEnv') : undefined;
+  return { ...(token ? { token } : {}), ...(natsToken ? { natsToken } : {}), ...(sourceToken ? { sourceToken } : {}) };
 }
 
-function tokenFrom(env: string | undefined, field: string): string | undefined {
+export function tokenFrom(env: string | undefined, field: string): string | undefined {
   if (!env) return undefined;
   const v = process.env[env];
   if (!v) throw new Error(`${field}: environment variable ${env} is not set (it must hold the token)`);
@@ -98,7 +105,7 @@ export function demoConfig(overrides: { port?: number; host?: string; jsonl?: st
  * Runs until the source ends or SIGTERM / SIGINT arrives, then stops gracefully (a second signal
  * exits at once). Returns the process exit code.
  */
-export async function runUntilSignalled(pipeline: Pipeline, log: (line: string) => void): Promise<number> {
+export async function runUntilSignalled(pipeline: Pick<Pipeline, 'stopped' | 'stop'> & { done?: Promise<void> }, log: (line: string) => void): Promise<number> {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) process.exit(130);
@@ -109,7 +116,7 @@ export async function runUntilSignalled(pipeline: Pipeline, log: (line: string) 
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    await Promise.race([pipeline.done, pipeline.stopped]);
+    await Promise.race([pipeline.done ?? pipeline.stopped, pipeline.stopped]);
     await pipeline.stop();
     log('stopped');
     return 0;

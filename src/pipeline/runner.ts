@@ -192,7 +192,18 @@ export class Pipeline {
 
     return new Observable<never>((subscriber) => {
       const epochs = new EpochChain({
-        subscribe: (epoch) => framesOf(epoch).subscribe({ next: scorer.push, error: (err) => subscriber.error(err) }),
+        subscribe: (epoch) =>
+          framesOf(epoch).subscribe({
+            // A step that throws (e.g. frames the model cannot take) fails the pipeline, not the process.
+            next: (frames) => {
+              try {
+                scorer.push(frames);
+              } catch (err) {
+                subscriber.error(err);
+              }
+            },
+            error: (err) => subscriber.error(err),
+          }),
         onNewEpoch: (why) => {
           this.decision?.finish();
           scorer.reset();
@@ -215,10 +226,16 @@ export class Pipeline {
               epochs.cut('stale events skipped');
             },
             process: (batch) => {
-              if (!this.admit(batch, epochs)) return;
+              // A bus source may forget a batch once it is binned (and stepped through the model),
+              // or refused and counted (a camera the model cannot take): redelivery would not help.
+              const ack = () => {
+                if (!subscriber.closed) (batch as { ack?: () => void }).ack?.();
+              };
+              if (!this.admit(batch, epochs)) return ack();
               epochs.advance(batch);
               this.onBatch(batch);
               epochs.next(batch);
+              ack();
             },
           }),
         )

@@ -25,7 +25,8 @@ export interface PipelineSource {
   readonly live: boolean;
   /** Drop reasons the source can report (declared as zero in /metrics up front). */
   readonly dropReasons: readonly string[];
-  readonly events: Observable<EventBatch & { annotations?: readonly Annotation[] }>;
+  /** `ack`, when present, is called once the batch has been binned (a bus source then acknowledges it). */
+  readonly events: Observable<EventBatch & { annotations?: readonly Annotation[]; ack?: () => void }>;
   health(): SourceHealth;
   /** The true class at event time `tUs`, when the source knows it (the camera simulator does). */
   truthAt?(tUs: number): string | undefined;

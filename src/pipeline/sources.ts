@@ -1,6 +1,6 @@
 /**
  * Builds the runner's source from a config: file replay, a DV / AEDAT 3 TCP camera, a UDP camera,
- * or the built-in camera simulator (served over DV TCP on a loopback port and read back through
+ * one camera of the NATS JetStream bus, or the built-in camera simulator (served over DV TCP on a loopback port and read back through
  * the same TCP client a real camera uses). All of them are the streaming area's sources; this
  * file only adapts their stats to the runner's health view.
  */
@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { DVS_GESTURE_CLASSES, parseGestureLabels } from '../formats/index.js';
 import type { Annotation } from '../operators/annotations.js';
 import { FlowValve } from '../operators/bounded-buffer.js';
-import { replayFile, tcpSource, udpSource, type EventSource } from '../sources/index.js';
+import { closeBus, connectBus, natsCameraSource, replayFile, tcpSource, udpSource, type EventSource } from '../sources/index.js';
 import { RECONNECT_DEFAULTS, type SourceConfig } from './config.js';
 import type { PipelineSource, SourceHealth } from './source.js';
 import { startCameraSimulator } from './camera.js';
@@ -48,7 +48,12 @@ export function readLabels(path: string): Annotation[] {
   }));
 }
 
-export async function createPipelineSource(config: SourceConfig): Promise<PipelineSource> {
+/** Secrets resolved from the environment by the caller. */
+export interface SourceSecrets {
+  natsToken?: string;
+}
+
+export async function createPipelineSource(config: SourceConfig, secrets: SourceSecrets = {}): Promise<PipelineSource> {
   const reconnect = ({ initialMs, maxMs }: { initialMs: number; maxMs: number } = RECONNECT_DEFAULTS) => ({
     initialDelayMs: initialMs,
     maxDelayMs: maxMs,
@@ -68,6 +73,12 @@ export async function createPipelineSource(config: SourceConfig): Promise<Pipeli
       return adaptEventSource(tcpSource(config.url, { protocol: config.protocol, ...reconnect(config.reconnect), ...paused }), true, undefined, valve);
     case 'udp':
       return adaptEventSource(udpSource(config.url, { protocol: config.protocol, sensor: config.sensor }), true);
+    case 'nats': {
+      if (!config.camera) throw new Error('source.cameras "*" is served by a bus worker (launchBusWorker), not by one pipeline');
+      const nc = await connectBus(config.url, { name: `spikeline-${config.camera}`, ...(secrets.natsToken ? { token: secrets.natsToken } : {}) });
+      const source = natsCameraSource({ nc, camera: config.camera, maxAckPending: config.maxAckPending, ...paused });
+      return adaptEventSource(source, true, () => closeBus(nc), valve);
+    }
     case 'simulator': {
       // The simulator announces each gesture it performs: predictions carry it as ground truth.
       const recent: { start: number; end: number; label: string }[] = [];

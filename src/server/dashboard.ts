@@ -42,7 +42,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 </style>
 </head>
 <body>
-<header><h1>spikeline</h1><span id="pipeline"></span><span id="conn">connecting</span></header>
+<header><h1>spikeline</h1><span id="pipeline"></span><select id="camera" data-testid="camera-picker" hidden></select><span id="conn">connecting</span></header>
 <main>
   <div>
     <section><h2>Live events</h2><canvas id="events" width="128" height="128"></canvas>
@@ -90,6 +90,16 @@ export const DASHBOARD_HTML = `<!doctype html>
   const history = [];
   let classes = [];
   let predictions = 0;
+  // spikeline gateway relays a whole line: messages name their camera, the page shows one.
+  let camera = new URLSearchParams(location.search).get('camera');
+  function addCamera(c) {
+    const sel = $('camera');
+    if (!c || [...sel.options].some((o) => o.value === c)) return;
+    const o = document.createElement('option'); o.value = o.textContent = c; sel.appendChild(o);
+    sel.hidden = false;
+    if (!camera) camera = c;
+    sel.value = camera;
+  }
   let retryMs = 500;
   // Event-time timeline: detected gestures by id, ground-truth spans from the predictions' truth.
   const TIMELINE_US = 30e6;
@@ -258,12 +268,18 @@ export const DASHBOARD_HTML = `<!doctype html>
     const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws' + (token ? '?token=' + encodeURIComponent(token) : '');
     const ws = new WebSocket(url);
     ws.onopen = () => { retryMs = 500; const c = $('conn'); c.textContent = 'live'; c.className = 'up'; };
-    ws.onmessage = (e) => { const m = JSON.parse(e.data); const h = handlers[m.type]; if (h) h(m); };
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      (m.cameras || []).forEach(addCamera);
+      if (m.camera) { addCamera(m.camera); if (m.camera !== camera) return; }
+      const h = handlers[m.type]; if (h) h(m);
+    };
     ws.onclose = () => {
       const c = $('conn'); c.textContent = 'disconnected, retrying'; c.className = 'down';
       setTimeout(connect, retryMs); retryMs = Math.min(10000, retryMs * 2);
     };
   }
+  $('camera').onchange = (e) => { camera = e.target.value; history.length = 0; predictions = 0; drawTimeline(); };
   drawTimeline();
   connect();
 })();

@@ -6,3 +6,6 @@ export { WebSocketSink, type WebSocketSinkOptions, type ClientStats } from './we
 export { PipelineMetrics, LATENCY_BUCKETS_SECONDS, CONFIDENCE_BUCKETS, type PipelineMetricsOptions, type ModelInfo } from './prometheus.js';
 export { JsonlSink, type JsonlSinkOptions } from './jsonl.js';
 export { NatsSink, type NatsSinkOptions } from './nats.js';
+export { NatsEventSink, publishEvents, type NatsEventSinkOptions, type PublishEventsOptions } from './nats-events.js';
+export { BusWorkerMetrics } from './bus-metrics.js';
+export { GatewayMetrics } from './gateway-metrics.js';

@@ -22,6 +22,8 @@ export interface HelloMessage {
   sensor: { width: number; height: number };
   previews: boolean;
   heartbeatMs: number;
+  /** `spikeline gateway` only: the line's cameras seen so far. */
+  cameras?: string[];
 }
 
 export interface PredictionMessage {
@@ -138,4 +140,6 @@ export interface GapMessage {
 }
 
 export type PipelineMessage = HelloMessage | PredictionMessage | GestureMessage | FiringMessage | StatusMessage | FrameMessage | GapMessage;
+/** What `spikeline gateway` sends on /ws: a camera's message, naming the camera. */
+export type LineMessage = PipelineMessage & { camera?: string };
 export type PipelineMessageType = PipelineMessage['type'];

@@ -1,5 +1,6 @@
 /**
- * NATS sink: publishes each message as JSON on `<subject>.<type>` (e.g. `spikeline.demo.prediction`).
+ * NATS sink: publishes each message as JSON on `<subject>.<type>` (e.g. `spikeline.demo.prediction`),
+ * or on `<subject>.<type>.<camera>` when a camera is named (what `spikeline gateway` subscribes to).
  * The connection is made and re-made in the background; while the server is unreachable messages
  * are dropped and counted, so a missing bus never stalls or fails the pipeline.
  */
@@ -13,6 +14,8 @@ export interface NatsSinkOptions {
   url: string;
   /** Subject prefix; the message type is appended. Default `spikeline`. */
   subject?: string;
+  /** Appended after the type: `<subject>.<type>.<camera>`. */
+  camera?: string;
   types?: readonly PipelineMessageType[];
   /** Delay between reconnection attempts, ms. Default 1000. */
   reconnectMs?: number;
@@ -20,6 +23,11 @@ export interface NatsSinkOptions {
   metrics?: PipelineMetrics;
   /** Connection state changes (logging); a first connection that keeps failing is reported once. */
   onState?: (state: 'connected' | 'disconnected', detail?: string) => void;
+}
+
+/** `<prefix>.<type>`, or `<prefix>.<type>.<camera>` for one camera of a line. */
+export function messageSubject(prefix: string, type: PipelineMessageType, camera?: string): string {
+  return camera ? `${prefix}.${type}.${camera}` : `${prefix}.${type}`;
 }
 
 export class NatsSink implements MessageSink {
@@ -108,7 +116,7 @@ export class NatsSink implements MessageSink {
       this.options.metrics?.sinkErrors.inc({ sink: this.name });
       return;
     }
-    nc.publish(`${this.subject}.${message.type}`, this.encoder.encode(JSON.stringify(message)));
+    nc.publish(messageSubject(this.subject, message.type, this.options.camera), this.encoder.encode(JSON.stringify(message)));
     this.published++;
     this.options.metrics?.sinkMessages.inc({ sink: this.name });
   }

@@ -6,6 +6,8 @@ const num = { type: 'number' } as const;
 const int = { type: 'integer', minimum: 0 } as const;
 const str = { type: 'string' } as const;
 const probability = { type: 'number', minimum: 0, maximum: 1 } as const;
+/** Set by `spikeline gateway` on every message it relays. */
+const camera = { type: 'string', description: 'camera the message comes from (spikeline gateway)' } as const;
 const window = {
   type: 'object',
   required: ['startUs', 'endUs'],
@@ -50,6 +52,7 @@ export const WS_MESSAGE_SCHEMA = {
         sensor: { type: 'object', required: ['width', 'height'], properties: { width: int, height: int } },
         previews: { type: 'boolean' },
         heartbeatMs: int,
+        cameras: { type: 'array', items: str, description: "the line's cameras seen so far (spikeline gateway)" },
       },
     },
     prediction: {
@@ -69,20 +72,21 @@ export const WS_MESSAGE_SCHEMA = {
         latencyMs: { type: ['number', 'null'] },
         inferenceMs: num,
         truth: str,
+        camera,
       },
     },
     gestureStart: {
       description: 'A gesture was detected (decision stage): its start, sent at the decision. Its end follows with the same id.',
       type: 'object',
       required: ['type', 'phase', 'id', 'classId', 'label', 'startUs', 'decidedUs', 'confidence', 'time'],
-      properties: { type: { const: 'gesture' }, phase: { const: 'start' }, id: int, classId: int, label: str, startUs: num, decidedUs: num, confidence: probability, time: num },
+      properties: { type: { const: 'gesture' }, phase: { const: 'start' }, id: int, classId: int, label: str, startUs: num, decidedUs: num, confidence: probability, time: num, camera },
       additionalProperties: false,
     },
     gestureEnd: {
       description: 'A detected gesture is over: same id as its start message.',
       type: 'object',
       required: ['type', 'phase', 'id', 'classId', 'label', 'startUs', 'endUs', 'confidence', 'time'],
-      properties: { type: { const: 'gesture' }, phase: { const: 'end' }, id: int, classId: int, label: str, startUs: num, endUs: num, confidence: probability, time: num },
+      properties: { type: { const: 'gesture' }, phase: { const: 'end' }, id: int, classId: int, label: str, startUs: num, endUs: num, confidence: probability, time: num, camera },
       additionalProperties: false,
     },
     firing: {
@@ -104,6 +108,7 @@ export const WS_MESSAGE_SCHEMA = {
         meanRate: num,
         synops: num,
         energyPJ: num,
+        camera,
       },
     },
     status: {
@@ -133,6 +138,7 @@ export const WS_MESSAGE_SCHEMA = {
         clients: int,
         droppedForYou: int,
         problem: { type: 'string', description: 'Why the pipeline is degraded beyond a lost connection, e.g. a camera the model cannot take.' },
+        camera,
       },
     },
     frame: {
@@ -147,13 +153,14 @@ export const WS_MESSAGE_SCHEMA = {
         height: int,
         data: { type: 'string', contentEncoding: 'base64', description: 'width*height int8: ON minus OFF count per pixel, row-major' },
         events: int,
+        camera,
       },
     },
     gap: {
       description: 'A live stream was interrupted and has resumed.',
       type: 'object',
       required: ['type', 'time', 'source', 'durationMs', 'reason'],
-      properties: { type: { const: 'gap' }, time: num, source: str, durationMs: num, reason: str },
+      properties: { type: { const: 'gap' }, time: num, source: str, durationMs: num, reason: str, camera },
     },
     pong: {
       type: 'object',

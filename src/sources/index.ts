@@ -11,3 +11,5 @@ export * from './serve.js';
 export * from './open.js';
 export * from './record.js';
 export * from './probe.js';
+export * from './nats-bus.js';
+export * from './nats.js';

@@ -34,6 +34,8 @@ const base: Record<string, string[]> = {
   run: ['pipelines/demo.yaml'],
   demo: [],
   score: [file, '--decide'],
+  publish: [file, 'nats://127.0.0.1:1', '--camera', 'cam'],
+  gateway: ['nats://127.0.0.1:1'],
 };
 
 const INT1 = 'an integer >= 1';
@@ -127,6 +129,11 @@ const table: [string, string, string, string][] = [
   ['score', 'on', '1.5', 'a number >= 0 and <= 1'],
   ['score', 'off', '-0.1', 'a number >= 0 and <= 1'],
   ['score', 'min-duration-ms', '-5', 'a number >= 0'],
+  ['publish', 'speed', '-1', 'a number >= 0'],
+  ['publish', 'seed', '-2', SEED],
+  ['publish', 'sensor', '128x0', 'WxH, each an integer from 1 to 65535'],
+  ['publish', 'max-bytes', '0', INT1],
+  ['gateway', 'port', '65536', PORT],
 ];
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -159,7 +166,7 @@ test('non-numbers and empty values are refused as well', async () => {
 
 /** Numeric placeholders of the usage texts (`--lr X`, `--steps N`, `--sensor WxH`, …). */
 const NUMERIC = /--([a-z-]+) (N|X|S|SEC|US|MS|HZ|T|M|A|ID|F|C|WxH|N\|LIST)\b/g;
-const NOT_NUMERIC = new Set(['convert --format', 'convert --compression', 'record --compression', 'replay --compression', 'search --sampler', 'record --token']);
+const NOT_NUMERIC = new Set(['convert --format', 'convert --compression', 'record --compression', 'replay --compression', 'search --sampler', 'record --token', 'gateway --subject']);
 
 test('the table covers every numeric option in every usage text', () => {
   const covered = new Set(table.map(([c, f]) => `${c.split(' ')[0]} --${f}`));

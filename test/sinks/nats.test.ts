@@ -1,27 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { connect, StringCodec } from 'nats';
 import { NatsSink } from '../../src/sinks/nats.js';
 import type { GapMessage, PipelineMessage } from '../../src/sinks/messages.js';
 import { sleep } from '../pipeline/helpers.js';
 import { freePort } from '../support/process.js';
-
-const NATS_SERVER = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p));
-
-async function startNats(port: number): Promise<ChildProcess> {
-  const p = spawn(NATS_SERVER!, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let log = '';
-    p.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('Server is ready')) resolve();
-    });
-    p.once('exit', (code) => reject(new Error(`nats-server exited ${code}: ${log}`)));
-  });
-  return p;
-}
+import { NATS_SERVER, startNatsServer as startNats } from '../support/nats.js';
 
 const gap = (time: number): GapMessage => ({ type: 'gap', time, source: 'cam', durationMs: 1, reason: 'test' });
 
@@ -87,4 +71,24 @@ test('NATS sink without a server retries in the background and closes promptly',
   await sink.close();
   await sink.waitConnected();
   assert.equal(sink.isConnected, false);
+});
+
+test('NATS sink with a camera publishes on <subject>.<type>.<camera>', { timeout: 30_000 }, async (t) => {
+  if (!NATS_SERVER) {
+    t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
+    return;
+  }
+  const port = await freePort();
+  const server = await startNats(port);
+  t.after(() => server.kill('SIGKILL'));
+  const url = `nats://127.0.0.1:${port}`;
+  const sub = await connect({ servers: url });
+  const subscription = sub.subscribe('line.>', { max: 1 });
+  await sub.flush();
+  const sink = new NatsSink({ url, subject: 'line', camera: 'cam-7', types: ['gap'] });
+  await sink.waitConnected();
+  sink.publish(gap(7));
+  for await (const m of subscription) assert.equal(m.subject, 'line.gap.cam-7');
+  await sink.close();
+  await sub.close();
 });

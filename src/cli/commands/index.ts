@@ -14,6 +14,8 @@ import { cameraSimCommand } from './camera-sim.js';
 import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
 import { scoreCommand } from './score.js';
+import { publishCommand } from './publish.js';
+import { gatewayCommand } from './gateway.js';
 
 /** Every sub-command, in the order `spikeline help` lists them. */
-export const commands: readonly Command[] = [infoCommand, convertCommand, replayCommand, recordCommand, framesCommand, trainCommand, evalCommand, searchCommand, experimentCommand, simulateCommand, renderCommand, cameraSimCommand, runCommand, demoCommand, scoreCommand];
+export const commands: readonly Command[] = [infoCommand, convertCommand, replayCommand, recordCommand, framesCommand, trainCommand, evalCommand, searchCommand, experimentCommand, simulateCommand, renderCommand, cameraSimCommand, runCommand, demoCommand, scoreCommand, publishCommand, gatewayCommand];

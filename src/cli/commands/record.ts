@@ -1,4 +1,4 @@
-import { describeRange, numberOption, parseCommandArgs, UsageError, type Command, type NumberRange } from '../command.js';
+import { parseCommandArgs, sensorOption, UsageError, type Command } from '../command.js';
 import { FlowValve } from '../../operators/index.js';
 import { openSource, recordToFile } from '../../sources/index.js';
 import { parseDurationUs } from '../../util/duration.js';
@@ -7,7 +7,6 @@ import type { WriteCompression } from '../../formats/index.js';
 import { createProgress } from '../../util/progress.js';
 
 /** Event coordinates are 16-bit. */
-const SENSOR_SIDE: NumberRange = { integer: true, min: 1, max: 65535 };
 
 const usage = `usage: spikeline record SOURCE OUT [--duration 10s] [--protocol P] [--sensor WxH] [--compression C]
 
@@ -40,19 +39,10 @@ export const recordCommand: Command = {
     if (positionals.length !== 2) throw new UsageError(`expected SOURCE and OUT, got ${positionals.length} argument(s)`);
     const [spec, out] = positionals as [string, string];
     let duration: number | undefined;
-    let sensor: { width: number; height: number } | undefined;
+    const sensor = sensorOption(values.sensor);
     try {
       duration = values.duration !== undefined ? parseDurationUs(values.duration) : undefined;
       if (duration === 0) throw new RangeError('--duration must be longer than 0');
-      if (values.sensor !== undefined) {
-        const m = /^(\d+)x(\d+)$/.exec(values.sensor);
-        const side = (v: string | undefined): number => numberOption('sensor', v ?? '', SENSOR_SIDE)!;
-        try {
-          sensor = { width: side(m?.[1]), height: side(m?.[2]) };
-        } catch {
-          throw new RangeError(`--sensor must be WxH, each ${describeRange(SENSOR_SIDE)}, got "${values.sensor}"`);
-        }
-      }
     } catch (err) {
       throw new UsageError((err as Error).message);
     }

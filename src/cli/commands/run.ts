@@ -6,6 +6,7 @@ import { preflight } from '../../pipeline/preflight.js';
 import { labelsFromTruth, RunRecorder } from '../../pipeline/decision-record.js';
 import { formatGestureScore, scoreGestures } from '../../pipeline/decision-score.js';
 import type { PipelineMessage } from '../../sinks/messages.js';
+import { launchBusWorker } from '../../pipeline/bus-worker.js';
 
 const usage = `usage: spikeline run PIPELINE.yaml [--port N] [--host ADDR] [--token-env NAME] [--model DIR] [--check] [--score]
 
@@ -67,6 +68,13 @@ export const runCommand: Command = {
       }
       process.stdout.write(`${positionals[0]}: valid (${config.name})\n${notes.map((n) => `  ${n}\n`).join('')}`);
       return 0;
+    }
+    // A share of a line's cameras runs as a bus worker: one pipeline per camera it owns.
+    if (config.source.type === 'nats' && config.source.cameras === '*') {
+      if (values.score) throw new UsageError('--score scores one camera\'s run; a bus worker (cameras: "*") serves many: score each camera\'s JSONL with spikeline score');
+      const worker = await launchBusWorker(config, { log });
+      printUrls(worker.url);
+      return runUntilSignalled(worker, log);
     }
     const pipeline = await launchPipeline(config, { log });
     printUrls(pipeline.url);

@@ -1,0 +1,115 @@
+/**
+ * Which worker owns which camera, kept in two JetStream key-value buckets whose entries expire
+ * (bucket TTL = the lease time), so nothing but JetStream is needed to agree:
+ *
+ * - `spikeline-workers`: one key per live worker, re-put every renewal; a killed worker's key
+ *   expires, and the others see one worker fewer.
+ * - `spikeline-camera-leases`: one key per owned camera, valued with the owner's id. A worker
+ *   claims a camera with an atomic create (fails if any live lease exists), renews it with an
+ *   update checked against the revision it holds (fails if the lease expired and someone else
+ *   claimed it meanwhile), and hands it over by deleting it at that revision.
+ *
+ * All workers of a line must use the same lease time (the buckets are created with it).
+ */
+import type { KV, NatsConnection } from 'nats';
+
+export const LEASES_BUCKET = 'spikeline-camera-leases';
+export const WORKERS_BUCKET = 'spikeline-workers';
+
+export type RenewResult = 'renewed' | 'lost' | 'unreachable';
+
+interface Lease {
+  revision: number;
+  /** performance.now() of the last successful create / update. */
+  renewedAt: number;
+}
+
+export class CameraLeases {
+  private readonly held = new Map<string, Lease>();
+  private readonly encoder = new TextEncoder();
+
+  private constructor(
+    private readonly leases: KV,
+    private readonly workers: KV,
+    readonly workerId: string,
+    readonly ttlMs: number,
+  ) {}
+
+  static async open(nc: NatsConnection, workerId: string, ttlMs: number): Promise<CameraLeases> {
+    const js = nc.jetstream();
+    const [leases, workers] = await Promise.all([js.views.kv(LEASES_BUCKET, { ttl: ttlMs, history: 1 }), js.views.kv(WORKERS_BUCKET, { ttl: ttlMs, history: 1 })]);
+    return new CameraLeases(leases, workers, workerId, ttlMs);
+  }
+
+  /** Cameras this worker holds a lease on. */
+  get owned(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** Announces this worker as live (call at least every ttl / 2). */
+  async heartbeat(): Promise<void> {
+    await this.workers.put(this.workerId, this.encoder.encode(String(Date.now())));
+  }
+
+  /** Ids of the workers whose announcement has not expired, this one included once announced. */
+  async liveWorkers(): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const k of await this.workers.keys()) ids.push(k);
+    return ids.sort();
+  }
+
+  /**
+   * Claims a camera. Resolves false when another worker holds a live lease. `handedOver` tells
+   * whether the previous owner released it (true) or its lease expired / it had none (false).
+   */
+  async claim(camera: string): Promise<{ claimed: boolean; handedOver: boolean }> {
+    const before = await this.leases.get(camera);
+    if (before && before.operation === 'PUT') return { claimed: false, handedOver: false };
+    try {
+      const revision = await this.leases.create(camera, this.encoder.encode(this.workerId));
+      this.held.set(camera, { revision, renewedAt: performance.now() });
+      return { claimed: true, handedOver: before?.operation === 'DEL' };
+    } catch (err) {
+      if (isRevisionConflict(err)) return { claimed: false, handedOver: false };
+      throw err;
+    }
+  }
+
+  /**
+   * Renews a held lease. `lost`: another worker holds it now, or it could not be renewed for a
+   * whole TTL (it has expired on the server); the camera must be given up at once.
+   * `unreachable`: the bus did not answer, the lease may still be valid.
+   */
+  async renew(camera: string): Promise<RenewResult> {
+    const lease = this.held.get(camera);
+    if (!lease) return 'lost';
+    try {
+      lease.revision = await this.leases.update(camera, this.encoder.encode(this.workerId), lease.revision);
+      lease.renewedAt = performance.now();
+      return 'renewed';
+    } catch (err) {
+      if (isRevisionConflict(err) || performance.now() - lease.renewedAt >= this.ttlMs) {
+        this.held.delete(camera);
+        return 'lost';
+      }
+      return 'unreachable';
+    }
+  }
+
+  /** Gives a camera up so another worker can claim it at once (best effort: else it expires). */
+  async release(camera: string): Promise<void> {
+    const lease = this.held.get(camera);
+    this.held.delete(camera);
+    if (!lease) return;
+    await this.leases.delete(camera, { previousSeq: lease.revision }).catch(() => undefined);
+  }
+
+  /** Forgets the announcement of this worker (graceful stop). */
+  async leave(): Promise<void> {
+    await this.workers.delete(this.workerId).catch(() => undefined);
+  }
+}
+
+function isRevisionConflict(err: unknown): boolean {
+  return /wrong last sequence|key exists/i.test((err as Error).message);
+}

@@ -1,0 +1,150 @@
+/**
+ * One camera's event stream read back from NATS JetStream (`spikeline.events.<camera>`, see
+ * nats-bus.ts) through its durable consumer `spikeline-<camera>`, with explicit acks.
+ *
+ * Each emitted batch carries `ack()`: the consumer of the stream calls it once the batch has been
+ * binned, so the consumer's ack floor is exactly "processed up to here". On subscribe the source
+ * resumes from that floor: it reads the durable's ack floor, deletes the durable and recreates it
+ * starting right after the floor. Batches the previous reader had received but not acknowledged
+ * (it died, or gave the camera up) are therefore delivered again at once and in order, instead
+ * of after an ack timeout and out of order; they are counted as redelivered. Deleting the
+ * durable also fences a previous reader that is still alive: its acks no longer count.
+ *
+ * A message that is not a valid SLEV frame is counted as malformed and terminated (never
+ * redelivered); the stream goes on.
+ */
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerInfo, type NatsConnection } from 'nats';
+import type { EventBatch } from '../events/index.js';
+import type { FlowValve } from '../operators/bounded-buffer.js';
+import { cameraConsumer, checkCameraName, EVENTS_STREAM, eventsSubject } from './nats-bus.js';
+import { makeSource, type EventSource } from './status.js';
+import { decodeWsFrame } from './ws-frame.js';
+
+/** A batch from the bus: `ack()` tells JetStream it has been processed. */
+export type AckableBatch = EventBatch & { ack?: () => void };
+
+export interface NatsCameraSourceOptions {
+  nc: NatsConnection;
+  camera: string;
+  /** Batches delivered and not yet acknowledged, at most (the consumer's max_ack_pending). Default 256. */
+  maxAckPending?: number;
+  /** Stops pulling while paused (the runner's `pause` buffer policy). */
+  valve?: FlowValve;
+}
+
+/** Where the source resumed, read from the durable consumer before it was recreated. */
+export interface NatsResume {
+  /** Last stream sequence acknowledged by the previous reader (0 = none). */
+  ackFloor: number;
+  /** Batches the previous reader received without acknowledging: delivered again now. */
+  unacked: number;
+  /** Wall time of the previous reader's last ack (epoch ms), when the server reports it. */
+  lastAckAt: number | undefined;
+  /** Whether a previous reader existed at all. */
+  existed: boolean;
+}
+
+/** Bus counters of one camera source (plain numbers that only grow, except the lag fields). */
+export interface NatsSourceStats {
+  acked: number;
+  /** Batches delivered again: flagged redelivered by JetStream, plus the takeover's unacked ones. */
+  redelivered: number;
+  /** Batches in the stream after the last one received (consumer lag in batches). */
+  pendingBatches: number;
+  /** Publish time (epoch ms) of the last batch received. */
+  lastPublishedAt: number;
+  /** Events per batch received so far (to turn pending batches into events). */
+  meanBatchEvents: number;
+  resume: NatsResume | undefined;
+}
+
+export type NatsCameraSource = EventSource & { readonly bus: NatsSourceStats };
+
+/** Reads one camera's batches from JetStream; see the file comment for ack and resume semantics. */
+export function natsCameraSource(options: NatsCameraSourceOptions): NatsCameraSource {
+  const camera = checkCameraName(options.camera);
+  const subject = eventsSubject(camera);
+  const bus: NatsSourceStats = { acked: 0, redelivered: 0, pendingBatches: 0, lastPublishedAt: 0, meanBatchEvents: 0, resume: undefined };
+  const source = makeSource(`nats:${camera}`, (ctx) => {
+    let stop: (() => void) | undefined;
+    let closed = false;
+    const run = async () => {
+      ctx.setState('connecting');
+      const jsm = await options.nc.jetstreamManager();
+      const name = cameraConsumer(camera);
+      let prior: ConsumerInfo | undefined;
+      try {
+        prior = await jsm.consumers.info(EVENTS_STREAM, name);
+      } catch (err) {
+        if (!/consumer not found/i.test((err as Error).message)) throw err;
+      }
+      const floor = prior?.ack_floor.stream_seq ?? 0;
+      const lastAck = prior?.ack_floor.last_active as unknown;
+      bus.resume = {
+        ackFloor: floor,
+        unacked: prior?.num_ack_pending ?? 0,
+        lastAckAt: typeof lastAck === 'string' ? Date.parse(lastAck) : undefined,
+        existed: prior !== undefined,
+      };
+      bus.redelivered += bus.resume.unacked;
+      if (prior) await jsm.consumers.delete(EVENTS_STREAM, name);
+      await jsm.consumers.add(EVENTS_STREAM, {
+        durable_name: name,
+        filter_subject: subject,
+        ack_policy: AckPolicy.Explicit,
+        ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
+        max_ack_pending: options.maxAckPending ?? 256,
+        // Only a stalled reader hits this: the owner acks in order as it bins.
+        ack_wait: nanos(60_000),
+      });
+      if (closed) return;
+      const consumer = await options.nc.jetstream().consumers.get(EVENTS_STREAM, name);
+      const messages = await consumer.consume({ max_messages: Math.min(64, options.maxAckPending ?? 256) });
+      stop = () => void messages.stop();
+      if (closed) return stop();
+      ctx.setState('open');
+      for await (const m of messages) {
+        if (options.valve?.paused) await resumed(options.valve);
+        ctx.stats.packets++;
+        ctx.stats.bytes += m.data.length;
+        bus.pendingBatches = m.info.pending;
+        bus.lastPublishedAt = m.info.timestampNanos / 1e6;
+        if (m.redelivered) bus.redelivered++;
+        let batch: AckableBatch;
+        try {
+          batch = decodeWsFrame(m.data);
+        } catch (err) {
+          ctx.stats.malformed++;
+          ctx.noteError(new Error(`${subject} stream sequence ${m.seq}: ${(err as Error).message}`));
+          m.term();
+          continue;
+        }
+        bus.meanBatchEvents += (batch.length - bus.meanBatchEvents) / ctx.stats.packets;
+        batch.ack = () => {
+          m.ack();
+          bus.acked++;
+        };
+        ctx.emit(batch);
+      }
+      if (!closed) ctx.complete();
+    };
+    run().catch((err: Error) => {
+      if (!closed) ctx.fail(new Error(`nats source ${camera}: ${err.message}`));
+    });
+    return () => {
+      closed = true;
+      stop?.();
+    };
+  });
+  return Object.assign(source, { bus });
+}
+
+function resumed(valve: FlowValve): Promise<void> {
+  return new Promise((resolve) => {
+    const off = valve.onChange((paused) => {
+      if (paused) return;
+      off();
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,173 @@
+/**
+ * The bus's two ends on a real `nats-server -js`: `spikeline publish` stores a file's events as
+ * SLEV frames (checked with a decoder written here from the documented byte layout), the nats
+ * source resumes after the last acknowledged batch, delivers the unacknowledged ones again and
+ * skips malformed messages, and the runner acknowledges a batch only once it has been binned.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { AckPolicy, connect, type NatsConnection } from 'nats';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { allocateBatch, type EventBatch } from '../../src/events/index.js';
+import { readEvents } from '../../src/formats/io.js';
+import { parsePipelineConfig } from '../../src/pipeline/config.js';
+import { Pipeline } from '../../src/pipeline/runner.js';
+import { NatsEventSink } from '../../src/sinks/nats-events.js';
+import { ensureEventStream, EVENTS_STREAM, eventsSubject } from '../../src/sources/nats-bus.js';
+import { natsCameraSource, type AckableBatch } from '../../src/sources/nats.js';
+import { freePort, spawnCli } from '../support/process.js';
+import { NATS_SERVER, startNatsServer } from '../support/nats.js';
+import { halfEvents, TestSource } from '../pipeline/helpers.js';
+import { TinyModel } from '../pipeline/tiny-model.js';
+
+async function withServer(t: { skip(m: string): void; after(f: () => void): void }): Promise<{ url: string; nc: NatsConnection } | undefined> {
+  if (!NATS_SERVER) {
+    t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-bus-'));
+  const port = await freePort();
+  const server: ChildProcess = await startNatsServer(port, dir);
+  const url = `nats://127.0.0.1:${port}`;
+  const nc = await connect({ servers: url });
+  t.after(() => {
+    void nc.close();
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { url, nc };
+}
+
+/** Batch k: 10 events at t = 1000 k + i, distinct positions per batch. */
+function batchOf(k: number): EventBatch {
+  const b = allocateBatch(10, { width: 64, height: 48 });
+  for (let i = 0; i < 10; i++) {
+    b.t[i] = 1000 * k + i;
+    b.x[i] = (k + i) % 64;
+    b.y[i] = (3 * k + i) % 48;
+    b.p[i] = (k + i) % 2;
+  }
+  return b;
+}
+
+test('spikeline publish stores a file as SLEV frames on spikeline.events.<camera>, every event intact', { timeout: 60_000 }, async (t) => {
+  const bus = await withServer(t);
+  if (!bus) return;
+  const file = 'fixtures/formats-bar.aedat4';
+  const run = spawnCli('publish', file, bus.url, '--camera', 'bar', '--speed', '0');
+  assert.equal(await run.exited, 0, run.stderr);
+  const expected = await readEvents(file);
+
+  // Read back with a plain JetStream consumer and decode per the documented layout.
+  const jsm = await bus.nc.jetstreamManager();
+  const info = await jsm.streams.info(EVENTS_STREAM);
+  await jsm.consumers.add(EVENTS_STREAM, { durable_name: 'check', filter_subject: eventsSubject('bar'), ack_policy: AckPolicy.None });
+  const got: number[][] = [];
+  const messages = await (await bus.nc.jetstream().consumers.get(EVENTS_STREAM, 'check')).fetch({ max_messages: info.state.messages, expires: 5000 });
+  for await (const m of messages) {
+    const v = new DataView(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+    assert.equal(String.fromCharCode(...m.data.subarray(0, 4)), 'SLEV');
+    assert.deepEqual([v.getUint16(6, true), v.getUint16(8, true)], [128, 128]);
+    const n = v.getUint32(12, true);
+    const t0 = v.getFloat64(16, true);
+    assert.equal(m.data.length, 24 + 9 * n);
+    for (let i = 0; i < n; i++) {
+      got.push([t0 + v.getUint32(24 + 4 * i, true), v.getUint16(24 + 4 * n + 2 * i, true), v.getUint16(24 + 6 * n + 2 * i, true), m.data[24 + 8 * n + i]!]);
+    }
+    if (m.info.pending === 0) break;
+  }
+  assert.equal(got.length, expected.length);
+  for (let i = 0; i < expected.length; i += 97) assert.deepEqual(got[i], [expected.t[i], expected.x[i], expected.y[i], expected.p[i]], `event ${i}`);
+  assert.deepEqual(got.at(-1), [expected.t.at(-1), expected.x.at(-1), expected.y.at(-1), expected.p.at(-1)]);
+});
+
+test('nats source: a new reader resumes after the last acked batch, gets the unacked ones again, skips malformed messages', { timeout: 60_000 }, async (t) => {
+  const bus = await withServer(t);
+  if (!bus) return;
+  await ensureEventStream(await bus.nc.jetstreamManager());
+  const sink = new NatsEventSink({ js: bus.nc.jetstream(), camera: 'cam' });
+  for (let k = 1; k <= 8; k++) sink.publish(batchOf(k));
+  await sink.flush();
+  // Stream sequence 9: not an SLEV frame.
+  await bus.nc.jetstream().publish(eventsSubject('cam'), new TextEncoder().encode('not a frame'));
+  for (let k = 9; k <= 10; k++) sink.publish(batchOf(k));
+  await sink.flush();
+
+  const first = natsCameraSource({ nc: bus.nc, camera: 'cam' });
+  const seen = (await firstValueFrom(first.pipe(take(10), toArray()))) as AckableBatch[];
+  assert.deepEqual(seen.map((b) => b.t[0]), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((k) => 1000 * k));
+  assert.deepEqual(Array.from(seen[6]!.x), Array.from(batchOf(7).x));
+  assert.equal(first.stats.malformed, 1);
+  assert.match(first.stats.lastError ?? '', /spikeline\.events\.cam stream sequence 9: ws frame: 11 bytes/);
+  for (const b of seen.slice(0, 5)) b.ack!();
+  await bus.nc.flush();
+
+  const second = natsCameraSource({ nc: bus.nc, camera: 'cam' });
+  const again = await firstValueFrom(second.pipe(take(5), toArray()));
+  assert.deepEqual(again.map((b) => b.t[0]), [6, 7, 8, 9, 10].map((k) => 1000 * k));
+  assert.equal(second.bus.resume?.ackFloor, 5);
+  assert.equal(second.bus.resume?.unacked, 5);
+  assert.equal(second.bus.redelivered, 5);
+});
+
+test('runner: a batch is acknowledged only once it has been binned and its finished steps classified', async (t) => {
+  const source = new TestSource();
+  const model = new TinyModel();
+  const config = parsePipelineConfig({ name: 'ack', source: { type: 'tcp', url: 'tcp://127.0.0.1:7777' }, model: { path: '/unused' }, sinks: { prometheus: { enabled: false } } });
+  const pipeline = new Pipeline(config, { source, model, modelName: 'tiny', backend: 'test', serve: false });
+  t.after(() => pipeline.stop());
+  await pipeline.start();
+  const stepsAtAck: number[] = [];
+  const withAck = (b: EventBatch): AckableBatch => Object.assign(b, { ack: () => stepsAtAck.push(model.stepsRun) });
+  // 10 ms steps: [0, 80 ms) closes steps 0..6 (step 7 waits for a later event); [80, 160 ms) closes 7..14.
+  source.subject.next(withAck(halfEvents('left', 0, 80_000, 20)));
+  source.subject.next(withAck(halfEvents('right', 80_000, 160_000, 20)));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(stepsAtAck, [7, 15]);
+});
+
+test('config: a nats source names exactly one of camera / cameras: "*"', () => {
+  const base = { name: 'x', model: { path: '/m' } };
+  assert.throws(() => parsePipelineConfig({ ...base, source: { type: 'nats', url: 'nats://127.0.0.1:4222' } }), /source\.camera: give exactly one of source\.camera/);
+  assert.throws(() => parsePipelineConfig({ ...base, source: { type: 'nats', url: 'nats://127.0.0.1:4222', camera: 'a', cameras: '*' } }), /source\.camera: give exactly one/);
+  assert.throws(() => parsePipelineConfig({ ...base, source: { type: 'nats', url: 'nats://127.0.0.1:4222', camera: 'a.b' } }), /source\.camera: must be a camera name/);
+  const c = parsePipelineConfig({ ...base, source: { type: 'nats', url: 'nats://127.0.0.1:4222', cameras: '*' } });
+  assert.deepEqual(c.source.type === 'nats' && [c.source.leaseMs, c.source.maxAckPending, c.source.buffer], [3000, 256, { events: 2_000_000, policy: 'pause', maxDelayMs: 0 }]);
+});
+
+test('events stream: created once with default limits; explicit limits change it, none leave it alone', { timeout: 30_000 }, async (t) => {
+  const bus = await withServer(t);
+  if (!bus) return;
+  const jsm = await bus.nc.jetstreamManager();
+  await ensureEventStream(jsm);
+  await ensureEventStream(jsm);
+  let info = await jsm.streams.info(EVENTS_STREAM);
+  assert.deepEqual([info.config.subjects, info.config.max_age, info.config.max_bytes], [['spikeline.events.>'], 24 * 3600 * 1e9, 2 ** 30]);
+  await ensureEventStream(jsm, { maxAgeMs: 60_000, maxBytes: 1e6 });
+  info = await jsm.streams.info(EVENTS_STREAM);
+  assert.deepEqual([info.config.max_age, info.config.max_bytes, info.config.duplicate_window], [60e9, 1e6, 60e9]);
+  // A worker (no limits) does not undo them; a publisher giving only one changes only that one.
+  await ensureEventStream(jsm);
+  await ensureEventStream(jsm, { maxBytes: 2e6 });
+  info = await jsm.streams.info(EVENTS_STREAM);
+  assert.deepEqual([info.config.max_age, info.config.max_bytes], [60e9, 2e6]);
+});
+
+test('runner: a batch whose model step fails fails the pipeline (done rejects) without being acknowledged, and the process goes on', async (t) => {
+  const source = new TestSource();
+  const config = parsePipelineConfig({ name: 'bad', source: { type: 'tcp', url: 'tcp://127.0.0.1:7777' }, model: { path: '/unused' }, sinks: { prometheus: { enabled: false } } });
+  // A model whose step throws (a broken model; a mis-sized camera is refused earlier, by model.fit).
+  const model = Object.assign(new TinyModel(), { step: (): never => { throw new Error('model step failed'); } });
+  const pipeline = new Pipeline(config, { source, model, modelName: 'tiny', backend: 'test', serve: false });
+  t.after(() => pipeline.stop());
+  await pipeline.start();
+  let acked = 0;
+  source.subject.next(Object.assign(halfEvents('left', 0, 80_000, 20), { ack: () => acked++ }));
+  await assert.rejects(pipeline.done, /model step failed/);
+  await pipeline.stopped;
+  assert.equal(acked, 0);
+});

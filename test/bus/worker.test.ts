@@ -1,0 +1,77 @@
+/**
+ * A bus worker in-process on a real nats-server -js: a camera whose events the model cannot take
+ * fails only its own pipeline (nothing of it acknowledged, the camera given up and not retried at
+ * once), while the worker and its other cameras go on.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'nats';
+import { allocateBatch, type SensorGeometry } from '../../src/events/index.js';
+import { launchBusWorker } from '../../src/pipeline/bus-worker.js';
+import { parsePipelineConfig } from '../../src/pipeline/config.js';
+import { NatsEventSink } from '../../src/sinks/nats-events.js';
+import { cameraConsumer, ensureEventStream, EVENTS_STREAM } from '../../src/sources/nats-bus.js';
+import { freePort } from '../support/process.js';
+import { NATS_SERVER, startNatsServer, until } from '../support/nats.js';
+
+test('worker: a camera the model cannot take is refused alone (dropped, counted, acknowledged); the other camera is served', { timeout: 90_000 }, async (t) => {
+  if (!NATS_SERVER) {
+    t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-worker-'));
+  const port = await freePort();
+  const server = await startNatsServer(port, join(dir, 'store'));
+  const url = `nats://127.0.0.1:${port}`;
+  const nc = await connect({ servers: url });
+  const stack: (() => unknown)[] = [];
+  t.after(async () => {
+    for (const fn of stack.reverse()) await fn();
+    await nc.close();
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await ensureEventStream(await nc.jetstreamManager());
+  // The bundled model takes a 128x128 sensor; "wide" is a 320x240 camera.
+  const cameras: Record<string, SensorGeometry> = { good: { width: 128, height: 128 }, wide: { width: 320, height: 240 } };
+  const sinks = Object.keys(cameras).map((camera) => new NatsEventSink({ js: nc.jetstream(), camera }));
+  let k = 0;
+  const publish = () => {
+    Object.values(cameras).forEach((sensor, c) => {
+      const b = allocateBatch(1000, sensor);
+      // 200 ms per batch: more than two of the model's 93.75 ms steps, so the first batch already closes a step.
+      for (let i = 0; i < 1000; i++) [b.t[i], b.x[i], b.y[i], b.p[i]] = [1e9 + k * 200_000 + i * 200, (i * 7) % sensor.width, (i * 13) % sensor.height, i & 1];
+      sinks[c]!.publish(b);
+    });
+    k++;
+  };
+  for (let i = 0; i < 4; i++) publish();
+  for (const s of sinks) await s.flush();
+
+  const predicted = new Set<string>();
+  const sub = nc.subscribe('spikeline.prediction.*');
+  void (async () => {
+    for await (const m of sub) predicted.add(m.subject.split('.').pop()!);
+  })();
+  let log = '';
+  const worker = await launchBusWorker(parsePipelineConfig({ name: 'w', source: { type: 'nats', url, cameras: '*' }, model: { path: 'fixtures/model' }, server: { port: 0 }, sinks: { nats: { url } } }), {
+    log: (line) => (log += `${line}\n`),
+  });
+  stack.push(() => worker.stop());
+  const feeding = setInterval(publish, 200);
+  stack.push(() => clearInterval(feeding));
+
+  await until(() => /camera wide: camera sensor 320x240 does not fit the model/.test(log), () => `the wide camera refused:\n${log}`);
+  await until(() => predicted.has('good'), () => `the good camera served (owned ${worker.owned}):\n${log}`);
+  // Refused batches are acknowledged (dropped by policy and counted), so they are not redelivered forever.
+  await until(async () => (await (await nc.jetstreamManager()).consumers.info(EVENTS_STREAM, cameraConsumer('wide'))).ack_floor.consumer_seq > 0, () => 'refused batches acknowledged');
+  assert.equal(log.match(/camera sensor 320x240 does not fit/g)!.length, 1, 'the refusal is reported once');
+  assert.ok(!predicted.has('wide'));
+  const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+  assert.match(metrics, /^spikeline_worker_cameras_owned 2$/m);
+  assert.match(metrics, /^spikeline_worker_camera_owned\{camera="wide"\} 1$/m);
+  sub.unsubscribe();
+});
