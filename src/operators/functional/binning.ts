@@ -273,14 +273,27 @@ export function allocateFrames(steps: number, sensor: SensorGeometry, tStart?: F
 /**
  * Bins a whole, time-sorted batch (one sample) into frames: the plain-function form of
  * `ToFrame`. `accumulator` may be passed in to reuse its histogram across calls.
+ *
+ * Output: a fresh buffer, unless `into` is given: then the frames are written into its start
+ * (each frame zeroed just before it is counted, so it is still in cache) and the tensor's data is
+ * a view of it; `into` must hold them all (RangeError naming both sizes otherwise). Reusing the
+ * output is the fast way for many frames (event counts, short windows): writing a fresh buffer
+ * costs a page fault per 4 KiB the first time, which is most of the time on some VMs.
  */
-export function framesFromEvents(batch: EventBatch, spec: FrameSpec, accumulator = new FrameAccumulator()): FrameTensor {
+export function framesFromEvents(batch: EventBatch, spec: FrameSpec, accumulator = new FrameAccumulator(), into?: Float32Array): FrameTensor {
   const slices = sliceIndices(batch.t, spec);
   const down = spec.downsample !== undefined && spec.downsample !== 1 ? downsamplerFor(spec.downsample) : undefined;
   const sensor = down ? down.sensorOf(batch.sensor) : batch.sensor;
-  const frames = allocateFrames(slices.count, sensor, slices.tStart, slices.tEnd);
   const frameSize = sensor.width * sensor.height * 2;
+  const size = slices.count * frameSize;
+  if (into && into.length < size) {
+    throw new RangeError(`frames: the output buffer holds ${into.length} floats, ${slices.count} frames of ${sensor.width}x${sensor.height}x2 need ${size}`);
+  }
+  const frames = into
+    ? { data: into.subarray(0, size), steps: slices.count, height: sensor.height, width: sensor.width, channels: 2, tStart: slices.tStart, tEnd: slices.tEnd }
+    : allocateFrames(slices.count, sensor, slices.tStart, slices.tEnd);
   for (let k = 0; k < slices.count; k++) {
+    if (into) into.fill(0, k * frameSize, (k + 1) * frameSize);
     accumulator.accumulate(batch, slices.start[k]!, slices.end[k]!, frames.data, k * frameSize, sensor, down, true);
   }
   return frames;
