@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allocateBatch, type EventBatch } from '../src/events/index.js';
 import { createDecoder, encodeEvents, initZstd, openEventFile, type EventFormat, type ReadOptions } from '../src/formats/index.js';
-import { timeMs, type Benchmark } from './harness.js';
+import { bracketedRounds, medianRound, timeMs, type Benchmark } from './harness.js';
 import { Random } from '../src/util/random.js';
 import { writeRampAedat3 } from '../test/formats/helpers.js';
 
@@ -217,43 +217,31 @@ const bench: Benchmark = {
         return;
       }
       await steadyMemory(dir, report);
-      // Ratios: the background load on a shared machine moves within minutes, so each anchor
-      // run is bracketed by timings of the anchored cases taken just before and just after it;
-      // the ratio is the median over ANCHOR_ROUNDS such brackets.
+      // Ratios: each anchor run bracketed by timings of the anchored cases (see bracketedRounds).
       const anchored = cases.filter((c) => c.anchor);
-      const ratios = new Map<Case, Array<{ ratio: number; spikeline: number; anchor: number }>>(anchored.map((c) => [c, []]));
-      const time = async (): Promise<number[]> => {
-        const out: number[] = [];
-        for (const c of anchored) out.push(rate(await timeMs(() => decodeAll(c, n), 3, 1)));
-        return out;
-      };
-      for (let round = 0; round < ANCHOR_ROUNDS; round++) {
-        const before = await time();
-        const anchor = pythonAnchor(anchorDir);
-        if (typeof anchor === 'string') {
-          report({ name: `python/numpy anchor not run: ${anchor}`, value: 0, unit: '' });
-          return;
-        }
-        const after = await time();
-        anchored.forEach((c, i) => {
-          const ref = anchor[c.anchor!.key];
-          const spikeline = (before[i]! + after[i]!) / 2;
-          if (typeof ref === 'number') ratios.get(c)!.push({ ratio: spikeline / ref, spikeline, anchor: ref });
-        });
+      const rounds = await bracketedRounds(
+        anchored.map((c) => c.anchor!.key),
+        ANCHOR_ROUNDS,
+        async () => {
+          const out: number[] = [];
+          for (const c of anchored) out.push(rate(await timeMs(() => decodeAll(c, n), 3, 1)));
+          return out;
+        },
+        () => pythonAnchor(anchorDir),
+      );
+      if (typeof rounds === 'string') {
+        report({ name: `python/numpy anchor not run: ${rounds}`, value: 0, unit: '' });
+        return;
       }
       for (const c of anchored) {
-        const rounds = ratios.get(c)!;
-        if (rounds.length === 0) continue;
-        const mid = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor((rounds.length - 1) / 2)]!;
+        const r = rounds.get(c.anchor!.key);
+        if (!r) continue;
+        const { mid, list } = medianRound(r);
         report({
           name: `${c.name}: ratio to ${c.anchor!.label}`,
           value: mid.ratio,
           unit: 'x',
-          extra: {
-            spikeline_Mev_s: +mid.spikeline.toFixed(1),
-            anchor_Mev_s: +mid.anchor.toFixed(1),
-            rounds: rounds.map((r) => r.ratio.toFixed(2)).join('/'),
-          },
+          extra: { spikeline_Mev_s: +mid.ours.toFixed(1), anchor_Mev_s: +mid.anchor.toFixed(1), rounds: list },
         });
       }
     } finally {

@@ -75,3 +75,45 @@ export function machineLine(): string {
   const m = machine();
   return `machine: ${m.cores} cores (${m.cpu}, ${m.cpuId}), node ${m.node}, V8 ${m.v8}`;
 }
+
+/** One anchor round: our figure (mean of the timings just before and after the anchor run), the anchor's, their ratio. */
+export interface AnchorRound {
+  ratio: number;
+  ours: number;
+  anchor: number;
+}
+
+/**
+ * Ratios to an anchor run in the same bench: the background load on a shared machine moves
+ * within minutes, so each of `rounds` anchor runs is bracketed by our figures for every case
+ * taken just before and just after it (`ours()`, in the order of `keys`; `keys[i]` names case
+ * i's figure in the anchor's result, undefined for cases without one). Returns the rounds per
+ * key, or the anchor's reason for not running.
+ */
+export async function bracketedRounds(
+  keys: ReadonlyArray<string | undefined>,
+  rounds: number,
+  ours: () => Promise<number[]>,
+  anchor: () => Record<string, number> | string,
+): Promise<Map<string, AnchorRound[]> | string> {
+  const out = new Map<string, AnchorRound[]>();
+  for (let round = 0; round < rounds; round++) {
+    const before = await ours();
+    const ref = anchor();
+    if (typeof ref === 'string') return ref;
+    const after = await ours();
+    keys.forEach((key, i) => {
+      const a = key === undefined ? undefined : ref[key];
+      if (key === undefined || typeof a !== 'number') return;
+      const value = (before[i]! + after[i]!) / 2;
+      (out.get(key) ?? out.set(key, []).get(key)!).push({ ratio: value / a, ours: value, anchor: a });
+    });
+  }
+  return out;
+}
+
+/** The median round by ratio and the list of every round's ratio ("1.21/1.30/1.18"), for a report. */
+export function medianRound(rounds: readonly AnchorRound[]): { mid: AnchorRound; list: string } {
+  const mid = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor((rounds.length - 1) / 2)]!;
+  return { mid, list: rounds.map((r) => r.ratio.toFixed(2)).join('/') };
+}

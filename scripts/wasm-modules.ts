@@ -17,6 +17,7 @@ export const WASM_MODULES: readonly WasmModuleSource[] = [
   { wat: 'src/formats/wasm/kernels.wat', out: 'src/formats/wasm/kernels-wasm.ts', constant: 'KERNELS_WASM_BASE64' },
   { wat: 'src/snn/wasm/spike-kernels.wat', out: 'src/snn/wasm/spike-kernels-wasm.ts', constant: 'SPIKE_KERNELS_WASM_BASE64' },
   { wat: 'src/operators/wasm/noise-kernels.wat', out: 'src/operators/wasm/noise-kernels-wasm.ts', constant: 'NOISE_KERNELS_WASM_BASE64' },
+  { wat: 'src/operators/wasm/binning-kernels.wat', out: 'src/operators/wasm/binning-kernels-wasm.ts', constant: 'BINNING_KERNELS_WASM_BASE64' },
 ];
 
 export async function assembleWat(path: string): Promise<Uint8Array> {

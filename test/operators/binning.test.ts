@@ -141,6 +141,20 @@ test('histogram and direct paths equal a naive count: chunk edges, hot cells, gr
   assertSameData(framesFromEvents(huge, { nTimeBins: 1 }).data, naive(huge, { nTimeBins: 1 }), 'past the histogram');
 });
 
+test('framesFromEvents into a reused buffer: frames at its start equal a naive count whatever it held; too small is a RangeError', () => {
+  const b = randomEvents(30_000, { width: 64, height: 48 }, 21, 100_000);
+  const into = new Float32Array(70 * 64 * 48 * 2 + 5).fill(Number.NaN);
+  // eventCount 500 (direct adds) and 4 time bins (histogram path) into the same buffer in turn.
+  for (const spec of [{ eventCount: 500 }, { nTimeBins: 4 }, { eventCount: 500, downsample: 3 }] as FrameSpec[]) {
+    const f = framesFromEvents(b, spec, undefined, into);
+    assert.equal(f.data.buffer, into.buffer, `${JSON.stringify(spec)}: a view of the buffer`);
+    assert.equal(f.data.byteOffset, 0);
+    const want = spec.downsample ? framesFromEvents(b, spec).data : naive(b, spec);
+    assertSameData(f.data, want, JSON.stringify(spec));
+  }
+  assert.throws(() => framesFromEvents(b, { eventCount: 100 }, undefined, into), /holds 430085 floats, 300 frames of 64x48x2 need 1843200/);
+});
+
 test('fused downsample while binning equals Downsampler then binning (both accumulation paths)', async () => {
   const { Downsampler } = await import('../../src/operators/functional/index.js');
   const b = randomEvents(40_000, { width: 346, height: 260 }, 6, 100_000);

@@ -48,6 +48,9 @@ test('Downsampler floors coordinates and rounds the sensor up (346 / 4 -> 87)', 
   const e = batchFromArrays({ x: [345, 3, 4], y: [259, 0, 7], t: [1, 2, 3], p: [0, 1, 1] }, { width: 346, height: 260 });
   const o = d.apply(e);
   assert.deepEqual(rows(o), [[86, 64, 1, 0], [0, 0, 2, 1], [1, 1, 3, 1]]);
+  // Times and polarities are unchanged, so the input's own columns are shared, not copied.
+  assert.ok(o.t === e.t && o.p === e.p, 't and p are the input columns');
+  assert.deepEqual([...e.x], [345, 3, 4], 'input untouched');
   const d2 = new Downsampler(2, 3);
   assert.deepEqual(d2.sensorOf({ width: 5, height: 5 }), { width: 3, height: 2 });
   assert.throws(() => new Downsampler(0), /factor x/);

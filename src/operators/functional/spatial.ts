@@ -146,18 +146,16 @@ export class Downsampler {
     return { width: Math.ceil(sensor.width / this.fx), height: Math.ceil(sensor.height / this.fy) };
   }
 
+  /** New x and y columns; t and p are the input's own (batches are immutable), not copies. */
   apply(batch: EventBatch): EventBatch {
     const n = batch.length;
-    const out = allocateBatch(n, this.sensorOf(batch.sensor));
-    out.t.set(batch.t);
-    out.p.set(batch.p);
     const { x, y } = batch;
-    const ox = out.x, oy = out.y, lx = this.lutX, ly = this.lutY;
+    const ox = new Uint16Array(n), oy = new Uint16Array(n), lx = this.lutX, ly = this.lutY;
     for (let i = 0; i < n; i++) {
       ox[i] = lx[x[i]!]!;
       oy[i] = ly[y[i]!]!;
     }
-    return out;
+    return { x: ox, y: oy, t: batch.t, p: batch.p, length: n, sensor: this.sensorOf(batch.sensor) };
   }
 }
 
