@@ -3,3 +3,4 @@ export * from './spatial.js';
 export * from './noise.js';
 export * from './binning.js';
 export * from './windows.js';
+export * from './augment.js';
