@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend, backendLine, type BackendChoice } from './backend.js';
 import { backbone, type BackboneName } from './backbones.js';
-import { loadEventDataset, splitValidation, DEFAULT_AUGMENTATION, NO_AUGMENTATION, type DatasetLayout } from './data.js';
+import { loadEventDataset, splitValidation, formatAugmentation, type Augmentation, type DatasetLayout } from './data.js';
 import { loadModel } from './io.js';
 import type { Preprocessing } from './model-api.js';
 import type { NeuronConfig } from './neuron.js';
@@ -35,7 +35,8 @@ export interface TrainRunOptions {
   weightDecay: number;
   labelSmoothing: number;
   schedule: 'cosine' | 'constant';
-  augment: boolean;
+  /** On-the-fly augmentations (parseAugmentation of `--augment`). */
+  augmentation: Augmentation;
   resume: boolean;
   seed: number;
   limit?: number;
@@ -56,7 +57,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const f = o.valFraction ?? 0;
   if (!(f >= 0 && f < 1)) throw new Error(`--val-fraction ${f}: expected 0 <= F < 1`);
   const { train, val } = f > 0 ? splitValidation(ds.train, f) : { train: ds.train, val: [] };
-  log(`data: ${train.length} train / ${val.length} validation / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${ds.preprocessing.height}x${ds.preprocessing.width}x2, T=${o.steps} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(`data: ${train.length} train / ${val.length} validation / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${ds.preprocessing.height}x${ds.preprocessing.width}x2, T=${o.steps}, augment ${formatAugmentation(o.augmentation)} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   let spec: ModelSpec;
   if (o.specFile) {
     try {
@@ -81,7 +82,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     weightDecay: o.weightDecay,
     labelSmoothing: o.labelSmoothing,
     schedule: o.schedule,
-    augmentation: o.augment ? DEFAULT_AUGMENTATION : NO_AUGMENTATION,
+    augmentation: o.augmentation,
     outDir: o.out,
     resume: o.resume,
     ...(o.init ? { initFrom: o.init } : {}),
