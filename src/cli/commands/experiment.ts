@@ -1,4 +1,5 @@
-import { UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
+import { UsageError, numberOption, parseCommandArgs, positiveIntOption, type Command } from '../command.js';
+import { QUICK_TRANSFER, runAugmentationAblation, runTransferExperiment, summaryTable, type TrainSettings } from '../../search/transfer.js';
 import { experimentTable, runSkipExperiment } from '../../search/experiment.js';
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { parseBudgetMs } from '../../search/run.js';
@@ -6,6 +7,29 @@ import { isBackboneName } from '../../search/snn-target.js';
 import type { BackboneName } from '../../snn/backbones.js';
 
 const usage = `usage: spikeline experiment skip-connections --data DIR [options]
+       spikeline experiment transfer [--out DIR] [--seeds N] [--quick] [training options]
+       spikeline experiment augmentation --data DIR [--out DIR] [--seeds N] [training options]
+
+transfer: generates a training set per recipe and a test set per randomisation family held out of
+training, trains the old recipe (today's simulator, legacy augmentations) and the new one over
+--seeds seeds and prints in-domain and held-out accuracy (mean ± sd). Writes OUT/results.md and
+OUT/results.json; every dataset, checkpoint and finished run is kept in OUT, so the same command
+resumes an interrupted experiment.
+  --out DIR             default runs/transfer
+  --seeds N             training seeds per recipe (default 2)
+  --quick               8 training users, 2 test users, 2 s gestures, 16x16, 8 epochs (minutes)
+  --train-users N       training users (default 23)   --test-users N (default 6)
+  --duration-per-gesture SEC   of the generated sets (default 6)
+augmentation: the augmentation ablation on one dataset: the legacy recipe alone and with each
+augmentation added (and all), scored on the test split as recorded and reframed (zoomed out,
+offset, rolled). Writes OUT/results.md and OUT/results.json, resumable the same way.
+  --data DIR            dataset (DVS128 Gesture layout)   --out DIR (default runs/augmentation)
+  --seeds N             (default 2)
+training options of transfer and augmentation (defaults: --quick's for transfer --quick and
+augmentation, else 32x32, T 16, 30 epochs)
+  --downsample F  --steps T  --step-us US  --epochs N  --batch N  --lr X  --width-mult M
+
+skip-connections:
 
 Replicates the skip-connection comparison: for each backbone, trains (a) the ANN's original skips
 converted to an SNN, (b) no skips, (c) the skips found by a search, and prints a markdown table
@@ -62,7 +86,8 @@ export const experimentCommand: Command = {
       },
       1,
     );
-    if (positionals[0] !== 'skip-connections') throw new UsageError(`unknown experiment "${positionals[0]}" (available: skip-connections)`);
+    if (positionals[0] === 'transfer' || positionals[0] === 'augmentation') return robustnessExperiment(positionals[0], argv.slice(1));
+    if (positionals[0] !== 'skip-connections') throw new UsageError(`unknown experiment "${positionals[0]}" (available: skip-connections, transfer, augmentation)`);
     if (values.data === undefined) throw new UsageError('--data is required');
     const backbones = (values.backbones ?? 'resnet18,densenet121,mobilenetv2').split(',').map((s) => s.trim());
     for (const b of backbones) if (!isBackboneName(b)) throw new UsageError(`--backbones: unknown backbone "${b}"`);
@@ -100,3 +125,56 @@ export const experimentCommand: Command = {
     return 0;
   },
 };
+
+const stamp = (line: string): void => {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+};
+
+async function robustnessExperiment(kind: 'transfer' | 'augmentation', argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    out: { type: 'string' },
+    data: { type: 'string' },
+    seeds: { type: 'string' },
+    quick: { type: 'boolean' },
+    'train-users': { type: 'string' },
+    'test-users': { type: 'string' },
+    'duration-per-gesture': { type: 'string' },
+    downsample: { type: 'string' },
+    steps: { type: 'string' },
+    'step-us': { type: 'string' },
+    epochs: { type: 'string' },
+    batch: { type: 'string' },
+    lr: { type: 'string' },
+    'width-mult': { type: 'string' },
+  });
+  const small = kind === 'augmentation' || values.quick === true;
+  const d: TrainSettings = small ? QUICK_TRANSFER.train : { downsample: 4, steps: 16, stepUs: 93_750, epochs: 30, batchSize: 16, lr: 2e-3, widthMult: 1 };
+  const train: TrainSettings = {
+    downsample: positiveIntOption('downsample', values.downsample, d.downsample),
+    steps: positiveIntOption('steps', values.steps, d.steps),
+    stepUs: numberOption('step-us', values['step-us'], d.stepUs),
+    epochs: positiveIntOption('epochs', values.epochs, d.epochs),
+    batchSize: positiveIntOption('batch', values.batch, d.batchSize),
+    lr: numberOption('lr', values.lr, d.lr),
+    widthMult: numberOption('width-mult', values['width-mult'], d.widthMult),
+  };
+  const seeds = positiveIntOption('seeds', values.seeds, 2);
+  if (kind === 'augmentation') {
+    if (!values.data) throw new UsageError('--data DIR is required');
+    const s = await runAugmentationAblation({ data: values.data, outDir: values.out ?? 'runs/augmentation', seeds, train, log: stamp });
+    process.stdout.write(summaryTable(s) + '\n');
+    return 0;
+  }
+  const s = await runTransferExperiment({
+    outDir: values.out ?? 'runs/transfer',
+    seeds,
+    dataSeed: 1,
+    trainUsers: positiveIntOption('train-users', values['train-users'], values.quick ? QUICK_TRANSFER.trainUsers : 23),
+    testUsers: positiveIntOption('test-users', values['test-users'], values.quick ? QUICK_TRANSFER.testUsers : 6),
+    gestureSeconds: numberOption('duration-per-gesture', values['duration-per-gesture'], values.quick ? QUICK_TRANSFER.gestureSeconds : 6),
+    train,
+    log: stamp,
+  });
+  process.stdout.write(summaryTable(s) + '\n');
+  return 0;
+}
