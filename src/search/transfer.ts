@@ -263,7 +263,9 @@ export async function runTransferExperiment(o: TransferOptions): Promise<Summary
   }
   const results: RunResult[] = [];
   for (const recipe of TRANSFER_RECIPES) {
-    const trainDir = join(o.outDir, 'data', `train-${recipe.name}`);
+    // Recipes with the same simulator settings share one training set.
+    const first = TRANSFER_RECIPES.find((r) => JSON.stringify(r.data) === JSON.stringify(recipe.data))!;
+    const trainDir = join(o.outDir, 'data', `train-${first.name}`);
     await generate(trainDir, { ...base, ...recipe.data, users: trainUsers, maxLightingsPerUser: 2 }, log);
     for (let seed = 1; seed <= o.seeds; seed++) {
       results.push(await trainAndScore(join(o.outDir, 'runs', `${recipe.name}-seed${seed}`), recipe.name, seed, trainDir, parseAugmentation(recipe.augmentation), tests, o.train, log));
@@ -284,6 +286,8 @@ export interface AblationOptions {
   /** Framing change of the second test set (default: the 'far' family's). */
   framing?: FramingShift;
   train: TrainSettings;
+  /** Run only every `of`-th run starting at `index` (parallel processes on one folder). */
+  shard?: { index: number; of: number };
   log?: (line: string) => void;
 }
 
@@ -308,13 +312,16 @@ export async function runAugmentationAblation(o: AblationOptions): Promise<Summa
     { name: 'reframed', dir: o.data, framing },
   ];
   const variants = o.variants ?? ablationVariants();
-  const results: RunResult[] = [];
+  const plan: { name: string; aug: string; seed: number; dir: string }[] = [];
   for (let seed = 1; seed <= o.seeds; seed++) {
-    for (const [name, aug] of Object.entries(variants)) {
-      const dir = join(o.outDir, 'runs', `${name.replace(/[^a-z0-9-]/gi, '_')}-seed${seed}`);
-      results.push(await trainAndScore(dir, name, seed, o.data, parseAugmentation(aug), tests, o.train, log));
-    }
+    for (const [name, aug] of Object.entries(variants)) plan.push({ name, aug, seed, dir: join(o.outDir, 'runs', `${name.replace(/[^a-z0-9-]/gi, '_')}-seed${seed}`) });
   }
+  const shard = o.shard ?? { index: 0, of: 1 };
+  for (const [k, r] of plan.entries()) {
+    if (k % shard.of === shard.index) await trainAndScore(r.dir, r.name, r.seed, o.data, parseAugmentation(r.aug), tests, o.train, log);
+  }
+  // Every finished run, this process's or another shard's.
+  const results = plan.filter((r) => existsSync(join(r.dir, 'result.json'))).map((r) => JSON.parse(readFileSync(join(r.dir, 'result.json'), 'utf8')) as RunResult);
   const s = summarize(results, tests.map((t) => t.name));
   writeTables(o.outDir, 'Augmentation ablation', s, results, `Training set ${o.data}; "reframed" is its test split with each sample zoomed ${framing.scale[0]}–${framing.scale[1]}x, offset ±${100 * framing.offset} % and rolled ±${framing.roll}°.`);
   return s;

@@ -25,6 +25,8 @@ augmentation added (and all), scored on the test split as recorded and reframed 
 offset, rolled). Writes OUT/results.md and OUT/results.json, resumable the same way.
   --data DIR            dataset (DVS128 Gesture layout)   --out DIR (default runs/augmentation)
   --seeds N             (default 2)
+  --shard K/N           run only runs K, K+N, ... (0-based) so N processes can share one --out;
+                        run once more without it to print the table of all runs
 training options of transfer and augmentation (defaults: --quick's for transfer --quick and
 augmentation, else 32x32, T 16, 30 epochs)
   --downsample F  --steps T  --step-us US  --epochs N  --batch N  --lr X  --width-mult M
@@ -136,6 +138,7 @@ async function robustnessExperiment(kind: 'transfer' | 'augmentation', argv: str
     data: { type: 'string' },
     seeds: { type: 'string' },
     quick: { type: 'boolean' },
+    shard: { type: 'string' },
     'train-users': { type: 'string' },
     'test-users': { type: 'string' },
     'duration-per-gesture': { type: 'string' },
@@ -161,7 +164,13 @@ async function robustnessExperiment(kind: 'transfer' | 'augmentation', argv: str
   const seeds = positiveIntOption('seeds', values.seeds, 2);
   if (kind === 'augmentation') {
     if (!values.data) throw new UsageError('--data DIR is required');
-    const s = await runAugmentationAblation({ data: values.data, outDir: values.out ?? 'runs/augmentation', seeds, train, log: stamp });
+    let shard: { index: number; of: number } | undefined;
+    if (values.shard !== undefined) {
+      const m = /^(\d+)\/(\d+)$/.exec(values.shard);
+      if (!m || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard: expected K/N with 0 <= K < N, got "${values.shard}"`);
+      shard = { index: Number(m[1]), of: Number(m[2]) };
+    }
+    const s = await runAugmentationAblation({ data: values.data, outDir: values.out ?? 'runs/augmentation', seeds, train, ...(shard ? { shard } : {}), log: stamp });
     process.stdout.write(summaryTable(s) + '\n');
     return 0;
   }
