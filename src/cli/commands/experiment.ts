@@ -63,6 +63,8 @@ export const experimentCommand: Command = {
   summary: 'reproduce experiments (skip-connections: ANN skips vs none vs searched)',
   usage,
   async run(argv) {
+    // Each experiment has its own options.
+    if (argv[0] === 'transfer' || argv[0] === 'augmentation') return robustnessExperiment(argv[0], argv.slice(1));
     const { values, positionals } = parseCommandArgs(
       argv,
       {
@@ -88,7 +90,6 @@ export const experimentCommand: Command = {
       },
       1,
     );
-    if (positionals[0] === 'transfer' || positionals[0] === 'augmentation') return robustnessExperiment(positionals[0], argv.slice(1));
     if (positionals[0] !== 'skip-connections') throw new UsageError(`unknown experiment "${positionals[0]}" (available: skip-connections, transfer, augmentation)`);
     if (values.data === undefined) throw new UsageError('--data is required');
     const backbones = (values.backbones ?? 'resnet18,densenet121,mobilenetv2').split(',').map((s) => s.trim());
