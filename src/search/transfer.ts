@@ -112,7 +112,7 @@ export const QUICK_TRANSFER: Pick<TransferOptions, 'trainUsers' | 'testUsers' | 
   trainUsers: 8,
   testUsers: 2,
   gestureSeconds: 2,
-  train: { downsample: 8, steps: 8, stepUs: 187_500, epochs: 8, batchSize: 16, lr: 2e-3, widthMult: 1 },
+  train: { downsample: 8, steps: 8, stepUs: 187_500, epochs: 12, batchSize: 8, lr: 2e-3, widthMult: 1 },
 };
 
 /** Accuracy of one trained model on one test set. */

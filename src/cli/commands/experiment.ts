@@ -17,7 +17,7 @@ OUT/results.json; every dataset, checkpoint and finished run is kept in OUT, so 
 resumes an interrupted experiment.
   --out DIR             default runs/transfer
   --seeds N             training seeds per recipe (default 2)
-  --quick               8 training users, 2 test users, 2 s gestures, 16x16, 8 epochs (minutes)
+  --quick               8 training users, 2 test users, 2 s gestures, 16x16, T 8, 12 epochs of batch 8
   --train-users N       training users (default 23)   --test-users N (default 6)
   --duration-per-gesture SEC   of the generated sets (default 6)
 augmentation: the augmentation ablation on one dataset: the legacy recipe alone and with each

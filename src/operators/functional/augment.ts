@@ -8,9 +8,12 @@
  * A mirror (orient 'flipX') changes what a gesture means: `mirrorLabelMap` gives the class each
  * class becomes.
  */
-import { allocateBatch, lowerBoundTime, type EventBatch } from '../../events/index.js';
-import { gather } from './filter.js';
+import { allocateBatch, lowerBoundTime, sliceBatch, type EventBatch } from '../../events/index.js';
+import { gather, IndexScratch } from './filter.js';
 import type { Region } from './spatial.js';
+
+/** Kept-index buffer reused across calls (gather copies out of it): large allocations are slow. */
+const scratch = new IndexScratch();
 
 export interface AffineParams {
   /** Zoom about the sensor centre (> 1 enlarges the scene). */
@@ -53,13 +56,13 @@ export function affine(batch: EventBatch, a: AffineParams): EventBatch {
     out.p[k] = p[i]!;
     k++;
   }
-  return k === n ? out : trimmed(out, k);
+  return sliceBatch(out, 0, k);
 }
 
 /** Drops each event independently with probability `prob` (EventDrop's random drop). */
 export function dropRandom(batch: EventBatch, prob: number, rand: () => number): EventBatch {
   checkFraction('dropRandom: prob', prob);
-  const keep = new Int32Array(batch.length);
+  const keep = scratch.get(batch.length);
   let k = 0;
   for (let i = 0; i < batch.length; i++) if (rand() >= prob) keep[k++] = i;
   return gather(batch, keep, k);
@@ -70,7 +73,7 @@ export function dropTimeSpan(batch: EventBatch, start: number, end: number): Eve
   const s = lowerBoundTime(batch.t, start);
   const e = lowerBoundTime(batch.t, end, s);
   if (e === s) return batch;
-  const keep = new Int32Array(batch.length - (e - s));
+  const keep = scratch.get(batch.length - (e - s));
   let k = 0;
   for (let i = 0; i < s; i++) keep[k++] = i;
   for (let i = e; i < batch.length; i++) keep[k++] = i;
@@ -79,7 +82,7 @@ export function dropTimeSpan(batch: EventBatch, start: number, end: number): Eve
 
 /** Drops the events inside `box` (EventDrop's drop by area). */
 export function dropRegion(batch: EventBatch, box: Region): EventBatch {
-  const keep = new Int32Array(batch.length);
+  const keep = scratch.get(batch.length);
   let k = 0;
   const { x, y } = batch;
   for (let i = 0; i < batch.length; i++) if (!inside(x[i]!, y[i]!, box)) keep[k++] = i;
@@ -142,7 +145,7 @@ export function mixRegion(base: EventBatch, other: EventBatch, box: Region): Eve
     throw new RangeError(`mixRegion: sensors differ (${base.sensor.width}x${base.sensor.height} vs ${other.sensor.width}x${other.sensor.height})`);
   }
   const outside = dropRegion(base, box);
-  const keep = new Int32Array(other.length);
+  const keep = scratch.get(other.length);
   let k = 0;
   for (let i = 0; i < other.length; i++) if (inside(other.x[i]!, other.y[i]!, box)) keep[k++] = i;
   const pasted = gather(other, keep, k);
@@ -203,10 +206,6 @@ export function mirrorLabelMap(classes: readonly string[]): number[] {
 
 function inside(x: number, y: number, box: Region): boolean {
   return x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height;
-}
-
-function trimmed(b: EventBatch, k: number): EventBatch {
-  return { x: b.x.slice(0, k), y: b.y.slice(0, k), t: b.t.slice(0, k), p: b.p.slice(0, k), length: k, sensor: b.sensor };
 }
 
 function checkFraction(what: string, v: number): void {
