@@ -76,7 +76,7 @@ export const AUGMENTATION_NAMES = {
   'drop-time': ['dropTime', 0.2],
   'drop-area': ['dropArea', 0.2],
   polarity: ['polarity', 0.5],
-  noise: ['noise', 1],
+  noise: ['noise', 0.05],
   stretch: ['stretch', 1.5],
   mix: ['mix', 0.3],
 } as const satisfies Record<string, readonly [keyof Augmentation, number | boolean]>;
@@ -159,8 +159,10 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
       splits[e.split].push({ events: await loadCifar10DvsSample(e), label: e.classId, source: e.path });
     }
   }
-  if (splits.train.length === 0) throw new Error(`${root}: no training samples found in the ${layout} layout`);
-  const sensor = splits.train[0]!.events.sensor;
+  // A folder with only a test split (held-out test sets) is fine; one with no sample is not.
+  const first = splits.train[0] ?? splits.test[0];
+  if (!first) throw new Error(`${root}: no samples found in the ${layout} layout`);
+  const sensor = first.events.sensor;
   return {
     classes,
     train: splits.train,

@@ -54,6 +54,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   log(`backend: ${backendLine(info)}`);
   const t0 = Date.now();
   const ds = await loadEventDataset(o.data, o.layout, { downsample: o.downsample, steps: o.steps, stepUs: o.stepUs, encoding: o.encoding, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
+  if (ds.train.length === 0) throw new Error(`${o.data}: no training samples (trials_to_train.txt lists none)`);
   const f = o.valFraction ?? 0;
   if (!(f >= 0 && f < 1)) throw new Error(`--val-fraction ${f}: expected 0 <= F < 1`);
   const { train, val } = f > 0 ? splitValidation(ds.train, f) : { train: ds.train, val: [] };

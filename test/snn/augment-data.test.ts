@@ -74,3 +74,23 @@ test('augmentEvents is a function of the seed, keeps events on the sensor, and a
   assert.equal(augmentEvents(s, p, flipOnly, rng(1), {}).label, 3);
   assert.deepEqual(rows(augmentEvents(s, p, flipOnly, rng(1), {}).events), rows(plain));
 });
+
+test('a folder with only a test split loads (held-out test sets); one with no sample names the folder', async () => {
+  const { cpSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { loadGestureDataset } = await import('../../src/snn/data.js');
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-testonly-'));
+  try {
+    cpSync('fixtures/gesture-mini', dir, { recursive: true });
+    writeFileSync(join(dir, 'trials_to_train.txt'), '');
+    const ds = await loadGestureDataset(dir, { downsample: 4, steps: 8, stepUs: 100_000 });
+    assert.equal(ds.train.length, 0);
+    assert.equal(ds.test.length, 12);
+    assert.deepEqual([ds.preprocessing.height, ds.preprocessing.width, ds.preprocessing.sensorWidth], [32, 32, 128]);
+    writeFileSync(join(dir, 'trials_to_test.txt'), '');
+    await assert.rejects(loadGestureDataset(dir, { downsample: 4, steps: 8, stepUs: 100_000 }), new RegExp(`${dir}: no samples found`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
