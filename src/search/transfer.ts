@@ -74,14 +74,13 @@ export interface Recipe {
 }
 
 /**
- * Old: today's simulator and augmentations. New: the new augmentations (NEW_RECIPE_AUGMENTATION);
- * when the simulator's domain randomisation lands, the new recipe's `data` turns it on with the
- * held-out families restricted to their in-domain ranges.
+ * Old: today's simulator and augmentations. New: the `default` augmentation preset (chosen by the
+ * ablation); when the simulator's domain randomisation lands, the new recipe's `data` turns it on
+ * with the held-out families restricted to their in-domain ranges.
  */
-export const NEW_RECIPE_AUGMENTATION = 'crop,shift,scale,rotate,flip,drop,drop-time,drop-area,polarity,noise';
 export const TRANSFER_RECIPES: readonly Recipe[] = [
   { name: 'old', data: {}, augmentation: 'legacy' },
-  { name: 'new', data: {}, augmentation: NEW_RECIPE_AUGMENTATION },
+  { name: 'new', data: {}, augmentation: 'default' },
 ];
 
 export interface TrainSettings {
@@ -299,6 +298,7 @@ export function ablationVariants(): Record<string, string> {
     out[`+${name}`] = name === 'shift' ? 'crop,shift,drop=0.1' : `${legacy},${name}`;
   }
   out['+all'] = 'all';
+  out.default = 'default';
   return out;
 }
 

@@ -85,11 +85,13 @@ export type AugmentationName = keyof typeof AUGMENTATION_NAMES;
 export const AUGMENTATION_PRESETS: Record<string, string> = {
   none: '',
   legacy: 'crop,shift=0.0625,drop=0.1',
+  /** Legacy plus what helped reframed test data in the ablation (docs/experiments/2026-12-06-augmentation-ablation.md). */
+  default: 'crop,shift=0.0625,drop=0.1,scale,rotate,drop-area,polarity',
   all: Object.keys(AUGMENTATION_NAMES).join(','),
 };
 
 /** Default of `spikeline train --augment`. */
-export const TRAIN_AUGMENTATION = 'legacy';
+export const TRAIN_AUGMENTATION = 'default';
 
 /**
  * Parses `--augment`: a preset name or a comma-separated list of `name` / `name=value`
