@@ -298,6 +298,7 @@ export function ablationVariants(): Record<string, string> {
     out[`+${name}`] = name === 'shift' ? 'crop,shift,drop=0.1' : `${legacy},${name}`;
   }
   out['+all'] = 'all';
+  out['+scale+rotate+drop-area+polarity'] = `${legacy},scale,rotate,drop-area,polarity`;
   out.default = 'default';
   return out;
 }

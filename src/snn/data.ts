@@ -86,7 +86,7 @@ export const AUGMENTATION_PRESETS: Record<string, string> = {
   none: '',
   legacy: 'crop,shift=0.0625,drop=0.1',
   /** Legacy plus what helped reframed test data in the ablation (docs/experiments/2026-12-06-augmentation-ablation.md). */
-  default: 'crop,shift=0.0625,drop=0.1,scale,rotate,drop-area,polarity',
+  default: 'crop,shift=0.0625,drop=0.1,drop-area,polarity',
   all: Object.keys(AUGMENTATION_NAMES).join(','),
 };
 
