@@ -162,7 +162,15 @@ async function generate(dir: string, settings: SimSettings, log: (l: string) => 
  */
 async function trainAndScore(runDir: string, recipe: string, seed: number, trainDir: string, augmentation: Augmentation, tests: readonly TestSet[], t: TrainSettings, log: (l: string) => void): Promise<RunResult> {
   const resultPath = join(runDir, 'result.json');
+  // A run folder belongs to one recipe: resuming another's checkpoint would mislabel its scores.
+  const settings = JSON.stringify({ recipe, seed, trainDir, augmentation: formatAugmentation(augmentation), train: t, tests }, null, 2) + '\n';
+  const settingsPath = join(runDir, 'run.json');
+  if (existsSync(settingsPath) && readFileSync(settingsPath, 'utf8') !== settings) {
+    throw new Error(`${settingsPath}: this run was started with other settings (${readFileSync(settingsPath, 'utf8').replace(/\s+/g, ' ')}); remove ${runDir} to train it again`);
+  }
   if (existsSync(resultPath)) return JSON.parse(readFileSync(resultPath, 'utf8')) as RunResult;
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(settingsPath, settings);
   const cpu0 = process.cpuUsage();
   const opts = { downsample: t.downsample, steps: t.steps, stepUs: t.stepUs };
   const ds = await loadGestureDataset(trainDir, opts);

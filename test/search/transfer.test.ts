@@ -76,6 +76,8 @@ test('augmentation ablation trains, scores both test sets, and a second call res
     const resumed = await runAugmentationAblation(o);
     assert.equal(lines.filter((l) => / epoch /.test(l)).length, 0);
     assert.deepEqual(resumed.rows[1]!.mean, first.rows[1]!.mean);
+    // The same run folder under another recipe is refused, not resumed with the wrong weights.
+    await assert.rejects(runAugmentationAblation({ ...o, variants: { legacy: 'legacy', flip: 'crop,polarity' } }), /flip-seed1.*run\.json: this run was started with other settings/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
