@@ -1,20 +1,20 @@
 /**
  * Training data: labelled event recordings turned into [T, H, W, 2] frames with the same
- * operators the live path uses (formats' DVS Gesture loader, operators' Downsampler and
- * Tonic-style binning), plus event augmentations that keep a gesture's meaning: random time
- * crop, small translations and event dropout. No left-right flip (it swaps left/right-hand
- * classes) and no rotation (it changes clockwise/counter-clockwise and up/down classes).
+ * operators the live path uses (formats' DVS Gesture loader, Tonic-style binning with the fused
+ * downsample), plus on-the-fly event augmentations. Samples keep their full-resolution events, so
+ * geometric augmentations (zoom, camera roll, sub-cell shifts) act before downsampling; keeping
+ * them costs no memory (downsampling changes coordinates, not the event count).
  */
 import { sliceByTime, type EventBatch } from '../events/index.js';
 import { loadDvsGesture, DVS_GESTURE_CLASSES } from '../formats/dvs-gesture.js';
 import { listCifar10Dvs, loadCifar10DvsSample, CIFAR10_DVS_CLASSES } from '../formats/cifar10-dvs.js';
-import { gather } from '../operators/functional/filter.js';
-import { Downsampler } from '../operators/functional/spatial.js';
+import { affine, dropRandom, dropRegion, dropTimeSpan, injectNoise, invertPolarity, mixRegion, timeStretch } from '../operators/functional/augment.js';
+import { orient, type Region } from '../operators/functional/spatial.js';
 import { framesFromEvents, FrameAccumulator } from '../operators/functional/binning.js';
 import type { Preprocessing } from './model-api.js';
 
 export interface LabelledEvents {
-  /** Downsampled events of one sample (time-sorted). */
+  /** Full-resolution events of one sample (time-sorted). */
   events: EventBatch;
   label: number;
   /** Where it came from (trial/row), for error messages and eval reports. */
@@ -28,17 +28,105 @@ export interface EventDataset {
   preprocessing: Preprocessing;
 }
 
+/**
+ * What is done to a training sample, each part off at 0 / false. Magnitudes are upper bounds of
+ * per-sample draws, in units independent of the downsampling factor.
+ */
 export interface Augmentation {
-  /** Max translation in pixels (after downsampling), each axis. Default 2. */
-  shift: number;
-  /** Probability of dropping each event. Default 0.1. */
-  dropEvents: number;
-  /** Random time crop of the window inside the sample (else centred). Default true. */
+  /** Random time crop of the window inside the sample (else centred). */
   timeCrop: boolean;
+  /** Max translation per axis, fraction of the sensor size. */
+  shift: number;
+  /** Zoom drawn log-uniformly in [1/(1+s), 1+s] (distance to the camera). */
+  scale: number;
+  /** Max camera roll, degrees. */
+  rotate: number;
+  /** Probability of a left-right mirror; the label becomes the mirrored class. */
+  flip: number;
+  /** Probability of dropping each event. */
+  dropEvents: number;
+  /** Drops one time span of up to this fraction of the window. */
+  dropTime: number;
+  /** Drops one box of up to this fraction of the sensor area. */
+  dropArea: number;
+  /** Probability of swapping ON and OFF in the whole sample (contrast polarity). */
+  polarity: number;
+  /** Background noise of up to this many events per pixel per second. */
+  noise: number;
+  /** Tempo factor drawn log-uniformly in [1/s, s] (1: off). */
+  stretch: number;
+  /** Probability of pasting a box (5–25 % of the area) of another training sample; label kept. */
+  mix: number;
 }
 
-export const DEFAULT_AUGMENTATION: Augmentation = { shift: 2, dropEvents: 0.1, timeCrop: true };
-export const NO_AUGMENTATION: Augmentation = { shift: 0, dropEvents: 0, timeCrop: false };
+export const NO_AUGMENTATION: Augmentation = { timeCrop: false, shift: 0, scale: 0, rotate: 0, flip: 0, dropEvents: 0, dropTime: 0, dropArea: 0, polarity: 0, noise: 0, stretch: 1, mix: 0 };
+/** The recipe before issue 12: time crop, ±1/16 sensor shift, 10 % event dropout. */
+export const LEGACY_AUGMENTATION: Augmentation = { ...NO_AUGMENTATION, timeCrop: true, shift: 1 / 16, dropEvents: 0.1 };
+/** Default of trainModel (and so of the skip-connection search): the legacy recipe. */
+export const DEFAULT_AUGMENTATION = LEGACY_AUGMENTATION;
+
+/** Names accepted by `--augment`, each with the magnitude it gets when named without `=value`. */
+export const AUGMENTATION_NAMES = {
+  crop: ['timeCrop', true],
+  shift: ['shift', 0.125],
+  scale: ['scale', 0.5],
+  rotate: ['rotate', 10],
+  flip: ['flip', 0.5],
+  drop: ['dropEvents', 0.1],
+  'drop-time': ['dropTime', 0.2],
+  'drop-area': ['dropArea', 0.2],
+  polarity: ['polarity', 0.5],
+  noise: ['noise', 0.05],
+  stretch: ['stretch', 1.5],
+  mix: ['mix', 0.3],
+} as const satisfies Record<string, readonly [keyof Augmentation, number | boolean]>;
+export type AugmentationName = keyof typeof AUGMENTATION_NAMES;
+
+export const AUGMENTATION_PRESETS: Record<string, string> = {
+  none: '',
+  legacy: 'crop,shift=0.0625,drop=0.1',
+  /** Legacy plus what helped reframed test data in the ablation (docs/experiments/2026-12-06-augmentation-ablation.md). */
+  default: 'crop,shift=0.0625,drop=0.1,drop-area,polarity',
+  all: Object.keys(AUGMENTATION_NAMES).join(','),
+};
+
+/** Default of `spikeline train --augment`. */
+export const TRAIN_AUGMENTATION = 'default';
+
+/**
+ * Parses `--augment`: a preset name or a comma-separated list of `name` / `name=value`
+ * (e.g. `crop,shift=0.2,flip`); unnamed parts are off.
+ */
+export function parseAugmentation(spec: string): Augmentation {
+  const list = AUGMENTATION_PRESETS[spec] ?? spec;
+  const aug: Augmentation = { ...NO_AUGMENTATION };
+  for (const part of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, value] = part.split('=') as [string, string | undefined];
+    if (!(name in AUGMENTATION_NAMES)) throw new RangeError(`--augment: unknown augmentation "${name}" (known: ${Object.keys(AUGMENTATION_NAMES).join(', ')}; presets: ${Object.keys(AUGMENTATION_PRESETS).join(', ')})`);
+    const [field, dflt] = AUGMENTATION_NAMES[name as AugmentationName];
+    if (typeof dflt === 'boolean') {
+      if (value !== undefined) throw new RangeError(`--augment: "${name}" takes no value, got "${part}"`);
+      (aug as unknown as Record<string, boolean>)[field] = true;
+      continue;
+    }
+    const v = value === undefined ? dflt : Number(value);
+    const ok = Number.isFinite(v) && (field === 'stretch' ? v >= 1 : v >= 0) && (['flip', 'dropEvents', 'dropTime', 'dropArea', 'polarity', 'mix'].includes(field) ? v <= 1 : true);
+    if (!ok) throw new RangeError(`--augment: bad value in "${part}" (${field === 'stretch' ? 'stretch needs >= 1' : 'expected a number >= 0, probabilities and fractions <= 1'})`);
+    (aug as unknown as Record<string, number>)[field] = v;
+  }
+  return aug;
+}
+
+/** `--augment` form of an Augmentation (the inverse of parseAugmentation), for logs and reports. */
+export function formatAugmentation(aug: Augmentation): string {
+  const parts: string[] = [];
+  for (const [name, [field]] of Object.entries(AUGMENTATION_NAMES)) {
+    const v = aug[field];
+    if (v === true) parts.push(name);
+    else if (typeof v === 'number' && v !== NO_AUGMENTATION[field]) parts.push(`${name}=${+v.toPrecision(4)}`);
+  }
+  return parts.join(',') || 'none';
+}
 
 export interface DatasetOptions {
   /** Integer spatial downsample factor (128 -> 32 with 4). */
@@ -55,9 +143,9 @@ export interface DatasetOptions {
 
 export type DatasetLayout = 'dvs-gesture' | 'cifar10-dvs';
 
-/** Loads a DVS128 Gesture or CIFAR10-DVS layout folder (real or synthetic), downsampled once. */
+/** Loads a DVS128 Gesture or CIFAR10-DVS layout folder (real or synthetic) at full resolution. */
 export async function loadEventDataset(root: string, layout: DatasetLayout, o: DatasetOptions): Promise<EventDataset> {
-  const ds = new Downsampler(o.downsample);
+  if (!Number.isInteger(o.downsample) || o.downsample < 1) throw new RangeError(`downsample must be an integer >= 1, got ${o.downsample}`);
   const splits: Record<'train' | 'test', LabelledEvents[]> = { train: [], test: [] };
   const wanted = o.splits ?? ['train', 'test'];
   let classes: string[];
@@ -66,29 +154,32 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
     for (const split of wanted) {
       for await (const s of loadDvsGesture(root, split)) {
         if (o.limit !== undefined && splits[split].length >= o.limit) break;
-        splits[split].push({ events: ds.apply(s.events), label: s.classId, source: `${s.trial}#${s.row}` });
+        splits[split].push({ events: s.events, label: s.classId, source: `${s.trial}#${s.row}` });
       }
     }
   } else {
     classes = [...CIFAR10_DVS_CLASSES];
     for (const e of await listCifar10Dvs(root)) {
       if (!wanted.includes(e.split) || (o.limit !== undefined && splits[e.split].length >= o.limit)) continue;
-      splits[e.split].push({ events: ds.apply(await loadCifar10DvsSample(e)), label: e.classId, source: e.path });
+      splits[e.split].push({ events: await loadCifar10DvsSample(e), label: e.classId, source: e.path });
     }
   }
-  // The test split of a training set may be empty; a split asked for by name may not.
-  for (const split of o.splits ?? ['train']) if (splits[split].length === 0) throw new Error(`${root}: no ${split} samples found in the ${layout} layout`);
-  const sensor = splits[o.splits?.[0] ?? 'train'][0]!.events.sensor;
+  // A split asked for by name must have samples; otherwise one split is enough (a training set
+  // without a test split, a held-out test set without a training split).
+  for (const split of o.splits ?? []) if (splits[split].length === 0) throw new Error(`${root}: no ${split} samples found in the ${layout} layout`);
+  const first = splits.train[0] ?? splits.test[0];
+  if (!first) throw new Error(`${root}: no samples found in the ${layout} layout`);
+  const sensor = first.events.sensor;
   return {
     classes,
     train: splits.train,
     test: splits.test,
     preprocessing: {
-      sensorWidth: sensor.width * o.downsample,
-      sensorHeight: sensor.height * o.downsample,
+      sensorWidth: sensor.width,
+      sensorHeight: sensor.height,
       downsample: o.downsample,
-      height: sensor.height,
-      width: sensor.width,
+      height: Math.ceil(sensor.height / o.downsample),
+      width: Math.ceil(sensor.width / o.downsample),
       stepUs: o.stepUs,
       steps: o.steps,
       encoding: o.encoding ?? 'clip',
@@ -121,60 +212,94 @@ export function encodeFrame(counts: Float32Array, offset: number, out: Float32Ar
   }
 }
 
+/** What an augmented sample may need beyond itself. */
+export interface AugmentContext {
+  /** label → label of the mirrored sample (mirrorLabelMap); without it `flip` is not applied. */
+  mirror?: readonly number[];
+  /** Another training sample, for `mix` (not applied without it). */
+  partner?: () => LabelledEvents;
+}
+
 /**
- * Frames [T, H, W, 2] of one sample: a window of steps·stepUs (random or centred), events
- * optionally dropped, binned into T equal time bins (tail kept), translated, encoded.
+ * One sample's events after augmentation, with its (possibly mirrored) label: tempo stretch,
+ * a window of steps·stepUs (random or centred), region mix, mirror, zoom / roll / shift about the
+ * sensor centre, EventDrop drops, polarity swap, background noise — all at full resolution.
  */
-export function sampleFrames(s: LabelledEvents, p: Preprocessing, aug: Augmentation, rand: () => number, acc = new FrameAccumulator()): Float32Array {
-  const ev = s.events;
+export function augmentEvents(s: LabelledEvents, p: Preprocessing, aug: Augmentation, rand: () => number, ctx: AugmentContext = {}): { events: EventBatch; label: number } {
   const window = p.steps * p.stepUs;
-  let events = ev;
-  if (ev.length > 0) {
-    const t0 = ev.t[0]!;
-    const span = ev.t[ev.length - 1]! - t0;
-    if (span > window) {
-      const start = t0 + (aug.timeCrop ? rand() : 0.5) * (span - window);
-      events = sliceByTime(ev, start, start + window);
-    }
+  let events = s.events;
+  let label = s.label;
+  const stretch = aug.stretch > 1 ? Math.exp((rand() * 2 - 1) * Math.log(aug.stretch)) : 1;
+  if (stretch !== 1) events = timeStretch(events, stretch);
+  events = cropWindow(events, window, aug.timeCrop ? rand() : 0.5);
+  if (events.length === 0) return { events, label };
+  const { width: W, height: H } = events.sensor;
+  if (aug.mix > 0 && ctx.partner && rand() < aug.mix) {
+    const other = cropWindow(ctx.partner().events, window, rand());
+    events = mixRegion(events, other, randomBox(W, H, 0.05 + 0.2 * rand(), rand));
   }
-  if (aug.dropEvents > 0 && events.length > 0) events = dropEvents(events, aug.dropEvents, rand);
-  const frameSize = p.height * p.width * 2;
-  let data: Float32Array;
-  if (events.length === 0) data = new Float32Array(p.steps * frameSize);
-  else data = framesFromEvents(events, { nTimeBins: p.steps, includeTail: true }, acc).data;
-  if (aug.shift > 0) {
-    const dx = Math.round((rand() * 2 - 1) * aug.shift);
-    const dy = Math.round((rand() * 2 - 1) * aug.shift);
-    if (dx || dy) data = translate(data, p.steps, p.height, p.width, dx, dy);
+  if (aug.flip > 0 && ctx.mirror && rand() < aug.flip) {
+    events = orient(events, 'flipX');
+    label = ctx.mirror[label]!;
   }
+  if (aug.scale > 0 || aug.rotate > 0 || aug.shift > 0) {
+    const scale = Math.exp((rand() * 2 - 1) * Math.log(1 + aug.scale));
+    const angleDeg = (rand() * 2 - 1) * aug.rotate;
+    const dx = (rand() * 2 - 1) * aug.shift * W;
+    const dy = (rand() * 2 - 1) * aug.shift * H;
+    events = affine(events, { scale, angleDeg, dx, dy });
+  }
+  if (aug.dropEvents > 0) events = dropRandom(events, aug.dropEvents, rand);
+  if (aug.dropTime > 0 && events.length > 0) {
+    const t0 = events.t[0]!;
+    const span = events.t[events.length - 1]! - t0;
+    const len = rand() * aug.dropTime * span;
+    const start = t0 + rand() * (span - len);
+    events = dropTimeSpan(events, start, start + len);
+  }
+  if (aug.dropArea > 0) events = dropRegion(events, randomBox(W, H, rand() * aug.dropArea, rand));
+  if (aug.polarity > 0 && rand() < aug.polarity) events = invertPolarity(events);
+  if (aug.noise > 0 && events.length > 0) {
+    const seconds = (events.t[events.length - 1]! - events.t[0]!) / 1e6;
+    events = injectNoise(events, Math.round(rand() * aug.noise * W * H * seconds), rand);
+  }
+  return { events, label };
+}
+
+/** The window of `length` µs starting at fraction `at` of the slack (the whole sample when shorter). */
+function cropWindow(ev: EventBatch, length: number, at: number): EventBatch {
+  if (ev.length === 0) return ev;
+  const t0 = ev.t[0]!;
+  const span = ev.t[ev.length - 1]! - t0;
+  if (span <= length) return ev;
+  const start = t0 + at * (span - length);
+  return sliceByTime(ev, start, start + length);
+}
+
+/** A box of about `area` of the W x H sensor with a random aspect (1:2 to 2:1) and position. */
+function randomBox(W: number, H: number, area: number, rand: () => number): Region {
+  const aspect = Math.exp((rand() * 2 - 1) * Math.LN2);
+  const width = Math.max(1, Math.min(W, Math.round(Math.sqrt(area * W * H * aspect))));
+  const height = Math.max(1, Math.min(H, Math.round(Math.sqrt((area * W * H) / aspect))));
+  return { x: Math.floor(rand() * (W - width + 1)), y: Math.floor(rand() * (H - height + 1)), width, height };
+}
+
+/**
+ * Frames [T, H, W, 2] of (augmented) events: binned into T equal time bins (tail kept) with the
+ * downsampling fused into binning, then encoded.
+ */
+export function framesOfEvents(events: EventBatch, p: Preprocessing, acc = new FrameAccumulator()): Float32Array {
+  const data = events.length === 0
+    ? new Float32Array(p.steps * p.height * p.width * 2)
+    : framesFromEvents(events, { nTimeBins: p.steps, includeTail: true, downsample: p.downsample }, acc).data;
   encodeFrame(data, 0, data, p.encoding);
   return data;
 }
 
-function dropEvents(b: EventBatch, prob: number, rand: () => number): EventBatch {
-  const keep = new Int32Array(b.length);
-  let n = 0;
-  for (let i = 0; i < b.length; i++) if (rand() >= prob) keep[n++] = i;
-  return gather(b, keep, n);
-}
-
-function translate(src: Float32Array, T: number, H: number, W: number, dx: number, dy: number): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let t = 0; t < T; t++) {
-    for (let y = 0; y < H; y++) {
-      const sy = y - dy;
-      if (sy < 0 || sy >= H) continue;
-      for (let x = 0; x < W; x++) {
-        const sx = x - dx;
-        if (sx < 0 || sx >= W) continue;
-        const o = ((t * H + y) * W + x) * 2;
-        const i = ((t * H + sy) * W + sx) * 2;
-        out[o] = src[i]!;
-        out[o + 1] = src[i + 1]!;
-      }
-    }
-  }
-  return out;
+/** Frames of one sample after augmentation, with its label (mirrored when the sample was). */
+export function sampleFrames(s: LabelledEvents, p: Preprocessing, aug: Augmentation, rand: () => number, acc = new FrameAccumulator(), ctx: AugmentContext = {}): { frames: Float32Array; label: number } {
+  const { events, label } = augmentEvents(s, p, aug, rand, ctx);
+  return { frames: framesOfEvents(events, p, acc), label };
 }
 
 /** Packs per-sample frames [T, H, W, C] into one [T, B, H, W, C] buffer. */

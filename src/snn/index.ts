@@ -9,5 +9,5 @@ export { firingMetrics, FiringAccumulator, PJ_PER_AC, PJ_PER_MAC, type LayerCost
 export { SnnStreamingModel, type ResetPolicy, type StreamingOptions } from './streaming.js';
 export { saveModel, loadModel, loadStreamingModel, MODEL_FORMAT, type SavedModel } from './io.js';
 export { trainModel, evaluate, type TrainOptions, type TrainResult, type EpochMetrics as TrainEpochMetrics, type EvalResult, type TrainingData, type Sample, type FrameSample } from './train.js';
-export { loadEventDataset, loadGestureDataset, type DatasetLayout, sampleFrames, encodeFrame, splitValidation, packBatch, syntheticSample, DEFAULT_AUGMENTATION, NO_AUGMENTATION, type Augmentation, type EventDataset, type LabelledEvents, type DatasetOptions } from './data.js';
+export { loadEventDataset, loadGestureDataset, type DatasetLayout, sampleFrames, encodeFrame, splitValidation, packBatch, syntheticSample, DEFAULT_AUGMENTATION, NO_AUGMENTATION, LEGACY_AUGMENTATION, TRAIN_AUGMENTATION, AUGMENTATION_NAMES, AUGMENTATION_PRESETS, parseAugmentation, formatAugmentation, augmentEvents, framesOfEvents, type Augmentation, type AugmentContext, type EventDataset, type LabelledEvents, type DatasetOptions } from './data.js';
 export { curvesSvg } from './plot.js';

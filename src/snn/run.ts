@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend, backendLine, type BackendChoice } from './backend.js';
 import { backbone, type BackboneName } from './backbones.js';
-import { loadEventDataset, splitValidation, DEFAULT_AUGMENTATION, NO_AUGMENTATION, type DatasetLayout } from './data.js';
+import { loadEventDataset, splitValidation, formatAugmentation, type Augmentation, type DatasetLayout } from './data.js';
 import { loadModel } from './io.js';
 import type { Preprocessing } from './model-api.js';
 import type { NeuronConfig } from './neuron.js';
@@ -36,7 +36,8 @@ export interface TrainRunOptions {
   weightDecay: number;
   labelSmoothing: number;
   schedule: 'cosine' | 'constant';
-  augment: boolean;
+  /** On-the-fly augmentations (parseAugmentation of `--augment`). */
+  augmentation: Augmentation;
   resume: boolean;
   seed: number;
   limit?: number;
@@ -79,11 +80,12 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   log(`backend: ${backendLine(info)}`);
   const t0 = Date.now();
   const ds = await loadEventDataset(o.data, o.layout, { ...input, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
+  if (ds.train.length === 0) throw new Error(`${o.data}: no training samples (trials_to_train.txt lists none)`);
   const f = o.valFraction ?? 0;
   if (!(f >= 0 && f < 1)) throw new Error(`--val-fraction ${f}: expected 0 <= F < 1`);
   const { train, val } = f > 0 ? splitValidation(ds.train, f) : { train: ds.train, val: [] };
   const { height, width } = ds.preprocessing;
-  log(`data: ${train.length} train / ${val.length} validation / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x2, T=${input.steps} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(`data: ${train.length} train / ${val.length} validation / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x2, T=${input.steps}, augment ${formatAugmentation(o.augmentation)} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   let spec: ModelSpec;
   if (specFromFile) {
     spec = specFromFile;
@@ -110,7 +112,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     weightDecay: o.weightDecay,
     labelSmoothing: o.labelSmoothing,
     schedule: o.schedule,
-    augmentation: o.augment ? DEFAULT_AUGMENTATION : NO_AUGMENTATION,
+    augmentation: o.augmentation,
     outDir: o.out,
     resume: o.resume,
     ...(o.init ? { initFrom: o.init } : {}),

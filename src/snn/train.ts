@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { FrameAccumulator } from '../operators/functional/binning.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { initBackend, describeBackend } from './backend.js';
-import { DEFAULT_AUGMENTATION, NO_AUGMENTATION, packBatch, sampleFrames, type Augmentation, type LabelledEvents } from './data.js';
+import { DEFAULT_AUGMENTATION, NO_AUGMENTATION, packBatch, sampleFrames, type AugmentContext, type Augmentation, type LabelledEvents } from './data.js';
+import { mirrorLabelMap } from '../operators/functional/augment.js';
 import { loadModel, saveModel } from './io.js';
 import { FiringAccumulator } from './metrics.js';
 import type { FiringMetrics, Preprocessing } from './model-api.js';
@@ -142,9 +143,10 @@ function isFrames(s: Sample): s is FrameSample {
   return (s as FrameSample).frames !== undefined;
 }
 
-function framesOf(s: Sample, p: Preprocessing, aug: Augmentation, rand: () => number, acc: FrameAccumulator): Float32Array {
-  if (isFrames(s)) return s.frames;
-  return sampleFrames(s, p, aug, rand, acc);
+/** A sample's frames and label: ready frames as they are, event samples augmented and binned. */
+function framesOf(s: Sample, p: Preprocessing, aug: Augmentation, rand: () => number, acc: FrameAccumulator, ctx?: AugmentContext): { frames: Float32Array; label: number } {
+  if (isFrames(s)) return { frames: s.frames, label: s.label };
+  return sampleFrames(s, p, aug, rand, acc, ctx);
 }
 
 function shuffle(n: number, rand: () => number): Int32Array {
@@ -177,7 +179,7 @@ export function evaluate(model: SnnModel, samples: readonly Sample[], p: Preproc
   const { height: H, width: W } = model.spec.input;
   for (let i = 0; i < samples.length; i += batchSize) {
     const batch = samples.slice(i, i + batchSize);
-    const x = packBatch(batch.map((s) => framesOf(s, p, NO_AUGMENTATION, rand, fa)), p.steps);
+    const x = packBatch(batch.map((s) => framesOf(s, p, NO_AUGMENTATION, rand, fa).frames), p.steps);
     const labels = batch.map((s) => s.label);
     const { logitsData, spikes, loss } = tf.tidy(() => {
       const r = model.forward(tf.tensor(x, [p.steps, batch.length, H, W, model.spec.input.channels]), { training: false });
@@ -318,6 +320,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const totalSteps = stepsPerEpoch * o.epochs;
   const { height: H, width: W, channels: Cin } = model.spec.input;
   const fa = new FrameAccumulator();
+  // Mixing partners are other event samples of the training split.
+  const eventSamples = data.train.filter((s): s is LabelledEvents => !isFrames(s));
+  const augmentContext = (rand: () => number): AugmentContext => ({
+    mirror: mirrorLabelMap(data.classes),
+    ...(eventSamples.length > 1 ? { partner: () => eventSamples[Math.floor(rand() * eventSamples.length)]! } : {}),
+  });
   let stoppedEarly = false;
   let last: EvalResult | null = null;
   // With a validation split: the best epoch so far and its weights (OUT/best on disk, for resume).
@@ -335,6 +343,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const te = Date.now();
       const rand = randomSource(o.seed * 1000003 + epoch);
       const order = shuffle(data.train.length, rand);
+      const ctx = augmentContext(rand);
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
@@ -342,8 +351,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       for (let s = 0; s < stepsPerEpoch; s++) {
         const idx = Array.from(order.subarray(s * o.batchSize, (s + 1) * o.batchSize));
         const batch = idx.map((i) => data.train[i]!);
-        const frames = batch.map((b) => framesOf(b, p, o.augmentation, rand, fa));
-        const labels = batch.map((b) => b.label);
+        const samples = batch.map((b) => framesOf(b, p, o.augmentation, rand, fa, ctx));
+        const frames = samples.map((x) => x.frames);
+        const labels = samples.map((x) => x.label);
         lr = lrAt(o, epoch * stepsPerEpoch + s, totalSteps);
         let logits: Float32Array;
         let loss: number;
@@ -367,8 +377,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         lossSum += loss * batch.length;
         seen += batch.length;
         const C = model.spec.classes;
-        batch.forEach((b, k) => {
-          if (argmax(logits, k * C, C) === b.label) correct++;
+        labels.forEach((label, k) => {
+          if (argmax(logits, k * C, C) === label) correct++;
         });
         progress?.update({ done: epoch * stepsPerEpoch + s + 1, total: totalSteps, info: { epoch: epoch + 1, loss: +(lossSum / seen).toFixed(4), acc: +(correct / seen).toFixed(3) } });
       }

@@ -1,4 +1,5 @@
 import { COUNT, FRAME_SIZE, NON_NEGATIVE_INT, POSITIVE, SEED, UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
+import { QUICK_TRANSFER, runAugmentationAblation, runTransferExperiment, summaryTable, type TrainSettings } from '../../search/transfer.js';
 import { experimentTable, runSkipExperiment } from '../../search/experiment.js';
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { parseBudgetMs } from '../../search/run.js';
@@ -6,6 +7,31 @@ import { isBackboneName } from '../../search/snn-target.js';
 import type { BackboneName } from '../../snn/backbones.js';
 
 const usage = `usage: spikeline experiment skip-connections --data DIR [options]
+       spikeline experiment transfer [--out DIR] [--seeds N] [--quick] [training options]
+       spikeline experiment augmentation --data DIR [--out DIR] [--seeds N] [training options]
+
+transfer: generates a training set per recipe and a test set per randomisation family held out of
+training, trains the old recipe (today's simulator, legacy augmentations) and the new one over
+--seeds seeds and prints in-domain and held-out accuracy (mean ± sd). Writes OUT/results.md and
+OUT/results.json; every dataset, checkpoint and finished run is kept in OUT, so the same command
+resumes an interrupted experiment.
+  --out DIR             default runs/transfer
+  --seeds N             training seeds per recipe (default 2)
+  --quick               8 training users, 2 test users, 2 s gestures, 16x16, T 8, 12 epochs of batch 8
+  --train-users N       training users (default 23)   --test-users N (default 6)
+  --duration-per-gesture SEC   of the generated sets (default 6)
+augmentation: the augmentation ablation on one dataset: the legacy recipe alone and with each
+augmentation added (and all), scored on the test split as recorded and reframed (zoomed out,
+offset, rolled). Writes OUT/results.md and OUT/results.json, resumable the same way.
+  --data DIR            dataset (DVS128 Gesture layout)   --out DIR (default runs/augmentation)
+  --seeds N             (default 2)
+  --shard K/N           run only runs K, K+N, ... (0-based) so N processes can share one --out;
+                        run once more without it to print the table of all runs
+training options of transfer and augmentation (defaults: --quick's for transfer --quick and
+augmentation, else 32x32, T 16, 30 epochs)
+  --downsample F  --steps T  --step-us US  --epochs N  --batch N  --lr X  --width-mult M
+
+skip-connections:
 
 Replicates the skip-connection comparison: for each backbone, trains (a) the ANN's original skips
 converted to an SNN, (b) no skips, (c) the skips found by a search, and prints a markdown table
@@ -37,6 +63,8 @@ export const experimentCommand: Command = {
   summary: 'reproduce experiments (skip-connections: ANN skips vs none vs searched)',
   usage,
   async run(argv) {
+    // Each experiment has its own options.
+    if (argv[0] === 'transfer' || argv[0] === 'augmentation') return robustnessExperiment(argv[0], argv.slice(1));
     const { values, positionals } = parseCommandArgs(
       argv,
       {
@@ -62,7 +90,7 @@ export const experimentCommand: Command = {
       },
       1,
     );
-    if (positionals[0] !== 'skip-connections') throw new UsageError(`unknown experiment "${positionals[0]}" (available: skip-connections)`);
+    if (positionals[0] !== 'skip-connections') throw new UsageError(`unknown experiment "${positionals[0]}" (available: skip-connections, transfer, augmentation)`);
     if (values.data === undefined) throw new UsageError('--data is required');
     const backbones = (values.backbones ?? 'resnet18,densenet121,mobilenetv2').split(',').map((s) => s.trim());
     for (const b of backbones) if (!isBackboneName(b)) throw new UsageError(`--backbones: unknown backbone "${b}"`);
@@ -100,3 +128,63 @@ export const experimentCommand: Command = {
     return 0;
   },
 };
+
+const stamp = (line: string): void => {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+};
+
+async function robustnessExperiment(kind: 'transfer' | 'augmentation', argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    out: { type: 'string' },
+    data: { type: 'string' },
+    seeds: { type: 'string' },
+    quick: { type: 'boolean' },
+    shard: { type: 'string' },
+    'train-users': { type: 'string' },
+    'test-users': { type: 'string' },
+    'duration-per-gesture': { type: 'string' },
+    downsample: { type: 'string' },
+    steps: { type: 'string' },
+    'step-us': { type: 'string' },
+    epochs: { type: 'string' },
+    batch: { type: 'string' },
+    lr: { type: 'string' },
+    'width-mult': { type: 'string' },
+  });
+  const small = kind === 'augmentation' || values.quick === true;
+  const d: TrainSettings = small ? QUICK_TRANSFER.train : { downsample: 4, steps: 16, stepUs: 93_750, epochs: 30, batchSize: 16, lr: 2e-3, widthMult: 1 };
+  const train: TrainSettings = {
+    downsample: numberOption('downsample', values.downsample, { oneOf: [1, 2, 4, 8, 16] }, d.downsample),
+    steps: numberOption('steps', values.steps, COUNT, d.steps),
+    stepUs: numberOption('step-us', values['step-us'], POSITIVE, d.stepUs),
+    epochs: numberOption('epochs', values.epochs, COUNT, d.epochs),
+    batchSize: numberOption('batch', values.batch, COUNT, d.batchSize),
+    lr: numberOption('lr', values.lr, POSITIVE, d.lr),
+    widthMult: numberOption('width-mult', values['width-mult'], POSITIVE, d.widthMult),
+  };
+  const seeds = numberOption('seeds', values.seeds, COUNT, 2);
+  if (kind === 'augmentation') {
+    if (!values.data) throw new UsageError('--data DIR is required');
+    let shard: { index: number; of: number } | undefined;
+    if (values.shard !== undefined) {
+      const m = /^(\d+)\/(\d+)$/.exec(values.shard);
+      if (!m || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard: expected K/N with 0 <= K < N, got "${values.shard}"`);
+      shard = { index: Number(m[1]), of: Number(m[2]) };
+    }
+    const s = await runAugmentationAblation({ data: values.data, outDir: values.out ?? 'runs/augmentation', seeds, train, ...(shard ? { shard } : {}), log: stamp });
+    process.stdout.write(summaryTable(s) + '\n');
+    return 0;
+  }
+  const s = await runTransferExperiment({
+    outDir: values.out ?? 'runs/transfer',
+    seeds,
+    dataSeed: 1,
+    trainUsers: numberOption('train-users', values['train-users'], COUNT, values.quick ? QUICK_TRANSFER.trainUsers : 23),
+    testUsers: numberOption('test-users', values['test-users'], COUNT, values.quick ? QUICK_TRANSFER.testUsers : 6),
+    gestureSeconds: numberOption('duration-per-gesture', values['duration-per-gesture'], POSITIVE, values.quick ? QUICK_TRANSFER.gestureSeconds : 6),
+    train,
+    log: stamp,
+  });
+  process.stdout.write(summaryTable(s) + '\n');
+  return 0;
+}

@@ -5,6 +5,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../../snn/backend.js';
 import { SURROGATES, type NeuronKind, type SurrogateName } from '../../snn/neuron.js';
 import { runTraining } from '../../snn/run.js';
 import { ENCODINGS } from '../../snn/spec.js';
+import { AUGMENTATION_NAMES, AUGMENTATION_PRESETS, parseAugmentation, TRAIN_AUGMENTATION } from '../../snn/data.js';
 
 const usage = `usage: spikeline train --data DIR [--out DIR] [options]
 
@@ -26,7 +27,10 @@ data
   --val-fraction F         hold out this fraction of the training split (stratified, fixed) and
                            keep the weights of the epoch with the best validation accuracy
                            (default 0: the last epoch's weights)
-  --no-augment             no time crop / translation / event dropout
+  --augment LIST|PRESET    on-the-fly augmentations: comma-separated NAME or NAME=VALUE of
+                           ${Object.keys(AUGMENTATION_NAMES).join(', ')},
+                           or a preset: ${Object.keys(AUGMENTATION_PRESETS).join(', ')} (default: ${TRAIN_AUGMENTATION})
+  --no-augment             same as --augment none
 model
   --backbone NAME          ${BACKBONES.join(' | ')} (default gesture)
   --spec FILE              a ModelSpec JSON file instead of a backbone
@@ -61,6 +65,7 @@ export const trainCommand: Command = {
       encoding: { type: 'string' },
       limit: { type: 'string' },
       'val-fraction': { type: 'string' },
+      augment: { type: 'string' },
       'no-augment': { type: 'boolean' },
       backbone: { type: 'string' },
       spec: { type: 'string' },
@@ -83,6 +88,13 @@ export const trainCommand: Command = {
       json: { type: 'boolean' },
     });
     if (!values.data) throw new UsageError('--data DIR is required');
+    if (values.augment !== undefined && values['no-augment']) throw new UsageError('--augment and --no-augment exclude each other');
+    let augmentation;
+    try {
+      augmentation = parseAugmentation(values['no-augment'] ? 'none' : (values.augment ?? TRAIN_AUGMENTATION));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
     const kind = choiceOption<NeuronKind>('neuron', values.neuron, ['lif', 'plif', 'if'], 'lif');
     const surrogate = choiceOption<SurrogateName>('surrogate', values.surrogate, SURROGATES, 'atan');
     const r = await runTraining({
@@ -106,7 +118,7 @@ export const trainCommand: Command = {
       weightDecay: numberOption('weight-decay', values['weight-decay'], { min: 0 }, 0),
       labelSmoothing: numberOption('label-smoothing', values['label-smoothing'], { min: 0, below: 1 }, 0.1),
       schedule: choiceOption('schedule', values.schedule, ['cosine', 'constant'] as const, 'cosine'),
-      augment: !values['no-augment'],
+      augmentation,
       resume: values.resume ?? false,
       seed: numberOption('seed', values.seed, SEED, 0),
       ...(values.limit !== undefined ? { limit: numberOption('limit', values.limit, COUNT)! } : {}),

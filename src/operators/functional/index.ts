@@ -4,3 +4,4 @@ export * from './scale.js';
 export * from './noise.js';
 export * from './binning.js';
 export * from './windows.js';
+export * from './augment.js';

@@ -1,0 +1,337 @@
+/**
+ * Robustness experiments on synthetic gesture data, resumable run by run:
+ *
+ * - `runTransferExperiment` (`spikeline experiment transfer`): one training set per recipe and
+ *   one test set per randomisation family held out of training (`TRANSFER_FAMILIES`); the old
+ *   recipe (today's simulator, legacy augmentations) and the new one (new augmentations) are
+ *   trained over several seeds and scored in-domain and on every held-out family.
+ * - `runAugmentationAblation` (`spikeline experiment augmentation`): one training set, the legacy
+ *   recipe alone and with each augmentation added, scored in-domain and on a framing-shifted test.
+ *
+ * Every dataset is generated with `resume`, every finished training leaves a result file
+ * (RUN/result.json) and every unfinished one a checkpoint, so running the same command again
+ * after an interruption skips what is done and continues the rest.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EventBatch } from '../events/index.js';
+import { affine } from '../operators/functional/augment.js';
+import { generateGestureDataset, type DatasetOptions as SimOptions } from '../simulate/dataset.js';
+import { backbone } from '../snn/backbones.js';
+import { initBackend } from '../snn/backend.js';
+import { formatAugmentation, loadGestureDataset, parseAugmentation, type Augmentation, type LabelledEvents } from '../snn/data.js';
+import type { Preprocessing } from '../snn/model-api.js';
+import { evaluate, trainModel } from '../snn/train.js';
+import { Random } from '../util/random.js';
+
+/** Simulator options of a generated set (everything but the folder). */
+export type SimSettings = Omit<SimOptions, 'out' | 'resume'>;
+
+/**
+ * A framing change applied to recorded events (zoom about the centre, offset, roll), drawn per
+ * sample from these ranges: how held-out distances and positions are emulated until the
+ * simulator's own framing options can be selected per set.
+ */
+export interface FramingShift {
+  scale: readonly [number, number];
+  /** Max offset per axis, fraction of the sensor. */
+  offset: number;
+  /** Max roll, degrees. */
+  roll: number;
+}
+
+/** A randomisation family: what the training data keeps to, and the held-out test set. */
+export interface TransferFamily {
+  name: string;
+  /** In-domain range → held-out range, for the table. */
+  held: string;
+  /** Simulator settings of the held-out test set (merged over the in-domain ones). */
+  test: Partial<SimSettings>;
+  /** Framing change of the held-out test samples. */
+  framing?: FramingShift;
+}
+
+/**
+ * Held-out families, one test set each. The training sets keep every family at its in-domain
+ * range (IN_DOMAIN); to add a family, add a row here (and, when it needs one, a simulator option).
+ */
+export const TRANSFER_FAMILIES: readonly TransferFamily[] = [
+  { name: 'threshold', held: 'contrast threshold 0.1 → 0.35', test: { threshold: 0.35 } },
+  { name: 'lighting', held: 'fluorescent, fluorescent_led → lab, led, natural', test: { lightings: ['lab', 'led', 'natural'] } },
+  { name: 'mains', held: '60 Hz → 50 Hz flicker', test: { mainsHz: 50 } },
+  { name: 'far', held: 'framed as recorded → 0.55–0.75x, offset ±15 %, roll ±10°', framing: { scale: [0.55, 0.75], offset: 0.15, roll: 10 }, test: {} },
+  { name: 'near', held: 'framed as recorded → 1.25–1.5x (head or legs cut), offset ±10 %', framing: { scale: [1.25, 1.5], offset: 0.1, roll: 0 }, test: {} },
+];
+
+/** In-domain simulator settings shared by the training set and every test set. */
+export const IN_DOMAIN: Partial<SimSettings> = { threshold: 0.1, mainsHz: 60, lightings: ['fluorescent', 'fluorescent_led'] };
+
+export interface Recipe {
+  name: string;
+  /** Simulator settings of its training set (over IN_DOMAIN). */
+  data: Partial<SimSettings>;
+  augmentation: string;
+}
+
+/**
+ * Old: today's simulator and augmentations. New: the `default` augmentation preset (chosen by the
+ * ablation); when the simulator's domain randomisation lands, the new recipe's `data` turns it on
+ * with the held-out families restricted to their in-domain ranges.
+ */
+export const TRANSFER_RECIPES: readonly Recipe[] = [
+  { name: 'old', data: {}, augmentation: 'legacy' },
+  { name: 'new', data: {}, augmentation: 'default' },
+];
+
+export interface TrainSettings {
+  /** Integer downsample of the 128-pixel sensor (4: 32x32, 8: 16x16). */
+  downsample: number;
+  steps: number;
+  stepUs: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  widthMult: number;
+}
+
+export interface TransferOptions {
+  outDir: string;
+  seeds: number;
+  /** Seed of the generated data (training seeds are 1..seeds). */
+  dataSeed: number;
+  trainUsers: number;
+  testUsers: number;
+  gestureSeconds: number;
+  train: TrainSettings;
+  log?: (line: string) => void;
+}
+
+/** Small sizes for a run of minutes: `--quick`. */
+export const QUICK_TRANSFER: Pick<TransferOptions, 'trainUsers' | 'testUsers' | 'gestureSeconds'> & { train: TrainSettings } = {
+  trainUsers: 8,
+  testUsers: 2,
+  gestureSeconds: 2,
+  train: { downsample: 8, steps: 8, stepUs: 187_500, epochs: 12, batchSize: 8, lr: 2e-3, widthMult: 1 },
+};
+
+/** Accuracy of one trained model on one test set. */
+export interface RunResult {
+  run: string;
+  recipe: string;
+  seed: number;
+  augmentation: string;
+  accuracy: Record<string, number>;
+  samples: Record<string, number>;
+  meanFiringRate: number;
+  trainSeconds: number;
+  /** CPU time of this process over training and scoring (user + system), s. */
+  cpuSeconds: number;
+  epochs: number;
+}
+
+/** A test set: a folder (its test split) and an optional framing change. */
+interface TestSet {
+  name: string;
+  dir: string;
+  framing?: FramingShift;
+}
+
+/** Applies a framing change drawn per sample (seeded by the sample's position) to every sample. */
+export function shiftFraming(samples: readonly LabelledEvents[], f: FramingShift, seed: number): LabelledEvents[] {
+  return samples.map((s, i) => {
+    const r = Random.derive(seed, 'framing', i);
+    const ev: EventBatch = s.events;
+    const scale = r.uniform(f.scale[0], f.scale[1]);
+    const angleDeg = r.uniform(-f.roll, f.roll);
+    const dx = r.uniform(-f.offset, f.offset) * ev.sensor.width;
+    const dy = r.uniform(-f.offset, f.offset) * ev.sensor.height;
+    return { ...s, events: affine(ev, { scale, angleDeg, dx, dy }) };
+  });
+}
+
+async function generate(dir: string, settings: SimSettings, log: (l: string) => void): Promise<void> {
+  if (existsSync(join(dir, 'synthetic.json')) && (JSON.parse(readFileSync(join(dir, 'synthetic.json'), 'utf8')) as { complete: boolean }).complete) return;
+  log(`generating ${dir}`);
+  mkdirSync(dir, { recursive: true });
+  await generateGestureDataset({ ...settings, out: dir, resume: true });
+}
+
+/**
+ * Trains one model (resuming its checkpoint) and scores it on every test set; the result file
+ * makes a finished run free on the next call.
+ */
+async function trainAndScore(runDir: string, recipe: string, seed: number, trainDir: string, augmentation: Augmentation, tests: readonly TestSet[], t: TrainSettings, log: (l: string) => void): Promise<RunResult> {
+  const resultPath = join(runDir, 'result.json');
+  // A run folder belongs to one recipe: resuming another's checkpoint would mislabel its scores.
+  const settings = JSON.stringify({ recipe, seed, trainDir, augmentation: formatAugmentation(augmentation), train: t, tests }, null, 2) + '\n';
+  const settingsPath = join(runDir, 'run.json');
+  if (existsSync(settingsPath) && readFileSync(settingsPath, 'utf8') !== settings) {
+    throw new Error(`${settingsPath}: this run was started with other settings (${readFileSync(settingsPath, 'utf8').replace(/\s+/g, ' ')}); remove ${runDir} to train it again`);
+  }
+  if (existsSync(resultPath)) return JSON.parse(readFileSync(resultPath, 'utf8')) as RunResult;
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(settingsPath, settings);
+  const cpu0 = process.cpuUsage();
+  const opts = { downsample: t.downsample, steps: t.steps, stepUs: t.stepUs };
+  const ds = await loadGestureDataset(trainDir, opts);
+  const spec = backbone('gesture', { height: ds.preprocessing.height, width: ds.preprocessing.width, classes: ds.classes.length, widthMult: t.widthMult });
+  log(`${runDir}: training ${t.epochs} epochs on ${ds.train.length} samples, augment ${formatAugmentation(augmentation)}`);
+  const r = await trainModel({
+    spec,
+    data: { classes: ds.classes, preprocessing: ds.preprocessing, train: ds.train, test: [] },
+    epochs: t.epochs,
+    batchSize: t.batchSize,
+    lr: t.lr,
+    labelSmoothing: 0.1,
+    seed,
+    augmentation,
+    outDir: runDir,
+    resume: true,
+    progress: false,
+    onEpoch: (m) => log(`${runDir}: epoch ${m.epoch}/${t.epochs} train accuracy ${m.trainAccuracy.toFixed(3)} loss ${m.trainLoss.toFixed(3)} (${m.seconds.toFixed(0)} s)`),
+  });
+  const accuracy: Record<string, number> = {};
+  const samples: Record<string, number> = {};
+  let rate = 0;
+  for (const test of tests) {
+    const td = test.dir === trainDir ? ds : await loadGestureDataset(test.dir, opts);
+    const s = test.framing ? shiftFraming(td.test, test.framing, 7) : td.test;
+    const e = evaluate(r.model, s, ds.preprocessing as Preprocessing, t.batchSize);
+    accuracy[test.name] = e.accuracy;
+    samples[test.name] = e.samples;
+    if (test.name === 'in-domain') rate = e.firing.meanRate;
+    log(`${runDir}: ${test.name} accuracy ${(100 * e.accuracy).toFixed(1)} % on ${e.samples}`);
+  }
+  r.model.dispose();
+  const cpu = process.cpuUsage(cpu0);
+  const result: RunResult = { run: runDir, recipe, seed, augmentation: formatAugmentation(augmentation), accuracy, samples, meanFiringRate: rate, trainSeconds: r.seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, epochs: r.epochs };
+  writeFileSync(resultPath, JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
+
+export interface Summary {
+  /** Column (test set) names in order. */
+  tests: string[];
+  rows: { recipe: string; augmentation: string; runs: number; mean: Record<string, number>; sd: Record<string, number>; cpuSeconds: number }[];
+}
+
+/** Mean and sample standard deviation (0 for one run) of each recipe's accuracy per test set. */
+export function summarize(results: readonly RunResult[], tests: readonly string[]): Summary {
+  const recipes = [...new Set(results.map((r) => r.recipe))];
+  return {
+    tests: [...tests],
+    rows: recipes.map((recipe) => {
+      const rs = results.filter((r) => r.recipe === recipe);
+      const mean: Record<string, number> = {};
+      const sd: Record<string, number> = {};
+      for (const t of tests) {
+        const v = rs.map((r) => r.accuracy[t]!);
+        const m = v.reduce((a, b) => a + b, 0) / v.length;
+        mean[t] = m;
+        sd[t] = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0;
+      }
+      return { recipe, augmentation: rs[0]!.augmentation, runs: rs.length, mean, sd, cpuSeconds: rs.reduce((a, r) => a + r.cpuSeconds, 0) };
+    }),
+  };
+}
+
+/** Markdown table: one row per recipe, accuracy mean ± sd (percent) per test set. */
+export function summaryTable(s: Summary): string {
+  const pct = (m: number, d: number): string => `${(100 * m).toFixed(1)} ± ${(100 * d).toFixed(1)}`;
+  const lines = [`| recipe | runs | ${s.tests.join(' | ')} | CPU s (all runs) |`, `|---|---|${s.tests.map(() => '---|').join('')}---|`];
+  for (const r of s.rows) lines.push(`| ${r.recipe} | ${r.runs} | ${s.tests.map((t) => pct(r.mean[t]!, r.sd[t]!)).join(' | ')} | ${r.cpuSeconds.toFixed(0)} |`);
+  return lines.join('\n');
+}
+
+function writeTables(outDir: string, title: string, s: Summary, results: readonly RunResult[], notes: string): void {
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify({ summary: s, runs: results }, null, 2) + '\n');
+  writeFileSync(join(outDir, 'results.md'), `# ${title}\n\n${notes}\n\nAccuracy in %, mean ± sample standard deviation over seeds.\n\n${summaryTable(s)}\n`);
+}
+
+export async function runTransferExperiment(o: TransferOptions): Promise<Summary> {
+  const log = o.log ?? (() => {});
+  await initBackend();
+  mkdirSync(o.outDir, { recursive: true });
+  if (o.trainUsers > 23 || o.testUsers > 6) throw new RangeError(`at most 23 training users (1-23) and 6 test users (24-29), got ${o.trainUsers} and ${o.testUsers}`);
+  const base: SimSettings = { ...IN_DOMAIN, seed: o.dataSeed, gestureSeconds: o.gestureSeconds, maxLightingsPerUser: 1 };
+  const trainUsers = Array.from({ length: o.trainUsers }, (_, i) => i + 1);
+  const testUsers = Array.from({ length: o.testUsers }, (_, i) => 24 + i);
+  // Test sets: the in-domain one and one per held-out family, shared by every recipe.
+  const tests: TestSet[] = [{ name: 'in-domain', dir: join(o.outDir, 'data', 'test-in-domain') }];
+  await generate(tests[0]!.dir, { ...base, users: testUsers }, log);
+  for (const f of TRANSFER_FAMILIES) {
+    if (Object.keys(f.test).length === 0) {
+      tests.push({ name: f.name, dir: tests[0]!.dir, ...(f.framing ? { framing: f.framing } : {}) });
+      continue;
+    }
+    const dir = join(o.outDir, 'data', `test-${f.name}`);
+    await generate(dir, { ...base, ...f.test, users: testUsers }, log);
+    tests.push({ name: f.name, dir, ...(f.framing ? { framing: f.framing } : {}) });
+  }
+  const results: RunResult[] = [];
+  for (const recipe of TRANSFER_RECIPES) {
+    // Recipes with the same simulator settings share one training set.
+    const first = TRANSFER_RECIPES.find((r) => JSON.stringify(r.data) === JSON.stringify(recipe.data))!;
+    const trainDir = join(o.outDir, 'data', `train-${first.name}`);
+    await generate(trainDir, { ...base, ...recipe.data, users: trainUsers, maxLightingsPerUser: 2 }, log);
+    for (let seed = 1; seed <= o.seeds; seed++) {
+      results.push(await trainAndScore(join(o.outDir, 'runs', `${recipe.name}-seed${seed}`), recipe.name, seed, trainDir, parseAugmentation(recipe.augmentation), tests, o.train, log));
+    }
+  }
+  const s = summarize(results, tests.map((t) => t.name));
+  const held = TRANSFER_FAMILIES.map((f) => `- **${f.name}**: ${f.held}${f.framing ? ' (framing applied to the recorded test events)' : ''}`).join('\n');
+  writeTables(o.outDir, 'Transfer to held-out randomisation families', s, results, `Held-out families (training keeps to the first range, the test set uses the second):\n\n${held}\n\nRecipes: ${TRANSFER_RECIPES.map((r) => `${r.name} = --augment ${r.augmentation}`).join('; ')}.`);
+  return s;
+}
+
+export interface AblationOptions {
+  data: string;
+  outDir: string;
+  seeds: number;
+  /** Recipes as --augment strings by name; default: legacy alone and with each new augmentation. */
+  variants?: Record<string, string>;
+  /** Framing change of the second test set (default: the 'far' family's). */
+  framing?: FramingShift;
+  train: TrainSettings;
+  /** Run only every `of`-th run starting at `index` (parallel processes on one folder). */
+  shard?: { index: number; of: number };
+  log?: (line: string) => void;
+}
+
+/** Legacy recipe plus one augmentation each (and all of them), for the ablation. */
+export function ablationVariants(): Record<string, string> {
+  const legacy = 'crop,shift=0.0625,drop=0.1';
+  const out: Record<string, string> = { legacy };
+  for (const name of ['shift', 'scale', 'rotate', 'flip', 'drop-time', 'drop-area', 'polarity', 'noise', 'stretch', 'mix']) {
+    out[`+${name}`] = name === 'shift' ? 'crop,shift,drop=0.1' : `${legacy},${name}`;
+  }
+  out['+all'] = 'all';
+  out['+scale+rotate+drop-area+polarity'] = `${legacy},scale,rotate,drop-area,polarity`;
+  out.default = 'default';
+  return out;
+}
+
+export async function runAugmentationAblation(o: AblationOptions): Promise<Summary> {
+  const log = o.log ?? (() => {});
+  await initBackend();
+  mkdirSync(o.outDir, { recursive: true });
+  const framing = o.framing ?? TRANSFER_FAMILIES.find((f) => f.name === 'far')!.framing!;
+  const tests: TestSet[] = [
+    { name: 'in-domain', dir: o.data },
+    { name: 'reframed', dir: o.data, framing },
+  ];
+  const variants = o.variants ?? ablationVariants();
+  const plan: { name: string; aug: string; seed: number; dir: string }[] = [];
+  for (let seed = 1; seed <= o.seeds; seed++) {
+    for (const [name, aug] of Object.entries(variants)) plan.push({ name, aug, seed, dir: join(o.outDir, 'runs', `${name.replace(/[^a-z0-9-]/gi, '_')}-seed${seed}`) });
+  }
+  const shard = o.shard ?? { index: 0, of: 1 };
+  for (const [k, r] of plan.entries()) {
+    if (k % shard.of === shard.index) await trainAndScore(r.dir, r.name, r.seed, o.data, parseAugmentation(r.aug), tests, o.train, log);
+  }
+  // Every finished run, this process's or another shard's.
+  const results = plan.filter((r) => existsSync(join(r.dir, 'result.json'))).map((r) => JSON.parse(readFileSync(join(r.dir, 'result.json'), 'utf8')) as RunResult);
+  const s = summarize(results, tests.map((t) => t.name));
+  writeTables(o.outDir, 'Augmentation ablation', s, results, `Training set ${o.data}; "reframed" is its test split with each sample zoomed ${framing.scale[0]}–${framing.scale[1]}x, offset ±${100 * framing.offset} % and rolled ±${framing.roll}°.`);
+  return s;
+}
