@@ -9,6 +9,7 @@ import { backbone, type BackboneName } from './backbones.js';
 import { loadEventDataset, splitValidation, DEFAULT_AUGMENTATION, NO_AUGMENTATION, type DatasetLayout } from './data.js';
 import { loadModel } from './io.js';
 import type { Preprocessing } from './model-api.js';
+import { accuracyByDomain, formatByDomain, readTrialTags, type DomainGroup } from '../simulate/domain-report.js';
 import type { NeuronConfig } from './neuron.js';
 import type { ModelSpec } from './spec.js';
 import { evaluate, trainModel, type EvalResult, type TrainResult } from './train.js';
@@ -100,10 +101,13 @@ export interface EvalRunOptions {
   limit?: number;
   batchSize: number;
   backend?: BackendChoice;
+  /** Also group accuracy by the randomisation families of a synthetic folder's synthetic.json. */
+  byDomain?: boolean;
 }
 
 export interface EvalReport extends EvalResult {
   classes: string[];
+  byDomain?: DomainGroup[];
 }
 
 export async function runEvaluation(o: EvalRunOptions): Promise<EvalReport> {
@@ -112,9 +116,11 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalReport> {
   const p = saved.preprocessing;
   const ds = await loadEventDataset(o.data, o.layout, { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
   if (ds.preprocessing.height !== p.height || ds.preprocessing.width !== p.width) throw new Error(`${o.data}: frames are ${ds.preprocessing.height}x${ds.preprocessing.width}, the model expects ${p.height}x${p.width}`);
+  // Read the manifest first: a folder without draws fails before the (slow) evaluation.
+  const tags = o.byDomain ? await readTrialTags(o.data) : null;
   const r = evaluate(saved.model, ds[o.split], p, o.batchSize);
   saved.model.dispose();
-  return { ...r, classes: saved.classes };
+  return { ...r, classes: saved.classes, ...(tags ? { byDomain: accuracyByDomain(ds[o.split], r.predictions, tags) } : {}) };
 }
 
 /** Human-readable evaluation report: accuracy, confusion matrix, per-layer firing. */
@@ -128,6 +134,7 @@ export function formatEvalReport(r: EvalReport): string {
   const f = r.firing;
   lines.push(`firing: mean rate ${f.meanRate.toFixed(4)}, SynOps/sample ${(f.synops / Math.max(1, r.samples)).toExponential(3)}, dense MACs/sample ${(f.macs / Math.max(1, r.samples)).toExponential(3)}, energy/sample ${(f.energyPJ / Math.max(1, r.samples) / 1e6).toFixed(3)} µJ`);
   for (const l of f.layers) lines.push(`  ${l.layer.padEnd(12)} rate ${l.rate.toFixed(4)}  spikes/sample ${(l.spikes / Math.max(1, r.samples)).toFixed(0)}  SynOps/sample ${(l.synops / Math.max(1, r.samples)).toExponential(2)}`);
+  if (r.byDomain) lines.push(formatByDomain(r.byDomain));
   return lines.join('\n');
 }
 
