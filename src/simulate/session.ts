@@ -312,12 +312,15 @@ export class GestureSession {
     return a + (this.lut[i + 1]! - a) * (x - i);
   }
 
-  /** Camera shake offset at t (µs): bursts of a few-Hz tremor about a quarter of the time. */
+  /**
+   * Camera shake offset at t (µs): bursts of a few-Hz tremor now and then (about 1.4 s every
+   * 10 s). Every shaken frame redraws and integrates the whole sensor, hence bursts.
+   */
   private shakeAt(t: number, out: View): void {
     const a = this.domain?.framing.shake ?? 0;
     const tau = t * 1e-6, ph = this.shakePhase;
-    const envelope = a > 0 ? Math.max(0, Math.sin(2 * Math.PI * 0.12 * tau + ph[0]!)) ** 4 : 0;
-    if (envelope < 0.02) { out.dx = 0; out.dy = 0; return; }
+    const envelope = a > 0 ? Math.max(0, (Math.sin(2 * Math.PI * 0.1 * tau + ph[0]!) - 0.9) / 0.1) : 0;
+    if (envelope === 0) { out.dx = 0; out.dy = 0; return; }
     out.dx = a * envelope * Math.sin(2 * Math.PI * 4.3 * tau + ph[1]!);
     out.dy = a * envelope * Math.sin(2 * Math.PI * 6.1 * tau + ph[2]!);
   }

@@ -106,6 +106,14 @@ function clipRegion(r: PixelRegion, s: SensorGeometry): PixelRegion {
  */
 const RECENT_FRAMES = 4;
 
+/**
+ * Relative photoreceptor bandwidth 0.1 + 0.9·min(1, I) of a pixel at log intensity l, tabulated
+ * (nearest entry, 1/64 log unit apart) from l = −6 to 0: the low-pass is on the hot path.
+ */
+const LIGHT_LOG_MIN = -6;
+const LIGHT_STEPS_PER_LOG = 64;
+const LIGHT = Float32Array.from({ length: 6 * LIGHT_STEPS_PER_LOG + 1 }, (_, k) => 0.1 + 0.9 * Math.min(1, Math.exp(LIGHT_LOG_MIN + k / LIGHT_STEPS_PER_LOG)));
+
 /** Key layout of the per-sub-step sort: (µs offset in the sub-step) · 2^22 + scratch index. */
 const INDEX_BITS = 22;
 const INDEX_SPAN = 1 << INDEX_BITS;
@@ -304,7 +312,8 @@ export class EventSimulator {
         const target = frame[i]!;
         if (f[i] === target) continue;
         // Backward-Euler step of the first-order low-pass (stable for any cutoff and step).
-        const g = k * (0.1 + 0.9 * Math.min(1, Math.exp(target)));
+        const li = (target - LIGHT_LOG_MIN) * LIGHT_STEPS_PER_LOG;
+        const g = k * (li <= 0 ? LIGHT[0]! : li >= LIGHT.length - 1 ? 1 : LIGHT[li | 0]!);
         const v = f[i]! + ((target - f[i]!) * g) / (1 + g);
         f[i] = v;
         if (Math.abs(target - v) > this.settleLevel) {
