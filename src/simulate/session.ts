@@ -34,8 +34,8 @@ export interface SessionOptions {
   frameUs?: number;
   /** Mains frequency, Hz (default 60, as at IBM Almaden where the real set was recorded). */
   mainsHz?: number;
-  /** Mean contrast threshold, log units (default 0.1: with the flat-shaded person this gives
-   * event rates near the real recordings'). */
+  /** Mean contrast threshold, log units: pins it (default: drawn from the `thresholds` family;
+   * without randomisation 0.1, which with the flat-shaded person gives the real recordings' rates). */
   threshold?: number;
   /** Time of the first frame, µs. */
   startUs?: number;

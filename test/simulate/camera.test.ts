@@ -43,3 +43,17 @@ test('the simulated camera streams time-ordered events from its start time and a
   assert.equal(gestures[2]!.user, (gestures[0]!.user % 29) + 1);
   assert.equal(gestures[1]!.user, gestures[0]!.user);
 });
+
+test('a camera asked to run faster than it can simulate falls behind but leaves the event loop to others', async () => {
+  let batches = 0;
+  // 10^4 x real time is far beyond what the simulator does: the old loop never returned from tick().
+  const sub = simulatedCamera({ lighting: 'natural', startUs: 0, speed: 1e4 }).subscribe({ next: () => batches++ });
+  let timerRan = false;
+  await new Promise<void>((resolve) => setTimeout(() => { timerRan = true; resolve(); }, 20));
+  sub.unsubscribe();
+  assert.ok(timerRan);
+  assert.ok(batches > 0);
+  const after = batches;
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(batches, after, 'no batches after unsubscribe');
+});
