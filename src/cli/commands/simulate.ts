@@ -5,6 +5,17 @@ import { checkSeparability } from '../../simulate/separability.js';
 import { FAMILIES, parseDomainSpec, type DomainRanges } from '../../simulate/domain.js';
 import { createProgress } from '../../util/progress.js';
 
+/** The family names, wrapped under the option column of the usage text. */
+function familyLines(): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const f of FAMILIES) {
+    if (line && line.length + f.length + 2 > 66) { lines.push(`${line},`); line = ''; }
+    line += (line ? ', ' : '') + f;
+  }
+  return [...lines, line].map((l) => ' '.repeat(31) + l).join('\n');
+}
+
 const usage = `usage: spikeline simulate gesture --out DIR [options]
        spikeline simulate check DIR
 
@@ -27,7 +38,8 @@ options:
   --max-lightings-per-user N   at most N trials per user
   --domain SPEC                domain randomisation (default on): off, on, or family=value,... over
                                the defaults, e.g. thresholds=0.1:0.25,texture=uniform,distance=near
-                               (families: ${FAMILIES.join(', ')})
+                               (README "Domain randomisation"); families:
+${familyLines()}
   --clockwise camera|subject   whose view "clockwise" of the arm-circle classes is (default subject)
   --idle P                     probability of a "no gesture" row (class 12) before each gesture and
                                after the last (default 0.4; 0 for none)
