@@ -2,7 +2,8 @@
  * DVS128 Gesture dataset layout (IBM, CVPR 2017) — spec §4.
  *
  * A folder holds `userNN_<lighting>.aedat` (AEDAT 3.1, DVS128, source 1), one
- * `userNN_<lighting>_labels.csv` per trial (`class,startTime_usec,endTime_usec`, classes 1..11)
+ * `userNN_<lighting>_labels.csv` per trial (`class,startTime_usec,endTime_usec`, classes 1..11;
+ * synthetic folders may add class 12 rows, "no gesture")
  * and `trials_to_train.txt` / `trials_to_test.txt` (one `.aedat` name per line). A sample is
  * the events of one CSV row with `start <= t < end` (SpikingJelly's cut), label = class − 1.
  * Segments may overlap; rows are not sorted by class; class 8 (arm_roll) has two rows.
@@ -30,6 +31,13 @@ export const DVS_GESTURE_CLASSES: readonly string[] = Object.freeze([
   'air_guitar',
   'other_gestures',
 ]);
+
+/**
+ * "No gesture" rows of synthetic recordings (idle people, passers-by): CSV class 12, 0-based
+ * label 11. Real label files never hold it; the loaders skip these rows unless asked for them,
+ * so 11-class training and evaluation see the same samples on real and synthetic folders.
+ */
+export const DVS_GESTURE_BACKGROUND = Object.freeze({ csvClass: 12, classId: 11, name: 'background' });
 
 export const DVS_GESTURE_LIGHTINGS: readonly string[] = Object.freeze(['fluorescent', 'fluorescent_led', 'lab', 'led', 'natural']);
 
@@ -111,8 +119,8 @@ export function parseGestureLabels(text: string, source?: string): GestureLabel[
     if (cells.length < 3 || !Number.isInteger(cls) || !Number.isSafeInteger(start) || !Number.isSafeInteger(end)) {
       throw new FormatError(`labels line ${i + 1} is not "class,startTime_usec,endTime_usec": "${line}"`, lineOffset, source);
     }
-    if (cls < 1 || cls > DVS_GESTURE_CLASSES.length) {
-      throw new FormatError(`labels line ${i + 1}: class ${cls} outside 1..${DVS_GESTURE_CLASSES.length}`, lineOffset, source);
+    if (cls < 1 || cls > DVS_GESTURE_BACKGROUND.csvClass) {
+      throw new FormatError(`labels line ${i + 1}: class ${cls} outside 1..${DVS_GESTURE_CLASSES.length} (or ${DVS_GESTURE_BACKGROUND.csvClass}, synthetic "no gesture")`, lineOffset, source);
     }
     if (end < start) throw new FormatError(`labels line ${i + 1}: end ${end} < start ${start}`, lineOffset, source);
     labels.push({ classId: cls - 1, start, end });
@@ -200,11 +208,17 @@ export async function listDvsGestureTrials(root: string, split: 'train' | 'test'
   return out;
 }
 
+export interface GestureLoadOptions {
+  /** Also yield the synthetic "no gesture" rows (class DVS_GESTURE_BACKGROUND.classId); default false. */
+  background?: boolean;
+}
+
 /** Events of one trial cut into labelled samples, in CSV row order. */
-export async function loadDvsGestureTrial(trial: GestureTrial): Promise<GestureSample[]> {
+export async function loadDvsGestureTrial(trial: GestureTrial, options: GestureLoadOptions = {}): Promise<GestureSample[]> {
   const labels = parseGestureLabels(await readFile(trial.labelsPath, 'utf8'), trial.labelsPath);
   const events = await readEvents(trial.aedatPath, { format: 'aedat3' });
-  return cutGestureSamples(trial.name, events, labels);
+  const samples = cutGestureSamples(trial.name, events, labels);
+  return options.background ? samples : samples.filter((s) => s.classId !== DVS_GESTURE_BACKGROUND.classId);
 }
 
 /**
@@ -217,7 +231,7 @@ export function cutGestureSamples(trial: string, events: EventBatch, labels: rea
     trial,
     row,
     classId: l.classId,
-    className: DVS_GESTURE_CLASSES[l.classId]!,
+    className: DVS_GESTURE_CLASSES[l.classId] ?? DVS_GESTURE_BACKGROUND.name,
     start: l.start,
     end: l.end,
     events: sorted ? sliceByTime(events, l.start, l.end) : filterTime(events, l.start, l.end),
@@ -243,6 +257,6 @@ function filterTime(b: EventBatch, start: number, end: number): EventBatch {
 }
 
 /** All labelled samples of a split, trial by trial (one trial's events in memory at a time). */
-export async function* loadDvsGesture(root: string, split: 'train' | 'test' | 'all' = 'train'): AsyncGenerator<GestureSample> {
-  for (const trial of await listDvsGestureTrials(root, split)) yield* await loadDvsGestureTrial(trial);
+export async function* loadDvsGesture(root: string, split: 'train' | 'test' | 'all' = 'train', options: GestureLoadOptions = {}): AsyncGenerator<GestureSample> {
+  for (const trial of await listDvsGestureTrials(root, split)) yield* await loadDvsGestureTrial(trial, options);
 }

@@ -11,15 +11,22 @@
  */
 import { Observable } from 'rxjs';
 import type { EventBatch } from '../events/index.js';
-import { GESTURE_CLASS_IDS, type GestureClassId, type Lighting } from './gesture-classes.js';
+import { GESTURE_CLASS_IDS, type Lighting, type SegmentClassId } from './gesture-classes.js';
 import { Random } from '../util/random.js';
+import type { DomainRanges } from './domain.js';
+import { IDLE_KINDS, type IdleKind } from './scene/idle.js';
+import type { ClockwiseConvention } from './scene/gestures.js';
 import { GestureSession } from './session.js';
 import { USER_COUNT as USERS } from './dataset.js';
+import { DEFAULT_IDLE_PROBABILITY, DEFAULT_IDLE_SECONDS } from './trial.js';
 
 export interface GestureAnnouncement {
-  classId: GestureClassId;
+  /** 1..11, or BACKGROUND_CLASS_ID (12) for a "no gesture" period. */
+  classId: SegmentClassId;
   /** 0-based label (classId − 1). */
   label: number;
+  /** Kind of a "no gesture" period. */
+  idle?: IdleKind;
   user: number;
   lighting: Lighting;
   /** Labelled interval [start, end), µs, in the stream's time base. */
@@ -42,8 +49,15 @@ export interface CameraOptions {
   speed?: number;
   /** Time of the first event, µs (default: now, as Unix µs). */
   startUs?: number;
-  /** Mean contrast threshold (default: the session's, as the dataset generator). */
+  /** Mean contrast threshold (default: drawn per subject by domain randomisation). */
   threshold?: number;
+  /** Domain randomisation ranges (default on; null: off). */
+  domain?: DomainRanges | null;
+  clockwise?: ClockwiseConvention;
+  /** Probability of a "no gesture" period before each gesture (default as the dataset's). */
+  idleProbability?: number;
+  /** Mean length of a "no gesture" period, s. */
+  idleSeconds?: number;
   onGesture?: (gesture: GestureAnnouncement) => void;
 }
 
@@ -64,11 +78,19 @@ export function simulatedCamera(options: CameraOptions = {}): Observable<EventBa
       return undefined;
     }
     const rnd = Random.derive(seed, 'camera', lighting);
+    const idleRnd = Random.derive(seed, 'camera-idle', lighting);
+    const idleP = options.idleProbability ?? DEFAULT_IDLE_PROBABILITY;
+    const idleUs = (options.idleSeconds ?? DEFAULT_IDLE_SECONDS) * 1e6;
     const t0 = options.startUs ?? Date.now() * 1000;
     const wall0 = performance.now();
     let user = 1 + rnd.int(USERS);
     const newSession = (startUs: number): GestureSession =>
-      new GestureSession({ seed, user, lighting, startUs, ...(options.threshold !== undefined ? { threshold: options.threshold } : {}) });
+      new GestureSession({
+        seed, user, lighting, startUs,
+        ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+        ...(options.domain !== undefined ? { domain: options.domain } : {}),
+        ...(options.clockwise ? { clockwise: options.clockwise } : {}),
+      });
     let session = newSession(t0);
     let performed = 0;
     let announced = 0;
@@ -78,6 +100,7 @@ export function simulatedCamera(options: CameraOptions = {}): Observable<EventBa
     const schedule = (): void => {
       while (session.scheduledUntil < session.now + LOOKAHEAD_US && performed < perSubject) {
         const id = rnd.pick(GESTURE_CLASS_IDS);
+        if (idleP > 0 && idleRnd.next() < idleP) session.addIdle(idleRnd.pick(IDLE_KINDS), gap * idleRnd.uniform(0.6, 1.4), idleUs * idleRnd.uniform(0.6, 1.6));
         session.addGesture(id, gap * rnd.uniform(0.6, 1.4), gesture * rnd.uniform(0.8, 1.25), rnd.int(2));
         performed++;
       }
@@ -87,7 +110,7 @@ export function simulatedCamera(options: CameraOptions = {}): Observable<EventBa
       const segs = session.segments;
       while (announced < segs.length && segs[announced]!.start <= session.now) {
         const s = segs[announced++]!;
-        options.onGesture?.({ classId: s.classId, label: s.classId - 1, user, lighting, start: s.start, end: s.end });
+        options.onGesture?.({ classId: s.classId, label: s.classId - 1, ...(s.idle ? { idle: s.idle } : {}), user, lighting, start: s.start, end: s.end });
       }
     };
 
@@ -95,7 +118,10 @@ export function simulatedCamera(options: CameraOptions = {}): Observable<EventBa
       if (closed) return;
       try {
         const target = t0 + (performance.now() - wall0) * 1000 * speed;
-        while (session.now + batchUs <= target && !closed) {
+        // Bounded work per tick: a camera slower than asked falls behind but keeps the event loop
+        // (clients, unsubscribe, signals) alive.
+        const tickEnd = performance.now() + 50;
+        while (session.now + batchUs <= target && !closed && performance.now() < tickEnd) {
           schedule();
           // The subject leaves after their last gesture's return to rest; the next one steps in.
           if (performed >= perSubject && session.now >= session.scheduledUntil + 1_000_000) {
@@ -112,7 +138,8 @@ export function simulatedCamera(options: CameraOptions = {}): Observable<EventBa
         subscriber.error(err);
         return;
       }
-      timer = setTimeout(tick, batchUs / 1000 / speed);
+      const behind = session.now + batchUs <= t0 + (performance.now() - wall0) * 1000 * speed;
+      timer = setTimeout(tick, behind ? 0 : batchUs / 1000 / speed);
     };
     tick();
     return () => {

@@ -4,7 +4,9 @@
  * `trials_to_test.txt`, written with the formats area's writer so the dataset loader reads a
  * synthetic folder exactly as it reads the real one. Users and lightings follow the real trial
  * list (users 01–23 train, 24–29 test, only the lightings each real user has). A
- * `synthetic.json` manifest beside them records the generation parameters and statistics.
+ * `synthetic.json` manifest beside them records the generation parameters and statistics, and
+ * per trial every domain-randomisation draw and what each label row is (class, motion style and
+ * tempo, or the kind of a "no gesture" row, class 12).
  *
  * Everything is a pure function of (seed, user, lighting, options): regenerating one trial, or
  * a subset of users, gives byte-identical files.
@@ -13,7 +15,9 @@ import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventBatch } from '../events/index.js';
 import { DVS_GESTURE_OFFICIAL_TRIALS, writeDvsGestureTrial, writeDvsGestureTrialLists } from '../formats/index.js';
-import { isLighting, LIGHTINGS, type Lighting } from './gesture-classes.js';
+import { BACKGROUND_CLASS_ID, isLighting, LIGHTINGS, type Lighting } from './gesture-classes.js';
+import { defaultDomain, formatDomainSpec, type GestureDomain, type TrialDomain } from './domain.js';
+import type { IdleKind } from './scene/idle.js';
 import { simulateTrial, type TrialOptions } from './trial.js';
 
 export interface TrialRef {
@@ -67,14 +71,28 @@ export interface DatasetOptions extends Omit<TrialOptions, 'user' | 'lighting'> 
   force?: boolean;
 }
 
+/** One label row of a trial as generated: class (1..12), and what was drawn for it. */
+export interface RowRecord {
+  classId: number;
+  domain?: GestureDomain;
+  idle?: IdleKind;
+}
+
 export interface TrialStats {
   name: string;
   split: 'train' | 'test';
   events: number;
   durationS: number;
-  /** Events per labelled gesture (12 rows). */
+  /** Events per labelled gesture (the 12 gesture rows, not the "no gesture" ones). */
   gestureEvents: number[];
   gestureSeconds: number[];
+  /** Events and length of the "no gesture" rows. */
+  idleEvents?: number[];
+  idleSeconds?: number[];
+  /** Domain randomisation draws of the recording (absent: off). */
+  domain?: TrialDomain;
+  /** Every label row in CSV order (under domain randomisation or with "no gesture" rows). */
+  rows?: RowRecord[];
 }
 
 export interface DatasetStats {
@@ -124,8 +142,10 @@ interface Manifest {
 
 /** Generation parameters in sorted key order, so equal options give an identical manifest. */
 function manifestParams(options: DatasetOptions): Record<string, unknown> {
-  const { out: _out, resume: _resume, force: _force, ...rest } = options;
-  return JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b))))) as Record<string, unknown>;
+  const { out: _out, resume: _resume, force: _force, domain, ...rest } = options;
+  // The domain is recorded as its spec string (`off`, `on` or the families that differ).
+  const all: Record<string, unknown> = { ...rest, domain: formatDomainSpec(domain === undefined ? defaultDomain() : domain) };
+  return JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(all).sort(([a], [b]) => a.localeCompare(b))))) as Record<string, unknown>;
 }
 
 /** Trials already generated with the same parameters (from a previous, possibly interrupted run). */
@@ -228,13 +248,19 @@ export async function generateGestureDataset(
     await writeDvsGestureTrial(options.out, ref.name, batches, labels, { startTime });
     events += result.events;
     simulated += (result.endUs - result.startUs) / 1e6;
+    const gestures = result.segments.filter((s) => s.classId !== BACKGROUND_CLASS_ID);
+    const idle = result.segments.filter((s) => s.classId === BACKGROUND_CLASS_ID);
+    const plain = result.domain === null && idle.length === 0;
     stats.push({
       name: ref.name,
       split: ref.split,
       events: result.events,
       durationS: (result.endUs - result.startUs) / 1e6,
-      gestureEvents: countPerSegment(batches, result.segments),
-      gestureSeconds: result.segments.map((s) => (s.end - s.start) / 1e6),
+      gestureEvents: countPerSegment(batches, gestures),
+      gestureSeconds: gestures.map((s) => (s.end - s.start) / 1e6),
+      ...(idle.length ? { idleEvents: countPerSegment(batches, idle), idleSeconds: idle.map((s) => (s.end - s.start) / 1e6) } : {}),
+      ...(result.domain ? { domain: result.domain } : {}),
+      ...(plain ? {} : { rows: result.segments.map((s) => ({ classId: s.classId, ...(s.domain ? { domain: s.domain } : {}), ...(s.idle ? { idle: s.idle } : {}) })) }),
     });
     await save(false);
   }

@@ -20,3 +20,10 @@ export function isLighting(name: string): name is Lighting {
  * CSVs split it into two consecutive rows; here forward then backward roll).
  */
 export const TRIAL_CLASS_ORDER: readonly GestureClassId[] = [1, 2, 3, 4, 5, 6, 7, 8, 8, 9, 10, 11];
+
+/**
+ * CSV class id of "no gesture" periods (idle, distractors) in synthetic recordings: one past the
+ * real classes, so real label files (1..11) keep their meaning; 0-based label 11.
+ */
+export const BACKGROUND_CLASS_ID = 12;
+export type SegmentClassId = GestureClassId | typeof BACKGROUND_CLASS_ID;

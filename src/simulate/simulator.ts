@@ -18,7 +18,14 @@
  *   100/120 Hz cycle is resolved even when the scene is rendered more slowly;
  * - background activity: Poisson events at `backgroundRateHz` per pixel, uniform in space and
  *   time, ON with probability `noiseOnFraction` (they do not move the reference);
- * - hot pixels: `hotPixelCount` fixed pixels firing Poisson ON events at about `hotPixelRateHz`.
+ * - hot pixels: `hotPixelCount` fixed pixels firing Poisson ON events at about `hotPixelRateHz`;
+ * - shot noise (as in v2e): Poisson events at up to `shotRateHz` per pixel, thinned by the
+ *   pixel's brightness (a dark pixel fires at the full rate, a fully lit one at a quarter);
+ * - photoreceptor bandwidth (as in v2e's low-pass): with `cutoffHz`, the log intensity a pixel
+ *   sees follows the scene through a first-order low-pass whose cutoff scales with the pixel's
+ *   light (0.1 + 0.9·min(1, I)) × cutoffHz, so dim pixels lag and smear fast edges;
+ * - timestamp jitter: Gaussian, `jitterUs` standard deviation, kept inside its sub-step so the
+ *   stream stays sorted.
  *
  * Events within one `advance()` call are sorted by timestamp (integer µs) and appended to
  * `output`; successive calls continue in time, so the stream is non-decreasing overall.
@@ -70,6 +77,12 @@ export interface SimulatorOptions {
   flickerGain?: Float32Array;
   /** Largest integration sub-step when flicker is on, µs (default 1000). */
   maxSubstepUs?: number;
+  /** Shot-noise rate of a dark pixel, Hz (default 0). */
+  shotRateHz?: number;
+  /** Photoreceptor cutoff of a fully lit pixel, Hz (default: none, the pixel follows instantly). */
+  cutoffHz?: number;
+  /** Timestamp jitter, µs standard deviation (default 0). */
+  jitterUs?: number;
   /** Seed of the fixed-pattern noise (thresholds, hot pixels) and of the noise events. */
   seed?: number;
 }
@@ -93,6 +106,14 @@ function clipRegion(r: PixelRegion, s: SensorGeometry): PixelRegion {
  */
 const RECENT_FRAMES = 4;
 
+/**
+ * Relative photoreceptor bandwidth 0.1 + 0.9·min(1, I) of a pixel at log intensity l, tabulated
+ * (nearest entry, 1/64 log unit apart) from l = −6 to 0: the low-pass is on the hot path.
+ */
+const LIGHT_LOG_MIN = -6;
+const LIGHT_STEPS_PER_LOG = 64;
+const LIGHT = Float32Array.from({ length: 6 * LIGHT_STEPS_PER_LOG + 1 }, (_, k) => 0.1 + 0.9 * Math.min(1, Math.exp(LIGHT_LOG_MIN + k / LIGHT_STEPS_PER_LOG)));
+
 /** Key layout of the per-sub-step sort: (µs offset in the sub-step) · 2^22 + scratch index. */
 const INDEX_BITS = 22;
 const INDEX_SPAN = 1 << INDEX_BITS;
@@ -114,6 +135,20 @@ export class EventSimulator {
   private readonly flicker: FlickerOptions | null;
   private readonly flickerGain: Float32Array | null;
   private readonly maxSubstepUs: number;
+  private readonly shotRateHz: number;
+  private readonly cutoffHz: number;
+  private readonly jitterUs: number;
+  /** Own stream of the optional effects (shot noise, jitter), so the others' draws stay as they were. */
+  private readonly extraRandom: Random;
+  /** Low-passed log intensity (cutoffHz only) and the box of pixels still settling towards the scene. */
+  private readonly filtered: Float32Array;
+  private settling: PixelRegion | null = null;
+  /**
+   * A low-passed pixel this close to the scene snaps onto it: a fifth of the mean threshold can
+   * at most delay one crossing, and tracking the geometric tail longer keeps whole trails of
+   * dim pixels busy.
+   */
+  private readonly settleLevel: number;
   /** Reference log level of each pixel (the level at its last event or reset). */
   private readonly ref: Float64Array;
   /** ref + ON threshold and ref − OFF threshold: the levels whose crossing fires. */
@@ -167,7 +202,16 @@ export class EventSimulator {
     }
     this.flickerGain = this.flicker ? (options.flickerGain ?? new Float32Array(this.n).fill(1)) : null;
     this.maxSubstepUs = options.maxSubstepUs ?? 1000;
+    this.shotRateHz = options.shotRateHz ?? 0;
+    this.cutoffHz = options.cutoffHz ?? 0;
+    this.jitterUs = options.jitterUs ?? 0;
+    if (!(this.shotRateHz >= 0) || !(this.cutoffHz >= 0) || !(this.jitterUs >= 0)) {
+      throw new RangeError(`shotRateHz, cutoffHz and jitterUs must be >= 0, got ${this.shotRateHz}, ${this.cutoffHz}, ${this.jitterUs}`);
+    }
     this.random = new Random(options.seed ?? 1);
+    this.extraRandom = Random.derive(options.seed ?? 1, 'shot-jitter');
+    this.filtered = new Float32Array(this.cutoffHz > 0 ? this.n : 0);
+    this.settleLevel = 0.2 * Math.min(cOn, cOff);
 
     const fixed = Random.derive(options.seed ?? 1, 'fixed-pattern');
     this.thresholdOn = new Float32Array(this.n);
@@ -213,6 +257,8 @@ export class EventSimulator {
       this.setReference(i, l);
     }
     this.scenePrev.set(logFrame);
+    if (this.cutoffHz > 0) this.filtered.set(logFrame);
+    this.settling = null;
     this.lastEvent.fill(-Infinity);
     this.time = t;
   }
@@ -231,7 +277,11 @@ export class EventSimulator {
     const t0 = this.time;
     const span = t - t0;
     const steps = this.flicker ? Math.max(1, Math.ceil(span / this.maxSubstepUs)) : 1;
-    const region = changed ? clipRegion(changed, this.sensor) : this.whole;
+    let region = changed ? clipRegion(changed, this.sensor) : this.whole;
+    if (this.cutoffHz > 0) {
+      region = this.lowPass(logFrame, region, span);
+      logFrame = this.filtered;
+    }
     if (this.flicker) this.collectChanged(logFrame, region);
     for (let s = 1; s <= steps; s++) {
       const ta = t0 + (span * (s - 1)) / steps;
@@ -244,6 +294,40 @@ export class EventSimulator {
     this.scenePrev.set(logFrame);
     this.time = t;
     return this.output.length - before;
+  }
+
+  /**
+   * Moves the low-passed intensity of `region` and of the pixels still settling towards
+   * `frame` over `dtUs`; returns the region that changed (input for the crossings).
+   */
+  private lowPass(frame: Float32Array, region: PixelRegion, dtUs: number): PixelRegion {
+    const s = this.settling;
+    const empty = region.x1 <= region.x0 || region.y1 <= region.y0;
+    const r = !s ? region : empty ? s : { x0: Math.min(s.x0, region.x0), y0: Math.min(s.y0, region.y0), x1: Math.max(s.x1, region.x1), y1: Math.max(s.y1, region.y1) };
+    const f = this.filtered, width = this.sensor.width;
+    const k = 2 * Math.PI * this.cutoffHz * dtUs * 1e-6;
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (let y = r.y0; y < r.y1; y++) {
+      for (let x = r.x0, i = y * width + r.x0; x < r.x1; x++, i++) {
+        const target = frame[i]!;
+        if (f[i] === target) continue;
+        // Backward-Euler step of the first-order low-pass (stable for any cutoff and step).
+        const li = (target - LIGHT_LOG_MIN) * LIGHT_STEPS_PER_LOG;
+        const g = k * (li <= 0 ? LIGHT[0]! : li >= LIGHT.length - 1 ? 1 : LIGHT[li | 0]!);
+        const v = f[i]! + ((target - f[i]!) * g) / (1 + g);
+        f[i] = v;
+        if (Math.abs(target - v) > this.settleLevel) {
+          if (x < x0) x0 = x;
+          if (x >= x1) x1 = x + 1;
+          if (y < y0) y0 = y;
+          if (y >= y1) y1 = y + 1;
+        } else {
+          f[i] = target;
+        }
+      }
+    }
+    this.settling = x1 > x0 ? { x0, y0, x1, y1 } : null;
+    return r;
   }
 
   /**
@@ -381,6 +465,18 @@ export class EventSimulator {
       const i = this.hotPixels[h]!;
       for (let k = 0; k < m; k++) this.emit(i % width, (i / width) | 0, ta + (tb - ta) * rnd.next(), 1);
     }
+    if (this.shotRateHz > 0) {
+      const extra = this.extraRandom;
+      const level = this.cutoffHz > 0 ? this.filtered : this.scenePrev;
+      const shots = extra.poisson(this.shotRateHz * this.n * dtS);
+      for (let k = 0; k < shots; k++) {
+        const i = extra.int(this.n);
+        // Brighter pixels collect more photons per threshold: relatively less shot noise.
+        if (extra.next() < 1 - 0.75 * Math.min(1, Math.exp(level[i]!))) {
+          this.emit(i % width, (i / width) | 0, ta + (tb - ta) * extra.next(), extra.next() < 0.5 ? 1 : 0);
+        }
+      }
+    }
   }
 
   private emit(x: number, y: number, t: number, p: number): void {
@@ -388,7 +484,7 @@ export class EventSimulator {
     const k = this.count++;
     this.sx[k] = x;
     this.sy[k] = y;
-    this.st[k] = t;
+    this.st[k] = this.jitterUs > 0 ? t + this.jitterUs * this.extraRandom.normal() : t;
     this.sp[k] = p;
   }
 

@@ -6,7 +6,7 @@
  * them costs no memory (downsampling changes coordinates, not the event count).
  */
 import { sliceByTime, type EventBatch } from '../events/index.js';
-import { loadDvsGesture, DVS_GESTURE_CLASSES } from '../formats/dvs-gesture.js';
+import { loadDvsGesture, DVS_GESTURE_BACKGROUND, DVS_GESTURE_CLASSES } from '../formats/dvs-gesture.js';
 import { listCifar10Dvs, loadCifar10DvsSample, CIFAR10_DVS_CLASSES } from '../formats/cifar10-dvs.js';
 import { affine, dropRandom, dropRegion, dropTimeSpan, injectNoise, invertPolarity, mixRegion, timeStretch } from '../operators/functional/augment.js';
 import { orient, type Region } from '../operators/functional/spatial.js';
@@ -139,6 +139,11 @@ export interface DatasetOptions {
   limit?: number;
   /** Splits to load (default both: training needs the train split, evaluation only its own). */
   splits?: readonly ('train' | 'test')[];
+  /**
+   * DVS128 Gesture layout: also load the synthetic "no gesture" rows as a 12th class,
+   * `background`, so a model learns to say "nothing". Real folders have no such rows.
+   */
+  background?: boolean;
 }
 
 export type DatasetLayout = 'dvs-gesture' | 'cifar10-dvs';
@@ -150,9 +155,9 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
   const wanted = o.splits ?? ['train', 'test'];
   let classes: string[];
   if (layout === 'dvs-gesture') {
-    classes = [...DVS_GESTURE_CLASSES];
+    classes = o.background ? [...DVS_GESTURE_CLASSES, DVS_GESTURE_BACKGROUND.name] : [...DVS_GESTURE_CLASSES];
     for (const split of wanted) {
-      for await (const s of loadDvsGesture(root, split)) {
+      for await (const s of loadDvsGesture(root, split, { background: o.background ?? false })) {
         if (o.limit !== undefined && splits[split].length >= o.limit) break;
         splits[split].push({ events: s.events, label: s.classId, source: `${s.trial}#${s.row}` });
       }

@@ -8,7 +8,9 @@ import { initBackend, backendLine, type BackendChoice } from './backend.js';
 import { backbone, type BackboneName } from './backbones.js';
 import { loadEventDataset, splitValidation, formatAugmentation, type Augmentation, type DatasetLayout } from './data.js';
 import { loadModel } from './io.js';
+import { DVS_GESTURE_BACKGROUND } from '../formats/dvs-gesture.js';
 import type { Preprocessing } from './model-api.js';
+import { accuracyByDomain, formatByDomain, readTrialTags, type DomainGroup } from '../simulate/domain-report.js';
 import type { NeuronConfig } from './neuron.js';
 import { readSpecFile, type ModelSpec, type SpecTraining } from './spec.js';
 import { evaluate, trainModel, type EvalResult, type TrainResult } from './train.js';
@@ -41,6 +43,8 @@ export interface TrainRunOptions {
   resume: boolean;
   seed: number;
   limit?: number;
+  /** DVS128 Gesture layout: train a 12th class, `background`, on the synthetic "no gesture" rows. */
+  background?: boolean;
   /** Fraction of the training split held out for model selection (0: none). */
   valFraction?: number;
   backend?: BackendChoice;
@@ -79,7 +83,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const info = await initBackend(o.backend);
   log(`backend: ${backendLine(info)}`);
   const t0 = Date.now();
-  const ds = await loadEventDataset(o.data, o.layout, { ...input, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
+  const ds = await loadEventDataset(o.data, o.layout, { ...input, background: o.background ?? false, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
   if (ds.train.length === 0) throw new Error(`${o.data}: no training samples (trials_to_train.txt lists none)`);
   const f = o.valFraction ?? 0;
   if (!(f >= 0 && f < 1)) throw new Error(`--val-fraction ${f}: expected 0 <= F < 1`);
@@ -131,21 +135,27 @@ export interface EvalRunOptions {
   limit?: number;
   batchSize: number;
   backend?: BackendChoice;
+  /** Also group accuracy by the randomisation families of a synthetic folder's synthetic.json. */
+  byDomain?: boolean;
 }
 
 export interface EvalReport extends EvalResult {
   classes: string[];
+  byDomain?: DomainGroup[];
 }
 
 export async function runEvaluation(o: EvalRunOptions): Promise<EvalReport> {
   await initBackend(o.backend);
   const saved = await loadModel(o.model);
   const p = saved.preprocessing;
-  const ds = await loadEventDataset(o.data, o.layout, { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, splits: [o.split], ...(o.limit !== undefined ? { limit: o.limit } : {}) });
+  // A model that learnt the background class is evaluated on the "no gesture" rows too.
+  const ds = await loadEventDataset(o.data, o.layout, { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, splits: [o.split], background: saved.classes.includes(DVS_GESTURE_BACKGROUND.name), ...(o.limit !== undefined ? { limit: o.limit } : {}) });
   if (ds.preprocessing.height !== p.height || ds.preprocessing.width !== p.width) throw new Error(`${o.data}: frames are ${ds.preprocessing.height}x${ds.preprocessing.width}, the model expects ${p.height}x${p.width}`);
+  // Read the manifest first: a folder without draws fails before the (slow) evaluation.
+  const tags = o.byDomain ? await readTrialTags(o.data) : null;
   const r = evaluate(saved.model, ds[o.split], p, o.batchSize);
   saved.model.dispose();
-  return { ...r, classes: saved.classes };
+  return { ...r, classes: saved.classes, ...(tags ? { byDomain: accuracyByDomain(ds[o.split], r.predictions, tags) } : {}) };
 }
 
 /** Human-readable evaluation report: accuracy, confusion matrix, per-layer firing. */
@@ -159,6 +169,7 @@ export function formatEvalReport(r: EvalReport): string {
   const f = r.firing;
   lines.push(`firing: mean rate ${f.meanRate.toFixed(4)}, SynOps/sample ${(f.synops / Math.max(1, r.samples)).toExponential(3)}, dense MACs/sample ${(f.macs / Math.max(1, r.samples)).toExponential(3)}, energy/sample ${(f.energyPJ / Math.max(1, r.samples) / 1e6).toFixed(3)} µJ`);
   for (const l of f.layers) lines.push(`  ${l.layer.padEnd(12)} rate ${l.rate.toFixed(4)}  spikes/sample ${(l.spikes / Math.max(1, r.samples)).toFixed(0)}  SynOps/sample ${(l.synops / Math.max(1, r.samples)).toExponential(2)}`);
+  if (r.byDomain) lines.push(formatByDomain(r.byDomain));
   return lines.join('\n');
 }
 

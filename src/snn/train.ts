@@ -110,6 +110,8 @@ export interface EvalResult {
   confusion: number[][];
   firing: FiringMetrics;
   samples: number;
+  /** Predicted class of every sample, in input order (per-sample reports such as eval --by-domain). */
+  predictions: number[];
 }
 
 export interface TrainResult {
@@ -176,6 +178,7 @@ export function evaluate(model: SnnModel, samples: readonly Sample[], p: Preproc
   const rand = randomSource(0);
   let correct = 0;
   let lossSum = 0;
+  const predictions: number[] = [];
   const { height: H, width: W } = model.spec.input;
   for (let i = 0; i < samples.length; i += batchSize) {
     const batch = samples.slice(i, i + batchSize);
@@ -190,12 +193,13 @@ export function evaluate(model: SnnModel, samples: readonly Sample[], p: Preproc
     batch.forEach((s, b) => {
       const pred = argmax(logitsData, b * C, C);
       confusion[s.label]![pred]!++;
+      predictions.push(pred);
       if (pred === s.label) correct++;
     });
     acc.add(spikes.map((s) => s.reduce((a, v) => a + v, 0)), batch.length);
   }
   const n = samples.length;
-  return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, confusion, firing: acc.result(), samples: n };
+  return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, confusion, firing: acc.result(), samples: n, predictions };
 }
 
 function lrAt(o: Required<Pick<TrainOptions, 'lr' | 'schedule'>>, step: number, total: number): number {

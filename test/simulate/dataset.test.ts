@@ -22,12 +22,15 @@ test('the trial list is the real one: 122 trials, 98 train (users 1-23), 24 test
 
 test('a trial has the 12 real label rows in order, inside the recording, with sorted in-range events', () => {
   const batches: EventBatch[] = [];
-  const r = simulateTrial({ seed: 5, user: 3, lighting: 'led', gestureSeconds: 0.4, gapSeconds: 0.2 }, (b) => batches.push(b));
-  assert.equal(r.segments.length, 12);
-  const classes = r.segments.map((s) => s.classId);
+  const r = simulateTrial({ seed: 5, user: 3, lighting: 'led', gestureSeconds: 0.4, gapSeconds: 0.2, idleSeconds: 0.3 }, (b) => batches.push(b));
+  // "No gesture" rows (12) come between gestures, never inside one.
+  const gestureRows = r.segments.filter((s) => s.classId !== 12);
+  assert.equal(gestureRows.length, 12);
+  assert.ok(r.segments.length > 12, 'some no-gesture rows at the default idle probability');
+  const classes = gestureRows.map((s) => s.classId);
   assert.deepEqual([...classes].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 8, 9, 10, 11]);
   assert.equal(classes.indexOf(8) + 1, classes.lastIndexOf(8), 'arm roll rows are consecutive');
-  for (let k = 0; k < 12; k++) {
+  for (let k = 0; k < r.segments.length; k++) {
     const s = r.segments[k]!;
     assert.ok(s.end > s.start && s.start >= r.startUs && s.end <= r.endUs);
     if (k > 0) assert.ok(s.start >= r.segments[k - 1]!.end);
@@ -45,7 +48,7 @@ test('a trial has the 12 real label rows in order, inside the recording, with so
   }
   assert.equal(total, r.events);
   // Every labelled gesture produces events well above the noise floor.
-  for (const s of r.segments) {
+  for (const s of gestureRows) {
     let n = 0;
     for (const b of batches) for (let i = 0; i < b.length; i++) if (b.t[i]! >= s.start && b.t[i]! < s.end) n++;
     assert.ok(n / ((s.end - s.start) / 1e6) > 3000, `class ${s.classId}: ${n} events`);
@@ -55,7 +58,7 @@ test('a trial has the 12 real label rows in order, inside the recording, with so
 test('generated folders load through the DVS128 Gesture loader and are byte-identical for a seed', async () => {
   const base = await mkdtemp(join(tmpdir(), 'spikeline-sim-'));
   try {
-    const opts = { users: [1, 24], maxLightingsPerUser: 1, seed: 9, gestureSeconds: 0.3, gapSeconds: 0.2 };
+    const opts = { users: [1, 24], maxLightingsPerUser: 1, seed: 9, gestureSeconds: 0.3, gapSeconds: 0.2, idleSeconds: 0.3 };
     const stats = await generateGestureDataset({ ...opts, out: join(base, 'a') });
     await generateGestureDataset({ ...opts, out: join(base, 'b') });
     const files = (await readdir(join(base, 'a'))).sort();

@@ -15,6 +15,8 @@ accuracy, confusion matrix, per-layer firing rate, SynOps, dense MACs and energy
   --batch N          evaluation batch size (default 16)
   --json             print the report as JSON
   --out FILE         also write the JSON report to FILE
+  --by-domain        also accuracy per randomisation family value (texture, thresholds, distance,
+                     style, lighting, ...) from a synthetic folder's synthetic.json
   --backend NAME     ${BACKEND_CHOICES.join(' | ')} (default auto)`;
 
 export const evalCommand: Command = {
@@ -30,6 +32,7 @@ export const evalCommand: Command = {
       limit: { type: 'string' },
       batch: { type: 'string' },
       json: { type: 'boolean' },
+      'by-domain': { type: 'boolean' },
       out: { type: 'string' },
       backend: { type: 'string' },
     });
@@ -46,6 +49,7 @@ export const evalCommand: Command = {
       batchSize: numberOption('batch', values.batch, COUNT, 16),
       ...(values.limit !== undefined ? { limit: numberOption('limit', values.limit, COUNT)! } : {}),
       backend,
+      byDomain: values['by-domain'] ?? false,
     });
     if (values.out) await writeEvalJson(values.out, r);
     process.stdout.write(values.json ? `${JSON.stringify(r)}\n` : `${formatEvalReport(r)}\n`);

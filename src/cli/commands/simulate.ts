@@ -1,8 +1,20 @@
-import { UsageError, numberOption, parseCommandArgs, POSITIVE, SEED, type Command } from '../command.js';
+import { UsageError, choiceOption, numberOption, parseCommandArgs, POSITIVE, SEED, type Command } from '../command.js';
 import { generateGestureDataset, spreadUsers, summarizeStats, USER_COUNT } from '../../simulate/dataset.js';
 import { isLighting, LIGHTINGS, type Lighting } from '../../simulate/gesture-classes.js';
 import { checkSeparability } from '../../simulate/separability.js';
+import { FAMILIES, parseDomainSpec, type DomainRanges } from '../../simulate/domain.js';
 import { createProgress } from '../../util/progress.js';
+
+/** The family names, wrapped under the option column of the usage text. */
+function familyLines(): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const f of FAMILIES) {
+    if (line && line.length + f.length + 2 > 66) { lines.push(`${line},`); line = ''; }
+    line += (line ? ', ' : '') + f;
+  }
+  return [...lines, line].map((l) => ' '.repeat(31) + l).join('\n');
+}
 
 const usage = `usage: spikeline simulate gesture --out DIR [options]
        spikeline simulate check DIR
@@ -24,7 +36,16 @@ options:
   --gap SEC                    mean transition between gestures, s (default 1.2)
   --lightings LIST             only these of ${LIGHTINGS.join(', ')}
   --max-lightings-per-user N   at most N trials per user
-  --threshold C                mean contrast threshold, log units (default 0.1)
+  --domain SPEC                domain randomisation (default on): off, on, or family=value,... over
+                               the defaults, e.g. thresholds=0.1:0.25,texture=uniform,distance=near
+                               (README "Domain randomisation"); families:
+${familyLines()}
+  --clockwise camera|subject   whose view "clockwise" of the arm-circle classes is (default subject)
+  --idle P                     probability of a "no gesture" row (class 12) before each gesture and
+                               after the last (default 0.4; 0 for none)
+  --idle-seconds SEC           mean length of a "no gesture" row (default 2.5)
+  --threshold C                pin the mean contrast threshold, log units (default: drawn per
+                               recording from the thresholds family; 0.1 with --domain off)
   --frame-us US                scene render period, µs (default 4000)
   --mains HZ                   mains frequency, flicker at twice it (default 60)
   --resume                     continue an interrupted run in --out: keep the trials it wrote with
@@ -62,6 +83,10 @@ export const simulateCommand: Command = {
       lightings: { type: 'string' },
       'max-lightings-per-user': { type: 'string' },
       threshold: { type: 'string' },
+      domain: { type: 'string' },
+      clockwise: { type: 'string' },
+      idle: { type: 'string' },
+      'idle-seconds': { type: 'string' },
       'frame-us': { type: 'string' },
       mains: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -92,6 +117,13 @@ export const simulateCommand: Command = {
     }
     const maxPer = values['max-lightings-per-user'];
     const users = parseUsers(values.users);
+    let domain: DomainRanges | null;
+    try {
+      domain = parseDomainSpec(values.domain ?? 'on');
+    } catch (err) {
+      throw new UsageError(`--domain: ${(err as Error).message}`);
+    }
+    const clockwise = choiceOption('clockwise', values.clockwise, ['camera', 'subject'] as const, 'subject');
     const progress = createProgress('simulate gesture', { silent: values.quiet ?? false });
     const started = Date.now();
     const stats = await generateGestureDataset(
@@ -101,7 +133,12 @@ export const simulateCommand: Command = {
         seed: numberOption('seed', values.seed, SEED, 1),
         gestureSeconds: numberOption('duration-per-gesture', values['duration-per-gesture'], POSITIVE, 6),
         gapSeconds: numberOption('gap', values.gap, { min: 0 }, 1.2),
-        threshold: numberOption('threshold', values.threshold, POSITIVE, 0.1),
+        // Without randomisation the original simulator's default threshold applies.
+        ...(values.threshold !== undefined || domain === null ? { threshold: numberOption('threshold', values.threshold, POSITIVE, 0.1) } : {}),
+        domain,
+        clockwise,
+        idleProbability: numberOption('idle', values.idle, { min: 0, max: 1 }, 0.4),
+        idleSeconds: numberOption('idle-seconds', values['idle-seconds'], POSITIVE, 2.5),
         frameUs: numberOption('frame-us', values['frame-us'], { integer: true, min: 1 }, 4000),
         mainsHz: numberOption('mains', values.mains, { oneOf: [50, 60] }, 60),
         resume: values.resume ?? false,

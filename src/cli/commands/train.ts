@@ -24,6 +24,8 @@ data
   --encoding E             count | clip | binary (default clip: counts clipped to 1)
                            With --spec, these four default to what the spec was searched with.
   --limit N                use at most N samples per split
+  --background             DVS128 Gesture layout: learn a 12th class, background, from the
+                           synthetic "no gesture" rows (class 12), so the model can say "nothing"
   --val-fraction F         hold out this fraction of the training split (stratified, fixed) and
                            keep the weights of the epoch with the best validation accuracy
                            (default 0: the last epoch's weights)
@@ -65,6 +67,7 @@ export const trainCommand: Command = {
       encoding: { type: 'string' },
       limit: { type: 'string' },
       'val-fraction': { type: 'string' },
+      background: { type: 'boolean' },
       augment: { type: 'string' },
       'no-augment': { type: 'boolean' },
       backbone: { type: 'string' },
@@ -123,6 +126,7 @@ export const trainCommand: Command = {
       seed: numberOption('seed', values.seed, SEED, 0),
       ...(values.limit !== undefined ? { limit: numberOption('limit', values.limit, COUNT)! } : {}),
       valFraction: numberOption('val-fraction', values['val-fraction'], { min: 0, below: 1 }, 0),
+      background: values.background ?? false,
       backend: choiceOption<BackendChoice>('backend', values.backend, BACKEND_CHOICES, 'auto'),
       threads: numberOption('threads', values.threads, COUNT, availableParallelism()),
       log: (l) => process.stderr.write(`${l}\n`),

@@ -32,18 +32,25 @@ function valueNoise(rnd: Random, width: number, height: number, cell: number, oc
   return out;
 }
 
-/** A background reflectance image (values in about [0.08, 0.85]) drawn from `seed`. */
-export function makeBackground(width: number, height: number, seed: number): Image {
+/** How busy the room behind the subject is (domain randomisation; absent: 'textured'). */
+export type BackgroundKind = 'plain' | 'textured' | 'cluttered';
+
+/**
+ * A background reflectance image (values in about [0.05, 0.9]) drawn from `seed`: a plain wall
+ * (faint texture, no furniture), the room of the original simulator, or a cluttered one (more
+ * contrast, many objects).
+ */
+export function makeBackground(width: number, height: number, seed: number, kind: BackgroundKind = 'textured'): Image {
   const rnd = new Random(seed);
   const base = rnd.uniform(0.3, 0.55);
-  const contrast = rnd.uniform(0.25, 0.45);
+  const contrast = kind === 'plain' ? rnd.uniform(0.02, 0.06) : kind === 'cluttered' ? rnd.uniform(0.45, 0.7) : rnd.uniform(0.25, 0.45);
   const noise = valueNoise(rnd, width, height, Math.max(4, Math.round(width / rnd.uniform(5, 9))), 4);
   const data = new Float32Array(width * height);
   for (let i = 0; i < data.length; i++) data[i] = base + contrast * (noise[i]! - 0.5);
   const img: Image = { data, width, height };
   const sx = width / 128, sy = height / 128;
   // Furniture, door frames and posters: a few axis-aligned rectangles of random reflectance.
-  const rects = 3 + rnd.int(4);
+  const rects = kind === 'plain' ? 0 : kind === 'cluttered' ? 10 + rnd.int(10) : 3 + rnd.int(4);
   for (let k = 0; k < rects; k++) {
     const w = rnd.uniform(8, 40) * sx, h = rnd.uniform(8, 50) * sy;
     const x = rnd.uniform(-10, 128) * sx, y = rnd.uniform(-10, 110) * sy;

@@ -45,8 +45,21 @@ export function restMotion(subject: Subject, rnd: Random): Motion {
   };
 }
 
+/**
+ * Which way the arm-circle classes' "clockwise" runs: as the camera sees it, or as the subject
+ * sees it (facing the camera, their clockwise is the camera's counter-clockwise).
+ */
+export type ClockwiseConvention = 'camera' | 'subject';
+
+/** Performance style of a class: 'a' the original one, 'b' and 'c' other ways of doing it. */
+export type MotionStyle = 'a' | 'b' | 'c';
+
 /** A motion for class `id` with its style drawn from `rnd`, at nominal (un-normalised) speed. */
-function rawMotion(id: GestureClassId, subject: Subject, rnd: Random, variant: number): Motion {
+function rawMotion(id: GestureClassId, subject: Subject, rnd: Random, variant: number, style: MotionStyle, clockwise: ClockwiseConvention): Motion {
+  if (style !== 'a') {
+    const m = styledMotion(id, subject, rnd, variant, style, clockwise);
+    if (m) return m;
+  }
   const amp = subject.amplitude;
   const reach = subject.upperArm + subject.forearm;
   const sh = subject.shoulderHalf;
@@ -94,7 +107,7 @@ function rawMotion(id: GestureClassId, subject: Subject, rnd: Random, variant: n
     case 7: {
       // Arm circles in the image plane; clockwise as seen by the camera (y down: angle grows).
       const s = id <= 5 ? -1 : 1;
-      const dir = id === 4 || id === 6 ? 1 : -1;
+      const dir = (id === 4 || id === 6 ? 1 : -1) * (clockwise === 'camera' ? 1 : -1);
       const f = rnd.uniform(0.7, 1.1);
       const ox = s * rnd.uniform(0.1, 0.3), oy = rnd.uniform(-0.2, 0.05);
       const radius = Math.min(reach * 0.97 - Math.hypot(ox, oy), reach * rnd.uniform(0.6, 0.75) * amp);
@@ -217,10 +230,155 @@ export interface Performance {
  * scaled (within [0.6, 1.7]) so that the motion energy equals TARGET_ENERGY × the subject's
  * personal speed × a per-performance vigour factor.
  */
-export function makePerformance(id: GestureClassId, subject: Subject, rnd: Random, variant = 0): Performance {
-  const raw = rawMotion(id, subject, rnd, variant);
+export interface PerformanceStyle {
+  /** Style of the class (default 'a'). */
+  style?: MotionStyle;
+  /** Extra tempo factor on top of the energy normalisation (default 1). */
+  tempo?: number;
+  /** Arm-circle convention (default 'camera', the original motion). */
+  clockwise?: ClockwiseConvention;
+}
+
+export function makePerformance(id: GestureClassId, subject: Subject, rnd: Random, variant = 0, o: PerformanceStyle = {}): Performance {
+  const raw = rawMotion(id, subject, rnd, variant, o.style ?? 'a', o.clockwise ?? 'camera');
   const vigour = Math.exp(0.2 * rnd.normal());
   const energy = motionEnergy(raw, subject);
-  const tempo = Math.min(1.7, Math.max(0.6, (TARGET_ENERGY * subject.speed * vigour) / Math.max(energy, 1e-6)));
+  const tempo = Math.min(1.7, Math.max(0.6, (TARGET_ENERGY * subject.speed * vigour) / Math.max(energy, 1e-6))) * (o.tempo ?? 1);
   return { motion: (tau, out) => raw(tau * tempo, out), tempo };
+}
+
+/**
+ * Styles 'b' and 'c' of each class (null: the class has no such style and keeps 'a'). They
+ * differ in which joint drives the motion, its size, plane and rhythm, as different people
+ * perform the same instruction.
+ */
+function styledMotion(id: GestureClassId, subject: Subject, rnd: Random, variant: number, style: MotionStyle, clockwise: ClockwiseConvention): Motion | null {
+  const amp = subject.amplitude;
+  const reach = subject.upperArm + subject.forearm;
+  const sh = subject.shoulderHalf;
+  const idlePhase = rnd.uniform(0, TWO_PI);
+  const phase = rnd.uniform(0, TWO_PI);
+  const b = style === 'b';
+  switch (id) {
+    case 1: {
+      // b: clapping high, in front of the face, small opening; c: low, wide, slow claps.
+      const f = b ? rnd.uniform(2.2, 3.2) : rnd.uniform(1.1, 1.7);
+      const height = b ? rnd.uniform(-0.25, 0.05) : rnd.uniform(0.8, 1.0);
+      const open = (b ? rnd.uniform(0.25, 0.4) : rnd.uniform(0.8, 1.1)) * amp;
+      const hand = subject.handRadius;
+      return (tau, out) => {
+        defaultPoles(out);
+        idle(subject, idlePhase, tau, out, 0);
+        const g = open * (0.5 - 0.5 * Math.cos(TWO_PI * f * tau + phase));
+        out.rx = sh - hand - g / 2; out.ry = height;
+        out.lx = -sh + hand + g / 2; out.ly = height;
+      };
+    }
+    case 2:
+    case 3: {
+      // b: waving from the wrist (forearm still, small fast hand swing); c: the whole arm
+      // raised and swinging about the shoulder.
+      const s = id === 2 ? -1 : 1;
+      const f = b ? rnd.uniform(2.5, 3.5) : rnd.uniform(1.0, 1.6);
+      const a = (b ? rnd.uniform(0.12, 0.2) : rnd.uniform(0.3, 0.5)) * amp;
+      const lift = rnd.uniform(0.5, 0.9);
+      return (tau, out) => {
+        defaultPoles(out);
+        idle(subject, idlePhase, tau, out, s === -1 ? 1 : -1);
+        const sw = a * Math.sin(TWO_PI * f * tau + phase);
+        let hx: number, hy: number;
+        if (b) {
+          const ex = s * subject.upperArm * Math.sin(lift), ey = subject.upperArm * Math.cos(lift);
+          hx = ex + s * 0.05 + sw; hy = ey - subject.forearm * 0.95;
+        } else {
+          // Arm straight up and out, swinging about the shoulder (angle from vertical, outwards).
+          const ang = 0.35 + sw;
+          hx = s * reach * 0.95 * Math.sin(ang); hy = -reach * 0.95 * Math.cos(ang);
+        }
+        if (s === -1) { out.rx = hx; out.ry = hy; } else { out.lx = hx; out.ly = hy; }
+      };
+    }
+    case 4:
+    case 5:
+    case 6:
+    case 7: {
+      // b: small fast circles; c: a circle in a plane turned away from the camera (a narrow
+      // ellipse on the sensor), slower.
+      const s = id <= 5 ? -1 : 1;
+      const dir = (id === 4 || id === 6 ? 1 : -1) * (clockwise === 'camera' ? 1 : -1);
+      const f = b ? rnd.uniform(1.2, 1.8) : rnd.uniform(0.5, 0.8);
+      const ox = s * rnd.uniform(0.1, 0.35), oy = rnd.uniform(-0.25, 0.1);
+      const radius = Math.min(reach * 0.97 - Math.hypot(ox, oy), reach * (b ? rnd.uniform(0.3, 0.45) : rnd.uniform(0.6, 0.8)) * amp);
+      const ecc = b ? rnd.uniform(0.85, 1.15) : rnd.uniform(0.3, 0.55);
+      return (tau, out) => {
+        idle(subject, idlePhase, tau, out, s === -1 ? 1 : -1);
+        const phi = phase + dir * TWO_PI * f * tau;
+        const hx = ox + radius * ecc * Math.cos(phi), hy = oy + radius * Math.sin(phi);
+        const px = hx + dir * Math.sin(phi) * 2, py = hy - dir * Math.cos(phi) * 2;
+        if (s === -1) { out.rx = hx; out.ry = hy; out.rpx = px; out.rpy = py; out.lpx = 2; out.lpy = 1.5; }
+        else { out.lx = hx; out.ly = hy; out.lpx = px; out.lpy = py; out.rpx = -2; out.rpy = 1.5; }
+      };
+    }
+    case 8: {
+      // b: big, low rolls; c: rolls seen edge-on (flat ellipses), fast.
+      const dir = variant === 0 ? 1 : -1;
+      const f = b ? rnd.uniform(1.0, 1.5) : rnd.uniform(2.0, 2.8);
+      const r = (b ? rnd.uniform(0.3, 0.42) : rnd.uniform(0.2, 0.3)) * amp;
+      const squash = b ? 1 : rnd.uniform(0.25, 0.45);
+      const height = b ? rnd.uniform(0.75, 0.95) : rnd.uniform(0.4, 0.7);
+      return (tau, out) => {
+        defaultPoles(out);
+        idle(subject, idlePhase, tau, out, 0);
+        const phi = phase + dir * TWO_PI * f * tau;
+        out.rx = sh - 0.12 + r * Math.cos(phi); out.ry = height + squash * r * Math.sin(phi);
+        out.lx = -sh + 0.12 + r * Math.cos(phi + Math.PI); out.ly = height + squash * r * Math.sin(phi + Math.PI);
+      };
+    }
+    case 9: {
+      // b: quick small strikes, hands close together; c: one hand keeps a fast hi-hat beat, the
+      // other strikes big and slow.
+      const f = b ? rnd.uniform(3, 4) : rnd.uniform(1.6, 2.4);
+      const a = (b ? rnd.uniform(0.12, 0.2) : rnd.uniform(0.3, 0.45)) * amp;
+      const height = rnd.uniform(0.6, 0.85);
+      const spread = b ? rnd.uniform(0.4, 0.5) : rnd.uniform(0.2, 0.35);
+      return (tau, out) => {
+        defaultPoles(out);
+        idle(subject, idlePhase, tau, out, 0);
+        const w = TWO_PI * f * tau + phase;
+        out.rx = sh - spread; out.ry = height - a * Math.abs(Math.sin(w)) ** 0.7;
+        out.lx = -sh + spread;
+        out.ly = b ? height - a * Math.abs(Math.cos(w)) ** 0.7 : height - 0.4 * a * Math.abs(Math.sin(2 * w)) ** 0.7;
+      };
+    }
+    case 10: {
+      // b: big strums at the chest; c: the neck raised high (rock pose), slow wide strums.
+      const f = b ? rnd.uniform(2.5, 3.5) : rnd.uniform(1.2, 1.8);
+      const a = (b ? rnd.uniform(0.3, 0.4) : rnd.uniform(0.35, 0.5)) * amp;
+      const neckX = rnd.uniform(0.6, 0.85) * reach, neckY = b ? rnd.uniform(0.3, 0.5) : rnd.uniform(-0.35, 0.0);
+      const strumX = rnd.uniform(0.35, 0.6), strumY = b ? rnd.uniform(0.55, 0.7) : rnd.uniform(0.85, 1.0);
+      return (tau, out) => {
+        defaultPoles(out);
+        idle(subject, idlePhase, tau, out, 0);
+        out.lx = neckX + 0.05 * Math.sin(TWO_PI * 0.4 * tau); out.ly = neckY;
+        out.rx = strumX; out.ry = strumY + a * Math.sin(TWO_PI * f * tau + phase);
+      };
+    }
+    case 11: {
+      // b: a hand to the head (scratching, adjusting glasses); c: slow stretching of both arms.
+      const f = b ? rnd.uniform(2, 4) : rnd.uniform(0.2, 0.4);
+      const side = rnd.next() < 0.5 ? -1 : 1;
+      return (tau, out) => {
+        defaultPoles(out);
+        idle(subject, idlePhase, tau, out, 0);
+        if (b) {
+          const x = -side * sh * 0.6 + 0.06 * Math.sin(TWO_PI * f * tau), y = -0.55 + 0.05 * Math.cos(TWO_PI * f * tau * 1.3);
+          if (side < 0) { out.rx = sh - 0.3 + x * 0.2; out.ry = y; } else { out.lx = -sh + 0.3 + x * 0.2; out.ly = y; }
+        } else {
+          const e = 0.5 - 0.5 * Math.cos(TWO_PI * f * tau + phase);
+          out.rx = -0.2 - 0.7 * e * reach; out.ry = reach * 0.9 - 1.6 * e * reach;
+          out.lx = 0.2 + 0.7 * e * reach; out.ly = reach * 0.9 - 1.6 * e * reach;
+        }
+      };
+    }
+  }
 }
