@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { nonzeroFraction, runKernel, spikeKernelsActive } from './kernels.js';
 import { batchNormTrain, conv2dSame, depthwiseSame, lif, lifStep, linear, pool, type ConvPlan } from './ops.js';
-import { layerNeuron, resolveSpec, type LayerSpec, type ModelSpec, type ResolvedSpec, type Shape3 } from './spec.js';
+import { layerNeuron, projectionChannels, resolveSpec, type LayerSpec, type ModelSpec, type ResolvedSpec, type Shape3 } from './spec.js';
 import { neuronAttrs, plifInitWeight, resolveNeuron, type ResolvedNeuron } from './neuron.js';
 import { firingMetrics, type LayerCost } from './metrics.js';
 import type { FiringMetrics } from './model-api.js';
@@ -135,7 +135,7 @@ export class SnnModel {
     this.spec.skips.forEach((s, k) => {
       if (s.adapt?.project) {
         const cin = this.resolved.outShapes[s.from]!.c;
-        add(`skip${k}.w`, uniform([1, 1, cin, this.resolved.outShapes[s.to]!.c], cin));
+        add(`skip${k}.w`, uniform([1, 1, cin, projectionChannels(this.resolved, s)], cin));
       }
     });
     add('head.w', uniform([this.headIn, this.spec.classes], this.headIn));
@@ -165,8 +165,11 @@ export class SnnModel {
       let fanOut = fanIn(i + 1);
       for (const s of this.spec.skips) {
         if (s.from !== i) continue;
-        if (s.type === 'DSC') fanOut += fanIn(s.to);
-        else fanOut += s.adapt?.project ? this.resolved.outShapes[s.to]!.c : 1;
+        if (s.adapt?.project) fanOut += projectionChannels(this.resolved, s);
+        else if (s.type === 'DSC') fanOut += fanIn(s.to);
+        // A SEW spike is one addition, then part of `to`'s output, driving its consumers.
+        else if (s.type === 'SEW') fanOut += 1 + fanIn(s.to + 1);
+        else fanOut += 1;
       }
       const o = p.outShape;
       const l = p.spec;
@@ -181,7 +184,7 @@ export class SnnModel {
     this.spec.skips.forEach((s, k) => {
       if (!s.adapt?.project) return;
       const o = this.resolved.outShapes[s.to]!;
-      costs.push({ name: `skip${k}:proj`, neurons: 0, fanOut: 0, macs: o.h * o.w * o.c * this.resolved.outShapes[s.from]!.c, spikingInput: plans[s.from]!.neuron !== null });
+      costs.push({ name: `skip${k}:proj`, neurons: 0, fanOut: 0, macs: o.h * o.w * projectionChannels(this.resolved, s) * this.resolved.outShapes[s.from]!.c, spikingInput: plans[s.from]!.neuron !== null });
     });
     const lastSpiking = plans[plans.length - 1]!.neuron !== null;
     costs.push({ name: 'head', neurons: 0, fanOut: 0, macs: this.headIn * this.spec.classes, spikingInput: lastSpiking });
@@ -378,6 +381,11 @@ export class SnnModel {
       }
       cur = plan.neuron ? neuron(i, u) : u;
       curDensity = plan.neuron ? (this.lastSpikes[plan.spikeIndex] ?? N * plan.outShape.h * plan.outShape.w * plan.outShape.c) / (N * plan.outShape.h * plan.outShape.w * plan.outShape.c) : 1;
+      for (const [k, s] of this.spec.skips.entries()) {
+        if (s.to !== i || s.type !== 'SEW') continue;
+        cur = tf.add(cur, adapt(k));
+        curDensity = 1;
+      }
       outs.push(cur);
     }
     return linear(tf.reshape(cur, [N, this.headIn]) as tf.Tensor2D, this.p('head.w') as unknown as tf.Tensor2D, this.p('head.b') as unknown as tf.Tensor1D);
