@@ -2,6 +2,7 @@ import { COUNT, FRAME_SIZE, NON_NEGATIVE_INT, POSITIVE, SEED, UsageError, number
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { SearchConfigError, defaultReportPath, parseBudgetMs, runSearch, writeStudyReport } from '../../search/run.js';
 import { StudyFileError, StudyLockedError } from '../../search/storage.js';
+import { BASELINE_LABEL } from '../../search/study.js';
 import { searchTargetRef, SEARCH_BACKBONES } from '../../search/targets.js';
 
 const usage = `usage: spikeline search --backbone NAME [--data DIR] --trials N [options]
@@ -70,6 +71,9 @@ async function report(argv: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`report: ${out} (${result.trials} trials)\n`);
+  for (const { baseline, trial } of result.baselines) {
+    process.stdout.write(`baseline ${BASELINE_LABEL[baseline]}: trial ${trial.number} ${trial.state}, accuracy ${trial.metrics ? trial.metrics.accuracy.toFixed(4) : '–'}\n`);
+  }
   if (result.chosen && values.export) {
     const m = result.chosen.metrics!;
     process.stdout.write(`exported trial ${result.chosen.number} (accuracy ${m.accuracy.toFixed(4)}, mean rate ${m.meanRate.toFixed(4)}, SynOps ${m.synops.toExponential(3)}) to ${values.export}\n`);
