@@ -3,13 +3,16 @@ import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { SearchConfigError, defaultReportPath, parseBudgetMs, runSearch, writeStudyReport } from '../../search/run.js';
 import { StudyFileError, StudyLockedError } from '../../search/storage.js';
 import { BASELINE_LABEL } from '../../search/study.js';
+import { SKIP_CHOICES, type SkipChoice } from '../../search/space.js';
 import { searchTargetRef, SEARCH_BACKBONES } from '../../search/targets.js';
 
 const usage = `usage: spikeline search --backbone NAME [--data DIR] --trials N [options]
        spikeline search report STUDY [--out FILE] [--export FILE] [--tolerance A] [--trial N]
 
-Searches the number, position and type (ASC add / DSC concatenate) of the skip connections of
-an SNN backbone, maximising accuracy (and minimising SynOps or firing rate). The study lives in
+Searches the number, position and type (ASC add / DSC concatenate / DSC-1x1 concatenate through
+a 1x1 projection / SEW add spikes after the neuron) of the skip connections of an SNN backbone,
+maximising accuracy (and minimising SynOps or firing rate). Every new study runs the backbone's
+ANN skips and no skips first (baselines, marked in the report). The study lives in
 an SQLite file: run the same command again to resume it after an interruption or to add trials.
 Or it lives in PostgreSQL, where any number of search processes on any machines share it:
 --study 'postgres://USER@HOST:PORT/DB?study=NAME' (password in PGPASSWORD or the URL; optional
@@ -31,6 +34,7 @@ Or it lives in PostgreSQL, where any number of search processes on any machines 
   --min-epochs N      first ASHA rung, epochs (default 3: real trials are at chance for the first epochs)
   --epochs N          epochs of a fully trained trial (default 9)
   --max-skips N       most skips per candidate (default 6)
+  --skip-types LIST   skip types searched, comma-separated (default ${SKIP_CHOICES.join(',')})
   --min-skips N       fewest skips per candidate (default 0)
   --search-neuron     also search tau, threshold and surrogate alpha
   --workers N         parallel trial workers (default: one per core)
@@ -96,6 +100,7 @@ async function search(argv: string[]): Promise<number> {
     'min-epochs': { type: 'string' },
     epochs: { type: 'string' },
     'max-skips': { type: 'string' },
+    'skip-types': { type: 'string' },
     'min-skips': { type: 'string' },
     'search-neuron': { type: 'boolean' },
     workers: { type: 'string' },
@@ -136,6 +141,7 @@ async function search(argv: string[]): Promise<number> {
     objective,
     space: {
       maxSkips,
+      skipTypes: skipTypesOption(values['skip-types']),
       minSkips: numberOption('min-skips', values['min-skips'], { integer: true, min: 0, max: maxSkips }, 0),
       ...(values['search-neuron'] ? { neuron: { tau: [1.2, 8], threshold: [0.5, 1.5], alpha: [1, 8] } as const } : {}),
     },
@@ -189,6 +195,14 @@ async function search(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+function skipTypesOption(text: string | undefined): SkipChoice[] {
+  if (text === undefined) return [...SKIP_CHOICES];
+  const types = text.split(',').map((t) => t.trim());
+  const bad = types.filter((t) => !SKIP_CHOICES.includes(t as SkipChoice));
+  if (bad.length > 0 || types.length === 0) throw new UsageError(`--skip-types: "${bad.join(',') || text}" is not a list of ${SKIP_CHOICES.join(', ')}`);
+  return [...new Set(types as SkipChoice[])];
 }
 
 /** Errors about the study or its storage: reported in one line, not as a crash. */
