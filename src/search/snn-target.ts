@@ -9,6 +9,7 @@ import { loadGestureDataset, splitValidation, type EventDataset, type LabelledEv
 import type { NeuronConfig } from '../snn/neuron.js';
 import { validateSpec, type ModelSpec, type SpecTraining } from '../snn/spec.js';
 import { trainModel, type TrainingData } from '../snn/train.js';
+import { threadCpuSeconds } from './cpu-time.js';
 import type { SearchTarget, TrialMetrics, TrialObjective } from './objective.js';
 import { SKIP_CHOICES, skipOfChoice, type NeuronParams, type SkipChoice, type SkipSpec as PlacedSkip, type SpecAdapter } from './space.js';
 
@@ -149,6 +150,7 @@ export function snnObjective(o: SnnTargetOptions): TrialObjective {
   return {
     async run(trial, onEpoch): Promise<TrialMetrics> {
       const data = await trialData(o);
+      const cpu0 = threadCpuSeconds();
       const result = await trainModel({
         spec: trial.spec as ModelSpec,
         data,
@@ -174,6 +176,7 @@ export function snnObjective(o: SnnTargetOptions): TrialObjective {
         synops: result.synopsPerSample,
         energyPJ: result.energyPJPerSample,
         seconds: result.seconds,
+        cpuSeconds: threadCpuSeconds() - cpu0,
         epochs: result.epochs,
       };
     },
