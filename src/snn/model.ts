@@ -77,6 +77,8 @@ export class SnnModel {
   private readonly headIn: number;
   /** Total spikes of each spiking layer in the current forward (for the sparse-conv choice). */
   private readonly lastSpikes: number[] = [];
+  /** Weight of a training batch's statistics in the running BatchNorm statistics. */
+  private bnMomentum = BN_MOMENTUM;
 
   constructor(spec: ModelSpec, seed = 0) {
     this.resolved = resolveSpec(spec);
@@ -273,13 +275,30 @@ export class SnnModel {
     return { w: tf.mul(w, ws) as tf.Tensor4D, b };
   }
 
+  /**
+   * Sets the running BatchNorm statistics to those of batch x [T, B, H, W, C] (one training-mode
+   * forward), so eval mode (`step`) then normalises as training mode does on x: how a
+   * training-free score reads an untrained network.
+   */
+  calibrateBatchNorm(x: tf.Tensor): void {
+    this.bnMomentum = 1;
+    try {
+      tf.tidy(() => {
+        this.forward(x, { training: true });
+      });
+    } finally {
+      this.bnMomentum = BN_MOMENTUM;
+    }
+    this.invalidateFolded();
+  }
+
   private updateRunning(i: number, mean: Float32Array, variance: Float32Array, n: number): void {
     const rm = this.buffers.get(`l${i}.mean`)!;
     const rv = this.buffers.get(`l${i}.var`)!;
     const unbias = n > 1 ? n / (n - 1) : 1;
     for (let c = 0; c < rm.length; c++) {
-      rm[c] = (1 - BN_MOMENTUM) * rm[c]! + BN_MOMENTUM * mean[c]!;
-      rv[c] = (1 - BN_MOMENTUM) * rv[c]! + BN_MOMENTUM * variance[c]! * unbias;
+      rm[c] = (1 - this.bnMomentum) * rm[c]! + this.bnMomentum * mean[c]!;
+      rv[c] = (1 - this.bnMomentum) * rv[c]! + this.bnMomentum * variance[c]! * unbias;
     }
   }
 
@@ -399,9 +418,10 @@ export class SnnModel {
   /**
    * One time step for streaming inference: frame [B, H, W, C]; membranes in `state` are read and
    * replaced (old tensors disposed). Returns the head output [B, classes] of this step and the
-   * spike count of every spiking layer.
+   * spike count of every spiking layer; `onSpikes` sees the spikes [B, H, W, C] of each spiking
+   * layer k (index among spiking layers) while they exist.
    */
-  step(frame: tf.Tensor4D, state: StreamState): { out: tf.Tensor2D; spikes: number[] } {
+  step(frame: tf.Tensor4D, state: StreamState, onSpikes?: (k: number, s: tf.Tensor) => void): { out: tf.Tensor2D; spikes: number[] } {
     const B = frame.shape[0];
     const spikes = new Array<number>(state.v.length).fill(0);
     const next: tf.Tensor[] = [];
@@ -416,6 +436,7 @@ export class SnnModel {
         const r = lifStep(u, v, attrs, decay);
         spikes[k] = r.count;
         this.lastSpikes[k] = r.count;
+        onSpikes?.(k, r.s);
         next[k] = tf.keep(r.v);
         return r.s;
       }, false, B) as tf.Tensor2D,
