@@ -43,6 +43,12 @@ test('spikeline search rejects bad arguments with usage errors', async () => {
   const badTypes = await runCli('search', '--backbone', 'synthetic', '--trials', '3', '--skip-types', 'ASC,MUL');
   assert.equal(badTypes.code, 2);
   assert.match(badTypes.err, /--skip-types: "MUL" is not a list of ASC, DSC, DSC-1x1, SEW/);
+  const rankNoOut = await runCli('search', 'rank', '--backbone', 'gesture', '--data', 'fixtures/gesture-mini');
+  assert.equal(rankNoOut.code, 2);
+  assert.match(rankNoOut.err, /--out FILE is required/);
+  const rankFew = await runCli('search', 'rank', '--backbone', 'gesture', '--data', 'fixtures/gesture-mini', '--out', join(tmpdir(), 'never.json'), '--configs', '2');
+  assert.equal(rankFew.code, 2);
+  assert.match(rankFew.err, /--configs/);
   const missing = join(mkdtempSync(join(tmpdir(), 'spikeline-cli-')), 'none.db');
   const noStudy = await runCli('search', 'report', missing);
   assert.equal(noStudy.code, 1);
