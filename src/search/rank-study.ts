@@ -9,6 +9,7 @@
  * figures. Every finished measurement is saved at once to the JSON file, so a long run resumes.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { initBackend } from '../snn/backend.js';
 import { NO_AUGMENTATION, packBatch, sampleFrames, splitValidation } from '../snn/data.js';
 import { Random, deriveSeed, randomSource } from '../util/random.js';
 import { threadCpuSeconds } from './cpu-time.js';
@@ -101,6 +102,7 @@ export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> 
   // 1. Training-free scores, in this thread, on one batch of the training part of the split.
   const todoScore = file.configs.filter((c) => !c.snasnet);
   if (todoScore.length > 0) {
+    await initBackend();
     const ds = await loadTargetData(full);
     const { train } = splitValidation(ds.train, full.valFraction ?? 0.2);
     const B = Math.min(o.scoreBatch ?? 32, train.length);
