@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { experimentTable, type ExperimentRow } from '../../src/search/experiment.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { experimentTable, runSkipExperiment, type ExperimentRow, type ResultsFile, type SkipExperimentOptions } from '../../src/search/experiment.js';
+import { openStudyStore } from '../../src/search/storage.js';
+import type { StudyConfig } from '../../src/search/study.js';
 import { experimentCommand } from '../../src/cli/commands/experiment.js';
 import { main } from '../../src/cli/main.js';
 
@@ -54,4 +59,48 @@ test('spikeline experiment rejects unknown experiments and backbones', async () 
   assert.match(err.join(''), /unknown experiment "nope"/);
   assert.match(err.join(''), /unknown backbone "vgg"/);
   assert.match(err.join(''), /--data is required/);
+});
+
+test('runSkipExperiment: rows per configuration and seed in skip-connections.json, the search starts from the baselines, resume does no rework', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-exp-'));
+  const options: SkipExperimentOptions = {
+    data: resolve('fixtures/gesture-mini'),
+    outDir: join(dir, 'work'),
+    reportDir: join(dir, 'report'),
+    backbones: ['gesture'],
+    trials: 3,
+    searchEpochs: 1,
+    minEpochs: 1,
+    epochs: 1,
+    seeds: 2,
+    size: 16,
+    steps: 4,
+    widthMult: 0.25,
+    objective: 'accuracy',
+    seed: 5,
+    workers: 0,
+  };
+  await runSkipExperiment(options);
+  const saved = JSON.parse(readFileSync(join(dir, 'report', 'skip-connections.json'), 'utf8')) as ResultsFile;
+  assert.deepEqual(
+    saved.rows.map((r) => `${r.configuration}:${r.seed}`).sort(),
+    ['ann:5', 'ann:6', 'none:5', 'none:6', 'searched:5', 'searched:6'],
+  );
+  for (const r of saved.rows) {
+    assert.equal(r.backbone, 'gesture');
+    assert.ok(r.accuracy >= 0 && r.accuracy <= 1 && r.rate >= 0 && r.synops > 0 && r.cpu_s > 0, JSON.stringify(r));
+  }
+  // The gesture backbone's one ASC is (a); the study ran it and no skips as trials 0 and 1.
+  assert.deepEqual(saved.rows.find((r) => r.configuration === 'ann')!.skips, [{ from: 2, to: 3, type: 'ASC' }]);
+  const storage = await openStudyStore<StudyConfig>(join(dir, 'work', 'search-gesture.db'), undefined, { readonly: true });
+  const trials = await storage.trials();
+  await storage.close();
+  assert.deepEqual(trials.slice(0, 2).map((t) => t.params.baseline), ['ann', 'none']);
+  assert.ok(saved.search.gesture!.cpu_s > 0);
+  assert.match(readFileSync(join(dir, 'report', 'skip-connections.md'), 'utf8'), /\| gesture \| \(c\) searched \|.*\| 2 \|/);
+
+  const lines: string[] = [];
+  await runSkipExperiment({ ...options, log: (l) => lines.push(l) });
+  assert.deepEqual(lines, []);
+  await assert.rejects(runSkipExperiment({ ...options, epochs: 2 }), /measured with other epochs/);
 });
