@@ -8,14 +8,19 @@
  *   on real SNN trials when SPIKELINE_SEARCH_DATA names a DVS128-Gesture-layout folder.
  * - Trials per hour: the study machinery alone (synthetic objective, 2 workers) and, with
  *   SPIKELINE_SEARCH_DATA, real trials of the compact gesture backbone (stated configuration).
+ * - Rankers: Kendall tau against fully trained test accuracy, and CPU s per candidate, of the
+ *   SNASNet score and of reduced fidelity (search rank), on 12 configurations of the gesture
+ *   backbone with SPIKELINE_SEARCH_DATA; quick mode: 4 configurations on fixtures/gesture-mini.
+ *   The deep backbones' figures take hours: `spikeline search rank` (docs/experiments).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Random, deriveSeed } from '../src/util/random.js';
 import { RandomSampler, type ObservedTrial, type Sampler } from '../src/search/sampler.js';
 import { SNN_TARGET_MODULE, type SnnTargetOptions } from '../src/search/snn-target.js';
 import { SearchSpace } from '../src/search/space.js';
+import { rankFigures, runRankStudy, type RankStudyOptions } from '../src/search/rank-study.js';
 import type { StoredTrial } from '../src/search/storage.js';
 import { Study, type StudyConfig } from '../src/search/study.js';
 import { syntheticAdapter, syntheticQuality, type SyntheticSpec } from '../src/search/synthetic.js';
@@ -117,6 +122,30 @@ const bench: Benchmark = {
       report({ name: 'study machinery: trials/hour (synthetic objective, 2 workers, TPE+ASHA)', value: plumbingTrials / hours, unit: 'trials/h' });
 
       const data = process.env.SPIKELINE_SEARCH_DATA;
+      const rankData = data ?? (quick ? resolve('fixtures/gesture-mini') : undefined);
+      if (rankData) {
+        const rankOptions: RankStudyOptions = {
+          target: { backbone: 'gesture', data: rankData, size: quick ? 16 : 32, steps: quick ? 4 : 8, widthMult: 0.5, lr: 5e-3 },
+          configs: quick ? 4 : 12,
+          epochs: quick ? 1 : 9,
+          low: { steps: quick ? 2 : 4, limit: quick ? 6 : 60, epochs: quick ? 1 : 2 },
+          scoreBatch: quick ? 6 : 32,
+          maxSkips: 3,
+          seed: 1,
+          out: join(dir, 'rank.json'),
+          workers: 2,
+        };
+        const ranked = await runRankStudy(rankOptions);
+        const t = rankOptions.target;
+        for (const f of rankFigures(ranked.configs)) {
+          report({
+            name: `ranker ${f.ranker}: Kendall tau vs full test accuracy (${t.backbone} x${t.widthMult}, ${t.size}x${t.size}, T=${t.steps}, ${rankOptions.epochs} epochs, ${f.n} configs)`,
+            value: f.tau,
+            unit: 'tau',
+            extra: { cpu_s_per_candidate: Number(f.cpu_s.toFixed(3)) },
+          });
+        }
+      }
       if (!data) {
         report({ name: 'real SNN trials: set SPIKELINE_SEARCH_DATA=<gesture folder> to measure', value: 0, unit: '-' });
         return;

@@ -1,11 +1,16 @@
 /**
  * `spikeline experiment skip-connections`: the comparison of Benmeziane et al. on our data. For
- * each backbone, three configurations are trained the same way (same epochs, seed, data) on the
- * whole training split and scored on the test split: (a) the ANN's original skips converted to
- * the SNN, (b) no skips, (c) the skips found by a search study (TPE + ASHA, scored on a validation
- * split held out of the training split, so the test split never steers the search).
- * Every finished row is saved to results.json in the output folder and the search studies are
- * resumable SQLite files, so an interrupted experiment picks up where it stopped.
+ * each backbone, three configurations are trained the same way (same epochs, data, and the same
+ * seeds) on the whole training split and scored on the test split: (a) the ANN's original skips
+ * converted to the SNN, (b) no skips, (c) the skips found by a search study (scored on a
+ * validation split held out of the training split, so the test split never steers the search;
+ * the study runs (a) and (b) first, so (c) differs from them only when it validates better).
+ * Each configuration is trained with several seeds: at the fidelities a CPU affords, one seed
+ * swings a configuration by several points, so only means, spreads and paired differences count.
+ *
+ * Every finished training is a row of `skip-connections.json` in the report folder (the
+ * published results, and what a resumed run skips), with `skip-connections.md` beside it; the
+ * search studies are resumable SQLite files in the work folder.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,17 +19,21 @@ import type { ObjectiveKind } from './objective.js';
 import { createRunner, defaultWorkers } from './pool.js';
 import { chooseTrial } from './report.js';
 import { runSearch } from './run.js';
-import { SNN_TARGET_MODULE, baseSpec, type SnnTargetOptions } from './snn-target.js';
-import type { SkipSpec } from './space.js';
+import { SNN_TARGET_MODULE, baseSpec, placedSkip, type SnnTargetOptions } from './snn-target.js';
+import { SKIP_CHOICES, type SkipChoice, type SkipSpec } from './space.js';
 import type { ProgressOptions } from '../util/progress.js';
 import { openStudyStore } from './storage.js';
 import type { StudyConfig } from './study.js';
 
-export type Variant = 'original' | 'none' | 'searched';
+export type Configuration = 'ann' | 'none' | 'searched';
+export const CONFIGURATIONS: readonly Configuration[] = ['ann', 'none', 'searched'];
 
 export interface SkipExperimentOptions {
   data: string;
+  /** Work folder: the search studies. */
   outDir: string;
+  /** Where skip-connections.json and skip-connections.md are written (default outDir). */
+  reportDir?: string;
   backbones: BackboneName[];
   /** Search trials per backbone. */
   trials: number;
@@ -34,6 +43,8 @@ export interface SkipExperimentOptions {
   minEpochs?: number;
   /** Epochs of each final training. */
   epochs: number;
+  /** Seeds of the final trainings: seed, seed + 1, … (default 3). */
+  seeds?: number;
   size: number;
   steps: number;
   widthMult: number;
@@ -44,6 +55,8 @@ export interface SkipExperimentOptions {
   threshold?: number;
   /** Skip limit of the search (default: the larger of 4 and the backbone's original count). */
   maxSkips?: number;
+  /** Skip types searched (default all: ASC, DSC, DSC-1x1, SEW). */
+  skipTypes?: SkipChoice[];
   objective: ObjectiveKind;
   seed: number;
   workers?: number;
@@ -53,50 +66,83 @@ export interface SkipExperimentOptions {
   log?: (line: string) => void;
 }
 
+/** One final training (the JSON row format of issue 13; accuracy on the test split, 0–1). */
 export interface ExperimentRow {
   backbone: BackboneName;
-  variant: Variant;
-  skips: SkipSpec[];
+  configuration: Configuration;
+  seed: number;
   accuracy: number;
-  meanRate: number;
+  /** Mean firing rate, spikes per neuron per step. */
+  rate: number;
+  /** Synaptic operations per sample. */
   synops: number;
+  /** CPU time of the training, seconds (its thread's user + system time). */
+  cpu_s: number;
+  skips: SkipSpec[];
   epochs: number;
+  /** Wall-clock seconds of the training. */
   seconds: number;
   /** Search trial the searched skips came from. */
   trial?: number;
 }
 
-interface ResultsFile {
-  options: Omit<SkipExperimentOptions, 'log' | 'progress' | 'outDir' | 'workers'>;
+/** What the search of one backbone found and cost. */
+export interface SearchRecord {
+  skips: SkipSpec[];
+  trial: number;
+  /** Baseline the search chose, when it chose one ('ann' or 'none'). */
+  baseline?: string;
+  validationAccuracy: number;
+  trials: number;
+  /** CPU time of every trial of the study, seconds. */
+  cpu_s: number;
+}
+
+export interface ResultsFile {
+  options: Omit<SkipExperimentOptions, 'log' | 'progress' | 'outDir' | 'reportDir' | 'workers'>;
+  search: Partial<Record<BackboneName, SearchRecord>>;
   rows: ExperimentRow[];
 }
+
+/** Options that change what a row measures: a resumed experiment must keep them. */
+const MEASURING: (keyof SkipExperimentOptions)[] = ['data', 'epochs', 'size', 'steps', 'widthMult', 'limit', 'lr', 'batchSize', 'threshold', 'objective'];
 
 function targetOptions(o: SkipExperimentOptions, name: BackboneName, evaluateOn: 'validation' | 'test'): SnnTargetOptions {
   return { backbone: name, data: o.data, size: o.size, steps: o.steps, widthMult: o.widthMult, limit: o.limit, lr: o.lr, batchSize: o.batchSize, threshold: o.threshold, evaluateOn };
 }
 
-export async function runSkipExperiment(o: SkipExperimentOptions): Promise<ExperimentRow[]> {
+export async function runSkipExperiment(o: SkipExperimentOptions): Promise<ResultsFile> {
   const log = o.log ?? (() => {});
+  const reportDir = o.reportDir ?? o.outDir;
   mkdirSync(o.outDir, { recursive: true });
-  const resultsPath = join(o.outDir, 'results.json');
-  const { log: _l, progress: _p, outDir: _d, workers: _w, ...recorded } = o;
-  const results: ResultsFile = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile) : { options: recorded, rows: [] };
-  const save = (): void => writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
-  const has = (b: BackboneName, v: Variant): boolean => results.rows.some((r) => r.backbone === b && r.variant === v);
+  mkdirSync(reportDir, { recursive: true });
+  const resultsPath = join(reportDir, 'skip-connections.json');
+  const { log: _l, progress: _p, outDir: _d, reportDir: _r, workers: _w, ...recorded } = o;
+  const results: ResultsFile = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile) : { options: recorded, search: {}, rows: [] };
+  const changed = MEASURING.filter((k) => JSON.stringify(results.options[k as keyof ResultsFile['options']]) !== JSON.stringify(recorded[k as keyof ResultsFile['options']]));
+  if (changed.length > 0) {
+    throw new Error(`${resultsPath}: holds results measured with other ${changed.join(', ')}; resume with the same options or use another --report folder`);
+  }
+  const save = (): void => {
+    writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
+    writeFileSync(join(reportDir, 'skip-connections.md'), experimentMarkdown(results));
+  };
+  const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => o.seed + i);
+  const has = (b: BackboneName, c: Configuration, seed: number): boolean => results.rows.some((r) => r.backbone === b && r.configuration === c && r.seed === seed);
 
   for (const name of o.backbones) {
     const base = baseSpec(targetOptions(o, name, 'test'));
-    const original: SkipSpec[] = base.skips.map((s) => ({ from: s.from, to: s.to, type: s.type }));
-    const studyPath = join(o.outDir, `search-${name}.db`);
-    let searched: { skips: SkipSpec[]; trial: number } | undefined;
-    if (!has(name, 'searched')) {
+    const original = base.skips.map(placedSkip);
+    let searched = results.search[name];
+    if (!searched) {
+      const studyPath = join(o.outDir, `search-${name}.db`);
       log(`${name}: searching skips (${o.trials} trials of up to ${o.searchEpochs} epochs) in ${studyPath}`);
       const config: StudyConfig = {
         name: `${name}-skip-experiment`,
         seed: o.seed,
         objective: o.objective,
         target: { module: SNN_TARGET_MODULE, export: 'snnTarget', options: targetOptions(o, name, 'validation') },
-        space: { maxSkips: o.maxSkips ?? Math.max(4, original.length) },
+        space: { maxSkips: o.maxSkips ?? Math.max(4, original.length), skipTypes: o.skipTypes ?? [...SKIP_CHOICES] },
         sampler: { name: 'tpe', startupTrials: Math.max(4, Math.min(8, Math.floor(o.trials / 3))) },
         pruner: { name: 'asha', minEpochs: o.minEpochs ?? 3, eta: 3 },
         maxEpochs: o.searchEpochs,
@@ -105,41 +151,50 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Exper
       log(`${name}: search done: ${summary.complete} complete, ${summary.pruned} pruned, ${summary.failed} failed, ${summary.epochs} epochs`);
       const storage = await openStudyStore<StudyConfig>(studyPath, undefined, { readonly: true });
       try {
-        const best = chooseTrial(await storage.trials(), storage.config);
-        searched = { skips: (best.spec as { skips: SkipSpec[] }).skips.map((s) => ({ from: s.from, to: s.to, type: s.type })), trial: best.number };
-        log(`${name}: best trial ${best.number}, validation accuracy ${best.metrics!.accuracy.toFixed(4)}, ${searched.skips.length} skips`);
+        const trials = await storage.trials();
+        const best = chooseTrial(trials, storage.config);
+        const baseline = best.params.baseline;
+        searched = {
+          skips: (best.spec as { skips: SkipSpec[] }).skips.map(placedSkip),
+          trial: best.number,
+          ...(typeof baseline === 'string' ? { baseline } : {}),
+          validationAccuracy: best.metrics!.accuracy,
+          trials: trials.length,
+          cpu_s: trials.reduce((a, t) => a + (t.metrics?.cpuSeconds ?? 0), 0),
+        };
+        log(`${name}: best trial ${best.number}${searched.baseline ? ` (baseline ${searched.baseline})` : ''}, validation accuracy ${searched.validationAccuracy.toFixed(4)}, ${searched.skips.length} skips`);
       } finally {
         await storage.close();
       }
+      results.search[name] = searched;
+      save();
     }
-    const todo: { variant: Variant; skips: SkipSpec[]; trial?: number }[] = [];
-    if (!has(name, 'original')) todo.push({ variant: 'original', skips: original });
-    if (!has(name, 'none')) todo.push({ variant: 'none', skips: [] });
-    if (searched) todo.push({ variant: 'searched', ...searched });
+    const skipsOf: Record<Configuration, SkipSpec[]> = { ann: original, none: [], searched: searched.skips };
+    const todo = CONFIGURATIONS.flatMap((configuration) => seeds.filter((seed) => !has(name, configuration, seed)).map((seed) => ({ configuration, seed })));
     if (todo.length === 0) continue;
-    log(`${name}: final training of ${todo.map((t) => t.variant).join(', ')} (${o.epochs} epochs each, test split)`);
-    const runner = createRunner(
-      { module: SNN_TARGET_MODULE, export: 'snnTarget', options: targetOptions(o, name, 'test') },
-      Math.min(todo.length, o.workers ?? defaultWorkers()),
-    );
+    log(`${name}: ${todo.length} final trainings (${o.epochs} epochs each, test split, seeds ${seeds.join(', ')})`);
+    const runner = createRunner({ module: SNN_TARGET_MODULE, export: 'snnTarget', options: targetOptions(o, name, 'test') }, Math.min(todo.length, o.workers ?? defaultWorkers()));
     try {
       await Promise.all(
-        todo.map(async (t, i) => {
-          const spec = { ...base, skips: t.skips };
-          const m = await runner.run({ number: i, seed: o.seed, params: {}, skips: t.skips, neuron: {}, spec, maxEpochs: o.epochs }, async (epoch, em) => {
-            log(`${name} ${t.variant}: epoch ${epoch}/${o.epochs} test accuracy ${em.accuracy.toFixed(4)} rate ${(em.meanRate ?? NaN).toFixed(4)}`);
+        todo.map(async ({ configuration, seed }, i) => {
+          const skips = skipsOf[configuration];
+          const spec = { ...base, skips };
+          const m = await runner.run({ number: i, seed, params: {}, skips, neuron: {}, spec, maxEpochs: o.epochs }, async (epoch, em) => {
+            log(`${name} ${configuration} seed ${seed}: epoch ${epoch}/${o.epochs} test accuracy ${em.accuracy.toFixed(4)} rate ${(em.meanRate ?? NaN).toFixed(4)}`);
             return true;
           });
           results.rows.push({
             backbone: name,
-            variant: t.variant,
-            skips: t.skips,
+            configuration,
+            seed,
             accuracy: m.accuracy,
-            meanRate: m.meanRate,
+            rate: m.meanRate,
             synops: m.synops,
+            cpu_s: m.cpuSeconds ?? NaN,
+            skips,
             epochs: m.epochs ?? o.epochs,
             seconds: m.seconds ?? NaN,
-            ...(t.trial !== undefined ? { trial: t.trial } : {}),
+            ...(configuration === 'searched' ? { trial: searched.trial } : {}),
           });
           save();
         }),
@@ -148,31 +203,101 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Exper
       await runner.close();
     }
   }
-  return results.rows;
+  save();
+  return results;
 }
 
-const VARIANT_LABEL: Record<Variant, string> = { original: '(a) ANN skips → SNN', none: '(b) no skips', searched: '(c) searched' };
+const LABEL: Record<Configuration, string> = { ann: '(a) ANN skips → SNN', none: '(b) no skips', searched: '(c) searched' };
 
-/** Markdown table of the experiment, one line per backbone and configuration, with the gain of (c). */
-export function experimentTable(rows: readonly ExperimentRow[]): string {
-  const lines = ['| backbone | configuration | skips (ASC/DSC) | test accuracy | mean firing rate | SynOps / sample |', '|---|---|---|---|---|---|'];
-  const order: Variant[] = ['original', 'none', 'searched'];
+function mean(v: readonly number[]): number {
+  return v.reduce((a, b) => a + b, 0) / v.length;
+}
+
+/** Sample standard deviation (n - 1); NaN for fewer than two values. */
+function std(v: readonly number[]): number {
+  if (v.length < 2) return NaN;
+  const m = mean(v);
+  return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
+}
+
+const pts = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(1) : '–');
+const signed = (v: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}` : '–');
+
+function skipCounts(skips: readonly SkipSpec[]): string {
+  const n = (pred: (s: SkipSpec) => boolean): number => skips.filter(pred).length;
+  return `${skips.length} (${n((s) => s.type === 'ASC')}/${n((s) => s.type === 'DSC')}/${n((s) => s.type === 'SEW')})`;
+}
+
+/**
+ * Markdown tables of the experiment: per backbone and configuration the test accuracy over seeds
+ * (mean ± sample std), firing rate, SynOps and CPU time; then (c) against (a) paired by seed, and
+ * the cost of search plus final trainings against one full training of (a).
+ */
+export function experimentTable(results: Pick<ResultsFile, 'rows' | 'search'>): string {
+  const { rows, search } = results;
+  const lines = ['| backbone | configuration | skips (ASC/DSC/SEW) | seeds | test accuracy % (mean ± std) | mean firing rate | SynOps / sample | CPU s (sum) |', '|---|---|---|---|---|---|---|---|'];
   const backbones = [...new Set(rows.map((r) => r.backbone))];
   for (const b of backbones) {
-    for (const v of order) {
-      const r = rows.find((x) => x.backbone === b && x.variant === v);
-      if (!r) continue;
-      const asc = r.skips.filter((s) => s.type === 'ASC').length;
-      lines.push(`| ${b} | ${VARIANT_LABEL[v]} | ${r.skips.length} (${asc}/${r.skips.length - asc}) | ${(100 * r.accuracy).toFixed(1)} % | ${r.meanRate.toFixed(4)} | ${r.synops.toExponential(2)} |`);
+    for (const c of CONFIGURATIONS) {
+      const rs = rows.filter((x) => x.backbone === b && x.configuration === c);
+      if (rs.length === 0) continue;
+      const acc = rs.map((r) => r.accuracy);
+      lines.push(
+        `| ${b} | ${LABEL[c]} | ${skipCounts(rs[0]!.skips)} | ${rs.length} | ${pts(mean(acc))} ± ${pts(std(acc))} | ${mean(rs.map((r) => r.rate)).toFixed(4)} | ${mean(rs.map((r) => r.synops)).toExponential(2)} | ${rs.reduce((a, r) => a + r.cpu_s, 0).toFixed(0)} |`,
+      );
     }
   }
-  const gains = backbones.flatMap((b) => {
-    const a = rows.find((x) => x.backbone === b && x.variant === 'original');
-    const c = rows.find((x) => x.backbone === b && x.variant === 'searched');
-    return a && c ? [100 * (c.accuracy - a.accuracy)] : [];
-  });
-  if (gains.length > 0) {
-    lines.push('', `Searched vs original skips: ${gains.map((g) => `${g >= 0 ? '+' : ''}${g.toFixed(1)}`).join(', ')} points (mean ${(gains.reduce((x, y) => x + y, 0) / gains.length).toFixed(1)}).`);
+  const paired: string[] = [];
+  for (const b of backbones) {
+    const ann = rows.filter((x) => x.backbone === b && x.configuration === 'ann');
+    const pairs = rows
+      .filter((x) => x.backbone === b && x.configuration === 'searched')
+      .flatMap((s) => {
+        const a = ann.find((x) => x.seed === s.seed);
+        return a ? [{ s, a }] : [];
+      });
+    if (pairs.length === 0) continue;
+    const diff = pairs.map(({ s, a }) => s.accuracy - a.accuracy);
+    const annStd = std(ann.map((r) => r.accuracy));
+    const gain = mean(pairs.map((p) => p.s.accuracy)) - mean(pairs.map((p) => p.a.accuracy));
+    const synopsRatio = mean(pairs.map((p) => p.s.synops)) / mean(pairs.map((p) => p.a.synops));
+    const rec = search[b];
+    const annCpu = mean(ann.map((r) => r.cpu_s));
+    const searchedCpu = rows.filter((x) => x.backbone === b && x.configuration === 'searched').reduce((a, r) => a + r.cpu_s, 0);
+    const costRatio = rec ? (rec.cpu_s + searchedCpu / Math.max(1, pairs.length)) / annCpu : NaN;
+    paired.push(
+      `| ${b} | ${pairs.length} | ${signed(mean(diff))} ± ${pts(std(diff))} | ${diff.filter((d) => d > 0).length}/${diff.length} | ${Number.isFinite(annStd) && gain > annStd ? 'yes' : 'no'} | ${synopsRatio.toFixed(2)} | ${rec ? rec.cpu_s.toFixed(0) : '–'} | ${costRatio.toFixed(1)} |`,
+    );
+  }
+  if (paired.length > 0) {
+    lines.push(
+      '',
+      '(c) searched against (a) ANN skips, paired by seed (same seed, data and budget):',
+      '',
+      '| backbone | pairs | accuracy difference, points (mean ± std) | seeds where (c) wins | gain > std of (a) | SynOps (c)/(a) | search CPU s | (search + one training of (c)) / one training of (a) |',
+      '|---|---|---|---|---|---|---|---|',
+      ...paired,
+    );
   }
   return lines.join('\n');
+}
+
+export function experimentMarkdown(results: ResultsFile): string {
+  const o = results.options;
+  const searches = Object.entries(results.search).map(
+    ([b, r]) =>
+      `- ${b}: trial ${r!.trial}${r!.baseline ? ` (the ${r!.baseline} baseline)` : ''} of ${r!.trials}, validation accuracy ${pts(r!.validationAccuracy)} %, skips ${r!.skips.map((s) => `${s.from}→${s.to} ${s.type}${s.project ? '+1x1' : ''}`).join(', ') || 'none'}, ${r!.cpu_s.toFixed(0)} CPU s`,
+  );
+  return [
+    '# Skip connections: ANN skips vs none vs searched',
+    '',
+    `Written by \`spikeline experiment skip-connections\`; the rows are in skip-connections.json beside this file. Input ${o.size}x${o.size}, T=${o.steps}, width x${o.widthMult}, ${o.epochs} epochs per final training, ${o.seeds ?? 3} seeds from ${o.seed}, search: ${o.trials} trials of up to ${o.searchEpochs} epochs (objective ${o.objective}).`,
+    '',
+    experimentTable(results),
+    '',
+    'Searches:',
+    '',
+    ...searches,
+    '',
+  ].join('\n');
 }

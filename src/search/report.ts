@@ -4,7 +4,7 @@
  */
 import { OBJECTIVES } from './objective.js';
 import type { StoredTrial } from './storage.js';
-import { directionsOf, summarize, type StudyConfig } from './study.js';
+import { BASELINE_LABEL, baselineOf, directionsOf, summarize, type StudyConfig } from './study.js';
 
 export interface ChooseOptions {
   /** Export this trial number instead of choosing. */
@@ -51,8 +51,8 @@ function fmt(v: number | undefined | null, digits = 3): string {
   return v.toFixed(digits);
 }
 
-function skipsOf(spec: unknown): { from: number; to: number; type: string }[] {
-  const s = (spec as { skips?: { from: number; to: number; type: string }[] } | null)?.skips;
+function skipsOf(spec: unknown): { from: number; to: number; type: string; project?: boolean }[] {
+  const s = (spec as { skips?: { from: number; to: number; type: string; project?: boolean }[] } | null)?.skips;
   return Array.isArray(s) ? s : [];
 }
 
@@ -150,12 +150,13 @@ export function renderReport(config: StudyConfig, trials: readonly StoredTrial[]
   const target = config.target.options as { backbone?: string } | undefined;
   const rows = trials.map((t) => {
     const skips = skipsOf(t.spec);
+    const baseline = baselineOf(t);
     const duration = t.finishedAt ? ((t.finishedAt - t.startedAt) / 1000).toFixed(1) : '–';
     const neuron = Object.entries(t.params)
-      .filter(([k]) => !k.startsWith('skip:'))
+      .filter(([k]) => !k.startsWith('skip:') && k !== 'baseline')
       .map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v, 3) : v}`)
       .join(' ');
-    return `<tr class="${t.state}${frontSet.has(t.number) ? ' on-front' : ''}${chosen?.number === t.number ? ' chosen' : ''}"><td>${t.number}</td><td>${t.state}${frontSet.has(t.number) ? ' ★' : ''}</td><td>${fmt(t.metrics?.accuracy)}</td><td>${fmt(t.metrics?.meanRate, 4)}</td><td>${fmt(t.metrics?.synops, 0)}</td><td>${t.curve.filter(Boolean).length}</td><td>${skips.length}</td><td class="skips">${esc(skips.map((s) => `${s.from}→${s.to} ${s.type}`).join(', '))}</td><td>${esc(neuron)}</td><td>${t.seed}</td><td>${duration}</td><td>${esc(t.error ?? '')}</td></tr>`;
+    return `<tr class="${t.state}${frontSet.has(t.number) ? ' on-front' : ''}${chosen?.number === t.number ? ' chosen' : ''}"><td>${t.number}</td><td>${t.state}${frontSet.has(t.number) ? ' ★' : ''}</td><td>${fmt(t.metrics?.accuracy)}</td><td>${fmt(t.metrics?.meanRate, 4)}</td><td>${fmt(t.metrics?.synops, 0)}</td><td>${t.curve.filter(Boolean).length}</td><td>${skips.length}</td><td class="skips">${baseline ? `<span class="baseline">baseline: ${BASELINE_LABEL[baseline]}</span> ` : ''}${esc(skips.map((s) => `${s.from}→${s.to} ${s.type}${s.project ? '+1x1' : ''}`).join(', '))}</td><td>${esc(neuron)}</td><td>${t.seed}</td><td>${duration}</td><td>${esc(t.error ?? '')}</td></tr>`;
   });
   const bestSpecs = trials
     .filter((t) => frontSet.has(t.number))

@@ -10,7 +10,7 @@ import { chooseTrial, renderReport, type ChooseOptions } from './report.js';
 import type { SpaceOptions } from './space.js';
 import { parseDurationUs } from '../util/duration.js';
 import { isPostgresUrl, openStudyStore, type StoredTrial } from './storage.js';
-import { Study, type StudyConfig, type StudySummary } from './study.js';
+import { BASELINES, Study, baselineOf, type Baseline, type StudyConfig, type StudySummary } from './study.js';
 
 export class SearchConfigError extends Error {
   override readonly name = 'SearchConfigError';
@@ -59,8 +59,9 @@ export async function runSearch(options: RunSearchOptions): Promise<{ study: Stu
   if (!options.create && !isPostgresUrl(options.studyPath) && !existsSync(options.studyPath)) {
     throw new SearchConfigError(`${options.studyPath}: no such study file; to resume, give the path of an existing study, to start a new one, give --backbone NAME (synthetic for a dry run)`);
   }
-  // Without `create` the study must exist: both stores refuse to make one.
-  const storage = await openStudyStore<StudyConfig>(options.studyPath, options.create && { ...options.create });
+  // Without `create` the study must exist: both stores refuse to make one. Every new study
+  // starts with the hand-designed baselines.
+  const storage = await openStudyStore<StudyConfig>(options.studyPath, options.create && { ...options.create, baselines: [...BASELINES] });
   const resumed = !storage.created;
   const config = storage.config;
   const storedBackbone = (config.target.options as { backbone?: string } | null)?.backbone;
@@ -120,7 +121,10 @@ export function defaultReportPath(studyPath: string): string {
   return studyPath.replace(/\.[^./]*$/, '') + '.html';
 }
 
-export async function writeStudyReport(studyPath: string, options: ReportOptions): Promise<{ chosen: StoredTrial | undefined; trials: number }> {
+export async function writeStudyReport(
+  studyPath: string,
+  options: ReportOptions,
+): Promise<{ chosen: StoredTrial | undefined; trials: number; baselines: { baseline: Baseline; trial: StoredTrial }[] }> {
   const storage = await openStudyStore<StudyConfig>(studyPath, undefined, { readonly: true });
   try {
     const trials = await storage.trials();
@@ -131,7 +135,11 @@ export async function writeStudyReport(studyPath: string, options: ReportOptions
       if (!chosen) throw new SearchConfigError(`${studyPath}: no complete trial to export`);
       writeFileSync(options.exportPath, JSON.stringify(chosen.spec, null, 2) + '\n');
     }
-    return { chosen, trials: trials.length };
+    const baselines = trials.flatMap((trial) => {
+      const baseline = baselineOf(trial);
+      return baseline ? [{ baseline, trial }] : [];
+    });
+    return { chosen, trials: trials.length, baselines };
   } finally {
     await storage.close();
   }

@@ -7,10 +7,11 @@
 import { backbone, BACKBONES, type BackboneName, type BackboneOptions } from '../snn/backbones.js';
 import { loadGestureDataset, splitValidation, type EventDataset, type LabelledEvents } from '../snn/data.js';
 import type { NeuronConfig } from '../snn/neuron.js';
-import { validateSpec, type ModelSpec, type SkipSpec, type SpecTraining } from '../snn/spec.js';
+import { validateSpec, type ModelSpec, type SpecTraining } from '../snn/spec.js';
 import { trainModel, type TrainingData } from '../snn/train.js';
+import { threadCpuSeconds } from './cpu-time.js';
 import type { SearchTarget, TrialMetrics, TrialObjective } from './objective.js';
-import type { NeuronParams, SkipType, SpecAdapter } from './space.js';
+import { SKIP_CHOICES, skipOfChoice, type NeuronParams, type SkipChoice, type SkipSpec as PlacedSkip, type SpecAdapter } from './space.js';
 
 export interface SnnTargetOptions {
   backbone: BackboneName;
@@ -80,12 +81,15 @@ export function isBackboneName(name: string): name is BackboneName {
 export function snnAdapter(o: SnnTargetOptions): SpecAdapter<ModelSpec> {
   const base = baseSpec(o);
   const n = base.layers.length;
-  const types = new Map<string, SkipType[]>();
+  const types = new Map<string, SkipChoice[]>();
   const pairs: [number, number][] = [];
   for (let from = 0; from < n; from++) {
     for (let to = from + 1; to < n && (o.maxSpan === undefined || to - from <= o.maxSpan); to++) {
       // A DSC from the direct predecessor would concatenate the layer's own input twice.
-      const ok = (['ASC', 'DSC'] as const).filter((type) => (type === 'ASC' || to - from >= 2) && validateSpec({ ...base, skips: [{ from, to, type }] }).length === 0);
+      const ok = SKIP_CHOICES.filter((c) => {
+        const skip = skipOfChoice(from, to, c);
+        return (skip.type !== 'DSC' || to - from >= 2) && validateSpec({ ...base, skips: [skip] }).length === 0;
+      });
       if (ok.length === 0) continue;
       pairs.push([from, to]);
       types.set(`${from}-${to}`, ok);
@@ -94,7 +98,7 @@ export function snnAdapter(o: SnnTargetOptions): SpecAdapter<ModelSpec> {
   return {
     backbone: o.backbone,
     layers: base.layers.map((l, i) => `${i}:${l.type}${'out' in l ? `(${l.out})` : ''}`),
-    originalSkips: base.skips.map((s) => ({ from: s.from, to: s.to, type: s.type })),
+    originalSkips: base.skips.map(placedSkip),
     candidatePairs: pairs,
     allowedTypes: (from, to) => types.get(`${from}-${to}`) ?? [],
     build: (skips, neuron) => withSkips(base, skips, neuron),
@@ -102,9 +106,14 @@ export function snnAdapter(o: SnnTargetOptions): SpecAdapter<ModelSpec> {
   };
 }
 
+/** A skip without its resolved adaptation (what a search places and a spec stores). */
+export function placedSkip(s: PlacedSkip): PlacedSkip {
+  return { from: s.from, to: s.to, type: s.type, ...(s.project ? { project: true } : {}) };
+}
+
 /** `base` with its skips replaced and searched neuron settings applied to the default neuron. */
-export function withSkips(base: ModelSpec, skips: readonly { from: number; to: number; type: SkipType }[], neuron: NeuronParams = {}): ModelSpec {
-  const spec: ModelSpec = { ...base, skips: skips.map((s): SkipSpec => ({ from: s.from, to: s.to, type: s.type })) };
+export function withSkips(base: ModelSpec, skips: readonly PlacedSkip[], neuron: NeuronParams = {}): ModelSpec {
+  const spec: ModelSpec = { ...base, skips: skips.map(placedSkip) };
   if (neuron.tau !== undefined || neuron.threshold !== undefined || neuron.alpha !== undefined) {
     const n: NeuronConfig = { ...(base.neuron ?? { kind: 'lif' }) };
     if (neuron.tau !== undefined) n.tau = neuron.tau;
@@ -141,6 +150,7 @@ export function snnObjective(o: SnnTargetOptions): TrialObjective {
   return {
     async run(trial, onEpoch): Promise<TrialMetrics> {
       const data = await trialData(o);
+      const cpu0 = threadCpuSeconds();
       const result = await trainModel({
         spec: trial.spec as ModelSpec,
         data,
@@ -166,6 +176,7 @@ export function snnObjective(o: SnnTargetOptions): TrialObjective {
         synops: result.synopsPerSample,
         energyPJ: result.energyPJPerSample,
         seconds: result.seconds,
+        cpuSeconds: threadCpuSeconds() - cpu0,
         epochs: result.epochs,
       };
     },

@@ -1,6 +1,7 @@
 /**
  * The skip-connection search space over one backbone: for every candidate pair of layers
- * (from < to) a categorical parameter `skip:<from>-<to>` in {none, ASC, DSC}, bounded skip count,
+ * (from < to) a categorical parameter `skip:<from>-<to>` in {none, ASC, DSC, DSC-1x1, SEW} (the
+ * types the space is given and the pair allows), bounded skip count,
  * and optional neuron hyperparameters (tau, threshold, surrogate alpha) as float parameters.
  * Turning parameters into a model spec and validating it is delegated to a `SpecAdapter` so the
  * space knows nothing of the engine's spec format beyond skips and neuron settings.
@@ -12,6 +13,22 @@ export type { SkipType };
 
 /** A skip as the search places it (the engine adds its shape adaptation when resolving). */
 export type SkipSpec = Omit<EngineSkipSpec, 'adapt'>;
+
+/** A skip parameter's value other than 'none': a skip type, or DSC through a 1x1 projection. */
+export type SkipChoice = SkipType | 'DSC-1x1';
+export const SKIP_CHOICES: readonly SkipChoice[] = ['ASC', 'DSC', 'DSC-1x1', 'SEW'];
+
+export function skipChoice(s: SkipSpec): SkipChoice {
+  return s.type === 'DSC' && s.project ? 'DSC-1x1' : s.type;
+}
+
+export function skipOfChoice(from: number, to: number, choice: SkipChoice): SkipSpec {
+  return choice === 'DSC-1x1' ? { from, to, type: 'DSC', project: true } : { from, to, type: choice };
+}
+
+function isSkipChoice(v: unknown): v is SkipChoice {
+  return SKIP_CHOICES.includes(v as SkipChoice);
+}
 
 export interface NeuronParams {
   tau?: number;
@@ -50,7 +67,7 @@ export interface SpecAdapter<S = unknown> {
   /** Pairs (from, to) a skip may join; defaults to every from < to with to - from >= 2. */
   readonly candidatePairs?: readonly (readonly [number, number])[];
   /** Skip types a pair may take (default: all the space's types). */
-  allowedTypes?(from: number, to: number): readonly SkipType[];
+  allowedTypes?(from: number, to: number): readonly SkipChoice[];
   build(skips: readonly SkipSpec[], neuron: NeuronParams): S;
   /** Reasons the spec is not a valid graph; empty when valid. */
   validate(spec: S): string[];
@@ -59,7 +76,8 @@ export interface SpecAdapter<S = unknown> {
 export interface SpaceOptions {
   maxSkips: number;
   minSkips?: number;
-  skipTypes?: readonly SkipType[];
+  /** Default ASC and DSC (the seed paper's); SKIP_CHOICES adds SEW and projected DSC. */
+  skipTypes?: readonly SkipChoice[];
   /** Float ranges for neuron hyperparameters searched as secondary dimensions. */
   neuron?: {
     tau?: readonly [number, number];
@@ -92,7 +110,7 @@ export class SearchSpace<S = unknown> {
   readonly distributions: ReadonlyMap<string, Distribution>;
   readonly maxSkips: number;
   readonly minSkips: number;
-  readonly skipTypes: readonly SkipType[];
+  readonly skipTypes: readonly SkipChoice[];
 
   constructor(
     readonly adapter: SpecAdapter<S>,
@@ -107,7 +125,9 @@ export class SearchSpace<S = unknown> {
     }
     this.skipTypes = options.skipTypes ?? ['ASC', 'DSC'];
     if (this.skipTypes.length === 0) throw new RangeError('skipTypes must name at least one type');
-    const usable: { pair: readonly [number, number]; types: SkipType[] }[] = [];
+    const unknown = this.skipTypes.filter((t) => !isSkipChoice(t));
+    if (unknown.length > 0) throw new RangeError(`skipTypes: ${unknown.join(', ')} not among ${SKIP_CHOICES.join(', ')}`);
+    const usable: { pair: readonly [number, number]; types: SkipChoice[] }[] = [];
     for (const pair of pairs) {
       const allowed = adapter.allowedTypes?.(pair[0], pair[1]) ?? this.skipTypes;
       const types = this.skipTypes.filter((t) => allowed.includes(t));
@@ -142,7 +162,7 @@ export class SearchSpace<S = unknown> {
     const skips: SkipSpec[] = [];
     for (const [from, to] of this.pairs) {
       const v = params[skipParamName(from, to)];
-      if (v === 'ASC' || v === 'DSC') skips.push({ from, to, type: v });
+      if (isSkipChoice(v)) skips.push(skipOfChoice(from, to, v));
     }
     const neuron: NeuronParams = {};
     for (const key of ['tau', 'threshold', 'alpha'] as const) {
@@ -159,7 +179,7 @@ export class SearchSpace<S = unknown> {
     for (const s of skips) {
       const name = skipParamName(s.from, s.to);
       if (!this.distributions.has(name)) throw new RangeError(`skip ${s.from}->${s.to} is not a candidate pair of this space`);
-      params[name] = s.type;
+      params[name] = skipChoice(s);
     }
     for (const [name, d] of this.distributions) {
       if (d.kind !== 'float') continue;
@@ -243,12 +263,12 @@ export class SearchSpace<S = unknown> {
       active.sort((a, b) => preference(a, out[a] as string) - preference(b, out[b] as string));
       for (const name of active.slice(0, active.length - this.maxSkips)) out[name] = 'none';
     } else if (active.length < this.minSkips) {
-      const options: { name: string; type: SkipType; score: number }[] = [];
+      const options: { name: string; type: SkipChoice; score: number }[] = [];
       for (const [f, t] of this.pairs) {
         const name = skipParamName(f, t);
         if (out[name] !== 'none') continue;
         for (const type of (this.distributions.get(name) as CategoricalDistribution).choices.slice(1)) {
-          options.push({ name, type: type as SkipType, score: preference(name, type) });
+          options.push({ name, type: type as SkipChoice, score: preference(name, type) });
         }
       }
       options.sort((a, b) => b.score - a.score);

@@ -16,6 +16,23 @@ import { SearchSpace, type Candidate, type Params, type SpaceOptions } from './s
 import { openStudyStore, type ClaimOptions, type StoredTrial, type StudyStore } from './storage.js';
 import { TpeSampler } from './tpe.js';
 
+/**
+ * Hand-designed configurations a study runs first, before any sampled one (as Optuna's
+ * `enqueue_trial`): the backbone's ANN skips and no skips. The sampler sees them like any trial,
+ * and the search can only choose something else when it validates better.
+ */
+export type Baseline = 'ann' | 'none';
+export const BASELINES: readonly Baseline[] = ['ann', 'none'];
+export const BASELINE_LABEL: Record<Baseline, string> = { ann: 'ANN skips', none: 'no skips' };
+
+/** The parameter that marks a trial's params as an enqueued baseline (no distribution of the space). */
+export const BASELINE_PARAM = 'baseline';
+
+export function baselineOf(t: { params: Params }): Baseline | undefined {
+  const b = t.params[BASELINE_PARAM];
+  return BASELINES.find((x) => x === b);
+}
+
 export interface StudyConfig {
   name: string;
   seed: number;
@@ -26,6 +43,8 @@ export interface StudyConfig {
   pruner: { name: 'none' } | { name: 'asha'; minEpochs?: number; eta?: number; minPeers?: number };
   /** Full training budget of one trial, epochs. */
   maxEpochs: number;
+  /** Baselines enqueued as the study's first trials (absent: none, as in studies made before them). */
+  baselines?: Baseline[];
 }
 
 export interface RunOptions {
@@ -79,10 +98,15 @@ export function directionsOf(config: StudyConfig): Direction[] {
 }
 
 export class Study {
+  /** Params of the study's baselines the space can express (duplicates dropped), in order. */
+  readonly baselines: Params[];
+
   private constructor(
     readonly storage: StudyStore<StudyConfig>,
     readonly space: SearchSpace,
-  ) {}
+  ) {
+    this.baselines = baselineParams(space, storage.config.baselines ?? []);
+  }
 
   get config(): StudyConfig {
     return this.storage.config;
@@ -129,12 +153,15 @@ export class Study {
     // Accuracy of every trial at every epoch: the peers ASHA compares against.
     let rungs = new Map<number, number[]>();
     let finished = 0;
+    let started: StoredTrial[] = [];
     // Reread before each new trial: other processes may have added trials and epochs.
     const refresh = async (): Promise<void> => {
       history = [];
       rungs = new Map();
       finished = 0;
+      started = [];
       for (const t of await this.storage.trials()) {
+        if (t.state !== 'interrupted') started.push(t);
         for (let e = 0; e < t.curve.length; e++) {
           const m = t.curve[e];
           if (m) pushMap(rungs, e + 1, m.accuracy);
@@ -201,9 +228,12 @@ export class Study {
         }
         await refresh();
         let made: NewCandidate | undefined;
+        // Baselines not yet run (or only interrupted) go first; a trial of another process that
+        // started since the refresh may run one twice, which costs a trial and harms nothing.
+        const pending = this.baselines.filter((b) => !started.some((t) => t.params[BASELINE_PARAM] === b[BASELINE_PARAM]));
         const slot = await this.storage.startTrial(options.trials, (number) => {
           const seed = deriveSeed(config.seed, number);
-          const params = sampler.sample(this.space, history, directions, new Random(deriveSeed(seed, 0x5a)));
+          const params = pending[0] ?? sampler.sample(this.space, history, directions, new Random(deriveSeed(seed, 0x5a)));
           made = { params, candidate: this.space.candidate(params), seed };
           return { params, spec: made.candidate.spec, seed };
         });
@@ -236,6 +266,25 @@ interface NewCandidate {
   params: Params;
   candidate: Candidate;
   seed: number;
+}
+
+function baselineParams(space: SearchSpace, baselines: readonly Baseline[]): Params[] {
+  const out: Params[] = [];
+  const seen = new Set<string>();
+  for (const b of baselines) {
+    const skips = b === 'ann' ? space.adapter.originalSkips : [];
+    let params: Params;
+    try {
+      params = space.encode(skips);
+    } catch {
+      continue; // a skip outside the space's candidate pairs (e.g. longer than its maxSpan)
+    }
+    const key = JSON.stringify(params);
+    if (seen.has(key) || space.check(params).length > 0) continue;
+    seen.add(key);
+    out.push({ ...params, [BASELINE_PARAM]: b });
+  }
+  return out;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

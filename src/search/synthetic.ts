@@ -15,6 +15,8 @@ export interface SyntheticOptions {
   layers?: number;
   /** The ideal skips; default 0->2 ASC, 2->5 DSC, 4->7 ASC. */
   ideal?: SkipSpec[];
+  /** Skips of the hand-designed network (the study's 'ann' baseline; default none). */
+  original?: SkipSpec[];
   /** Accuracy of the plain backbone (default 0.55). */
   base?: number;
   gain?: number;
@@ -52,7 +54,7 @@ export function syntheticAdapter(options: SyntheticOptions = {}): SpecAdapter<Sy
   return {
     backbone: 'synthetic',
     layers: Array.from({ length: layers }, (_, i) => `layer${i}`),
-    originalSkips: [],
+    originalSkips: options.original ?? [],
     build: (skips, neuron) => ({ backbone: 'synthetic', layers, skips: [...skips], neuron: { ...neuron } }),
     validate: (spec) =>
       spec.skips.filter((s) => forbidden.has(`${s.from}-${s.to}`)).map((s) => `skip ${s.from}->${s.to}: layer${s.to} cannot take a skip input`),

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { nonzeroFraction, runKernel, spikeKernelsActive } from './kernels.js';
 import { batchNormTrain, conv2dSame, depthwiseSame, lif, lifStep, linear, pool, type ConvPlan } from './ops.js';
-import { layerNeuron, resolveSpec, type LayerSpec, type ModelSpec, type ResolvedSpec, type Shape3 } from './spec.js';
+import { layerNeuron, projectionChannels, resolveSpec, type LayerSpec, type ModelSpec, type ResolvedSpec, type Shape3 } from './spec.js';
 import { neuronAttrs, plifInitWeight, resolveNeuron, type ResolvedNeuron } from './neuron.js';
 import { firingMetrics, type LayerCost } from './metrics.js';
 import type { FiringMetrics } from './model-api.js';
@@ -77,6 +77,8 @@ export class SnnModel {
   private readonly headIn: number;
   /** Total spikes of each spiking layer in the current forward (for the sparse-conv choice). */
   private readonly lastSpikes: number[] = [];
+  /** Weight of a training batch's statistics in the running BatchNorm statistics. */
+  private bnMomentum = BN_MOMENTUM;
 
   constructor(spec: ModelSpec, seed = 0) {
     this.resolved = resolveSpec(spec);
@@ -135,7 +137,7 @@ export class SnnModel {
     this.spec.skips.forEach((s, k) => {
       if (s.adapt?.project) {
         const cin = this.resolved.outShapes[s.from]!.c;
-        add(`skip${k}.w`, uniform([1, 1, cin, this.resolved.outShapes[s.to]!.c], cin));
+        add(`skip${k}.w`, uniform([1, 1, cin, projectionChannels(this.resolved, s)], cin));
       }
     });
     add('head.w', uniform([this.headIn, this.spec.classes], this.headIn));
@@ -165,8 +167,11 @@ export class SnnModel {
       let fanOut = fanIn(i + 1);
       for (const s of this.spec.skips) {
         if (s.from !== i) continue;
-        if (s.type === 'DSC') fanOut += fanIn(s.to);
-        else fanOut += s.adapt?.project ? this.resolved.outShapes[s.to]!.c : 1;
+        if (s.adapt?.project) fanOut += projectionChannels(this.resolved, s);
+        else if (s.type === 'DSC') fanOut += fanIn(s.to);
+        // A SEW spike is one addition, then part of `to`'s output, driving its consumers.
+        else if (s.type === 'SEW') fanOut += 1 + fanIn(s.to + 1);
+        else fanOut += 1;
       }
       const o = p.outShape;
       const l = p.spec;
@@ -181,7 +186,7 @@ export class SnnModel {
     this.spec.skips.forEach((s, k) => {
       if (!s.adapt?.project) return;
       const o = this.resolved.outShapes[s.to]!;
-      costs.push({ name: `skip${k}:proj`, neurons: 0, fanOut: 0, macs: o.h * o.w * o.c * this.resolved.outShapes[s.from]!.c, spikingInput: plans[s.from]!.neuron !== null });
+      costs.push({ name: `skip${k}:proj`, neurons: 0, fanOut: 0, macs: o.h * o.w * projectionChannels(this.resolved, s) * this.resolved.outShapes[s.from]!.c, spikingInput: plans[s.from]!.neuron !== null });
     });
     const lastSpiking = plans[plans.length - 1]!.neuron !== null;
     costs.push({ name: 'head', neurons: 0, fanOut: 0, macs: this.headIn * this.spec.classes, spikingInput: lastSpiking });
@@ -270,13 +275,30 @@ export class SnnModel {
     return { w: tf.mul(w, ws) as tf.Tensor4D, b };
   }
 
+  /**
+   * Sets the running BatchNorm statistics to those of batch x [T, B, H, W, C] (one training-mode
+   * forward), so eval mode (`step`) then normalises as training mode does on x: how a
+   * training-free score reads an untrained network.
+   */
+  calibrateBatchNorm(x: tf.Tensor): void {
+    this.bnMomentum = 1;
+    try {
+      tf.tidy(() => {
+        this.forward(x, { training: true });
+      });
+    } finally {
+      this.bnMomentum = BN_MOMENTUM;
+    }
+    this.invalidateFolded();
+  }
+
   private updateRunning(i: number, mean: Float32Array, variance: Float32Array, n: number): void {
     const rm = this.buffers.get(`l${i}.mean`)!;
     const rv = this.buffers.get(`l${i}.var`)!;
     const unbias = n > 1 ? n / (n - 1) : 1;
     for (let c = 0; c < rm.length; c++) {
-      rm[c] = (1 - BN_MOMENTUM) * rm[c]! + BN_MOMENTUM * mean[c]!;
-      rv[c] = (1 - BN_MOMENTUM) * rv[c]! + BN_MOMENTUM * variance[c]! * unbias;
+      rm[c] = (1 - this.bnMomentum) * rm[c]! + this.bnMomentum * mean[c]!;
+      rv[c] = (1 - this.bnMomentum) * rv[c]! + this.bnMomentum * variance[c]! * unbias;
     }
   }
 
@@ -378,6 +400,11 @@ export class SnnModel {
       }
       cur = plan.neuron ? neuron(i, u) : u;
       curDensity = plan.neuron ? (this.lastSpikes[plan.spikeIndex] ?? N * plan.outShape.h * plan.outShape.w * plan.outShape.c) / (N * plan.outShape.h * plan.outShape.w * plan.outShape.c) : 1;
+      for (const [k, s] of this.spec.skips.entries()) {
+        if (s.to !== i || s.type !== 'SEW') continue;
+        cur = tf.add(cur, adapt(k));
+        curDensity = 1;
+      }
       outs.push(cur);
     }
     return linear(tf.reshape(cur, [N, this.headIn]) as tf.Tensor2D, this.p('head.w') as unknown as tf.Tensor2D, this.p('head.b') as unknown as tf.Tensor1D);
@@ -391,9 +418,10 @@ export class SnnModel {
   /**
    * One time step for streaming inference: frame [B, H, W, C]; membranes in `state` are read and
    * replaced (old tensors disposed). Returns the head output [B, classes] of this step and the
-   * spike count of every spiking layer.
+   * spike count of every spiking layer; `onSpikes` sees the spikes [B, H, W, C] of each spiking
+   * layer k (index among spiking layers) while they exist.
    */
-  step(frame: tf.Tensor4D, state: StreamState): { out: tf.Tensor2D; spikes: number[] } {
+  step(frame: tf.Tensor4D, state: StreamState, onSpikes?: (k: number, s: tf.Tensor) => void): { out: tf.Tensor2D; spikes: number[] } {
     const B = frame.shape[0];
     const spikes = new Array<number>(state.v.length).fill(0);
     const next: tf.Tensor[] = [];
@@ -408,6 +436,7 @@ export class SnnModel {
         const r = lifStep(u, v, attrs, decay);
         spikes[k] = r.count;
         this.lastSpikes[k] = r.count;
+        onSpikes?.(k, r.s);
         next[k] = tf.keep(r.v);
         return r.s;
       }, false, B) as tf.Tensor2D,

@@ -6,7 +6,12 @@
  *  - ASC (addition, ResNet-style) adds it to the pre-activation of layer `to` (after BN,
  *    before the neuron), as REF-8 does;
  *  - DSC (concatenation, DenseNet-style) concatenates it to the input of layer `to` along
- *    channels.
+ *    channels; with `project: true` the source first goes through a 1x1 convolution to the
+ *    channel count of `to`'s main input, so the concatenation adds that many channels, not the
+ *    source's;
+ *  - SEW (spike-element-wise ADD, SEW-ResNet) adds it to the output *spikes* of layer `to`
+ *    (after its neuron), so the identity path carries spikes past the neuron and the sum goes on
+ *    to the next layer. `to` must be spiking and have the source's channel count.
  * When shapes differ the skip is adapted: average pooling by an integer factor when the source
  * is spatially larger, and for ASC a 1x1 convolution when channel counts differ. The adaptation
  * is written back into the resolved spec (`adapt`). Skips may only end at conv / dwconv layers.
@@ -22,12 +27,14 @@ export type LayerSpec =
   | { type: 'gap' }
   | { type: 'linear'; out: number; neuron?: NeuronConfig | null };
 
-export type SkipType = 'ASC' | 'DSC';
+export type SkipType = 'ASC' | 'DSC' | 'SEW';
+
+export const SKIP_TYPES: readonly SkipType[] = ['ASC', 'DSC', 'SEW'];
 
 export interface SkipAdapt {
   /** Average-pooling factor applied to the source (1 = none). */
   pool: number;
-  /** 1x1 projection to `to`'s channel count (ASC only). */
+  /** 1x1 projection: to `to`'s output channels (ASC), or to its main input's channels (DSC with `project`). */
   project: boolean;
 }
 
@@ -35,6 +42,8 @@ export interface SkipSpec {
   from: number;
   to: number;
   type: SkipType;
+  /** DSC only: project the source (1x1 convolution) to the channel count of `to`'s main input. */
+  project?: boolean;
   /** Filled in by resolveSpec. */
   adapt?: SkipAdapt;
 }
@@ -130,8 +139,8 @@ export function tryResolveSpec(input: unknown): { resolved: ResolvedSpec | null;
       const src = outShapes[s.from]!;
       const pool = adaptPool(src, cur, `skips[${k}]`, reasons);
       if (pool) {
-        s.adapt = { pool, project: false };
-        catC += src.c;
+        s.adapt = { pool, project: s.project === true };
+        catC += s.project === true ? cur.c : src.c;
       }
     });
     const cat: Shape3 = { ...cur, c: catC };
@@ -169,16 +178,21 @@ export function tryResolveSpec(input: unknown): { resolved: ResolvedSpec | null;
     }
     outShapes.push(cur);
     resolvedSkips.forEach((s, k) => {
-      if (s.to !== i || s.type !== 'ASC' || !outShapes[s.from]) return;
+      if (s.to !== i || (s.type !== 'ASC' && s.type !== 'SEW') || !outShapes[s.from]) return;
       const src = outShapes[s.from]!;
       const pool = adaptPool(src, cur, `skips[${k}]`, reasons);
-      if (pool) s.adapt = { pool, project: src.c !== cur.c };
+      if (!pool) return;
+      if (s.type === 'ASC') s.adapt = { pool, project: src.c !== cur.c };
+      else if (src.c !== cur.c) reasons.push(`skips[${k}]: SEW adds spikes channel by channel, source has ${src.c} channels, target ${cur.c}`);
+      else if (!neuron) reasons.push(`skips[${k}]: SEW adds to the spikes of layer ${s.to}, which has no neuron`);
+      else s.adapt = { pool, project: false };
     });
   });
   const n = spec.layers.length;
   resolvedSkips.forEach((s, k) => {
     const at = `skips[${k}]`;
-    if (s.type !== 'ASC' && s.type !== 'DSC') reasons.push(`${at}.type: "${String(s.type)}" is not ASC or DSC`);
+    if (!SKIP_TYPES.includes(s.type)) reasons.push(`${at}.type: "${String(s.type)}" is not one of ${SKIP_TYPES.join(', ')}`);
+    if (s.project !== undefined && (s.type !== 'DSC' || typeof s.project !== 'boolean')) reasons.push(`${at}.project: only a DSC skip takes project (true or false)`);
     if (!Number.isInteger(s.from) || !Number.isInteger(s.to) || s.from < 0 || s.to >= n) {
       reasons.push(`${at}: from/to must be layer indices in 0..${n - 1}`);
       return;
@@ -220,6 +234,11 @@ function adaptPool(src: Shape3, dst: Shape3, at: string, reasons: string[]): num
     return 0;
   }
   return f;
+}
+
+/** Output channels of a projected skip's 1x1 convolution (see SkipAdapt.project). */
+export function projectionChannels(r: ResolvedSpec, s: SkipSpec): number {
+  return (s.type === 'DSC' ? r.inShapes[s.to]! : r.outShapes[s.to]!).c;
 }
 
 /** Reasons the spec is invalid; empty when it can be built. */

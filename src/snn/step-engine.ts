@@ -11,13 +11,13 @@
  * step touches a few kilobytes of code and no allocator.
  *
  * Same arithmetic as `SnnModel.step` in eval mode (BatchNorm folded, 'same' stride-1 convs,
- * k x k pooling with stride k, ASC / DSC skips with their adaptation, the head), so outputs
+ * k x k pooling with stride k, ASC / DSC / SEW skips with their adaptation, the head), so outputs
  * agree to float rounding; the weights are copied in at construction (rebuild after training).
  */
 import { lifCharge, lifChargeConstants, spikeConv, type LifCharge } from './kernels.js';
 import type { SnnModel } from './model.js';
 import { neuronAttrs } from './neuron.js';
-import type { Shape3 } from './spec.js';
+import { projectionChannels, type Shape3 } from './spec.js';
 import { spikeKernelsWithMemory, type SpikeKernels } from './wasm/spike-kernels.js';
 
 const volume = (s: Shape3): number => s.h * s.w * s.c;
@@ -53,7 +53,7 @@ interface SkipRun {
   /** Adapted (pooled, projected) source, or the source output itself when no adaptation. */
   out: Float32Array;
   pooled: Float32Array | null;
-  /** 1x1 projection [Cfrom, Cto] (ASC only). */
+  /** 1x1 projection [Cfrom, Cproj] (ASC, DSC with project). */
   proj: Float32Array | null;
 }
 
@@ -69,6 +69,8 @@ interface LayerRun {
   dsc: SkipRun[];
   cat: Float32Array | null;
   asc: SkipRun[];
+  /** Spike-element-wise additions to the output after the neuron. */
+  sew: SkipRun[];
   w: Float32Array | null;
   b: Float32Array | null;
   /** Pre-activation; the layer's output too when it has no neuron. */
@@ -93,8 +95,9 @@ export class StepEngine {
       const a = s.adapt!;
       const src = r.outShapes[s.from]!;
       const pooled = a.pool > 1 ? arena.reserve(volume({ ...src, h: src.h / a.pool, w: src.w / a.pool })) : -1;
-      const proj = a.project ? arena.reserve(src.c * r.outShapes[s.to]!.c, model.parameterValues(`skip${k}.w`)) : -1;
-      const projected = a.project ? arena.reserve(volume(r.outShapes[s.to]!)) : -1;
+      const projC = projectionChannels(r, s);
+      const proj = a.project ? arena.reserve(src.c * projC, model.parameterValues(`skip${k}.w`)) : -1;
+      const projected = a.project ? arena.reserve(volume({ ...r.outShapes[s.to]!, c: projC })) : -1;
       return { pooled, proj, projected };
     });
     const layerSlots = model.plans.map((p) => {
@@ -154,6 +157,7 @@ export class StepEngine {
         dsc: [],
         cat: view(slots.cat),
         asc: [],
+        sew: [],
         w: view(slots.w),
         b: view(slots.b),
         u,
@@ -162,7 +166,7 @@ export class StepEngine {
       };
       // Skips ending here read outputs of earlier layers, which exist by now.
       model.spec.skips.forEach((s, k) => {
-        if (s.to === i) (s.type === 'DSC' ? run.dsc : run.asc).push(skipRun(k));
+        if (s.to === i) run[s.type === 'DSC' ? 'dsc' : s.type === 'SEW' ? 'sew' : 'asc'].push(skipRun(k));
       });
       outputs.push(out1);
       return run;
@@ -198,13 +202,19 @@ export class StepEngine {
         adaptSkip(s, this.layers[s.from]!);
         const a = s.out;
         const u = l.u;
-        for (let j = 0; j < u.length; j++) u[j]! += a[j]!;
+        for (let j = 0; j < u.length; j++) u[j] = u[j]! + a[j]!;
       }
       const n = l.neuron;
       if (n) {
         n.count[0] = 0;
         lifCharge(this.kernels, l.u, n.v, l.out1, n.h, n.count, 1, 1, n.charge);
         spikes[spikeIndex++] = n.count[0]!;
+      }
+      for (const s of l.sew) {
+        adaptSkip(s, this.layers[s.from]!);
+        const a = s.out;
+        const o = l.out1;
+        for (let j = 0; j < o.length; j++) o[j] = o[j]! + a[j]!;
       }
       x = l.out1;
     }

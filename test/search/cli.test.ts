@@ -25,6 +25,9 @@ test('spikeline search runs, resumes, reports and exports on the synthetic backb
   assert.ok(existsSync(join(dir, 'study.html')));
   assert.equal(JSON.parse(readFileSync(join(dir, 'best.json'), 'utf8')).backbone, 'synthetic');
   assert.match(rep.out, /exported trial \d+/);
+  // The synthetic backbone's hand design has no skips: one baseline, trial 0.
+  assert.match(rep.out, /^baseline ANN skips: trial 0 complete, accuracy 0\.\d{4}$/m);
+  assert.match(readFileSync(join(dir, 'study.html'), 'utf8'), /baseline: ANN skips/);
 });
 
 test('spikeline search rejects bad arguments with usage errors', async () => {
@@ -37,6 +40,15 @@ test('spikeline search rejects bad arguments with usage errors', async () => {
   const badBudget = await runCli('search', '--backbone', 'synthetic', '--trials', '3', '--budget', 'soon');
   assert.equal(badBudget.code, 2);
   assert.match(badBudget.err, /not a duration: "soon"/);
+  const badTypes = await runCli('search', '--backbone', 'synthetic', '--trials', '3', '--skip-types', 'ASC,MUL');
+  assert.equal(badTypes.code, 2);
+  assert.match(badTypes.err, /--skip-types: "MUL" is not a list of ASC, DSC, DSC-1x1, SEW/);
+  const rankNoOut = await runCli('search', 'rank', '--backbone', 'gesture', '--data', 'fixtures/gesture-mini');
+  assert.equal(rankNoOut.code, 2);
+  assert.match(rankNoOut.err, /--out FILE is required/);
+  const rankFew = await runCli('search', 'rank', '--backbone', 'gesture', '--data', 'fixtures/gesture-mini', '--out', join(tmpdir(), 'never.json'), '--configs', '2');
+  assert.equal(rankFew.code, 2);
+  assert.match(rankFew.err, /--configs/);
   const missing = join(mkdtempSync(join(tmpdir(), 'spikeline-cli-')), 'none.db');
   const noStudy = await runCli('search', 'report', missing);
   assert.equal(noStudy.code, 1);

@@ -1,35 +1,48 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { experimentTable, type ExperimentRow } from '../../src/search/experiment.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { experimentTable, runSkipExperiment, type ExperimentRow, type ResultsFile, type SkipExperimentOptions } from '../../src/search/experiment.js';
+import { openStudyStore } from '../../src/search/storage.js';
+import type { StudyConfig } from '../../src/search/study.js';
 import { experimentCommand } from '../../src/cli/commands/experiment.js';
 import { main } from '../../src/cli/main.js';
 
-const row = (variant: ExperimentRow['variant'], accuracy: number, skips: ExperimentRow['skips']): ExperimentRow => ({
+const row = (configuration: ExperimentRow['configuration'], seed: number, accuracy: number, skips: ExperimentRow['skips'], synops = 1000): ExperimentRow => ({
   backbone: 'resnet18',
-  variant,
+  configuration,
+  seed,
   skips,
   accuracy,
-  meanRate: 0.1234,
-  synops: 12345,
+  rate: 0.1234,
+  synops,
+  cpu_s: 10,
   epochs: 3,
   seconds: 10,
 });
 
-test('experiment table lists the three configurations and the gain of the search', () => {
-  const table = experimentTable([
-    row('none', 0.5, []),
-    row('original', 0.6, [{ from: 0, to: 2, type: 'ASC' }]),
-    row('searched', 0.65, [
-      { from: 0, to: 2, type: 'DSC' },
-      { from: 1, to: 3, type: 'ASC' },
-    ]),
-  ]);
+test('experiment table: mean ± std over seeds, the paired comparison and the cost ratio (hand-computed)', () => {
+  const ann = [{ from: 0, to: 2, type: 'ASC' as const }];
+  const searched = [
+    { from: 0, to: 2, type: 'SEW' as const },
+    { from: 1, to: 3, type: 'DSC' as const, project: true },
+  ];
+  const table = experimentTable({
+    rows: [
+      ...[0.5, 0.6, 0.7].map((a, i) => row('ann', i + 1, a, ann)),
+      ...[0.4, 0.5].map((a, i) => row('none', i + 1, a, [])),
+      ...[0.72, 0.72, 0.72].map((a, i) => row('searched', i + 1, a, searched, 1500)),
+    ],
+    search: { resnet18: { skips: searched, trial: 7, validationAccuracy: 0.7, trials: 12, cpu_s: 20 } },
+  });
   const lines = table.split('\n');
-  assert.equal(lines[0], '| backbone | configuration | skips (ASC/DSC) | test accuracy | mean firing rate | SynOps / sample |');
-  assert.equal(lines[2], '| resnet18 | (a) ANN skips → SNN | 1 (1/0) | 60.0 % | 0.1234 | 1.23e+4 |');
-  assert.equal(lines[3], '| resnet18 | (b) no skips | 0 (0/0) | 50.0 % | 0.1234 | 1.23e+4 |');
-  assert.equal(lines[4], '| resnet18 | (c) searched | 2 (1/1) | 65.0 % | 0.1234 | 1.23e+4 |');
-  assert.match(table, /Searched vs original skips: \+5.0 points \(mean 5.0\)/);
+  assert.equal(lines[2], '| resnet18 | (a) ANN skips → SNN | 1 (1/0/0) | 3 | 60.0 ± 10.0 | 0.1234 | 1.00e+3 | 30 |');
+  // Two seeds of (b): 45 ± 7.07.
+  assert.equal(lines[3], '| resnet18 | (b) no skips | 0 (0/0/0) | 2 | 45.0 ± 7.1 | 0.1234 | 1.00e+3 | 20 |');
+  assert.equal(lines[4], '| resnet18 | (c) searched | 2 (0/1/1) | 3 | 72.0 ± 0.0 | 0.1234 | 1.50e+3 | 30 |');
+  // Differences 22, 12, 2 points: +12 ± 10; gain 12 > std of (a) 10; cost (20 + 10) / 10.
+  assert.equal(lines.at(-1), '| resnet18 | 3 | +12.0 ± 10.0 | 3/3 | yes | 1.50 | 20 | 3.0 |');
 });
 
 test('spikeline experiment rejects unknown experiments and backbones', async () => {
@@ -46,4 +59,48 @@ test('spikeline experiment rejects unknown experiments and backbones', async () 
   assert.match(err.join(''), /unknown experiment "nope"/);
   assert.match(err.join(''), /unknown backbone "vgg"/);
   assert.match(err.join(''), /--data is required/);
+});
+
+test('runSkipExperiment: rows per configuration and seed in skip-connections.json, the search starts from the baselines, resume does no rework', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-exp-'));
+  const options: SkipExperimentOptions = {
+    data: resolve('fixtures/gesture-mini'),
+    outDir: join(dir, 'work'),
+    reportDir: join(dir, 'report'),
+    backbones: ['gesture'],
+    trials: 3,
+    searchEpochs: 1,
+    minEpochs: 1,
+    epochs: 1,
+    seeds: 2,
+    size: 16,
+    steps: 4,
+    widthMult: 0.25,
+    objective: 'accuracy',
+    seed: 5,
+    workers: 0,
+  };
+  await runSkipExperiment(options);
+  const saved = JSON.parse(readFileSync(join(dir, 'report', 'skip-connections.json'), 'utf8')) as ResultsFile;
+  assert.deepEqual(
+    saved.rows.map((r) => `${r.configuration}:${r.seed}`).sort(),
+    ['ann:5', 'ann:6', 'none:5', 'none:6', 'searched:5', 'searched:6'],
+  );
+  for (const r of saved.rows) {
+    assert.equal(r.backbone, 'gesture');
+    assert.ok(r.accuracy >= 0 && r.accuracy <= 1 && r.rate >= 0 && r.synops > 0 && r.cpu_s > 0, JSON.stringify(r));
+  }
+  // The gesture backbone's one ASC is (a); the study ran it and no skips as trials 0 and 1.
+  assert.deepEqual(saved.rows.find((r) => r.configuration === 'ann')!.skips, [{ from: 2, to: 3, type: 'ASC' }]);
+  const storage = await openStudyStore<StudyConfig>(join(dir, 'work', 'search-gesture.db'), undefined, { readonly: true });
+  const trials = await storage.trials();
+  await storage.close();
+  assert.deepEqual(trials.slice(0, 2).map((t) => t.params.baseline), ['ann', 'none']);
+  assert.ok(saved.search.gesture!.cpu_s > 0);
+  assert.match(readFileSync(join(dir, 'report', 'skip-connections.md'), 'utf8'), /\| gesture \| \(c\) searched \|.*\| 2 \|/);
+
+  const lines: string[] = [];
+  await runSkipExperiment({ ...options, log: (l) => lines.push(l) });
+  assert.deepEqual(lines, []);
+  await assert.rejects(runSkipExperiment({ ...options, epochs: 2 }), /measured with other epochs/);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backbone } from '../../src/snn/backbones.js';
 import { validateSpec } from '../../src/snn/spec.js';
-import { SearchSpace, skipParamName } from '../../src/search/space.js';
+import { SKIP_CHOICES, SearchSpace, skipOfChoice, skipParamName } from '../../src/search/space.js';
 import { snnAdapter, withSkips } from '../../src/search/snn-target.js';
 import { splitValidation } from '../../src/snn/data.js';
 import { Random, deriveSeed } from '../../src/util/random.js';
@@ -15,12 +15,14 @@ for (const name of ['resnet18', 'densenet121', 'mobilenetv2', 'gesture'] as cons
     for (const [from, to] of adapter.candidatePairs!) {
       const target = base.layers[to]!;
       assert.ok(target.type === 'conv' || target.type === 'dwconv', `pair ${from}->${to} ends at ${target.type}`);
-      for (const type of adapter.allowedTypes!(from, to)) {
-        assert.deepEqual(validateSpec(withSkips(base, [{ from, to, type }])), []);
-        if (type === 'DSC') assert.ok(to - from >= 2);
+      for (const choice of adapter.allowedTypes!(from, to)) {
+        assert.deepEqual(validateSpec(withSkips(base, [skipOfChoice(from, to, choice)])), []);
+        if (choice.startsWith('DSC')) assert.ok(to - from >= 2);
       }
     }
-    const space = new SearchSpace(adapter, { maxSkips: base.skips.length });
+    // Every skip type is placeable somewhere in the deep backbones.
+    if (name !== 'gesture') assert.deepEqual(new Set(adapter.candidatePairs!.flatMap(([f, t]) => adapter.allowedTypes!(f, t))), new Set(SKIP_CHOICES), name);
+    const space = new SearchSpace(adapter, { maxSkips: base.skips.length, skipTypes: SKIP_CHOICES });
     // The original configuration is a point of the space (so the search can find it again).
     assert.deepEqual(space.check(space.encode(adapter.originalSkips)), []);
     for (let i = 0; i < 30; i++) {
@@ -29,6 +31,17 @@ for (const name of ['resnet18', 'densenet121', 'mobilenetv2', 'gesture'] as cons
     }
   });
 }
+
+test('a searched SEW or projected DSC skip decodes into the spec the engine builds', () => {
+  const adapter = snnAdapter({ backbone: 'resnet18', data: '/x', size: 16, widthMult: 0.25 });
+  const space = new SearchSpace(adapter, { maxSkips: 2, skipTypes: SKIP_CHOICES });
+  const params = space.encode([{ from: 1, to: 3, type: 'SEW' }, { from: 0, to: 4, type: 'DSC', project: true }]);
+  assert.equal(params[skipParamName(0, 4)], 'DSC-1x1');
+  assert.equal(params[skipParamName(1, 3)], 'SEW');
+  const spec = space.candidate(params).spec;
+  assert.deepEqual(spec.skips, [{ from: 0, to: 4, type: 'DSC', project: true }, { from: 1, to: 3, type: 'SEW' }]);
+  assert.deepEqual(validateSpec(spec), []);
+});
 
 test('searched neuron settings go into the default neuron of the spec', () => {
   const base = backbone('gesture', {});

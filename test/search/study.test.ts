@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { SqliteStudyStore } from '../../src/search/storage-sqlite.js';
 import { Study, type StudyConfig } from '../../src/search/study.js';
 import { SYNTHETIC_MODULE } from '../../src/search/synthetic.js';
+import { renderReport } from '../../src/search/report.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'spikeline-study-'));
 
@@ -46,6 +47,44 @@ test('in-process study records spec, seed, curves and metrics of every trial', a
   assert.ok(summary.front.length >= 1);
   assert.equal(events.filter((e) => e === 'trial-end').length, 12);
   await study.close();
+});
+
+test('a study with baselines runs the ANN skips and no skips first, marked, and the sampler sees them', async () => {
+  const original = [
+    { from: 0, to: 2, type: 'ASC' as const },
+    { from: 3, to: 6, type: 'DSC' as const },
+  ];
+  const path = join(tmp(), 'b.db');
+  const study = await Study.open(path, config({ baselines: ['ann', 'none'], sampler: { name: 'random' } }, { original }));
+  await study.run({ trials: 5, workers: 0 });
+  const trials = await study.trials();
+  assert.equal(trials[0]!.params.baseline, 'ann');
+  assert.deepEqual((trials[0]!.spec as { skips: unknown[] }).skips, original);
+  assert.equal(trials[1]!.params.baseline, 'none');
+  assert.deepEqual((trials[1]!.spec as { skips: unknown[] }).skips, []);
+  assert.ok(trials.slice(2).every((t) => t.params.baseline === undefined));
+  await study.close();
+  const html = renderReport(config({ baselines: ['ann', 'none'] }), trials, undefined);
+  assert.match(html, /baseline: ANN skips<\/span> 0→2 ASC, 3→6 DSC/);
+  assert.match(html, /baseline: no skips<\/span> <\/td>/);
+  // Without baselines in the config (studies made before them) trial 0 is sampled.
+  const plain = await Study.open(join(tmp(), 'p.db'), config({ sampler: { name: 'random' } }, { original }));
+  await plain.run({ trials: 1, workers: 0 });
+  assert.equal((await plain.trials())[0]!.params.baseline, undefined);
+  await plain.close();
+});
+
+test('a baseline the space cannot express (more skips than maxSkips) is left out; identical baselines run once', async () => {
+  const original = [
+    { from: 0, to: 2, type: 'ASC' as const },
+    { from: 3, to: 6, type: 'DSC' as const },
+  ];
+  const study = await Study.open(join(tmp(), 'c.db'), config({ baselines: ['ann', 'none'], space: { maxSkips: 1 } }, { original }));
+  assert.deepEqual(study.baselines.map((b) => b.baseline), ['none']);
+  await study.close();
+  const same = await Study.open(join(tmp(), 'd.db'), config({ baselines: ['ann', 'none'] }));
+  assert.deepEqual(same.baselines.map((b) => b.baseline), ['ann']);
+  await same.close();
 });
 
 test('a resumed study continues where it stopped and proposes what an uninterrupted one would', async () => {

@@ -66,7 +66,7 @@ test('spec validation names every problem', () => {
   assert.match(text, /skips\[0\]: from \(2\) must be an earlier layer than to \(0\)/);
   assert.match(text, /skips\[1\]: from \(2\) must be an earlier layer/);
   assert.match(text, /skips\[2\]: skips must end at a conv or dwconv layer, layer 3 is linear/);
-  assert.match(text, /skips\[3\]\.type: "XSC" is not ASC or DSC/);
+  assert.match(text, /skips\[3\]\.type: "XSC" is not one of ASC, DSC, SEW/);
   assert.throws(() => resolveSpec(bad as unknown as ModelSpec), SpecError);
   assert.match(validateSpec({ ...ref8(), skips: [{ from: 8, to: 0, type: 'ASC' }] }).join(), /earlier layer/);
   assert.match(validateSpec({ ...ref8(), layers: [{ type: 'conv', out: 4 }, { type: 'pool', size: 3 }], skips: [] }).join(), /input 32x32 is not divisible by pool size 3/);
@@ -83,6 +83,55 @@ test('skip adaptation (pooling, 1x1 projection) is recorded in the resolved spec
   assert.ok(m.params.has('skip0.w'));
   assert.deepEqual(m.params.get('l7.w')!.shape, [3, 3, 96, 128]);
   m.dispose();
+});
+
+test('SEW and projected DSC skips: shapes, adaptation and the reasons they are refused', () => {
+  // ref8: 0-2 conv 32, 3 pool, 4-5 conv 64, 6 pool, 7-8 conv 128.
+  const spec: ModelSpec = { ...ref8(), skips: [{ from: 0, to: 2, type: 'SEW' }, { from: 1, to: 4, type: 'SEW' }, { from: 1, to: 5, type: 'DSC', project: true }] };
+  assert.match(validateSpec(spec).join('\n'), /skips\[1\]: SEW adds spikes channel by channel, source has 32 channels, target 64/);
+  const ok: ModelSpec = { ...spec, skips: [{ from: 0, to: 2, type: 'SEW' }, { from: 2, to: 5, type: 'DSC', project: true }] };
+  const r = resolveSpec(ok);
+  assert.deepEqual(r.spec.skips[0]!.adapt, { pool: 1, project: false });
+  assert.deepEqual(r.spec.skips[1]!.adapt, { pool: 2, project: true });
+  // The projection brings 32 source channels to the 64 of layer 5's main input: 64 + 64.
+  assert.equal(r.catShapes[5]!.c, 128);
+  const m = buildModel(ok);
+  assert.deepEqual(m.params.get('skip1.w')!.shape, [1, 1, 32, 64]);
+  m.dispose();
+  const noNeuron: ModelSpec = { ...ref8(), layers: ref8().layers.map((l, i) => (i === 2 ? { type: 'conv', out: 32, neuron: null } : l)), skips: [{ from: 0, to: 2, type: 'SEW' }] };
+  assert.match(validateSpec(noNeuron).join(), /SEW adds to the spikes of layer 2, which has no neuron/);
+  assert.match(validateSpec({ ...ref8(), skips: [{ from: 0, to: 2, type: 'ASC', project: true }] }).join(), /skips\[0\]\.project: only a DSC skip takes project/);
+});
+
+test('a SEW skip adds the source spikes to the spikes of its target (hand-computed), an ASC adds before the neuron', () => {
+  // 2x2x1 input, two 1x1 IF convolutions with weight 1, the head sums the four outputs.
+  const spec = (type: 'SEW' | 'ASC'): ModelSpec => ({
+    input: { height: 2, width: 2, channels: 1 },
+    classes: 2,
+    neuron: { kind: 'if' },
+    layers: [
+      { type: 'conv', out: 1, kernel: 1, bn: false },
+      { type: 'conv', out: 1, kernel: 1, bn: false },
+    ],
+    skips: [{ from: 0, to: 1, type }],
+  });
+  const logits = (type: 'SEW' | 'ASC'): number[] => {
+    const m = buildModel(spec(type));
+    m.setWeights(m.weights().map((w) => ({ ...w, data: w.name.endsWith('.b') ? new Float32Array(w.data.length) : new Float32Array(w.data.length).fill(1) })));
+    const state = m.newState();
+    const frame = tf.tensor4d([2, 0, 0.5, 0], [1, 2, 2, 1]);
+    const { out } = m.step(frame, state);
+    const v = Array.from(out.dataSync());
+    out.dispose();
+    frame.dispose();
+    m.dispose();
+    return v;
+  };
+  // Layer 0 spikes at pixel 0 only (2 >= 1; 0.5 stays below threshold); layer 1 sees that spike
+  // and spikes there too. SEW: its output is 1 + 1 = 2 at pixel 0, the head sums 2 per class.
+  assert.deepEqual(logits('SEW'), [2, 2]);
+  // ASC: pre-activation 1 + 1 = 2 at pixel 0, still one spike (binary output): the head sums 1.
+  assert.deepEqual(logits('ASC'), [1, 1]);
 });
 
 test('every backbone validates, builds and runs a forward pass at 16x16', () => {

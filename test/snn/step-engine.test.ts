@@ -33,14 +33,19 @@ const MIXED: ModelSpec = {
     { type: 'dwconv', neuron: { kind: 'plif', tau: 3, decayInput: false } }, // 2
     { type: 'conv', out: 8 }, // 3: DSC from 0 (pooled), ASC from 2 (projected)
     { type: 'conv', out: 8, neuron: null }, // 4: ASC from 3 (identity), no neuron
-    { type: 'pool', kind: 'avg', size: 2 }, // 5
-    { type: 'gap' }, // 6
-    { type: 'linear', out: 12, neuron: { kind: 'lif', vThreshold: 0.05 } }, // 7
+    { type: 'conv', out: 6 }, // 5: SEW from 2 (identity), DSC from 3 (projected to 8 channels)
+    { type: 'conv', out: 6 }, // 6: SEW from 0 (pooled)
+    { type: 'pool', kind: 'avg', size: 2 }, // 7
+    { type: 'gap' }, // 8
+    { type: 'linear', out: 12, neuron: { kind: 'lif', vThreshold: 0.05 } }, // 9
   ],
   skips: [
     { from: 0, to: 3, type: 'DSC' },
     { from: 2, to: 3, type: 'ASC' },
     { from: 3, to: 4, type: 'ASC' },
+    { from: 2, to: 5, type: 'SEW' },
+    { from: 3, to: 5, type: 'DSC', project: true },
+    { from: 0, to: 6, type: 'SEW' },
   ],
 };
 

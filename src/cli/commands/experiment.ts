@@ -34,12 +34,16 @@ augmentation, else 32x32, T 16, 30 epochs)
 skip-connections:
 
 Replicates the skip-connection comparison: for each backbone, trains (a) the ANN's original skips
-converted to an SNN, (b) no skips, (c) the skips found by a search, and prints a markdown table
-of test accuracy and mean firing rate. Results and search studies are kept in --out, so running
-the same command again resumes an interrupted experiment.
+converted to an SNN, (b) no skips, (c) the skips found by a search (which runs (a) and (b) first),
+each with several seeds at the same budget, and prints markdown tables: test accuracy mean ± std,
+firing rate, SynOps, CPU time, and (c) against (a) paired by seed. Every finished training is a row
+of skip-connections.json in --report (with skip-connections.md); the search studies are kept in
+--out. Running the same command again resumes an interrupted experiment.
 
   --data DIR            dataset (DVS128 Gesture layout, e.g. from spikeline simulate gesture)
-  --out DIR             results folder (default experiment-skip-connections)
+  --out DIR             work folder: search studies (default experiment-skip-connections)
+  --report DIR          where skip-connections.json and .md go (default docs/experiments)
+  --seeds N             seeds per configuration (default 3)
   --backbones LIST      comma-separated (default resnet18,densenet121,mobilenetv2)
   --trials N            search trials per backbone (default 24)
   --search-epochs N     epochs of a fully trained search trial (default 9, ASHA stops most earlier)
@@ -70,6 +74,8 @@ export const experimentCommand: Command = {
       {
         data: { type: 'string' },
         out: { type: 'string' },
+        report: { type: 'string' },
+        seeds: { type: 'string' },
         backbones: { type: 'string' },
         trials: { type: 'string' },
         'search-epochs': { type: 'string' },
@@ -102,9 +108,11 @@ export const experimentCommand: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const rows = await runSkipExperiment({
+    const results = await runSkipExperiment({
       data: values.data,
       outDir: values.out ?? 'experiment-skip-connections',
+      reportDir: values.report ?? 'docs/experiments',
+      seeds: numberOption('seeds', values.seeds, COUNT, 3),
       backbones: backbones as BackboneName[],
       trials: numberOption('trials', values.trials, COUNT, 24),
       searchEpochs: numberOption('search-epochs', values['search-epochs'], COUNT, 9),
@@ -124,7 +132,7 @@ export const experimentCommand: Command = {
       seed: numberOption('seed', values.seed, SEED, 1),
       log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
     });
-    process.stdout.write(experimentTable(rows) + '\n');
+    process.stdout.write(experimentTable(results) + '\n');
     return 0;
   },
 };

@@ -2,13 +2,20 @@ import { COUNT, FRAME_SIZE, NON_NEGATIVE_INT, POSITIVE, SEED, UsageError, number
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { SearchConfigError, defaultReportPath, parseBudgetMs, runSearch, writeStudyReport } from '../../search/run.js';
 import { StudyFileError, StudyLockedError } from '../../search/storage.js';
+import { BASELINE_LABEL } from '../../search/study.js';
+import { SKIP_CHOICES, type SkipChoice } from '../../search/space.js';
+import { rankFigures, runRankStudy } from '../../search/rank-study.js';
+import type { SnnTargetOptions } from '../../search/snn-target.js';
 import { searchTargetRef, SEARCH_BACKBONES } from '../../search/targets.js';
 
 const usage = `usage: spikeline search --backbone NAME [--data DIR] --trials N [options]
        spikeline search report STUDY [--out FILE] [--export FILE] [--tolerance A] [--trial N]
+       spikeline search rank --backbone NAME --data DIR --out FILE [options]
 
-Searches the number, position and type (ASC add / DSC concatenate) of the skip connections of
-an SNN backbone, maximising accuracy (and minimising SynOps or firing rate). The study lives in
+Searches the number, position and type (ASC add / DSC concatenate / DSC-1x1 concatenate through
+a 1x1 projection / SEW add spikes after the neuron) of the skip connections of an SNN backbone,
+maximising accuracy (and minimising SynOps or firing rate). Every new study runs the backbone's
+ANN skips and no skips first (baselines, marked in the report). The study lives in
 an SQLite file: run the same command again to resume it after an interruption or to add trials.
 Or it lives in PostgreSQL, where any number of search processes on any machines share it:
 --study 'postgres://USER@HOST:PORT/DB?study=NAME' (password in PGPASSWORD or the URL; optional
@@ -30,6 +37,7 @@ Or it lives in PostgreSQL, where any number of search processes on any machines 
   --min-epochs N      first ASHA rung, epochs (default 3: real trials are at chance for the first epochs)
   --epochs N          epochs of a fully trained trial (default 9)
   --max-skips N       most skips per candidate (default 6)
+  --skip-types LIST   skip types searched, comma-separated (default ${SKIP_CHOICES.join(',')})
   --min-skips N       fewest skips per candidate (default 0)
   --search-neuron     also search tau, threshold and surrogate alpha
   --workers N         parallel trial workers (default: one per core)
@@ -46,7 +54,18 @@ report:
   --out FILE          HTML report (default STUDY with .html; NAME.html for a PostgreSQL study)
   --export FILE       write the chosen trial's model spec (input of spikeline train --spec)
   --tolerance A       accept up to A accuracy below the best for lower energy (default 0)
-  --trial N           export trial N instead of choosing`;
+  --trial N           export trial N instead of choosing
+
+rank (how well cheap rankers predict fully trained test accuracy: Kendall tau, CPU s per candidate;
+resumable, every result saved to --out at once):
+  --configs N         configurations: ANN skips, no skips, then random draws (default 12)
+  --epochs N          epochs of a full training (default 9)
+  --low-steps N       reduced fidelity: time steps (default half of --steps)
+  --low-limit N       reduced fidelity: samples per split (default 60)
+  --low-epochs N      reduced fidelity: epochs (default 2)
+  --score-batch N     samples in the SNASNet score's batch (default 32)
+  --size, --steps, --width-mult, --limit, --lr, --batch-size, --threshold, --max-skips,
+  --skip-types, --seed, --workers (default 1) as for a search`;
 
 async function report(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -70,9 +89,71 @@ async function report(argv: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`report: ${out} (${result.trials} trials)\n`);
+  for (const { baseline, trial } of result.baselines) {
+    process.stdout.write(`baseline ${BASELINE_LABEL[baseline]}: trial ${trial.number} ${trial.state}, accuracy ${trial.metrics ? trial.metrics.accuracy.toFixed(4) : '–'}\n`);
+  }
   if (result.chosen && values.export) {
     const m = result.chosen.metrics!;
     process.stdout.write(`exported trial ${result.chosen.number} (accuracy ${m.accuracy.toFixed(4)}, mean rate ${m.meanRate.toFixed(4)}, SynOps ${m.synops.toExponential(3)}) to ${values.export}\n`);
+  }
+  return 0;
+}
+
+async function rank(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    backbone: { type: 'string' },
+    data: { type: 'string' },
+    out: { type: 'string' },
+    configs: { type: 'string' },
+    epochs: { type: 'string' },
+    'low-steps': { type: 'string' },
+    'low-limit': { type: 'string' },
+    'low-epochs': { type: 'string' },
+    'score-batch': { type: 'string' },
+    size: { type: 'string' },
+    steps: { type: 'string' },
+    'width-mult': { type: 'string' },
+    limit: { type: 'string' },
+    lr: { type: 'string' },
+    'batch-size': { type: 'string' },
+    threshold: { type: 'string' },
+    'max-skips': { type: 'string' },
+    'skip-types': { type: 'string' },
+    seed: { type: 'string' },
+    workers: { type: 'string' },
+  });
+  if (values.backbone === undefined || values.backbone === 'synthetic') throw new UsageError('--backbone NAME (an SNN backbone) is required');
+  if (values.out === undefined) throw new UsageError('--out FILE is required');
+  const steps = numberOption('steps', values.steps, COUNT, 8);
+  const ref = searchTargetRef(values.backbone, {
+    data: values.data,
+    widthMult: numberOption('width-mult', values['width-mult'], POSITIVE, 0.5),
+    steps,
+    size: numberOption('size', values.size, FRAME_SIZE, 32),
+    trainLimit: numberOption('limit', values.limit, COUNT),
+    lr: numberOption('lr', values.lr, POSITIVE, 2e-3),
+    batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
+    threshold: numberOption('threshold', values.threshold, POSITIVE),
+  });
+  const result = await runRankStudy({
+    target: ref.options as SnnTargetOptions,
+    configs: numberOption('configs', values.configs, { integer: true, min: 3 }, 12),
+    epochs: numberOption('epochs', values.epochs, COUNT, 9),
+    low: {
+      steps: numberOption('low-steps', values['low-steps'], COUNT, Math.max(1, Math.floor(steps / 2))),
+      limit: numberOption('low-limit', values['low-limit'], COUNT, 60),
+      epochs: numberOption('low-epochs', values['low-epochs'], COUNT, 2),
+    },
+    scoreBatch: numberOption('score-batch', values['score-batch'], { integer: true, min: 2 }, 32),
+    maxSkips: numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT, 6),
+    skipTypes: skipTypesOption(values['skip-types']),
+    seed: numberOption('seed', values.seed, SEED, 1),
+    out: values.out,
+    workers: numberOption('workers', values.workers, NON_NEGATIVE_INT, 1),
+    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+  });
+  for (const f of rankFigures(result.configs)) {
+    process.stdout.write(`${f.ranker}: Kendall tau ${f.tau.toFixed(3)} over ${f.n} fully trained configurations, ${f.cpu_s.toFixed(2)} CPU s per candidate\n`);
   }
   return 0;
 }
@@ -92,6 +173,7 @@ async function search(argv: string[]): Promise<number> {
     'min-epochs': { type: 'string' },
     epochs: { type: 'string' },
     'max-skips': { type: 'string' },
+    'skip-types': { type: 'string' },
     'min-skips': { type: 'string' },
     'search-neuron': { type: 'boolean' },
     workers: { type: 'string' },
@@ -132,6 +214,7 @@ async function search(argv: string[]): Promise<number> {
     objective,
     space: {
       maxSkips,
+      skipTypes: skipTypesOption(values['skip-types']),
       minSkips: numberOption('min-skips', values['min-skips'], { integer: true, min: 0, max: maxSkips }, 0),
       ...(values['search-neuron'] ? { neuron: { tau: [1.2, 8], threshold: [0.5, 1.5], alpha: [1, 8] } as const } : {}),
     },
@@ -187,6 +270,14 @@ async function search(argv: string[]): Promise<number> {
   }
 }
 
+function skipTypesOption(text: string | undefined): SkipChoice[] {
+  if (text === undefined) return [...SKIP_CHOICES];
+  const types = text.split(',').map((t) => t.trim());
+  const bad = types.filter((t) => !SKIP_CHOICES.includes(t as SkipChoice));
+  if (bad.length > 0 || types.length === 0) throw new UsageError(`--skip-types: "${bad.join(',') || text}" is not a list of ${SKIP_CHOICES.join(', ')}`);
+  return [...new Set(types as SkipChoice[])];
+}
+
 /** Errors about the study or its storage: reported in one line, not as a crash. */
 function isStudyError(err: unknown): err is Error {
   return err instanceof SearchConfigError || err instanceof StudyLockedError || err instanceof StudyFileError;
@@ -196,5 +287,5 @@ export const searchCommand: Command = {
   name: 'search',
   summary: 'search the skip connections of an SNN backbone (studies in SQLite or PostgreSQL, HTML reports)',
   usage,
-  run: (argv) => (argv[0] === 'report' ? report(argv.slice(1)) : search(argv)),
+  run: (argv) => (argv[0] === 'report' ? report(argv.slice(1)) : argv[0] === 'rank' ? rank(argv.slice(1)) : search(argv)),
 };

@@ -1,0 +1,167 @@
+/**
+ * How well do cheap rankers predict fully trained accuracy? For one backbone, a fixed set of
+ * configurations (the ANN skips, no skips, then random draws of the search space) is
+ *  1. scored at initialisation by the SNASNet Hamming kernel (rank.ts), on one training batch;
+ *  2. trained at reduced fidelity (fewer time steps, a subset of the training data, few epochs)
+ *     and scored on the validation split, as a search would;
+ *  3. trained fully and scored on the test split (the truth the rankers are judged against).
+ * Kendall tau of each ranker against (3), and the CPU time each costs per candidate, are the
+ * figures. Every finished measurement is saved at once to the JSON file, so a long run resumes.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { initBackend } from '../snn/backend.js';
+import { NO_AUGMENTATION, packBatch, sampleFrames, splitValidation } from '../snn/data.js';
+import { Random, deriveSeed, randomSource } from '../util/random.js';
+import { threadCpuSeconds } from './cpu-time.js';
+import { createRunner } from './pool.js';
+import { hammingKernelScore, kendallTau } from './rank.js';
+import { SNN_TARGET_MODULE, baseSpec, loadTargetData, snnAdapter, withSkips, type SnnTargetOptions } from './snn-target.js';
+import { SKIP_CHOICES, SearchSpace, type SkipChoice, type SkipSpec } from './space.js';
+
+export interface RankStudyOptions {
+  /** The full fidelity: backbone, data, size, steps, width (evaluateOn is set here). */
+  target: Omit<SnnTargetOptions, 'evaluateOn'>;
+  /** Configurations measured (the two baselines included); at least 3. */
+  configs: number;
+  /** Epochs of a full training. */
+  epochs: number;
+  /** Reduced fidelity: time steps, training samples per split, epochs. */
+  low: { steps: number; limit: number; epochs: number };
+  /** Samples in the SNASNet mini-batch (default 32). */
+  scoreBatch?: number;
+  maxSkips: number;
+  skipTypes?: SkipChoice[];
+  seed: number;
+  /** Results file (created, or resumed when present). */
+  out: string;
+  /** Parallel trainings (default 1). */
+  workers?: number;
+  log?: (line: string) => void;
+}
+
+export interface RankedConfig {
+  skips: SkipSpec[];
+  label: string;
+  snasnet?: { score: number; cpu_s: number };
+  low?: { accuracy: number; cpu_s: number };
+  full?: { accuracy: number; rate: number; synops: number; cpu_s: number };
+}
+
+export interface RankStudyFile {
+  options: Omit<RankStudyOptions, 'out' | 'workers' | 'log'>;
+  configs: RankedConfig[];
+}
+
+export interface RankerFigures {
+  ranker: 'snasnet' | 'low-fidelity';
+  /** Kendall tau against full test accuracy, over `n` configurations with both figures. */
+  tau: number;
+  n: number;
+  /** Mean CPU seconds per candidate. */
+  cpu_s: number;
+}
+
+/** The study's configurations: ANN skips, none, then distinct random draws of the space. */
+export function rankConfigs(o: Pick<RankStudyOptions, 'target' | 'configs' | 'maxSkips' | 'skipTypes' | 'seed'>): RankedConfig[] {
+  const adapter = snnAdapter(o.target);
+  const space = new SearchSpace(adapter, { maxSkips: Math.max(o.maxSkips, adapter.originalSkips.length), skipTypes: o.skipTypes ?? SKIP_CHOICES });
+  const out: RankedConfig[] = [
+    { skips: [...adapter.originalSkips], label: 'ann' },
+    { skips: [], label: 'none' },
+  ];
+  const seen = new Set(out.map((c) => JSON.stringify(c.skips)));
+  for (let i = 0; out.length < o.configs && i < 100 * o.configs; i++) {
+    const { skips } = space.candidate(space.sampleRandom(new Random(deriveSeed(o.seed, i))));
+    const key = JSON.stringify(skips);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ skips, label: `random ${i}` });
+  }
+  return out;
+}
+
+export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> {
+  const log = o.log ?? (() => {});
+  if (o.configs < 3) throw new RangeError(`configs: ${o.configs} are too few to rank (at least 3)`);
+  const { out: _o, workers: _w, log: _l, ...recorded } = o;
+  let file: RankStudyFile;
+  if (existsSync(o.out)) {
+    file = JSON.parse(readFileSync(o.out, 'utf8')) as RankStudyFile;
+    if (JSON.stringify(file.options) !== JSON.stringify(recorded)) throw new Error(`${o.out}: a rank study with other options; resume with the same options or write to another file`);
+  } else {
+    file = { options: recorded, configs: rankConfigs(o) };
+  }
+  const save = (): void => writeFileSync(o.out, JSON.stringify(file, null, 2) + '\n');
+  save();
+
+  const full: SnnTargetOptions = { ...o.target, evaluateOn: 'test' };
+  const low: SnnTargetOptions = { ...o.target, steps: o.low.steps, limit: o.low.limit, evaluateOn: 'validation' };
+  const fullBase = baseSpec(full);
+  const lowBase = baseSpec(low);
+
+  // 1. Training-free scores, in this thread, on one batch of the training part of the split.
+  const todoScore = file.configs.filter((c) => !c.snasnet);
+  if (todoScore.length > 0) {
+    await initBackend();
+    const ds = await loadTargetData(full);
+    const { train } = splitValidation(ds.train, full.valFraction ?? 0.2);
+    const B = Math.min(o.scoreBatch ?? 32, train.length);
+    const rand = randomSource(deriveSeed(o.seed, 0x5c));
+    const picked = Array.from({ length: B }, (_, i) => train[Math.floor((i * train.length) / B)]!);
+    const x = packBatch(picked.map((s) => sampleFrames(s, ds.preprocessing, NO_AUGMENTATION, rand)), ds.preprocessing.steps);
+    for (const c of todoScore) {
+      const cpu0 = threadCpuSeconds();
+      const score = hammingKernelScore(withSkips(fullBase, c.skips), x, ds.preprocessing.steps, B, o.seed);
+      c.snasnet = { score, cpu_s: threadCpuSeconds() - cpu0 };
+      log(`${c.label}: SNASNet score ${score.toFixed(2)} (${c.snasnet.cpu_s.toFixed(2)} CPU s)`);
+      save();
+    }
+  }
+
+  // 2 and 3. Trainings, reduced fidelity first (cheap), then full.
+  for (const stage of ['low', 'full'] as const) {
+    const todo = file.configs.filter((c) => !c[stage]);
+    if (todo.length === 0) continue;
+    const target = stage === 'low' ? low : full;
+    const base = stage === 'low' ? lowBase : fullBase;
+    const epochs = stage === 'low' ? o.low.epochs : o.epochs;
+    const runner = createRunner({ module: SNN_TARGET_MODULE, export: 'snnTarget', options: target }, Math.min(todo.length, o.workers ?? 1));
+    try {
+      await Promise.all(
+        todo.map(async (c, i) => {
+          const m = await runner.run({ number: i, seed: o.seed, params: {}, skips: c.skips, neuron: {}, spec: withSkips(base, c.skips), maxEpochs: epochs }, async (epoch, em) => {
+            log(`${c.label} ${stage}: epoch ${epoch}/${epochs} accuracy ${em.accuracy.toFixed(4)}`);
+            return true;
+          });
+          const cpu_s = m.cpuSeconds ?? NaN;
+          if (stage === 'low') c.low = { accuracy: m.accuracy, cpu_s };
+          else c.full = { accuracy: m.accuracy, rate: m.meanRate, synops: m.synops, cpu_s };
+          save();
+          if (stage === 'full') log(`tau so far: ${rankFigures(file.configs).map((f) => `${f.ranker} ${f.tau.toFixed(3)} (n=${f.n})`).join(', ')}`);
+        }),
+      );
+    } finally {
+      await runner.close();
+    }
+  }
+  return file;
+}
+
+/** Kendall tau and CPU cost per candidate of each ranker, over the configurations fully trained so far. */
+export function rankFigures(configs: readonly RankedConfig[]): RankerFigures[] {
+  const mean = (v: number[]): number => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
+  const trained = configs.filter((c) => c.full);
+  const figures = (ranker: RankerFigures['ranker'], value: (c: RankedConfig) => number | undefined, cost: (c: RankedConfig) => number | undefined): RankerFigures => {
+    const both = trained.filter((c) => value(c) !== undefined);
+    return {
+      ranker,
+      tau: both.length >= 2 ? kendallTau(both.map((c) => value(c)!), both.map((c) => c.full!.accuracy)) : NaN,
+      n: both.length,
+      cpu_s: mean(configs.flatMap((c) => (cost(c) === undefined ? [] : [cost(c)!]))),
+    };
+  };
+  return [
+    figures('snasnet', (c) => c.snasnet?.score, (c) => c.snasnet?.cpu_s),
+    figures('low-fidelity', (c) => c.low?.accuracy, (c) => c.low?.cpu_s),
+  ];
+}

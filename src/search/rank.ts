@@ -1,0 +1,143 @@
+/**
+ * Cheap predictors of a candidate's fully trained accuracy, and how to judge them.
+ *
+ * - `hammingKernelScore`: training-free, after SNASNet (Kim et al., ECCV 2022). An untrained
+ *   network is fed one mini-batch; at every spiking layer and time step each sample's spikes form
+ *   a binary code. Networks whose codes tell the samples apart (large Hamming distances) tend to
+ *   train well. Per layer and step, K[i][j] += n - H(i, j) / (2 E[H(i, j)]), where n is the
+ *   layer's neuron count and E[H] = n (r_i (1 - r_j) + (1 - r_i) r_j) the distance two codes of
+ *   firing rates r_i, r_j would have by chance: the sparsity-aware normalisation that keeps a
+ *   sparse layer from looking like a discriminating one. Score = log |det K| (K averaged over
+ *   layers and steps). A few forward passes per candidate.
+ * - Reduced fidelity (fewer time steps, a subset of the data, few epochs) is a short training;
+ *   see rank-study.ts.
+ * - `kendallTau`: rank agreement of a predictor with the final accuracies (tau-b, ties allowed).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { buildModel } from '../snn/model.js';
+import type { ModelSpec } from '../snn/spec.js';
+
+/** Added to E[H] so that two silent (or two saturated) codes do not divide by zero. */
+const EXPECTED_EPS = 1e-3;
+
+/** Accumulates the sparsity-aware Hamming kernel of binary codes, one [B, n] matrix at a time. */
+export class HammingKernel {
+  readonly k: Float64Array;
+  private count = 0;
+
+  constructor(readonly batch: number) {
+    this.k = new Float64Array(batch * batch);
+  }
+
+  /** Adds the codes [B, n] (non-zero = spike) of one layer at one time step. */
+  add(codes: ArrayLike<number>, n: number): void {
+    const B = this.batch;
+    if (codes.length !== B * n) throw new RangeError(`codes hold ${codes.length} values, expected ${B} x ${n}`);
+    const bits = new Uint8Array(codes.length);
+    const rate = new Float64Array(B);
+    for (let b = 0; b < B; b++) {
+      let on = 0;
+      for (let j = 0; j < n; j++) {
+        const v = codes[b * n + j]! !== 0 ? 1 : 0;
+        bits[b * n + j] = v;
+        on += v;
+      }
+      rate[b] = on / n;
+    }
+    for (let i = 0; i < B; i++) {
+      for (let j = i; j < B; j++) {
+        let h = 0;
+        for (let x = 0; x < n; x++) h += bits[i * n + x]! ^ bits[j * n + x]!;
+        const expected = n * (rate[i]! * (1 - rate[j]!) + (1 - rate[i]!) * rate[j]!);
+        const v = n - h / (2 * (expected + EXPECTED_EPS));
+        this.k[i * B + j] = this.k[i * B + j]! + v;
+        if (j !== i) this.k[j * B + i] = this.k[j * B + i]! + v;
+      }
+    }
+    this.count++;
+  }
+
+  /** log |det K| of the kernel averaged over everything added. */
+  score(): number {
+    if (this.count === 0) throw new Error('no spike codes were added');
+    return logAbsDet(this.k.map((v) => v / this.count), this.batch);
+  }
+}
+
+/** log |det A| of the n x n row-major matrix A (LU with partial pivoting); -Infinity when singular. */
+export function logAbsDet(a: ArrayLike<number>, n: number): number {
+  const m = Float64Array.from(a);
+  let sum = 0;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]!) > Math.abs(m[p * n + c]!)) p = r;
+    const pivot = m[p * n + c]!;
+    if (pivot === 0) return -Infinity;
+    if (p !== c) {
+      for (let k = 0; k < n; k++) {
+        const t = m[c * n + k]!;
+        m[c * n + k] = m[p * n + k]!;
+        m[p * n + k] = t;
+      }
+    }
+    sum += Math.log(Math.abs(pivot));
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r * n + c]! / pivot;
+      if (f === 0) continue;
+      for (let k = c; k < n; k++) m[r * n + k] = m[r * n + k]! - f * m[c * n + k]!;
+    }
+  }
+  return sum;
+}
+
+/** Kendall's tau-b between two paired lists (1: same order, -1: reversed; ties counted as neither). */
+export function kendallTau(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length) throw new RangeError(`kendallTau: ${a.length} values against ${b.length}`);
+  let concordant = 0;
+  let discordant = 0;
+  let tiesA = 0;
+  let tiesB = 0;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = i + 1; j < a.length; j++) {
+      const da = Math.sign(a[i]! - a[j]!);
+      const db = Math.sign(b[i]! - b[j]!);
+      if (da === 0 && db === 0) continue;
+      if (da === 0) tiesA++;
+      else if (db === 0) tiesB++;
+      else if (da === db) concordant++;
+      else discordant++;
+    }
+  }
+  const pairsA = concordant + discordant + tiesB;
+  const pairsB = concordant + discordant + tiesA;
+  return pairsA === 0 || pairsB === 0 ? NaN : (concordant - discordant) / Math.sqrt(pairsA * pairsB);
+}
+
+/**
+ * The SNASNet score of `spec` at initialisation (weights from `seed`) on the batch `x`
+ * [T, B, H, W, C]: BatchNorm calibrated on the batch (as at the start of training), then T
+ * streaming steps whose spikes feed the kernel.
+ */
+export function hammingKernelScore(spec: ModelSpec, x: Float32Array, steps: number, batch: number, seed: number): number {
+  const model = buildModel(spec, seed);
+  const { height: H, width: W, channels: C } = spec.input;
+  const frame = H * W * C;
+  if (x.length !== steps * batch * frame) throw new RangeError(`batch holds ${x.length} values, expected ${steps} x ${batch} x ${H} x ${W} x ${C}`);
+  const kernel = new HammingKernel(batch);
+  try {
+    const xs = tf.tensor(x, [steps, batch, H, W, C]);
+    model.calibrateBatchNorm(xs);
+    xs.dispose();
+    const state = model.newState();
+    for (let t = 0; t < steps; t++) {
+      const f = tf.tensor4d(x.subarray(t * batch * frame, (t + 1) * batch * frame), [batch, H, W, C]);
+      const { out } = model.step(f, state, (_, s) => kernel.add(s.dataSync(), s.size / batch));
+      out.dispose();
+      f.dispose();
+    }
+    for (const v of state.v) v?.dispose();
+  } finally {
+    model.dispose();
+  }
+  return kernel.score();
+}

@@ -1,0 +1,51 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { initBackend } from '../../src/snn/backend.js';
+import { rankConfigs, rankFigures, runRankStudy, type RankStudyOptions } from '../../src/search/rank-study.js';
+import { kendallTau } from '../../src/search/rank.js';
+
+before(async () => {
+  await initBackend();
+});
+
+const options = (out: string): RankStudyOptions => ({
+  target: { backbone: 'gesture', data: resolve('fixtures/gesture-mini'), size: 16, steps: 4, widthMult: 0.25 },
+  configs: 4,
+  epochs: 1,
+  low: { steps: 2, limit: 6, epochs: 1 },
+  scoreBatch: 6,
+  maxSkips: 2,
+  seed: 3,
+  out,
+  workers: 0,
+});
+
+test('rank study: baselines first, then distinct draws; every ranker scored, tau from the file, resumed without rework', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'spikeline-rank-')), 'rank.json');
+  const configs = rankConfigs(options(out));
+  assert.deepEqual(configs.map((c) => c.label).slice(0, 2), ['ann', 'none']);
+  assert.equal(new Set(configs.map((c) => JSON.stringify(c.skips))).size, 4);
+
+  const file = await runRankStudy(options(out));
+  const saved = JSON.parse(readFileSync(out, 'utf8')) as typeof file;
+  assert.equal(saved.configs.length, 4);
+  for (const c of saved.configs) {
+    assert.ok(c.snasnet && c.low && c.full, c.label);
+    assert.ok(c.full.accuracy >= 0 && c.full.accuracy <= 1);
+    assert.ok(c.snasnet.cpu_s >= 0 && c.full.cpu_s > 0);
+  }
+  const [snasnet, low] = rankFigures(saved.configs);
+  assert.equal(snasnet!.n, 4);
+  const truth = saved.configs.map((c) => c.full!.accuracy);
+  const tau = kendallTau(saved.configs.map((c) => c.snasnet!.score), truth);
+  assert.ok(Object.is(snasnet!.tau, tau));
+  assert.ok(Object.is(low!.tau, kendallTau(saved.configs.map((c) => c.low!.accuracy), truth)));
+
+  const lines: string[] = [];
+  await runRankStudy({ ...options(out), log: (l) => lines.push(l) });
+  assert.deepEqual(lines, [], 'a finished study has nothing left to run');
+  await assert.rejects(runRankStudy({ ...options(out), epochs: 2 }), /rank study with other options/);
+});
