@@ -33,7 +33,9 @@ test('labels CSV: CRLF, blank lines, 0-based classes, errors name the line', () 
     { classId: 0, start: 10, end: 20 },
     { classId: 10, start: 30, end: 40 },
   ]);
-  assert.throws(() => parseGestureLabels('class,a,b\n12,1,2\n', 'x.csv'), (e: unknown) => e instanceof FormatError && /class 12/.test(e.message));
+  // 12 is the synthetic "no gesture" row (0-based 11); anything past it is an error.
+  assert.deepEqual(parseGestureLabels('class,a,b\n12,1,2\n'), [{ classId: 11, start: 1, end: 2 }]);
+  assert.throws(() => parseGestureLabels('class,a,b\n13,1,2\n', 'x.csv'), (e: unknown) => e instanceof FormatError && /class 13/.test(e.message));
   assert.throws(() => parseGestureLabels('class,a,b\n1,abc,2\n'), FormatError);
 });
 
