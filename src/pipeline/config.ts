@@ -9,6 +9,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { bool, ConfigError, int, list, num, numIn, obj, oneOf, opt, str, tagged, validate, type Check, type Context, INVALID } from './schema.js';
 import { isLoopback } from '../sources/endpoint.js';
+import { parseDomainSpec } from '../simulate/domain.js';
 
 const MESSAGE_TYPES = ['prediction', 'gesture', 'firing', 'status', 'frame', 'gap'] as const;
 export const FIT_MODES = ['error', 'center-crop', 'scale'] as const;
@@ -42,6 +43,12 @@ const sourceCheck = tagged({
     seed: opt(int(0), 1),
     /** Event-time speed factor of the simulated camera (1 = real time). */
     speed: opt(num({ min: 0, exclusiveMin: true }), 1),
+    /** Domain randomisation spec, as `spikeline simulate gesture --domain` (on, off, family=value,...). */
+    domain: opt(str(), 'on'),
+    /** Whose view "clockwise" of the arm-circle classes is. */
+    clockwise: opt(oneOf(['subject', 'camera'] as const), 'subject'),
+    /** Probability of a "no gesture" period before each gesture. */
+    idle: opt(num({ min: 0, max: 1 }), 0.4),
     buffer: opt(buffer),
     reconnect: opt(reconnect),
   },
@@ -209,6 +216,13 @@ const crossChecks: Check<PipelineConfig> = (v, _path, ctx: Context) => {
     ctx.fail('server.tokenEnv', `is required when server.host (${c.server.host}) is not a loopback address`);
   }
   const s = c.source;
+  if (s.type === 'simulator') {
+    try {
+      parseDomainSpec(s.domain);
+    } catch (err) {
+      ctx.fail('source.domain', (err as Error).message);
+    }
+  }
   if (s.type === 'tcp' || s.type === 'udp') {
     const port = Number(s.url.slice(s.url.lastIndexOf(':') + 1));
     if (port < 1 || port > 65535) ctx.fail('source.url', `port must be 1-65535, got ${port}`);

@@ -90,7 +90,8 @@ export function demoConfig(overrides: { port?: number; host?: string; jsonl?: st
   return parsePipelineConfig(
     {
       name: 'demo',
-      source: { type: 'simulator', seed: 1 },
+      // The bundled model was trained on the original simulator: the demo camera draws the same.
+      source: { type: 'simulator', seed: 1, domain: 'off', clockwise: 'camera', idle: 0 },
       model: { path: overrides.model ?? BUNDLED_MODEL_DIR },
       inference: { mode: 'step' },
       previews: { enabled: true, size: 64 },

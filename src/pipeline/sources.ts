@@ -5,7 +5,8 @@
  * file only adapts their stats to the runner's health view.
  */
 import { readFileSync } from 'node:fs';
-import { DVS_GESTURE_CLASSES, parseGestureLabels } from '../formats/index.js';
+import { DVS_GESTURE_BACKGROUND, DVS_GESTURE_CLASSES, parseGestureLabels } from '../formats/index.js';
+import { parseDomainSpec } from '../simulate/domain.js';
 import type { Annotation } from '../operators/annotations.js';
 import { FlowValve } from '../operators/bounded-buffer.js';
 import { closeBus, connectBus, natsCameraSource, replayFile, tcpSource, udpSource, type EventSource } from '../sources/index.js';
@@ -85,8 +86,11 @@ export async function createPipelineSource(config: SourceConfig, secrets: Source
       const camera = await startCameraSimulator({
         seed: config.seed,
         speed: config.speed,
+        domain: parseDomainSpec(config.domain),
+        clockwise: config.clockwise,
+        idleProbability: config.idle,
         onGesture: (g) => {
-          recent.push({ start: g.start, end: g.end, label: DVS_GESTURE_CLASSES[g.label] ?? String(g.label) });
+          recent.push({ start: g.start, end: g.end, label: DVS_GESTURE_CLASSES[g.label] ?? DVS_GESTURE_BACKGROUND.name });
           if (recent.length > 32) recent.shift();
         },
       });

@@ -108,7 +108,7 @@ export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> 
     const B = Math.min(o.scoreBatch ?? 32, train.length);
     const rand = randomSource(deriveSeed(o.seed, 0x5c));
     const picked = Array.from({ length: B }, (_, i) => train[Math.floor((i * train.length) / B)]!);
-    const x = packBatch(picked.map((s) => sampleFrames(s, ds.preprocessing, NO_AUGMENTATION, rand)), ds.preprocessing.steps);
+    const x = packBatch(picked.map((s) => sampleFrames(s, ds.preprocessing, NO_AUGMENTATION, rand).frames), ds.preprocessing.steps);
     for (const c of todoScore) {
       const cpu0 = threadCpuSeconds();
       const score = hammingKernelScore(withSkips(fullBase, c.skips), x, ds.preprocessing.steps, B, o.seed);

@@ -83,6 +83,21 @@ server: { host: 0.0.0.0 }
   );
 });
 
+test('simulator source: scene options with defaults, a bad domain spec named by field', () => {
+  const c = parsePipelineYaml('name: x\nsource: { type: simulator }\nmodel: { path: m }\n', 'x.yaml');
+  assert.deepEqual(c.source, { type: 'simulator', seed: 1, speed: 1, domain: 'on', clockwise: 'subject', idle: 0.4 });
+  const issuesOf = issues(`name: x
+source: { type: simulator, clockwise: sideways, idle: 2 }
+model: { path: m }
+`);
+  assert.equal(issuesOf.length, 2, issuesOf.join('\n'));
+  assert.match(issuesOf[0]!, /^source\.clockwise@2: /);
+  assert.match(issuesOf[1]!, /^source\.idle@2: /);
+  const domain = issues('name: x\nsource: { type: simulator, domain: "texture=velvet" }\nmodel: { path: m }\n');
+  assert.equal(domain.length, 1, domain.join('\n'));
+  assert.match(domain[0]!, /^source\.domain@2: .*velvet/);
+});
+
 test('YAML syntax errors are reported with their line', () => {
   const [first] = issues('name: x\nsource: [unclosed\n');
   assert.match(first!, /^@\d: YAML syntax/);
