@@ -1,6 +1,6 @@
 // The README's examples against the CLI they document: every `spikeline COMMAND ...` line of a
 // ```sh block names a command (and sub-command) that exists and only flags its usage text lists;
-// the pipeline configs' comments are held to the same rule; every relative link to docs/ or
+// the docs/ reference pages and the pipeline configs' comments are held to the same rule; every relative link to docs/ or
 // pipelines/ points at a file that exists.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ const root = join(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
 /** The command lines of a markdown text's ```sh blocks: comments stripped, `\` continuations joined. */
-export function shellLines(markdown: string): string[] {
+function shellLines(markdown: string): string[] {
   const blocks = [...markdown.matchAll(/^```sh\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
   return blocks.flatMap((block) => block.replace(/\\\n/g, ' ').split('\n')).map(stripComment).filter((l) => l.trim() !== '');
 }
@@ -35,7 +35,7 @@ function stripComment(line: string): string {
 }
 
 /** Every `spikeline ...` invocation in a line (also after `npx`, `&&`, `|`, an env assignment). */
-export function invocations(line: string): string[][] {
+function invocations(line: string): string[][] {
   const out: string[][] = [];
   for (const part of line.split(/&&|\|\||[|;]/)) {
     const words = part.trim().match(/'[^']*'|"[^"]*"|\S+/g) ?? [];
@@ -46,7 +46,7 @@ export function invocations(line: string): string[][] {
 }
 
 /** Problems of one invocation's words (after `spikeline`) against the commands' usage texts. */
-export function checkInvocation(words: string[], list: readonly Command[] = commands): string[] {
+function checkInvocation(words: string[], list: readonly Command[] = commands): string[] {
   const [name, ...rest] = words;
   if (name === undefined || name === 'help' || name === '--version' || name === 'version') {
     return name === 'help' && rest[0] !== undefined && rest[0] !== 'COMMAND' && !list.some((c) => c.name === rest[0]) ? [`help: no command "${rest[0]}"`] : [];
@@ -81,6 +81,14 @@ test('every spikeline command line in the README exists with the flags it shows'
   // Every command is shown at least once.
   const shown = new Set(runs.map((w) => w[0]));
   assert.deepEqual(commands.map((c) => c.name).filter((n) => !shown.has(n)), [], 'commands with no README example');
+});
+
+test('the spikeline command lines of the docs/ reference pages exist with their flags', () => {
+  const pages = ['formats', 'streaming', 'simulator', 'snn', 'search', 'serving', 'scaling'];
+  const problems = pages.flatMap((page) =>
+    shellLines(readFileSync(join(root, 'docs', `${page}.md`), 'utf8')).flatMap((line) => invocations(line).flatMap((words) => checkInvocation(words).map((p) => `docs/${page}.md: ${p}`))),
+  );
+  assert.deepEqual(problems, []);
 });
 
 test('the spikeline commands in the pipeline configs\' comments exist with their flags', () => {
