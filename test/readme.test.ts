@@ -117,8 +117,18 @@ test('the checker catches a wrong command, sub-command or flag', () => {
   assert.equal(check('npm start').length, 0);
 });
 
-test('relative links in the README to docs/ and pipelines/ point at files that exist', () => {
-  const links = [...readme.matchAll(/\]\(((?:\.\/)?(?:docs|pipelines)\/[^)#\s]*)(?:#[^)]*)?\)/g)].map((m) => m[1]!);
+/** GitHub's anchors of a markdown text's headings. */
+function anchors(markdown: string): Set<string> {
+  const headings = [...markdown.replace(/^```[\s\S]*?^```/gm, '').matchAll(/^#{1,6} (.*)$/gm)].map((m) => m[1]!);
+  return new Set(headings.map((h) => h.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
+}
+
+test('relative links in the README to docs/ and pipelines/ point at files (and headings) that exist', () => {
+  const links = [...readme.matchAll(/\]\(((?:\.\/)?(?:docs|pipelines)\/[^)#\s]*)(?:#([^)]*))?\)/g)].map((m) => ({ path: m[1]!, anchor: m[2] }));
   assert.ok(links.length >= 5, 'the README links its docs');
-  assert.deepEqual(links.filter((l) => !existsSync(join(root, l))), []);
+  assert.deepEqual(links.filter((l) => !existsSync(join(root, l.path))).map((l) => l.path), []);
+  const badAnchors = links.filter((l) => l.anchor !== undefined && !anchors(readFileSync(join(root, l.path), 'utf8')).has(l.anchor));
+  assert.deepEqual(badAnchors.map((l) => `${l.path}#${l.anchor}`), []);
+  const own = anchors(readme);
+  assert.deepEqual([...readme.matchAll(/\]\(#([^)]*)\)/g)].map((m) => m[1]!).filter((a) => !own.has(a)), [], 'links to the README\'s own headings');
 });
