@@ -10,7 +10,7 @@ import { TinyModel } from './tiny-model.js';
 import { connect, StringCodec } from 'nats';
 import { halfEvents, messageSchemaErrors, Recorder, sleep, TestSource } from './helpers.js';
 import { freePort } from '../support/process.js';
-import { NATS_SERVER, startNats } from '../support/nats-server.js';
+import { NATS_SERVER, startNatsServer } from '../support/nats.js';
 
 test('the decision stage publishes one gesture start and end per performance on WebSocket, JSONL and /metrics', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'spikeline-decision-'));
@@ -97,7 +97,7 @@ test('gesture messages go to a real nats-server on <subject>.gesture with the de
     return;
   }
   const port = await freePort();
-  const server = await startNats(port);
+  const server = await startNatsServer(port);
   t.after(() => server.kill('SIGKILL'));
   const url = `nats://127.0.0.1:${port}`;
   const sub = await connect({ servers: url });
