@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ReadOptions } from '../formats/index.js';
 
 export interface ParsedArgs<V> {
   values: V;
@@ -137,4 +138,11 @@ export function choiceOption<T extends string>(name: string, value: string | und
   if (value === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name}: "${value}" is not one of ${allowed.join(', ')}`);
   return value as T;
+}
+
+/** `--stream ID`: the AEDAT 4 event stream or the AEDAT 3.1 source (each decoder reads its own). */
+export function streamOptions(value: string | undefined): Pick<ReadOptions, 'streamId' | 'sourceId'> {
+  if (value === undefined) return {};
+  const id = numberOption('stream', value, NON_NEGATIVE_INT);
+  return { streamId: id, sourceId: id };
 }

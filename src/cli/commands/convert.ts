@@ -1,5 +1,4 @@
-import { parseCommandArgs, UsageError, type Command } from '../command.js';
-import { streamOptions } from './info.js';
+import { parseCommandArgs, streamOptions, UsageError, type Command } from '../command.js';
 import { convertEventFile, formatFromExtension, WRITABLE_FORMATS, type WritableFormat, type WriteCompression } from '../../formats/index.js';
 import { createProgress } from '../../util/progress.js';
 

@@ -1,5 +1,5 @@
-import { NON_NEGATIVE_INT, numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
-import { formatEventFileInfo, inspectEventFile, type ReadOptions } from '../../formats/index.js';
+import { parseCommandArgs, streamOptions, UsageError, type Command } from '../command.js';
+import { formatEventFileInfo, inspectEventFile } from '../../formats/index.js';
 import { createProgress } from '../../util/progress.js';
 
 const usage = `usage: spikeline info FILE [--json] [--stream ID] [--allow-truncated]
@@ -49,10 +49,3 @@ export const infoCommand: Command = {
     return 0;
   },
 };
-
-/** `--stream ID`: the AEDAT 4 event stream or the AEDAT 3.1 source (each decoder reads its own). */
-export function streamOptions(value: string | undefined): Pick<ReadOptions, 'streamId' | 'sourceId'> {
-  if (value === undefined) return {};
-  const id = numberOption('stream', value, NON_NEGATIVE_INT);
-  return { streamId: id, sourceId: id };
-}
