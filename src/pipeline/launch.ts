@@ -96,7 +96,7 @@ export function demoConfig(overrides: { port?: number; host?: string; jsonl?: st
       inference: { mode: 'step' },
       previews: { enabled: true, size: 64 },
       server: { host: overrides.host ?? '127.0.0.1', port: overrides.port ?? 8080 },
-      sinks: { websocket: {}, prometheus: {}, ...(overrides.jsonl ? { jsonl: { path: overrides.jsonl, types: ['prediction', 'status', 'gap'] } } : {}) },
+      sinks: { websocket: {}, prometheus: {}, ...(overrides.jsonl ? { jsonl: { path: overrides.jsonl, types: ['prediction', 'gesture', 'status', 'gap'] } } : {}) },
     },
     '<built-in demo config>',
   );

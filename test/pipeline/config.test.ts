@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPipelineConfig, parsePipelineYaml } from '../../src/pipeline/config.js';
 import { ConfigError } from '../../src/pipeline/schema.js';
+import { demoConfig } from '../../src/pipeline/launch.js';
 
 const issues = (text: string): string[] => {
   try {
@@ -101,4 +102,11 @@ model: { path: m }
 test('YAML syntax errors are reported with their line', () => {
   const [first] = issues('name: x\nsource: [unclosed\n');
   assert.match(first!, /^@\d: YAML syntax/);
+});
+
+test('the built-in demo config records gesture events and draws what the bundled model knows', () => {
+  const c = demoConfig({ jsonl: '/tmp/demo.jsonl' });
+  assert.deepEqual(c.sinks.jsonl?.types, ['prediction', 'gesture', 'status', 'gap']);
+  assert.equal(c.decision.enabled, true);
+  assert.deepEqual(c.source, { type: 'simulator', seed: 1, speed: 1, domain: 'off', clockwise: 'camera', idle: 0 });
 });
