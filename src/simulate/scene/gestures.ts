@@ -55,6 +55,27 @@ export type ClockwiseConvention = 'camera' | 'subject';
 export type MotionStyle = 'a' | 'b' | 'c';
 
 /** A motion for class `id` with its style drawn from `rnd`, at nominal (un-normalised) speed. */
+/**
+ * One arm circling (side -1: the subject's right arm, drawn on the image's left; dir: +1 clockwise
+ * as the camera sees it), the other arm idle; the elbow trails the hand along the circle.
+ */
+function armCircle(
+  subject: Subject,
+  idlePhase: number,
+  phase: number,
+  c: { side: -1 | 1; dir: number; f: number; ox: number; oy: number; radius: number; ecc: number },
+): Motion {
+  const { side, dir, f, ox, oy, radius, ecc } = c;
+  return (tau, out) => {
+    idle(subject, idlePhase, tau, out, side === -1 ? 1 : -1);
+    const phi = phase + dir * TWO_PI * f * tau;
+    const hx = ox + radius * ecc * Math.cos(phi), hy = oy + radius * Math.sin(phi);
+    const px = hx + dir * Math.sin(phi) * 2, py = hy - dir * Math.cos(phi) * 2;
+    if (side === -1) { out.rx = hx; out.ry = hy; out.rpx = px; out.rpy = py; out.lpx = 2; out.lpy = 1.5; }
+    else { out.lx = hx; out.ly = hy; out.lpx = px; out.lpy = py; out.rpx = -2; out.rpy = 1.5; }
+  };
+}
+
 function rawMotion(id: GestureClassId, subject: Subject, rnd: Random, variant: number, style: MotionStyle, clockwise: ClockwiseConvention): Motion {
   if (style !== 'a') {
     const m = styledMotion(id, subject, rnd, variant, style, clockwise);
@@ -112,15 +133,7 @@ function rawMotion(id: GestureClassId, subject: Subject, rnd: Random, variant: n
       const ox = s * rnd.uniform(0.1, 0.3), oy = rnd.uniform(-0.2, 0.05);
       const radius = Math.min(reach * 0.97 - Math.hypot(ox, oy), reach * rnd.uniform(0.6, 0.75) * amp);
       const ecc = rnd.uniform(0.85, 1.1);
-      return (tau, out) => {
-        idle(subject, idlePhase, tau, out, s === -1 ? 1 : -1);
-        const phi = phase + dir * TWO_PI * f * tau;
-        const hx = ox + radius * ecc * Math.cos(phi), hy = oy + radius * Math.sin(phi);
-        // The elbow trails the hand along the circle.
-        const px = hx + dir * Math.sin(phi) * 2, py = hy - dir * Math.cos(phi) * 2;
-        if (s === -1) { out.rx = hx; out.ry = hy; out.rpx = px; out.rpy = py; out.lpx = 2; out.lpy = 1.5; }
-        else { out.lx = hx; out.ly = hy; out.lpx = px; out.lpy = py; out.rpx = -2; out.rpy = 1.5; }
-      };
+      return armCircle(subject, idlePhase, phase, { side: s, dir, f, ox, oy, radius, ecc });
     }
     case 8: {
       // Arm roll: forearms rolling around each other in front of the chest; `variant` picks the
@@ -310,14 +323,7 @@ function styledMotion(id: GestureClassId, subject: Subject, rnd: Random, variant
       const ox = s * rnd.uniform(0.1, 0.35), oy = rnd.uniform(-0.25, 0.1);
       const radius = Math.min(reach * 0.97 - Math.hypot(ox, oy), reach * (b ? rnd.uniform(0.3, 0.45) : rnd.uniform(0.6, 0.8)) * amp);
       const ecc = b ? rnd.uniform(0.85, 1.15) : rnd.uniform(0.3, 0.55);
-      return (tau, out) => {
-        idle(subject, idlePhase, tau, out, s === -1 ? 1 : -1);
-        const phi = phase + dir * TWO_PI * f * tau;
-        const hx = ox + radius * ecc * Math.cos(phi), hy = oy + radius * Math.sin(phi);
-        const px = hx + dir * Math.sin(phi) * 2, py = hy - dir * Math.cos(phi) * 2;
-        if (s === -1) { out.rx = hx; out.ry = hy; out.rpx = px; out.rpy = py; out.lpx = 2; out.lpy = 1.5; }
-        else { out.lx = hx; out.ly = hy; out.lpx = px; out.lpy = py; out.rpx = -2; out.rpy = 1.5; }
-      };
+      return armCircle(subject, idlePhase, phase, { side: s, dir, f, ox, oy, radius, ecc });
     }
     case 8: {
       // b: big, low rolls; c: rolls seen edge-on (flat ellipses), fast.
