@@ -5,6 +5,7 @@
  * expression of the Grafana line dashboard.
  */
 import { test } from 'node:test';
+import { hasChromium, launchChromium } from '../support/chromium.js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,6 @@ import { TinyModel } from '../pipeline/tiny-model.js';
 import { freePort } from '../support/process.js';
 import { NATS_SERVER, startNatsServer, until } from '../support/nats.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 /** Registers cleanups that run after the test, the last registered first (clients before servers). */
 function lastFirst(t: { after(fn: () => Promise<void>): void }): (fn: () => unknown) => void {
@@ -36,7 +36,7 @@ function lastFirst(t: { after(fn: () => Promise<void>): void }): (fn: () => unkn
 const PROMETHEUS = '/usr/bin/prometheus';
 
 test('gateway dashboard in headless Chromium: a camera picker, each camera showing its own predictions', { timeout: 90_000 }, async (t) => {
-  if (!NATS_SERVER || !existsSync(CHROMIUM)) {
+  if (!NATS_SERVER || !hasChromium()) {
     t.skip('needs the Debian packages "nats-server" and "chromium"');
     return;
   }
@@ -63,15 +63,8 @@ test('gateway dashboard in headless Chromium: a camera picker, each camera showi
   const feeding = setInterval(() => feeds.forEach((f) => f()), 50);
   cleanup(() => clearInterval(feeding));
 
-  const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(join(tmpdir(), 'spikeline-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    bypassCSP: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  cleanup(() => rmSync(profile, { recursive: true, force: true }));
+  const browser = await launchChromium();
+  const { context } = browser;
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
@@ -87,7 +80,7 @@ test('gateway dashboard in headless Chromium: a camera picker, each camera showi
     await wait(`document.getElementById('label').textContent === 'left'`);
     assert.deepEqual(errors, []);
   } finally {
-    await context.close();
+    await browser.close();
   }
 });
 

@@ -4,19 +4,16 @@
  * and draw them under the ground truth.
  */
 import { test } from 'node:test';
+import { CHROMIUM, hasChromium, launchChromium } from '../support/chromium.js';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { Pipeline } from '../../src/pipeline/runner.js';
 import { TinyModel } from '../pipeline/tiny-model.js';
 import { halfEvents, TestSource } from '../pipeline/helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 test('the dashboard shows detected gestures on a timeline under the ground truth', { timeout: 90_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
+  if (!hasChromium()) {
     t.skip(`${CHROMIUM} not found: install the Debian package "chromium" to run the dashboard test`);
     return;
   }
@@ -33,14 +30,8 @@ test('the dashboard shows detected gestures on a timeline under the ground truth
   t.after(() => pipeline.stop());
   await pipeline.start();
 
-  const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(join(tmpdir(), 'spikeline-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    bypassCSP: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
+  const { context } = browser;
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
@@ -61,7 +52,6 @@ test('the dashboard shows detected gestures on a timeline under the ground truth
     assert.match(list, /left · at 0\.0 s for 0\.1 s/);
     assert.deepEqual(errors, []);
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
 });

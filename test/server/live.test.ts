@@ -5,6 +5,7 @@
  * the Grafana dashboard.
  */
 import { after, before, test } from 'node:test';
+import { CHROMIUM, hasChromium, launchChromium } from '../support/chromium.js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,6 @@ import { servingModelDir } from '../pipeline/model-fixture.js';
 import { sleep } from '../pipeline/helpers.js';
 import { freePort } from '../support/process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PROMETHEUS = '/usr/bin/prometheus';
 const RECORDING = 'fixtures/gesture-mini/user02_led.aedat';
 
@@ -46,19 +46,12 @@ after(async () => {
 });
 
 test('the dashboard shows live predictions in headless Chromium', { timeout: 90_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
+  if (!hasChromium()) {
     t.skip(`${CHROMIUM} not found: install the Debian package "chromium" to run the dashboard test`);
     return;
   }
-  const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(join(tmpdir(), 'spikeline-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    // The page's CSP forbids eval, which Playwright's waitForFunction polling relies on.
-    bypassCSP: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
+  const { context } = browser;
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
@@ -77,8 +70,7 @@ test('the dashboard shows live predictions in headless Chromium', { timeout: 90_
     assert.equal(await read('conn'), 'live');
     assert.deepEqual(errors, []);
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
 });
 
