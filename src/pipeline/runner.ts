@@ -191,6 +191,11 @@ export class Pipeline {
     const c = this.counters;
 
     return new Observable<never>((subscriber) => {
+      // A bus source may forget a batch once it is binned (and stepped through the model), or
+      // skipped and counted (stale, or a camera the model cannot take): redelivery would not help.
+      const ack = (batch: EventBatch): void => {
+        if (!subscriber.closed) (batch as { ack?: () => void }).ack?.();
+      };
       const epochs = new EpochChain({
         subscribe: (epoch) =>
           framesOf(epoch).subscribe({
@@ -224,18 +229,14 @@ export class Pipeline {
             stale: (batch) => {
               c.staleDropped += batch.length;
               epochs.cut('stale events skipped');
+              ack(batch);
             },
             process: (batch) => {
-              // A bus source may forget a batch once it is binned (and stepped through the model),
-              // or refused and counted (a camera the model cannot take): redelivery would not help.
-              const ack = () => {
-                if (!subscriber.closed) (batch as { ack?: () => void }).ack?.();
-              };
-              if (!this.admit(batch, epochs)) return ack();
+              if (!this.admit(batch, epochs)) return ack(batch);
               epochs.advance(batch);
               this.onBatch(batch);
               epochs.next(batch);
-              ack();
+              ack(batch);
             },
           }),
         )
