@@ -56,6 +56,15 @@ export type MotionStyle = 'a' | 'b' | 'c';
 
 /** A motion for class `id` with its style drawn from `rnd`, at nominal (un-normalised) speed. */
 /**
+ * Which arm circles (-1: the subject's right, drawn on the image's left) and which way: dir +1
+ * runs clockwise as the camera sees it (y down: the angle grows). Classes 4 and 6 are "clockwise"
+ * in the chosen convention; the subject, facing the camera, sees the mirror of the camera's view.
+ */
+function circleSideAndDirection(id: GestureClassId, clockwise: ClockwiseConvention): { side: -1 | 1; dir: number } {
+  return { side: id <= 5 ? -1 : 1, dir: (id === 4 || id === 6 ? 1 : -1) * (clockwise === 'camera' ? 1 : -1) };
+}
+
+/**
  * One arm circling (side -1: the subject's right arm, drawn on the image's left; dir: +1 clockwise
  * as the camera sees it), the other arm idle; the elbow trails the hand along the circle.
  */
@@ -126,9 +135,8 @@ function rawMotion(id: GestureClassId, subject: Subject, rnd: Random, variant: n
     case 5:
     case 6:
     case 7: {
-      // Arm circles in the image plane; clockwise as seen by the camera (y down: angle grows).
-      const s = id <= 5 ? -1 : 1;
-      const dir = (id === 4 || id === 6 ? 1 : -1) * (clockwise === 'camera' ? 1 : -1);
+      // Arm circles in the image plane.
+      const { side: s, dir } = circleSideAndDirection(id, clockwise);
       const f = rnd.uniform(0.7, 1.1);
       const ox = s * rnd.uniform(0.1, 0.3), oy = rnd.uniform(-0.2, 0.05);
       const radius = Math.min(reach * 0.97 - Math.hypot(ox, oy), reach * rnd.uniform(0.6, 0.75) * amp);
@@ -317,8 +325,7 @@ function styledMotion(id: GestureClassId, subject: Subject, rnd: Random, variant
     case 7: {
       // b: small fast circles; c: a circle in a plane turned away from the camera (a narrow
       // ellipse on the sensor), slower.
-      const s = id <= 5 ? -1 : 1;
-      const dir = (id === 4 || id === 6 ? 1 : -1) * (clockwise === 'camera' ? 1 : -1);
+      const { side: s, dir } = circleSideAndDirection(id, clockwise);
       const f = b ? rnd.uniform(1.2, 1.8) : rnd.uniform(0.5, 0.8);
       const ox = s * rnd.uniform(0.1, 0.35), oy = rnd.uniform(-0.25, 0.1);
       const radius = Math.min(reach * 0.97 - Math.hypot(ox, oy), reach * (b ? rnd.uniform(0.3, 0.45) : rnd.uniform(0.6, 0.8)) * amp);
