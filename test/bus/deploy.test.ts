@@ -1,5 +1,6 @@
 /** Static checks of the scaled-out deployment (no Docker engine here): files parse and agree with the code. */
 import { test } from 'node:test';
+import { skipUnlessInstalled } from '../support/require.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -58,8 +59,9 @@ test('Grafana line dashboard: camera template variable, per-camera row repeated,
 });
 
 test('Prometheus line config passes promtool check config', (t) => {
-  if (!existsSync(PROMTOOL)) {
-    t.skip(`${PROMTOOL} not found: install the Debian package "prometheus"`);
+  const unavailable = skipUnlessInstalled(!(!existsSync(PROMTOOL)), `${PROMTOOL} not found: install the Debian package "prometheus"`);
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'spikeline-promline-'));

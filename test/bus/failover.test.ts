@@ -7,6 +7,7 @@
  * camera label.
  */
 import { test } from 'node:test';
+import { skipUnlessInstalled } from '../support/require.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,8 +54,9 @@ function largestHole(windows: { startUs: number; endUs: number }[]): { hole: num
 }
 
 test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 failover without unprocessed acks, server restart', { timeout: 180_000 }, async (t) => {
-  if (!NATS_SERVER) {
-    t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
+  const unavailable = skipUnlessInstalled(!(!NATS_SERVER), 'nats-server not found: install the Debian package "nats-server" to run this test');
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'spikeline-bus-'));

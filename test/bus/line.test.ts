@@ -5,6 +5,7 @@
  * expression of the Grafana line dashboard.
  */
 import { test } from 'node:test';
+import { skipUnlessInstalled } from '../support/require.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,8 +37,9 @@ function lastFirst(t: { after(fn: () => Promise<void>): void }): (fn: () => unkn
 const PROMETHEUS = '/usr/bin/prometheus';
 
 test('gateway dashboard in headless Chromium: a camera picker, each camera showing its own predictions', { timeout: 90_000 }, async (t) => {
-  if (!NATS_SERVER || !hasChromium()) {
-    t.skip('needs the Debian packages "nats-server" and "chromium"');
+  const unavailable = skipUnlessInstalled(!(!NATS_SERVER || !hasChromium()), 'needs the Debian packages "nats-server" and "chromium"');
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   const cleanup = lastFirst(t);
@@ -85,8 +87,9 @@ test('gateway dashboard in headless Chromium: a camera picker, each camera showi
 });
 
 test('a real Prometheus scraping a bus worker and the gateway answers every PromQL expression of the line dashboard', { timeout: 120_000 }, async (t) => {
-  if (!NATS_SERVER || !existsSync(PROMETHEUS)) {
-    t.skip('needs the Debian packages "nats-server" and "prometheus"');
+  const unavailable = skipUnlessInstalled(!(!NATS_SERVER || !existsSync(PROMETHEUS)), 'needs the Debian packages "nats-server" and "prometheus"');
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   const cleanup = lastFirst(t);

@@ -5,6 +5,7 @@
  * skips malformed messages, and the runner acknowledges a batch only once it has been binned.
  */
 import { test } from 'node:test';
+import { skipUnlessInstalled } from '../support/require.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,8 +26,9 @@ import { halfEvents, TestSource } from '../pipeline/helpers.js';
 import { TinyModel } from '../pipeline/tiny-model.js';
 
 async function withServer(t: { skip(m: string): void; after(f: () => void): void }): Promise<{ url: string; nc: NatsConnection } | undefined> {
-  if (!NATS_SERVER) {
-    t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
+  const unavailable = skipUnlessInstalled(NATS_SERVER !== undefined, 'nats-server not found: install the Debian package "nats-server" to run this test');
+  if (unavailable) {
+    t.skip(unavailable);
     return undefined;
   }
   const dir = mkdtempSync(join(tmpdir(), 'spikeline-bus-'));

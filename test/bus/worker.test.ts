@@ -4,6 +4,7 @@
  * once), while the worker and its other cameras go on.
  */
 import { test } from 'node:test';
+import { skipUnlessInstalled } from '../support/require.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,8 +19,9 @@ import { freePort } from '../support/process.js';
 import { NATS_SERVER, startNatsServer, until } from '../support/nats.js';
 
 test('worker: a camera the model cannot take is refused alone (dropped, counted, acknowledged); the other camera is served', { timeout: 90_000 }, async (t) => {
-  if (!NATS_SERVER) {
-    t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
+  const unavailable = skipUnlessInstalled(!(!NATS_SERVER), 'nats-server not found: install the Debian package "nats-server" to run this test');
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'spikeline-worker-'));

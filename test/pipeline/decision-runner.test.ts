@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { skipUnlessInstalled } from '../support/require.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,8 +93,9 @@ test('decision config: defaults, the disabled stage and a background label the m
 });
 
 test('gesture messages go to a real nats-server on <subject>.gesture with the default types', { timeout: 60_000 }, async (t) => {
-  if (!NATS_SERVER) {
-    t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
+  const unavailable = skipUnlessInstalled(!(!NATS_SERVER), 'nats-server not found: install the Debian package "nats-server" to run this test');
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   const port = await freePort();

@@ -4,6 +4,7 @@
  * and draw them under the ground truth.
  */
 import { test } from 'node:test';
+import { skipUnlessInstalled } from '../support/require.js';
 import { CHROMIUM, hasChromium, launchChromium } from '../support/chromium.js';
 import assert from 'node:assert/strict';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
@@ -13,8 +14,9 @@ import { halfEvents, TestSource } from '../pipeline/helpers.js';
 
 
 test('the dashboard shows detected gestures on a timeline under the ground truth', { timeout: 90_000 }, async (t) => {
-  if (!hasChromium()) {
-    t.skip(`${CHROMIUM} not found: install the Debian package "chromium" to run the dashboard test`);
+  const unavailable = skipUnlessInstalled(!(!hasChromium()), `${CHROMIUM} not found: install the Debian package "chromium" to run the dashboard test`);
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   const source = new TestSource();

@@ -1,5 +1,6 @@
 /** Static checks of the deployment files (no Docker engine here): they parse, agree with each other and with the code. */
 import { test } from 'node:test';
+import { skipUnlessInstalled } from '../support/require.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,8 +39,9 @@ test('Grafana: provisioned datasource uid is the one every dashboard panel uses'
 });
 
 test('Prometheus configs pass promtool check config', (t) => {
-  if (!existsSync(PROMTOOL)) {
-    t.skip(`${PROMTOOL} not found: install the Debian package "prometheus"`);
+  const unavailable = skipUnlessInstalled(!(!existsSync(PROMTOOL)), `${PROMTOOL} not found: install the Debian package "prometheus"`);
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   assert.equal(spawnSync(PROMTOOL, ['check', 'config', 'deploy/prometheus.yml'], { encoding: 'utf8' }).status, 0);

@@ -5,6 +5,7 @@
  * the Grafana dashboard.
  */
 import { after, before, test } from 'node:test';
+import { skipUnlessInstalled } from '../support/require.js';
 import { CHROMIUM, hasChromium, launchChromium } from '../support/chromium.js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -46,8 +47,9 @@ after(async () => {
 });
 
 test('the dashboard shows live predictions in headless Chromium', { timeout: 90_000 }, async (t) => {
-  if (!hasChromium()) {
-    t.skip(`${CHROMIUM} not found: install the Debian package "chromium" to run the dashboard test`);
+  const unavailable = skipUnlessInstalled(!(!hasChromium()), `${CHROMIUM} not found: install the Debian package "chromium" to run the dashboard test`);
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   const browser = await launchChromium();
@@ -75,8 +77,9 @@ test('the dashboard shows live predictions in headless Chromium', { timeout: 90_
 });
 
 test('a real Prometheus scraping the pipeline answers every PromQL expression of the Grafana dashboard', { timeout: 90_000 }, async (t) => {
-  if (!existsSync(PROMETHEUS)) {
-    t.skip(`${PROMETHEUS} not found: install the Debian package "prometheus" to run this test`);
+  const unavailable = skipUnlessInstalled(!(!existsSync(PROMETHEUS)), `${PROMETHEUS} not found: install the Debian package "prometheus" to run this test`);
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   const dashboard = JSON.parse(readFileSync('deploy/grafana/dashboards/spikeline.json', 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { skipUnlessInstalled } from '../support/require.js';
 import assert from 'node:assert/strict';
 import { connect, StringCodec } from 'nats';
 import { NatsSink } from '../../src/sinks/nats.js';
@@ -10,8 +11,9 @@ import { NATS_SERVER, startNatsServer as startNats } from '../support/nats.js';
 const gap = (time: number): GapMessage => ({ type: 'gap', time, source: 'cam', durationMs: 1, reason: 'test' });
 
 test('NATS sink publishes JSON per message type to a real nats-server, drops while it is down, recovers', { timeout: 60_000 }, async (t) => {
-  if (!NATS_SERVER) {
-    t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
+  const unavailable = skipUnlessInstalled(!(!NATS_SERVER), 'nats-server not found: install the Debian package "nats-server" to run this test');
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   const port = await freePort();
@@ -74,8 +76,9 @@ test('NATS sink without a server retries in the background and closes promptly',
 });
 
 test('NATS sink with a camera publishes on <subject>.<type>.<camera>', { timeout: 30_000 }, async (t) => {
-  if (!NATS_SERVER) {
-    t.skip('nats-server not found: install the Debian package "nats-server" to run this test');
+  const unavailable = skipUnlessInstalled(!(!NATS_SERVER), 'nats-server not found: install the Debian package "nats-server" to run this test');
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   const port = await freePort();

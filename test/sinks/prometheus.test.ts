@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { skipUnlessInstalled } from '../support/require.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -66,8 +67,9 @@ test('/metrics exposes every serving metric with spikeline_ names and base units
 });
 
 test('promtool check metrics accepts the exposition', async (t) => {
-  if (!existsSync(PROMTOOL)) {
-    t.skip(`${PROMTOOL} not found: install the Debian package "prometheus" to run this check`);
+  const unavailable = skipUnlessInstalled(existsSync(PROMTOOL), `${PROMTOOL} not found: install the Debian package "prometheus" to run this check`);
+  if (unavailable) {
+    t.skip(unavailable);
     return;
   }
   const text = await scrapeAfterTraffic();

@@ -1,5 +1,5 @@
 // Tests that depend on something optional — a WebAssembly kernel they compare with the
-// TypeScript loops, reference data in ../shared — skip and say why when it is missing, except
+// TypeScript loops, reference data in ../shared, a real server or browser — skip and say why when it is missing, except
 // in CI (.ci/run sets the variables below), where a missing dependency must fail the suite
 // instead of turning it green.
 
@@ -20,3 +20,6 @@ export const skipUnlessWasm = requirement('SPIKELINE_REQUIRE_WASM', 'every WebAs
 
 /** For golden tests reading reference data from ../shared. */
 export const skipUnlessShared = requirement('SPIKELINE_REQUIRE_SHARED', 'the reference data in ../shared');
+
+/** For tests against real services and tools: nats-server, Chromium, Prometheus, PostgreSQL. */
+export const skipUnlessInstalled = requirement('SPIKELINE_REQUIRE_SERVICES', 'the Debian packages .ci/run installs');
