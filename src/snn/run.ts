@@ -95,7 +95,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     spec = specFromFile;
   } else if (o.init) {
     const saved = await loadModel(o.init);
-    spec = saved.model.spec;
+    // Classes the data appends (checked against the model's when its weights are loaded) widen the head.
+    spec = { ...saved.model.spec, classes: Math.max(saved.model.spec.classes, ds.classes.length) };
     saved.model.dispose();
   } else {
     spec = backbone(o.backbone ?? 'gesture', { height, width, classes: ds.classes.length, widthMult: o.widthMult ?? 1, ...(o.neuron ? { neuron: o.neuron } : {}) });

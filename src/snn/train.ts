@@ -268,16 +268,40 @@ async function loadCheckpoint(dir: string, model: SnnModel, st: OptimState): Pro
 async function initWeights(dir: string, model: SnnModel, data: TrainingData): Promise<void> {
   const saved = await loadModel(dir);
   try {
-    if (saved.classes.join('\n') !== data.classes.join('\n')) throw new Error(`${dir}: classes [${saved.classes.join(', ')}] differ from the data's [${data.classes.join(', ')}]`);
+    const added = addedClasses(saved.classes, data.classes, dir);
     const a = saved.preprocessing;
     const b = data.preprocessing;
     for (const k of ['height', 'width', 'steps', 'stepUs', 'encoding'] as const) {
       if (a[k] !== b[k]) throw new Error(`${dir}: preprocessing ${k} is ${a[k]}, the data's is ${b[k]}`);
     }
-    model.setWeights(saved.model.weights(), dir);
+    model.setWeights(added === 0 ? saved.model.weights() : widenHead(saved.model.weights(), model, saved.classes.length), dir);
   } finally {
     saved.model.dispose();
   }
+}
+
+/**
+ * How many classes the data appends to the model's (fine-tuning a model to learn more classes,
+ * e.g. the background class of `--background`): the model's classes must come first, in order.
+ */
+function addedClasses(model: readonly string[], data: readonly string[], dir: string): number {
+  if (data.length < model.length || model.some((c, i) => c !== data[i])) {
+    throw new Error(`${dir}: classes [${model.join(', ')}] differ from the data's [${data.join(', ')}] (a fine-tuned model may only append classes)`);
+  }
+  return data.length - model.length;
+}
+
+/** Saved weights with the head widened to `model`'s classes: old columns copied, new ones keep `model`'s initialisation. */
+function widenHead(saved: ReturnType<SnnModel['weights']>, model: SnnModel, oldClasses: number): ReturnType<SnnModel['weights']> {
+  const fresh = new Map(model.weights().map((w) => [w.name, w]));
+  return saved.map((w) => {
+    const f = fresh.get(w.name);
+    if ((w.name !== 'head.w' && w.name !== 'head.b') || !f) return w;
+    const classes = f.shape[f.shape.length - 1]!;
+    const data = f.data.slice();
+    for (let r = 0; r < w.data.length / oldClasses; r++) data.set(w.data.subarray(r * oldClasses, (r + 1) * oldClasses), r * classes);
+    return { ...f, data };
+  });
 }
 
 /** A copy of a model's weights that later training steps cannot change. */

@@ -315,6 +315,23 @@ test('trainModel initFrom starts from a model folder\'s weights and BN statistic
     assert.ok(fresh.model.weights().some((w, i) => w.data.some((v, j) => v !== want[i]!.data[j])));
     fresh.model.dispose();
     await assert.rejects(trainModel({ spec, data: { ...data, classes: ['a', 'b', 'x'] }, epochs: 0, progress: false, initFrom: dir }), /classes \[a, b, c\] differ/);
+    await assert.rejects(trainModel({ spec: { ...spec, classes: 2 }, data: { ...data, classes: ['a', 'b'] }, epochs: 0, progress: false, initFrom: dir }), /may only append classes/);
+    // an appended class (fine-tuning to learn "background"): old head columns kept, the new one fresh
+    const wide = await trainModel({ spec: { ...spec, classes: 4 }, data: { ...data, classes: ['a', 'b', 'c', 'background'] }, epochs: 0, seed: 0, progress: false, initFrom: dir });
+    const gotWide = new Map(wide.model.weights().map((w) => [w.name, w]));
+    for (const w of want) {
+      const g = gotWide.get(w.name)!;
+      if (!w.name.startsWith('head.')) {
+        assert.deepEqual(g.data, w.data, w.name);
+        continue;
+      }
+      assert.equal(g.data.length, (w.data.length / 3) * 4, w.name);
+      for (let r = 0; r < w.data.length / 3; r++) {
+        assert.deepEqual(g.data.subarray(r * 4, r * 4 + 3), w.data.subarray(r * 3, r * 3 + 3), `${w.name} row ${r}`);
+      }
+    }
+    assert.ok(gotWide.get('head.w')!.data.some((v, i) => i % 4 === 3 && v !== 0), 'the new column is initialised, not zero');
+    wide.model.dispose();
     await assert.rejects(trainModel({ spec, data: { ...data, preprocessing: { ...pre, steps: 8 } }, epochs: 0, progress: false, initFrom: dir }), /preprocessing steps is 6, the data's is 8/);
     const other = gesture({ height: 16, width: 16, classes: 3, widthMult: 0.5 });
     await assert.rejects(trainModel({ spec: other, data, epochs: 0, progress: false, initFrom: dir }), /has shape/);

@@ -47,7 +47,8 @@ training
   --schedule NAME          cosine (default) | constant
   --weight-decay X         (default 0)    --label-smoothing X (default 0.1)
   --resume                 continue from OUT/checkpoint
-  --init DIR               fine-tune: start from a model folder's spec and weights
+  --init DIR               fine-tune: start from a model folder's spec and weights; classes the
+                           data appends to the model's (e.g. --background) get new outputs
   --threads N              data-parallel gradient threads (default: available cores, ${availableParallelism()} here)
   --backend NAME           ${BACKEND_CHOICES.join(' | ')} (default auto; env SPIKELINE_BACKEND)
   --json                   print the final summary as JSON`;
