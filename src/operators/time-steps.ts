@@ -19,13 +19,18 @@ export interface TimeStepOptions {
   readonly flush?: boolean;
   /** Integer spatial downsampling fused into binning (frames at the reduced geometry); default 1. */
   readonly downsample?: number;
+  /**
+   * Equal sub-bins per step (a model's temporal sub-bins): each emitted tensor holds the step's
+   * `bins` frames, sub-bin j covering [start + j dt / bins, start + (j + 1) dt / bins); default 1.
+   */
+  readonly bins?: number;
   /** Receives the number of skipped empty steps. */
   readonly stats?: { skippedSteps: number };
 }
 
 /**
  * One frame per `dt` µs of event time, for stateful (per-step) inference: step k covers
- * [origin + k dt, origin + (k + 1) dt) and is emitted (a tensor with one step) as soon as an event
+ * [origin + k dt, origin + (k + 1) dt) and is emitted (a tensor of `bins` frames, one by default) as soon as an event
  * at or after its end arrives. Steps without events are emitted as all-zero frames so the model's
  * clock advances with the camera's; note that with no events at all nothing is emitted (event
  * time only moves when events arrive).
@@ -34,7 +39,7 @@ export function timeSteps(dt: number, options: TimeStepOptions = {}): OperatorFu
   const windowing = {
     length: dt,
     stride: dt,
-    bins: 1,
+    bins: options.bins ?? 1,
     maxEmptyWindows: options.maxEmptySteps ?? 10_000,
     ...(options.origin !== undefined ? { origin: options.origin } : {}),
     ...(options.downsample !== undefined ? { downsample: options.downsample } : {}),

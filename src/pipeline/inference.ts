@@ -7,9 +7,12 @@
  *   a result is produced every `emitEvery` steps, scored by everything seen since the last reset.
  * - `WindowClassifier` (sliding-window classification): each window tensor of T steps is scored
  *   from a fresh state (reset, T steps), like the batched forward the model was trained with.
+ *
+ * A model with K temporal sub-bins per step (Preprocessing.subBins) gets tensors of K frames per
+ * step (binningStage); each group of K becomes one [H, W, 2K] model input (encodeFrame).
  */
 import type { FrameTensor } from '../events/index.js';
-import type { FiringMetrics, StepOutput, StreamingModel } from '../snn/model-api.js';
+import { inputChannels, subBinsOf, type FiringMetrics, type StepOutput, type StreamingModel } from '../snn/model-api.js';
 import { encodeFrame } from '../snn/data.js';
 
 export interface InferenceResult {
@@ -31,6 +34,8 @@ export interface InferenceResult {
   frame: Float32Array;
   frameHeight: number;
   frameWidth: number;
+  /** Channels of `frame`: ON and OFF per sub-bin (2K). */
+  frameChannels: number;
 }
 
 export type StepHook = (firing: FiringMetrics, inferenceMs: number) => void;
@@ -48,7 +53,8 @@ function argmax(p: Float32Array): number {
   return best;
 }
 
-function checkShape(model: StreamingModel, frames: FrameTensor): void {
+/** Checks the frames fit the model; returns K, the frames per model step. */
+function checkShape(model: StreamingModel, frames: FrameTensor): number {
   const pre = model.preprocessing;
   if (frames.height !== pre.height || frames.width !== pre.width || frames.channels !== 2) {
     throw new RangeError(
@@ -56,6 +62,9 @@ function checkShape(model: StreamingModel, frames: FrameTensor): void {
         `(sensor ${pre.sensorWidth}x${pre.sensorHeight} downsampled by ${pre.downsample})`,
     );
   }
+  const k = subBinsOf(pre);
+  if (frames.steps % k !== 0) throw new RangeError(`frames: ${frames.steps} sub-bins is not a whole number of steps of the model's ${k} sub-bins`);
+  return k;
 }
 
 function addFiring(into: FiringMetrics | undefined, f: FiringMetrics): FiringMetrics {
@@ -102,21 +111,21 @@ export class StepClassifier {
     private readonly options: StepClassifierOptions,
   ) {
     const pre = model.preprocessing;
-    this.input = new Float32Array(pre.height * pre.width * 2);
+    this.input = new Float32Array(pre.height * pre.width * inputChannels(pre));
   }
 
   /** Runs every step of `frames`; calls `emit` for each step that produces a result. */
   push(frames: FrameTensor, emit: (r: InferenceResult) => void): void {
-    checkShape(this.model, frames);
+    const k = checkShape(this.model, frames);
     const size = this.input.length;
     const { resetEvery, idleResetSteps, emitEvery } = this.options;
-    for (let s = 0; s < frames.steps; s++) {
+    for (let s = 0; s < frames.steps / k; s++) {
       const offset = s * size;
       const events = frameEvents(frames.data, offset, size);
       this.emptyRun = events === 0 ? this.emptyRun + 1 : 0;
       if (idleResetSteps > 0 && this.emptyRun === idleResetSteps) this.reset();
-      if (this.sinceReset === 0) this.windowStart = frames.tStart[s]!;
-      encodeFrame(frames.data, offset, this.input, this.model.preprocessing.encoding);
+      if (this.sinceReset === 0) this.windowStart = frames.tStart[s * k]!;
+      encodeFrame(frames.data, offset, this.input, this.model.preprocessing.encoding, k);
       const t0 = performance.now();
       const out: StepOutput = this.model.step(this.input);
       const ms = performance.now() - t0;
@@ -131,7 +140,7 @@ export class StepClassifier {
           confidence: out.probabilities[classId]!,
           probabilities: out.probabilities,
           startUs: this.windowStart,
-          endUs: frames.tEnd[s]!,
+          endUs: frames.tEnd[(s + 1) * k - 1]!,
           steps: this.sinceReset,
           events,
           inferenceMs: ms,
@@ -139,6 +148,7 @@ export class StepClassifier {
           frame: this.input,
           frameHeight: frames.height,
           frameWidth: frames.width,
+          frameChannels: 2 * k,
         });
       }
       if (resetEvery > 0 && this.sinceReset >= resetEvery) this.reset();
@@ -165,23 +175,24 @@ export class WindowClassifier {
     private readonly options: WindowClassifierOptions = {},
   ) {
     const pre = model.preprocessing;
-    this.input = new Float32Array(pre.height * pre.width * 2);
+    this.input = new Float32Array(pre.height * pre.width * inputChannels(pre));
   }
 
   /** Scores one window tensor (all its steps) from a fresh model state. */
   push(window: FrameTensor, emit: (r: InferenceResult) => void): void {
-    checkShape(this.model, window);
+    const k = checkShape(this.model, window);
     if (window.steps === 0) return;
+    const steps = window.steps / k;
     const size = this.input.length;
     this.model.reset();
     let firing: FiringMetrics | undefined;
     let out: StepOutput | undefined;
     let events = 0;
     let total = 0;
-    for (let s = 0; s < window.steps; s++) {
+    for (let s = 0; s < steps; s++) {
       const offset = s * size;
       events += frameEvents(window.data, offset, size);
-      encodeFrame(window.data, offset, this.input, this.model.preprocessing.encoding);
+      encodeFrame(window.data, offset, this.input, this.model.preprocessing.encoding, k);
       const t0 = performance.now();
       out = this.model.step(this.input);
       const ms = performance.now() - t0;
@@ -190,8 +201,8 @@ export class WindowClassifier {
       firing = addFiring(firing, out.firing);
     }
     // Rates are per step: the window's figure is their mean.
-    for (const l of firing!.layers) l.rate /= window.steps;
-    firing!.meanRate /= window.steps;
+    for (const l of firing!.layers) l.rate /= steps;
+    firing!.meanRate /= steps;
     this.windows++;
     const probabilities = out!.probabilities;
     const classId = argmax(probabilities);
@@ -201,13 +212,14 @@ export class WindowClassifier {
       probabilities,
       startUs: window.tStart[0]!,
       endUs: window.tEnd[window.steps - 1]!,
-      steps: window.steps,
+      steps,
       events,
       inferenceMs: total,
       firing: firing!,
       frame: this.input,
       frameHeight: window.height,
       frameWidth: window.width,
+      frameChannels: 2 * k,
     });
   }
 }

@@ -10,7 +10,7 @@ import { createSocket } from 'node:dgram';
 import { dirname } from 'node:path';
 import type { SensorGeometry } from '../events/index.js';
 import { fileSensor, parseEndpoint } from '../sources/index.js';
-import type { Preprocessing } from '../snn/model-api.js';
+import { inputChannels, type Preprocessing } from '../snn/model-api.js';
 import { buildServer } from './build-server.js';
 import { SIMULATOR_SENSOR } from './camera.js';
 import type { PipelineConfig } from './config.js';
@@ -43,7 +43,7 @@ export async function preflight(config: PipelineConfig): Promise<PreflightReport
     const opened = await openModel(config);
     pre = opened.model.preprocessing;
     classes = opened.model.classes.length;
-    notes.push(`model.path ${config.model.path}: ${opened.name}, ${classes} classes, input ${pre.height}x${pre.width}x2 (sensor ${pre.sensorWidth}x${pre.sensorHeight})`);
+    notes.push(`model.path ${config.model.path}: ${opened.name}, ${classes} classes, input ${pre.height}x${pre.width}x${inputChannels(pre)} (sensor ${pre.sensorWidth}x${pre.sensorHeight})`);
     opened.model.dispose();
   } catch (err) {
     problems.push(message(err));

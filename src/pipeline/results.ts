@@ -77,7 +77,7 @@ export class ResultPublisher {
     const previews = this.deps.previews;
     if (previews?.enabled && ++this.previewCounter >= previews.everySteps) {
       this.previewCounter = 0;
-      const p = previewFrame(r.frame, r.frameHeight, r.frameWidth, previews.size);
+      const p = previewFrame(r.frame, r.frameHeight, r.frameWidth, previews.size, r.frameChannels);
       const frame: FrameMessage = { type: 'frame', time, window: prediction.window, width: p.width, height: p.height, data: p.base64, events: r.events };
       this.deps.publish(frame);
     }

@@ -5,7 +5,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { EventBatch, FrameTensor } from '../events/index.js';
 import { crop, denoise, downsample, hotPixels, orient, rateLimit, refractory, selectPolarity, slidingWindows, timeSteps, type FilterStats } from '../operators/index.js';
-import type { Preprocessing } from '../snn/model-api.js';
+import { subBinsOf, type Preprocessing } from '../snn/model-api.js';
 import type { FilterConfig, PipelineConfig } from './config.js';
 
 /** One configured filter; `statsFor` is asked for stats only by stages that remove events. */
@@ -41,11 +41,13 @@ export function fusedDownsample(config: PipelineConfig, pre: Preprocessing): num
 
 /**
  * Binning into the model's frames. The model's own downsampling applies, fused into binning,
- * unless the config's filters already bring frames to its size.
+ * unless the config's filters already bring frames to its size. A model with K sub-bins per step
+ * gets K [H, W, 2] frames per step, consecutive in the tensor (the classifier makes them channels).
  */
 export function binningStage(config: PipelineConfig, pre: Preprocessing): OperatorFunction<EventBatch, FrameTensor> {
   const down = fusedDownsample(config, pre);
-  if (config.inference.mode !== 'window') return timeSteps(pre.stepUs, { downsample: down });
+  const k = subBinsOf(pre);
+  if (config.inference.mode !== 'window') return timeSteps(pre.stepUs, { downsample: down, bins: k });
   const w = config.inference.window ?? { steps: pre.steps, stride: Math.max(1, Math.floor(pre.steps / 4)) };
-  return slidingWindows({ length: w.steps * pre.stepUs, stride: w.stride * pre.stepUs, bins: w.steps, downsample: down });
+  return slidingWindows({ length: w.steps * pre.stepUs, stride: w.stride * pre.stepUs, bins: w.steps * k, downsample: down });
 }

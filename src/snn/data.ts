@@ -1,5 +1,5 @@
 /**
- * Training data: labelled event recordings turned into [T, H, W, 2] frames with the same
+ * Training data: labelled event recordings turned into [T, H, W, 2K] frames (K sub-bins per step) with the same
  * operators the live path uses (formats' DVS Gesture loader, Tonic-style binning with the fused
  * downsample), plus on-the-fly event augmentations. Samples keep their full-resolution events, so
  * geometric augmentations (zoom, camera roll, sub-cell shifts) act before downsampling; keeping
@@ -11,7 +11,7 @@ import { listCifar10Dvs, loadCifar10DvsSample, CIFAR10_DVS_CLASSES } from '../fo
 import { affine, dropRandom, dropRegion, dropTimeSpan, injectNoise, invertPolarity, mixRegion, timeStretch } from '../operators/functional/augment.js';
 import { orient, type Region } from '../operators/functional/spatial.js';
 import { framesFromEvents, FrameAccumulator } from '../operators/functional/binning.js';
-import type { Preprocessing } from './model-api.js';
+import { subBinsOf, subBinsProblem, type Preprocessing } from './model-api.js';
 
 export interface LabelledEvents {
   /** Full-resolution events of one sample (time-sorted). */
@@ -135,6 +135,8 @@ export interface DatasetOptions {
   /** Time covered by one step, µs (the window is steps·stepUs). */
   stepUs: number;
   encoding?: Preprocessing['encoding'];
+  /** Temporal sub-bins per step as input channels (Preprocessing.subBins; default 1). */
+  subBins?: number;
   /** Use at most this many samples per split (quick runs). */
   limit?: number;
   /** Splits to load (default both: training needs the train split, evaluation only its own). */
@@ -151,6 +153,9 @@ export type DatasetLayout = 'dvs-gesture' | 'cifar10-dvs';
 /** Loads a DVS128 Gesture or CIFAR10-DVS layout folder (real or synthetic) at full resolution. */
 export async function loadEventDataset(root: string, layout: DatasetLayout, o: DatasetOptions): Promise<EventDataset> {
   if (!Number.isInteger(o.downsample) || o.downsample < 1) throw new RangeError(`downsample must be an integer >= 1, got ${o.downsample}`);
+  const subBins = o.subBins ?? 1;
+  const badSubBins = subBinsProblem(subBins, o.stepUs);
+  if (badSubBins) throw new RangeError(`subBins ${badSubBins}`);
   const splits: Record<'train' | 'test', LabelledEvents[]> = { train: [], test: [] };
   const wanted = o.splits ?? ['train', 'test'];
   let classes: string[];
@@ -188,6 +193,8 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
       stepUs: o.stepUs,
       steps: o.steps,
       encoding: o.encoding ?? 'clip',
+      // Absent means 1, so models without sub-bins keep the preprocessing.json they always had.
+      ...(subBins !== 1 ? { subBins } : {}),
     },
   };
 }
@@ -198,22 +205,48 @@ export function loadGestureDataset(root: string, o: DatasetOptions): Promise<Eve
 }
 
 /**
- * Brings binned count frames to a model's input encoding: `out.length` values from
- * `counts[offset..]` as they are, clipped to 1, or binary (1 where any event). Training data and
- * the live path both go through it; `out` may be `counts` itself (offset 0, in place).
+ * Brings binned count frames to a model's input encoding. With `subBins` K = 1: `out.length`
+ * values from `counts[offset..]` as they are, clipped to 1, or binary (1 where any event); `out`
+ * may be `counts` itself (offset 0, in place). With K > 1: the K consecutive [H, W, 2] frames at
+ * `offset` become one [H, W, 2K] step in `out` (channel 2k + p = polarity p of sub-bin k), encoded
+ * per channel; `out` must not overlap `counts`. Training data and the live path both go through it.
  */
-export function encodeFrame(counts: Float32Array, offset: number, out: Float32Array, encoding: Preprocessing['encoding']): void {
-  const n = out.length;
-  switch (encoding) {
-    case 'count':
-      if (out !== counts || offset !== 0) out.set(counts.subarray(offset, offset + n));
-      return;
-    case 'clip':
-      for (let i = 0; i < n; i++) out[i] = Math.min(1, counts[offset + i]!);
-      return;
-    case 'binary':
-      for (let i = 0; i < n; i++) out[i] = counts[offset + i]! > 0 ? 1 : 0;
-      return;
+export function encodeFrame(counts: Float32Array, offset: number, out: Float32Array, encoding: Preprocessing['encoding'], subBins = 1): void {
+  if (subBins === 1) {
+    encodeRun(counts, offset, out, 0, out.length, 1, encoding);
+    return;
+  }
+  const C = 2 * subBins;
+  const frame = out.length / subBins;
+  for (let k = 0; k < subBins; k++) {
+    // Polarity pairs of sub-bin k: pixel i's pair goes to out[i·C + 2k], out[i·C + 2k + 1].
+    encodeRun(counts, offset + k * frame, out, 2 * k, frame, C, encoding, 2);
+  }
+}
+
+/**
+ * out[at + (i / run) · stride + i % run] = encoded counts[from + i] for i < n; run = stride = 1 is
+ * a straight copy (in place when out is counts).
+ */
+function encodeRun(counts: Float32Array, from: number, out: Float32Array, at: number, n: number, stride: number, encoding: Preprocessing['encoding'], run = 1): void {
+  if (stride === 1 && run === 1) {
+    switch (encoding) {
+      case 'count':
+        if (out !== counts || from !== at) out.set(counts.subarray(from, from + n), at);
+        return;
+      case 'clip':
+        for (let i = 0; i < n; i++) out[at + i] = Math.min(1, counts[from + i]!);
+        return;
+      case 'binary':
+        for (let i = 0; i < n; i++) out[at + i] = counts[from + i]! > 0 ? 1 : 0;
+        return;
+    }
+  }
+  for (let i = 0, o = at; i < n; i += run, o += stride) {
+    for (let j = 0; j < run; j++) {
+      const v = counts[from + i + j]!;
+      out[o + j] = encoding === 'count' ? v : encoding === 'clip' ? Math.min(1, v) : v > 0 ? 1 : 0;
+    }
   }
 }
 
@@ -290,15 +323,23 @@ function randomBox(W: number, H: number, area: number, rand: () => number): Regi
 }
 
 /**
- * Frames [T, H, W, 2] of (augmented) events: binned into T equal time bins (tail kept) with the
- * downsampling fused into binning, then encoded.
+ * Frames [T, H, W, 2K] of (augmented) events: binned into T·K equal time bins (tail kept) with the
+ * downsampling fused into binning, then encoded, the K sub-bins of each step as its channels.
  */
 export function framesOfEvents(events: EventBatch, p: Preprocessing, acc = new FrameAccumulator()): Float32Array {
+  const K = subBinsOf(p);
+  const bins = p.steps * K;
   const data = events.length === 0
-    ? new Float32Array(p.steps * p.height * p.width * 2)
-    : framesFromEvents(events, { nTimeBins: p.steps, includeTail: true, downsample: p.downsample }, acc).data;
-  encodeFrame(data, 0, data, p.encoding);
-  return data;
+    ? new Float32Array(bins * p.height * p.width * 2)
+    : framesFromEvents(events, { nTimeBins: bins, includeTail: true, downsample: p.downsample }, acc).data;
+  if (K === 1) {
+    encodeFrame(data, 0, data, p.encoding);
+    return data;
+  }
+  const out = new Float32Array(data.length);
+  const step = data.length / p.steps;
+  for (let t = 0; t < p.steps; t++) encodeFrame(data, t * step, out.subarray(t * step, (t + 1) * step), p.encoding, K);
+  return out;
 }
 
 /** Frames of one sample after augmentation, with its label (mirrored when the sample was). */

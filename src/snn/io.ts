@@ -3,11 +3,11 @@
  *   model.json          format tag, class names, training summary and a tfjs weightsManifest
  *   weights.bin         float32 little-endian weights in manifest order (tfjs layout)
  *   spec.json           the resolved ModelSpec (skips with their adaptation)
- *   preprocessing.json  how events become input frames (Preprocessing)
+ *   preprocessing.json  how events become input frames (Preprocessing; subBins absent = 1)
  */
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Preprocessing } from './model-api.js';
+import { inputChannels, subBinsProblem, type Preprocessing } from './model-api.js';
 import { buildModel, type SnnModel } from './model.js';
 import type { ModelSpec } from './spec.js';
 import { SnnStreamingModel, type ResetPolicy } from './streaming.js';
@@ -85,6 +85,9 @@ function checkPreprocessing(p: Preprocessing, path: string): Preprocessing {
     if (!(typeof p[f] === 'number' && p[f] > 0)) throw new Error(`${path}: field ${f} must be a positive number`);
   }
   if (!['count', 'clip', 'binary'].includes(p.encoding)) throw new Error(`${path}: field encoding must be count, clip or binary`);
+  // Absent in folders written before sub-bins existed: 1.
+  const bad = p.subBins === undefined ? undefined : subBinsProblem(p.subBins, p.stepUs);
+  if (bad) throw new Error(`${path}: field subBins ${bad}`);
   return p;
 }
 
@@ -95,6 +98,9 @@ export async function loadModel(dir: string): Promise<SavedModel> {
   if (json.format !== MODEL_FORMAT) throw new Error(`${join(dir, 'model.json')}: format "${json.format}" is not ${MODEL_FORMAT}`);
   const spec = await readJson<ModelSpec>(join(dir, 'spec.json'));
   const preprocessing = checkPreprocessing(await readJson<Preprocessing>(join(dir, 'preprocessing.json')), join(dir, 'preprocessing.json'));
+  if (spec.input?.channels !== inputChannels(preprocessing)) {
+    throw new Error(`${join(dir, 'spec.json')}: input.channels is ${spec.input?.channels}, but preprocessing.json's subBins ${preprocessing.subBins ?? '(absent: 1)'} makes frames of ${inputChannels(preprocessing)} channels (ON and OFF per sub-bin)`);
+  }
   const model = buildModel(spec);
   const group = json.weightsManifest[0];
   if (!group) throw new Error(`${join(dir, 'model.json')}: weightsManifest is empty`);

@@ -17,8 +17,31 @@ export interface Preprocessing {
   stepUs: number;
   /** Time steps per classification window (batched forward). */
   steps: number;
-  /** How frame values are formed: event counts, clipped counts, or binary spikes. */
+  /** How frame values are formed: event counts, clipped counts, or binary spikes (per channel). */
   encoding: 'count' | 'clip' | 'binary';
+  /**
+   * Temporal sub-bins per step, K (absent: 1). A step's frame is [H, W, 2K]: K consecutive
+   * sub-bins of stepUs / K µs, channel 2k + p = polarity p (0 OFF, 1 ON) of sub-bin k, so the
+   * first layer sees where an edge was early and late in the step whatever its polarity.
+   */
+  subBins?: number;
+}
+
+/** Sub-bins per step of a model's input (1 for folders written before the field existed). */
+export function subBinsOf(p: Pick<Preprocessing, 'subBins'>): number {
+  return p.subBins ?? 1;
+}
+
+/** Input channels of a model's frames: ON and OFF of each sub-bin. */
+export function inputChannels(p: Pick<Preprocessing, 'subBins'>): number {
+  return 2 * subBinsOf(p);
+}
+
+/** Why K sub-bins cannot split steps of `stepUs` µs, or undefined when they can (whole µs each). */
+export function subBinsProblem(subBins: number, stepUs: number): string | undefined {
+  if (!Number.isInteger(subBins) || subBins < 1) return `must be an integer >= 1, got ${subBins}`;
+  if (!Number.isInteger(stepUs / subBins)) return `${subBins} does not divide the step of ${stepUs} µs into whole microseconds`;
+  return undefined;
 }
 
 export interface LayerFiring {
@@ -53,7 +76,7 @@ export interface StepOutput {
 export interface StreamingModel {
   readonly classes: readonly string[];
   readonly preprocessing: Preprocessing;
-  /** One time step: a [H, W, 2] NHWC frame (length H·W·2). */
+  /** One time step: a [H, W, 2K] NHWC frame (length H·W·2K, K = preprocessing.subBins). */
   step(frame: Float32Array): StepOutput;
   /** Clears membrane potentials and accumulated scores. */
   reset(): void;

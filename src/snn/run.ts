@@ -9,7 +9,7 @@ import { backbone, type BackboneName } from './backbones.js';
 import { loadEventDataset, splitValidation, formatAugmentation, type Augmentation, type DatasetLayout } from './data.js';
 import { loadModel } from './io.js';
 import { DVS_GESTURE_BACKGROUND } from '../formats/dvs-gesture.js';
-import type { Preprocessing } from './model-api.js';
+import { inputChannels, subBinsOf, subBinsProblem, type Preprocessing } from './model-api.js';
 import { accuracyByDomain, formatByDomain, readTrialTags, type DomainGroup } from '../simulate/domain-report.js';
 import type { NeuronConfig } from './neuron.js';
 import { readSpecFile, type ModelSpec, type SpecTraining } from './spec.js';
@@ -31,6 +31,8 @@ export interface TrainRunOptions {
   steps?: number;
   stepUs?: number;
   encoding?: Preprocessing['encoding'];
+  /** Temporal sub-bins per step as input channels (Preprocessing.subBins). */
+  subBins?: number;
   epochs: number;
   batchSize: number;
   optimizer: 'adam' | 'sgd';
@@ -53,25 +55,29 @@ export interface TrainRunOptions {
   log?: (line: string) => void;
 }
 
-const TRAINING_DEFAULTS: SpecTraining = { downsample: 4, steps: 16, stepUs: 93_750, encoding: 'clip' };
+const TRAINING_DEFAULTS: Required<SpecTraining> = { downsample: 4, steps: 16, stepUs: 93_750, encoding: 'clip', subBins: 1 };
 
-const TRAINING_FLAGS: Record<keyof SpecTraining, string> = { downsample: '--downsample', steps: '--steps', stepUs: '--step-us', encoding: '--encoding' };
+const TRAINING_FLAGS: Record<keyof SpecTraining, string> = { downsample: '--downsample', steps: '--steps', stepUs: '--step-us', encoding: '--encoding', subBins: '--sub-bins' };
 
 /**
  * Input preparation of a training run: each option given, else the spec's `training` (what its
  * search trained on), else the default. A given option that disagrees with the spec is refused,
  * naming the flag: the network was searched for the spec's frames.
  */
-function trainingInput(o: Partial<SpecTraining>, spec: ModelSpec | undefined, specFile: string | undefined): SpecTraining {
-  const out = { ...TRAINING_DEFAULTS, ...spec?.training };
+function trainingInput(o: Partial<SpecTraining>, spec: ModelSpec | undefined, specFile: string | undefined): Required<SpecTraining> {
+  // A spec's training section without subBins was searched with 1.
+  const searched = spec?.training ? { subBins: 1, ...spec.training } : undefined;
+  const out = { ...TRAINING_DEFAULTS, ...searched };
   for (const key of Object.keys(TRAINING_FLAGS) as (keyof SpecTraining)[]) {
     const given = o[key];
     if (given === undefined) continue;
-    if (spec?.training && spec.training[key] !== given) {
-      throw new Error(`${TRAINING_FLAGS[key]} ${given} disagrees with ${specFile}, which was searched with ${TRAINING_FLAGS[key]} ${spec.training[key]} (leave ${TRAINING_FLAGS[key]} out to use the spec's)`);
+    if (searched && searched[key] !== given) {
+      throw new Error(`${TRAINING_FLAGS[key]} ${given} disagrees with ${specFile}, which was searched with ${TRAINING_FLAGS[key]} ${searched[key]} (leave ${TRAINING_FLAGS[key]} out to use the spec's)`);
     }
     (out as Record<string, unknown>)[key] = given;
   }
+  const bad = subBinsProblem(out.subBins, out.stepUs);
+  if (bad) throw new Error(`--sub-bins ${bad} (--step-us ${out.stepUs})`);
   return out;
 }
 
@@ -89,7 +95,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   if (!(f >= 0 && f < 1)) throw new Error(`--val-fraction ${f}: expected 0 <= F < 1`);
   const { train, val } = f > 0 ? splitValidation(ds.train, f) : { train: ds.train, val: [] };
   const { height, width } = ds.preprocessing;
-  log(`data: ${train.length} train / ${val.length} validation / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x2, T=${input.steps}, augment ${formatAugmentation(o.augmentation)} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const channels = inputChannels(ds.preprocessing);
+  log(`data: ${train.length} train / ${val.length} validation / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x${channels} (${input.subBins} sub-bins per step), T=${input.steps}, augment ${formatAugmentation(o.augmentation)} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   let spec: ModelSpec;
   if (specFromFile) {
     spec = specFromFile;
@@ -99,12 +106,15 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     spec = { ...saved.model.spec, classes: Math.max(saved.model.spec.classes, ds.classes.length) };
     saved.model.dispose();
   } else {
-    spec = backbone(o.backbone ?? 'gesture', { height, width, classes: ds.classes.length, widthMult: o.widthMult ?? 1, ...(o.neuron ? { neuron: o.neuron } : {}) });
+    spec = backbone(o.backbone ?? 'gesture', { height, width, channels, classes: ds.classes.length, widthMult: o.widthMult ?? 1, ...(o.neuron ? { neuron: o.neuron } : {}) });
   }
   if (spec.input.height !== height || spec.input.width !== width) {
     const sensor = ds.preprocessing.sensorWidth;
     const fits = sensor % spec.input.width === 0 ? `; --downsample ${sensor / spec.input.width} gives ${spec.input.width}x${spec.input.width} frames` : '';
     throw new Error(`${o.specFile ?? o.init}: the network takes ${spec.input.height}x${spec.input.width} frames, but --downsample ${input.downsample} makes ${height}x${width} frames of ${o.data}${fits}`);
+  }
+  if (spec.input.channels !== channels) {
+    throw new Error(`${o.specFile ?? o.init}: the network takes ${spec.input.channels} input channels (${spec.input.channels / 2} sub-bins of ON and OFF), --sub-bins ${input.subBins} makes ${channels}`);
   }
   if (spec.classes !== ds.classes.length) throw new Error(`${o.specFile ?? o.init}: the network has ${spec.classes} classes, the ${o.layout} layout of ${o.data} has ${ds.classes.length}`);
   const r = await trainModel({
@@ -150,7 +160,7 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalReport> {
   const saved = await loadModel(o.model);
   const p = saved.preprocessing;
   // A model that learnt the background class is evaluated on the "no gesture" rows too.
-  const ds = await loadEventDataset(o.data, o.layout, { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, splits: [o.split], background: saved.classes.includes(DVS_GESTURE_BACKGROUND.name), ...(o.limit !== undefined ? { limit: o.limit } : {}) });
+  const ds = await loadEventDataset(o.data, o.layout, { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, subBins: subBinsOf(p), splits: [o.split], background: saved.classes.includes(DVS_GESTURE_BACKGROUND.name), ...(o.limit !== undefined ? { limit: o.limit } : {}) });
   if (ds.preprocessing.height !== p.height || ds.preprocessing.width !== p.width) throw new Error(`${o.data}: frames are ${ds.preprocessing.height}x${ds.preprocessing.width}, the model expects ${p.height}x${p.width}`);
   // Read the manifest first: a folder without draws fails before the (slow) evaluation.
   const tags = o.byDomain ? await readTrialTags(o.data) : null;

@@ -1,7 +1,7 @@
 /**
  * Model specification: a backbone (ordered layers) plus skip connections, as JSON.
  *
- * Layer i reads the output of layer i-1 (layer 0 reads the input frames [H, W, 2]).
+ * Layer i reads the output of layer i-1 (layer 0 reads the input frames [H, W, 2K], K sub-bins).
  * A skip {from, to, type} takes the output of layer `from` (from < to):
  *  - ASC (addition, ResNet-style) adds it to the pre-activation of layer `to` (after BN,
  *    before the neuron), as REF-8 does;
@@ -17,7 +17,7 @@
  * is written back into the resolved spec (`adapt`). Skips may only end at conv / dwconv layers.
  */
 import { readFile } from 'node:fs/promises';
-import type { Preprocessing } from './model-api.js';
+import { subBinsProblem, type Preprocessing } from './model-api.js';
 import { neuronProblems, type NeuronConfig } from './neuron.js';
 
 export type LayerSpec =
@@ -60,6 +60,8 @@ export interface SpecTraining {
   /** Event time per step, µs. */
   stepUs: number;
   encoding: Preprocessing['encoding'];
+  /** Temporal sub-bins per step as input channels (absent: 1; input.channels is 2·subBins). */
+  subBins?: number;
 }
 
 export const ENCODINGS: readonly Preprocessing['encoding'][] = ['count', 'clip', 'binary'];
@@ -120,7 +122,12 @@ export function tryResolveSpec(input: unknown): { resolved: ResolvedSpec | null;
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) reasons.push('layers: must be a non-empty array');
   if (spec.skips !== undefined && !Array.isArray(spec.skips)) reasons.push('skips: must be an array');
   if (spec.neuron) reasons.push(...neuronProblems(spec.neuron, 'neuron'));
-  if (spec.training !== undefined) reasons.push(...trainingProblems(spec.training));
+  if (spec.training !== undefined) {
+    const problems = trainingProblems(spec.training);
+    reasons.push(...problems);
+    const k = spec.training.subBins ?? 1;
+    if (problems.length === 0 && isPosInt(inp?.channels) && inp.channels !== 2 * k) reasons.push(`input.channels: ${inp.channels}, but training.subBins ${k} makes frames of ${2 * k} channels (ON and OFF per sub-bin)`);
+  }
   if (reasons.length) return { resolved: null, reasons };
 
   const skips = spec.skips ?? [];
@@ -220,6 +227,10 @@ function trainingProblems(t: SpecTraining): string[] {
   if (!isPosInt(t.steps)) reasons.push('training.steps: must be a positive integer');
   if (!(typeof t.stepUs === 'number' && t.stepUs > 0)) reasons.push('training.stepUs: must be a number > 0');
   if (!ENCODINGS.includes(t.encoding)) reasons.push(`training.encoding: must be one of ${ENCODINGS.join(', ')}`);
+  if (t.subBins !== undefined) {
+    const bad = subBinsProblem(t.subBins, t.stepUs);
+    if (bad) reasons.push(`training.subBins: ${bad}`);
+  }
   return reasons;
 }
 

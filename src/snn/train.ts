@@ -15,7 +15,7 @@ import { DEFAULT_AUGMENTATION, NO_AUGMENTATION, packBatch, sampleFrames, type Au
 import { mirrorLabelMap } from '../operators/functional/augment.js';
 import { loadModel, saveModel } from './io.js';
 import { FiringAccumulator } from './metrics.js';
-import type { FiringMetrics, Preprocessing } from './model-api.js';
+import { inputChannels, subBinsOf, type FiringMetrics, type Preprocessing } from './model-api.js';
 import { buildModel, type SnnModel } from './model.js';
 import { crossEntropy } from './ops.js';
 import type { ModelSpec } from './spec.js';
@@ -23,7 +23,7 @@ import { curvesSvg } from './plot.js';
 import { GradPool, shardGradients } from './parallel.js';
 import { randomSource } from '../util/random.js';
 
-/** A sample given as ready frames [T, H, W, 2] (synthetic data, tests, search proxies). */
+/** A sample given as ready frames [T, H, W, 2K] (synthetic data, tests, search proxies). */
 export interface FrameSample {
   frames: Float32Array;
   label: number;
@@ -274,6 +274,7 @@ async function initWeights(dir: string, model: SnnModel, data: TrainingData): Pr
     for (const k of ['height', 'width', 'steps', 'stepUs', 'encoding'] as const) {
       if (a[k] !== b[k]) throw new Error(`${dir}: preprocessing ${k} is ${a[k]}, the data's is ${b[k]}`);
     }
+    if (subBinsOf(a) !== subBinsOf(b)) throw new Error(`${dir}: preprocessing subBins is ${subBinsOf(a)}, the data's is ${subBinsOf(b)} (--sub-bins)`);
     model.setWeights(added === 0 ? saved.model.weights() : widenHead(saved.model.weights(), model, saved.classes.length), dir);
   } finally {
     saved.model.dispose();
@@ -329,6 +330,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const p = data.preprocessing;
   if (data.train.length === 0) throw new Error('trainModel: the training split is empty');
   if (data.classes.length !== o.spec.classes) throw new Error(`trainModel: spec has ${o.spec.classes} classes, data has ${data.classes.length}`);
+  if (o.spec.input.channels !== inputChannels(p)) throw new Error(`trainModel: spec takes ${o.spec.input.channels} input channels, the data's frames have ${inputChannels(p)} (${subBinsOf(p)} sub-bins of ON and OFF)`);
   const model = buildModel(o.spec, o.seed);
   if (o.initFrom) {
     await initWeights(o.initFrom, model, data).catch((err: unknown) => {

@@ -10,7 +10,8 @@ import { validateSpec, resolveSpec, SpecError, type ModelSpec } from '../../src/
 import { BACKBONES, backbone, ref8, gesture } from '../../src/snn/backbones.js';
 import { SnnStreamingModel } from '../../src/snn/streaming.js';
 import { loadModel, saveModel, loadStreamingModel } from '../../src/snn/io.js';
-import { syntheticSample } from '../../src/snn/data.js';
+import { framesOfEvents, syntheticSample } from '../../src/snn/data.js';
+import { randomEvents } from '../support/events.js';
 import { evaluate, trainModel } from '../../src/snn/train.js';
 import type { Preprocessing } from '../../src/snn/model-api.js';
 import { randomSource } from '../../src/util/random.js';
@@ -186,6 +187,43 @@ test('streaming step-by-step equals the batched forward to 1e-4 (with ASC and DS
   s.reset();
   assert.throws(() => s.step(new Float32Array(10)), /expected 16x16x2/);
   s.dispose();
+});
+
+test('with 2 sub-bins per step (4 input channels), streaming step-by-step equals the batched forward, compiled and tfjs runtimes', () => {
+  const pre2: Preprocessing = { ...pre, subBins: 2 };
+  const spec: ModelSpec = {
+    ...gesture({ height: 16, width: 16, channels: 4, classes: 4, widthMult: 0.5 }),
+    skips: [
+      { from: 0, to: 2, type: 'DSC' },
+      { from: 2, to: 3, type: 'ASC' },
+    ],
+  };
+  const m = buildModel(spec, 13);
+  perturbBn(m, 14);
+  const T = pre2.steps;
+  // Frames from events through the training path: T steps of [16, 16, 4].
+  const frames = framesOfEvents(randomEvents(4000, { width: 64, height: 64 }, 15, T * pre2.stepUs), pre2);
+  assert.equal(frames.length, T * 16 * 16 * 4);
+  const x = tf.tensor(frames, [T, 1, 16, 16, 4]);
+  const batched = m.forward(x, { training: false });
+  const want = batched.logits.dataSync();
+  const spikesBatched = batched.spikes.map((v) => v[0]!);
+  tf.dispose([x, batched.logits]);
+  assert.ok(spikesBatched.some((v) => v > 0), 'the test needs spiking layers');
+  for (const runtime of ['compiled', 'tfjs'] as const) {
+    const s = new SnnStreamingModel(m, { classes: ['a', 'b', 'c', 'd'], preprocessing: pre2, runtime });
+    let last: Float32Array = new Float32Array(0);
+    const spikesStream = new Array<number>(spikesBatched.length).fill(0);
+    for (let t = 0; t < T; t++) {
+      const out = s.step(frames.subarray(t * 1024, (t + 1) * 1024));
+      last = out.logits;
+      out.firing.layers.forEach((l, k) => (spikesStream[k]! += l.spikes));
+    }
+    assert.deepEqual(spikesStream, spikesBatched, runtime);
+    for (let c = 0; c < want.length; c++) assert.ok(Math.abs(last[c]! - want[c]!) < 1e-4, `${runtime}, class ${c}: ${last[c]} vs ${want[c]}`);
+    assert.throws(() => s.step(new Float32Array(512)), /expected 16x16x4/);
+  }
+  m.dispose();
 });
 
 test('window reset policy restarts accumulation every `steps` frames', () => {

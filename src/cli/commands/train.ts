@@ -22,7 +22,11 @@ data
   --steps T                time steps per sample (default 16)
   --step-us US             event time per step, µs (default 93750: 1.5 s windows at T=16)
   --encoding E             count | clip | binary (default clip: counts clipped to 1)
-                           With --spec, these four default to what the spec was searched with.
+  --sub-bins K             split each step into K sub-bins of step-us/K µs, given to the network
+                           as 2K input channels (OFF, ON of sub-bin 0, then 1, ...), so it sees
+                           motion direction inside a step whatever the contrast polarity
+                           (default 1; K must divide --step-us)
+                           With --spec, these five default to what the spec was searched with.
   --limit N                use at most N samples per split
   --background             DVS128 Gesture layout: learn a 12th class, background, from the
                            synthetic "no gesture" rows (class 12), so the model can say "nothing"
@@ -66,6 +70,7 @@ export const trainCommand: Command = {
       steps: { type: 'string' },
       'step-us': { type: 'string' },
       encoding: { type: 'string' },
+      'sub-bins': { type: 'string' },
       limit: { type: 'string' },
       'val-fraction': { type: 'string' },
       background: { type: 'boolean' },
@@ -115,6 +120,7 @@ export const trainCommand: Command = {
       steps: numberOption('steps', values.steps, COUNT),
       stepUs: numberOption('step-us', values['step-us'], POSITIVE),
       ...(values.encoding !== undefined ? { encoding: choiceOption('encoding', values.encoding, ENCODINGS, 'clip') } : {}),
+      subBins: numberOption('sub-bins', values['sub-bins'], COUNT),
       epochs: numberOption('epochs', values.epochs, COUNT, 30),
       batchSize: numberOption('batch', values.batch, COUNT, 16),
       optimizer: choiceOption('optimizer', values.optimizer, ['adam', 'sgd'] as const, 'adam'),
