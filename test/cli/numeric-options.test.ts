@@ -64,6 +64,8 @@ const table: [string, string, string, string][] = [
   ['frames', 'downsample', '0', INT1],
   ['train', 'downsample', '3', '1, 2, 4, 8 or 16'],
   ['train', 'steps', '0', INT1],
+  ['train', 'sub-bins', '0', INT1],
+  ['train', 'sub-bins', '1.5', INT1],
   ['train', 'step-us', '0', POS],
   ['train', 'limit', '0', INT1],
   ['train', 'val-fraction', '1', 'a number >= 0 and < 1'],

@@ -74,3 +74,50 @@ test('WindowClassifier: fresh state per window, firing summed and rates averaged
   assert.equal(r.classId, 0);
   assert.equal(model.resets, 1);
 });
+
+test('2 sub-bins per step: each pair of frames becomes one [H, W, 4] model input, in step and window mode', () => {
+  // 4 sub-bin frames = 2 model steps of 5 ms sub-bins; frame j has j + 1 events: OFF at pixel 0
+  // for even j, ON at pixel 1 for odd j.
+  const size = 32 * 32 * 2;
+  const data = new Float32Array(4 * size);
+  for (let j = 0; j < 4; j++) data[j * size + (j % 2 === 0 ? 0 : 2 + 1)] = j + 1;
+  const tensor: FrameTensor = {
+    data,
+    steps: 4,
+    height: 32,
+    width: 32,
+    channels: 2,
+    tStart: Float64Array.from([0, 5_000, 10_000, 15_000]),
+    tEnd: Float64Array.from([5_000, 10_000, 15_000, 20_000]),
+  };
+  // Model input of step s, pixel i, channel 2k + p: polarity p of sub-bin k (frame 2s + k).
+  const want = (s: number): number[] => {
+    const f = new Array<number>(32 * 32 * 4).fill(0);
+    f[0 * 4 + 0] = 2 * s + 1; // sub-bin 0 (even frame): OFF at pixel 0
+    f[1 * 4 + 3] = 2 * s + 2; // sub-bin 1 (odd frame): ON at pixel 1
+    return f;
+  };
+  const stepModel = new TinyModel({ subBins: 2, stepUs: 10_000 });
+  const got: InferenceResult[] = [];
+  new StepClassifier(stepModel, { resetEvery: 0, idleResetSteps: 0, emitEvery: 1 }).push(tensor, (r) => got.push({ ...r }));
+  assert.deepEqual(stepModel.inputs.map((f) => [...f]), [want(0), want(1)]);
+  assert.deepEqual(got.map((r) => [r.startUs, r.endUs, r.steps, r.events, r.frameChannels]), [[0, 10_000, 1, 3, 4], [0, 20_000, 2, 7, 4]]);
+
+  const windowModel = new TinyModel({ subBins: 2, stepUs: 10_000 });
+  const windows: InferenceResult[] = [];
+  new WindowClassifier(windowModel).push(tensor, (r) => windows.push(r));
+  assert.deepEqual(windowModel.inputs.map((f) => [...f]), [want(0), want(1)]);
+  assert.deepEqual(windows.map((r) => [r.startUs, r.endUs, r.steps, r.events]), [[0, 20_000, 2, 10]]);
+  // An odd number of sub-bin frames is not a whole number of steps.
+  assert.throws(() => new WindowClassifier(windowModel).push({ ...tensor, steps: 3 }, () => undefined), /3 sub-bins is not a whole number of steps of the model's 2 sub-bins/);
+});
+
+test('previewFrame of a 2-sub-bin frame sums ON minus OFF over both sub-bins', () => {
+  // 2x2 frame, 4 channels (OFF, ON of sub-bin 0, then of sub-bin 1).
+  const f = new Float32Array(2 * 2 * 4);
+  f[0 * 4 + 1] = 3; // pixel (0, 0): ON in sub-bin 0
+  f[0 * 4 + 2] = 1; // pixel (0, 0): OFF in sub-bin 1
+  f[3 * 4 + 3] = 2; // pixel (1, 1): ON in sub-bin 1
+  const p = previewFrame(f, 2, 2, 64, 4);
+  assert.deepEqual([...new Int8Array(Buffer.from(p.base64, 'base64'))], [2, 0, 0, 2]);
+});

@@ -16,6 +16,8 @@ export class TinyModel implements StreamingModel {
   private sum = new Float32Array(2);
   private count = 0;
   stepsRun = 0;
+  /** Copies of the frames given to step(), in order. */
+  readonly inputs: Float32Array[] = [];
   resets = 0;
   disposed = false;
 
@@ -25,13 +27,15 @@ export class TinyModel implements StreamingModel {
 
   step(frame: Float32Array): StepOutput {
     const { width, height } = this.preprocessing;
-    if (frame.length !== width * height * 2) throw new RangeError(`frame length ${frame.length}`);
+    const C = 2 * (this.preprocessing.subBins ?? 1);
+    if (frame.length !== width * height * C) throw new RangeError(`frame length ${frame.length}`);
+    this.inputs.push(frame.slice());
     let left = 0;
     let right = 0;
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
-        const i = (y * width + x) * 2;
-        const v = frame[i]! + frame[i + 1]!;
+        let v = 0;
+        for (let c = 0; c < C; c++) v += frame[(y * width + x) * C + c]!;
         if (x < width / 2) left += v;
         else right += v;
       }

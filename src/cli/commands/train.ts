@@ -22,10 +22,10 @@ data
   --steps T                time steps per sample (default 16)
   --step-us US             event time per step, µs (default 93750: 1.5 s windows at T=16)
   --encoding E             count | clip | binary (default clip: counts clipped to 1)
-  --sub-bins K             split each step into K sub-bins of step-us/K µs, given to the network
-                           as 2K input channels (OFF, ON of sub-bin 0, then 1, ...), so it sees
+  --sub-bins N             split each step into N sub-bins of step-us/N µs, given to the network
+                           as 2N input channels (OFF, ON of sub-bin 0, then 1, ...), so it sees
                            motion direction inside a step whatever the contrast polarity
-                           (default 1; K must divide --step-us)
+                           (default 1; N must divide --step-us)
                            With --spec, these five default to what the spec was searched with.
   --limit N                use at most N samples per split
   --background             DVS128 Gesture layout: learn a 12th class, background, from the
