@@ -7,7 +7,7 @@
 import type { Registry } from 'prom-client';
 import { newBufferStats, newFilterStats, type BufferStats, type FilterStats } from '../operators/index.js';
 import { PipelineMetrics } from '../sinks/prometheus.js';
-import type { StreamingModel } from '../snn/model-api.js';
+import { inputChannels, type StreamingModel } from '../snn/model-api.js';
 import type { PipelineConfig } from './config.js';
 import type { PipelineSource, SourceHealth } from './source.js';
 
@@ -21,7 +21,7 @@ export function createMetrics(
   if (!(prom?.enabled ?? true)) return undefined;
   const m = new PipelineMetrics(registry, { processMetrics: prom?.processMetrics ?? true, beforeCollect: deps.beforeCollect });
   const pre = deps.model.preprocessing;
-  m.setModel({ name: deps.modelName, classes: deps.model.classes.length, stepUs: pre.stepUs, height: pre.height, width: pre.width }, deps.backend);
+  m.setModel({ name: deps.modelName, classes: deps.model.classes.length, stepUs: pre.stepUs, height: pre.height, width: pre.width, channels: inputChannels(pre) }, deps.backend);
   m.declareClasses(deps.model.classes);
   m.declareSource(deps.source.name, ['buffer_overflow', 'stale', 'sensor_mismatch', ...deps.source.dropReasons]);
   m.bins.inc({ kind: config.inference.mode === 'window' ? 'window' : 'step' }, 0);

@@ -32,6 +32,8 @@ export interface ModelInfo {
   stepUs: number;
   height: number;
   width: number;
+  /** Input channels: ON and OFF per temporal sub-bin (default 2: one bin per step). */
+  channels?: number;
 }
 
 export class PipelineMetrics {
@@ -269,7 +271,7 @@ export class PipelineMetrics {
   setModel(info: ModelInfo, backend: string): void {
     this.modelInfo.reset();
     this.modelInfo.set(
-      { model: info.name, classes: String(info.classes), step_us: String(info.stepUs), input: `${info.height}x${info.width}x2` },
+      { model: info.name, classes: String(info.classes), step_us: String(info.stepUs), input: `${info.height}x${info.width}x${info.channels ?? 2}` },
       1,
     );
     this.backendInfo.reset();

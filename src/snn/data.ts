@@ -1,9 +1,10 @@
 /**
- * Training data: labelled event recordings turned into [T, H, W, 2K] frames (K sub-bins per step) with the same
- * operators the live path uses (formats' DVS Gesture loader, Tonic-style binning with the fused
- * downsample), plus on-the-fly event augmentations. Samples keep their full-resolution events, so
- * geometric augmentations (zoom, camera roll, sub-cell shifts) act before downsampling; keeping
- * them costs no memory (downsampling changes coordinates, not the event count).
+ * Training data: labelled event recordings turned into [T, H, W, 2K] frames (K sub-bins per step)
+ * with the same operators the live path uses (formats' DVS Gesture loader, Tonic-style binning
+ * with the fused downsample), plus on-the-fly event augmentations. Samples keep their
+ * full-resolution events, so geometric augmentations (zoom, camera roll, sub-cell shifts) act
+ * before downsampling; keeping them costs no memory (downsampling changes coordinates, not the
+ * event count).
  */
 import { sliceByTime, type EventBatch } from '../events/index.js';
 import { loadDvsGesture, DVS_GESTURE_BACKGROUND, DVS_GESTURE_CLASSES } from '../formats/dvs-gesture.js';
@@ -213,41 +214,32 @@ export function loadGestureDataset(root: string, o: DatasetOptions): Promise<Eve
  */
 export function encodeFrame(counts: Float32Array, offset: number, out: Float32Array, encoding: Preprocessing['encoding'], subBins = 1): void {
   if (subBins === 1) {
-    encodeRun(counts, offset, out, 0, out.length, 1, encoding);
-    return;
+    const n = out.length;
+    switch (encoding) {
+      case 'count':
+        if (out !== counts || offset !== 0) out.set(counts.subarray(offset, offset + n));
+        return;
+      case 'clip':
+        for (let i = 0; i < n; i++) out[i] = Math.min(1, counts[offset + i]!);
+        return;
+      case 'binary':
+        for (let i = 0; i < n; i++) out[i] = counts[offset + i]! > 0 ? 1 : 0;
+        return;
+    }
   }
   const C = 2 * subBins;
-  const frame = out.length / subBins;
+  const pixels = out.length / C;
   for (let k = 0; k < subBins; k++) {
-    // Polarity pairs of sub-bin k: pixel i's pair goes to out[i·C + 2k], out[i·C + 2k + 1].
-    encodeRun(counts, offset + k * frame, out, 2 * k, frame, C, encoding, 2);
+    const from = offset + k * 2 * pixels;
+    for (let i = 0; i < pixels; i++) {
+      out[i * C + 2 * k] = encodeValue(counts[from + 2 * i]!, encoding);
+      out[i * C + 2 * k + 1] = encodeValue(counts[from + 2 * i + 1]!, encoding);
+    }
   }
 }
 
-/**
- * out[at + (i / run) · stride + i % run] = encoded counts[from + i] for i < n; run = stride = 1 is
- * a straight copy (in place when out is counts).
- */
-function encodeRun(counts: Float32Array, from: number, out: Float32Array, at: number, n: number, stride: number, encoding: Preprocessing['encoding'], run = 1): void {
-  if (stride === 1 && run === 1) {
-    switch (encoding) {
-      case 'count':
-        if (out !== counts || from !== at) out.set(counts.subarray(from, from + n), at);
-        return;
-      case 'clip':
-        for (let i = 0; i < n; i++) out[at + i] = Math.min(1, counts[from + i]!);
-        return;
-      case 'binary':
-        for (let i = 0; i < n; i++) out[at + i] = counts[from + i]! > 0 ? 1 : 0;
-        return;
-    }
-  }
-  for (let i = 0, o = at; i < n; i += run, o += stride) {
-    for (let j = 0; j < run; j++) {
-      const v = counts[from + i + j]!;
-      out[o + j] = encoding === 'count' ? v : encoding === 'clip' ? Math.min(1, v) : v > 0 ? 1 : 0;
-    }
-  }
+function encodeValue(v: number, encoding: Preprocessing['encoding']): number {
+  return encoding === 'count' ? v : encoding === 'clip' ? Math.min(1, v) : v > 0 ? 1 : 0;
 }
 
 /** What an augmented sample may need beyond itself. */

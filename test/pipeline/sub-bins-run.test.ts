@@ -16,6 +16,10 @@ import { buildModel, gesture, initBackend, saveModel, type Preprocessing } from 
 import type { PredictionMessage } from '../../src/sinks/messages.js';
 import { rng } from '../support/events.js';
 import { cliArgs } from '../support/process.js';
+import { parsePipelineConfig } from '../../src/pipeline/config.js';
+import { Pipeline } from '../../src/pipeline/runner.js';
+import { halfEvents, TestSource } from './helpers.js';
+import { TinyModel } from './tiny-model.js';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, cliArgs(...args), { encoding: 'utf8', timeout: 120_000 });
 
@@ -83,4 +87,22 @@ test('spikeline run with a 2-sub-bin model: step and window mode predict what th
     assert.equal(full.events, 8000 - (inference === '{ mode: step }' ? sorted.t.filter((v) => v < 30_000).length : 0), `${inference}: events`);
     full.probabilities.forEach((v, c) => assert.ok(Math.abs(v - want[c]!) < 1e-4, `${inference}, class ${c}: ${v} vs ${want[c]}`));
   }
+});
+
+test('a served 2-sub-bin model: one prediction per 10 ms step of two 5 ms sub-bins, and /metrics names its 4-channel input', async (t) => {
+  const source = new TestSource();
+  const model = new TinyModel({ subBins: 2 });
+  const config = parsePipelineConfig({ name: 'subbins', source: { type: 'tcp', url: 'tcp://127.0.0.1:7777' }, model: { path: '/unused' }, server: { port: 0 }, sinks: {} });
+  const pipeline = new Pipeline(config, { source, model, modelName: 'tiny', backend: 'test' });
+  t.after(() => pipeline.stop());
+  await pipeline.start();
+  source.subject.next(halfEvents('left', 0, 40_000, 50));
+  source.subject.next(halfEvents('left', 40_000, 50_000, 1));
+  const end = Date.now() + 10_000;
+  while (model.stepsRun < 4 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(model.stepsRun, 4);
+  assert.ok(model.inputs.every((f) => f.length === 32 * 32 * 4));
+  const metrics = await (await fetch(`${pipeline.url}/metrics`)).text();
+  assert.match(metrics, /spikeline_model_info\{model="tiny",classes="2",step_us="10000",input="32x32x4"\} 1/);
+  assert.match(metrics, /spikeline_bins_total\{kind="step"\} 4/);
 });

@@ -68,6 +68,20 @@ test('a dataset refuses sub-bins that do not split the step into whole microseco
   await assert.rejects(loadEventDataset('fixtures/gesture-mini', 'dvs-gesture', { downsample: 4, steps: 4, stepUs: 10_000, subBins: 0, limit: 1 }), /subBins must be an integer >= 1, got 0/);
 });
 
+test('the first layer of a 4-channel (2 sub-bin) network pays twice the dense MACs of the 2-channel one, the rest the same', () => {
+  const costs = (channels: number) => {
+    const m = buildModel(gesture({ height: 16, width: 16, channels, classes: 4 }), 1);
+    const c = m.costs.map((l) => l.macs);
+    m.dispose();
+    return c;
+  };
+  const two = costs(2);
+  const four = costs(4);
+  // Layer 0: 16x16 outputs x 16 channels x 3x3 kernel x input channels.
+  assert.deepEqual([two[0], four[0]], [16 * 16 * 16 * 9 * 2, 16 * 16 * 16 * 9 * 4]);
+  assert.deepEqual(four.slice(1), two.slice(1));
+});
+
 test('a spec whose training section has sub-bins must take 2K input channels', () => {
   const spec = gesture({ height: 16, width: 16, classes: 4, widthMult: 0.25 });
   const training = { downsample: 8, steps: 4, stepUs: 10_000, encoding: 'clip' as const, subBins: 2 };
