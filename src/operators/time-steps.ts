@@ -30,8 +30,8 @@ export interface TimeStepOptions {
 
 /**
  * One frame per `dt` µs of event time, for stateful (per-step) inference: step k covers
- * [origin + k dt, origin + (k + 1) dt) and is emitted (a tensor of `bins` frames, one by default) as soon as an event
- * at or after its end arrives. Steps without events are emitted as all-zero frames so the model's
+ * [origin + k dt, origin + (k + 1) dt) and is emitted (a tensor of `bins` frames, one by default)
+ * as soon as an event at or after its end arrives. Steps without events are emitted as all-zero frames so the model's
  * clock advances with the camera's; note that with no events at all nothing is emitted (event
  * time only moves when events arrive).
  */
