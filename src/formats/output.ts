@@ -14,16 +14,34 @@ export class OutputColumns {
   p: Uint8Array = new Uint8Array(0);
 
   /**
+   * Events [n, capacity) of columns from reserve() hold whatever the allocator left there (they
+   * are not zero-filled, see allocateColumns) until batch() clears them.
+   */
+  private uncleared = false;
+
+  /**
    * Columns for `capacity` events (bounded by bytes actually received): fresh ones, or with
    * `reuse` (no batch of them was emitted) the current ones when large enough.
    */
   reserve(capacity: number, reuse = false): void {
     if (reuse && this.x.length >= capacity) return;
-    Object.assign(this, allocateColumns(reuse ? Math.max(capacity, this.x.length * 2) : capacity));
+    Object.assign(this, allocateColumns(reuse ? Math.max(capacity, this.x.length * 2) : capacity, false));
+    this.uncleared = true;
   }
 
-  /** Batch of the first `n` events (views of arrays no later call writes to). */
+  /**
+   * Batch of the first `n` events (views of arrays no later call writes to). The caller has
+   * written all of them; the unused rest is zeroed, so no stale heap bytes are reachable
+   * through the batch's `.buffer`.
+   */
   batch(n: number, sensor: SensorGeometry): EventBatch {
+    if (this.uncleared && n < this.x.length) {
+      this.x.fill(0, n);
+      this.y.fill(0, n);
+      this.t.fill(0, n);
+      this.p.fill(0, n);
+    }
+    this.uncleared = false;
     return {
       x: this.x.subarray(0, n),
       y: this.y.subarray(0, n),
@@ -38,9 +56,14 @@ export class OutputColumns {
 /**
  * Columns for `capacity` events in one ArrayBuffer ([t | x | y | p], t first for alignment): one
  * allocation per batch instead of four, since every batch gets memory of its own.
+ *
+ * With `zeroed` false the memory is not cleared (Buffer.allocUnsafeSlow: malloc instead of
+ * calloc), for callers that write every event before anyone can see it: owned batches are
+ * mostly served from memory malloc got back from earlier, collected batches, and clearing it
+ * first cost a pass over 13 bytes per event (measured: docs/benchmarks-2026-12-06-amd.md).
  */
-export function allocateColumns(capacity: number): { x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array } {
-  const buf = new ArrayBuffer(capacity * 13);
+export function allocateColumns(capacity: number, zeroed = true): { x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array } {
+  const buf = zeroed ? new ArrayBuffer(capacity * 13) : Buffer.allocUnsafeSlow(capacity * 13).buffer;
   return {
     t: new Float64Array(buf, 0, capacity),
     x: new Uint16Array(buf, capacity * 8, capacity),
@@ -97,7 +120,7 @@ export function dropOutside(batch: EventBatch, from: number): EventBatch {
 /** A batch owning copies of `batch`'s events (for views of memory the decoder reuses). */
 export function copyBatch(batch: EventBatch): EventBatch {
   const n = batch.length;
-  const cols = allocateColumns(n);
+  const cols = allocateColumns(n, false);
   cols.x.set(batch.x.subarray(0, n));
   cols.y.set(batch.y.subarray(0, n));
   cols.t.set(batch.t.subarray(0, n));
