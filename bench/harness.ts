@@ -53,11 +53,17 @@ export interface Machine {
   cores: number;
   node: string;
   v8: string;
+  /**
+   * GLIBC_TUNABLES of this process ('default' when unset): glibc.malloc.hugetlb=1 changes the cost
+   * of fresh memory (decoded batches, fresh frames) severalfold, so figures with and without it
+   * are not comparable either.
+   */
+  malloc: string;
 }
 
 export function machine(): Machine {
   const c = cpus();
-  return { cpu: c[0]?.model.trim() || 'unknown cpu', cpuId: cpuId(), cores: c.length, node: process.version, v8: process.versions.v8 };
+  return { cpu: c[0]?.model.trim() || 'unknown cpu', cpuId: cpuId(), cores: c.length, node: process.version, v8: process.versions.v8, malloc: process.env['GLIBC_TUNABLES'] || 'default' };
 }
 
 function cpuId(): string {
@@ -73,7 +79,7 @@ function cpuId(): string {
 
 export function machineLine(): string {
   const m = machine();
-  return `machine: ${m.cores} cores (${m.cpu}, ${m.cpuId}), node ${m.node}, V8 ${m.v8}`;
+  return `machine: ${m.cores} cores (${m.cpu}, ${m.cpuId}), node ${m.node}, V8 ${m.v8}, malloc ${m.malloc}`;
 }
 
 /** One anchor round: our figure (mean of the timings just before and after the anchor run), the anchor's, their ratio. */
