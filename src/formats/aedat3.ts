@@ -32,8 +32,8 @@ export const AEDAT3_NETWORK_HEADER_BYTES = 20;
 export const AEDAT3_NETWORK_MAGIC = 0x1d378bc90b9a6658n;
 const MAX_HEADER_BYTES = 1 << 20;
 const TS_EPOCH = 2147483648; // 2^31
-/** Bytes at the arena start where the WASM kernel keeps its loop constants. */
-const KERNEL_CONST_BYTES = 64;
+/** Bytes at the arena start where the WASM kernel keeps its loop constants (0-63) and the largest x and y it wrote (64, 68). */
+const KERNEL_CONST_BYTES = 128;
 /** Events copied into the arena, decoded and copied out at a time (64 KiB in, 104 KiB out: stays in L2). */
 const PIECE_EVENTS = 8192;
 
@@ -161,15 +161,19 @@ export class Aedat3Decoder extends ChunkDecoder {
       const before = n;
       if (layout) {
         const mem = arena!.u8;
+        const cfg = new DataView(arena!.k.memory.buffer, 0, KERNEL_CONST_BYTES);
         for (let done = 0; done < count; done += PIECE_EVENTS) {
           const k = Math.min(PIECE_EVENTS, count - done);
           const from = pos + AEDAT3_PACKET_HEADER_BYTES + 8 * done;
           mem.set(buf.subarray(from, from + 8 * k), layout.input);
           const m = arena!.k.aedat3(layout.input, k, overflow * TS_EPOCH, layout.ox, layout.oy, layout.ot, layout.op, 0, 0);
           arena!.copyOut(layout, m, this.out, n);
-          const first = arena!.firstOutside(layout, m, sensor);
-          if (first === undefined) outside = undefined;
-          else if (outside !== undefined && first < m) outside = Math.min(outside, n + first);
+          // The kernel reports the largest coordinates; only a piece with one outside the sensor is scanned.
+          if (cfg.getInt32(64, true) >= sensor.width || cfg.getInt32(68, true) >= sensor.height) {
+            const first = arena!.firstOutside(layout, m, sensor);
+            if (first === undefined) outside = undefined;
+            else if (outside !== undefined && first < m) outside = Math.min(outside, n + first);
+          }
           n += m;
         }
       } else {
