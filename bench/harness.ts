@@ -39,6 +39,23 @@ export async function timeMs(fn: () => unknown, repeats = 5, warmup = 1): Promis
   return quantile(times, 0.5);
 }
 
+/**
+ * Median CPU time in ms (user + system, all of this process's threads) of `fn` over `repeats`
+ * runs after `warmup` runs: what the anchor ratios compare, as on a shared machine the wall time
+ * mostly measures the other processes (the anchors measure their own with time.process_time()).
+ */
+export async function cpuTimeMs(fn: () => unknown, repeats = 5, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = process.cpuUsage();
+    await fn();
+    const d = process.cpuUsage(t0);
+    times.push((d.user + d.system) / 1000);
+  }
+  return quantile(times, 0.5);
+}
+
 /** The q-quantile (nearest rank) of `values`, which are left unsorted. */
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
