@@ -14,10 +14,10 @@ export class OutputColumns {
   p: Uint8Array = new Uint8Array(0);
 
   /**
-   * Events [n, capacity) of columns from reserve() hold whatever the allocator left there (they
-   * are not zero-filled, see allocateColumns) until batch() clears them.
+   * Columns from reserve() for a batch to hand out: not zero-filled (see allocateColumns), so
+   * batch() clears or drops what the caller did not write.
    */
-  private uncleared = false;
+  private fresh = false;
 
   /**
    * Columns for `capacity` events (bounded by bytes actually received): fresh ones, or with
@@ -26,23 +26,18 @@ export class OutputColumns {
   reserve(capacity: number, reuse = false): void {
     if (reuse && this.x.length >= capacity) return;
     Object.assign(this, allocateColumns(reuse ? Math.max(capacity, this.x.length * 2) : capacity, false));
-    this.uncleared = true;
+    this.fresh = !reuse;
   }
 
   /**
-   * Batch of the first `n` events (views of arrays no later call writes to). The caller has
-   * written all of them; the unused rest is zeroed, so no stale heap bytes are reachable
-   * through the batch's `.buffer`.
+   * Batch of the first `n` events, which the caller has written: views of arrays no later call
+   * writes to. Of fresh columns (reserve() without reuse) the unused rest is zeroed, so no stale
+   * heap bytes are reachable through `.buffer`; when the events fill less than half of them the
+   * batch is an exact copy instead (a read of mostly frame or IMU packets would otherwise keep a
+   * large allocation alive for a few events).
    */
   batch(n: number, sensor: SensorGeometry): EventBatch {
-    if (this.uncleared && n < this.x.length) {
-      this.x.fill(0, n);
-      this.y.fill(0, n);
-      this.t.fill(0, n);
-      this.p.fill(0, n);
-    }
-    this.uncleared = false;
-    return {
+    const view = {
       x: this.x.subarray(0, n),
       y: this.y.subarray(0, n),
       t: this.t.subarray(0, n),
@@ -50,6 +45,15 @@ export class OutputColumns {
       length: n,
       sensor,
     };
+    if (this.fresh && n < this.x.length) {
+      if (n < this.x.length / 2) return copyBatch(view);
+      this.x.fill(0, n);
+      this.y.fill(0, n);
+      this.t.fill(0, n);
+      this.p.fill(0, n);
+    }
+    this.fresh = false;
+    return view;
   }
 }
 

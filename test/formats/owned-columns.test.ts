@@ -54,3 +54,50 @@ test('AEDAT 2.0 / 3.1 WebAssembly decoders: multi-MiB files in odd read sizes gi
     }
   }
 });
+
+/** AEDAT 3.1 with a 2000-sample IMU6 packet (72 KB) before every 50-event polarity packet. */
+function mostlyImu(packets: number): { bytes: Uint8Array; events: PlainEvents } {
+  const head = new TextEncoder().encode('#!AER-DAT3.1\r\n#Format: RAW\r\n#Source 1: DVS128\r\n#!END-HEADER\r\n');
+  const imu = 2000, polarity = 50;
+  const bytes = new Uint8Array(head.length + packets * (2 * 28 + imu * 36 + polarity * 8));
+  bytes.set(head);
+  const v = new DataView(bytes.buffer);
+  const events: PlainEvents = { x: [], y: [], t: [], p: [] };
+  let o = head.length;
+  const header = (type: number, size: number, count: number): void => {
+    [size, 4, 0, count, count, count].forEach((f, i) => v.setInt32(o + 4 + 4 * i, f, true));
+    v.setUint16(o, type, true);
+    v.setUint16(o + 2, 1, true);
+    o += 28;
+  };
+  for (let k = 0; k < packets; k++) {
+    header(3, 36, imu);
+    o += imu * 36; // zeroed samples: the decoder only counts them
+    header(1, 8, polarity);
+    for (let i = 0; i < polarity; i++) {
+      const x = (k * 7 + i) % 128, y = (k + i * 3) % 128, p = i & 1, t = k * 1000 + i;
+      v.setUint32(o, ((x << 17) | (y << 2) | (p << 1) | 1) >>> 0, true);
+      v.setInt32(o + 4, t, true);
+      o += 8;
+      events.x.push(x);
+      events.y.push(y);
+      events.t.push(t);
+      events.p.push(p);
+    }
+  }
+  return { bytes, events };
+}
+
+test('a read holding few events gives a batch sized to them, not to the read (AEDAT 3.1 mostly IMU packets, WASM and JS paths)', () => {
+  const { bytes, events } = mostlyImu(150); // ~10.8 MB, ~700 events per 1 MiB read
+  for (const wasm of [true, false]) {
+    const dec = createDecoder('aedat3', { wasm });
+    const batches: EventBatch[] = [];
+    for (let o = 0; o < bytes.length; o += 1 << 20) batches.push(...dec.push(bytes.subarray(o, o + (1 << 20))));
+    batches.push(...dec.end());
+    assertEvents(concatBatches(batches, dec.sensor), events, `wasm=${wasm}`);
+    for (const [i, b] of batches.entries()) {
+      assert.ok(b.x.buffer.byteLength <= 2 * 13 * b.length, `wasm=${wasm}: batch ${i} of ${b.length} events keeps ${b.x.buffer.byteLength} bytes`);
+    }
+  }
+});
