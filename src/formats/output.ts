@@ -63,8 +63,8 @@ export class OutputColumns {
  *
  * With `zeroed` false the memory is not cleared (Buffer.allocUnsafeSlow: malloc instead of
  * calloc), for callers that write every event before anyone can see it: owned batches are
- * mostly served from memory malloc got back from earlier, collected batches, and clearing it
- * first cost a pass over 13 bytes per event (measured: docs/benchmarks-2026-12-06-amd.md).
+ * mostly served from memory malloc got back from earlier, collected batches, which calloc would
+ * clear in a pass over 13 bytes per event that the decoder then overwrites.
  */
 export function allocateColumns(capacity: number, zeroed = true): { x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array } {
   const buf = zeroed ? new ArrayBuffer(capacity * 13) : Buffer.allocUnsafeSlow(capacity * 13).buffer;

@@ -4,9 +4,9 @@
  * (SIMD, 8 per step) and LZ4 blocks. Each
  * decoder owns one arena (module instance with its own memory): input bytes are copied in,
  * events come out as columns in the same memory and are copied out into arrays the emitted
- * batch owns (the arena is overwritten by the next push): piece by piece while they are in
- * cache (copyOut), or whole (ChunkDecoder.emitBatch). Falls back to the JS loops when WebAssembly SIMD is unavailable or
- * SPIKELINE_NO_WASM=1.
+ * batch owns (the arena is overwritten by the next push): piece by piece (copyOut, AEDAT 2.0 /
+ * 3.1, so the arena stays small) or whole (ChunkDecoder.emitBatch, AEDAT 4). Falls back to the
+ * JS loops when WebAssembly SIMD is unavailable or SPIKELINE_NO_WASM=1.
  */
 import type { EventBatch, SensorGeometry } from '../../events/index.js';
 import type { OutputColumns } from '../output.js';
@@ -98,8 +98,8 @@ export class WasmArena {
 
   /**
    * Copies the layout's first `n` events into `dest` from event `at` on: a decoder that decodes
-   * piece by piece copies each piece right after its kernel call, while it is still in cache,
-   * into the columns of the batch it will emit.
+   * piece by piece copies each piece, right after its kernel call, into the columns of the batch
+   * it will emit.
    */
   copyOut(l: ArenaLayout, n: number, dest: OutputColumns, at: number): void {
     const buf = this.k.memory.buffer;
