@@ -29,6 +29,10 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
 # --- runtime -------------------------------------------------------------------------------
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# Huge pages for glibc malloc's large blocks: every decoded batch and fresh frame tensor is new
+# memory, and with 4 KiB pages its first touch costs a page fault per page (numpy asks for huge
+# pages itself; V8 cannot). Measured in docs/benchmarks-2026-12-06-amd.md.
+ENV GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

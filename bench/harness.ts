@@ -39,6 +39,23 @@ export async function timeMs(fn: () => unknown, repeats = 5, warmup = 1): Promis
   return quantile(times, 0.5);
 }
 
+/**
+ * Median CPU time in ms (user + system, all of this process's threads) of `fn` over `repeats`
+ * runs after `warmup` runs: what the anchor ratios compare, as on a shared machine the wall time
+ * mostly measures the other processes (the anchors measure their own with time.process_time()).
+ */
+export async function cpuTimeMs(fn: () => unknown, repeats = 5, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = process.cpuUsage();
+    await fn();
+    const d = process.cpuUsage(t0);
+    times.push((d.user + d.system) / 1000);
+  }
+  return quantile(times, 0.5);
+}
+
 /** The q-quantile (nearest rank) of `values`, which are left unsorted. */
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -53,11 +70,17 @@ export interface Machine {
   cores: number;
   node: string;
   v8: string;
+  /**
+   * GLIBC_TUNABLES of this process ('default' when unset): glibc.malloc.hugetlb=1 changes the cost
+   * of fresh memory (decoded batches, fresh frames) severalfold, so figures with and without it
+   * are not comparable either.
+   */
+  malloc: string;
 }
 
 export function machine(): Machine {
   const c = cpus();
-  return { cpu: c[0]?.model.trim() || 'unknown cpu', cpuId: cpuId(), cores: c.length, node: process.version, v8: process.versions.v8 };
+  return { cpu: c[0]?.model.trim() || 'unknown cpu', cpuId: cpuId(), cores: c.length, node: process.version, v8: process.versions.v8, malloc: process.env['GLIBC_TUNABLES'] || 'default' };
 }
 
 function cpuId(): string {
@@ -73,7 +96,7 @@ function cpuId(): string {
 
 export function machineLine(): string {
   const m = machine();
-  return `machine: ${m.cores} cores (${m.cpu}, ${m.cpuId}), node ${m.node}, V8 ${m.v8}`;
+  return `machine: ${m.cores} cores (${m.cpu}, ${m.cpuId}), node ${m.node}, V8 ${m.v8}, malloc ${m.malloc}`;
 }
 
 /** One anchor round: our figure (mean of the timings just before and after the anchor run), the anchor's, their ratio. */

@@ -3,14 +3,14 @@
  * sensor, sorted timestamps over 10 s (quick: 1M), against shared/anchors/binning_numpy.py on
  * its own 5M events (spawned /usr/bin/python3): each anchor run is bracketed by our timings
  * just before and after it, the ratio is the median of ANCHOR_ROUNDS rounds, every round listed
- * (bracketedRounds). Skipped with a note in quick mode or without python3 / numpy / ../shared.
+ * (bracketedRounds); both sides in CPU time (the first figures are wall time). Skipped with a note in quick mode or without python3 / numpy / ../shared.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Downsampler, FrameAccumulator, framesFromEvents } from '../src/operators/functional/index.js';
-import { bracketedRounds, medianRound, timeMs, type Benchmark } from './harness.js';
+import { bracketedRounds, cpuTimeMs, medianRound, timeMs, type Benchmark } from './harness.js';
 import { events } from './operators.bench.js';
 
 const ANCHOR_ROUNDS = 3;
@@ -19,7 +19,16 @@ const ANCHOR_SNIPPET = `
 import json, os, sys
 import numpy as np
 sys.path.insert(0, os.environ["ANCHOR_DIR"])
+import statistics, time
 import binning_numpy as b
+def cpu_s(fn, repeats=3):
+    fn()
+    s = []
+    for _ in range(repeats):
+        t0 = time.process_time()
+        fn()
+        s.append(time.process_time() - t0)
+    return statistics.median(s)
 x, y, t, p = b.make_events()
 n = len(x)
 ec_out = np.empty((n // b.EVENTS_PER_FRAME, b.P * b.H * b.W), dtype=np.float32)
@@ -28,7 +37,7 @@ for name, fn in [("time_bins", lambda: b.frames_time_bins_sliced(x, y, t, p)),
                  ("downsample4", lambda: b.frames_downsampled(x, y, t, p)),
                  ("event_count", lambda: b.frames_event_count(x, y, t, p)),
                  ("event_count_reused", lambda: b.frames_event_count(x, y, t, p, out=ec_out))]:
-    out[name] = n / b.timeit(fn, repeats=3) / 1e6
+    out[name] = n / cpu_s(fn) / 1e6
 print(json.dumps(out))
 `;
 
@@ -64,12 +73,12 @@ const bench: Benchmark = {
       { name: 'eventCount 5000, fresh output', run: () => framesFromEvents(ev, { eventCount: 5000 }, acc), key: 'event_count' },
       { name: 'timeWindow 10 ms (1000 frames), fresh output', run: () => framesFromEvents(ev, { timeWindow: 10_000 }, acc) },
     ];
-    const ours = async (): Promise<number[]> => {
+    const ours = async (time: typeof timeMs): Promise<number[]> => {
       const out: number[] = [];
-      for (const c of cases) out.push(rate(await timeMs(c.run, 3, 1)));
+      for (const c of cases) out.push(rate(await time(c.run, 3, 1)));
       return out;
     };
-    const alone = await ours();
+    const alone = await ours(timeMs);
     cases.forEach((c, i) => report({ name: `binning ${c.name}`, value: alone[i]!, unit: 'Mev/s' }));
     if (quick) {
       report({ name: 'numpy anchor skipped in quick mode (run without --quick for ratios)', value: 0, unit: '' });
@@ -77,7 +86,7 @@ const bench: Benchmark = {
     }
     // Two cases share the downsample4 anchor: time them under their own keys.
     const keys = cases.map((c, i) => (c.key ? `${c.key}#${i}` : undefined));
-    const rounds = await bracketedRounds(keys, ANCHOR_ROUNDS, ours, () => {
+    const rounds = await bracketedRounds(keys, ANCHOR_ROUNDS, () => ours(cpuTimeMs), () => {
       const a = numpyAnchor();
       return typeof a === 'string' ? a : Object.fromEntries(cases.flatMap((c, i) => (c.key && a[c.key] !== undefined ? [[`${c.key}#${i}`, a[c.key]!]] : [])));
     });
@@ -89,7 +98,7 @@ const bench: Benchmark = {
       const r = rounds.get(keys[i]!);
       if (!r) return;
       const { mid, list } = medianRound(r);
-      report({ name: `binning ${c.name}: ratio to numpy`, value: mid.ratio, unit: 'x', extra: { spikeline_Mev_s: +mid.ours.toFixed(1), numpy_Mev_s: +mid.anchor.toFixed(1), rounds: list } });
+      report({ name: `binning ${c.name}: ratio to numpy (CPU time)`, value: mid.ratio, unit: 'x', extra: { spikeline_cpu_Mev_s: +mid.ours.toFixed(1), numpy_cpu_Mev_s: +mid.anchor.toFixed(1), rounds: list } });
     });
   },
 };

@@ -20,11 +20,11 @@
 import type { EventBatch, SensorGeometry } from '../events/index.js';
 import { ChunkDecoder, asciiBytes, concatChunks, asciiLine, dataView, indexOfNewline, type DecoderOptions, type EventFormat } from './decoder.js';
 import { OutputColumns } from './output.js';
-import { WasmArena, type ArenaLayout } from './wasm/kernels.js';
+import { WasmArena } from './wasm/kernels.js';
 
 /** Bytes of the kernels' layout/state block (and DVS128 loop constants) at the arena start. */
 const CFG_BYTES = 256;
-/** Records copied into the arena and decoded at a time (64 KiB: stays in L2 between the two). */
+/** Records copied into the arena, decoded and copied out at a time (64 KiB in, 104 KiB out: stays in L2). */
 const PIECE_RECORDS = 8192;
 
 export const AEDAT2_MAGIC = '#!AER-DAT2.0';
@@ -119,13 +119,17 @@ export class Aedat2Decoder extends ChunkDecoder {
     const state = this.state;
     const end = pos + records * 8;
     state.epoch += this.timeOffset;
-    let n: number;
-    let layout: ArenaLayout | undefined;
+    const sensor = this.sensor!;
+    // Every event of this call goes to columns the emitted batch owns (fresh unless folding).
+    this.out.reserve(records, this.folding);
+    let n = 0;
+    /** Index of the first event outside the sensor (undefined: emitBatch scans in JS). */
+    let outside: number | undefined = Number.POSITIVE_INFINITY;
     const arena = this.arena;
     if (arena) {
-      // The input goes in by pieces of PIECE_RECORDS, each decoded right after its copy while
-      // it is still in cache; the columns take the whole call's events.
-      layout = arena.layout(CFG_BYTES, Math.min(records, PIECE_RECORDS) * 8, records);
+      // The input goes in by pieces of PIECE_RECORDS, each decoded right after its copy and its
+      // events copied out right after that, everything still in cache.
+      const layout = arena.layout(CFG_BYTES, Math.min(records, PIECE_RECORDS) * 8, Math.min(records, PIECE_RECORDS));
       const cfg = new DataView(arena.k.memory.buffer, 0, CFG_BYTES);
       const xa = L.flipX ? L.width - 1 : 0, ya = L.flipY ? L.height - 1 : 0;
       [L.xShift, L.xMask, L.yShift, L.yMask, L.polarityShift, L.skipMask, L.width, L.height, xa, L.flipX ? -1 : 1, ya, L.flipY ? -1 : 1, L.onValue === 0 ? 1 : 0, state.last, 0, 0]
@@ -135,46 +139,54 @@ export class Aedat2Decoder extends ChunkDecoder {
       const cx = this.transpose ? layout.oy : layout.ox, cy = this.transpose ? layout.ox : layout.oy;
       const k = arena.k;
       const dvs = L === AEDAT2_LAYOUTS.dvs128;
+      // The kernels drop raw addresses beyond the chip; only a declared smaller sensor needs a scan.
+      const scan = this.transpose ? sensor.width < L.height || sensor.height < L.width : sensor.width < L.width || sensor.height < L.height;
       const mem = arena.u8;
-      n = 0;
       for (let o = pos; o < end; o += PIECE_RECORDS * 8) {
         const e = Math.min(end, o + PIECE_RECORDS * 8);
         mem.set(buf.subarray(o, e), layout.input);
         const stop = layout.input + (e - o);
         let src = layout.input;
+        let m = 0;
         while (src < stop) {
           if (dvs) {
             // Specialised DVS128 loop; it stops at a group with a special record or a possible
             // wrap, which the generic kernel then handles (one 8-record group) before returning.
-            n += k.aedat2dvs(src, stop, cx + 2 * n, cy + 2 * n, layout.ot + 8 * n, layout.op + n, 0);
+            m += k.aedat2dvs(src, stop, cx + 2 * m, cy + 2 * m, layout.ot + 8 * m, layout.op + m, 0);
             src = cfg.getInt32(72, true);
             if (src >= stop) break;
           }
           const groupEnd = dvs ? Math.min(src + 64, stop) : stop;
-          n += k.aedat2(src, groupEnd, cx + 2 * n, cy + 2 * n, layout.ot + 8 * n, layout.op + n, 0);
+          m += k.aedat2(src, groupEnd, cx + 2 * m, cy + 2 * m, layout.ot + 8 * m, layout.op + m, 0);
           src = groupEnd;
         }
+        arena.copyOut(layout, m, this.out, n);
+        if (scan) {
+          const first = arena.firstOutside(layout, m, sensor);
+          if (first === undefined) outside = undefined;
+          else if (outside !== undefined && first < m) outside = Math.min(outside, n + first);
+        }
+        n += m;
       }
       state.last = cfg.getUint32(52, true);
       state.skipped += cfg.getInt32(56, true);
       state.outside += cfg.getInt32(60, true);
       state.epoch = cfg.getFloat64(64, true);
     } else {
-      this.out.reserve(records, this.folding);
       const ox = this.transpose ? this.out.y : this.out.x;
       const oy = this.transpose ? this.out.x : this.out.y;
       n = decodeAedat2Records(view, pos, end, L, ox, oy, this.out.t, this.out.p, state);
+      outside = undefined;
     }
     state.epoch -= this.timeOffset;
-    const skipped = state.skipped, outside = state.outside;
+    const skipped = state.skipped, outOfChip = state.outside;
     state.skipped = 0;
     state.outside = 0;
     if (skipped) this.skip('special', skipped);
-    if (outside) this.skip('outOfRange', outside);
+    if (outOfChip) this.skip('outOfRange', outOfChip);
     if (n > 0) {
-      // The loops drop raw addresses beyond the chip; a declared smaller sensor is checked here.
-      if (layout) this.emitBatch(out, this.arena!.view(layout, n, this.sensor!), this.arena!.firstOutside(layout, n, this.sensor!), true);
-      else this.emitBatch(out, this.out.batch(n, this.sensor!));
+      const batch = this.out.batch(n, sensor);
+      this.emitBatch(out, batch, outside === undefined ? undefined : Math.min(outside, n));
     }
     this.want(8);
     return end;

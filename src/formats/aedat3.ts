@@ -23,7 +23,7 @@ import {
 } from './decoder.js';
 import { DVS128, sensorFromDeviceName } from './devices.js';
 import { OutputColumns } from './output.js';
-import { WasmArena, type ArenaLayout } from './wasm/kernels.js';
+import { WasmArena } from './wasm/kernels.js';
 
 export const AEDAT3_MAGIC = '#!AER-DAT3.1';
 export const AEDAT3_PACKET_HEADER_BYTES = 28;
@@ -32,9 +32,9 @@ export const AEDAT3_NETWORK_HEADER_BYTES = 20;
 export const AEDAT3_NETWORK_MAGIC = 0x1d378bc90b9a6658n;
 const MAX_HEADER_BYTES = 1 << 20;
 const TS_EPOCH = 2147483648; // 2^31
-/** Bytes at the arena start where the WASM kernel keeps its loop constants. */
-const KERNEL_CONST_BYTES = 64;
-/** Events copied into the arena and decoded at a time (64 KiB: stays in cache between the two). */
+/** Bytes at the arena start where the WASM kernel keeps its loop constants (0-63) and the largest x and y it wrote (64, 68). */
+const KERNEL_CONST_BYTES = 128;
+/** Events copied into the arena, decoded and copied out at a time (64 KiB in, 104 KiB out: stays in L2). */
 const PIECE_EVENTS = 8192;
 
 export enum Aedat3EventType {
@@ -102,15 +102,19 @@ export class Aedat3Decoder extends ChunkDecoder {
     const base = this.stats.bytes;
     const end = buf.length;
     // Packet headers are read in place. WASM path: polarity events are copied into the arena
-    // PIECE_EVENTS at a time and decoded there (SIMD) while still in cache; JS path: decoded
-    // in place. Columns hold every event these bytes can carry (8 bytes each).
+    // PIECE_EVENTS at a time, decoded there (SIMD) and copied out to the batch's columns while
+    // still in cache; JS path: decoded in place. The batch's columns (fresh unless folding) hold
+    // every event these bytes can carry (8 bytes each).
     const arena = this.arena;
-    let layout: ArenaLayout | undefined;
+    const sensor = this.sensor ?? DVS128;
     const view = dataView(buf);
-    if (arena) layout = arena.layout(KERNEL_CONST_BYTES, Math.min(end - pos, PIECE_EVENTS * 8), (end - pos) >>> 3);
-    else this.out.reserve((end - pos) >>> 3, this.folding);
+    const pieceEvents = Math.min((end - pos) >>> 3, PIECE_EVENTS);
+    const layout = arena?.layout(KERNEL_CONST_BYTES, pieceEvents * 8, pieceEvents);
+    this.out.reserve((end - pos) >>> 3, this.folding);
     const ox = this.out.x, oy = this.out.y, ot = this.out.t, op = this.out.p;
     let n = 0;
+    /** Index of the first event outside the sensor, from the SIMD scan (undefined: scan in JS). */
+    let outside: number | undefined = layout ? Number.POSITIVE_INFINITY : undefined;
     let invalid = 0;
     while (pos + AEDAT3_PACKET_HEADER_BYTES <= end) {
       const type = view.getUint16(pos, true);
@@ -157,11 +161,20 @@ export class Aedat3Decoder extends ChunkDecoder {
       const before = n;
       if (layout) {
         const mem = arena!.u8;
+        const cfg = new DataView(arena!.k.memory.buffer, 0, KERNEL_CONST_BYTES);
         for (let done = 0; done < count; done += PIECE_EVENTS) {
           const k = Math.min(PIECE_EVENTS, count - done);
           const from = pos + AEDAT3_PACKET_HEADER_BYTES + 8 * done;
           mem.set(buf.subarray(from, from + 8 * k), layout.input);
-          n = arena!.k.aedat3(layout.input, k, overflow * TS_EPOCH, layout.ox, layout.oy, layout.ot, layout.op, n, 0);
+          const m = arena!.k.aedat3(layout.input, k, overflow * TS_EPOCH, layout.ox, layout.oy, layout.ot, layout.op, 0, 0);
+          arena!.copyOut(layout, m, this.out, n);
+          // The kernel reports the largest coordinates; only a piece with one outside the sensor is scanned.
+          if (cfg.getInt32(64, true) >= sensor.width || cfg.getInt32(68, true) >= sensor.height) {
+            const first = arena!.firstOutside(layout, m, sensor);
+            if (first === undefined) outside = undefined;
+            else if (outside !== undefined && first < m) outside = Math.min(outside, n + first);
+          }
+          n += m;
         }
       } else {
         n = decodePolarityPacket(view, pos + AEDAT3_PACKET_HEADER_BYTES, count, overflow * TS_EPOCH, ox, oy, ot, op, n);
@@ -171,11 +184,7 @@ export class Aedat3Decoder extends ChunkDecoder {
     }
     if (pos + AEDAT3_PACKET_HEADER_BYTES > end) this.want(AEDAT3_PACKET_HEADER_BYTES);
     if (invalid) this.skip('invalid', invalid);
-    if (n > 0) {
-      const sensor = this.sensor ?? DVS128;
-      if (layout) this.emitBatch(out, arena!.view(layout, n, sensor), arena!.firstOutside(layout, n, sensor), true);
-      else this.emitBatch(out, this.out.batch(n, sensor));
-    }
+    if (n > 0) this.emitBatch(out, this.out.batch(n, sensor), outside === undefined ? undefined : Math.min(outside, n));
     return pos;
   }
 

@@ -14,17 +14,30 @@ export class OutputColumns {
   p: Uint8Array = new Uint8Array(0);
 
   /**
+   * Columns from reserve() for a batch to hand out: not zero-filled (see allocateColumns), so
+   * batch() clears or drops what the caller did not write.
+   */
+  private fresh = false;
+
+  /**
    * Columns for `capacity` events (bounded by bytes actually received): fresh ones, or with
    * `reuse` (no batch of them was emitted) the current ones when large enough.
    */
   reserve(capacity: number, reuse = false): void {
     if (reuse && this.x.length >= capacity) return;
-    Object.assign(this, allocateColumns(reuse ? Math.max(capacity, this.x.length * 2) : capacity));
+    Object.assign(this, allocateColumns(reuse ? Math.max(capacity, this.x.length * 2) : capacity, false));
+    this.fresh = !reuse;
   }
 
-  /** Batch of the first `n` events (views of arrays no later call writes to). */
+  /**
+   * Batch of the first `n` events, which the caller has written: views of arrays no later call
+   * writes to. Of fresh columns (reserve() without reuse) the unused rest is zeroed, so no stale
+   * heap bytes are reachable through `.buffer`; when the events fill less than half of them the
+   * batch is an exact copy instead (a read of mostly frame or IMU packets would otherwise keep a
+   * large allocation alive for a few events).
+   */
   batch(n: number, sensor: SensorGeometry): EventBatch {
-    return {
+    const view = {
       x: this.x.subarray(0, n),
       y: this.y.subarray(0, n),
       t: this.t.subarray(0, n),
@@ -32,15 +45,29 @@ export class OutputColumns {
       length: n,
       sensor,
     };
+    if (this.fresh && n < this.x.length) {
+      if (n < this.x.length / 2) return copyBatch(view);
+      this.x.fill(0, n);
+      this.y.fill(0, n);
+      this.t.fill(0, n);
+      this.p.fill(0, n);
+    }
+    this.fresh = false;
+    return view;
   }
 }
 
 /**
  * Columns for `capacity` events in one ArrayBuffer ([t | x | y | p], t first for alignment): one
  * allocation per batch instead of four, since every batch gets memory of its own.
+ *
+ * With `zeroed` false the memory is not cleared (Buffer.allocUnsafeSlow: malloc instead of
+ * calloc), for callers that write every event before anyone can see it: owned batches are
+ * mostly served from memory malloc got back from earlier, collected batches, which calloc would
+ * clear in a pass over 13 bytes per event that the decoder then overwrites.
  */
-export function allocateColumns(capacity: number): { x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array } {
-  const buf = new ArrayBuffer(capacity * 13);
+export function allocateColumns(capacity: number, zeroed = true): { x: Uint16Array; y: Uint16Array; t: Float64Array; p: Uint8Array } {
+  const buf = zeroed ? new ArrayBuffer(capacity * 13) : Buffer.allocUnsafeSlow(capacity * 13).buffer;
   return {
     t: new Float64Array(buf, 0, capacity),
     x: new Uint16Array(buf, capacity * 8, capacity),
@@ -97,7 +124,7 @@ export function dropOutside(batch: EventBatch, from: number): EventBatch {
 /** A batch owning copies of `batch`'s events (for views of memory the decoder reuses). */
 export function copyBatch(batch: EventBatch): EventBatch {
   const n = batch.length;
-  const cols = allocateColumns(n);
+  const cols = allocateColumns(n, false);
   cols.x.set(batch.x.subarray(0, n));
   cols.y.set(batch.y.subarray(0, n));
   cols.t.set(batch.t.subarray(0, n));

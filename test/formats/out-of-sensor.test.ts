@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventSummary } from '../../src/events/index.js';
-import { initZstd, inspectEventFile, openEventFile, type ReadOptions } from '../../src/formats/index.js';
+import { concatBatches, EventSummary } from '../../src/events/index.js';
+import { createDecoder, initZstd, inspectEventFile, openEventFile, wasmKernelsAvailable, type ReadOptions } from '../../src/formats/index.js';
+import { skipUnlessWasm } from '../support/require.js';
+import { NO_KERNELS } from './helpers.js';
 import {
   randomEvents,
   referenceSummary,
@@ -120,3 +122,27 @@ test('every decoder drops and counts events outside the sensor (WASM and JS path
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('AEDAT 3.1 WebAssembly path: one event just outside the sensor (x = width or y = height) is dropped wherever it lies', { skip: skipUnlessWasm(wasmKernelsAvailable(), NO_KERNELS) }, () => {
+  const base = randomEvents(16, 20_000, 128, 128);
+  // Index 4 sits in a packet's first 8-event group, which also holds invalid events (scalar
+  // loop); 9000 in a vector step of the second 8192-event piece; the last one in a tail group.
+  for (const at of [4, 9000, base.x.length - 1]) {
+    for (const bad of [[128, 7], [7, 128]] as const) {
+      const e = withOneAt(base, at, bad);
+      const dec = createDecoder('aedat3', { wasm: true });
+      const batches = [...dec.push(writeAedat3(e.all)), ...dec.end()];
+      const got = concatBatches(batches, dec.sensor);
+      const what = `event ${at} at (${bad[0]}, ${bad[1]})`;
+      assert.equal(dec.stats.skipped['outOfRange'], 1, `${what}: counted`);
+      assert.deepEqual([got.length, Array.from(got.x), Array.from(got.y)], [e.inside.x.length, e.inside.x, e.inside.y], `${what}: dropped`);
+    }
+  }
+});
+
+function withOneAt(e: PlainEvents, at: number, bad: readonly [number, number]): { all: PlainEvents; inside: PlainEvents } {
+  const all: PlainEvents = { x: [...e.x], y: [...e.y], t: [...e.t], p: [...e.p] };
+  [all.x[at], all.y[at]] = bad;
+  const keep = (_: number, i: number) => i !== at;
+  return { all, inside: { x: all.x.filter(keep), y: all.y.filter(keep), t: all.t.filter(keep), p: all.p.filter(keep) } };
+}

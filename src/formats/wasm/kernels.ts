@@ -4,10 +4,12 @@
  * (SIMD, 8 per step) and LZ4 blocks. Each
  * decoder owns one arena (module instance with its own memory): input bytes are copied in,
  * events come out as columns in the same memory and are copied out into arrays the emitted
- * batch owns (the arena is overwritten by the next push; ChunkDecoder.emitBatch). Falls back to the JS loops when WebAssembly SIMD is unavailable or
- * SPIKELINE_NO_WASM=1.
+ * batch owns (the arena is overwritten by the next push): piece by piece (copyOut, AEDAT 2.0 /
+ * 3.1, so the arena stays small) or whole (ChunkDecoder.emitBatch, AEDAT 4). Falls back to the
+ * JS loops when WebAssembly SIMD is unavailable or SPIKELINE_NO_WASM=1.
  */
 import type { EventBatch, SensorGeometry } from '../../events/index.js';
+import type { OutputColumns } from '../output.js';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 import { lazyWasmModule, WASM_PAGE, WebAssemblyApi, type WasmMemory } from '../../util/wasm.js';
 
@@ -92,6 +94,19 @@ export class WasmArena {
   view(l: ArenaLayout, n: number, sensor: SensorGeometry): EventBatch {
     const buf = this.k.memory.buffer;
     return { x: new Uint16Array(buf, l.ox, n), y: new Uint16Array(buf, l.oy, n), t: new Float64Array(buf, l.ot, n), p: new Uint8Array(buf, l.op, n), length: n, sensor };
+  }
+
+  /**
+   * Copies the layout's first `n` events into `dest` from event `at` on: a decoder that decodes
+   * piece by piece copies each piece, right after its kernel call, into the columns of the batch
+   * it will emit.
+   */
+  copyOut(l: ArenaLayout, n: number, dest: OutputColumns, at: number): void {
+    const buf = this.k.memory.buffer;
+    dest.x.set(new Uint16Array(buf, l.ox, n), at);
+    dest.y.set(new Uint16Array(buf, l.oy, n), at);
+    dest.t.set(new Float64Array(buf, l.ot, n), at);
+    dest.p.set(new Uint8Array(buf, l.op, n), at);
   }
 }
 

@@ -10,6 +10,8 @@
   ;; 8 events per step while all eight are valid: x = d >>> 17 (15 bits), y = (d >>> 2) & 0x7fff,
   ;; p = (d >>> 1) & 1, t = epoch + (ts & 0x7fffffff). Loop constants are stored at
   ;; $cfg..$cfg+63 and loaded back (see "aedat2dvs": V8 rematerialises a v128.const per use).
+  ;; The largest x and y written go to $cfg+64 and $cfg+68 (i32): the caller scans for events
+  ;; outside the sensor only when one of them is out of range.
   ;; Returns the new event count.
   (func (export "aedat3") (param $src i32) (param $count i32) (param $epoch f64)
         (param $ox i32) (param $oy i32) (param $ot i32) (param $op i32) (param $n i32) (param $cfg i32) (result i32)
@@ -17,6 +19,7 @@
     (local $epv v128) (local $c1 v128) (local $c7fff v128) (local $cts v128)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local $d01 v128) (local $d23 v128) (local $t01 v128) (local $t23 v128)
+    (local $xs v128) (local $ys v128) (local $mx v128) (local $my v128) (local $sx i32) (local $sy i32)
     (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 3))))
     (v128.store offset=0 (local.get $cfg) (f64x2.splat (local.get $epoch)))
     (v128.store offset=16 (local.get $cfg) (v128.const i32x4 1 1 1 1))
@@ -46,12 +49,14 @@
             (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $v0) (local.get $v1))))
           (local.set $t23 (v128.and (local.get $cts)
             (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $v2) (local.get $v3))))
-          (v128.store align=1 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1)))
-            (i16x8.narrow_i32x4_u (i32x4.shr_u (local.get $d01) (i32.const 17)) (i32x4.shr_u (local.get $d23) (i32.const 17))))
-          (v128.store align=1 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1)))
-            (i16x8.narrow_i32x4_u
+          (local.set $xs (i16x8.narrow_i32x4_u (i32x4.shr_u (local.get $d01) (i32.const 17)) (i32x4.shr_u (local.get $d23) (i32.const 17))))
+          (local.set $ys (i16x8.narrow_i32x4_u
               (v128.and (i32x4.shr_u (local.get $d01) (i32.const 2)) (local.get $c7fff))
               (v128.and (i32x4.shr_u (local.get $d23) (i32.const 2)) (local.get $c7fff))))
+          (v128.store align=1 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1))) (local.get $xs))
+          (v128.store align=1 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1))) (local.get $ys))
+          (local.set $mx (i16x8.max_u (local.get $mx) (local.get $xs)))
+          (local.set $my (i16x8.max_u (local.get $my) (local.get $ys)))
           (local.set $d01 (i16x8.narrow_i32x4_u
             (v128.and (i32x4.shr_u (local.get $d01) (i32.const 1)) (local.get $c1))
             (v128.and (i32x4.shr_u (local.get $d23) (i32.const 1)) (local.get $c1))))
@@ -75,6 +80,10 @@
           (local.set $w (i32.load align=1 (local.get $src)))
           (if (i32.and (local.get $w) (i32.const 1))
             (then
+              (local.set $sx (select (local.get $sx) (i32.shr_u (local.get $w) (i32.const 17))
+                (i32.gt_u (local.get $sx) (i32.shr_u (local.get $w) (i32.const 17)))))
+              (local.set $sy (select (local.get $sy) (i32.and (i32.shr_u (local.get $w) (i32.const 2)) (i32.const 0x7fff))
+                (i32.gt_u (local.get $sy) (i32.and (i32.shr_u (local.get $w) (i32.const 2)) (i32.const 0x7fff)))))
               (i32.store16 (i32.add (local.get $ox) (i32.shl (local.get $n) (i32.const 1))) (i32.shr_u (local.get $w) (i32.const 17)))
               (i32.store16 (i32.add (local.get $oy) (i32.shl (local.get $n) (i32.const 1)))
                 (i32.and (i32.shr_u (local.get $w) (i32.const 2)) (i32.const 0x7fff)))
@@ -85,6 +94,17 @@
           (local.set $src (i32.add (local.get $src) (i32.const 8)))
           (br $sloop)))
       (br_if $outer (i32.lt_u (local.get $src) (local.get $end))))
+    ;; Horizontal maxima: halve the vector three times (lanes are 16-bit, values below 2^15).
+    (local.set $mx (i16x8.max_u (local.get $mx) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mx) (local.get $mx))))
+    (local.set $mx (i16x8.max_u (local.get $mx) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $mx) (local.get $mx))))
+    (local.set $mx (i16x8.max_u (local.get $mx) (i8x16.shuffle 2 3 0 1 2 3 0 1 2 3 0 1 2 3 0 1 (local.get $mx) (local.get $mx))))
+    (local.set $my (i16x8.max_u (local.get $my) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $my) (local.get $my))))
+    (local.set $my (i16x8.max_u (local.get $my) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $my) (local.get $my))))
+    (local.set $my (i16x8.max_u (local.get $my) (i8x16.shuffle 2 3 0 1 2 3 0 1 2 3 0 1 2 3 0 1 (local.get $my) (local.get $my))))
+    (local.set $w (i16x8.extract_lane_u 0 (local.get $mx)))
+    (i32.store offset=64 (local.get $cfg) (select (local.get $w) (local.get $sx) (i32.gt_u (local.get $w) (local.get $sx))))
+    (local.set $w (i16x8.extract_lane_u 0 (local.get $my)))
+    (i32.store offset=68 (local.get $cfg) (select (local.get $w) (local.get $sy) (i32.gt_u (local.get $w) (local.get $sy))))
     (local.get $n))
 
 ;; AEDAT 2.0 records (big-endian u32 address, u32 timestamp) in [$src, $end) -> columns from
