@@ -3,10 +3,12 @@
  *
  * - `runTransferExperiment` (`spikeline experiment transfer`): one training set per recipe and
  *   one test set per randomisation family held out of training (`TRANSFER_FAMILIES`); the old
- *   recipe (today's simulator, legacy augmentations) and the new one (new augmentations) are
- *   trained over several seeds and scored in-domain and on every held-out family.
+ *   recipe (the original simulator, `--domain off`, legacy augmentations) and the new one
+ *   (domain randomisation with every held-out family kept to its training range, the `default`
+ *   augmentations) are trained over several seeds and scored in-domain and on every held-out
+ *   family.
  * - `runAugmentationAblation` (`spikeline experiment augmentation`): one training set, the legacy
- *   recipe alone and with each augmentation added, scored in-domain and on a framing-shifted test.
+ *   recipe alone and with each augmentation added, scored in-domain and on a reframed test.
  *
  * Every dataset is generated with `resume`, every finished training leaves a result file
  * (RUN/result.json) and every unfinished one a checkpoint, so running the same command again
@@ -17,6 +19,8 @@ import { join } from 'node:path';
 import type { EventBatch } from '../events/index.js';
 import { affine } from '../operators/functional/augment.js';
 import { generateGestureDataset, type DatasetOptions as SimOptions } from '../simulate/dataset.js';
+import { parseDomainSpec } from '../simulate/domain.js';
+import type { Lighting } from '../simulate/gesture-classes.js';
 import { backbone } from '../snn/backbones.js';
 import { initBackend } from '../snn/backend.js';
 import { formatAugmentation, loadGestureDataset, parseAugmentation, type Augmentation, type LabelledEvents } from '../snn/data.js';
@@ -27,59 +31,79 @@ import { Random } from '../util/random.js';
 /** Simulator options of a generated set (everything but the folder). */
 export type SimSettings = Omit<SimOptions, 'out' | 'resume'>;
 
-/**
- * A framing change applied to recorded events (zoom about the centre, offset, roll), drawn per
- * sample from these ranges: how held-out distances and positions are emulated until the
- * simulator's own framing options can be selected per set.
- */
-export interface FramingShift {
-  scale: readonly [number, number];
-  /** Max offset per axis, fraction of the sensor. */
-  offset: number;
-  /** Max roll, degrees. */
-  roll: number;
+/** One side of a family: domain spec items (`family=value`, see simulate/domain.ts) and/or simulator settings. */
+export interface FamilyRange {
+  domain?: string;
+  lightings?: Lighting[];
+  mainsHz?: number;
 }
 
-/** A randomisation family: what the training data keeps to, and the held-out test set. */
+/** A randomisation family: the range training keeps to, and the range of its held-out test set. */
 export interface TransferFamily {
   name: string;
-  /** In-domain range → held-out range, for the table. */
-  held: string;
-  /** Simulator settings of the held-out test set (merged over the in-domain ones). */
-  test: Partial<SimSettings>;
-  /** Framing change of the held-out test samples. */
-  framing?: FramingShift;
+  train: FamilyRange;
+  test: FamilyRange;
 }
 
 /**
- * Held-out families, one test set each. The training sets keep every family at its in-domain
- * range (IN_DOMAIN); to add a family, add a row here (and, when it needs one, a simulator option).
+ * Held-out families, one test set each. Every training and test set keeps every family at its
+ * training range except the test set's own family; to add a family, add a row here.
  */
 export const TRANSFER_FAMILIES: readonly TransferFamily[] = [
-  { name: 'threshold', held: 'contrast threshold 0.1 → 0.35', test: { threshold: 0.35 } },
-  { name: 'lighting', held: 'fluorescent, fluorescent_led → lab, led, natural', test: { lightings: ['lab', 'led', 'natural'] } },
-  { name: 'mains', held: '60 Hz → 50 Hz flicker', test: { mainsHz: 50 } },
-  { name: 'far', held: 'framed as recorded → 0.55–0.75x, offset ±15 %, roll ±10°', framing: { scale: [0.55, 0.75], offset: 0.15, roll: 10 }, test: {} },
-  { name: 'near', held: 'framed as recorded → 1.25–1.5x (head or legs cut), offset ±10 %', framing: { scale: [1.25, 1.5], offset: 0.1, roll: 0 }, test: {} },
+  // Flat clothing fires only at the outlines; patterned clothing fires inside the limbs too.
+  { name: 'texture', train: { domain: 'texture=uniform' }, test: { domain: 'texture=striped|printed|textured' } },
+  { name: 'thresholds', train: { domain: 'thresholds=0.1:0.25' }, test: { domain: 'thresholds=0.3:0.5' } },
+  // The simulator's `far` is a visible height of 0.5–0.75 of the frame; training sees mid and near.
+  { name: 'distance', train: { domain: 'distance=0.75:1.3' }, test: { domain: 'distance=far' } },
+  // Styles 'b' and 'c' are other ways of performing each class ('a' the original one).
+  { name: 'style', train: { domain: 'style=a|b' }, test: { domain: 'style=c' } },
+  { name: 'lighting', train: { lightings: ['fluorescent', 'fluorescent_led'] }, test: { lightings: ['lab', 'led', 'natural'] } },
+  { name: 'mains', train: { mainsHz: 60 }, test: { mainsHz: 50 } },
 ];
 
-/** In-domain simulator settings shared by the training set and every test set. */
-export const IN_DOMAIN: Partial<SimSettings> = { threshold: 0.1, mainsHz: 60, lightings: ['fluorescent', 'fluorescent_led'] };
+/** Simulator settings with every family at `pick`'s range (domain items joined into one spec). */
+function familySettings(pick: (f: TransferFamily) => FamilyRange): Partial<SimSettings> {
+  const items: string[] = [];
+  let settings: Partial<SimSettings> = {};
+  for (const f of TRANSFER_FAMILIES) {
+    const { domain, ...rest } = pick(f);
+    if (domain) items.push(domain);
+    settings = { ...settings, ...rest };
+  }
+  return { ...settings, domain: parseDomainSpec(items.join(',')) };
+}
+
+/** Settings of the new recipe's training set and the in-domain test set: every family at its training range. */
+export function inDomainSettings(): Partial<SimSettings> {
+  return familySettings((f) => f.train);
+}
+
+/** Settings of family `name`'s held-out test set: that family at its test range, the others at their training ranges. */
+export function heldOutSettings(name: string): Partial<SimSettings> {
+  if (!TRANSFER_FAMILIES.some((f) => f.name === name)) throw new RangeError(`unknown transfer family "${name}" (families: ${TRANSFER_FAMILIES.map((f) => f.name).join(', ')})`);
+  return familySettings((f) => (f.name === name ? f.test : f.train));
+}
+
+/** `training range → held-out range` of a family, for the results page. */
+function describeFamily(f: TransferFamily): string {
+  const show = (r: FamilyRange): string => [r.domain, r.lightings && `lightings ${r.lightings.join(', ')}`, r.mainsHz && `${r.mainsHz} Hz mains`].filter(Boolean).join(', ');
+  return `${show(f.train)} → ${show(f.test)}`;
+}
 
 export interface Recipe {
   name: string;
-  /** Simulator settings of its training set (over IN_DOMAIN). */
+  /** Simulator settings of its training set (over inDomainSettings()). */
   data: Partial<SimSettings>;
   augmentation: string;
 }
 
 /**
- * Old: today's simulator and augmentations. New: the `default` augmentation preset (chosen by the
- * ablation); when the simulator's domain randomisation lands, the new recipe's `data` turns it on
- * with the held-out families restricted to their in-domain ranges.
+ * Old: the original simulator (no randomisation; lighting and mains at their training ranges)
+ * and the legacy augmentations. New: randomisation with the held-out families at their training
+ * ranges and the `default` augmentations (chosen by the augmentation ablation).
  */
 export const TRANSFER_RECIPES: readonly Recipe[] = [
-  { name: 'old', data: {}, augmentation: 'legacy' },
+  { name: 'old', data: { domain: null }, augmentation: 'legacy' },
   { name: 'new', data: {}, augmentation: 'default' },
 ];
 
@@ -128,6 +152,21 @@ export interface RunResult {
   cpuSeconds: number;
   epochs: number;
 }
+
+/**
+ * A framing change applied to recorded events (zoom about the centre, offset, roll), drawn per
+ * sample from these ranges: the ablation's "reframed" test, which works on any dataset folder.
+ */
+export interface FramingShift {
+  scale: readonly [number, number];
+  /** Max offset per axis, fraction of the sensor. */
+  offset: number;
+  /** Max roll, degrees. */
+  roll: number;
+}
+
+/** The ablation's default reframing: a subject further away and off-centre. */
+export const REFRAMING: FramingShift = { scale: [0.55, 0.75], offset: 0.15, roll: 10 };
 
 /** A test set: a folder (its test split) and an optional framing change. */
 interface TestSet {
@@ -248,39 +287,62 @@ function writeTables(outDir: string, title: string, s: Summary, results: readonl
   writeFileSync(join(outDir, 'results.md'), `# ${title}\n\n${notes}\n\nAccuracy in %, mean ± sample standard deviation over seeds.\n\n${summaryTable(s)}\n`);
 }
 
-export async function runTransferExperiment(o: TransferOptions): Promise<Summary> {
-  const log = o.log ?? (() => {});
-  await initBackend();
-  mkdirSync(o.outDir, { recursive: true });
+/** A generated set of the transfer experiment: its folder and simulator settings. */
+export interface TransferSet {
+  name: string;
+  dir: string;
+  settings: SimSettings;
+}
+
+/**
+ * The sets `runTransferExperiment` generates: one training set per distinct recipe `data`
+ * (`train-<recipe>`, users 1..trainUsers, two lightings each) and the test sets (users
+ * 24..24+testUsers-1, one lighting each): `original` (the original simulator), `in-domain`
+ * (every family at its training range) and one per held-out family.
+ */
+export function planTransfer(o: Pick<TransferOptions, 'outDir' | 'dataSeed' | 'trainUsers' | 'testUsers' | 'gestureSeconds'>): { train: Record<string, TransferSet>; tests: TransferSet[] } {
   if (o.trainUsers > 23 || o.testUsers > 6) throw new RangeError(`at most 23 training users (1-23) and 6 test users (24-29), got ${o.trainUsers} and ${o.testUsers}`);
-  const base: SimSettings = { ...IN_DOMAIN, seed: o.dataSeed, gestureSeconds: o.gestureSeconds, maxLightingsPerUser: 1 };
+  // No "no gesture" rows: the loaders skip them, so generating them would only cost time.
+  const base: SimSettings = { seed: o.dataSeed, gestureSeconds: o.gestureSeconds, idleProbability: 0, ...inDomainSettings() };
   const trainUsers = Array.from({ length: o.trainUsers }, (_, i) => i + 1);
   const testUsers = Array.from({ length: o.testUsers }, (_, i) => 24 + i);
-  // Test sets: the in-domain one and one per held-out family, shared by every recipe.
-  const tests: TestSet[] = [{ name: 'in-domain', dir: join(o.outDir, 'data', 'test-in-domain') }];
-  await generate(tests[0]!.dir, { ...base, users: testUsers }, log);
-  for (const f of TRANSFER_FAMILIES) {
-    if (Object.keys(f.test).length === 0) {
-      tests.push({ name: f.name, dir: tests[0]!.dir, ...(f.framing ? { framing: f.framing } : {}) });
-      continue;
-    }
-    const dir = join(o.outDir, 'data', `test-${f.name}`);
-    await generate(dir, { ...base, ...f.test, users: testUsers }, log);
-    tests.push({ name: f.name, dir, ...(f.framing ? { framing: f.framing } : {}) });
-  }
-  const results: RunResult[] = [];
+  const data = (name: string): string => join(o.outDir, 'data', name);
+  const train: Record<string, TransferSet> = {};
   for (const recipe of TRANSFER_RECIPES) {
     // Recipes with the same simulator settings share one training set.
     const first = TRANSFER_RECIPES.find((r) => JSON.stringify(r.data) === JSON.stringify(recipe.data))!;
-    const trainDir = join(o.outDir, 'data', `train-${first.name}`);
-    await generate(trainDir, { ...base, ...recipe.data, users: trainUsers, maxLightingsPerUser: 2 }, log);
+    train[recipe.name] = { name: `train-${first.name}`, dir: data(`train-${first.name}`), settings: { ...base, ...first.data, users: trainUsers, maxLightingsPerUser: 2 } };
+  }
+  const test = (name: string, settings: Partial<SimSettings>): TransferSet => ({ name, dir: data(`test-${name}`), settings: { ...base, ...settings, users: testUsers, maxLightingsPerUser: 1 } });
+  const tests = [test('original', { domain: null }), test('in-domain', {}), ...TRANSFER_FAMILIES.map((f) => test(f.name, heldOutSettings(f.name)))];
+  return { train, tests };
+}
+
+export async function runTransferExperiment(o: TransferOptions): Promise<Summary> {
+  const log = o.log ?? (() => {});
+  const plan = planTransfer(o);
+  await initBackend();
+  mkdirSync(o.outDir, { recursive: true });
+  // Test sets first: they are shared by every recipe and run.
+  for (const t of plan.tests) await generate(t.dir, t.settings, log);
+  const tests: TestSet[] = plan.tests.map((t) => ({ name: t.name, dir: t.dir }));
+  const results: RunResult[] = [];
+  for (const recipe of TRANSFER_RECIPES) {
+    const trainSet = plan.train[recipe.name]!;
+    await generate(trainSet.dir, trainSet.settings, log);
     for (let seed = 1; seed <= o.seeds; seed++) {
-      results.push(await trainAndScore(join(o.outDir, 'runs', `${recipe.name}-seed${seed}`), recipe.name, seed, trainDir, parseAugmentation(recipe.augmentation), tests, o.train, log));
+      results.push(await trainAndScore(join(o.outDir, 'runs', `${recipe.name}-seed${seed}`), recipe.name, seed, trainSet.dir, parseAugmentation(recipe.augmentation), tests, o.train, log));
     }
   }
   const s = summarize(results, tests.map((t) => t.name));
-  const held = TRANSFER_FAMILIES.map((f) => `- **${f.name}**: ${f.held}${f.framing ? ' (framing applied to the recorded test events)' : ''}`).join('\n');
-  writeTables(o.outDir, 'Transfer to held-out randomisation families', s, results, `Held-out families (training keeps to the first range, the test set uses the second):\n\n${held}\n\nRecipes: ${TRANSFER_RECIPES.map((r) => `${r.name} = --augment ${r.augmentation}`).join('; ')}.`);
+  const held = TRANSFER_FAMILIES.map((f) => `- **${f.name}**: ${describeFamily(f)}`).join('\n');
+  writeTables(
+    o.outDir,
+    'Transfer to held-out randomisation families',
+    s,
+    results,
+    `Test sets: **original** = the original simulator (\`--domain off\`), **in-domain** = randomisation with every family below at its training range, then one per family at its held-out range (training range → held-out range; every other family at its training range):\n\n${held}\n\nRecipes: ${TRANSFER_RECIPES.map((r) => `${r.name} = ${r.data.domain === null ? 'original simulator' : 'randomised (training ranges)'}, --augment ${r.augmentation}`).join('; ')}.`,
+  );
   return s;
 }
 
@@ -290,7 +352,7 @@ export interface AblationOptions {
   seeds: number;
   /** Recipes as --augment strings by name; default: legacy alone and with each new augmentation. */
   variants?: Record<string, string>;
-  /** Framing change of the second test set (default: the 'far' family's). */
+  /** Framing change of the second test set (default REFRAMING). */
   framing?: FramingShift;
   train: TrainSettings;
   /** Run only every `of`-th run starting at `index` (parallel processes on one folder). */
@@ -315,7 +377,7 @@ export async function runAugmentationAblation(o: AblationOptions): Promise<Summa
   const log = o.log ?? (() => {});
   await initBackend();
   mkdirSync(o.outDir, { recursive: true });
-  const framing = o.framing ?? TRANSFER_FAMILIES.find((f) => f.name === 'far')!.framing!;
+  const framing = o.framing ?? REFRAMING;
   const tests: TestSet[] = [
     { name: 'in-domain', dir: o.data },
     { name: 'reframed', dir: o.data, framing },

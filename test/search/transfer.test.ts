@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAugmentationAblation, shiftFraming, summarize, summaryTable, TRANSFER_FAMILIES, type RunResult } from '../../src/search/transfer.js';
+import { planTransfer, REFRAMING, runAugmentationAblation, shiftFraming, summarize, summaryTable, type RunResult, type SimSettings } from '../../src/search/transfer.js';
+import { generateGestureDataset } from '../../src/simulate/dataset.js';
 import { experimentCommand } from '../../src/cli/commands/experiment.js';
 import { main } from '../../src/cli/main.js';
 import { randomEvents, rows } from '../support/events.js';
@@ -31,7 +32,7 @@ test('summary: mean and sample standard deviation per recipe and test set, as a 
 });
 
 test('shiftFraming: a per-sample zoom-out keeps events on the sensor, pulls them to the centre, and is fixed by the seed', () => {
-  const far = TRANSFER_FAMILIES.find((f) => f.name === 'far')!.framing!;
+  const far = REFRAMING;
   const samples = [0, 1, 2].map((k) => ({ events: randomEvents(3000, { width: 128, height: 128 }, k + 1), label: k, source: `s${k}` }));
   const a = shiftFraming(samples, { ...far, offset: 0, roll: 0 }, 7);
   const spread = (xs: Uint16Array) => Math.sqrt(xs.reduce((s, x) => s + (x - 63.5) ** 2, 0) / xs.length);
@@ -42,6 +43,57 @@ test('shiftFraming: a per-sample zoom-out keeps events on the sensor, pulls them
   const b = shiftFraming(samples, far, 7);
   assert.deepEqual(rows(b[1]!.events), rows(shiftFraming(samples, far, 7)[1]!.events));
   for (const s of b) for (let i = 0; i < s.events.length; i++) assert.ok(s.events.x[i]! < 128 && s.events.y[i]! < 128);
+});
+
+interface Manifest {
+  params: { domain: string; mainsHz?: number };
+  trials: { name: string; domain?: { appearance: { texture: string }; sensor: { threshold: number }; framing: { distance: number } }; rows?: { domain?: { style: string } }[] }[];
+}
+
+test('transfer sets: training data never draws a held-out family value, each held-out set draws only its own', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'spikeline-transfer-'));
+  try {
+    const plan = planTransfer({ outDir: out, dataSeed: 3, trainUsers: 1, testUsers: 1, gestureSeconds: 0.3 });
+    const read = async (dir: string): Promise<Manifest> => JSON.parse(readFileSync(join(dir, 'synthetic.json'), 'utf8')) as Manifest;
+    const gen = async (dir: string, settings: SimSettings): Promise<Manifest> => (await generateGestureDataset({ ...settings, out: dir }), read(dir));
+    const lighting = (t: { name: string }): string => t.name.replace(/^user\d+_/, '');
+    const styles = (m: Manifest): string[] => m.trials.flatMap((t) => t.rows!.map((r) => r.domain!.style));
+    // The held-out ranges of issue 12: patterned clothing, thresholds 0.3-0.5, far subjects (visible
+    // height below 0.75 of the frame), motion style c, lightings lab / led / natural, 50 Hz mains.
+    const heldOut = {
+      texture: (m: Manifest) => m.trials.every((t) => t.domain!.appearance.texture !== 'uniform'),
+      thresholds: (m: Manifest) => m.trials.every((t) => t.domain!.sensor.threshold >= 0.3 && t.domain!.sensor.threshold <= 0.5),
+      distance: (m: Manifest) => m.trials.every((t) => t.domain!.framing.distance < 0.75),
+      style: (m: Manifest) => styles(m).every((s) => s === 'c'),
+      lighting: (m: Manifest) => m.trials.every((t) => ['lab', 'led', 'natural'].includes(lighting(t))),
+      mains: (m: Manifest) => m.params.mainsHz === 50,
+    };
+    const inTraining = {
+      texture: (m: Manifest) => m.trials.every((t) => t.domain!.appearance.texture === 'uniform'),
+      thresholds: (m: Manifest) => m.trials.every((t) => t.domain!.sensor.threshold >= 0.1 && t.domain!.sensor.threshold <= 0.25),
+      distance: (m: Manifest) => m.trials.every((t) => t.domain!.framing.distance >= 0.75),
+      style: (m: Manifest) => styles(m).every((s) => s === 'a' || s === 'b'),
+      lighting: (m: Manifest) => m.trials.every((t) => ['fluorescent', 'fluorescent_led'].includes(lighting(t))),
+      mains: (m: Manifest) => m.params.mainsHz === 60,
+    };
+    const families = Object.keys(heldOut) as (keyof typeof heldOut)[];
+    const train = await gen(plan.train.new!.dir, plan.train.new!.settings);
+    assert.equal(train.trials.length, 2);
+    for (const f of families) assert.ok(inTraining[f](train), `new recipe's training set: ${f} outside its training range`);
+    assert.ok(styles(train).length >= 24);
+    assert.deepEqual(plan.tests.map((t) => t.name), ['original', 'in-domain', ...families]);
+    for (const f of families) {
+      const m = await gen(plan.tests.find((t) => t.name === f)!.dir, plan.tests.find((t) => t.name === f)!.settings);
+      assert.ok(heldOut[f](m), `test-${f}: not at its held-out range`);
+      for (const g of families) if (g !== f) assert.ok(inTraining[g](m), `test-${f}: ${g} outside its training range`);
+    }
+    // The old recipe trains on the original simulator: nothing randomised is drawn.
+    assert.equal(plan.train.old!.settings.domain, null);
+    const original = plan.tests.find((t) => t.name === 'original')!;
+    assert.equal(original.settings.domain, null);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
 
 test('augmentation ablation trains, scores both test sets, and a second call resumes instead of retraining', async () => {

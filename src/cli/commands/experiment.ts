@@ -11,10 +11,14 @@ const usage = `usage: spikeline experiment skip-connections --data DIR [options]
        spikeline experiment augmentation --data DIR [--out DIR] [--seeds N] [training options]
 
 transfer: generates a training set per recipe and a test set per randomisation family held out of
-training, trains the old recipe (today's simulator, legacy augmentations) and the new one over
---seeds seeds and prints in-domain and held-out accuracy (mean ± sd). Writes OUT/results.md and
-OUT/results.json; every dataset, checkpoint and finished run is kept in OUT, so the same command
-resumes an interrupted experiment.
+training (texture uniform -> striped/printed/textured, thresholds 0.1-0.25 -> 0.3-0.5, distance
+mid/near -> far, motion style a/b -> c, lightings fluorescent* -> lab/led/natural, mains 60 -> 50 Hz;
+each test set keeps the other families at their training ranges), plus "original" (--domain off)
+and "in-domain" test sets; trains the old recipe (the original simulator, legacy augmentations)
+and the new one (randomisation at the training ranges, default augmentations) over --seeds seeds
+and prints accuracy per test set (mean ± sd). Writes OUT/results.md and OUT/results.json; every
+dataset, checkpoint and finished run is kept in OUT, so the same command resumes an interrupted
+experiment.
   --out DIR             default runs/transfer
   --seeds N             training seeds per recipe (default 2)
   --quick               8 training users, 2 test users, 2 s gestures, 16x16, T 8, 12 epochs of batch 8
