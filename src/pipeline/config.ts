@@ -122,7 +122,7 @@ const inferenceCheck = obj({
 });
 
 /** The decision stage after the classifier (see src/pipeline/decision.ts); defaults in DECISION_DEFAULTS. */
-export const DECISION_DEFAULTS = { enabled: true, smoothingMs: 500, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 400, background: undefined };
+export const DECISION_DEFAULTS = { enabled: true, smoothingMs: 500, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 400, confirmMs: 0, background: undefined };
 const probability = num({ min: 0, max: 1 });
 const decisionCheck = obj({
   /** Publish `gesture` start/end messages. */
@@ -135,6 +135,8 @@ const decisionCheck = obj({
   offThreshold: opt(probability, DECISION_DEFAULTS.offThreshold),
   /** A class must lead this long before its start is announced, ms. */
   minDurationMs: opt(num({ min: 0 }), DECISION_DEFAULTS.minDurationMs),
+  /** The smoothed probability must stay at or above onThreshold this long before the start is announced, ms. */
+  confirmMs: opt(num({ min: 0 }), DECISION_DEFAULTS.confirmMs),
   /** Label of the model's "no gesture" class; default: its class named "background", if any. */
   background: opt(str()),
 });

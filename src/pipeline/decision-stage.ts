@@ -10,7 +10,7 @@ import { GestureDecider, type DecisionOptions, type GestureTransition } from './
 
 /** Decider options from the config block: `background` names a class; by default the model's "background" class, if it has one. */
 export function decisionOptions(config: Omit<DecisionConfig, 'enabled'>, classes: readonly string[]): DecisionOptions {
-  const { smoothingMs, onThreshold, offThreshold, minDurationMs, background } = config;
+  const { smoothingMs, onThreshold, offThreshold, minDurationMs, confirmMs, background } = config;
   let backgroundClass: number | undefined;
   if (background !== undefined) {
     backgroundClass = classes.indexOf(background);
@@ -19,7 +19,7 @@ export function decisionOptions(config: Omit<DecisionConfig, 'enabled'>, classes
     const auto = classes.findIndex((c) => c.toLowerCase() === 'background');
     if (auto >= 0) backgroundClass = auto;
   }
-  return { smoothingMs, onThreshold, offThreshold, minDurationMs, ...(backgroundClass !== undefined ? { backgroundClass } : {}) };
+  return { smoothingMs, onThreshold, offThreshold, minDurationMs, confirmMs, ...(backgroundClass !== undefined ? { backgroundClass } : {}) };
 }
 
 /** A transition as a `gesture` message. */

@@ -1,0 +1,199 @@
+/**
+ * Offline tuning of the decision stage: the classifier runs once over a recording (its
+ * `prediction` messages kept in JSONL), then the decision stage is replayed over recorded
+ * probabilities for every setting of a grid and each result scored against the labels with the
+ * matcher of `spikeline score` (decision-score.ts). Plain functions over recorded runs; the
+ * command (`spikeline experiment decision`) and the trade-off plot sit on top.
+ */
+import type { PredictionMessage } from '../sinks/messages.js';
+import { quantile, scoreGestures, type GestureScore, type LabelledGesture } from './decision-score.js';
+import { redecide } from './decision-record.js';
+import type { DecisionOptions } from './decision.js';
+
+/** One recorded run and its ground truth. */
+export interface SweepRun {
+  predictions: readonly PredictionMessage[];
+  labels: readonly LabelledGesture[];
+  span: { startUs: number; endUs: number };
+  classNames: readonly string[];
+}
+
+/** Values tried per setting; `offGap` sets offThreshold = onThreshold − offGap (clamped at 0). */
+export interface DecisionGrid {
+  smoothingMs: number[];
+  onThreshold: number[];
+  offGap: number[];
+  minDurationMs: number[];
+  confirmMs: number[];
+}
+
+/** The grid of the 2026-12-06 measurements, plus the confirm-time onset rule. */
+export const DEFAULT_GRID: DecisionGrid = {
+  smoothingMs: [0, 150, 300, 500, 800],
+  onThreshold: [0.5, 0.6, 0.7, 0.8, 0.9],
+  offGap: [0.2],
+  minDurationMs: [0, 200, 400, 700, 1000],
+  confirmMs: [0],
+};
+
+const GRID_KEYS: Record<string, keyof DecisionGrid> = {
+  'smoothing-ms': 'smoothingMs',
+  on: 'onThreshold',
+  'off-gap': 'offGap',
+  'min-duration-ms': 'minDurationMs',
+  'confirm-ms': 'confirmMs',
+};
+
+/**
+ * Parses `key=values;key=values…` over DEFAULT_GRID, keys as the score command's flags
+ * (smoothing-ms, on, off-gap, min-duration-ms, confirm-ms), values a comma list or a range
+ * `from:to:step` (inclusive), e.g. `smoothing-ms=0,300;on=0.5:0.9:0.1`.
+ */
+export function parseDecisionGrid(spec: string): DecisionGrid {
+  const grid: DecisionGrid = { ...DEFAULT_GRID };
+  for (const part of spec.split(';').map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const key = GRID_KEYS[part.slice(0, eq).trim()];
+    if (eq < 0 || !key) throw new RangeError(`grid: "${part}" is not key=values with key one of ${Object.keys(GRID_KEYS).join(', ')}`);
+    const text = part.slice(eq + 1).trim();
+    const range = /^([\d.]+):([\d.]+):([\d.]+)$/.exec(text);
+    let values: number[];
+    if (range) {
+      const [from, to, step] = range.slice(1).map(Number) as [number, number, number];
+      if (!(step > 0) || to < from) throw new RangeError(`grid: ${part}: a range is from:to:step with to >= from and step > 0`);
+      values = [];
+      // Rounded to the step's decimals so 0.1 steps give 0.7, not 0.7000000000000001.
+      const decimals = (text.split(':')[2]!.split('.')[1] ?? '').length;
+      for (let k = 0; from + k * step <= to + 1e-9; k++) values.push(Number((from + k * step).toFixed(decimals)));
+    } else values = text.split(',').map((v) => Number(v.trim()));
+    const bad = values.find((v) => !Number.isFinite(v) || v < 0 || (key === 'onThreshold' && (v <= 0 || v > 1)));
+    if (bad !== undefined || values.length === 0) throw new RangeError(`grid: ${part}: value "${bad ?? text}" is out of range`);
+    grid[key] = values;
+  }
+  return grid;
+}
+
+/** Every combination of the grid as decider options. */
+export function gridSettings(grid: DecisionGrid, backgroundClass?: number): DecisionOptions[] {
+  const out: DecisionOptions[] = [];
+  for (const smoothingMs of grid.smoothingMs)
+    for (const onThreshold of grid.onThreshold)
+      for (const gap of grid.offGap)
+        for (const minDurationMs of grid.minDurationMs)
+          for (const confirmMs of grid.confirmMs) {
+            const offThreshold = Math.max(0, Number((onThreshold - gap).toFixed(6)));
+            out.push({ smoothingMs, onThreshold, offThreshold, minDurationMs, confirmMs, ...(backgroundClass !== undefined ? { backgroundClass } : {}) });
+          }
+  return out;
+}
+
+/** A setting's figures over one or more runs pooled (counts, idle time and latencies added up). */
+export interface PooledScore {
+  macroF1: number;
+  precision: number;
+  recall: number;
+  labels: number;
+  detections: number;
+  idleFalseDetections: number;
+  idleMinutes: number;
+  falsePerIdleMinute: number;
+  medianLatencyS: number;
+  p90LatencyS: number;
+}
+
+export function poolScores(scores: readonly GestureScore[]): PooledScore {
+  const byClass = new Map<number, { labels: number; detections: number; matched: number }>();
+  for (const s of scores)
+    for (const c of s.classes) {
+      const t = byClass.get(c.classId) ?? { labels: 0, detections: 0, matched: 0 };
+      t.labels += c.labels;
+      t.detections += c.detections;
+      t.matched += c.matched;
+      byClass.set(c.classId, t);
+    }
+  const f1s = [...byClass.values()].map((c) => {
+    const p = c.detections ? c.matched / c.detections : 0;
+    const r = c.labels ? c.matched / c.labels : 0;
+    return p + r > 0 ? (2 * p * r) / (p + r) : 0;
+  });
+  const sum = (f: (s: GestureScore) => number) => scores.reduce((a, s) => a + f(s), 0);
+  const latencies = scores.flatMap((s) => s.latenciesS);
+  const idleMinutes = sum((s) => s.idleMinutes);
+  const matched = sum((s) => s.matched);
+  const detections = sum((s) => s.detections);
+  const labels = sum((s) => s.labels);
+  return {
+    macroF1: f1s.length ? f1s.reduce((a, b) => a + b, 0) / f1s.length : Number.NaN,
+    precision: detections ? matched / detections : 0,
+    recall: labels ? matched / labels : 0,
+    labels,
+    detections,
+    idleFalseDetections: sum((s) => s.idleFalseDetections),
+    idleMinutes,
+    falsePerIdleMinute: idleMinutes > 0 ? sum((s) => s.idleFalseDetections) / idleMinutes : Number.NaN,
+    medianLatencyS: quantile(latencies, 0.5),
+    p90LatencyS: quantile(latencies, 0.9),
+  };
+}
+
+/** Scores one setting over a set of runs. */
+export function scoreSetting(runs: readonly SweepRun[], options: DecisionOptions): PooledScore {
+  return poolScores(runs.map((r) => scoreGestures(redecide(r.predictions, options), r.labels, r.span, r.classNames)));
+}
+
+/** The issue's targets for live detection. */
+export const DETECTION_TARGETS = { macroF1: 0.95, falsePerIdleMinute: 0.5, medianLatencyS: 1, p90LatencyS: 2 };
+
+/** How many of the four targets a score meets (an undefined figure meets none). */
+export function targetsMet(s: PooledScore): number {
+  const t = DETECTION_TARGETS;
+  return (
+    Number(s.macroF1 >= t.macroF1) +
+    Number(s.falsePerIdleMinute <= t.falsePerIdleMinute || (s.idleMinutes === 0 && s.idleFalseDetections === 0)) +
+    Number(s.medianLatencyS <= t.medianLatencyS) +
+    Number(s.p90LatencyS <= t.p90LatencyS)
+  );
+}
+
+/** A setting scored on several sets. */
+export interface SweepPoint {
+  options: DecisionOptions;
+  sets: Record<string, PooledScore>;
+}
+
+/**
+ * The setting to recommend, judged on each setting's worst set: the most targets met, then the
+ * fewest false detections per idle minute above the target (a false alarm on a line is what
+ * people notice), then the highest macro F1, then the lowest median latency. Sets must be named
+ * in every point. Returns undefined for no points.
+ */
+export function chooseSetting(points: readonly SweepPoint[], sets: readonly string[]): SweepPoint | undefined {
+  const worst = (p: SweepPoint) => {
+    const s = sets.map((n) => p.sets[n]!);
+    return {
+      met: Math.min(...s.map(targetsMet)),
+      falseOver: Math.max(...s.map((x) => Math.max(0, (Number.isNaN(x.falsePerIdleMinute) ? 0 : x.falsePerIdleMinute) - DETECTION_TARGETS.falsePerIdleMinute))),
+      f1: Math.min(...s.map((x) => (Number.isNaN(x.macroF1) ? 0 : x.macroF1))),
+      latency: Math.max(...s.map((x) => (Number.isNaN(x.medianLatencyS) ? Infinity : x.medianLatencyS))),
+    };
+  };
+  let best: SweepPoint | undefined;
+  let bw: ReturnType<typeof worst> | undefined;
+  for (const p of points) {
+    const w = worst(p);
+    const better = !bw || w.met > bw.met || (w.met === bw.met && (w.falseOver < bw.falseOver || (w.falseOver === bw.falseOver && (w.f1 > bw.f1 || (w.f1 === bw.f1 && w.latency < bw.latency)))));
+    if (better) {
+      best = p;
+      bw = w;
+    }
+  }
+  return best;
+}
+
+/** Points of one set that no other point beats on both false detections per idle minute and median latency, fastest first. */
+export function paretoFront<T extends { falsePerIdleMinute: number; medianLatencyS: number }>(points: readonly T[]): T[] {
+  const ok = points.filter((p) => !Number.isNaN(p.medianLatencyS) && !Number.isNaN(p.falsePerIdleMinute));
+  return ok
+    .filter((p) => !ok.some((q) => q !== p && q.falsePerIdleMinute <= p.falsePerIdleMinute && q.medianLatencyS <= p.medianLatencyS && (q.falsePerIdleMinute < p.falsePerIdleMinute || q.medianLatencyS < p.medianLatencyS)))
+    .sort((a, b) => a.medianLatencyS - b.medianLatencyS || a.falsePerIdleMinute - b.falsePerIdleMinute);
+}
