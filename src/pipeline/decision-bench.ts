@@ -105,7 +105,8 @@ async function recordCamera(rec: BenchRecording, seed: number, sim: BenchSimulat
       domain: parseDomainSpec(sim.domain),
       clockwise: sim.clockwise,
       onGesture: (g) => {
-        if (g.end <= endUs) labels.push({ classId: g.label, start: g.start, end: g.end });
+        // A gesture cut by the end stays labelled: the score leaves such labels out either way.
+        if (g.start < endUs) labels.push({ classId: g.label, start: g.start, end: g.end });
       },
     }).pipe(takeWhile((b) => b.length === 0 || b.t[0]! < endUs), toArray()),
   );

@@ -9,6 +9,7 @@ import { DECISION_DEFAULTS } from './config.js';
 import { labelsFromCameraSim, labelsFromCsv, labelsFromTruth, readRunRecord } from './decision-record.js';
 import { chooseSetting, DETECTION_TARGETS, gridSettings, paretoFront, scoreSetting, targetsMet, type DecisionGrid, type PooledScore, type SweepPoint, type SweepRun } from './decision-sweep.js';
 import type { DecisionOptions } from './decision.js';
+import { decisionOptions } from './decision-stage.js';
 
 export interface SweepSet {
   name: string;
@@ -33,6 +34,8 @@ export function loadSweepRun(jsonl: string, labels?: string): SweepRun {
 
 export interface ModeSweep {
   mode: string;
+  /** The model's classes (as the runs name them). */
+  classNames: readonly string[];
   points: SweepPoint[];
   chosen: SweepPoint;
   /** The settings shipped today (DECISION_DEFAULTS), on the same sets. */
@@ -46,14 +49,11 @@ export function sweepSets(sets: readonly SweepSet[], grid: DecisionGrid, log: (l
     const tune = mine.filter((s) => s.role === 'tune').map((s) => s.name);
     if (tune.length === 0) throw new Error(`mode ${mode}: no set to tune on`);
     const names = mine[0]!.runs[0]!.classNames;
-    const bg = names.findIndex((c) => c.toLowerCase() === 'background');
-    const background = bg >= 0 ? { backgroundClass: bg } : {};
     const score = (options: DecisionOptions): SweepPoint => ({ options, sets: Object.fromEntries(mine.map((s) => [s.name, scoreSetting(s.runs, options)])) });
-    const settings = gridSettings(grid, bg >= 0 ? bg : undefined);
+    const settings = gridSettings(grid, names);
     log(`${mode}: ${settings.length} settings over ${mine.map((s) => s.name).join(', ')}`);
     const points = settings.map(score);
-    const { enabled: _e, background: _b, ...defaults } = DECISION_DEFAULTS;
-    return { mode, points, chosen: chooseSetting(points, tune)!, current: score({ ...defaults, ...background }) };
+    return { mode, classNames: names, points, chosen: chooseSetting(points, tune)!, current: score(decisionOptions(DECISION_DEFAULTS, names)) };
   });
 }
 
@@ -67,9 +67,20 @@ export function bestMode(sweeps: readonly ModeSweep[], sets: readonly SweepSet[]
   return sweeps.find((m) => m.chosen === winner)!;
 }
 
-export const describeSetting = (o: DecisionOptions): string =>
-  `smoothingMs ${o.smoothingMs}, on ${o.onThreshold} / off ${o.offThreshold}, minDurationMs ${o.minDurationMs}, confirmMs ${o.confirmMs ?? 0}`;
+const perClass = (o: DecisionOptions, names: readonly string[]) =>
+  Object.entries(o.classOnThreshold ?? {}).map(([k, v]) => `${names[Number(k)] ?? k}: ${v}`).join(', ');
 
+export const describeSetting = (o: DecisionOptions, names: readonly string[]): string =>
+  `smoothingMs ${o.smoothingMs}, on ${o.onThreshold} / off ${o.offThreshold}, minDurationMs ${o.minDurationMs}, confirmMs ${o.confirmMs ?? 0}` +
+  (o.classOnThreshold ? `, classOnThreshold {${perClass(o, names)}}` : '');
+
+/** The setting as the pipeline config's `decision` block. */
+export const settingYaml = (o: DecisionOptions, names: readonly string[]): string =>
+  `decision: {smoothingMs: ${o.smoothingMs}, onThreshold: ${o.onThreshold}, offThreshold: ${o.offThreshold}, minDurationMs: ${o.minDurationMs}, confirmMs: ${o.confirmMs ?? 0}` +
+  (o.classOnThreshold ? `, classOnThreshold: {${perClass(o, names)}}` : '') +
+  '}';
+
+const namesOf = (m: ModeSweep) => m.classNames;
 const f = (v: number, d = 2) => (Number.isNaN(v) ? '-' : v.toFixed(d));
 const row = (set: string, mode: string, what: string, s: PooledScore) =>
   `| ${set} | ${mode} | ${what} | ${f(s.macroF1, 3)} | ${f(s.precision, 3)} | ${f(s.recall, 3)} | ${f(s.falsePerIdleMinute)} (${s.idleFalseDetections} in ${f(s.idleMinutes)} min) | ${f(s.medianLatencyS)} s | ${f(s.p90LatencyS)} s | ${targetsMet(s)}/4 |`;
@@ -83,21 +94,21 @@ export function sweepReport(sweeps: readonly ModeSweep[], sets: readonly SweepSe
     `# ${title}`,
     '',
     `Targets: macro F1 ≥ ${t.macroF1}, ≤ ${t.falsePerIdleMinute} false detections per idle minute, median latency ≤ ${t.medianLatencyS} s, p90 ≤ ${t.p90LatencyS} s.`,
-    `Sets: ${sets.filter((s) => s.mode === best.mode).map((s) => `${s.name} (${s.role}, ${s.runs.length} run${s.runs.length > 1 ? 's' : ''})`).join(', ')}. Settings are chosen on the tune sets only (worst tune set: most targets met, then fewest false alarms above target, then F1, then latency).`,
+    `Sets: ${sets.filter((s) => s.mode === best.mode).map((s) => `${s.name} (${s.role}, ${s.runs.length} run${s.runs.length > 1 ? 's' : ''})`).join(', ')}. Settings are chosen on the tune sets only: the best macro F1 on the worst tune set among the settings within the false-alarm and latency targets on every tune set (relaxed in the order p90, median latency, false alarms when none is).`,
     '',
-    `**Recommended (${best.mode} mode):** \`decision: {smoothingMs: ${best.chosen.options.smoothingMs}, onThreshold: ${best.chosen.options.onThreshold}, offThreshold: ${best.chosen.options.offThreshold}, minDurationMs: ${best.chosen.options.minDurationMs}, confirmMs: ${best.chosen.options.confirmMs ?? 0}}\``,
+    `**Recommended (${best.mode} mode):** \`${settingYaml(best.chosen.options, namesOf(best))}\``,
     '',
     ...HEADER,
   ];
   for (const m of sweeps) {
-    for (const [name, s] of Object.entries(m.chosen.sets)) out.push(row(`${name} (${sets.find((x) => x.name === name && x.mode === m.mode)!.role})`, m.mode, `chosen: ${describeSetting(m.chosen.options)}`, s));
+    for (const [name, s] of Object.entries(m.chosen.sets)) out.push(row(`${name} (${sets.find((x) => x.name === name && x.mode === m.mode)!.role})`, m.mode, `chosen: ${describeSetting(m.chosen.options, namesOf(m))}`, s));
     for (const [name, s] of Object.entries(m.current.sets)) out.push(row(name, m.mode, 'today\'s defaults', s));
   }
   for (const m of sweeps) {
     out.push('', `## Trade-off front, ${m.mode} mode (settings no other beats on both false alarms and median latency)`, '', ...HEADER);
     for (const name of Object.keys(m.chosen.sets)) {
       const front = paretoFront(m.points.map((p) => ({ ...p.sets[name]!, p })));
-      for (const q of front) out.push(row(name, m.mode, describeSetting(q.p.options), q));
+      for (const q of front) out.push(row(name, m.mode, describeSetting(q.p.options, namesOf(m)), q));
     }
   }
   return out.join('\n') + '\n';
@@ -122,7 +133,7 @@ export function tradeoffSvg(sweep: ModeSweep, model: string): string {
       name: n,
       color: COLORS[i % COLORS.length]!,
       dots: sweep.points.map((p) => [p.sets[n]!.medianLatencyS, p.sets[n]!.falsePerIdleMinute] as [number, number]),
-      line: fronts[i]!.map((q) => ({ x: q.medianLatencyS, y: q.falsePerIdleMinute, label: f(q.macroF1), title: `${describeSetting(q.p.options)}: F1 ${f(q.macroF1, 3)}, p90 ${f(q.p90LatencyS)} s` })),
+      line: fronts[i]!.map((q) => ({ x: q.medianLatencyS, y: q.falsePerIdleMinute, label: f(q.macroF1), title: `${describeSetting(q.p.options, namesOf(sweep))}: F1 ${f(q.macroF1, 3)}, p90 ${f(q.p90LatencyS)} s` })),
       rings: [[sweep.chosen.sets[n]!.medianLatencyS, sweep.chosen.sets[n]!.falsePerIdleMinute]],
     })),
     notes: ['dots: every setting tried', 'line: best trade-offs,', '  labelled with macro F1', 'ring: the chosen setting'],

@@ -23,6 +23,8 @@
  *    is the end of its last step above `offThreshold`, `confidence` the mean smoothed
  *    probability over its decided steps. A class that overtakes becomes the new lead at once.
  *
+ * `classOnThreshold` replaces `onThreshold` for the classes it names, in both uses.
+ *
  * Without a background class, `onThreshold` is a confidence rejection: a lead that never gets
  * sure enough is never reported. With one (a model trained on idle data), "nothing" is a class
  * of its own and simply never leads.
@@ -39,6 +41,8 @@ export interface DecisionOptions {
   minDurationMs: number;
   /** The lead must stay at or above onThreshold this long before it is announced, ms (default 0). */
   confirmMs?: number;
+  /** onThreshold of particular classes (class index -> threshold), e.g. a catch-all class idle periods resemble. */
+  classOnThreshold?: Readonly<Record<number, number>>;
   /** Index of the "nothing happening" class of the model, if it has one. */
   backgroundClass?: number;
 }
@@ -74,6 +78,10 @@ export function checkDecisionOptions(o: DecisionOptions, classes: number): void 
   if (!((o.confirmMs ?? 0) >= 0)) fail('confirmMs', `must be >= 0, got ${o.confirmMs}`);
   if (!(o.onThreshold > 0 && o.onThreshold <= 1)) fail('onThreshold', `must be in (0, 1], got ${o.onThreshold}`);
   if (!(o.offThreshold >= 0 && o.offThreshold <= o.onThreshold)) fail('offThreshold', `must be in [0, onThreshold = ${o.onThreshold}], got ${o.offThreshold}`);
+  for (const [k, on] of Object.entries(o.classOnThreshold ?? {})) {
+    if (!(Number(k) >= 0 && Number(k) < classes)) fail('classOnThreshold', `class ${k} is not one of the model's ${classes} classes`);
+    if (!(on > 0 && on <= 1 && on >= o.offThreshold)) fail('classOnThreshold', `class ${k}: must be in [offThreshold = ${o.offThreshold}, 1], got ${on}`);
+  }
   const bg = o.backgroundClass;
   if (bg !== undefined && !(Number.isInteger(bg) && bg >= 0 && bg < classes)) fail('background', `class ${bg} is not one of the model's ${classes} classes`);
 }
@@ -83,6 +91,8 @@ export class GestureDecider {
   private readonly tauUs: number;
   private readonly minDurationUs: number;
   private readonly confirmUs: number;
+  /** onThreshold per class. */
+  private readonly on: Float64Array;
   /** End of the previous step; NaN before the first step of an epoch. */
   private lastEndUs = Number.NaN;
   private lead = -1;
@@ -101,6 +111,8 @@ export class GestureDecider {
     this.tauUs = options.smoothingMs * 1000;
     this.minDurationUs = options.minDurationMs * 1000;
     this.confirmUs = (options.confirmMs ?? 0) * 1000;
+    this.on = new Float64Array(classes).fill(options.onThreshold);
+    for (const [k, on] of Object.entries(options.classOnThreshold ?? {})) this.on[Number(k)] = on;
   }
 
   /** Feeds one prediction (probabilities of the step or window ending at `endUs`). */
@@ -118,12 +130,13 @@ export class GestureDecider {
       s[k] = s[k]! + a * (probabilities[k]! - s[k]!);
       if (s[k]! > s[top]!) top = k;
     }
-    const { onThreshold, offThreshold, backgroundClass } = this.options;
+    const { offThreshold, backgroundClass } = this.options;
+    const on = this.on;
     const foregroundTop = top !== backgroundClass && s[top]! >= offThreshold ? top : -1;
 
     const g = this.active;
     if (g) {
-      const overtaken = foregroundTop !== g.classId && foregroundTop >= 0 && s[foregroundTop]! >= onThreshold;
+      const overtaken = foregroundTop !== g.classId && foregroundTop >= 0 && s[foregroundTop]! >= on[foregroundTop]!;
       if (s[g.classId]! < offThreshold || overtaken) {
         emit({ phase: 'end', id: g.id, classId: g.classId, startUs: g.startUs, endUs: stepStart, confidence: g.sum / g.steps });
         this.active = undefined;
@@ -140,7 +153,7 @@ export class GestureDecider {
         this.leadSince = stepStart;
         this.sureSince = Number.NaN;
       }
-      const sure = this.lead >= 0 && s[this.lead]! >= onThreshold;
+      const sure = this.lead >= 0 && s[this.lead]! >= on[this.lead]!;
       if (!sure) this.sureSince = Number.NaN;
       else if (Number.isNaN(this.sureSince)) this.sureSince = stepStart;
       if (sure && endUs - this.leadSince >= this.minDurationUs && endUs - this.sureSince >= this.confirmUs) {

@@ -40,14 +40,18 @@ test('grid spec: lists and inclusive ranges over the default grid; bad keys and 
   assert.deepEqual(g.onThreshold, [0.5, 0.6, 0.7, 0.8, 0.9]);
   assert.deepEqual(g.confirmMs, [0, 250]);
   assert.deepEqual(g.smoothingMs, DEFAULT_GRID.smoothingMs);
-  assert.equal(gridSettings(parseDecisionGrid('smoothing-ms=0;on=0.7;off-gap=0.2,0.8;min-duration-ms=0;confirm-ms=0')).map((o) => o.offThreshold).join(), '0.5,0');
+  assert.equal(gridSettings(parseDecisionGrid('smoothing-ms=0;on=0.7;off-gap=0.2,0.8;min-duration-ms=0;confirm-ms=0'), names).map((o) => o.offThreshold).join(), '0.5,0');
+  // Per-class thresholds by label (0 = none; below offThreshold: skipped); a background class is found as the pipeline finds it.
+  const perClass = gridSettings(parseDecisionGrid('smoothing-ms=0;on=0.7;min-duration-ms=0;confirm-ms=0;class-on.left_hand_wave=0,0.3,0.9'), [...names, 'background']);
+  assert.deepEqual(perClass.map((o) => [o.classOnThreshold, o.backgroundClass]), [[undefined, 3], [{ 2: 0.9 }, 3]]);
+  assert.throws(() => gridSettings(parseDecisionGrid('class-on.waving=0.9'), names), /decision\.classOnThreshold\.waving: the model has no class "waving"/);
   assert.throws(() => parseDecisionGrid('speed=1'), /grid: "speed=1" is not key=values with key one of smoothing-ms, on, off-gap/);
   assert.throws(() => parseDecisionGrid('on=0.5,1.5'), /grid: on=0.5,1.5: value "1.5" is out of range/);
 });
 
 test('sweep over a hand-made stream: the confirm time that rejects a 200 ms burst without missing the latency target is chosen', () => {
   const run = sweepRun();
-  const settings = gridSettings(parseDecisionGrid('smoothing-ms=0;on=0.8;off-gap=0.2;min-duration-ms=0;confirm-ms=0,300,1000'));
+  const settings = gridSettings(parseDecisionGrid('smoothing-ms=0;on=0.8;off-gap=0.2;min-duration-ms=0;confirm-ms=0,300,1000'), names);
   const points: SweepPoint[] = settings.map((options) => ({ options, sets: { tune: scoreSetting([run], options) } }));
   const [c0, c300, c1000] = points.map((p) => p.sets.tune!);
   // confirm 0: both gestures at the first sure step (1.6 s, 5.6 s: 0.6 s late) and the burst
@@ -64,6 +68,17 @@ test('sweep over a hand-made stream: the confirm time that rejects a 200 ms burs
   assert.equal(chooseSetting(points, ['tune'])!.options.confirmMs, 300);
   // The trade-off front: confirm 0 is fastest, confirm 300 has no false alarm sooner than 1000.
   assert.deepEqual(paretoFront(points.map((p) => ({ ...p.sets.tune!, c: p.options.confirmMs }))).map((q) => q.c), [0, 300]);
+});
+
+test('a per-class onThreshold above the burst\'s confidence rejects it with no confirmation delay, and is preferred for being faster', () => {
+  const run = sweepRun();
+  const settings = gridSettings(parseDecisionGrid('smoothing-ms=0;on=0.8;min-duration-ms=0;confirm-ms=0,300;class-on.left_hand_wave=0,0.92'), names);
+  const points: SweepPoint[] = settings.map((options) => ({ options, sets: { tune: scoreSetting([run], options) } }));
+  const chosen = chooseSetting(points, ['tune'])!;
+  assert.deepEqual([chosen.options.confirmMs, chosen.options.classOnThreshold], [0, { 2: 0.92 }]);
+  // Gestures at their first sure step (0.6 s late), the 0.9 burst of class 2 below its 0.92.
+  assert.deepEqual([chosen.sets.tune!.macroF1, chosen.sets.tune!.idleFalseDetections], [1, 0]);
+  assert.ok(Math.abs(chosen.sets.tune!.medianLatencyS - 0.6) < 1e-9);
 });
 
 test('a setting is chosen on the tune sets only', () => {

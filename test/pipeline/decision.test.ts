@@ -125,3 +125,16 @@ test('confirmMs: the lead must stay at or above onThreshold that long (from the 
   assert.equal((run(2, { ...options, confirmMs: 0 }, [[100_000, [0.5, 0.5]], [200_000, [0.1, 0.9]]])[0] as { decidedUs: number }).decidedUs, 200_000);
   assert.throws(() => new GestureDecider(2, { ...options, confirmMs: -1 }), /decision\.confirmMs: must be >= 0, got -1/);
 });
+
+test('classOnThreshold: a class with its own onThreshold starts (and overtakes) only at it', () => {
+  const options = { smoothingMs: 0, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 0, classOnThreshold: { 1: 0.9 } };
+  const got = run(2, options, [
+    [100_000, [0.2, 0.8]], // class 1 leads at 0.8 < its 0.9: not announced
+    [200_000, [0.7, 0.3]], // class 0 at its 0.6: start
+    [300_000, [0.2, 0.8]], // class 1 on top but below 0.9: no overtaking; class 0 at 0.2 < off: ends
+    [400_000, [0.05, 0.95]], // class 1 at 0.95: start
+  ]);
+  assert.deepEqual(got.filter((t) => t.phase === 'start').map((t) => [t.classId, (t as { decidedUs: number }).decidedUs]), [[0, 200_000], [1, 400_000]]);
+  assert.throws(() => new GestureDecider(2, { ...options, classOnThreshold: { 2: 0.9 } }), /decision\.classOnThreshold: class 2 is not one of the model's 2 classes/);
+  assert.throws(() => new GestureDecider(2, { ...options, classOnThreshold: { 1: 0.3 } }), /decision\.classOnThreshold: class 1: must be in \[offThreshold = 0\.4, 1\], got 0\.3/);
+});
