@@ -39,10 +39,17 @@ export interface BenchSet {
   recordings: BenchRecording[];
 }
 
-/** Inference modes recorded: the line config's sliding windows and the demo's step mode. */
+/**
+ * Inference modes that can be recorded: the line config's sliding windows (16 steps, stride 4),
+ * half-length windows (8 steps, stride 2: sure sooner, if the model copes with shorter input),
+ * the demo's step mode (reset every model window) and streaming (step mode never reset on a
+ * schedule, only after 25 empty steps).
+ */
 export const BENCH_MODES = {
   window: { mode: 'window', window: { steps: 16, stride: 4 } },
+  window8: { mode: 'window', window: { steps: 8, stride: 2 } },
   step: { mode: 'step', idleResetSteps: 25 },
+  stream: { mode: 'step', resetEvery: 0, idleResetSteps: 25 },
 } as const;
 export type BenchMode = keyof typeof BENCH_MODES;
 

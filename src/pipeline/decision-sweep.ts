@@ -206,10 +206,20 @@ export function chooseSetting(points: readonly SweepPoint[], sets: readonly stri
   return undefined;
 }
 
-/** Points of one set that no other point beats on both false detections per idle minute and median latency, fastest first. */
-export function paretoFront<T extends { falsePerIdleMinute: number; medianLatencyS: number }>(points: readonly T[]): T[] {
+/**
+ * Points of one set that no other point beats on both false detections per idle minute and median
+ * latency, fastest first; of points with equal figures, the one with the best macro F1.
+ */
+export function paretoFront<T extends { falsePerIdleMinute: number; medianLatencyS: number; macroF1: number }>(points: readonly T[]): T[] {
   const ok = points.filter((p) => !Number.isNaN(p.medianLatencyS) && !Number.isNaN(p.falsePerIdleMinute));
-  return ok
-    .filter((p) => !ok.some((q) => q !== p && q.falsePerIdleMinute <= p.falsePerIdleMinute && q.medianLatencyS <= p.medianLatencyS && (q.falsePerIdleMinute < p.falsePerIdleMinute || q.medianLatencyS < p.medianLatencyS)))
+  const best = new Map<string, T>();
+  for (const p of ok) {
+    const key = `${p.falsePerIdleMinute} ${p.medianLatencyS}`;
+    const q = best.get(key);
+    if (!q || p.macroF1 > q.macroF1) best.set(key, p);
+  }
+  const unique = [...best.values()];
+  return unique
+    .filter((p) => !unique.some((q) => q !== p && q.falsePerIdleMinute <= p.falsePerIdleMinute && q.medianLatencyS <= p.medianLatencyS && (q.falsePerIdleMinute < p.falsePerIdleMinute || q.medianLatencyS < p.medianLatencyS)))
     .sort((a, b) => a.medianLatencyS - b.medianLatencyS || a.falsePerIdleMinute - b.falsePerIdleMinute);
 }

@@ -21,7 +21,9 @@ recordings and runs are reused by the next call (a new model only re-runs the cl
   --grid SPEC           settings tried, key=values;… over the default grid, keys smoothing-ms, on,
                         off-gap (off = on − gap), min-duration-ms, confirm-ms; values a list or
                         from:to:step (default ${gridText(DEFAULT_GRID)})
-  --modes LIST          inference modes to record (default window,step)
+  --modes LIST          inference modes to record: window (16 steps, stride 4), window8 (8, 2), step
+                        (reset every model window), stream (never reset on a schedule); default
+                        window,step
   --svg FILE            also write the trade-off plot (best mode) there
   --tune NAME=RUN.jsonl[:LABELS][,…]   instead of the benchmark: recorded runs of your own line
   --check NAME=RUN.jsonl[:LABELS][,…]  (prediction messages; labels CSV / camera-sim lines, or
