@@ -58,9 +58,12 @@ const TEST_USERS = [24, 25, 26, 27, 28, 29];
 const CAMERA_SECONDS = 600;
 const exists = (p: string) => access(p).then(() => true, () => false);
 
+/** Folder name of the data drawn with these simulator settings (runs and results are kept per data too). */
+export const benchDataKey = (sim: BenchSimulator): string => `${sim.domain.replace(/[^\w.=-]+/g, '_')}-${sim.clockwise}`;
+
 /** Makes (or finds) the benchmark recordings under `dir`; `log` reports progress. */
 export async function prepareBenchData(dir: string, sim: BenchSimulator, log: (line: string) => void): Promise<BenchSet[]> {
-  const root = join(dir, 'data', `${sim.domain.replace(/[^\w.=-]+/g, '_')}-${sim.clockwise}`);
+  const root = join(dir, 'data', benchDataKey(sim));
   const domain = parseDomainSpec(sim.domain);
   const replay = join(root, 'replay');
   log(`replay trials in ${replay} (users ${[...TUNE_USERS, ...TEST_USERS].join(',')}, one lighting each)`);

@@ -116,26 +116,35 @@ export function sweepReport(sweeps: readonly ModeSweep[], sets: readonly SweepSe
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
 
-/** False detections per idle minute against median latency for one mode: every setting, each set's front (F1 beside each point), the chosen setting ringed. */
-export function tradeoffSvg(sweep: ModeSweep, model: string): string {
+/**
+ * False detections per idle minute against median latency for one mode: every setting (dots),
+ * each set's front (report sets with the macro F1 beside each point), the chosen setting ringed.
+ */
+export function tradeoffSvg(sweep: ModeSweep, sets: readonly SweepSet[], model: string): string {
   const names = Object.keys(sweep.chosen.sets);
+  const report = (n: string) => sets.some((s) => s.name === n && s.mode === sweep.mode && s.role === 'report');
   const fronts = names.map((n) => paretoFront(sweep.points.map((p) => ({ ...p.sets[n]!, p }))));
-  const xs = fronts.flat().map((q) => q.medianLatencyS);
-  const ys = fronts.flat().map((q) => q.falsePerIdleMinute);
+  const yMax = Math.max(2, Math.min(10, 2 * Math.ceil(Math.max(...fronts.flat().map((q) => q.falsePerIdleMinute)) / 2)));
+  const xMax = Math.max(1, Math.ceil(Math.max(...fronts.flat().filter((q) => q.falsePerIdleMinute <= yMax).map((q) => q.medianLatencyS))));
   return xyPlotSvg({
-    title: `Decision trade-off, ${sweep.mode} mode, ${model}`,
+    title: `Decision trade-off, ${sweep.mode} inference, ${model}`,
     xLabel: 'median latency, gesture start to first correct detection (s)',
     yLabel: 'false detections per idle minute',
-    xMax: Math.max(1, Math.ceil(Math.max(...xs))),
-    yMax: Math.max(1, Math.min(12, Math.ceil(Math.max(...ys)))),
+    xMax,
+    yMax,
     target: { x: DETECTION_TARGETS.medianLatencyS, y: DETECTION_TARGETS.falsePerIdleMinute, label: 'target' },
     series: names.map((n, i) => ({
-      name: n,
+      name: `${n} (${report(n) ? 'held out' : 'tuned on'})`,
       color: COLORS[i % COLORS.length]!,
       dots: sweep.points.map((p) => [p.sets[n]!.medianLatencyS, p.sets[n]!.falsePerIdleMinute] as [number, number]),
-      line: fronts[i]!.map((q) => ({ x: q.medianLatencyS, y: q.falsePerIdleMinute, label: f(q.macroF1), title: `${describeSetting(q.p.options, namesOf(sweep))}: F1 ${f(q.macroF1, 3)}, p90 ${f(q.p90LatencyS)} s` })),
+      line: fronts[i]!.map((q) => ({
+        x: q.medianLatencyS,
+        y: q.falsePerIdleMinute,
+        ...(report(n) ? { label: f(q.macroF1) } : {}),
+        title: `${describeSetting(q.p.options, namesOf(sweep))}: F1 ${f(q.macroF1, 3)}, p90 ${f(q.p90LatencyS)} s`,
+      })),
       rings: [[sweep.chosen.sets[n]!.medianLatencyS, sweep.chosen.sets[n]!.falsePerIdleMinute]],
     })),
-    notes: ['dots: every setting tried', 'line: best trade-offs,', '  labelled with macro F1', 'ring: the chosen setting'],
+    notes: ['dots: every setting tried', 'lines: best trade-offs;', '  numbers: macro F1', 'ring: the chosen setting'],
   });
 }
