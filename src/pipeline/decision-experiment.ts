@@ -148,3 +148,26 @@ export function tradeoffSvg(sweep: ModeSweep, sets: readonly SweepSet[], model: 
     notes: ['dots: every setting tried', 'lines: best trade-offs;', '  numbers: macro F1', 'ring: the chosen setting'],
   });
 }
+
+/** One set's trade-off front per inference mode (macro F1 beside each point): what the mode costs in latency. */
+export function modesSvg(sweeps: readonly ModeSweep[], set: string, model: string): string {
+  const withSet = sweeps.filter((m) => m.chosen.sets[set]);
+  const fronts = withSet.map((m) => paretoFront(m.points.map((p) => ({ ...p.sets[set]!, p }))));
+  const yMax = Math.max(2, Math.min(10, 2 * Math.ceil(Math.max(...fronts.flat().map((q) => q.falsePerIdleMinute)) / 2)));
+  const xMax = Math.max(1, Math.ceil(Math.max(...fronts.flat().filter((q) => q.falsePerIdleMinute <= yMax).map((q) => q.medianLatencyS))));
+  return xyPlotSvg({
+    title: `Decision trade-off per inference mode, ${set}, ${model}`,
+    xLabel: 'median latency, gesture start to first correct detection (s)',
+    yLabel: 'false detections per idle minute',
+    xMax,
+    yMax,
+    target: { x: DETECTION_TARGETS.medianLatencyS, y: DETECTION_TARGETS.falsePerIdleMinute, label: 'target' },
+    series: withSet.map((m, i) => ({
+      name: `${m.mode} inference`,
+      color: COLORS[i % COLORS.length]!,
+      line: fronts[i]!.map((q) => ({ x: q.medianLatencyS, y: q.falsePerIdleMinute, label: f(q.macroF1), title: `${describeSetting(q.p.options, m.classNames)}: F1 ${f(q.macroF1, 3)}, p90 ${f(q.p90LatencyS)} s` })),
+      rings: [[m.chosen.sets[set]!.medianLatencyS, m.chosen.sets[set]!.falsePerIdleMinute]],
+    })),
+    notes: ['lines: best trade-offs;', '  numbers: macro F1', 'ring: the setting chosen', '  on the tune sets'],
+  });
+}

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { choiceOption, parseCommandArgs, UsageError } from '../command.js';
 import { BENCH_MODES, benchDataKey, modelKey, prepareBenchData, recordPredictions, type BenchMode } from '../../pipeline/decision-bench.js';
-import { bestMode, loadSweepRun, sweepReport, sweepSets, tradeoffSvg, type SweepSet } from '../../pipeline/decision-experiment.js';
+import { bestMode, loadSweepRun, modesSvg, sweepReport, sweepSets, tradeoffSvg, type SweepSet } from '../../pipeline/decision-experiment.js';
 import { DEFAULT_GRID, parseDecisionGrid, type DecisionGrid } from '../../pipeline/decision-sweep.js';
 import { BUNDLED_MODEL_DIR } from '../../pipeline/launch.js';
 import { parseDomainSpec } from '../../simulate/domain.js';
@@ -12,7 +12,8 @@ recording and inference mode, its predictions kept in OUT/runs/<model id>/<data>
 then every setting of --grid is replayed over them and scored as \`spikeline score\` does. The
 setting is chosen on the tune sets only (replays of 6 training users, camera-sim seed 1) and
 reported on all, incl. the held-out test-user replays and camera-sim seed 2 (10 min each, with
-"no gesture" periods). Writes OUT/<model id>/<data>/results.md, sweep.json and tradeoff.svg; data,
+"no gesture" periods). Writes OUT/<model id>/<data>/results.md, sweep.json, tradeoff.svg (best
+mode) and tradeoff-modes.svg (the held-out camera run, per inference mode); data,
 recordings and runs are reused by the next call (a new model only re-runs the classifier).
   --model DIR           model folder (default: the bundled model)
   --out DIR             default runs/decision
@@ -26,6 +27,7 @@ recordings and runs are reused by the next call (a new model only re-runs the cl
                         (reset every model window), stream (never reset on a schedule); default
                         window,window8,step
   --svg FILE            also write the trade-off plot (best mode) there
+  --modes-svg FILE      and the per-mode plot there
   --tune NAME=RUN.jsonl[:LABELS][,…]   instead of the benchmark: recorded runs of your own line
   --check NAME=RUN.jsonl[:LABELS][,…]  (prediction messages; labels CSV / camera-sim lines, or
                         the predictions' truth) to choose on / only to report`;
@@ -61,6 +63,7 @@ export async function decisionExperiment(argv: string[]): Promise<number> {
     grid: { type: 'string' },
     modes: { type: 'string' },
     svg: { type: 'string' },
+    'modes-svg': { type: 'string' },
     tune: { type: 'string', multiple: true },
     check: { type: 'string', multiple: true },
   });
@@ -114,6 +117,13 @@ export async function decisionExperiment(argv: string[]): Promise<number> {
   await writeFile(join(results, 'results.md'), report);
   await writeFile(join(results, 'sweep.json'), JSON.stringify(sweeps.map((m) => ({ mode: m.mode, chosen: m.chosen, current: m.current, points: m.points }))));
   await writeFile(join(results, 'tradeoff.svg'), svg);
+  // The last report set (the held-out camera run of the benchmark) per inference mode.
+  const held = sets.filter((s) => s.role === 'report').at(-1)?.name;
+  if (held) {
+    const modes = modesSvg(sweeps, held, plotName);
+    await writeFile(join(results, 'tradeoff-modes.svg'), modes);
+    if (values['modes-svg']) await writeFile(values['modes-svg'], modes);
+  }
   if (values.svg) await writeFile(values.svg, svg);
   stamp(`wrote ${join(results, 'results.md')}, sweep.json, tradeoff.svg${values.svg ? ` and ${values.svg}` : ''}`);
   process.stdout.write(report);
