@@ -100,7 +100,14 @@ export function xyPlotSvg(p: XyPlot): string {
   out.push(`<text x="${m.l + pw / 2}" y="${h - 12}" text-anchor="middle">${p.xLabel}</text>`);
   out.push(`<text transform="translate(18 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">${p.yLabel}</text>`);
   p.series.forEach((s, i) => {
-    for (const [x, y] of s.dots ?? []) if (inside(x, y)) out.push(`<circle cx="${xs(x).toFixed(1)}" cy="${ys(y).toFixed(1)}" r="2" fill="${s.color}" fill-opacity="0.25"/>`);
+    // One dot per pixel: thousands of settings often land on the same spot.
+    const seen = new Set<string>();
+    for (const [x, y] of s.dots ?? []) {
+      const at = `${Math.round(xs(x))},${Math.round(ys(y))}`;
+      if (!inside(x, y) || seen.has(at)) continue;
+      seen.add(at);
+      out.push(`<circle cx="${xs(x).toFixed(1)}" cy="${ys(y).toFixed(1)}" r="2" fill="${s.color}" fill-opacity="0.25"/>`);
+    }
     const line = (s.line ?? []).filter((q) => inside(q.x, q.y));
     if (line.length) {
       out.push(`<path d="${path(line.map((q) => [xs(q.x), ys(q.y)]))}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
