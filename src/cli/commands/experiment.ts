@@ -10,7 +10,7 @@ import type { BackboneName } from '../../snn/backbones.js';
 const usage = `usage: spikeline experiment skip-connections --data DIR [options]
        spikeline experiment transfer [--out DIR] [--seeds N] [--quick] [training options]
        spikeline experiment augmentation --data DIR [--out DIR] [--seeds N] [training options]
-       spikeline experiment decision [--model DIR] [--out DIR] [--domain SPEC --clockwise C] [--grid SPEC]
+       spikeline experiment decision [--model DIR] [--out DIR] [--domain SPEC] [--clockwise camera|subject] [--grid SPEC]
 
 transfer: generates a training set per recipe and a test set per randomisation family held out of
 training, trains the old recipe (today's simulator, legacy augmentations) and the new one over
