@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
-import { bool, ConfigError, int, list, num, numIn, obj, oneOf, opt, str, tagged, validate, type Check, type Context, INVALID } from './schema.js';
+import { bool, ConfigError, int, list, mapOf, num, numIn, obj, oneOf, opt, str, tagged, validate, type Check, type Context, INVALID } from './schema.js';
 import { isLoopback } from '../sources/endpoint.js';
 import { parseDomainSpec } from '../simulate/domain.js';
 
@@ -122,7 +122,7 @@ const inferenceCheck = obj({
 });
 
 /** The decision stage after the classifier (see src/pipeline/decision.ts); defaults in DECISION_DEFAULTS. */
-export const DECISION_DEFAULTS = { enabled: true, smoothingMs: 500, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 400, background: undefined };
+export const DECISION_DEFAULTS = { enabled: true, smoothingMs: 500, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 400, confirmMs: 0, classOnThreshold: undefined, background: undefined };
 const probability = num({ min: 0, max: 1 });
 const decisionCheck = obj({
   /** Publish `gesture` start/end messages. */
@@ -135,6 +135,10 @@ const decisionCheck = obj({
   offThreshold: opt(probability, DECISION_DEFAULTS.offThreshold),
   /** A class must lead this long before its start is announced, ms. */
   minDurationMs: opt(num({ min: 0 }), DECISION_DEFAULTS.minDurationMs),
+  /** The smoothed probability must stay at or above onThreshold this long before the start is announced, ms. */
+  confirmMs: opt(num({ min: 0 }), DECISION_DEFAULTS.confirmMs),
+  /** onThreshold of particular classes, by label (e.g. a catch-all class that idle periods resemble). */
+  classOnThreshold: opt(mapOf(num({ min: 0, max: 1, exclusiveMin: true }))),
   /** Label of the model's "no gesture" class; default: its class named "background", if any. */
   background: opt(str()),
 });
@@ -212,6 +216,9 @@ const crossChecks: Check<PipelineConfig> = (v, _path, ctx: Context) => {
   if (w && c.inference.mode !== 'window') ctx.fail('inference.window', 'only applies when inference.mode is "window"');
   const d = c.decision;
   if (d.offThreshold > d.onThreshold) ctx.fail('decision.offThreshold', `must be <= decision.onThreshold (${d.onThreshold}), got ${d.offThreshold}`);
+  for (const [label, on] of Object.entries(d.classOnThreshold ?? {})) {
+    if (on < d.offThreshold) ctx.fail(`decision.classOnThreshold.${label}`, `must be >= decision.offThreshold (${d.offThreshold}), got ${on}`);
+  }
   if (!isLoopback(c.server.host) && !c.server.tokenEnv) {
     ctx.fail('server.tokenEnv', `is required when server.host (${c.server.host}) is not a loopback address`);
   }

@@ -10,7 +10,7 @@ import { GestureDecider, type DecisionOptions, type GestureTransition } from './
 
 /** Decider options from the config block: `background` names a class; by default the model's "background" class, if it has one. */
 export function decisionOptions(config: Omit<DecisionConfig, 'enabled'>, classes: readonly string[]): DecisionOptions {
-  const { smoothingMs, onThreshold, offThreshold, minDurationMs, background } = config;
+  const { smoothingMs, onThreshold, offThreshold, minDurationMs, confirmMs, classOnThreshold, background } = config;
   let backgroundClass: number | undefined;
   if (background !== undefined) {
     backgroundClass = classes.indexOf(background);
@@ -19,7 +19,13 @@ export function decisionOptions(config: Omit<DecisionConfig, 'enabled'>, classes
     const auto = classes.findIndex((c) => c.toLowerCase() === 'background');
     if (auto >= 0) backgroundClass = auto;
   }
-  return { smoothingMs, onThreshold, offThreshold, minDurationMs, ...(backgroundClass !== undefined ? { backgroundClass } : {}) };
+  const perClass: Record<number, number> = {};
+  for (const [label, on] of Object.entries(classOnThreshold ?? {})) {
+    const k = classes.indexOf(label);
+    if (k < 0) throw new RangeError(`decision.classOnThreshold.${label}: the model has no class "${label}" (classes: ${classes.join(', ')})`);
+    perClass[k] = on;
+  }
+  return { smoothingMs, onThreshold, offThreshold, minDurationMs, confirmMs, ...(classOnThreshold ? { classOnThreshold: perClass } : {}), ...(backgroundClass !== undefined ? { backgroundClass } : {}) };
 }
 
 /** A transition as a `gesture` message. */

@@ -12,12 +12,18 @@
  *    class or below `offThreshold`. The lead's onset is the start of the step it took the lead
  *    (a step starts where the previous one ended; the first step of an epoch is an instant).
  * 3. Start: while idle, the lead becomes a gesture once its smoothed probability reaches
- *    `onThreshold` and it has led for at least `minDurationMs`; `startUs` is the onset,
- *    `decidedUs` the end of the deciding step, `confidence` the smoothed probability then.
+ *    `onThreshold`, it has led for at least `minDurationMs` and its smoothed probability has
+ *    stayed at or above `onThreshold` over the last `confirmMs` (counted from the start of the
+ *    first step of that run, so one step at or above it already covers its own length);
+ *    `startUs` is the onset, `decidedUs` the end of the deciding step, `confidence` the smoothed
+ *    probability then. `confirmMs` with little smoothing is the fast onset rule: a short burst
+ *    of confident steps is rejected without the lag smoothing adds to every decision.
  * 4. End (hysteresis): the gesture lasts while its smoothed probability stays at or above
  *    `offThreshold` and no other foreground class overtakes it at `onThreshold` or more; `endUs`
  *    is the end of its last step above `offThreshold`, `confidence` the mean smoothed
  *    probability over its decided steps. A class that overtakes becomes the new lead at once.
+ *
+ * `classOnThreshold` replaces `onThreshold` for the classes it names, in both uses.
  *
  * Without a background class, `onThreshold` is a confidence rejection: a lead that never gets
  * sure enough is never reported. With one (a model trained on idle data), "nothing" is a class
@@ -33,6 +39,10 @@ export interface DecisionOptions {
   offThreshold: number;
   /** A class must lead this long (event time) before a gesture is announced, ms. */
   minDurationMs: number;
+  /** The lead must stay at or above onThreshold this long before it is announced, ms (default 0). */
+  confirmMs?: number;
+  /** onThreshold of particular classes (class index -> threshold), e.g. a catch-all class idle periods resemble. */
+  classOnThreshold?: Readonly<Record<number, number>>;
   /** Index of the "nothing happening" class of the model, if it has one. */
   backgroundClass?: number;
 }
@@ -65,8 +75,13 @@ export function checkDecisionOptions(o: DecisionOptions, classes: number): void 
   };
   if (!(o.smoothingMs >= 0)) fail('smoothingMs', `must be >= 0, got ${o.smoothingMs}`);
   if (!(o.minDurationMs >= 0)) fail('minDurationMs', `must be >= 0, got ${o.minDurationMs}`);
+  if (!((o.confirmMs ?? 0) >= 0)) fail('confirmMs', `must be >= 0, got ${o.confirmMs}`);
   if (!(o.onThreshold > 0 && o.onThreshold <= 1)) fail('onThreshold', `must be in (0, 1], got ${o.onThreshold}`);
   if (!(o.offThreshold >= 0 && o.offThreshold <= o.onThreshold)) fail('offThreshold', `must be in [0, onThreshold = ${o.onThreshold}], got ${o.offThreshold}`);
+  for (const [k, on] of Object.entries(o.classOnThreshold ?? {})) {
+    if (!(Number(k) >= 0 && Number(k) < classes)) fail('classOnThreshold', `class ${k} is not one of the model's ${classes} classes`);
+    if (!(on > 0 && on <= 1 && on >= o.offThreshold)) fail('classOnThreshold', `class ${k}: must be in [offThreshold = ${o.offThreshold}, 1], got ${on}`);
+  }
   const bg = o.backgroundClass;
   if (bg !== undefined && !(Number.isInteger(bg) && bg >= 0 && bg < classes)) fail('background', `class ${bg} is not one of the model's ${classes} classes`);
 }
@@ -75,10 +90,15 @@ export class GestureDecider {
   private readonly smoothed: Float64Array;
   private readonly tauUs: number;
   private readonly minDurationUs: number;
+  private readonly confirmUs: number;
+  /** onThreshold per class. */
+  private readonly on: Float64Array;
   /** End of the previous step; NaN before the first step of an epoch. */
   private lastEndUs = Number.NaN;
   private lead = -1;
   private leadSince = 0;
+  /** Start of the lead's current run of steps at or above onThreshold; NaN when below. */
+  private sureSince = Number.NaN;
   private active: { id: number; classId: number; startUs: number; sum: number; steps: number } | undefined;
   private nextId = 1;
 
@@ -90,6 +110,9 @@ export class GestureDecider {
     this.smoothed = new Float64Array(classes);
     this.tauUs = options.smoothingMs * 1000;
     this.minDurationUs = options.minDurationMs * 1000;
+    this.confirmUs = (options.confirmMs ?? 0) * 1000;
+    this.on = new Float64Array(classes).fill(options.onThreshold);
+    for (const [k, on] of Object.entries(options.classOnThreshold ?? {})) this.on[Number(k)] = on;
   }
 
   /** Feeds one prediction (probabilities of the step or window ending at `endUs`). */
@@ -107,16 +130,18 @@ export class GestureDecider {
       s[k] = s[k]! + a * (probabilities[k]! - s[k]!);
       if (s[k]! > s[top]!) top = k;
     }
-    const { onThreshold, offThreshold, backgroundClass } = this.options;
+    const { offThreshold, backgroundClass } = this.options;
+    const on = this.on;
     const foregroundTop = top !== backgroundClass && s[top]! >= offThreshold ? top : -1;
 
     const g = this.active;
     if (g) {
-      const overtaken = foregroundTop !== g.classId && foregroundTop >= 0 && s[foregroundTop]! >= onThreshold;
+      const overtaken = foregroundTop !== g.classId && foregroundTop >= 0 && s[foregroundTop]! >= on[foregroundTop]!;
       if (s[g.classId]! < offThreshold || overtaken) {
         emit({ phase: 'end', id: g.id, classId: g.classId, startUs: g.startUs, endUs: stepStart, confidence: g.sum / g.steps });
         this.active = undefined;
         this.lead = -1;
+        this.sureSince = Number.NaN;
       } else {
         g.sum += s[g.classId]!;
         g.steps++;
@@ -126,8 +151,12 @@ export class GestureDecider {
       if (foregroundTop !== this.lead) {
         this.lead = foregroundTop;
         this.leadSince = stepStart;
+        this.sureSince = Number.NaN;
       }
-      if (this.lead >= 0 && s[this.lead]! >= onThreshold && endUs - this.leadSince >= this.minDurationUs) {
+      const sure = this.lead >= 0 && s[this.lead]! >= on[this.lead]!;
+      if (!sure) this.sureSince = Number.NaN;
+      else if (Number.isNaN(this.sureSince)) this.sureSince = stepStart;
+      if (sure && endUs - this.leadSince >= this.minDurationUs && endUs - this.sureSince >= this.confirmUs) {
         const id = this.nextId++;
         this.active = { id, classId: this.lead, startUs: this.leadSince, sum: s[this.lead]!, steps: 1 };
         emit({ phase: 'start', id, classId: this.lead, startUs: this.leadSince, decidedUs: endUs, confidence: s[this.lead]! });
@@ -145,6 +174,7 @@ export class GestureDecider {
     if (g) emit({ phase: 'end', id: g.id, classId: g.classId, startUs: g.startUs, endUs: this.lastEndUs, confidence: g.sum / g.steps });
     this.active = undefined;
     this.lead = -1;
+    this.sureSince = Number.NaN;
     this.lastEndUs = Number.NaN;
     this.smoothed.fill(0);
   }

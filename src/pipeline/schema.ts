@@ -96,6 +96,21 @@ export function list<T>(item: Check<T>, opts: { min?: number; max?: number } = {
   };
 }
 
+/** A mapping of names (any key) to values of one kind, e.g. a threshold per class label. */
+export function mapOf<T>(value: Check<T>): Check<Record<string, T>> {
+  return (v, path, ctx) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return ctx.fail(path, `must be a mapping, got ${describe(v)}`);
+    const out: Record<string, T> = {};
+    let ok = true;
+    for (const [k, x] of Object.entries(v)) {
+      const r = value(x, join(path, k), ctx);
+      if (r === INVALID) ok = false;
+      else out[k] = r;
+    }
+    return ok ? out : INVALID;
+  };
+}
+
 /** Marks a field optional; `fallback` is used when it is absent (or null). */
 export interface Optional<T> {
   readonly optional: true;

@@ -150,6 +150,7 @@ const table: [string, string, string, string][] = [
   ['score', 'on', '1.5', 'a number >= 0 and <= 1'],
   ['score', 'off', '-0.1', 'a number >= 0 and <= 1'],
   ['score', 'min-duration-ms', '-5', 'a number >= 0'],
+  ['score', 'confirm-ms', '-1', 'a number >= 0'],
   ['publish', 'speed', '-1', 'a number >= 0'],
   ['publish', 'seed', '-2', SEED],
   ['publish', 'sensor', '128x0', 'WxH, each an integer from 1 to 65535'],

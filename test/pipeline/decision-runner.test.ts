@@ -71,7 +71,8 @@ test('the decision stage publishes one gesture start and end per performance on 
 
 test('decision config: defaults, the disabled stage and a background label the model lacks', async () => {
   const base = { name: 'd', source: { type: 'tcp', url: 'tcp://127.0.0.1:7777' }, model: { path: '/m' } };
-  assert.deepEqual(parsePipelineConfig(base).decision, { enabled: true, smoothingMs: 500, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 400, background: undefined });
+  assert.deepEqual(parsePipelineConfig(base).decision, { enabled: true, smoothingMs: 500, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 400, confirmMs: 0, classOnThreshold: undefined, background: undefined });
+  assert.throws(() => parsePipelineConfig({ ...base, decision: { offThreshold: 0.4, classOnThreshold: { left: 0.3 } } }), /decision\.classOnThreshold\.left: must be >= decision\.offThreshold \(0\.4\), got 0\.3/);
   assert.throws(() => parsePipelineConfig({ ...base, decision: { onThreshold: 0.5, offThreshold: 0.7 } }), /decision\.offThreshold: must be <= decision\.onThreshold \(0\.5\), got 0\.7/);
   assert.throws(() => parsePipelineConfig({ ...base, decision: { onThreshold: 1.5 } }), /decision\.onThreshold: must be <= 1/);
 
@@ -89,6 +90,10 @@ test('decision config: defaults, the disabled stage and a background label the m
   assert.throws(
     () => new Pipeline(parsePipelineConfig({ ...base, decision: { background: 'idle' } }), { source: new TestSource(false), model: new TinyModel(), modelName: 'tiny', backend: 'test', serve: false }),
     /decision\.background: the model has no class "idle" \(classes: left, right\)/,
+  );
+  assert.throws(
+    () => new Pipeline(parsePipelineConfig({ ...base, decision: { classOnThreshold: { other: 0.9 } } }), { source: new TestSource(false), model: new TinyModel(), modelName: 'tiny', backend: 'test', serve: false }),
+    /decision\.classOnThreshold\.other: the model has no class "other" \(classes: left, right\)/,
   );
 });
 

@@ -105,3 +105,36 @@ test('bad options and inputs name the field', () => {
   const d = new GestureDecider(2, { smoothingMs: 0, onThreshold: 0.5, offThreshold: 0.4, minDurationMs: 0 });
   assert.throws(() => d.step(0, [1, 0, 0], () => undefined), /got 3 probabilities, the model has 2 classes/);
 });
+
+test('confirmMs: the lead must stay at or above onThreshold that long (from the start of its first sure step); a shorter burst is never reported', () => {
+  const options = { smoothingMs: 0, onThreshold: 0.8, offThreshold: 0.5, minDurationMs: 0, confirmMs: 250 };
+  const got = run(2, options, [
+    [100_000, [0.5, 0.5]], // nobody leads (a tie goes to class 0 at 0.5 = off: lead, but not sure)
+    [200_000, [0.1, 0.9]], // class 1 sure since 100 ms: 100 ms < 250
+    [300_000, [0.1, 0.9]], // 200 ms
+    [400_000, [0.3, 0.7]], // below on: the run of sure steps breaks (still leading)
+    [500_000, [0.1, 0.9]], // sure again since 400 ms
+    [600_000, [0.1, 0.9]], // 200 ms
+    [700_000, [0.1, 0.9]], // 300 ms >= 250: start; the onset is where the lead began (100 ms)
+  ]);
+  assert.deepEqual(got, [
+    { phase: 'start', id: 1, classId: 1, startUs: 100_000, decidedUs: 700_000, confidence: 0.9 },
+    { phase: 'end', id: 1, classId: 1, startUs: 100_000, endUs: 700_000, confidence: 0.9 },
+  ]);
+  // Without confirmation the first sure step decides.
+  assert.equal((run(2, { ...options, confirmMs: 0 }, [[100_000, [0.5, 0.5]], [200_000, [0.1, 0.9]]])[0] as { decidedUs: number }).decidedUs, 200_000);
+  assert.throws(() => new GestureDecider(2, { ...options, confirmMs: -1 }), /decision\.confirmMs: must be >= 0, got -1/);
+});
+
+test('classOnThreshold: a class with its own onThreshold starts (and overtakes) only at it', () => {
+  const options = { smoothingMs: 0, onThreshold: 0.6, offThreshold: 0.4, minDurationMs: 0, classOnThreshold: { 1: 0.9 } };
+  const got = run(2, options, [
+    [100_000, [0.2, 0.8]], // class 1 leads at 0.8 < its 0.9: not announced
+    [200_000, [0.7, 0.3]], // class 0 at its 0.6: start
+    [300_000, [0.2, 0.8]], // class 1 on top but below 0.9: no overtaking; class 0 at 0.2 < off: ends
+    [400_000, [0.05, 0.95]], // class 1 at 0.95: start
+  ]);
+  assert.deepEqual(got.filter((t) => t.phase === 'start').map((t) => [t.classId, (t as { decidedUs: number }).decidedUs]), [[0, 200_000], [1, 400_000]]);
+  assert.throws(() => new GestureDecider(2, { ...options, classOnThreshold: { 2: 0.9 } }), /decision\.classOnThreshold: class 2 is not one of the model's 2 classes/);
+  assert.throws(() => new GestureDecider(2, { ...options, classOnThreshold: { 1: 0.3 } }), /decision\.classOnThreshold: class 1: must be in \[offThreshold = 0\.4, 1\], got 0\.3/);
+});

@@ -105,6 +105,14 @@ test('spikeline score --decide reruns the decision stage over recorded predictio
   assert.equal(s.matched, 1);
   assert.equal(s.detections, 1);
   assert.ok(Math.abs(s.latenciesS[0] - 0.3) < 1e-9);
+  // The same with a confirm time of 500 ms: the lead is sure from 2.0 s, decided at 2.5 s.
+  const confirmed = JSON.parse(cli(run, '--labels', labels, '--decide', '--smoothing-ms', '0', '--on', '0.6', '--off', '0.45', '--min-duration-ms', '0', '--confirm-ms', '500', '--json').stdout);
+  assert.ok(Math.abs(confirmed.latenciesS[0] - 0.5) < 1e-9);
+  // right_hand_wave (class 1, at 0.8) must reach 0.85 of its own: never announced.
+  const perClass = JSON.parse(cli(run, '--labels', labels, '--decide', '--smoothing-ms', '0', '--on', '0.6', '--off', '0.45', '--class-on', 'right_hand_wave=0.85', '--json').stdout);
+  assert.equal(perClass.detections, 0);
+  const bad = cli(run, '--decide', '--class-on', 'waving=0.9');
+  assert.match(bad.stderr, /decision\.classOnThreshold\.waving: the model has no class "waving"/);
 });
 
 test('ground truth from camera-sim lines and from the truth riding on predictions', () => {

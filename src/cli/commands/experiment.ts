@@ -4,11 +4,13 @@ import { experimentTable, runSkipExperiment } from '../../search/experiment.js';
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { parseBudgetMs } from '../../search/run.js';
 import { isBackboneName } from '../../search/snn-target.js';
+import { decisionExperiment, DECISION_USAGE } from './experiment-decision.js';
 import type { BackboneName } from '../../snn/backbones.js';
 
 const usage = `usage: spikeline experiment skip-connections --data DIR [options]
        spikeline experiment transfer [--out DIR] [--seeds N] [--quick] [training options]
        spikeline experiment augmentation --data DIR [--out DIR] [--seeds N] [training options]
+       spikeline experiment decision [--model DIR] [--out DIR] [--domain SPEC] [--clockwise camera|subject] [--grid SPEC]
 
 transfer: generates a training set per recipe and a test set per randomisation family held out of
 training (texture uniform -> striped/printed/textured, thresholds 0.1-0.25 -> 0.3-0.5, distance
@@ -34,6 +36,8 @@ offset, rolled). Writes OUT/results.md and OUT/results.json, resumable the same 
 training options of transfer and augmentation (defaults: --quick's for transfer --quick and
 augmentation, else 32x32, T 16, 30 epochs)
   --downsample F  --steps T  --step-us US  --epochs N  --batch N  --lr X  --width-mult M
+
+${DECISION_USAGE}
 
 skip-connections:
 
@@ -68,11 +72,12 @@ of skip-connections.json in --report (with skip-connections.md); the search stud
 
 export const experimentCommand: Command = {
   name: 'experiment',
-  summary: 'reproduce experiments (skip-connections: ANN skips vs none vs searched)',
+  summary: 'reproduce experiments (skip-connections, transfer, augmentation, decision tuning)',
   usage,
   async run(argv) {
     // Each experiment has its own options.
     if (argv[0] === 'transfer' || argv[0] === 'augmentation') return robustnessExperiment(argv[0], argv.slice(1));
+    if (argv[0] === 'decision') return decisionExperiment(argv.slice(1));
     const { values, positionals } = parseCommandArgs(
       argv,
       {
@@ -100,7 +105,7 @@ export const experimentCommand: Command = {
       },
       1,
     );
-    if (positionals[0] !== 'skip-connections') throw new UsageError(`unknown experiment "${positionals[0]}" (available: skip-connections, transfer, augmentation)`);
+    if (positionals[0] !== 'skip-connections') throw new UsageError(`unknown experiment "${positionals[0]}" (available: skip-connections, transfer, augmentation, decision)`);
     if (values.data === undefined) throw new UsageError('--data is required');
     const backbones = (values.backbones ?? 'resnet18,densenet121,mobilenetv2').split(',').map((s) => s.trim());
     for (const b of backbones) if (!isBackboneName(b)) throw new UsageError(`--backbones: unknown backbone "${b}"`);

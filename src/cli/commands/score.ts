@@ -19,8 +19,20 @@ overlaps the label by at least half of the shorter one; one detection per label.
   --decide        run the decision stage again over the recorded predictions (needs
                   "prediction" messages in the file) instead of scoring its gesture messages,
                   with these settings (defaults: the pipeline config's):
-    --smoothing-ms MS  --on P  --off P  --min-duration-ms MS  --background LABEL
+    --smoothing-ms MS  --on P  --off P  --min-duration-ms MS  --confirm-ms MS  --background LABEL
+    --class-on LABEL=P[,LABEL=P…]   onThreshold of particular classes
   --json          print the figures as JSON`;
+
+/** `LABEL=P[,LABEL=P…]` as a threshold per label. */
+function classOnOption(text: string): Record<string, number> {
+  return Object.fromEntries(
+    text.split(',').map((pair) => {
+      const [label, p] = pair.split('=');
+      if (!label || p === undefined) throw new UsageError(`--class-on: expected LABEL=P[,LABEL=P…], got "${text}"`);
+      return [label.trim(), numberOption('class-on', p.trim(), { min: 0, max: 1 })!];
+    }),
+  );
+}
 
 export const scoreCommand: Command = {
   name: 'score',
@@ -36,13 +48,15 @@ export const scoreCommand: Command = {
         on: { type: 'string' },
         off: { type: 'string' },
         'min-duration-ms': { type: 'string' },
+        'confirm-ms': { type: 'string' },
+        'class-on': { type: 'string' },
         background: { type: 'string' },
         json: { type: 'boolean' },
       },
       1,
     );
     if (positionals.length > 1) throw new UsageError(`expected one RUN.jsonl, got ${positionals.length}`);
-    const tuned = ['smoothing-ms', 'on', 'off', 'min-duration-ms', 'background'].filter((k) => values[k as keyof typeof values] !== undefined);
+    const tuned = ['smoothing-ms', 'on', 'off', 'min-duration-ms', 'confirm-ms', 'class-on', 'background'].filter((k) => values[k as keyof typeof values] !== undefined);
     if (tuned.length && !values.decide) throw new UsageError(`--${tuned[0]} only applies with --decide`);
     // Options are checked before the (possibly large) run file is read.
     const tuning = {
@@ -50,6 +64,8 @@ export const scoreCommand: Command = {
       onThreshold: numberOption('on', values.on, { min: 0, max: 1 }, DECISION_DEFAULTS.onThreshold),
       offThreshold: numberOption('off', values.off, { min: 0, max: 1 }, DECISION_DEFAULTS.offThreshold),
       minDurationMs: numberOption('min-duration-ms', values['min-duration-ms'], { min: 0 }, DECISION_DEFAULTS.minDurationMs),
+      confirmMs: numberOption('confirm-ms', values['confirm-ms'], { min: 0 }, DECISION_DEFAULTS.confirmMs),
+      classOnThreshold: values['class-on'] === undefined ? undefined : classOnOption(values['class-on']),
     };
     const file = positionals[0]!;
     const record = readRunRecord(readFileSync(file, 'utf8'), file);
