@@ -39,6 +39,8 @@ export interface TrainRunOptions {
   lr: number;
   weightDecay: number;
   labelSmoothing: number;
+  /** Class-balanced epochs (trainModel's `balance`). */
+  balance?: boolean;
   schedule: 'cosine' | 'constant';
   /** On-the-fly augmentations (parseAugmentation of `--augment`). */
   augmentation: Augmentation;
@@ -126,6 +128,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     lr: o.lr,
     weightDecay: o.weightDecay,
     labelSmoothing: o.labelSmoothing,
+    ...(o.balance ? { balance: true } : {}),
     schedule: o.schedule,
     augmentation: o.augmentation,
     outDir: o.out,

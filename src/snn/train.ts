@@ -56,6 +56,8 @@ export interface TrainOptions {
   momentum?: number;
   weightDecay?: number;
   labelSmoothing?: number;
+  /** Draw each epoch's samples class by class, every class equally often (imbalanced data). */
+  balance?: boolean;
   schedule?: 'cosine' | 'constant';
   seed?: number;
   augmentation?: Augmentation;
@@ -161,6 +163,34 @@ function shuffle(n: number, rand: () => number): Int32Array {
     idx[j] = t;
   }
   return idx;
+}
+
+/**
+ * An epoch of `labels.length` sample indices with every class drawn equally often (to within
+ * one): samples of small classes repeat, large classes are subsampled, each class cycling through
+ * its own shuffled samples.
+ */
+export function balancedOrder(labels: readonly number[], rand: () => number): Int32Array {
+  const byClass = new Map<number, number[]>();
+  labels.forEach((y, i) => {
+    const list = byClass.get(y);
+    if (list) list.push(i);
+    else byClass.set(y, [i]);
+  });
+  const pools = [...byClass.values()];
+  const orders = pools.map((p) => shuffle(p.length, rand));
+  const cursors = new Array<number>(pools.length).fill(0);
+  const classOf = shuffle(labels.length, rand);
+  const out = new Int32Array(labels.length);
+  for (let i = 0; i < out.length; i++) {
+    const c = classOf[i]! % pools.length;
+    if (cursors[c] === pools[c]!.length) {
+      orders[c] = shuffle(pools[c]!.length, rand);
+      cursors[c] = 0;
+    }
+    out[i] = pools[c]![orders[c]![cursors[c]!++]!]!;
+  }
+  return out;
 }
 
 function argmax(v: Float32Array | Int32Array | Uint8Array, o: number, n: number): number {
@@ -372,7 +402,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
       const te = Date.now();
       const rand = randomSource(o.seed * 1000003 + epoch);
-      const order = shuffle(data.train.length, rand);
+      const order = o.balance ? balancedOrder(data.train.map((s) => s.label), rand) : shuffle(data.train.length, rand);
       const ctx = augmentContext(rand);
       let lossSum = 0;
       let correct = 0;

@@ -50,6 +50,8 @@ training
   --lr X                   peak learning rate (default 0.002)
   --schedule NAME          cosine (default) | constant
   --weight-decay X         (default 0)    --label-smoothing X (default 0.1)
+  --balance                draw every class equally often in each epoch (imbalanced data, e.g.
+                           --background rows or the real set's two arm-roll rows per trial)
   --resume                 continue from OUT/checkpoint
   --init DIR               fine-tune: start from a model folder's spec and weights; classes the
                            data appends to the model's (e.g. --background) get new outputs
@@ -90,6 +92,7 @@ export const trainCommand: Command = {
       schedule: { type: 'string' },
       'weight-decay': { type: 'string' },
       'label-smoothing': { type: 'string' },
+      balance: { type: 'boolean' },
       resume: { type: 'boolean' },
       init: { type: 'string' },
       threads: { type: 'string' },
@@ -127,6 +130,7 @@ export const trainCommand: Command = {
       lr: numberOption('lr', values.lr, POSITIVE, 0.002),
       weightDecay: numberOption('weight-decay', values['weight-decay'], { min: 0 }, 0),
       labelSmoothing: numberOption('label-smoothing', values['label-smoothing'], { min: 0, below: 1 }, 0.1),
+      balance: values.balance ?? false,
       schedule: choiceOption('schedule', values.schedule, ['cosine', 'constant'] as const, 'cosine'),
       augmentation,
       resume: values.resume ?? false,
