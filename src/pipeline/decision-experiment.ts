@@ -117,6 +117,22 @@ export function sweepReport(sweeps: readonly ModeSweep[], sets: readonly SweepSe
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
 
 /**
+ * Axes of a trade-off plot: false alarms up to the fronts' worst (2 to 10, even), latency up to
+ * the slowest front point inside that range, and the targets' corner.
+ */
+function tradeoffAxes(points: readonly { falsePerIdleMinute: number; medianLatencyS: number }[]) {
+  const yMax = Math.max(2, Math.min(10, 2 * Math.ceil(Math.max(...points.map((q) => q.falsePerIdleMinute)) / 2)));
+  const xMax = Math.max(1, Math.ceil(Math.max(...points.filter((q) => q.falsePerIdleMinute <= yMax).map((q) => q.medianLatencyS))));
+  return {
+    xLabel: 'median latency, gesture start to first correct detection (s)',
+    yLabel: 'false detections per idle minute',
+    xMax,
+    yMax,
+    target: { x: DETECTION_TARGETS.medianLatencyS, y: DETECTION_TARGETS.falsePerIdleMinute, label: 'target' },
+  };
+}
+
+/**
  * False detections per idle minute against median latency for one mode: every setting (dots),
  * each set's front (report sets with the macro F1 beside each point), the chosen setting ringed.
  */
@@ -124,15 +140,9 @@ export function tradeoffSvg(sweep: ModeSweep, sets: readonly SweepSet[], model: 
   const names = Object.keys(sweep.chosen.sets);
   const report = (n: string) => sets.some((s) => s.name === n && s.mode === sweep.mode && s.role === 'report');
   const fronts = names.map((n) => paretoFront(sweep.points.map((p) => ({ ...p.sets[n]!, p }))));
-  const yMax = Math.max(2, Math.min(10, 2 * Math.ceil(Math.max(...fronts.flat().map((q) => q.falsePerIdleMinute)) / 2)));
-  const xMax = Math.max(1, Math.ceil(Math.max(...fronts.flat().filter((q) => q.falsePerIdleMinute <= yMax).map((q) => q.medianLatencyS))));
   return xyPlotSvg({
     title: `Decision trade-off, ${sweep.mode} inference, ${model}`,
-    xLabel: 'median latency, gesture start to first correct detection (s)',
-    yLabel: 'false detections per idle minute',
-    xMax,
-    yMax,
-    target: { x: DETECTION_TARGETS.medianLatencyS, y: DETECTION_TARGETS.falsePerIdleMinute, label: 'target' },
+    ...tradeoffAxes(fronts.flat()),
     series: names.map((n, i) => ({
       name: `${n} (${report(n) ? 'held out' : 'tuned on'})`,
       color: COLORS[i % COLORS.length]!,
@@ -153,15 +163,9 @@ export function tradeoffSvg(sweep: ModeSweep, sets: readonly SweepSet[], model: 
 export function modesSvg(sweeps: readonly ModeSweep[], set: string, model: string): string {
   const withSet = sweeps.filter((m) => m.chosen.sets[set]);
   const fronts = withSet.map((m) => paretoFront(m.points.map((p) => ({ ...p.sets[set]!, p }))));
-  const yMax = Math.max(2, Math.min(10, 2 * Math.ceil(Math.max(...fronts.flat().map((q) => q.falsePerIdleMinute)) / 2)));
-  const xMax = Math.max(1, Math.ceil(Math.max(...fronts.flat().filter((q) => q.falsePerIdleMinute <= yMax).map((q) => q.medianLatencyS))));
   return xyPlotSvg({
     title: `Decision trade-off per inference mode, ${set}, ${model}`,
-    xLabel: 'median latency, gesture start to first correct detection (s)',
-    yLabel: 'false detections per idle minute',
-    xMax,
-    yMax,
-    target: { x: DETECTION_TARGETS.medianLatencyS, y: DETECTION_TARGETS.falsePerIdleMinute, label: 'target' },
+    ...tradeoffAxes(fronts.flat()),
     series: withSet.map((m, i) => ({
       name: `${m.mode} inference`,
       color: COLORS[i % COLORS.length]!,
