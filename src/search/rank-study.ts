@@ -14,7 +14,7 @@ import { NO_AUGMENTATION, packBatch, sampleFrames, splitValidation } from '../sn
 import { Random, deriveSeed, randomSource } from '../util/random.js';
 import { threadCpuSeconds } from './cpu-time.js';
 import { createRunner } from './pool.js';
-import { hammingKernelScore, kendallTau } from './rank.js';
+import { hammingKernelScore, kendallTau, perfectRankerTau, type TruthCeiling } from './rank.js';
 import { SNN_TARGET_MODULE, baseSpec, loadTargetData, snnAdapter, withSkips, type SnnTargetOptions } from './snn-target.js';
 import { SKIP_CHOICES, SearchSpace, type SkipChoice, type SkipSpec } from './space.js';
 
@@ -50,6 +50,8 @@ export interface RankedConfig {
 export interface RankStudyFile {
   options: Omit<RankStudyOptions, 'out' | 'workers' | 'log'>;
   configs: RankedConfig[];
+  /** Samples in the test split the full trainings are scored on (sets the truth's noise). */
+  testSamples?: number;
 }
 
 export interface RankerFigures {
@@ -101,9 +103,11 @@ export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> 
 
   // 1. Training-free scores, in this thread, on one batch of the training part of the split.
   const todoScore = file.configs.filter((c) => !c.snasnet);
-  if (todoScore.length > 0) {
+  if (todoScore.length > 0 || file.testSamples === undefined) {
     await initBackend();
     const ds = await loadTargetData(full);
+    file.testSamples = ds.test.length;
+    save();
     const { train } = splitValidation(ds.train, full.valFraction ?? 0.2);
     const B = Math.min(o.scoreBatch ?? 32, train.length);
     const rand = randomSource(deriveSeed(o.seed, 0x5c));
@@ -145,6 +149,15 @@ export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> 
     }
   }
   return file;
+}
+
+/**
+ * The tau a perfect ranker would reach against the fully trained accuracies so far (perfectRankerTau),
+ * or null while fewer than 3 are trained or the test split's size is unknown.
+ */
+export function truthCeiling(file: RankStudyFile): TruthCeiling | null {
+  const acc = file.configs.flatMap((c) => (c.full ? [c.full.accuracy] : []));
+  return acc.length >= 3 && file.testSamples ? perfectRankerTau(acc, file.testSamples) : null;
 }
 
 /** Kendall tau and CPU cost per candidate of each ranker, over the configurations fully trained so far. */

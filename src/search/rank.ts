@@ -12,10 +12,13 @@
  * - Reduced fidelity (fewer time steps, a subset of the data, few epochs) is a short training;
  *   see rank-study.ts.
  * - `kendallTau`: rank agreement of a predictor with the final accuracies (tau-b, ties allowed).
+ * - `perfectRankerTau`: the tau even a perfect predictor would reach against accuracies measured
+ *   on a finite test split, so a low tau can be told apart from a noisy truth.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel } from '../snn/model.js';
 import type { ModelSpec } from '../snn/spec.js';
+import { Random } from '../util/random.js';
 
 /** Added to E[H] so that two silent (or two saturated) codes do not divide by zero. */
 const EXPECTED_EPS = 1e-3;
@@ -91,7 +94,7 @@ export function logAbsDet(a: ArrayLike<number>, n: number): number {
 }
 
 /** Kendall's tau-b between two paired lists (1: same order, -1: reversed; ties counted as neither). */
-export function kendallTau(a: readonly number[], b: readonly number[]): number {
+export function kendallTau(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new RangeError(`kendallTau: ${a.length} values against ${b.length}`);
   let concordant = 0;
   let discordant = 0;
@@ -111,6 +114,52 @@ export function kendallTau(a: readonly number[], b: readonly number[]): number {
   const pairsA = concordant + discordant + tiesB;
   const pairsB = concordant + discordant + tiesA;
   return pairsA === 0 || pairsB === 0 ? NaN : (concordant - discordant) / Math.sqrt(pairsA * pairsB);
+}
+
+export interface TruthCeiling {
+  /** Standard deviation of the measured accuracies across configurations. */
+  spread: number;
+  /** Binomial standard deviation of one accuracy measured on `testSamples` samples. */
+  noise: number;
+  /** Spread left for the configurations' true accuracies: sqrt(max(0, spread² − noise²)). */
+  trueSpread: number;
+  /** Kendall tau of the true accuracies against their noisy measurements: mean, 10th and 90th percentile. */
+  tau: number;
+  tau10: number;
+  tau90: number;
+}
+
+/**
+ * How high a tau the truth allows. Each measured accuracy carries binomial noise from its
+ * `testSamples`-sample test split; true accuracies are modelled as normal with the spread that is
+ * left once that noise is taken out, and a perfect ranker (the true values) is scored against
+ * noisy measurements of them, `draws` times (seeded). When the configurations differ by less than
+ * the test split can resolve, this ceiling is near 0 and no ranker can be judged on that truth.
+ */
+export function perfectRankerTau(accuracies: readonly number[], testSamples: number, draws = 2000, seed = 1): TruthCeiling {
+  const n = accuracies.length;
+  if (n < 3) throw new RangeError(`perfectRankerTau: ${n} accuracies are too few (at least 3)`);
+  if (!(testSamples >= 1)) throw new RangeError(`perfectRankerTau: testSamples must be >= 1, got ${testSamples}`);
+  const mean = accuracies.reduce((a, b) => a + b, 0) / n;
+  const spread = Math.sqrt(accuracies.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
+  const noise = Math.sqrt((mean * (1 - mean)) / testSamples);
+  const trueSpread = Math.sqrt(Math.max(0, spread * spread - noise * noise));
+  // No spread left: there is no true order for any ranker to recover.
+  if (trueSpread === 0) return { spread, noise, trueSpread, tau: 0, tau10: 0, tau90: 0 };
+  const rnd = new Random(seed);
+  const truth = new Float64Array(n);
+  const measured = new Float64Array(n);
+  const taus: number[] = [];
+  for (let d = 0; d < draws; d++) {
+    for (let i = 0; i < n; i++) {
+      truth[i] = trueSpread * rnd.normal();
+      measured[i] = truth[i]! + noise * rnd.normal();
+    }
+    taus.push(kendallTau(truth, measured));
+  }
+  taus.sort((a, b) => a - b);
+  const at = (q: number): number => taus[Math.min(draws - 1, Math.floor(q * draws))]!;
+  return { spread, noise, trueSpread, tau: taus.reduce((a, b) => a + b, 0) / draws, tau10: at(0.1), tau90: at(0.9) };
 }
 
 /**

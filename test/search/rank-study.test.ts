@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initBackend } from '../../src/snn/backend.js';
-import { rankConfigs, rankFigures, runRankStudy, type RankStudyOptions } from '../../src/search/rank-study.js';
+import { rankConfigs, rankFigures, runRankStudy, truthCeiling, type RankStudyOptions } from '../../src/search/rank-study.js';
 import { kendallTau } from '../../src/search/rank.js';
 
 before(async () => {
@@ -43,6 +43,12 @@ test('rank study: baselines first, then distinct draws; every ranker scored, tau
   const tau = kendallTau(saved.configs.map((c) => c.snasnet!.score), truth);
   assert.ok(Object.is(snasnet!.tau, tau));
   assert.ok(Object.is(low!.tau, kendallTau(saved.configs.map((c) => c.low!.accuracy), truth)));
+  // fixtures/gesture-mini's test split (the truth's sampling noise comes from its size)
+  assert.equal(saved.testSamples, 12);
+  const ceiling = truthCeiling(saved)!;
+  const meanAcc = truth.reduce((a, b) => a + b, 0) / truth.length;
+  assert.ok(Math.abs(ceiling.noise - Math.sqrt((meanAcc * (1 - meanAcc)) / 12)) < 1e-12);
+  assert.ok(ceiling.tau10 <= ceiling.tau && ceiling.tau <= ceiling.tau90);
 
   const lines: string[] = [];
   await runRankStudy({ ...options(out), log: (l) => lines.push(l) });

@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { HammingKernel, hammingKernelScore, kendallTau, logAbsDet } from '../../src/search/rank.js';
+import { HammingKernel, hammingKernelScore, kendallTau, logAbsDet, perfectRankerTau } from '../../src/search/rank.js';
 import { initBackend } from '../../src/snn/backend.js';
 import { gesture } from '../../src/snn/backbones.js';
 import { randomSource } from '../../src/util/random.js';
@@ -53,4 +53,24 @@ test('SNASNet score of an untrained network: deterministic, finite on varied inp
   assert.equal(hammingKernelScore(spec, x, T, B, 1), a);
   assert.notEqual(hammingKernelScore(spec, x, T, B, 2), a);
   assert.equal(hammingKernelScore(spec, new Float32Array(x.length), T, B, 1), -Infinity);
+});
+
+test('perfectRankerTau: 1 when the test split resolves every difference, near 0 when the spread is all noise', () => {
+  const spread = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85];
+  const sharp = perfectRankerTau(spread, 1e9, 500, 3);
+  assert.ok(sharp.tau > 0.99 && sharp.tau10 > 0.99, `tau ${sharp.tau}`);
+  assert.ok(Math.abs(sharp.noise) < 1e-4);
+  // Measured spread 7.1 points on 48 test samples (binomial noise 6.8 points at 67 %): the
+  // configurations' own spread is ~2 points, too little for the truth to order them.
+  const accs = [0.729, 0.688, 0.604, 0.646, 0.521, 0.688, 0.75, 0.625, 0.708, 0.771, 0.646, 0.729];
+  const noisy = perfectRankerTau(accs, 48, 2000, 1);
+  assert.ok(Math.abs(noisy.noise - Math.sqrt((0.6753 * 0.3247) / 48)) < 1e-3);
+  assert.ok(noisy.trueSpread < 0.03 && noisy.trueSpread > 0.01, `true spread ${noisy.trueSpread}`);
+  assert.ok(noisy.tau < 0.35 && noisy.tau > 0.05, `tau ${noisy.tau}`);
+  assert.ok(noisy.tau10 < noisy.tau && noisy.tau < noisy.tau90);
+  // The same configurations on a 2,000-sample test split could be ranked.
+  assert.ok(perfectRankerTau(accs, 2000, 2000, 1).tau > 0.6);
+  assert.deepEqual(perfectRankerTau([0.5, 0.5, 0.5], 48), { spread: 0, noise: Math.sqrt(0.25 / 48), trueSpread: 0, tau: 0, tau10: 0, tau90: 0 });
+  assert.throws(() => perfectRankerTau([0.5, 0.6], 48), /too few/);
+  assert.throws(() => perfectRankerTau(accs, 0), /testSamples/);
 });

@@ -4,7 +4,7 @@ import { SearchConfigError, defaultReportPath, parseBudgetMs, runSearch, writeSt
 import { StudyFileError, StudyLockedError } from '../../search/storage.js';
 import { BASELINE_LABEL } from '../../search/study.js';
 import { SKIP_CHOICES, type SkipChoice } from '../../search/space.js';
-import { rankFigures, runRankStudy } from '../../search/rank-study.js';
+import { rankFigures, runRankStudy, truthCeiling } from '../../search/rank-study.js';
 import type { SnnTargetOptions } from '../../search/snn-target.js';
 import { searchTargetRef, SEARCH_BACKBONES } from '../../search/targets.js';
 
@@ -56,7 +56,8 @@ report:
   --tolerance A       accept up to A accuracy below the best for lower energy (default 0)
   --trial N           export trial N instead of choosing
 
-rank (how well cheap rankers predict fully trained test accuracy: Kendall tau, CPU s per candidate;
+rank (how well cheap rankers predict fully trained test accuracy: Kendall tau, CPU s per candidate,
+and the tau a perfect ranker would reach against that truth given the test split's size;
 resumable, every result saved to --out at once):
   --configs N         configurations: ANN skips, no skips, then random draws (default 12)
   --epochs N          epochs of a full training (default 9)
@@ -154,6 +155,14 @@ async function rank(argv: string[]): Promise<number> {
   });
   for (const f of rankFigures(result.configs)) {
     process.stdout.write(`${f.ranker}: Kendall tau ${f.tau.toFixed(3)} over ${f.n} fully trained configurations, ${f.cpu_s.toFixed(2)} CPU s per candidate\n`);
+  }
+  const ceiling = truthCeiling(result);
+  if (ceiling) {
+    const pts = (v: number): string => (100 * v).toFixed(1);
+    process.stdout.write(
+      `truth: accuracies spread ${pts(ceiling.spread)} points (SD) against ${pts(ceiling.noise)} points of sampling noise on ${result.testSamples} test samples; ` +
+        `a perfect ranker would show tau ${ceiling.tau.toFixed(2)} (10-90 %: ${ceiling.tau10.toFixed(2)} to ${ceiling.tau90.toFixed(2)})\n`,
+    );
   }
   return 0;
 }
