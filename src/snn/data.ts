@@ -200,6 +200,39 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
   };
 }
 
+/**
+ * Several folders of one layout as one dataset (e.g. real recordings and simulated ones): their
+ * train splits and their test splits concatenated, each sample's source prefixed with its folder.
+ * `o.limit` applies per folder.
+ */
+export async function loadEventDatasets(roots: readonly string[], layout: DatasetLayout, o: DatasetOptions): Promise<EventDataset> {
+  if (roots.length === 0) throw new RangeError('loadEventDatasets: no folder given');
+  if (roots.length === 1) return loadEventDataset(roots[0]!, layout, o);
+  const parts: EventDataset[] = [];
+  for (const root of roots) parts.push(await loadEventDataset(root, layout, o));
+  return mergeDatasets(parts, roots);
+}
+
+/** Concatenates datasets of the same classes and frames (`names[i]` prefixes part i's sources). */
+export function mergeDatasets(parts: readonly EventDataset[], names: readonly string[]): EventDataset {
+  const first = parts[0];
+  if (!first || names.length !== parts.length) throw new RangeError(`mergeDatasets: ${parts.length} datasets, ${names.length} names`);
+  const tagged = (s: LabelledEvents, name: string): LabelledEvents => ({ ...s, source: `${name}:${s.source}` });
+  parts.forEach((d, i) => {
+    if (JSON.stringify(d.classes) !== JSON.stringify(first.classes)) throw new Error(`${names[i]}: classes ${d.classes.join(',')} differ from ${names[0]}'s ${first.classes.join(',')}`);
+    const a = d.preprocessing, b = first.preprocessing;
+    if (a.sensorWidth !== b.sensorWidth || a.sensorHeight !== b.sensorHeight) {
+      throw new Error(`${names[i]}: a ${a.sensorWidth}x${a.sensorHeight} sensor, ${names[0]} has ${b.sensorWidth}x${b.sensorHeight}; one network takes one frame size`);
+    }
+  });
+  return {
+    classes: first.classes,
+    preprocessing: first.preprocessing,
+    train: parts.flatMap((d, i) => d.train.map((s) => tagged(s, names[i]!))),
+    test: parts.flatMap((d, i) => d.test.map((s) => tagged(s, names[i]!))),
+  };
+}
+
 /** Loads a DVS128 Gesture layout folder (loadEventDataset with layout 'dvs-gesture'). */
 export function loadGestureDataset(root: string, o: DatasetOptions): Promise<EventDataset> {
   return loadEventDataset(root, 'dvs-gesture', o);

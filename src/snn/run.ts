@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend, backendLine, type BackendChoice } from './backend.js';
 import { backbone, type BackboneName } from './backbones.js';
-import { loadEventDataset, splitValidation, formatAugmentation, type Augmentation, type DatasetLayout } from './data.js';
+import { loadEventDataset, loadEventDatasets, splitValidation, formatAugmentation, type Augmentation, type DatasetLayout } from './data.js';
 import { loadModel } from './io.js';
 import { DVS_GESTURE_BACKGROUND } from '../formats/dvs-gesture.js';
 import { inputChannels, subBinsOf, subBinsProblem, type Preprocessing } from './model-api.js';
@@ -16,7 +16,8 @@ import { readSpecFile, type ModelSpec, type SpecTraining } from './spec.js';
 import { evaluate, trainModel, type EvalResult, type TrainResult } from './train.js';
 
 export interface TrainRunOptions {
-  data: string;
+  /** Dataset folder, or several of the same layout trained on together (loadEventDatasets). */
+  data: string | readonly string[];
   layout: DatasetLayout;
   out: string;
   backbone?: BackboneName;
@@ -91,8 +92,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const info = await initBackend(o.backend);
   log(`backend: ${backendLine(info)}`);
   const t0 = Date.now();
-  const ds = await loadEventDataset(o.data, o.layout, { ...input, background: o.background ?? false, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
-  if (ds.train.length === 0) throw new Error(`${o.data}: no training samples (trials_to_train.txt lists none)`);
+  const roots = typeof o.data === 'string' ? [o.data] : o.data;
+  const dataName = roots.join(' + ');
+  const ds = await loadEventDatasets(roots, o.layout, { ...input, background: o.background ?? false, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
+  if (ds.train.length === 0) throw new Error(`${dataName}: no training samples (trials_to_train.txt lists none)`);
   const f = o.valFraction ?? 0;
   if (!(f >= 0 && f < 1)) throw new Error(`--val-fraction ${f}: expected 0 <= F < 1`);
   const { train, val } = f > 0 ? splitValidation(ds.train, f) : { train: ds.train, val: [] };
@@ -113,12 +116,12 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   if (spec.input.height !== height || spec.input.width !== width) {
     const sensor = ds.preprocessing.sensorWidth;
     const fits = sensor % spec.input.width === 0 ? `; --downsample ${sensor / spec.input.width} gives ${spec.input.width}x${spec.input.width} frames` : '';
-    throw new Error(`${o.specFile ?? o.init}: the network takes ${spec.input.height}x${spec.input.width} frames, but --downsample ${input.downsample} makes ${height}x${width} frames of ${o.data}${fits}`);
+    throw new Error(`${o.specFile ?? o.init}: the network takes ${spec.input.height}x${spec.input.width} frames, but --downsample ${input.downsample} makes ${height}x${width} frames of ${dataName}${fits}`);
   }
   if (spec.input.channels !== channels) {
     throw new Error(`${o.specFile ?? o.init}: the network takes ${spec.input.channels} input channels (${spec.input.channels / 2} sub-bins of ON and OFF), --sub-bins ${input.subBins} makes ${channels}`);
   }
-  if (spec.classes !== ds.classes.length) throw new Error(`${o.specFile ?? o.init}: the network has ${spec.classes} classes, the ${o.layout} layout of ${o.data} has ${ds.classes.length}`);
+  if (spec.classes !== ds.classes.length) throw new Error(`${o.specFile ?? o.init}: the network has ${spec.classes} classes, the ${o.layout} layout of ${dataName} has ${ds.classes.length}`);
   const r = await trainModel({
     spec,
     data: { classes: ds.classes, preprocessing: ds.preprocessing, train, test: ds.test, ...(val.length ? { val } : {}) },

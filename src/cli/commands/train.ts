@@ -14,7 +14,9 @@ OUT/model (loadable model folder), OUT/checkpoint (resumable), OUT/metrics.jsonl
 per epoch) and OUT/curves.svg. Progress goes to stderr (a bar on a TTY, JSON lines otherwise).
 
 data
-  --data DIR               dataset root
+  --data DIR               dataset root; repeat to train on several folders of one layout
+                           together (e.g. real recordings and simulated ones): their train
+                           splits are pooled, and so are their test splits
   --out DIR                output folder (default runs/train)
   --layout NAME            dvs-gesture (default; real or synthetic) or cifar10-dvs
   --downsample F           spatial downsample of the 128x128 sensor: 1, 2, 4, 8 or 16
@@ -27,7 +29,7 @@ data
                            motion direction inside a step whatever the contrast polarity
                            (default 1; N must divide --step-us)
                            With --spec, these five default to what the spec was searched with.
-  --limit N                use at most N samples per split
+  --limit N                use at most N samples per split (of each --data folder)
   --background             DVS128 Gesture layout: learn a 12th class, background, from the
                            synthetic "no gesture" rows (class 12), so the model can say "nothing"
   --val-fraction F         hold out this fraction of the training split (stratified, fixed) and
@@ -65,7 +67,7 @@ export const trainCommand: Command = {
   usage,
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
-      data: { type: 'string' },
+      data: { type: 'string', multiple: true },
       out: { type: 'string' },
       layout: { type: 'string' },
       downsample: { type: 'string' },
@@ -99,7 +101,7 @@ export const trainCommand: Command = {
       backend: { type: 'string' },
       json: { type: 'boolean' },
     });
-    if (!values.data) throw new UsageError('--data DIR is required');
+    if (!values.data?.length) throw new UsageError('--data DIR is required');
     if (values.augment !== undefined && values['no-augment']) throw new UsageError('--augment and --no-augment exclude each other');
     let augmentation;
     try {
