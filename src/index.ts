@@ -181,6 +181,7 @@ export {
   firingMetrics,
   initBackend,
   loadEventDataset,
+  loadEventDatasets,
   loadGestureDataset,
   loadModel,
   loadStreamingModel,
