@@ -4,7 +4,9 @@
  *  1. scored at initialisation by the SNASNet Hamming kernel (rank.ts), on one training batch;
  *  2. trained at reduced fidelity (fewer time steps, a subset of the training data, few epochs)
  *     and scored on the validation split, as a search would;
- *  3. trained fully and scored on the test split (the truth the rankers are judged against).
+ *  3. trained fully and scored on the test split (the truth the rankers are judged against), with
+ *     one seed or the mean of several (`truthSeeds`), since one training can swing by more than
+ *     the configurations differ.
  * Kendall tau of each ranker against (3), and the CPU time each costs per candidate, are the
  * figures. Every finished measurement is saved at once to the JSON file, so a long run resumes.
  */
@@ -25,6 +27,8 @@ export interface RankStudyOptions {
   configs: number;
   /** Epochs of a full training. */
   epochs: number;
+  /** Full trainings per configuration, seeds seed, seed+1, …; the truth is their mean (default 1). */
+  truthSeeds?: number;
   /** Reduced fidelity: time steps, training samples per split, epochs. */
   low: { steps: number; limit: number; epochs: number };
   /** Samples in the SNASNet mini-batch (default 32). */
@@ -44,7 +48,17 @@ export interface RankedConfig {
   label: string;
   snasnet?: { score: number; cpu_s: number };
   low?: { accuracy: number; cpu_s: number };
-  full?: { accuracy: number; rate: number; synops: number; cpu_s: number };
+  /** Fully trained (the mean over the seeds when there are several). */
+  full?: FullTraining;
+  /** Each seed's full training, when `truthSeeds` > 1 (`full` is set once all are done). */
+  fullSeeds?: (FullTraining & { seed: number })[];
+}
+
+export interface FullTraining {
+  accuracy: number;
+  rate: number;
+  synops: number;
+  cpu_s: number;
 }
 
 export interface RankStudyFile {
@@ -85,7 +99,11 @@ export function rankConfigs(o: Pick<RankStudyOptions, 'target' | 'configs' | 'ma
 export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> {
   const log = o.log ?? (() => {});
   if (o.configs < 3) throw new RangeError(`configs: ${o.configs} are too few to rank (at least 3)`);
-  const { out: _o, workers: _w, log: _l, ...recorded } = o;
+  const seeds = o.truthSeeds ?? 1;
+  if (!Number.isInteger(seeds) || seeds < 1) throw new RangeError(`truthSeeds must be an integer >= 1, got ${seeds}`);
+  // One seed is recorded as before the option existed, so those studies still resume.
+  const { out: _o, workers: _w, log: _l, truthSeeds: _s, ...rest } = o;
+  const recorded = seeds > 1 ? { ...rest, truthSeeds: seeds } : rest;
   let file: RankStudyFile;
   if (existsSync(o.out)) {
     file = JSON.parse(readFileSync(o.out, 'utf8')) as RankStudyFile;
@@ -122,9 +140,15 @@ export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> 
     }
   }
 
-  // 2 and 3. Trainings, reduced fidelity first (cheap), then full.
+  // 2 and 3. Trainings, reduced fidelity first (cheap), then full (every missing seed).
   for (const stage of ['low', 'full'] as const) {
-    const todo = file.configs.filter((c) => !c[stage]);
+    const todo = file.configs.flatMap((c) => {
+      if (c[stage]) return [];
+      if (stage === 'low') return [{ c, seed: o.seed }];
+      return Array.from({ length: seeds }, (_, k) => o.seed + k)
+        .filter((seed) => !c.fullSeeds?.some((r) => r.seed === seed))
+        .map((seed) => ({ c, seed }));
+    });
     if (todo.length === 0) continue;
     const target = stage === 'low' ? low : full;
     const base = stage === 'low' ? lowBase : fullBase;
@@ -132,16 +156,17 @@ export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> 
     const runner = createRunner({ module: SNN_TARGET_MODULE, export: 'snnTarget', options: target }, Math.min(todo.length, o.workers ?? 1));
     try {
       await Promise.all(
-        todo.map(async (c, i) => {
-          const m = await runner.run({ number: i, seed: o.seed, params: {}, skips: c.skips, neuron: {}, spec: withSkips(base, c.skips), maxEpochs: epochs }, async (epoch, em) => {
-            log(`${c.label} ${stage}: epoch ${epoch}/${epochs} accuracy ${em.accuracy.toFixed(4)}`);
+        todo.map(async ({ c, seed }, i) => {
+          const name = seeds > 1 && stage === 'full' ? `${c.label} full (seed ${seed})` : `${c.label} ${stage}`;
+          const m = await runner.run({ number: i, seed, params: {}, skips: c.skips, neuron: {}, spec: withSkips(base, c.skips), maxEpochs: epochs }, async (epoch, em) => {
+            log(`${name}: epoch ${epoch}/${epochs} accuracy ${em.accuracy.toFixed(4)}`);
             return true;
           });
           const cpu_s = m.cpuSeconds ?? NaN;
           if (stage === 'low') c.low = { accuracy: m.accuracy, cpu_s };
-          else c.full = { accuracy: m.accuracy, rate: m.meanRate, synops: m.synops, cpu_s };
+          else recordFull(c, { accuracy: m.accuracy, rate: m.meanRate, synops: m.synops, cpu_s }, seed, seeds);
           save();
-          if (stage === 'full') log(`tau so far: ${rankFigures(file.configs).map((f) => `${f.ranker} ${f.tau.toFixed(3)} (n=${f.n})`).join(', ')}`);
+          if (c.full && stage === 'full') log(`tau so far: ${rankFigures(file.configs).map((f) => `${f.ranker} ${f.tau.toFixed(3)} (n=${f.n})`).join(', ')}`);
         }),
       );
     } finally {
@@ -151,13 +176,45 @@ export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> 
   return file;
 }
 
+/** One seed's full training of `c`; with several seeds, `full` becomes their mean once all are in. */
+function recordFull(c: RankedConfig, r: FullTraining, seed: number, seeds: number): void {
+  if (seeds === 1) {
+    c.full = r;
+    return;
+  }
+  c.fullSeeds = [...(c.fullSeeds ?? []), { seed, ...r }].sort((a, b) => a.seed - b.seed);
+  if (c.fullSeeds.length < seeds) return;
+  const mean = (f: (x: FullTraining) => number): number => c.fullSeeds!.reduce((a, x) => a + f(x), 0) / c.fullSeeds!.length;
+  c.full = { accuracy: mean((x) => x.accuracy), rate: mean((x) => x.rate), synops: mean((x) => x.synops), cpu_s: mean((x) => x.cpu_s) };
+}
+
 /**
- * The tau a perfect ranker would reach against the fully trained accuracies so far (perfectRankerTau),
- * or null while fewer than 3 are trained or the test split's size is unknown.
+ * Standard deviation of a configuration's accuracy between seeds, pooled over the configurations
+ * with at least two seeds trained, or undefined when none has.
+ */
+export function seedSpread(configs: readonly RankedConfig[]): number | undefined {
+  let squares = 0;
+  let dof = 0;
+  for (const c of configs) {
+    const acc = (c.fullSeeds ?? []).map((r) => r.accuracy);
+    if (acc.length < 2) continue;
+    const m = acc.reduce((a, b) => a + b, 0) / acc.length;
+    squares += acc.reduce((a, v) => a + (v - m) ** 2, 0);
+    dof += acc.length - 1;
+  }
+  return dof > 0 ? Math.sqrt(squares / dof) : undefined;
+}
+
+/**
+ * The tau a perfect ranker would reach against the fully trained accuracies so far
+ * (perfectRankerTau; with several seeds, their measured spread counts as noise too), or null
+ * while fewer than 3 are trained or the test split's size is unknown.
  */
 export function truthCeiling(file: RankStudyFile): TruthCeiling | null {
   const acc = file.configs.flatMap((c) => (c.full ? [c.full.accuracy] : []));
-  return acc.length >= 3 && file.testSamples ? perfectRankerTau(acc, file.testSamples) : null;
+  if (acc.length < 3 || !file.testSamples) return null;
+  const seedSd = seedSpread(file.configs);
+  return perfectRankerTau(acc, { testSamples: file.testSamples, seeds: file.options.truthSeeds ?? 1, ...(seedSd !== undefined ? { seedSd } : {}) });
 }
 
 /** Kendall tau and CPU cost per candidate of each ranker, over the configurations fully trained so far. */

@@ -119,7 +119,7 @@ export function kendallTau(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export interface TruthCeiling {
   /** Standard deviation of the measured accuracies across configurations. */
   spread: number;
-  /** Binomial standard deviation of one accuracy measured on `testSamples` samples. */
+  /** Standard deviation of one configuration's measured accuracy (measurementNoise). */
   noise: number;
   /** Spread left for the configurations' true accuracies: sqrt(max(0, spread² − noise²)). */
   trueSpread: number;
@@ -129,33 +129,55 @@ export interface TruthCeiling {
   tau90: number;
 }
 
+/** What makes one configuration's measured accuracy noisy. */
+export interface MeasurementNoise {
+  /** Samples in the test split. */
+  testSamples: number;
+  /** Trainings (seeds) averaged per configuration (default 1). */
+  seeds?: number;
+  /** Standard deviation between seeds of one configuration, when measured (pooled over configurations). */
+  seedSd?: number;
+}
+
 /**
- * How high a tau the truth allows. Each measured accuracy carries binomial noise from its
- * `testSamples`-sample test split; true accuracies are modelled as normal with the spread that is
- * left once that noise is taken out, and a perfect ranker (the true values) is scored against
- * noisy measurements of them, `draws` times (seeded). When the configurations differ by less than
- * the test split can resolve, this ceiling is near 0 and no ranker can be judged on that truth.
+ * Standard deviation of a configuration's accuracy as measured: the binomial noise of its test
+ * split, or, when seeds were repeated, the spread between them (which holds the test split's noise
+ * and the training's), whichever is larger, shrunk by the number of seeds averaged.
  */
-export function perfectRankerTau(accuracies: readonly number[], testSamples: number, draws = 2000, seed = 1): TruthCeiling {
+export function measurementNoise(meanAccuracy: number, n: MeasurementNoise): number {
+  if (!(n.testSamples >= 1)) throw new RangeError(`testSamples must be >= 1, got ${n.testSamples}`);
+  const seeds = n.seeds ?? 1;
+  if (!Number.isInteger(seeds) || seeds < 1) throw new RangeError(`seeds must be an integer >= 1, got ${seeds}`);
+  const binomial = Math.sqrt((meanAccuracy * (1 - meanAccuracy)) / n.testSamples);
+  return Math.max(binomial, n.seedSd ?? 0) / Math.sqrt(seeds);
+}
+
+/**
+ * How high a tau the truth allows. Each measured accuracy carries noise (measurementNoise); true
+ * accuracies are modelled as normal with the spread that is left once that noise is taken out,
+ * and a perfect ranker (the true values) is scored against noisy measurements of them, `draws`
+ * times (seeded). When the configurations differ by less than the measurement can resolve, this
+ * ceiling is near 0 and no ranker can be judged on that truth.
+ */
+export function perfectRankerTau(accuracies: readonly number[], measured: MeasurementNoise, draws = 2000, seed = 1): TruthCeiling {
   const n = accuracies.length;
   if (n < 3) throw new RangeError(`perfectRankerTau: ${n} accuracies are too few (at least 3)`);
-  if (!(testSamples >= 1)) throw new RangeError(`perfectRankerTau: testSamples must be >= 1, got ${testSamples}`);
   const mean = accuracies.reduce((a, b) => a + b, 0) / n;
   const spread = Math.sqrt(accuracies.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
-  const noise = Math.sqrt((mean * (1 - mean)) / testSamples);
+  const noise = measurementNoise(mean, measured);
   const trueSpread = Math.sqrt(Math.max(0, spread * spread - noise * noise));
   // No spread left: there is no true order for any ranker to recover.
   if (trueSpread === 0) return { spread, noise, trueSpread, tau: 0, tau10: 0, tau90: 0 };
   const rnd = new Random(seed);
   const truth = new Float64Array(n);
-  const measured = new Float64Array(n);
+  const noisy = new Float64Array(n);
   const taus: number[] = [];
   for (let d = 0; d < draws; d++) {
     for (let i = 0; i < n; i++) {
       truth[i] = trueSpread * rnd.normal();
-      measured[i] = truth[i]! + noise * rnd.normal();
+      noisy[i] = truth[i]! + noise * rnd.normal();
     }
-    taus.push(kendallTau(truth, measured));
+    taus.push(kendallTau(truth, noisy));
   }
   taus.sort((a, b) => a - b);
   const at = (q: number): number => taus[Math.min(draws - 1, Math.floor(q * draws))]!;

@@ -1,11 +1,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initBackend } from '../../src/snn/backend.js';
-import { rankConfigs, rankFigures, runRankStudy, truthCeiling, type RankStudyOptions } from '../../src/search/rank-study.js';
-import { kendallTau } from '../../src/search/rank.js';
+import { rankConfigs, rankFigures, runRankStudy, seedSpread, truthCeiling, type RankStudyOptions } from '../../src/search/rank-study.js';
+import { kendallTau, measurementNoise } from '../../src/search/rank.js';
 
 before(async () => {
   await initBackend();
@@ -54,4 +54,32 @@ test('rank study: baselines first, then distinct draws; every ranker scored, tau
   await runRankStudy({ ...options(out), log: (l) => lines.push(l) });
   assert.deepEqual(lines, [], 'a finished study has nothing left to run');
   await assert.rejects(runRankStudy({ ...options(out), epochs: 2 }), /rank study with other options/);
+});
+
+test('rank study with --truth-seeds: every configuration trained with each seed, the truth their mean, their spread counted as noise; resumes a half-done seed set', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'spikeline-rank-seeds-')), 'rank.json');
+  const o = { ...options(out), configs: 3, truthSeeds: 2 };
+  const file = await runRankStudy(o);
+  for (const c of file.configs) {
+    assert.deepEqual(c.fullSeeds!.map((r) => r.seed), [3, 4], c.label);
+    const mean = (c.fullSeeds![0]!.accuracy + c.fullSeeds![1]!.accuracy) / 2;
+    assert.equal(c.full!.accuracy, mean);
+  }
+  assert.equal(JSON.parse(readFileSync(out, 'utf8')).options.truthSeeds, 2);
+  const sd = seedSpread(file.configs)!;
+  const acc = file.configs.map((c) => c.full!.accuracy);
+  const mean = acc.reduce((a, b) => a + b, 0) / acc.length;
+  assert.equal(truthCeiling(file)!.noise, measurementNoise(mean, { testSamples: 12, seeds: 2, seedSd: sd }));
+
+  // Drop one seed's result of one configuration, as a kill mid-run would: only that training reruns.
+  const half = JSON.parse(readFileSync(out, 'utf8')) as typeof file;
+  const kept = half.configs[1]!.fullSeeds![0]!;
+  half.configs[1]!.fullSeeds = [kept];
+  delete half.configs[1]!.full;
+  writeFileSync(out, JSON.stringify(half));
+  const lines: string[] = [];
+  const resumed = await runRankStudy({ ...o, log: (l) => lines.push(l) });
+  assert.ok(lines.length > 0 && lines.every((l) => l.includes('(seed 4)') || l.startsWith('tau so far')), lines.join('\n'));
+  assert.deepEqual(resumed.configs[1]!.fullSeeds![0], kept);
+  assert.deepEqual(resumed.configs.map((c) => c.full!.accuracy), file.configs.map((c) => c.full!.accuracy), 'the rerun seed trains as it did the first time');
 });

@@ -4,7 +4,7 @@ import { SearchConfigError, defaultReportPath, parseBudgetMs, runSearch, writeSt
 import { StudyFileError, StudyLockedError } from '../../search/storage.js';
 import { BASELINE_LABEL } from '../../search/study.js';
 import { SKIP_CHOICES, type SkipChoice } from '../../search/space.js';
-import { rankFigures, runRankStudy, truthCeiling } from '../../search/rank-study.js';
+import { rankFigures, runRankStudy, seedSpread, truthCeiling } from '../../search/rank-study.js';
 import type { SnnTargetOptions } from '../../search/snn-target.js';
 import { searchTargetRef, SEARCH_BACKBONES } from '../../search/targets.js';
 
@@ -61,6 +61,8 @@ and the tau a perfect ranker would reach against that truth given the test split
 resumable, every result saved to --out at once):
   --configs N         configurations: ANN skips, no skips, then random draws (default 12)
   --epochs N          epochs of a full training (default 9)
+  --truth-seeds N     full trainings per configuration (seeds --seed, --seed+1, …); the truth is
+                      their mean and their spread counts as measurement noise (default 1)
   --low-steps N       reduced fidelity: time steps (default half of --steps)
   --low-limit N       reduced fidelity: samples per split (default 60)
   --low-epochs N      reduced fidelity: epochs (default 2)
@@ -107,6 +109,7 @@ async function rank(argv: string[]): Promise<number> {
     out: { type: 'string' },
     configs: { type: 'string' },
     epochs: { type: 'string' },
+    'truth-seeds': { type: 'string' },
     'low-steps': { type: 'string' },
     'low-limit': { type: 'string' },
     'low-epochs': { type: 'string' },
@@ -140,6 +143,7 @@ async function rank(argv: string[]): Promise<number> {
     target: ref.options as SnnTargetOptions,
     configs: numberOption('configs', values.configs, { integer: true, min: 3 }, 12),
     epochs: numberOption('epochs', values.epochs, COUNT, 9),
+    truthSeeds: numberOption('truth-seeds', values['truth-seeds'], COUNT, 1),
     low: {
       steps: numberOption('low-steps', values['low-steps'], COUNT, Math.max(1, Math.floor(steps / 2))),
       limit: numberOption('low-limit', values['low-limit'], COUNT, 60),
@@ -159,8 +163,13 @@ async function rank(argv: string[]): Promise<number> {
   const ceiling = truthCeiling(result);
   if (ceiling) {
     const pts = (v: number): string => (100 * v).toFixed(1);
+    const seeds = result.options.truthSeeds ?? 1;
+    const seedSd = seedSpread(result.configs);
+    const measured = seeds > 1
+      ? `means of ${seeds} seeds on ${result.testSamples} test samples${seedSd !== undefined ? ` (seeds of one configuration differ by ${pts(seedSd)} points, SD)` : ''}`
+      : `${result.testSamples} test samples`;
     process.stdout.write(
-      `truth: accuracies spread ${pts(ceiling.spread)} points (SD) against ${pts(ceiling.noise)} points of sampling noise on ${result.testSamples} test samples; ` +
+      `truth: accuracies spread ${pts(ceiling.spread)} points (SD) against ${pts(ceiling.noise)} points of measurement noise (${measured}); ` +
         `a perfect ranker would show tau ${ceiling.tau.toFixed(2)} (10-90 %: ${ceiling.tau10.toFixed(2)} to ${ceiling.tau90.toFixed(2)})\n`,
     );
   }
