@@ -101,6 +101,7 @@ const table: [string, string, string, string][] = [
   ['search rank', 'low-steps', '0', INT1],
   ['search rank', 'low-limit', '0', INT1],
   ['search rank', 'low-epochs', '0', INT1],
+  ['search rank', 'truth-seeds', '0', INT1],
   ['search rank', 'score-batch', '1', 'an integer >= 2'],
   ['experiment', 'trials', '0', INT1],
   ['experiment', 'search-epochs', '0', INT1],
