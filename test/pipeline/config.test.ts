@@ -108,5 +108,5 @@ test('the built-in demo config records gesture events and draws what the bundled
   const c = demoConfig({ jsonl: '/tmp/demo.jsonl' });
   assert.deepEqual(c.sinks.jsonl?.types, ['prediction', 'gesture', 'status', 'gap']);
   assert.equal(c.decision.enabled, true);
-  assert.deepEqual(c.source, { type: 'simulator', seed: 1, speed: 1, domain: 'off', clockwise: 'camera', idle: 0 });
+  assert.deepEqual(c.source, { type: 'simulator', seed: 1, speed: 1, domain: 'off', clockwise: 'subject', idle: 0 });
 });

@@ -24,7 +24,8 @@ test('`spikeline demo` serves live predictions of the simulated camera with the 
   await client.until((m) => m.filter((x) => x.type === 'prediction').length >= 3 && m.some((x) => x.type === 'frame'), 60_000);
   const hello = client.of('hello')[0]!;
   assert.equal(hello.pipeline, 'demo');
-  assert.equal(hello.classes.length, 11);
+  assert.equal(hello.classes.length, 12);
+  assert.equal(hello.classes.at(-1), 'background');
   child.kill('SIGTERM');
   assert.equal(await client.closed(), 1001);
   assert.equal(await exited, 0, run.stderr);

@@ -18,7 +18,7 @@ recordings and runs are reused by the next call (a new model only re-runs the cl
   --model DIR           model folder (default: the bundled model)
   --out DIR             default runs/decision
   --domain SPEC         simulator domain randomisation of the data, as the model was trained
-                        (default on; the bundled model: --domain off --clockwise camera)
+                        (default on; the bundled model's in-domain data: --domain off)
   --clockwise camera|subject   arm-circle convention of the data (default subject)
   --grid SPEC           settings tried, key=values;… over the default grid, keys smoothing-ms, on,
                         off-gap (off = on − gap), min-duration-ms, confirm-ms, class-on.LABEL (that
