@@ -68,6 +68,12 @@ export interface GestureSample {
   end: number;
   /** Events with start <= t < end (absolute timestamps, as in the file). */
   events: EventBatch;
+  /**
+   * Gesture rows, when asked for (`leadUs`): the events just before `start`, from the later of
+   * `start - leadUs` and the end of the previous gesture row — the idle scene the gesture rises out
+   * of, for training a network to name a gesture before its window is full of it.
+   */
+  lead?: EventBatch;
 }
 
 const lightingPattern = DVS_GESTURE_LIGHTINGS.join('|');
@@ -211,31 +217,45 @@ export async function listDvsGestureTrials(root: string, split: 'train' | 'test'
 export interface GestureLoadOptions {
   /** Also yield the synthetic "no gesture" rows (class DVS_GESTURE_BACKGROUND.classId); default false. */
   background?: boolean;
+  /** Attach to every gesture row the events of up to this many µs before it (`lead`); default 0: none. */
+  leadUs?: number;
 }
 
 /** Events of one trial cut into labelled samples, in CSV row order. */
 export async function loadDvsGestureTrial(trial: GestureTrial, options: GestureLoadOptions = {}): Promise<GestureSample[]> {
   const labels = parseGestureLabels(await readFile(trial.labelsPath, 'utf8'), trial.labelsPath);
   const events = await readEvents(trial.aedatPath, { format: 'aedat3' });
-  const samples = cutGestureSamples(trial.name, events, labels);
+  const samples = cutGestureSamples(trial.name, events, labels, options.leadUs ?? 0);
   return options.background ? samples : samples.filter((s) => s.classId !== DVS_GESTURE_BACKGROUND.classId);
 }
 
 /**
- * Cuts labelled samples `start <= t < end` out of a trial's events. Sorted input gives views
- * (binary search); unsorted input (a timestamp reset) is filtered event by event.
+ * Cuts labelled samples `start <= t < end` out of a trial's events, with `leadUs` > 0 each gesture
+ * row's `lead`. Sorted input gives views (binary search); unsorted input (a timestamp reset) is
+ * filtered event by event.
  */
-export function cutGestureSamples(trial: string, events: EventBatch, labels: readonly GestureLabel[]): GestureSample[] {
+export function cutGestureSamples(trial: string, events: EventBatch, labels: readonly GestureLabel[], leadUs = 0): GestureSample[] {
   const sorted = firstTimeInversion(events) < 0;
-  return labels.map((l, row) => ({
-    trial,
-    row,
-    classId: l.classId,
-    className: DVS_GESTURE_CLASSES[l.classId] ?? DVS_GESTURE_BACKGROUND.name,
-    start: l.start,
-    end: l.end,
-    events: sorted ? sliceByTime(events, l.start, l.end) : filterTime(events, l.start, l.end),
-  }));
+  const cut = (start: number, end: number): EventBatch => (sorted ? sliceByTime(events, start, end) : filterTime(events, start, end));
+  const gestures = labels.filter((l) => l.classId !== DVS_GESTURE_BACKGROUND.classId);
+  return labels.map((l, row) => {
+    const sample: GestureSample = {
+      trial,
+      row,
+      classId: l.classId,
+      className: DVS_GESTURE_CLASSES[l.classId] ?? DVS_GESTURE_BACKGROUND.name,
+      start: l.start,
+      end: l.end,
+      events: cut(l.start, l.end),
+    };
+    if (leadUs > 0 && l.classId !== DVS_GESTURE_BACKGROUND.classId) {
+      // Idle time only: never reach back into the previous gesture (rows need not be in time order).
+      let from = l.start - leadUs;
+      for (const g of gestures) if (g.start < l.start) from = Math.max(from, Math.min(g.end, l.start));
+      sample.lead = cut(from, l.start);
+    }
+    return sample;
+  });
 }
 
 function filterTime(b: EventBatch, start: number, end: number): EventBatch {

@@ -6,7 +6,7 @@
  * before downsampling; keeping them costs no memory (downsampling changes coordinates, not the
  * event count).
  */
-import { sliceByTime, type EventBatch } from '../events/index.js';
+import { concatBatches, sliceByTime, type EventBatch } from '../events/index.js';
 import { loadDvsGesture, DVS_GESTURE_BACKGROUND, DVS_GESTURE_CLASSES } from '../formats/dvs-gesture.js';
 import { listCifar10Dvs, loadCifar10DvsSample, CIFAR10_DVS_CLASSES } from '../formats/cifar10-dvs.js';
 import { affine, dropRandom, dropRegion, dropTimeSpan, injectNoise, invertPolarity, mixRegion, timeStretch } from '../operators/functional/augment.js';
@@ -20,6 +20,8 @@ export interface LabelledEvents {
   label: number;
   /** Where it came from (trial/row), for error messages and eval reports. */
   source: string;
+  /** Idle events just before a gesture (GestureSample.lead), for the `onset` augmentation. */
+  lead?: EventBatch;
 }
 
 export interface EventDataset {
@@ -58,9 +60,16 @@ export interface Augmentation {
   stretch: number;
   /** Probability of pasting a box (5–25 % of the area) of another training sample; label kept. */
   mix: number;
+  /**
+   * Probability of placing a gesture's window over its start: the idle scene before it (`lead`)
+   * fills the first part, the gesture only ONSET_VISIBLE_MIN..1 of the window, label kept. Live
+   * windows slide into a gesture from idle time; a network that only saw windows full of the
+   * gesture waits until most of the window holds it (docs/experiments/2026-12-06-decision.md).
+   */
+  onset: number;
 }
 
-export const NO_AUGMENTATION: Augmentation = { timeCrop: false, shift: 0, scale: 0, rotate: 0, flip: 0, dropEvents: 0, dropTime: 0, dropArea: 0, polarity: 0, noise: 0, stretch: 1, mix: 0 };
+export const NO_AUGMENTATION: Augmentation = { timeCrop: false, shift: 0, scale: 0, rotate: 0, flip: 0, dropEvents: 0, dropTime: 0, dropArea: 0, polarity: 0, noise: 0, stretch: 1, mix: 0, onset: 0 };
 /** The recipe before issue 12: time crop, ±1/16 sensor shift, 10 % event dropout. */
 export const LEGACY_AUGMENTATION: Augmentation = { ...NO_AUGMENTATION, timeCrop: true, shift: 1 / 16, dropEvents: 0.1 };
 /** Default of trainModel (and so of the skip-connection search): the legacy recipe. */
@@ -80,6 +89,7 @@ export const AUGMENTATION_NAMES = {
   noise: ['noise', 0.05],
   stretch: ['stretch', 1.5],
   mix: ['mix', 0.3],
+  onset: ['onset', 0.5],
 } as const satisfies Record<string, readonly [keyof Augmentation, number | boolean]>;
 export type AugmentationName = keyof typeof AUGMENTATION_NAMES;
 
@@ -111,7 +121,7 @@ export function parseAugmentation(spec: string): Augmentation {
       continue;
     }
     const v = value === undefined ? dflt : Number(value);
-    const ok = Number.isFinite(v) && (field === 'stretch' ? v >= 1 : v >= 0) && (['flip', 'dropEvents', 'dropTime', 'dropArea', 'polarity', 'mix'].includes(field) ? v <= 1 : true);
+    const ok = Number.isFinite(v) && (field === 'stretch' ? v >= 1 : v >= 0) && (['flip', 'dropEvents', 'dropTime', 'dropArea', 'polarity', 'mix', 'onset'].includes(field) ? v <= 1 : true);
     if (!ok) throw new RangeError(`--augment: bad value in "${part}" (${field === 'stretch' ? 'stretch needs >= 1' : 'expected a number >= 0, probabilities and fractions <= 1'})`);
     (aug as unknown as Record<string, number>)[field] = v;
   }
@@ -163,9 +173,10 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
   if (layout === 'dvs-gesture') {
     classes = o.background ? [...DVS_GESTURE_CLASSES, DVS_GESTURE_BACKGROUND.name] : [...DVS_GESTURE_CLASSES];
     for (const split of wanted) {
-      for await (const s of loadDvsGesture(root, split, { background: o.background ?? false })) {
+      // Leads are views into the decoded recordings: the onset augmentation costs no memory.
+      for await (const s of loadDvsGesture(root, split, { background: o.background ?? false, leadUs: split === 'train' ? o.steps * o.stepUs : 0 })) {
         if (o.limit !== undefined && splits[split].length >= o.limit) break;
-        splits[split].push({ events: s.events, label: s.classId, source: `${s.trial}#${s.row}` });
+        splits[split].push({ events: s.events, label: s.classId, source: `${s.trial}#${s.row}`, ...(s.lead ? { lead: s.lead } : {}) });
       }
     }
   } else {
@@ -292,9 +303,17 @@ export function augmentEvents(s: LabelledEvents, p: Preprocessing, aug: Augmenta
   const window = p.steps * p.stepUs;
   let events = s.events;
   let label = s.label;
+  const onset = aug.onset > 0 && s.lead !== undefined && s.lead.length > 0 && rand() < aug.onset;
+  if (onset) {
+    // Idle tail then gesture head, the gesture filling a visible fraction drawn in [min, 1).
+    const visible = ONSET_VISIBLE_MIN + rand() * (1 - ONSET_VISIBLE_MIN);
+    const lead = s.lead!;
+    const start = s.events.length > 0 ? s.events.t[0]! : lead.t[lead.length - 1]! + 1;
+    events = concatBatches([sliceByTime(lead, start - (1 - visible) * window, start), sliceByTime(s.events, start, start + visible * window)], s.events.sensor);
+  }
   const stretch = aug.stretch > 1 ? Math.exp((rand() * 2 - 1) * Math.log(aug.stretch)) : 1;
   if (stretch !== 1) events = timeStretch(events, stretch);
-  events = cropWindow(events, window, aug.timeCrop ? rand() : 0.5);
+  events = cropWindow(events, window, onset ? 1 : aug.timeCrop ? rand() : 0.5);
   if (events.length === 0) return { events, label };
   const { width: W, height: H } = events.sensor;
   if (aug.mix > 0 && ctx.partner && rand() < aug.mix) {
@@ -328,6 +347,12 @@ export function augmentEvents(s: LabelledEvents, p: Preprocessing, aug: Augmenta
   }
   return { events, label };
 }
+
+/**
+ * Least fraction of an onset window the gesture fills: below about a third, the idle part
+ * dominates and the label would teach the network to see gestures in idle scenes.
+ */
+export const ONSET_VISIBLE_MIN = 0.3;
 
 /** The window of `length` µs starting at fraction `at` of the slack (the whole sample when shorter). */
 function cropWindow(ev: EventBatch, length: number, at: number): EventBatch {

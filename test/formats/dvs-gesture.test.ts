@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  cutGestureSamples,
+  DVS_GESTURE_BACKGROUND,
   DVS_GESTURE_CLASSES,
   DVS_GESTURE_OFFICIAL_TRIALS,
   FormatError,
@@ -16,6 +18,8 @@ import {
   writeDvsGestureTrialLists,
 } from '../../src/formats/index.js';
 import { randomBatch, SHARED, sharedSkip } from './helpers.js';
+import { randomEvents } from '../support/events.js';
+import type { EventBatch } from '../../src/events/index.js';
 
 const DVS = { width: 128, height: 128 };
 
@@ -80,4 +84,28 @@ test('written layout loads back: split lists, samples cut with start <= t < end'
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('cutGestureSamples with leadUs: each gesture row gets the idle events before it, never the previous gesture', () => {
+  const events = randomEvents(50_000, { width: 128, height: 128 }, 3, 10_000_000);
+  const labels = [
+    { classId: 4, start: 1_000_000, end: 3_000_000 },
+    { classId: DVS_GESTURE_BACKGROUND.classId, start: 3_000_000, end: 4_500_000 },
+    { classId: 7, start: 4_500_000, end: 6_000_000 }, // 1.5 s after the previous gesture
+    { classId: 2, start: 8_000_000, end: 9_000_000 }, // 2 s of unlabelled time before it
+    { classId: 1, start: 5_500_000, end: 7_000_000 }, // overlaps row 2: nothing before it is idle
+  ];
+  const leadUs = 1_800_000;
+  const samples = cutGestureSamples('user01_lab', events, labels, leadUs);
+  const span = (b: EventBatch | undefined): [number, number] => [b!.t[0]!, b!.t[b!.length - 1]!];
+  const count = (from: number, to: number): number => Array.from(events.t).filter((t) => t >= from && t < to).length;
+  // Row 0: the full 1.8 s; row 2: back to the end of row 0 (3.0 s); row 3: back to the end of row 4 (7.0 s).
+  assert.equal(samples[0]!.lead!.length, count(1_000_000 - leadUs, 1_000_000));
+  assert.ok(span(samples[0]!.lead)[1] < 1_000_000);
+  assert.equal(samples[2]!.lead!.length, count(3_000_000, 4_500_000));
+  assert.equal(samples[3]!.lead!.length, count(7_000_000, 8_000_000));
+  assert.equal(samples[4]!.lead!.length, 0);
+  assert.equal(samples[1]!.lead, undefined, 'background rows have no lead');
+  assert.ok(cutGestureSamples('user01_lab', events, labels).every((s) => s.lead === undefined), 'no lead unless asked');
+  for (const s of samples) assert.equal(s.events.length, count(s.start, s.end));
 });

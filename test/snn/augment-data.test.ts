@@ -8,6 +8,7 @@ import {
   formatAugmentation,
   LEGACY_AUGMENTATION,
   NO_AUGMENTATION,
+  ONSET_VISIBLE_MIN,
   parseAugmentation,
   sampleFrames,
   type LabelledEvents,
@@ -93,4 +94,29 @@ test('a folder with only a test split loads (held-out test sets); one with no sa
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('onset: the window slides over a gesture start, the lead filling its first part, label kept', () => {
+  const lead = randomEvents(20_000, sensor, 7, 2_000_000, 0); // idle before the gesture at 2.0 s
+  const gesture = randomEvents(20_000, sensor, 8, 2_000_000, 2_000_000);
+  const s: LabelledEvents = { events: gesture, label: 4, source: 'g', lead };
+  const onsetOnly = parseAugmentation('onset=1');
+  assert.deepEqual(onsetOnly, { ...NO_AUGMENTATION, onset: 1 });
+  const window = p.steps * p.stepUs;
+  const fractions: number[] = [];
+  for (let seed = 0; seed < 40; seed++) {
+    const r = augmentEvents(s, p, onsetOnly, rng(seed));
+    assert.equal(r.label, 4);
+    const t = r.events.t;
+    for (let i = 1; i < r.events.length; i++) assert.ok(t[i]! >= t[i - 1]!);
+    assert.ok(t[r.events.length - 1]! - t[0]! <= window);
+    const fromGesture = Array.from(t).filter((v) => v >= 2_000_000);
+    assert.ok(fromGesture.length > 0 && fromGesture.length < r.events.length, 'both idle and gesture events');
+    fractions.push((t[r.events.length - 1]! - 2_000_000) / window);
+  }
+  assert.ok(Math.min(...fractions) >= ONSET_VISIBLE_MIN - 0.01, `min visible ${Math.min(...fractions)}`);
+  assert.ok(Math.max(...fractions) > 0.9 && Math.min(...fractions) < 0.45, 'visible fractions spread over [min, 1)');
+  // Without a lead (background rows, CIFAR10-DVS, test samples) onset leaves the sample alone.
+  const plain = { ...s, lead: undefined };
+  assert.deepEqual(rows(augmentEvents(plain, p, onsetOnly, rng(1)).events), rows(augmentEvents(plain, p, NO_AUGMENTATION, rng(1)).events));
 });
