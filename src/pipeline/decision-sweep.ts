@@ -10,6 +10,7 @@ import { quantile, scoreGestures, type GestureScore, type LabelledGesture } from
 import { redecide } from './decision-record.js';
 import type { DecisionOptions } from './decision.js';
 import { decisionOptions } from './decision-stage.js';
+import { mean } from '../util/stats.js';
 
 /** One recorded run and its ground truth. */
 export interface SweepRun {
@@ -142,7 +143,7 @@ export function poolScores(scores: readonly GestureScore[]): PooledScore {
   const detections = sum((s) => s.detections);
   const labels = sum((s) => s.labels);
   return {
-    macroF1: f1s.length ? f1s.reduce((a, b) => a + b, 0) / f1s.length : Number.NaN,
+    macroF1: mean(f1s),
     precision: detections ? matched / detections : 0,
     recall: labels ? matched / labels : 0,
     labels,

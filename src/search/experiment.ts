@@ -24,6 +24,7 @@ import { SKIP_CHOICES, type SkipChoice, type SkipSpec } from './space.js';
 import type { ProgressOptions } from '../util/progress.js';
 import { openStudyStore } from './storage.js';
 import type { StudyConfig } from './study.js';
+import { mean, sampleSd } from '../util/stats.js';
 
 export type Configuration = 'ann' | 'none' | 'searched';
 export const CONFIGURATIONS: readonly Configuration[] = ['ann', 'none', 'searched'];
@@ -209,17 +210,6 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
 
 const LABEL: Record<Configuration, string> = { ann: '(a) ANN skips → SNN', none: '(b) no skips', searched: '(c) searched' };
 
-function mean(v: readonly number[]): number {
-  return v.reduce((a, b) => a + b, 0) / v.length;
-}
-
-/** Sample standard deviation (n - 1); NaN for fewer than two values. */
-function std(v: readonly number[]): number {
-  if (v.length < 2) return NaN;
-  const m = mean(v);
-  return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
-}
-
 const pts = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(1) : '–');
 const signed = (v: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}` : '–');
 
@@ -243,7 +233,7 @@ export function experimentTable(results: Pick<ResultsFile, 'rows' | 'search'>): 
       if (rs.length === 0) continue;
       const acc = rs.map((r) => r.accuracy);
       lines.push(
-        `| ${b} | ${LABEL[c]} | ${skipCounts(rs[0]!.skips)} | ${rs.length} | ${pts(mean(acc))} ± ${pts(std(acc))} | ${mean(rs.map((r) => r.rate)).toFixed(4)} | ${mean(rs.map((r) => r.synops)).toExponential(2)} | ${rs.reduce((a, r) => a + r.cpu_s, 0).toFixed(0)} |`,
+        `| ${b} | ${LABEL[c]} | ${skipCounts(rs[0]!.skips)} | ${rs.length} | ${pts(mean(acc))} ± ${pts(sampleSd(acc))} | ${mean(rs.map((r) => r.rate)).toFixed(4)} | ${mean(rs.map((r) => r.synops)).toExponential(2)} | ${rs.reduce((a, r) => a + r.cpu_s, 0).toFixed(0)} |`,
       );
     }
   }
@@ -258,7 +248,7 @@ export function experimentTable(results: Pick<ResultsFile, 'rows' | 'search'>): 
       });
     if (pairs.length === 0) continue;
     const diff = pairs.map(({ s, a }) => s.accuracy - a.accuracy);
-    const annStd = std(ann.map((r) => r.accuracy));
+    const annStd = sampleSd(ann.map((r) => r.accuracy));
     const gain = mean(pairs.map((p) => p.s.accuracy)) - mean(pairs.map((p) => p.a.accuracy));
     const synopsRatio = mean(pairs.map((p) => p.s.synops)) / mean(pairs.map((p) => p.a.synops));
     const rec = search[b];
@@ -266,7 +256,7 @@ export function experimentTable(results: Pick<ResultsFile, 'rows' | 'search'>): 
     const searchedCpu = rows.filter((x) => x.backbone === b && x.configuration === 'searched').reduce((a, r) => a + r.cpu_s, 0);
     const costRatio = rec ? (rec.cpu_s + searchedCpu / Math.max(1, pairs.length)) / annCpu : NaN;
     paired.push(
-      `| ${b} | ${pairs.length} | ${signed(mean(diff))} ± ${pts(std(diff))} | ${diff.filter((d) => d > 0).length}/${diff.length} | ${Number.isFinite(annStd) && gain > annStd ? 'yes' : 'no'} | ${synopsRatio.toFixed(2)} | ${rec ? rec.cpu_s.toFixed(0) : '–'} | ${costRatio.toFixed(1)} |`,
+      `| ${b} | ${pairs.length} | ${signed(mean(diff))} ± ${pts(sampleSd(diff))} | ${diff.filter((d) => d > 0).length}/${diff.length} | ${Number.isFinite(annStd) && gain > annStd ? 'yes' : 'no'} | ${synopsRatio.toFixed(2)} | ${rec ? rec.cpu_s.toFixed(0) : '–'} | ${costRatio.toFixed(1)} |`,
     );
   }
   if (paired.length > 0) {

@@ -19,6 +19,7 @@ import { createRunner } from './pool.js';
 import { hammingKernelScore, kendallTau, perfectRankerTau, type TruthCeiling } from './rank.js';
 import { SNN_TARGET_MODULE, baseSpec, loadTargetData, snnAdapter, withSkips, type SnnTargetOptions } from './snn-target.js';
 import { SKIP_CHOICES, SearchSpace, type SkipChoice, type SkipSpec } from './space.js';
+import { mean } from '../util/stats.js';
 
 export interface RankStudyOptions {
   /** The full fidelity: backbone, data, size, steps, width (evaluateOn is set here). */
@@ -198,7 +199,7 @@ export function seedSpread(configs: readonly RankedConfig[]): number | undefined
   for (const c of configs) {
     const acc = (c.fullSeeds ?? []).map((r) => r.accuracy);
     if (acc.length < 2) continue;
-    const m = acc.reduce((a, b) => a + b, 0) / acc.length;
+    const m = mean(acc);
     squares += acc.reduce((a, v) => a + (v - m) ** 2, 0);
     dof += acc.length - 1;
   }
@@ -219,7 +220,6 @@ export function truthCeiling(file: RankStudyFile): TruthCeiling | null {
 
 /** Kendall tau and CPU cost per candidate of each ranker, over the configurations fully trained so far. */
 export function rankFigures(configs: readonly RankedConfig[]): RankerFigures[] {
-  const mean = (v: number[]): number => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
   const trained = configs.filter((c) => c.full);
   const figures = (ranker: RankerFigures['ranker'], value: (c: RankedConfig) => number | undefined, cost: (c: RankedConfig) => number | undefined): RankerFigures => {
     const both = trained.filter((c) => value(c) !== undefined);

@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { buildModel } from '../snn/model.js';
 import type { ModelSpec } from '../snn/spec.js';
 import { Random } from '../util/random.js';
+import { mean, sampleSd } from '../util/stats.js';
 
 /** Added to E[H] so that two silent (or two saturated) codes do not divide by zero. */
 const EXPECTED_EPS = 1e-3;
@@ -162,9 +163,8 @@ export function measurementNoise(meanAccuracy: number, n: MeasurementNoise): num
 export function perfectRankerTau(accuracies: readonly number[], measured: MeasurementNoise, draws = 2000, seed = 1): TruthCeiling {
   const n = accuracies.length;
   if (n < 3) throw new RangeError(`perfectRankerTau: ${n} accuracies are too few (at least 3)`);
-  const mean = accuracies.reduce((a, b) => a + b, 0) / n;
-  const spread = Math.sqrt(accuracies.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
-  const noise = measurementNoise(mean, measured);
+  const spread = sampleSd(accuracies);
+  const noise = measurementNoise(mean(accuracies), measured);
   const trueSpread = Math.sqrt(Math.max(0, spread * spread - noise * noise));
   // No spread left: there is no true order for any ranker to recover.
   if (trueSpread === 0) return { spread, noise, trueSpread, tau: 0, tau10: 0, tau90: 0 };
@@ -181,7 +181,7 @@ export function perfectRankerTau(accuracies: readonly number[], measured: Measur
   }
   taus.sort((a, b) => a - b);
   const at = (q: number): number => taus[Math.min(draws - 1, Math.floor(q * draws))]!;
-  return { spread, noise, trueSpread, tau: taus.reduce((a, b) => a + b, 0) / draws, tau10: at(0.1), tau90: at(0.9) };
+  return { spread, noise, trueSpread, tau: mean(taus), tau10: at(0.1), tau90: at(0.9) };
 }
 
 /**

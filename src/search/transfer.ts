@@ -27,6 +27,7 @@ import { formatAugmentation, loadGestureDataset, parseAugmentation, type Augment
 import type { Preprocessing } from '../snn/model-api.js';
 import { evaluate, trainModel } from '../snn/train.js';
 import { Random } from '../util/random.js';
+import { mean as meanOf, sampleSd } from '../util/stats.js';
 
 /** Simulator options of a generated set (everything but the folder). */
 export type SimSettings = Omit<SimOptions, 'out' | 'resume'>;
@@ -265,9 +266,8 @@ export function summarize(results: readonly RunResult[], tests: readonly string[
       const sd: Record<string, number> = {};
       for (const t of tests) {
         const v = rs.map((r) => r.accuracy[t]!);
-        const m = v.reduce((a, b) => a + b, 0) / v.length;
-        mean[t] = m;
-        sd[t] = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0;
+        mean[t] = meanOf(v);
+        sd[t] = v.length > 1 ? sampleSd(v) : 0;
       }
       return { recipe, augmentation: rs[0]!.augmentation, runs: rs.length, mean, sd, cpuSeconds: rs.reduce((a, r) => a + r.cpuSeconds, 0) };
     }),
