@@ -11,12 +11,15 @@
  * undefined); macro F1 over every class that has labels or detections; false detections =
  * detections matched to no label, of which "idle" ones were decided outside every labelled span;
  * idle time = the scored span minus the labelled spans; latency = decidedUs − label start of
- * each matched label (median and p90, linear interpolation between ranks as numpy does).
+ * each matched label (median and p90, linear interpolation between ranks as numpy does), 0 for a
+ * detection decided before its gesture began: such a decision was a guess (counted apart as
+ * anticipated), and a negative latency would flatter the median.
  *
  * Labels that do not lie wholly inside the scored span (a run cut in the middle of a gesture)
  * are left out: they count neither as missed nor as idle time, and detections overlapping them
  * count neither way either.
  */
+import { mean } from '../util/stats.js';
 
 export interface LabelledGesture {
   classId: number;
@@ -55,8 +58,10 @@ export interface GestureScore {
   idleMinutes: number;
   /** Idle false detections per minute of idle time (NaN without idle time). */
   falsePerIdleMinute: number;
-  /** Onset of each matched label to the decision of its detection, seconds. */
+  /** Onset of each matched label to the decision of its detection, seconds (>= 0). */
   latenciesS: number[];
+  /** Matched detections decided before their label started (their latency counts as 0). */
+  anticipated: number;
   medianLatencyS: number;
   p90LatencyS: number;
   /** Labels left out because they are not wholly inside the span. */
@@ -142,12 +147,13 @@ export function scoreGestures(
     const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
     return { classId, label: classNames[classId] ?? String(classId), labels: nLabels, detections: nDetections, matched, precision, recall, f1 };
   });
-  const latenciesS = pairs.map(([li, di]) => (scored[di]!.decidedUs - labels[li]!.startUs) / 1e6);
+  const early = pairs.map(([li, di]) => (scored[di]!.decidedUs - labels[li]!.startUs) / 1e6);
+  const latenciesS = early.map((v) => Math.max(0, v));
   const idleMinutes = idleUs / 60e6;
   return {
     span,
     classes,
-    macroF1: classes.length ? classes.reduce((s, c) => s + c.f1, 0) / classes.length : Number.NaN,
+    macroF1: mean(classes.map((c) => c.f1)),
     labels: labels.length,
     detections: scored.length,
     matched: pairs.length,
@@ -156,6 +162,7 @@ export function scoreGestures(
     idleMinutes,
     falsePerIdleMinute: idleMinutes > 0 ? idleFalse / idleMinutes : Number.NaN,
     latenciesS,
+    anticipated: early.filter((v) => v < 0).length,
     medianLatencyS: quantile(latenciesS, 0.5),
     p90LatencyS: quantile(latenciesS, 0.9),
     partialLabels: partial.length,
@@ -180,7 +187,7 @@ export function formatGestureScore(s: GestureScore): string {
     `false detections           ${s.falseDetections} (${s.idleFalseDetections} decided in idle time)`,
     `idle time                  ${s.idleMinutes.toFixed(2)} min of ${((s.span.endUs - s.span.startUs) / 60e6).toFixed(2)} min`,
     `false detections per idle minute  ${Number.isNaN(s.falsePerIdleMinute) ? '-' : s.falsePerIdleMinute.toFixed(2)}`,
-    `latency gesture start -> correct detection  median ${sec(s.medianLatencyS)}, p90 ${sec(s.p90LatencyS)}`,
+    `latency gesture start -> correct detection  median ${sec(s.medianLatencyS)}, p90 ${sec(s.p90LatencyS)}` + (s.anticipated ? ` (${s.anticipated} decided before the gesture began, counted as 0)` : ''),
     '',
   ].join('\n');
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labelsFromCameraSim, labelsFromTruth, readRunRecord } from '../../src/pipeline/decision-record.js';
-import { quantile } from '../../src/pipeline/decision-score.js';
+import { formatGestureScore, quantile, scoreGestures } from '../../src/pipeline/decision-score.js';
 import type { PredictionMessage } from '../../src/sinks/messages.js';
 import { cliArgs } from '../support/process.js';
 
@@ -136,4 +136,18 @@ test('quantile interpolates between ranks like numpy', () => {
   assert.equal(quantile([4, 1, 3, 2], 0.5), 2.5);
   assert.ok(Math.abs(quantile([4, 1, 3, 2], 0.9) - 3.7) < 1e-12);
   assert.ok(Number.isNaN(quantile([], 0.5)));
+});
+
+test('a detection decided before its gesture began counts with latency 0 and is reported as anticipated', () => {
+  const labels = [{ classId: 1, startUs: 2_000_000, endUs: 4_000_000 }, { classId: 2, startUs: 6_000_000, endUs: 8_000_000 }];
+  const detections = [
+    { id: 1, classId: 1, startUs: 1_500_000, decidedUs: 1_800_000, endUs: 3_900_000 }, // 0.2 s before the start
+    { id: 2, classId: 2, startUs: 6_200_000, decidedUs: 7_000_000, endUs: 8_000_000 },
+  ];
+  const s = scoreGestures(detections, labels, { startUs: 0, endUs: 10_000_000 }, ['a', 'b', 'c']);
+  assert.equal(s.matched, 2);
+  assert.deepEqual(s.latenciesS, [0, 1]);
+  assert.equal(s.anticipated, 1);
+  assert.equal(s.medianLatencyS, 0.5);
+  assert.match(formatGestureScore(s), /median 0\.50 s, p90 0\.90 s \(1 decided before the gesture began, counted as 0\)/);
 });
