@@ -296,7 +296,7 @@ export interface AugmentContext {
 
 /**
  * One sample's events after augmentation, with its (possibly mirrored) label: tempo stretch,
- * a window of steps·stepUs (random or centred), region mix, mirror, zoom / roll / shift about the
+ * a window of steps·stepUs (random, centred, or over the gesture's onset), region mix, mirror, zoom / roll / shift about the
  * sensor centre, EventDrop drops, polarity swap, background noise — all at full resolution.
  */
 export function augmentEvents(s: LabelledEvents, p: Preprocessing, aug: Augmentation, rand: () => number, ctx: AugmentContext = {}): { events: EventBatch; label: number } {
