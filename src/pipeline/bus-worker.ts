@@ -21,7 +21,7 @@ import { BusWorkerMetrics } from '../sinks/bus-metrics.js';
 import type { GapMessage } from '../sinks/messages.js';
 import { messageSubject } from '../sinks/nats.js';
 import { ServingServer } from '../server/http.js';
-import { closeBus, connectBus, ensureEventStream, listCameras, natsCameraSource, type NatsCameraSource } from '../sources/index.js';
+import { busManager, closeBus, connectBus, ensureEventStream, listCameras, natsCameraSource, type NatsCameraSource } from '../sources/index.js';
 import { CameraLeases } from './camera-leases.js';
 import type { PipelineConfig, SourceConfig } from './config.js';
 import { launchPipeline, tokenFrom } from './launch.js';
@@ -111,7 +111,7 @@ export class BusWorker {
   async start(): Promise<void> {
     const token = tokenFrom(this.source.tokenEnv, 'source.tokenEnv');
     this.nc = await connectBus(this.source.url, { name: `spikeline-worker-${this.workerId}`, ...(token ? { token } : {}) });
-    await ensureEventStream(await this.nc.jetstreamManager());
+    await ensureEventStream(await busManager(this.nc));
     this.leases = await CameraLeases.open(this.nc, this.workerId, this.source.leaseMs);
     await this.server.listen();
     this.log(`worker ${this.workerId}: sharing cameras of ${this.source.url} (lease ${this.source.leaseMs} ms)`);
@@ -161,7 +161,7 @@ export class BusWorker {
       await this.drop(camera);
       await leases.release(camera);
     }
-    const cameras = await listCameras(await this.nc!.jetstreamManager());
+    const cameras = await listCameras(await busManager(this.nc!));
     const workers = await leases.liveWorkers();
     this.metrics.liveWorkers.set(workers.length);
     const target = Math.ceil(cameras.length / Math.max(1, workers.length));

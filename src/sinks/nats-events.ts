@@ -16,7 +16,7 @@ import type { JetStreamClient } from 'nats';
 import type { Observable, Subscription } from 'rxjs';
 import { sliceBatch, type EventBatch } from '../events/index.js';
 import type { FlowValve } from '../operators/bounded-buffer.js';
-import { checkCameraName, closeBus, connectBus, ensureEventStream, eventsSubject, type EventStreamLimits } from '../sources/nats-bus.js';
+import { busManager, checkCameraName, closeBus, connectBus, ensureEventStream, eventsSubject, type EventStreamLimits } from '../sources/nats-bus.js';
 import { encodeWsFrame } from '../sources/ws-frame.js';
 
 export interface NatsEventSinkOptions {
@@ -171,7 +171,7 @@ export interface PublishEventsOptions {
 export async function publishEvents(source: Observable<EventBatch>, options: PublishEventsOptions): Promise<{ published: NatsEventSink['published']; dropped: NatsEventSink['dropped'] }> {
   const nc = await connectBus(options.url, { name: `spikeline-publish-${options.camera}`, ...(options.token ? { token: options.token } : {}) });
   try {
-    await ensureEventStream(await nc.jetstreamManager(), options.limits);
+    await ensureEventStream(await busManager(nc), options.limits);
     const sink = new NatsEventSink({ js: nc.jetstream(), camera: options.camera, ...(options.onRetry ? { onRetry: options.onRetry } : {}) });
     const valve = options.valve;
     await new Promise<void>((resolve, reject) => {

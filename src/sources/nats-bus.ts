@@ -31,6 +31,18 @@ export const EVENT_STREAM_DEFAULTS = { maxAgeMs: 24 * 3600_000, maxBytes: 1 << 3
 const DUPLICATE_WINDOW_MS = 120_000;
 
 /**
+ * How long a JetStream API request (stream or consumer info, create) may take: a busy server, or
+ * one still recovering its store after a restart, can exceed the client's 5 s default, and a
+ * worker or publisher must not fail its startup on that.
+ */
+export const BUS_API_TIMEOUT_MS = 20_000;
+
+/** The JetStream manager every bus component uses (BUS_API_TIMEOUT_MS per request). */
+export function busManager(nc: NatsConnection): Promise<JetStreamManager> {
+  return nc.jetstreamManager({ timeout: BUS_API_TIMEOUT_MS });
+}
+
+/**
  * Creates the events stream if missing (limits retention, oldest discarded first; limits not
  * given take the defaults). Limits given explicitly are applied to an existing stream; limits
  * not given leave it as it is, so a worker never undoes a publisher's `--max-age`.

@@ -16,7 +16,7 @@
 import { AckPolicy, DeliverPolicy, nanos, type ConsumerInfo, type NatsConnection } from 'nats';
 import type { EventBatch } from '../events/index.js';
 import type { FlowValve } from '../operators/bounded-buffer.js';
-import { cameraConsumer, checkCameraName, EVENTS_STREAM, eventsSubject } from './nats-bus.js';
+import { busManager, cameraConsumer, checkCameraName, EVENTS_STREAM, eventsSubject } from './nats-bus.js';
 import { makeSource, type EventSource } from './status.js';
 import { decodeWsFrame } from './ws-frame.js';
 
@@ -70,7 +70,7 @@ export function natsCameraSource(options: NatsCameraSourceOptions): NatsCameraSo
     let closed = false;
     const run = async () => {
       ctx.setState('connecting');
-      const jsm = await options.nc.jetstreamManager();
+      const jsm = await busManager(options.nc);
       const name = cameraConsumer(camera);
       let prior: ConsumerInfo | undefined;
       try {

@@ -17,7 +17,7 @@ import { connect, StringCodec, type KV, type NatsConnection } from 'nats';
 import { allocateBatch } from '../../src/events/index.js';
 import { NatsEventSink } from '../../src/sinks/nats-events.js';
 import type { GapMessage, PredictionMessage } from '../../src/sinks/messages.js';
-import { ensureEventStream } from '../../src/sources/nats-bus.js';
+import { busManager, ensureEventStream } from '../../src/sources/nats-bus.js';
 import { LEASES_BUCKET } from '../../src/pipeline/camera-leases.js';
 import { Gateway } from '../../src/server/gateway.js';
 import { freePort, spawnCli, type CliChild } from '../support/process.js';
@@ -77,7 +77,7 @@ test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 fail
   // The cameras: each publishes one batch every 150 ms of wall time; across the server restart
   // the sink holds batches and sends them again, so the recorded event time has no holes.
   const publisher = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  await ensureEventStream(await publisher.jetstreamManager());
+  await ensureEventStream(await busManager(publisher));
   const sinks = CAMERAS.map((camera) => new NatsEventSink({ js: publisher.jetstream(), camera, retryMs: 100 }));
   const published = CAMERAS.map(() => 0);
   const publishing = (async () => {

@@ -18,7 +18,7 @@ import { launchBusWorker } from '../../src/pipeline/bus-worker.js';
 import { Pipeline } from '../../src/pipeline/runner.js';
 import { Gateway } from '../../src/server/gateway.js';
 import { NatsEventSink } from '../../src/sinks/nats-events.js';
-import { ensureEventStream } from '../../src/sources/nats-bus.js';
+import { busManager, ensureEventStream } from '../../src/sources/nats-bus.js';
 import { allocateBatch } from '../../src/events/index.js';
 import { halfEvents, TestSource } from '../pipeline/helpers.js';
 import { TinyModel } from '../pipeline/tiny-model.js';
@@ -101,7 +101,7 @@ test('a real Prometheus scraping a bus worker and the gateway answers every Prom
   const url = `nats://127.0.0.1:${port}`;
   const nc = await connect({ servers: url });
   cleanup(() => nc.close());
-  await ensureEventStream(await nc.jetstreamManager());
+  await ensureEventStream(await busManager(nc));
   const sink = new NatsEventSink({ js: nc.jetstream(), camera: 'cam-1' });
   let k = 0;
   const publish = () => {

@@ -18,7 +18,7 @@ import { readEvents } from '../../src/formats/io.js';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { Pipeline } from '../../src/pipeline/runner.js';
 import { NatsEventSink } from '../../src/sinks/nats-events.js';
-import { ensureEventStream, EVENTS_STREAM, eventsSubject } from '../../src/sources/nats-bus.js';
+import { busManager, ensureEventStream, EVENTS_STREAM, eventsSubject } from '../../src/sources/nats-bus.js';
 import { natsCameraSource, type AckableBatch } from '../../src/sources/nats.js';
 import { freePort, spawnCli } from '../support/process.js';
 import { NATS_SERVER, startNatsServer } from '../support/nats.js';
@@ -65,7 +65,7 @@ test('spikeline publish stores a file as SLEV frames on spikeline.events.<camera
   const expected = await readEvents(file);
 
   // Read back with a plain JetStream consumer and decode per the documented layout.
-  const jsm = await bus.nc.jetstreamManager();
+  const jsm = await busManager(bus.nc);
   const info = await jsm.streams.info(EVENTS_STREAM);
   await jsm.consumers.add(EVENTS_STREAM, { durable_name: 'check', filter_subject: eventsSubject('bar'), ack_policy: AckPolicy.None });
   const got: number[][] = [];
@@ -90,7 +90,7 @@ test('spikeline publish stores a file as SLEV frames on spikeline.events.<camera
 test('nats source: a new reader resumes after the last acked batch, gets the unacked ones again, skips malformed messages', { timeout: 60_000 }, async (t) => {
   const bus = await withServer(t);
   if (!bus) return;
-  await ensureEventStream(await bus.nc.jetstreamManager());
+  await ensureEventStream(await busManager(bus.nc));
   const sink = new NatsEventSink({ js: bus.nc.jetstream(), camera: 'cam' });
   for (let k = 1; k <= 8; k++) sink.publish(batchOf(k));
   await sink.flush();
@@ -144,7 +144,7 @@ test('config: a nats source names exactly one of camera / cameras: "*"', () => {
 test('events stream: created once with default limits; explicit limits change it, none leave it alone', { timeout: 30_000 }, async (t) => {
   const bus = await withServer(t);
   if (!bus) return;
-  const jsm = await bus.nc.jetstreamManager();
+  const jsm = await busManager(bus.nc);
   await ensureEventStream(jsm);
   await ensureEventStream(jsm);
   let info = await jsm.streams.info(EVENTS_STREAM);

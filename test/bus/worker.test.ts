@@ -14,7 +14,7 @@ import { allocateBatch, type SensorGeometry } from '../../src/events/index.js';
 import { launchBusWorker } from '../../src/pipeline/bus-worker.js';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { NatsEventSink } from '../../src/sinks/nats-events.js';
-import { cameraConsumer, ensureEventStream, EVENTS_STREAM } from '../../src/sources/nats-bus.js';
+import { busManager, cameraConsumer, ensureEventStream, EVENTS_STREAM } from '../../src/sources/nats-bus.js';
 import { freePort } from '../support/process.js';
 import { NATS_SERVER, startNatsServer, until } from '../support/nats.js';
 
@@ -36,7 +36,7 @@ test('worker: a camera the model cannot take is refused alone (dropped, counted,
     server.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
-  await ensureEventStream(await nc.jetstreamManager());
+  await ensureEventStream(await busManager(nc));
   // The bundled model takes a 128x128 sensor; "wide" is a 320x240 camera.
   const cameras: Record<string, SensorGeometry> = { good: { width: 128, height: 128 }, wide: { width: 320, height: 240 } };
   const sinks = Object.keys(cameras).map((camera) => new NatsEventSink({ js: nc.jetstream(), camera }));
@@ -69,7 +69,7 @@ test('worker: a camera the model cannot take is refused alone (dropped, counted,
   await until(() => /camera wide: camera sensor 320x240 does not fit the model/.test(log), () => `the wide camera refused:\n${log}`);
   await until(() => predicted.has('good'), () => `the good camera served (owned ${worker.owned}):\n${log}`);
   // Refused batches are acknowledged (dropped by policy and counted), so they are not redelivered forever.
-  await until(async () => (await (await nc.jetstreamManager()).consumers.info(EVENTS_STREAM, cameraConsumer('wide'))).ack_floor.consumer_seq > 0, () => 'refused batches acknowledged');
+  await until(async () => (await (await busManager(nc)).consumers.info(EVENTS_STREAM, cameraConsumer('wide'))).ack_floor.consumer_seq > 0, () => 'refused batches acknowledged');
   assert.equal(log.match(/camera sensor 320x240 does not fit/g)!.length, 1, 'the refusal is reported once');
   assert.ok(!predicted.has('wide'));
   const metrics = await (await fetch(`${worker.url}/metrics`)).text();
