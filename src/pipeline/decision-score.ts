@@ -147,8 +147,8 @@ export function scoreGestures(
     const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
     return { classId, label: classNames[classId] ?? String(classId), labels: nLabels, detections: nDetections, matched, precision, recall, f1 };
   });
-  const early = pairs.map(([li, di]) => (scored[di]!.decidedUs - labels[li]!.startUs) / 1e6);
-  const latenciesS = early.map((v) => Math.max(0, v));
+  const signedS = pairs.map(([li, di]) => (scored[di]!.decidedUs - labels[li]!.startUs) / 1e6);
+  const latenciesS = signedS.map((v) => Math.max(0, v));
   const idleMinutes = idleUs / 60e6;
   return {
     span,
@@ -162,7 +162,7 @@ export function scoreGestures(
     idleMinutes,
     falsePerIdleMinute: idleMinutes > 0 ? idleFalse / idleMinutes : Number.NaN,
     latenciesS,
-    anticipated: early.filter((v) => v < 0).length,
+    anticipated: signedS.filter((v) => v < 0).length,
     medianLatencyS: quantile(latenciesS, 0.5),
     p90LatencyS: quantile(latenciesS, 0.9),
     partialLabels: partial.length,

@@ -120,3 +120,18 @@ test('onset: the window slides over a gesture start, the lead filling its first 
   const plain = { ...s, lead: undefined };
   assert.deepEqual(rows(augmentEvents(plain, p, onsetOnly, rng(1)).events), rows(augmentEvents(plain, p, NO_AUGMENTATION, rng(1)).events));
 });
+
+test('the loader gives training gesture rows their lead (the idle time before them, at most one window), test rows none', async () => {
+  const { loadGestureDataset } = await import('../../src/snn/data.js');
+  const ds = await loadGestureDataset('fixtures/gesture-mini', { downsample: 4, steps: 8, stepUs: 100_000 });
+  assert.ok(ds.train.length > 0 && ds.test.length > 0);
+  assert.ok(ds.test.every((s) => s.lead === undefined));
+  const withEvents = ds.train.filter((s) => s.lead && s.lead.length > 0);
+  assert.ok(withEvents.length >= ds.train.length / 2, `${withEvents.length} of ${ds.train.length} leads hold events`);
+  for (const s of withEvents) {
+    const lead = s.lead!;
+    const first = s.events.t[0]!;
+    assert.ok(lead.t[lead.length - 1]! < first, `${s.source}: lead ends before the gesture`);
+    assert.ok(first - lead.t[0]! <= 800_000, `${s.source}: lead within one 0.8 s window`);
+  }
+});
