@@ -251,7 +251,8 @@ export function loadGestureDataset(root: string, o: DatasetOptions): Promise<Eve
 
 /**
  * Brings binned count frames to a model's input encoding. With `subBins` K = 1: `out.length`
- * values from `counts[offset..]` as they are, clipped to 1, or binary (1 where any event); `out`
+ * values from `counts[offset..]` as they are, clipped to 1, binary (1 where any event), or log2(1 +
+ * count) (one event stays 1; the long tails of hot pixels and noisy cells are compressed); `out`
  * may be `counts` itself (offset 0, in place). With K > 1: the K consecutive [H, W, 2] frames at
  * `offset` become one [H, W, 2K] step in `out` (channel 2k + p = polarity p of sub-bin k), encoded
  * per channel; `out` must not overlap `counts`. Training data and the live path both go through it.
@@ -269,6 +270,9 @@ export function encodeFrame(counts: Float32Array, offset: number, out: Float32Ar
       case 'binary':
         for (let i = 0; i < n; i++) out[i] = counts[offset + i]! > 0 ? 1 : 0;
         return;
+      case 'log':
+        for (let i = 0; i < n; i++) out[i] = Math.log2(1 + counts[offset + i]!);
+        return;
     }
   }
   const C = 2 * subBins;
@@ -283,7 +287,16 @@ export function encodeFrame(counts: Float32Array, offset: number, out: Float32Ar
 }
 
 function encodeValue(v: number, encoding: Preprocessing['encoding']): number {
-  return encoding === 'count' ? v : encoding === 'clip' ? Math.min(1, v) : v > 0 ? 1 : 0;
+  switch (encoding) {
+    case 'count':
+      return v;
+    case 'clip':
+      return Math.min(1, v);
+    case 'binary':
+      return v > 0 ? 1 : 0;
+    case 'log':
+      return Math.log2(1 + v);
+  }
 }
 
 /** What an augmented sample may need beyond itself. */

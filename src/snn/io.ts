@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inputChannels, subBinsProblem, type Preprocessing } from './model-api.js';
 import { buildModel, type SnnModel } from './model.js';
-import type { ModelSpec } from './spec.js';
+import { ENCODINGS, type ModelSpec } from './spec.js';
 import { SnnStreamingModel, type ResetPolicy } from './streaming.js';
 import { initBackend } from './backend.js';
 
@@ -84,7 +84,7 @@ function checkPreprocessing(p: Preprocessing, path: string): Preprocessing {
   for (const f of PREPROCESSING_FIELDS) {
     if (!(typeof p[f] === 'number' && p[f] > 0)) throw new Error(`${path}: field ${f} must be a positive number`);
   }
-  if (!['count', 'clip', 'binary'].includes(p.encoding)) throw new Error(`${path}: field encoding must be count, clip or binary`);
+  if (!ENCODINGS.includes(p.encoding)) throw new Error(`${path}: field encoding must be one of ${ENCODINGS.join(', ')}`);
   // Absent in folders written before sub-bins existed: 1.
   const bad = p.subBins === undefined ? undefined : subBinsProblem(p.subBins, p.stepUs);
   if (bad) throw new Error(`${path}: field subBins ${bad}`);

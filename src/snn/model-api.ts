@@ -18,7 +18,7 @@ export interface Preprocessing {
   /** Time steps per classification window (batched forward). */
   steps: number;
   /** How frame values are formed: event counts, clipped counts, or binary spikes (per channel). */
-  encoding: 'count' | 'clip' | 'binary';
+  encoding: 'count' | 'clip' | 'binary' | 'log';
   /**
    * Temporal sub-bins per step, K (absent: 1). A step's frame is [H, W, 2K]: K consecutive
    * sub-bins of stepUs / K µs, channel 2k + p = polarity p (0 OFF, 1 ON) of sub-bin k, so the

@@ -64,7 +64,7 @@ export interface SpecTraining {
   subBins?: number;
 }
 
-export const ENCODINGS: readonly Preprocessing['encoding'][] = ['count', 'clip', 'binary'];
+export const ENCODINGS: readonly Preprocessing['encoding'][] = ['count', 'clip', 'binary', 'log'];
 
 export interface ModelSpec {
   name?: string;

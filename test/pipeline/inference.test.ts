@@ -22,7 +22,7 @@ function frames(counts: number[], x = 1, t0 = 0): FrameTensor {
   };
 }
 
-test('encodeFrame: count, clip and binary encodings', () => {
+test('encodeFrame: count, clip, binary and log encodings', () => {
   const src = Float32Array.from([0, 1, 2, 5, 0, 3]);
   const out = new Float32Array(3);
   encodeFrame(src, 3, out, 'count');
@@ -31,6 +31,9 @@ test('encodeFrame: count, clip and binary encodings', () => {
   assert.deepEqual([...out], [0, 1, 1]);
   encodeFrame(src, 2, out, 'binary');
   assert.deepEqual([...out], [1, 1, 0]);
+  // log2(1 + n): no event 0, one event 1 (as clip), three events 2, fifteen 4.
+  encodeFrame(Float32Array.from([0, 1, 3, 15]), 1, out, 'log');
+  assert.deepEqual([...out], [1, 2, 4]);
 });
 
 test('previewFrame sums ON minus OFF over cells and clips to int8', () => {

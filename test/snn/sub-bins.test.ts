@@ -61,6 +61,8 @@ test('encodeFrame interleaves K [H, W, 2] frames into one [H, W, 2K] step, encod
   assert.deepEqual([...out], [1, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1, 1]);
   encodeFrame(counts, 1, out, 'binary', 3);
   assert.deepEqual([...out], [1, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1, 1]);
+  encodeFrame(counts, 1, out, 'log', 3);
+  assert.deepEqual([...out], [...Float32Array.from([1, 0, 0, Math.log2(6), Math.log2(5), 0, /* pixel 1 */ Math.log2(3), 2, 0, 0, 1, 1])]);
 });
 
 test('a dataset refuses sub-bins that do not split the step into whole microseconds', async () => {

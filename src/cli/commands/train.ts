@@ -23,7 +23,8 @@ data
                            (default 4: 32x32 frames)
   --steps T                time steps per sample (default 16)
   --step-us US             event time per step, µs (default 93750: 1.5 s windows at T=16)
-  --encoding E             count | clip | binary (default clip: counts clipped to 1)
+  --encoding E             count | clip | binary | log (default clip: counts clipped to 1;
+                           log: log2(1 + count))
   --sub-bins N             split each step into N sub-bins of step-us/N µs, given to the network
                            as 2N input channels (OFF, ON of sub-bin 0, then 1, ...), so it sees
                            motion direction inside a step whatever the contrast polarity
