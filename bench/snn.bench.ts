@@ -89,7 +89,7 @@ const bench: Benchmark = {
     const r = randomSource(1);
     const shardFrames = Array.from({ length: B }, () => Float32Array.from({ length: T * 2048 }, () => (r() < 0.05 ? 1 : 0)));
     const parMs = await timeMs(async () => {
-      const res = await pool.step(m, shardFrames, labels, T, 0);
+      const res = await pool.step(m, shardFrames, labels, T, { labelSmoothing: 0, perStep: false });
       tf.tidy(() => vars.forEach((v) => v.assign(tf.sub(v, tf.mul(res.grads[v.name]!, 1e-4)))));
       tf.dispose(res.grads);
     }, quick ? 2 : 5, 1);

@@ -26,7 +26,7 @@ try {
         off += v.size;
       }
       loadBuffers(model, m.buffers);
-      const r = shardGradients(model, m.x, m.shape, m.labels, m.smoothing);
+      const r = shardGradients(model, m.x, m.shape, m.labels, m.loss);
       const buffers = flattenBuffers(model);
       send({ type: 'result', grads: r.grads, buffers, loss: r.loss, logits: r.logits, spikes: r.spikes }, [r.grads.buffer as ArrayBuffer, buffers.buffer as ArrayBuffer]);
     } catch (err) {

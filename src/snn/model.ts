@@ -41,6 +41,8 @@ export interface ForwardOptions {
 export interface ForwardResult {
   /** [B, classes], mean over T of the output layer. */
   logits: tf.Tensor2D;
+  /** [T·B, classes], the output layer at every step (row t·B + b). */
+  stepLogits: tf.Tensor2D;
   /** spikes[k][b]: spikes of the k-th spiking layer for sample b, summed over T and neurons. */
   spikes: Float32Array[];
 }
@@ -330,7 +332,7 @@ export class SnnModel {
       });
     }, opts.training, N);
     const logits = tf.mean(tf.reshape(out, [T, B, this.spec.classes]), 0) as tf.Tensor2D;
-    return { logits, spikes };
+    return { logits, stepLogits: out as tf.Tensor2D, spikes };
   }
 
   /**

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { packBatch } from './data.js';
-import type { SnnModel } from './model.js';
+import type { ForwardResult, SnnModel } from './model.js';
 import { withSharedClones } from './kernels.js';
 import { crossEntropy } from './ops.js';
 import type { ModelSpec } from './spec.js';
@@ -24,7 +24,7 @@ export interface ShardResult {
 
 /** Messages to a gradient worker. */
 export type ToGradWorker =
-  | { type: 'step'; weights: Float32Array; buffers: Float32Array; x: Float32Array; shape: number[]; labels: number[]; smoothing: number }
+  | { type: 'step'; weights: Float32Array; buffers: Float32Array; x: Float32Array; shape: number[]; labels: number[]; loss: LossOptions }
   | { type: 'close' };
 
 /** Messages from a gradient worker. */
@@ -63,8 +63,28 @@ export function loadBuffers(model: SnnModel, flat: Float32Array): void {
   }
 }
 
-/** Gradients of the mean cross-entropy on one shard, flattened in `vars` order. */
-export function shardGradients(model: SnnModel, x: Float32Array, shape: number[], labels: number[], smoothing: number): ShardResult & { grads: Float32Array } {
+/** What a training step minimises. */
+export interface LossOptions {
+  labelSmoothing: number;
+  /**
+   * Cross-entropy of every time step's output, averaged over the steps (TET, Deng et al., ICLR
+   * 2022), instead of the cross-entropy of the mean over steps: every step must name the class on
+   * its own, which a live decision reading partial windows needs too.
+   */
+  perStep: boolean;
+}
+
+/** The loss of one forward pass (`labels` per sample). */
+export function trainingLoss(r: ForwardResult, labels: readonly number[], loss: LossOptions): tf.Scalar {
+  if (!loss.perStep) return crossEntropy(r.logits, labels, loss.labelSmoothing);
+  const steps = r.stepLogits.shape[0] / labels.length;
+  const perRow = new Int32Array(r.stepLogits.shape[0]);
+  for (let t = 0; t < steps; t++) perRow.set(labels, t * labels.length);
+  return crossEntropy(r.stepLogits, perRow, loss.labelSmoothing);
+}
+
+/** Gradients of the loss on one shard, flattened in `vars` order. */
+export function shardGradients(model: SnnModel, x: Float32Array, shape: number[], labels: number[], loss: LossOptions): ShardResult & { grads: Float32Array } {
   const vars = model.trainableVariables();
   let logits: Float32Array = new Float32Array(0);
   let spikes: Float32Array[] = [];
@@ -73,9 +93,9 @@ export function shardGradients(model: SnnModel, x: Float32Array, shape: number[]
     const r = model.forward(tf.tensor(x, shape), { training: true });
     logits = r.logits.dataSync() as Float32Array;
     spikes = r.spikes;
-    return crossEntropy(r.logits, labels, smoothing);
+    return trainingLoss(r, labels, loss);
   }, vars));
-  const loss = value.dataSync()[0]!;
+  const lossValue = value.dataSync()[0]!;
   const flat = new Float32Array(vars.reduce((a, v) => a + v.size, 0));
   let off = 0;
   for (const v of vars) {
@@ -85,7 +105,7 @@ export function shardGradients(model: SnnModel, x: Float32Array, shape: number[]
   }
   value.dispose();
   tf.dispose(grads);
-  return { loss, logits, spikes, grads: flat };
+  return { loss: lossValue, logits, spikes, grads: flat };
 }
 
 // Under tsx the module is a .ts file and worker threads do not inherit tsx's loader hooks.
@@ -131,7 +151,7 @@ export class GradPool {
    * One batch: per-sample frames [T, H, W, C] and labels. Returns the weighted mean loss, the
    * logits and spike counts in sample order, and the averaged gradients (tensors by variable name).
    */
-  async step(model: SnnModel, frames: readonly Float32Array[], labels: readonly number[], steps: number, smoothing: number): Promise<ShardResult & { grads: tf.NamedTensorMap }> {
+  async step(model: SnnModel, frames: readonly Float32Array[], labels: readonly number[], steps: number, lossOptions: LossOptions): Promise<ShardResult & { grads: tf.NamedTensorMap }> {
     const B = frames.length;
     const n = Math.min(this.slots.length + 1, B);
     const bounds = Array.from({ length: n + 1 }, (_, i) => Math.round((i * B) / n));
@@ -145,11 +165,11 @@ export class GradPool {
       const x = packBatch(frames.slice(a, b), steps);
       return new Promise<FromGradWorker>((resolve, reject) => {
         slot.pending = { resolve, reject };
-        const msg: ToGradWorker = { type: 'step', weights, buffers, x, shape: [steps, b - a, H, W, C], labels: labels.slice(a, b), smoothing };
+        const msg: ToGradWorker = { type: 'step', weights, buffers, x, shape: [steps, b - a, H, W, C], labels: labels.slice(a, b), loss: lossOptions };
         slot.worker.postMessage(msg, [x.buffer as ArrayBuffer]);
       });
     });
-    const local = shardGradients(model, packBatch(frames.slice(0, bounds[1]), steps), [steps, bounds[1]!, H, W, C], labels.slice(0, bounds[1]), smoothing);
+    const local = shardGradients(model, packBatch(frames.slice(0, bounds[1]), steps), [steps, bounds[1]!, H, W, C], labels.slice(0, bounds[1]), lossOptions);
     const results = await Promise.all(remote);
     const total = local.grads;
     const w0 = bounds[1]! / B;

@@ -40,6 +40,8 @@ export interface TrainRunOptions {
   lr: number;
   weightDecay: number;
   labelSmoothing: number;
+  /** Per-step (TET) loss (trainModel's `perStepLoss`). */
+  perStepLoss?: boolean;
   /** Class-balanced epochs (trainModel's `balance`). */
   balance?: boolean;
   schedule: 'cosine' | 'constant';
@@ -101,7 +103,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const { train, val } = f > 0 ? splitValidation(ds.train, f) : { train: ds.train, val: [] };
   const { height, width } = ds.preprocessing;
   const channels = inputChannels(ds.preprocessing);
-  log(`data: ${train.length} train / ${val.length} validation / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x${channels} (${input.subBins} sub-bin${input.subBins === 1 ? '' : 's'} per step), T=${input.steps}, augment ${formatAugmentation(o.augmentation)} (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(`data: ${train.length} train / ${val.length} validation / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x${channels} (${input.subBins} sub-bin${input.subBins === 1 ? '' : 's'} per step), T=${input.steps}, augment ${formatAugmentation(o.augmentation)}, ${o.perStepLoss ? 'per-step' : 'mean'} loss (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   let spec: ModelSpec;
   if (specFromFile) {
     spec = specFromFile;
@@ -131,6 +133,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
     lr: o.lr,
     weightDecay: o.weightDecay,
     labelSmoothing: o.labelSmoothing,
+    ...(o.perStepLoss ? { perStepLoss: true } : {}),
     ...(o.balance ? { balance: true } : {}),
     schedule: o.schedule,
     augmentation: o.augmentation,

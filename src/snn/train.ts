@@ -20,7 +20,7 @@ import { buildModel, type SnnModel } from './model.js';
 import { crossEntropy } from './ops.js';
 import type { ModelSpec } from './spec.js';
 import { curvesSvg } from './plot.js';
-import { GradPool, shardGradients } from './parallel.js';
+import { GradPool, shardGradients, type LossOptions } from './parallel.js';
 import { randomSource } from '../util/random.js';
 
 /** A sample given as ready frames [T, H, W, 2K] (synthetic data, tests, search proxies). */
@@ -56,6 +56,8 @@ export interface TrainOptions {
   momentum?: number;
   weightDecay?: number;
   labelSmoothing?: number;
+  /** Train on the mean of every step's cross-entropy (TET) instead of the mean logits' (LossOptions). */
+  perStepLoss?: boolean;
   /** Draw each epoch's samples class by class, every class equally often (imbalanced data). */
   balance?: boolean;
   schedule?: 'cosine' | 'constant';
@@ -350,6 +352,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     momentum: 0.9,
     weightDecay: 0,
     labelSmoothing: 0,
+    perStepLoss: false,
     schedule: 'cosine' as const,
     seed: 0,
     augmentation: DEFAULT_AUGMENTATION,
@@ -357,6 +360,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     ...options,
   };
   const { data } = o;
+  const lossOptions: LossOptions = { labelSmoothing: o.labelSmoothing, perStep: o.perStepLoss };
   const p = data.preprocessing;
   if (data.train.length === 0) throw new Error('trainModel: the training split is empty');
   if (data.classes.length !== o.spec.classes) throw new Error(`trainModel: spec has ${o.spec.classes} classes, data has ${data.classes.length}`);
@@ -419,9 +423,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         let loss: number;
         let grads: tf.NamedTensorMap;
         if (pool) {
-          ({ logits, loss, grads } = await pool.step(model, frames, labels, p.steps, o.labelSmoothing));
+          ({ logits, loss, grads } = await pool.step(model, frames, labels, p.steps, lossOptions));
         } else {
-          const r = shardGradients(model, packBatch(frames, p.steps), [p.steps, batch.length, H, W, Cin], labels, o.labelSmoothing);
+          const r = shardGradients(model, packBatch(frames, p.steps), [p.steps, batch.length, H, W, Cin], labels, lossOptions);
           ({ logits, loss } = r);
           grads = {};
           let off = 0;

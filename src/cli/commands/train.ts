@@ -53,6 +53,9 @@ training
   --lr X                   peak learning rate (default 0.002)
   --schedule NAME          cosine (default) | constant
   --weight-decay X         (default 0)    --label-smoothing X (default 0.1)
+  --loss KIND              mean (default): cross-entropy of the logits averaged over the steps |
+                           per-step: the mean of every step's cross-entropy (TET), so each step
+                           must name the class on its own
   --balance                draw every class equally often in each epoch (imbalanced data, e.g.
                            --background rows or the real set's two arm-roll rows per trial)
   --resume                 continue from OUT/checkpoint
@@ -95,6 +98,7 @@ export const trainCommand: Command = {
       schedule: { type: 'string' },
       'weight-decay': { type: 'string' },
       'label-smoothing': { type: 'string' },
+      loss: { type: 'string' },
       balance: { type: 'boolean' },
       resume: { type: 'boolean' },
       init: { type: 'string' },
@@ -133,6 +137,7 @@ export const trainCommand: Command = {
       lr: numberOption('lr', values.lr, POSITIVE, 0.002),
       weightDecay: numberOption('weight-decay', values['weight-decay'], { min: 0 }, 0),
       labelSmoothing: numberOption('label-smoothing', values['label-smoothing'], { min: 0, below: 1 }, 0.1),
+      perStepLoss: choiceOption('loss', values.loss, ['mean', 'per-step'], 'mean') === 'per-step',
       balance: values.balance ?? false,
       schedule: choiceOption('schedule', values.schedule, ['cosine', 'constant'] as const, 'cosine'),
       augmentation,
