@@ -411,6 +411,14 @@ export function sampleFrames(s: LabelledEvents, p: Preprocessing, aug: Augmentat
   return { frames: framesOfEvents(events, p, acc), label };
 }
 
+/**
+ * Frames of one sample's window of steps·stepUs at relative position `at` (0: at its start, 1: at
+ * its end, 0.5: the centre window evaluation uses), not augmented.
+ */
+export function windowFrames(s: LabelledEvents, p: Preprocessing, at: number, acc = new FrameAccumulator()): Float32Array {
+  return framesOfEvents(cropWindow(s.events, p.steps * p.stepUs, at), p, acc);
+}
+
 /** Packs per-sample frames [T, H, W, C] into one [T, B, H, W, C] buffer. */
 export function packBatch(frames: readonly Float32Array[], steps: number): Float32Array {
   const B = frames.length;

@@ -157,10 +157,14 @@ export interface EvalRunOptions {
   backend?: BackendChoice;
   /** Also group accuracy by the randomisation families of a synthetic folder's synthetic.json. */
   byDomain?: boolean;
+  /** Windows per sample, their class probabilities averaged (evaluate's `windows`; default 1). */
+  windows?: number;
 }
 
 export interface EvalReport extends EvalResult {
   classes: string[];
+  /** Windows per sample the accuracy was measured with (1: the centre window). */
+  windows: number;
   byDomain?: DomainGroup[];
 }
 
@@ -173,15 +177,16 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalReport> {
   if (ds.preprocessing.height !== p.height || ds.preprocessing.width !== p.width) throw new Error(`${o.data}: frames are ${ds.preprocessing.height}x${ds.preprocessing.width}, the model expects ${p.height}x${p.width}`);
   // Read the manifest first: a folder without draws fails before the (slow) evaluation.
   const tags = o.byDomain ? await readTrialTags(o.data) : null;
-  const r = evaluate(saved.model, ds[o.split], p, o.batchSize);
+  const windows = o.windows ?? 1;
+  const r = evaluate(saved.model, ds[o.split], p, o.batchSize, windows);
   saved.model.dispose();
-  return { ...r, classes: saved.classes, ...(tags ? { byDomain: accuracyByDomain(ds[o.split], r.predictions, tags) } : {}) };
+  return { ...r, classes: saved.classes, windows, ...(tags ? { byDomain: accuracyByDomain(ds[o.split], r.predictions, tags) } : {}) };
 }
 
 /** Human-readable evaluation report: accuracy, confusion matrix, per-layer firing. */
 export function formatEvalReport(r: EvalReport): string {
   const lines: string[] = [];
-  lines.push(`accuracy: ${(r.accuracy * 100).toFixed(2)} % on ${r.samples} samples (loss ${r.loss.toFixed(4)})`);
+  lines.push(`accuracy: ${(r.accuracy * 100).toFixed(2)} % on ${r.samples} samples (loss ${r.loss.toFixed(4)})${r.windows > 1 ? `, mean of ${r.windows} windows per sample` : ''}`);
   lines.push('confusion matrix (rows: true class, columns: predicted):');
   const w = Math.max(...r.classes.map((c) => c.length), 6);
   lines.push(' '.repeat(w + 3) + r.classes.map((_, i) => String(i).padStart(4)).join(''));

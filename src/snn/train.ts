@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { FrameAccumulator } from '../operators/functional/binning.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { initBackend, describeBackend } from './backend.js';
-import { DEFAULT_AUGMENTATION, NO_AUGMENTATION, packBatch, sampleFrames, type AugmentContext, type Augmentation, type LabelledEvents } from './data.js';
+import { DEFAULT_AUGMENTATION, NO_AUGMENTATION, packBatch, sampleFrames, windowFrames, type AugmentContext, type Augmentation, type LabelledEvents } from './data.js';
 import { mirrorLabelMap } from '../operators/functional/augment.js';
 import { loadModel, saveModel } from './io.js';
 import { FiringAccumulator } from './metrics.js';
 import { inputChannels, subBinsOf, type FiringMetrics, type Preprocessing } from './model-api.js';
 import { buildModel, type SnnModel } from './model.js';
-import { crossEntropy } from './ops.js';
 import type { ModelSpec } from './spec.js';
 import { curvesSvg } from './plot.js';
 import { GradPool, shardGradients, type LossOptions } from './parallel.js';
@@ -195,41 +194,62 @@ export function balancedOrder(labels: readonly number[], rand: () => number): In
   return out;
 }
 
-function argmax(v: Float32Array | Int32Array | Uint8Array, o: number, n: number): number {
+function argmax(v: Float32Array | Float64Array | Int32Array | Uint8Array, o: number, n: number): number {
   let best = 0;
   for (let c = 1; c < n; c++) if (v[o + c]! > v[o + best]!) best = c;
   return best;
 }
 
-/** Evaluates a model on samples in eval mode (BN running stats, no augmentation). */
-export function evaluate(model: SnnModel, samples: readonly Sample[], p: Preprocessing, batchSize = 16): EvalResult {
+/**
+ * Evaluates a model on samples in eval mode (BN running stats, no augmentation). With `windows`
+ * N > 1 every event sample is classified by the mean class probabilities of N windows spread
+ * evenly over it (the first at its start, the last at its end), as a live decision reads a whole
+ * gesture; N = 1 scores the centre window, as validation during training does. The loss is the
+ * negative log of the (mean) probability of the true class; firing metrics count every window.
+ */
+export function evaluate(model: SnnModel, samples: readonly Sample[], p: Preprocessing, batchSize = 16, windows = 1): EvalResult {
+  if (!Number.isInteger(windows) || windows < 1) throw new RangeError(`windows must be an integer >= 1, got ${windows}`);
   const C = model.spec.classes;
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
   const acc = new FiringAccumulator(model.costs, p.steps);
   const fa = new FrameAccumulator();
   const rand = randomSource(0);
+  const probs = new Float64Array(samples.length * C);
+  const { height: H, width: W } = model.spec.input;
+  const items = samples.length * windows;
+  const frames = (j: number): Float32Array => {
+    const s = samples[Math.floor(j / windows)]!;
+    if (windows === 1 || isFrames(s)) return framesOf(s, p, NO_AUGMENTATION, rand, fa).frames;
+    return windowFrames(s, p, (j % windows) / (windows - 1), fa);
+  };
+  for (let i = 0; i < items; i += batchSize) {
+    const n = Math.min(batchSize, items - i);
+    const x = packBatch(Array.from({ length: n }, (_, b) => frames(i + b)), p.steps);
+    const { logitsData, spikes } = tf.tidy(() => {
+      const r = model.forward(tf.tensor(x, [p.steps, n, H, W, model.spec.input.channels]), { training: false });
+      return { logitsData: r.logits.dataSync() as Float32Array, spikes: r.spikes };
+    });
+    for (let b = 0; b < n; b++) {
+      const o = b * C;
+      let max = -Infinity;
+      for (let c = 0; c < C; c++) max = Math.max(max, logitsData[o + c]!);
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += Math.exp(logitsData[o + c]! - max);
+      const to = Math.floor((i + b) / windows) * C;
+      for (let c = 0; c < C; c++) probs[to + c]! += Math.exp(logitsData[o + c]! - max) / sum / windows;
+    }
+    acc.add(spikes.map((s) => s.reduce((a, v) => a + v, 0)), n);
+  }
   let correct = 0;
   let lossSum = 0;
   const predictions: number[] = [];
-  const { height: H, width: W } = model.spec.input;
-  for (let i = 0; i < samples.length; i += batchSize) {
-    const batch = samples.slice(i, i + batchSize);
-    const x = packBatch(batch.map((s) => framesOf(s, p, NO_AUGMENTATION, rand, fa).frames), p.steps);
-    const labels = batch.map((s) => s.label);
-    const { logitsData, spikes, loss } = tf.tidy(() => {
-      const r = model.forward(tf.tensor(x, [p.steps, batch.length, H, W, model.spec.input.channels]), { training: false });
-      const l = crossEntropy(r.logits, labels);
-      return { logitsData: r.logits.dataSync() as Float32Array, spikes: r.spikes, loss: l.dataSync()[0]! };
-    });
-    lossSum += loss * batch.length;
-    batch.forEach((s, b) => {
-      const pred = argmax(logitsData, b * C, C);
-      confusion[s.label]![pred]!++;
-      predictions.push(pred);
-      if (pred === s.label) correct++;
-    });
-    acc.add(spikes.map((s) => s.reduce((a, v) => a + v, 0)), batch.length);
-  }
+  samples.forEach((s, i) => {
+    const pred = argmax(probs, i * C, C);
+    confusion[s.label]![pred]!++;
+    predictions.push(pred);
+    if (pred === s.label) correct++;
+    lossSum -= Math.log(Math.max(probs[i * C + s.label]!, 1e-30));
+  });
   const n = samples.length;
   return { accuracy: n ? correct / n : 0, loss: n ? lossSum / n : 0, confusion, firing: acc.result(), samples: n, predictions };
 }

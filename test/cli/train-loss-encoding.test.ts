@@ -1,7 +1,7 @@
 /**
  * `spikeline train --loss per-step --encoding log`: the run says which loss it trains, the model
- * folder records the log encoding and `spikeline eval` applies it; unknown values are refused,
- * naming the flag.
+ * folder records the log encoding and `spikeline eval` applies it (also with `--windows N`);
+ * unknown values are refused, naming the flag.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +25,14 @@ test('train --loss per-step --encoding log trains, records the encoding, and eva
   const ev = await runCli('eval', '--model', join(out, 'model'), '--data', data, '--limit', '2', '--json');
   assert.equal(ev.code, 0, ev.err);
   assert.equal(JSON.parse(ev.out).samples, 2);
+  assert.equal(JSON.parse(ev.out).windows, 1);
+  // --windows N: the same samples, each read through N windows.
+  const votes = await runCli('eval', '--model', join(out, 'model'), '--data', data, '--limit', '2', '--windows', '3');
+  assert.equal(votes.code, 0, votes.err);
+  assert.match(votes.out, /on 2 samples .*, mean of 3 windows per sample/);
+  const bad = await runCli('eval', '--model', join(out, 'model'), '--data', data, '--windows', '0');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--windows/);
 });
 
 test('an unknown --loss or --encoding is refused, naming the flag', async () => {

@@ -17,6 +17,10 @@ accuracy, confusion matrix, per-layer firing rate, SynOps, dense MACs and energy
   --out FILE         also write the JSON report to FILE
   --by-domain        also accuracy per randomisation family value (texture, thresholds, distance,
                      style, lighting, ...) from a synthetic folder's synthetic.json
+  --windows N        classify each sample by the mean class probabilities of N windows spread
+                     evenly over it, first at its start, last at its end, as a live decision
+                     reads a whole gesture (default 1: the centre window, as validation in
+                     training scores)
   --backend NAME     ${BACKEND_CHOICES.join(' | ')} (default auto)`;
 
 export const evalCommand: Command = {
@@ -33,6 +37,7 @@ export const evalCommand: Command = {
       batch: { type: 'string' },
       json: { type: 'boolean' },
       'by-domain': { type: 'boolean' },
+      windows: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string' },
     });
@@ -50,6 +55,7 @@ export const evalCommand: Command = {
       ...(values.limit !== undefined ? { limit: numberOption('limit', values.limit, COUNT)! } : {}),
       backend,
       byDomain: values['by-domain'] ?? false,
+      windows: numberOption('windows', values.windows, COUNT, 1)!,
     });
     if (values.out) await writeEvalJson(values.out, r);
     process.stdout.write(values.json ? `${JSON.stringify(r)}\n` : `${formatEvalReport(r)}\n`);
