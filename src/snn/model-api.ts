@@ -17,7 +17,7 @@ export interface Preprocessing {
   stepUs: number;
   /** Time steps per classification window (batched forward). */
   steps: number;
-  /** How frame values are formed: event counts, clipped counts, or binary spikes (per channel). */
+  /** How frame values are formed: event counts, clipped counts, binary spikes or log2(1 + count) (per channel). */
   encoding: 'count' | 'clip' | 'binary' | 'log';
   /**
    * Temporal sub-bins per step, K (absent: 1). A step's frame is [H, W, 2K]: K consecutive
