@@ -79,6 +79,7 @@ const table: [string, string, string, string][] = [
   ['train', 'threads', '0', INT1],
   ['eval', 'limit', '0', INT1],
   ['eval', 'batch', '-4', INT1],
+  ['eval', 'windows', '0', INT1],
   ['search', 'trials', '0', INT1],
   ['search', 'startup', '-1', INT0],
   ['search', 'eta', '1', 'an integer >= 2'],
