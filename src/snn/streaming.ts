@@ -11,6 +11,7 @@ import type { Preprocessing, StepOutput, StreamingModel } from './model-api.js';
 import { firingMetrics } from './metrics.js';
 import type { SnnModel, StreamState } from './model.js';
 import { StepEngine } from './step-engine.js';
+import { softmaxInto } from '../util/stats.js';
 
 export type ResetPolicy = 'manual' | 'window';
 
@@ -86,16 +87,12 @@ export class SnnStreamingModel implements StreamingModel {
     this.steps++;
     const C = this.sum.length;
     const logits = new Float32Array(C);
-    let max = -Infinity;
     for (let c = 0; c < C; c++) {
       this.sum[c]! += v[c]!;
       logits[c] = this.sum[c]! / this.steps;
-      max = Math.max(max, logits[c]!);
     }
     const probabilities = new Float32Array(C);
-    let z = 0;
-    for (let c = 0; c < C; c++) z += probabilities[c] = Math.exp(logits[c]! - max);
-    for (let c = 0; c < C; c++) probabilities[c]! /= z;
+    softmaxInto(logits, 0, C, probabilities);
     return { logits, probabilities, firing: firingMetrics(this.model.costs, spikes, 1, 1) };
   }
 

@@ -21,6 +21,7 @@ import type { ModelSpec } from './spec.js';
 import { curvesSvg } from './plot.js';
 import { GradPool, shardGradients, type LossOptions } from './parallel.js';
 import { randomSource } from '../util/random.js';
+import { softmaxInto } from '../util/stats.js';
 
 /** A sample given as ready frames [T, H, W, 2K] (synthetic data, tests, search proxies). */
 export interface FrameSample {
@@ -215,6 +216,7 @@ export function evaluate(model: SnnModel, samples: readonly Sample[], p: Preproc
   const fa = new FrameAccumulator();
   const rand = randomSource(0);
   const probs = new Float64Array(samples.length * C);
+  const p1 = new Float64Array(C);
   const { height: H, width: W } = model.spec.input;
   const items = samples.length * windows;
   const frames = (j: number): Float32Array => {
@@ -230,13 +232,9 @@ export function evaluate(model: SnnModel, samples: readonly Sample[], p: Preproc
       return { logitsData: r.logits.dataSync() as Float32Array, spikes: r.spikes };
     });
     for (let b = 0; b < n; b++) {
-      const o = b * C;
-      let max = -Infinity;
-      for (let c = 0; c < C; c++) max = Math.max(max, logitsData[o + c]!);
-      let sum = 0;
-      for (let c = 0; c < C; c++) sum += Math.exp(logitsData[o + c]! - max);
+      softmaxInto(logitsData, b * C, C, p1);
       const to = Math.floor((i + b) / windows) * C;
-      for (let c = 0; c < C; c++) probs[to + c]! += Math.exp(logitsData[o + c]! - max) / sum / windows;
+      for (let c = 0; c < C; c++) probs[to + c]! += p1[c]! / windows;
     }
     acc.add(spikes.map((s) => s.reduce((a, v) => a + v, 0)), n);
   }
