@@ -218,11 +218,13 @@ export function evaluate(model: SnnModel, samples: readonly Sample[], p: Preproc
   const probs = new Float64Array(samples.length * C);
   const p1 = new Float64Array(C);
   const { height: H, width: W } = model.spec.input;
-  const items = samples.length * windows;
+  // Ready frames have no events to window: a set of only those is scored once, not N times.
+  const w = samples.some((s) => !isFrames(s)) ? windows : 1;
+  const items = samples.length * w;
   const frames = (j: number): Float32Array => {
-    const s = samples[Math.floor(j / windows)]!;
-    if (windows === 1 || isFrames(s)) return framesOf(s, p, NO_AUGMENTATION, rand, fa).frames;
-    return windowFrames(s, p, (j % windows) / (windows - 1), fa);
+    const s = samples[Math.floor(j / w)]!;
+    if (w === 1 || isFrames(s)) return framesOf(s, p, NO_AUGMENTATION, rand, fa).frames;
+    return windowFrames(s, p, (j % w) / (w - 1), fa);
   };
   for (let i = 0; i < items; i += batchSize) {
     const n = Math.min(batchSize, items - i);
@@ -233,8 +235,8 @@ export function evaluate(model: SnnModel, samples: readonly Sample[], p: Preproc
     });
     for (let b = 0; b < n; b++) {
       softmaxInto(logitsData, b * C, C, p1);
-      const to = Math.floor((i + b) / windows) * C;
-      for (let c = 0; c < C; c++) probs[to + c]! += p1[c]! / windows;
+      const to = Math.floor((i + b) / w) * C;
+      for (let c = 0; c < C; c++) probs[to + c]! += p1[c]! / w;
     }
     acc.add(spikes.map((s) => s.reduce((a, v) => a + v, 0)), n);
   }

@@ -1,4 +1,7 @@
-/** Summary statistics for experiment reports (seeds, configurations, test sets). */
+/**
+ * Summary statistics for experiment reports (seeds, configurations, test sets), and the softmax
+ * that evaluation and the streaming readout share.
+ */
 
 /** Arithmetic mean; NaN for no values. */
 export function mean(v: readonly number[]): number {
