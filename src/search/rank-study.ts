@@ -14,7 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { initBackend } from '../snn/backend.js';
 import { NO_AUGMENTATION, packBatch, sampleFrames, splitValidation } from '../snn/data.js';
 import { Random, deriveSeed, randomSource } from '../util/random.js';
-import { threadCpuSeconds } from './cpu-time.js';
+import { threadCpuSeconds } from '../util/cpu-time.js';
 import { createRunner } from './pool.js';
 import { hammingKernelScore, kendallTau, perfectRankerTau, type TruthCeiling } from './rank.js';
 import { SNN_TARGET_MODULE, baseSpec, loadTargetData, snnAdapter, withSkips, type SnnTargetOptions } from './snn-target.js';

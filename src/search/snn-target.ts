@@ -9,7 +9,7 @@ import { loadGestureDataset, splitValidation, type EventDataset, type LabelledEv
 import type { NeuronConfig } from '../snn/neuron.js';
 import { validateSpec, type ModelSpec, type SpecTraining } from '../snn/spec.js';
 import { trainModel, type TrainingData } from '../snn/train.js';
-import { threadCpuSeconds } from './cpu-time.js';
+import { threadCpuSeconds } from '../util/cpu-time.js';
 import type { SearchTarget, TrialMetrics, TrialObjective } from './objective.js';
 import { SKIP_CHOICES, skipOfChoice, type NeuronParams, type SkipChoice, type SkipSpec as PlacedSkip, type SpecAdapter } from './space.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { threadCpuSeconds } from '../../src/search/cpu-time.js';
+import { threadCpuSeconds } from '../../src/util/cpu-time.js';
 
 /** Spins until the process has used `seconds` more CPU (process.cpuUsage: the independent measure). */
 const BURN = `
