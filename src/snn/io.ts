@@ -36,7 +36,7 @@ export interface SavedModel {
   meta?: Record<string, unknown>;
 }
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await writeFile(`${path}.tmp`, data);
   await rename(`${path}.tmp`, path);
 }

@@ -5,8 +5,7 @@
  * the skip-connection search for pruning).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FrameAccumulator } from '../operators/functional/binning.js';
 import { createProgress, type Progress } from '../util/progress.js';
@@ -14,6 +13,7 @@ import { initBackend, describeBackend } from './backend.js';
 import { DEFAULT_AUGMENTATION, NO_AUGMENTATION, packBatch, sampleFrames, windowFrames, type AugmentContext, type Augmentation, type LabelledEvents } from './data.js';
 import { mirrorLabelMap } from '../operators/functional/augment.js';
 import { loadModel, saveModel } from './io.js';
+import { hasCheckpoint, loadCheckpoint, replaceFolder, saveCheckpoint, settleFolder, type OptimState } from './checkpoint.js';
 import { FiringAccumulator } from './metrics.js';
 import { inputChannels, subBinsOf, type FiringMetrics, type Preprocessing } from './model-api.js';
 import { buildModel, type SnnModel } from './model.js';
@@ -137,12 +137,6 @@ export interface TrainResult {
   stoppedEarly: boolean;
   seconds: number;
   backend: string;
-}
-
-interface OptimState {
-  step: number;
-  m: tf.Variable[];
-  v: tf.Variable[];
 }
 
 function isFrames(s: Sample): s is FrameSample {
@@ -286,37 +280,6 @@ function applyUpdate(vars: tf.Variable[], grads: tf.NamedTensorMap, st: OptimSta
   });
 }
 
-async function saveCheckpoint(dir: string, model: SnnModel, data: TrainingData, st: OptimState, epoch: number, curves: EpochMetrics[]): Promise<void> {
-  await saveModel(dir, { model, classes: [...data.classes], preprocessing: data.preprocessing });
-  const parts = [...st.m, ...st.v].map((t) => t.dataSync() as Float32Array);
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  const bin = new Float32Array(total);
-  let off = 0;
-  for (const p of parts) {
-    bin.set(p, off);
-    off += p.length;
-  }
-  await writeFile(join(dir, 'optimizer.bin'), new Uint8Array(bin.buffer));
-  await writeFile(join(dir, 'state.json'), JSON.stringify({ epoch, step: st.step, curves }) + '\n');
-}
-
-async function loadCheckpoint(dir: string, model: SnnModel, st: OptimState): Promise<{ epoch: number; curves: EpochMetrics[] }> {
-  const saved = await loadModel(dir);
-  model.setWeights(saved.model.weights(), dir);
-  saved.model.dispose();
-  const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { epoch: number; step: number; curves: EpochMetrics[] };
-  const buf = await readFile(join(dir, 'optimizer.bin'));
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  let off = 0;
-  for (const t of [...st.m, ...st.v]) {
-    if (off + t.size > all.length) throw new Error(`${join(dir, 'optimizer.bin')}: too short for the model's optimizer state`);
-    t.assign(tf.tensor(all.subarray(off, off + t.size), t.shape));
-    off += t.size;
-  }
-  st.step = state.step;
-  return { epoch: state.epoch, curves: state.curves };
-}
-
 async function initWeights(dir: string, model: SnnModel, data: TrainingData): Promise<void> {
   const saved = await loadModel(dir);
   try {
@@ -399,7 +362,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let curves: EpochMetrics[] = [];
   let startEpoch = 0;
   if (o.outDir) await mkdir(o.outDir, { recursive: true });
-  if (o.resume && ckpt && existsSync(join(ckpt, 'state.json'))) ({ epoch: startEpoch, curves } = await loadCheckpoint(ckpt, model, st));
+  if (o.resume && ckpt && (await hasCheckpoint(ckpt))) ({ epoch: startEpoch, curves } = await loadCheckpoint<EpochMetrics>(ckpt, model, st));
   const stepsPerEpoch = Math.ceil(data.train.length / o.batchSize);
   const totalSteps = stepsPerEpoch * o.epochs;
   const { height: H, width: W, channels: Cin } = model.spec.input;
@@ -414,7 +377,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let last: EvalResult | null = null;
   // With a validation split: the best epoch so far and its weights (OUT/best on disk, for resume).
   let best: { epoch: number; valAccuracy: number; valLoss: number; weights: ReturnType<SnnModel['weights']> } | null = null;
-  if (data.val?.length && startEpoch > 0 && o.outDir && existsSync(join(o.outDir, 'best', 'model.json'))) {
+  if (data.val?.length && startEpoch > 0 && o.outDir && (await settleFolder(join(o.outDir, 'best'), 'model.json'))) {
     const saved = await loadModel(join(o.outDir, 'best'));
     const meta = saved.meta as { epoch: number; valAccuracy: number; valLoss: number };
     best = { epoch: meta.epoch, valAccuracy: meta.valAccuracy, valLoss: meta.valLoss, weights: copyWeights(saved.model) };
@@ -473,7 +436,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       // Best validation accuracy; ties (a small split has few distinct values) go to the lower loss.
       if (val && (!best || val.accuracy > best.valAccuracy || (val.accuracy === best.valAccuracy && val.loss < best.valLoss))) {
         best = { epoch: epoch + 1, valAccuracy: val.accuracy, valLoss: val.loss, weights: copyWeights(model) };
-        if (o.outDir) await saveModel(join(o.outDir, 'best'), { model, classes: [...data.classes], preprocessing: p, meta: { epoch: best.epoch, valAccuracy: best.valAccuracy, valLoss: best.valLoss } });
+        const meta = { epoch: best.epoch, valAccuracy: best.valAccuracy, valLoss: best.valLoss };
+        if (o.outDir) await replaceFolder(join(o.outDir, 'best'), (dir) => saveModel(dir, { model, classes: [...data.classes], preprocessing: p, meta }));
       }
       const m: EpochMetrics = {
         epoch: epoch + 1,
@@ -491,7 +455,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       curves.push(m);
       if (logFile) await appendFile(logFile, JSON.stringify({ type: 'epoch', ...m }) + '\n');
       if (ckpt) {
-        await saveCheckpoint(ckpt, model, data, st, epoch + 1, curves);
+        await saveCheckpoint(ckpt, { model, classes: [...data.classes], preprocessing: p }, st, epoch + 1, curves);
         await writeFile(join(o.outDir!, 'curves.svg'), curvesSvg(curves));
       }
       if (o.onEpoch && (await o.onEpoch(m)) === false) {
