@@ -22,6 +22,7 @@ import { curvesSvg } from './plot.js';
 import { GradPool, shardGradients, type LossOptions } from './parallel.js';
 import { randomSource } from '../util/random.js';
 import { softmaxInto } from '../util/stats.js';
+import { threadCpuSeconds } from '../util/cpu-time.js';
 
 /** A sample given as ready frames [T, H, W, 2K] (synthetic data, tests, search proxies). */
 export interface FrameSample {
@@ -104,6 +105,8 @@ export interface EpochMetrics {
   /** SynOps per sample (whole window) on the evaluated split. */
   synopsPerSample: number;
   seconds: number;
+  /** CPU time of the training thread in the epoch (its training and evaluation; NaN off Linux). */
+  cpuSeconds: number;
   samplesPerSecond: number;
 }
 
@@ -388,6 +391,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   try {
     for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
       const te = Date.now();
+      const cpu0 = threadCpuSeconds();
       const rand = randomSource(o.seed * 1000003 + epoch);
       const order = o.balance ? balancedOrder(data.train.map((s) => s.label), rand) : shuffle(data.train.length, rand);
       const ctx = augmentContext(rand);
@@ -450,6 +454,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         firingRate: last ? last.firing.meanRate : 0,
         synopsPerSample: last?.samples ? last.firing.synops / last.samples : 0,
         seconds: (Date.now() - te) / 1000,
+        cpuSeconds: threadCpuSeconds() - cpu0,
         samplesPerSecond: seen / trainSeconds,
       };
       curves.push(m);
@@ -468,10 +473,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     progress?.finish();
     for (const t of [...st.m, ...st.v]) t.dispose();
   }
-  if (best) {
-    model.setWeights(best.weights, `epoch ${best.epoch}`);
-    if (data.test.length > 0) last = evaluate(model, data.test, p, o.batchSize);
-  }
+  if (best) model.setWeights(best.weights, `epoch ${best.epoch}`);
+  // The kept weights are scored on the test split; so are those of a resumed training that had no
+  // epoch left to run, which then returns what it did when it finished.
+  if (data.test.length > 0 && (best || startEpoch >= o.epochs)) last = evaluate(model, data.test, p, o.batchSize);
   const selection = best ? { selectedEpoch: best.epoch, valAccuracy: best.valAccuracy } : {};
   // Wall time of every epoch, including those before a resume.
   const seconds = curves.reduce((a, c) => a + c.seconds, 0);
