@@ -15,6 +15,14 @@ export interface TrialRequest {
   spec: unknown;
   /** Full training budget in epochs; a pruner may stop the trial earlier. */
   maxEpochs: number;
+  /**
+   * Folder where the training checkpoints after every epoch and from which it resumes: set by the
+   * long final trainings of `experiment skip-connections` and `search rank`, one folder per
+   * (configuration, seed). Search trials leave it unset: they are short, most are pruned after a
+   * rung or two, and a study reruns a trial an interruption cut, so writing the model and
+   * optimizer state every epoch would cost them more than it could save.
+   */
+  checkpointDir?: string;
 }
 
 /** Figures an objective reports after each epoch (accuracy on the validation split, in [0, 1]). */

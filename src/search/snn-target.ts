@@ -4,6 +4,9 @@
  * are scored on a validation split carved out of the training split (stratified, fixed), so the
  * test split stays untouched for the final comparison of `spikeline experiment`.
  */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { backbone, BACKBONES, type BackboneName, type BackboneOptions } from '../snn/backbones.js';
 import { loadGestureDataset, splitValidation, type EventDataset, type LabelledEvents } from '../snn/data.js';
 import type { NeuronConfig } from '../snn/neuron.js';
@@ -146,11 +149,28 @@ export async function trialData(o: SnnTargetOptions): Promise<TrainingData> {
   return { classes: ds.classes, preprocessing: ds.preprocessing, train, test: val };
 }
 
+/**
+ * Readies `dir` as the checkpoint folder of the training `identity` describes: a folder another
+ * training left there (other target options, spec, seed or epochs) is cleared, since resuming it
+ * would continue that training, not this one.
+ */
+async function claimCheckpointDir(dir: string, identity: unknown): Promise<void> {
+  const file = join(dir, 'trial.json');
+  const text = JSON.stringify(identity);
+  if (existsSync(file) && (await readFile(file, 'utf8')) === text) return;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, text);
+}
+
 export function snnObjective(o: SnnTargetOptions): TrialObjective {
   return {
     async run(trial, onEpoch): Promise<TrialMetrics> {
       const data = await trialData(o);
+      const dir = trial.checkpointDir;
+      if (dir !== undefined) await claimCheckpointDir(dir, { target: o, spec: trial.spec, seed: trial.seed, epochs: trial.maxEpochs });
       const cpu0 = threadCpuSeconds();
+      let ran = 0;
       const result = await trainModel({
         spec: trial.spec as ModelSpec,
         data,
@@ -159,24 +179,29 @@ export function snnObjective(o: SnnTargetOptions): TrialObjective {
         batchSize: o.batchSize ?? 16,
         lr: o.lr ?? 2e-3,
         progress: false,
-        onEpoch: (m) =>
-          onEpoch(m.epoch, {
+        ...(dir !== undefined ? { outDir: dir, resume: true } : {}),
+        onEpoch: (m) => {
+          ran++;
+          return onEpoch(m.epoch, {
             accuracy: m.testAccuracy ?? 0,
             meanRate: m.firingRate,
             synops: m.synopsPerSample,
             loss: m.trainLoss,
             trainAccuracy: m.trainAccuracy,
             seconds: m.seconds,
-          }),
+          });
+        },
       });
       result.model.dispose();
+      // A resumed training also cost the CPU of the epochs it took from its checkpoint.
+      const before = result.curves.slice(0, result.curves.length - ran).reduce((a, c) => a + c.cpuSeconds, 0);
       return {
         accuracy: result.accuracy ?? 0,
         meanRate: result.meanFiringRate,
         synops: result.synopsPerSample,
         energyPJ: result.energyPJPerSample,
         seconds: result.seconds,
-        cpuSeconds: threadCpuSeconds() - cpu0,
+        cpuSeconds: threadCpuSeconds() - cpu0 + before,
         epochs: result.epochs,
       };
     },
