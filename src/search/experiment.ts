@@ -10,9 +10,11 @@
  *
  * Every finished training is a row of `skip-connections.json` in the report folder (the
  * published results, and what a resumed run skips), with `skip-connections.md` beside it; the
- * search studies are resumable SQLite files in the work folder.
+ * search studies are resumable SQLite files in the work folder, and each final training
+ * checkpoints every epoch in the work folder's checkpoints/BACKBONE-CONFIGURATION-seedN (deleted
+ * once its row is saved), so one cut half-way resumes from its last epoch.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackboneName } from '../snn/backbones.js';
 import type { ObjectiveKind } from './objective.js';
@@ -31,7 +33,7 @@ export const CONFIGURATIONS: readonly Configuration[] = ['ann', 'none', 'searche
 
 export interface SkipExperimentOptions {
   data: string;
-  /** Work folder: the search studies. */
+  /** Work folder: the search studies and the final trainings' checkpoints. */
   outDir: string;
   /** Where skip-connections.json and skip-connections.md are written (default outDir). */
   reportDir?: string;
@@ -174,13 +176,15 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
     const todo = CONFIGURATIONS.flatMap((configuration) => seeds.filter((seed) => !has(name, configuration, seed)).map((seed) => ({ configuration, seed })));
     if (todo.length === 0) continue;
     log(`${name}: ${todo.length} final trainings (${o.epochs} epochs each, test split, seeds ${seeds.join(', ')})`);
+    const checkpoints = join(o.outDir, 'checkpoints');
     const runner = createRunner({ module: SNN_TARGET_MODULE, export: 'snnTarget', options: targetOptions(o, name, 'test') }, Math.min(todo.length, o.workers ?? defaultWorkers()));
     try {
       await Promise.all(
         todo.map(async ({ configuration, seed }, i) => {
           const skips = skipsOf[configuration];
           const spec = { ...base, skips };
-          const m = await runner.run({ number: i, seed, params: {}, skips, neuron: {}, spec, maxEpochs: o.epochs }, async (epoch, em) => {
+          const checkpointDir = join(checkpoints, `${name}-${configuration}-seed${seed}`);
+          const m = await runner.run({ number: i, seed, params: {}, skips, neuron: {}, spec, maxEpochs: o.epochs, checkpointDir }, async (epoch, em) => {
             log(`${name} ${configuration} seed ${seed}: epoch ${epoch}/${o.epochs} test accuracy ${em.accuracy.toFixed(4)} rate ${(em.meanRate ?? NaN).toFixed(4)}`);
             return true;
           });
@@ -198,8 +202,10 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
             ...(configuration === 'searched' ? { trial: searched.trial } : {}),
           });
           save();
+          rmSync(checkpointDir, { recursive: true, force: true });
         }),
       );
+      rmSync(checkpoints, { recursive: true, force: true });
     } finally {
       await runner.close();
     }

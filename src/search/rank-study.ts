@@ -8,9 +8,11 @@
  *     one seed or the mean of several (`truthSeeds`), since one training can swing by more than
  *     the configurations differ.
  * Kendall tau of each ranker against (3), and the CPU time each costs per candidate, are the
- * figures. Every finished measurement is saved at once to the JSON file, so a long run resumes.
+ * figures. Every finished measurement is saved at once to the JSON file, so a long run resumes;
+ * a full training cut half-way resumes from its last epoch (checkpoints beside the file).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import { initBackend } from '../snn/backend.js';
 import { NO_AUGMENTATION, packBatch, sampleFrames, splitValidation } from '../snn/data.js';
 import { Random, deriveSeed, randomSource } from '../util/random.js';
@@ -37,7 +39,7 @@ export interface RankStudyOptions {
   maxSkips: number;
   skipTypes?: SkipChoice[];
   seed: number;
-  /** Results file (created, or resumed when present). */
+  /** Results file (created, or resumed when present); full trainings checkpoint in OUT's name + `.checkpoints/`. */
   out: string;
   /** Parallel trainings (default 1). */
   workers?: number;
@@ -141,7 +143,11 @@ export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> 
     }
   }
 
-  // 2 and 3. Trainings, reduced fidelity first (cheap), then full (every missing seed).
+  // 2 and 3. Trainings, reduced fidelity first (cheap), then full (every missing seed). Full
+  // trainings, the long ones, checkpoint every epoch (a folder per configuration and seed, deleted
+  // once its result is saved); reduced-fidelity ones are short, and their CPU time is the measured
+  // cost of that ranker, which checkpoint writes would inflate.
+  const checkpoints = join(dirname(o.out), `${basename(o.out, extname(o.out))}.checkpoints`);
   for (const stage of ['low', 'full'] as const) {
     const todo = file.configs.flatMap((c) => {
       if (c[stage]) return [];
@@ -159,7 +165,9 @@ export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> 
       await Promise.all(
         todo.map(async ({ c, seed }, i) => {
           const name = seeds > 1 && stage === 'full' ? `${c.label} full (seed ${seed})` : `${c.label} ${stage}`;
-          const m = await runner.run({ number: i, seed, params: {}, skips: c.skips, neuron: {}, spec: withSkips(base, c.skips), maxEpochs: epochs }, async (epoch, em) => {
+          const dir = stage === 'full' ? join(checkpoints, `${c.label.replace(/\s+/g, '-')}-seed${seed}`) : undefined;
+          const request = { number: i, seed, params: {}, skips: c.skips, neuron: {}, spec: withSkips(base, c.skips), maxEpochs: epochs, checkpointDir: dir };
+          const m = await runner.run(request, async (epoch, em) => {
             log(`${name}: epoch ${epoch}/${epochs} accuracy ${em.accuracy.toFixed(4)}`);
             return true;
           });
@@ -167,9 +175,11 @@ export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> 
           if (stage === 'low') c.low = { accuracy: m.accuracy, cpu_s };
           else recordFull(c, { accuracy: m.accuracy, rate: m.meanRate, synops: m.synops, cpu_s }, seed, seeds);
           save();
+          if (dir) rmSync(dir, { recursive: true, force: true });
           if (c.full && stage === 'full') log(`tau so far: ${rankFigures(file.configs).map((f) => `${f.ranker} ${f.tau.toFixed(3)} (n=${f.n})`).join(', ')}`);
         }),
       );
+      if (stage === 'full') rmSync(checkpoints, { recursive: true, force: true });
     } finally {
       await runner.close();
     }

@@ -46,10 +46,11 @@ converted to an SNN, (b) no skips, (c) the skips found by a search (which runs (
 each with several seeds at the same budget, and prints markdown tables: test accuracy mean ± std,
 firing rate, SynOps, CPU time, and (c) against (a) paired by seed. Every finished training is a row
 of skip-connections.json in --report (with skip-connections.md); the search studies are kept in
---out. Running the same command again resumes an interrupted experiment.
+--out, and so is a checkpoint of each final training until its row is saved. Running the same
+command again resumes an interrupted experiment, a training cut half-way from its last epoch.
 
   --data DIR            dataset (DVS128 Gesture layout, e.g. from spikeline simulate gesture)
-  --out DIR             work folder: search studies (default experiment-skip-connections)
+  --out DIR             work folder: search studies, checkpoints (default experiment-skip-connections)
   --report DIR          where skip-connections.json and .md go (default docs/experiments)
   --seeds N             seeds per configuration (default 3)
   --backbones LIST      comma-separated (default resnet18,densenet121,mobilenetv2)

@@ -58,7 +58,8 @@ report:
 
 rank (how well cheap rankers predict fully trained test accuracy: Kendall tau, CPU s per candidate,
 and the tau a perfect ranker would reach against that truth given the test split's size;
-resumable, every result saved to --out at once):
+resumable, every result saved to --out at once, a full training checkpointed every epoch in
+OUT's name + .checkpoints until its result is saved):
   --configs N         configurations: ANN skips, no skips, then random draws (default 12)
   --epochs N          epochs of a full training (default 9)
   --truth-seeds N     full trainings per configuration (seeds --seed, --seed+1, …); the truth is
