@@ -77,11 +77,22 @@ export interface GestureSample {
 }
 
 const lightingPattern = DVS_GESTURE_LIGHTINGS.join('|');
+// Lazy, so `user07_fluorescent_led` ends in `_fluorescent_led`, not `_led`.
+const userPattern = new RegExp(`^(.+?)_(${lightingPattern})$`);
 
 /** `user01_natural` style trial name. */
 export function dvsGestureTrialName(user: number, lighting: string): string {
   if (!DVS_GESTURE_LIGHTINGS.includes(lighting)) throw new RangeError(`unknown lighting "${lighting}"`);
   return `user${String(user).padStart(2, '0')}_${lighting}`;
+}
+
+/**
+ * The person of a trial: its name without the `_<lighting>` suffix (`user07` of
+ * `user07_fluorescent_led`; a name prefix stays, so `s22user01_lab` is `s22user01`, not `user01`).
+ * A name without a known lighting suffix is its own person.
+ */
+export function dvsGestureUser(trial: string): string {
+  return userPattern.exec(trial)?.[1] ?? trial;
 }
 
 function officialList(spec: string): string[] {

@@ -7,12 +7,13 @@
  * event count).
  */
 import { concatBatches, sliceByTime, type EventBatch } from '../events/index.js';
-import { loadDvsGesture, DVS_GESTURE_BACKGROUND, DVS_GESTURE_CLASSES } from '../formats/dvs-gesture.js';
+import { loadDvsGesture, dvsGestureUser, DVS_GESTURE_BACKGROUND, DVS_GESTURE_CLASSES } from '../formats/dvs-gesture.js';
 import { listCifar10Dvs, loadCifar10DvsSample, CIFAR10_DVS_CLASSES } from '../formats/cifar10-dvs.js';
 import { affine, dropRandom, dropRegion, dropTimeSpan, injectNoise, invertPolarity, mixRegion, timeStretch } from '../operators/functional/augment.js';
 import { orient, type Region } from '../operators/functional/spatial.js';
 import { framesFromEvents, FrameAccumulator } from '../operators/functional/binning.js';
 import { subBinsOf, subBinsProblem, type Preprocessing } from './model-api.js';
+import { splitByGroup, type Groupable, type ValidationGroup } from './validation.js';
 
 export interface LabelledEvents {
   /** Full-resolution events of one sample (time-sorted). */
@@ -20,6 +21,9 @@ export interface LabelledEvents {
   label: number;
   /** Where it came from (trial/row), for error messages and eval reports. */
   source: string;
+  /** Its recording (trial / sample file) and person, for validation splits by group (splitValidation). */
+  recording?: string;
+  user?: string;
   /** Idle events just before a gesture (GestureSample.lead), for the `onset` augmentation. */
   lead?: EventBatch;
 }
@@ -176,14 +180,14 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
       // Leads are views into the decoded recordings: the onset augmentation costs no memory.
       for await (const s of loadDvsGesture(root, split, { background: o.background ?? false, leadUs: split === 'train' ? o.steps * o.stepUs : 0 })) {
         if (o.limit !== undefined && splits[split].length >= o.limit) break;
-        splits[split].push({ events: s.events, label: s.classId, source: `${s.trial}#${s.row}`, ...(s.lead ? { lead: s.lead } : {}) });
+        splits[split].push({ events: s.events, label: s.classId, source: `${s.trial}#${s.row}`, recording: s.trial, user: dvsGestureUser(s.trial), ...(s.lead ? { lead: s.lead } : {}) });
       }
     }
   } else {
     classes = [...CIFAR10_DVS_CLASSES];
     for (const e of await listCifar10Dvs(root)) {
       if (!wanted.includes(e.split) || (o.limit !== undefined && splits[e.split].length >= o.limit)) continue;
-      splits[e.split].push({ events: await loadCifar10DvsSample(e), label: e.classId, source: e.path });
+      splits[e.split].push({ events: await loadCifar10DvsSample(e), label: e.classId, source: e.path, recording: e.path });
     }
   }
   // A split asked for by name must have samples; otherwise one split is enough (a training set
@@ -228,7 +232,13 @@ export async function loadEventDatasets(roots: readonly string[], layout: Datase
 export function mergeDatasets(parts: readonly EventDataset[], names: readonly string[]): EventDataset {
   const first = parts[0];
   if (!first || names.length !== parts.length) throw new RangeError(`mergeDatasets: ${parts.length} datasets, ${names.length} names`);
-  const tagged = (s: LabelledEvents, name: string): LabelledEvents => ({ ...s, source: `${name}:${s.source}` });
+  // Group keys too: one trial name in two folders is two recordings of two people.
+  const tagged = (s: LabelledEvents, name: string): LabelledEvents => ({
+    ...s,
+    source: `${name}:${s.source}`,
+    ...(s.recording !== undefined ? { recording: `${name}:${s.recording}` } : {}),
+    ...(s.user !== undefined ? { user: `${name}:${s.user}` } : {}),
+  });
   parts.forEach((d, i) => {
     if (JSON.stringify(d.classes) !== JSON.stringify(first.classes)) throw new Error(`${names[i]}: classes ${d.classes.join(',')} differ from ${names[0]}'s ${first.classes.join(',')}`);
     const a = d.preprocessing, b = first.preprocessing;
@@ -452,11 +462,13 @@ export function syntheticSample(label: number, classes: number, p: Preprocessing
 }
 
 /**
- * Holds out round(n · fraction) recordings of each class (at least one when the class has two or
- * more), taken at evenly spaced positions of the class's recordings in dataset order, so the
- * split is deterministic and every user / lighting is represented on both sides.
+ * Holds out round(n · fraction) samples of each class (at least one when the class has two or
+ * more), taken at evenly spaced positions of the class's samples in dataset order, so the split
+ * is deterministic and every user / lighting is represented on both sides. By `recording` or
+ * `user` it holds out whole ones instead (splitByGroup).
  */
-export function splitValidation<T extends { label: number }>(train: readonly T[], fraction: number): { train: T[]; val: T[] } {
+export function splitValidation<T extends Groupable>(train: readonly T[], fraction: number, by: ValidationGroup = 'sample'): { train: T[]; val: T[] } {
+  if (by !== 'sample') return splitByGroup(train, fraction, by);
   const byClass = new Map<number, number[]>();
   train.forEach((s, i) => {
     const list = byClass.get(s.label);

@@ -11,4 +11,5 @@ export { SnnStreamingModel, type ResetPolicy, type StreamingOptions } from './st
 export { saveModel, loadModel, loadStreamingModel, MODEL_FORMAT, type SavedModel } from './io.js';
 export { trainModel, evaluate, type TrainOptions, type TrainResult, type EpochMetrics as TrainEpochMetrics, type EvalResult, type TrainingData, type Sample, type FrameSample } from './train.js';
 export { loadEventDataset, loadEventDatasets, mergeDatasets, loadGestureDataset, type DatasetLayout, sampleFrames, encodeFrame, splitValidation, packBatch, syntheticSample, DEFAULT_AUGMENTATION, NO_AUGMENTATION, LEGACY_AUGMENTATION, TRAIN_AUGMENTATION, AUGMENTATION_NAMES, AUGMENTATION_PRESETS, parseAugmentation, formatAugmentation, augmentEvents, framesOfEvents, type Augmentation, type AugmentContext, type EventDataset, type LabelledEvents, type DatasetOptions } from './data.js';
+export { VALIDATION_GROUPS, type ValidationGroup } from './validation.js';
 export { curvesSvg } from './plot.js';
