@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { initBackend, backendLine, type BackendChoice } from './backend.js';
 import { backbone, type BackboneName } from './backbones.js';
 import { loadEventDataset, loadEventDatasets, splitValidation, formatAugmentation, type Augmentation, type DatasetLayout } from './data.js';
+import type { ValidationGroup } from './validation.js';
 import { loadModel } from './io.js';
 import { DVS_GESTURE_BACKGROUND } from '../formats/dvs-gesture.js';
 import { inputChannels, subBinsOf, subBinsProblem, type Preprocessing } from './model-api.js';
@@ -54,6 +55,8 @@ export interface TrainRunOptions {
   background?: boolean;
   /** Fraction of the training split held out for model selection (0: none). */
   valFraction?: number;
+  /** What the validation split holds out whole (splitValidation; default sample). */
+  valBy?: ValidationGroup;
   backend?: BackendChoice;
   /** Gradient threads (data-parallel); default 1. */
   threads?: number;
@@ -86,11 +89,21 @@ function trainingInput(o: Partial<SpecTraining>, spec: ModelSpec | undefined, sp
   return out;
 }
 
+/** `--val-by`, refused where it cannot take effect (before the data is loaded). */
+function validationGroup(o: TrainRunOptions): ValidationGroup {
+  const by = o.valBy ?? 'sample';
+  if (by !== 'sample' && !o.valFraction) throw new Error(`--val-by ${by}: no validation split to hold out by ${by} (give --val-fraction F > 0)`);
+  // CIFAR10-DVS names no person; falling back to recording would hide that the split is not by person.
+  if (by === 'user' && o.layout === 'cifar10-dvs') throw new Error('--val-by user: the cifar10-dvs layout names no person; use --val-by recording (each sample is its own recording)');
+  return by;
+}
+
 export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const log = o.log ?? (() => {});
   // The spec file first: a bad file is reported before the data is loaded.
   const specFromFile = o.specFile ? await readSpecFile(o.specFile) : undefined;
   const input = trainingInput(o, specFromFile, o.specFile);
+  const valBy = validationGroup(o);
   const info = await initBackend(o.backend);
   log(`backend: ${backendLine(info)}`);
   const t0 = Date.now();
@@ -100,10 +113,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   if (ds.train.length === 0) throw new Error(`${dataName}: no training samples (trials_to_train.txt lists none)`);
   const f = o.valFraction ?? 0;
   if (!(f >= 0 && f < 1)) throw new Error(`--val-fraction ${f}: expected 0 <= F < 1`);
-  const { train, val } = f > 0 ? splitValidation(ds.train, f) : { train: ds.train, val: [] };
+  const { train, val } = f > 0 ? splitValidation(ds.train, f, valBy) : { train: ds.train, val: [] };
   const { height, width } = ds.preprocessing;
   const channels = inputChannels(ds.preprocessing);
-  log(`data: ${train.length} train / ${val.length} validation / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x${channels} (${input.subBins} sub-bin${input.subBins === 1 ? '' : 's'} per step), T=${input.steps}, augment ${formatAugmentation(o.augmentation)}, ${o.perStepLoss ? 'per-step' : 'mean'} loss (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(`data: ${train.length} train / ${val.length} validation${val.length ? ` (by ${valBy})` : ''} / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x${channels} (${input.subBins} sub-bin${input.subBins === 1 ? '' : 's'} per step), T=${input.steps}, augment ${formatAugmentation(o.augmentation)}, ${o.perStepLoss ? 'per-step' : 'mean'} loss (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   let spec: ModelSpec;
   if (specFromFile) {
     spec = specFromFile;
@@ -126,7 +139,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   if (spec.classes !== ds.classes.length) throw new Error(`${o.specFile ?? o.init}: the network has ${spec.classes} classes, the ${o.layout} layout of ${dataName} has ${ds.classes.length}`);
   const r = await trainModel({
     spec,
-    data: { classes: ds.classes, preprocessing: ds.preprocessing, train, test: ds.test, ...(val.length ? { val } : {}) },
+    data: { classes: ds.classes, preprocessing: ds.preprocessing, train, test: ds.test, ...(val.length ? { val, valBy } : {}) },
     epochs: o.epochs,
     batchSize: o.batchSize,
     optimizer: o.optimizer,

@@ -18,6 +18,7 @@ import { FiringAccumulator } from './metrics.js';
 import { inputChannels, subBinsOf, type FiringMetrics, type Preprocessing } from './model-api.js';
 import { buildModel, type SnnModel } from './model.js';
 import type { ModelSpec } from './spec.js';
+import type { ValidationGroup } from './validation.js';
 import { curvesSvg } from './plot.js';
 import { GradPool, shardGradients, type LossOptions } from './parallel.js';
 import { randomSource } from '../util/random.js';
@@ -45,6 +46,8 @@ export interface TrainingData {
    * influences them.
    */
   val?: readonly Sample[];
+  /** How `val` was held out, recorded with the selection when given. */
+  valBy?: ValidationGroup;
 }
 
 export interface TrainOptions {
@@ -478,6 +481,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   // epoch left to run, which then returns what it did when it finished.
   if (data.test.length > 0 && (best || startEpoch >= o.epochs)) last = evaluate(model, data.test, p, o.batchSize);
   const selection = best ? { selectedEpoch: best.epoch, valAccuracy: best.valAccuracy } : {};
+  const valMeta = best ? { valSamples: data.val!.length, ...(data.valBy ? { valBy: data.valBy } : {}) } : {};
   // Wall time of every epoch, including those before a resume.
   const seconds = curves.reduce((a, c) => a + c.seconds, 0);
   const accs = curves.map((c) => c.testAccuracy).filter((a): a is number => a !== null);
@@ -501,9 +505,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       model,
       classes: [...data.classes],
       preprocessing: p,
-      meta: { accuracy: result.accuracy, epochs: result.epochs, trainSeconds: Math.round(seconds), backend: result.backend, meanFiringRate: result.meanFiringRate, ...selection, ...(best ? { valSamples: data.val!.length } : {}) },
+      meta: { accuracy: result.accuracy, epochs: result.epochs, trainSeconds: Math.round(seconds), backend: result.backend, meanFiringRate: result.meanFiringRate, ...selection, ...valMeta },
     });
-    if (logFile) await appendFile(logFile, JSON.stringify({ type: 'final', accuracy: result.accuracy, bestAccuracy: result.bestAccuracy, ...selection, meanFiringRate: result.meanFiringRate, synopsPerSample: result.synopsPerSample, seconds }) + '\n');
+    if (logFile) await appendFile(logFile, JSON.stringify({ type: 'final', accuracy: result.accuracy, bestAccuracy: result.bestAccuracy, ...selection, ...valMeta, meanFiringRate: result.meanFiringRate, synopsPerSample: result.synopsPerSample, seconds }) + '\n');
   }
   return result;
 }

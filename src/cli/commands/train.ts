@@ -6,6 +6,7 @@ import { SURROGATES, type NeuronKind, type SurrogateName } from '../../snn/neuro
 import { runTraining } from '../../snn/run.js';
 import { ENCODINGS } from '../../snn/spec.js';
 import { AUGMENTATION_NAMES, AUGMENTATION_PRESETS, parseAugmentation, TRAIN_AUGMENTATION } from '../../snn/data.js';
+import { VALIDATION_GROUPS } from '../../snn/validation.js';
 
 const usage = `usage: spikeline train --data DIR [--out DIR] [options]
 
@@ -36,6 +37,10 @@ data
   --val-fraction F         hold out this fraction of the training split (stratified, fixed) and
                            keep the weights of the epoch with the best validation accuracy
                            (default 0: the last epoch's weights)
+  --val-by sample|recording|user
+                           what the validation split holds out: single samples (default), whole
+                           recordings, or whole people (DVS128 Gesture: userNN, a name prefix
+                           included), whom training never sees; not user on cifar10-dvs
   --augment LIST|PRESET    on-the-fly augmentations: comma-separated NAME or NAME=VALUE of
                            ${Object.keys(AUGMENTATION_NAMES).join(', ')},
                            or a preset: ${Object.keys(AUGMENTATION_PRESETS).join(', ')} (default: ${TRAIN_AUGMENTATION})
@@ -81,6 +86,7 @@ export const trainCommand: Command = {
       'sub-bins': { type: 'string' },
       limit: { type: 'string' },
       'val-fraction': { type: 'string' },
+      'val-by': { type: 'string' },
       background: { type: 'boolean' },
       augment: { type: 'string' },
       'no-augment': { type: 'boolean' },
@@ -145,6 +151,7 @@ export const trainCommand: Command = {
       seed: numberOption('seed', values.seed, SEED, 0),
       ...(values.limit !== undefined ? { limit: numberOption('limit', values.limit, COUNT)! } : {}),
       valFraction: numberOption('val-fraction', values['val-fraction'], { min: 0, below: 1 }, 0),
+      valBy: choiceOption('val-by', values['val-by'], VALIDATION_GROUPS, 'sample'),
       background: values.background ?? false,
       backend: choiceOption<BackendChoice>('backend', values.backend, BACKEND_CHOICES, 'auto'),
       threads: numberOption('threads', values.threads, COUNT, availableParallelism()),
