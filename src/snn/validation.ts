@@ -1,8 +1,8 @@
 /**
  * Validation splits that hold out whole recordings or whole people. Validating on other gestures
  * of the people a network trains on rewards memorising those people (a wider network won on such
- * a split and lost on every test set of unseen people), so model selection wants people, or at
- * least recordings, that training never sees.
+ * a split and did no better on any test set of unseen people), so model selection wants people,
+ * or at least recordings, that training never sees.
  */
 
 export const VALIDATION_GROUPS = ['sample', 'recording', 'user'] as const;
