@@ -49,6 +49,16 @@ test('train --denoise 5ms records denoise in preprocessing.json, and eval gives 
   assert.notDeepEqual(firing(own), firing(raw), 'eval of the denoise model filters its data');
 });
 
+test('train --spec with a training block that denoises trains with its denoise', async () => {
+  const spec = join(dir, 'dn-spec.json');
+  const training = { downsample: 8, steps: 4, stepUs: 40_000, encoding: 'count', denoise: { durationUs: 3000, neighbours: 4 } };
+  writeFileSync(spec, JSON.stringify({ input: { height: 16, width: 16, channels: 2 }, training, classes: 11, layers: [{ type: 'conv', out: 4 }, { type: 'gap' }, { type: 'linear', out: 11 }], skips: [] }));
+  const out = join(dir, 'spec-run');
+  const r = await runCli('train', '--data', data, '--epochs', '1', '--limit', '2', '--threads', '1', '--out', out, '--spec', spec);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'model', 'preprocessing.json'), 'utf8')).denoise, training.denoise);
+});
+
 test('bad --denoise values, a spec searched without denoise and a preprocessing.json with neighbours 3 are refused, naming the flag or the file and field', async () => {
   const model = join(dir, 'bad-model');
   cpSync('fixtures/model', model, { recursive: true });
