@@ -205,6 +205,7 @@ export {
   type ModelSpec,
   type NeuronConfig,
   type Preprocessing,
+  type DenoiseSetting,
   type SavedModel,
   type SkipSpec,
   type StepOutput,

@@ -230,12 +230,18 @@ export interface GestureLoadOptions {
   background?: boolean;
   /** Attach to every gesture row the events of up to this many µs before it (`lead`); default 0: none. */
   leadUs?: number;
+  /**
+   * Applied to each trial's whole event stream (file order) before samples are cut, e.g. a
+   * stateful filter that must see the recording as a live camera would stream it.
+   */
+  prepare?: (events: EventBatch) => EventBatch;
 }
 
 /** Events of one trial cut into labelled samples, in CSV row order. */
 export async function loadDvsGestureTrial(trial: GestureTrial, options: GestureLoadOptions = {}): Promise<GestureSample[]> {
   const labels = parseGestureLabels(await readFile(trial.labelsPath, 'utf8'), trial.labelsPath);
-  const events = await readEvents(trial.aedatPath, { format: 'aedat3' });
+  const raw = await readEvents(trial.aedatPath, { format: 'aedat3' });
+  const events = options.prepare ? options.prepare(raw) : raw;
   const samples = cutGestureSamples(trial.name, events, labels, options.leadUs ?? 0);
   return options.background ? samples : samples.filter((s) => s.classId !== DVS_GESTURE_BACKGROUND.classId);
 }

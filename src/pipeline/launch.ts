@@ -6,6 +6,7 @@ import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { backendLine, initBackend, inputChannels, loadModel, SnnStreamingModel, subBinsOf, type BackendInfo } from '../snn/index.js';
+import { formatDenoise } from '../snn/denoise.js';
 import type { PipelineConfig } from './config.js';
 import { parsePipelineConfig } from './config.js';
 import { Pipeline } from './runner.js';
@@ -81,7 +82,7 @@ export async function openModel(config: PipelineConfig, log: (line: string) => v
   const folder = basename(config.model.path);
   const name = typeof saved.meta?.name === 'string' ? saved.meta.name : folder === 'model' ? `${basename(dirname(config.model.path))}/model` : folder;
   const pre = saved.preprocessing;
-  log(`model: ${name} (${saved.classes.length} classes, input ${pre.height}x${pre.width}x${inputChannels(pre)}, ${pre.stepUs} µs steps${subBinsOf(pre) > 1 ? ` of ${subBinsOf(pre)} sub-bins` : ''}, ${pre.encoding} frames)`);
+  log(`model: ${name} (${saved.classes.length} classes, input ${pre.height}x${pre.width}x${inputChannels(pre)}, ${pre.stepUs} µs steps${subBinsOf(pre) > 1 ? ` of ${subBinsOf(pre)} sub-bins` : ''}, ${pre.encoding} frames${pre.denoise ? `, denoised ${formatDenoise(pre.denoise)} before binning` : ''})`);
   return { model, name, backend };
 }
 

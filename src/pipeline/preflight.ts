@@ -15,6 +15,7 @@ import { buildServer } from './build-server.js';
 import { SIMULATOR_SENSOR } from './camera.js';
 import type { PipelineConfig } from './config.js';
 import { fitCamera } from './fit.js';
+import { modelDenoiseConflict } from './stages.js';
 import { openModel, resolveTokens } from './launch.js';
 import { readLabels } from './sources.js';
 
@@ -44,6 +45,8 @@ export async function preflight(config: PipelineConfig): Promise<PreflightReport
     pre = opened.model.preprocessing;
     classes = opened.model.classes.length;
     notes.push(`model.path ${config.model.path}: ${opened.name}, ${classes} classes, input ${pre.height}x${pre.width}x${inputChannels(pre)} (sensor ${pre.sensorWidth}x${pre.sensorHeight})`);
+    const conflict = modelDenoiseConflict(config, pre);
+    if (conflict) problems.push(conflict);
     opened.model.dispose();
   } catch (err) {
     problems.push(message(err));

@@ -30,7 +30,7 @@ import { createMetrics, PipelineCounters } from './metrics.js';
 import { processQueued } from './queue.js';
 import { ResultPublisher } from './results.js';
 import { createScorer } from './scoring.js';
-import { binningStage, filterStage } from './stages.js';
+import { binningStage, filterStage, modelDenoiseConflict, modelDenoiseStage } from './stages.js';
 import { DecisionStage } from './decision-stage.js';
 
 export type PipelineState = StatusMessage['state'];
@@ -87,6 +87,8 @@ export class Pipeline {
     private readonly deps: PipelineDeps,
   ) {
     const { source, model } = deps;
+    const conflict = modelDenoiseConflict(config, model.preprocessing);
+    if (conflict) throw new Error(conflict);
     this.registry = deps.registry ?? new Registry();
     this.metrics = createMetrics(this.registry, config, { ...deps, beforeCollect: () => this.syncCounters() });
     if (config.decision.enabled) this.decision = new DecisionStage(config.decision, model.classes, (m) => this.publish(m), this.metrics);
@@ -174,15 +176,18 @@ export class Pipeline {
     this.publish(this.status());
   }
 
-  /** Source -> queue -> (per epoch of event time) filters -> binning -> scorer -> results. */
+  /** Source -> queue -> (per epoch of event time) filters -> fit -> model denoise -> binning -> scorer -> results. */
   private build(): Observable<never> {
     const { source, model } = this.deps;
     const ops: OperatorFunction<EventBatch, EventBatch>[] = this.config.filters.map((f, i) => filterStage(f, i, (name) => this.counters.filter(name)));
+    const denoised = modelDenoiseStage(model.preprocessing, (name) => this.counters.filter(name));
     const binning = binningStage(this.config, model.preprocessing);
-    // The fit stage is the one chosen for the camera of the epoch's first batch.
+    // The fit stage is the one chosen for the camera of the epoch's first batch; the model's own
+    // filter sees the stream at the model's sensor geometry, as its training recordings were.
     const framesOf = (input: Observable<EventBatch>): Observable<FrameTensor> => {
       const filtered = ops.reduce((stage, op) => stage.pipe(op), input);
-      return (this.gate.stage ? filtered.pipe(this.gate.stage) : filtered).pipe(binning);
+      const fitted = this.gate.stage ? filtered.pipe(this.gate.stage) : filtered;
+      return (denoised ? fitted.pipe(denoised) : fitted).pipe(binning);
     };
     const scorer = createScorer(this.config.inference, model, this.metrics, (r) => {
       this.results.publish(r);

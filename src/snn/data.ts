@@ -12,7 +12,8 @@ import { listCifar10Dvs, loadCifar10DvsSample, CIFAR10_DVS_CLASSES } from '../fo
 import { affine, dropRandom, dropRegion, dropTimeSpan, injectNoise, invertPolarity, mixRegion, timeStretch } from '../operators/functional/augment.js';
 import { orient, type Region } from '../operators/functional/spatial.js';
 import { framesFromEvents, FrameAccumulator } from '../operators/functional/binning.js';
-import { subBinsOf, subBinsProblem, type Preprocessing } from './model-api.js';
+import { denoiseProblem, subBinsOf, subBinsProblem, type DenoiseSetting, type Preprocessing } from './model-api.js';
+import { denoiseRecording } from './denoise.js';
 import { splitByGroup, type Groupable, type ValidationGroup } from './validation.js';
 
 export interface LabelledEvents {
@@ -152,6 +153,12 @@ export interface DatasetOptions {
   encoding?: Preprocessing['encoding'];
   /** Temporal sub-bins per step as input channels (Preprocessing.subBins; default 1). */
   subBins?: number;
+  /**
+   * Background-activity filter over each recording's whole stream before samples are cut
+   * (Preprocessing.denoise; default none): one stream per trial file (DVS128 Gesture) or per
+   * sample file (CIFAR10-DVS).
+   */
+  denoise?: DenoiseSetting;
   /** Use at most this many samples per split (quick runs). */
   limit?: number;
   /** Splits to load (default both: training needs the train split, evaluation only its own). */
@@ -171,6 +178,10 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
   const subBins = o.subBins ?? 1;
   const badSubBins = subBinsProblem(subBins, o.stepUs);
   if (badSubBins) throw new RangeError(`subBins ${badSubBins}`);
+  const badDenoise = o.denoise === undefined ? undefined : denoiseProblem(o.denoise);
+  if (badDenoise) throw new RangeError(badDenoise);
+  const denoise = o.denoise;
+  const prepare = (events: EventBatch): EventBatch => (denoise ? denoiseRecording(events, denoise) : events);
   const splits: Record<'train' | 'test', LabelledEvents[]> = { train: [], test: [] };
   const wanted = o.splits ?? ['train', 'test'];
   let classes: string[];
@@ -178,7 +189,7 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
     classes = o.background ? [...DVS_GESTURE_CLASSES, DVS_GESTURE_BACKGROUND.name] : [...DVS_GESTURE_CLASSES];
     for (const split of wanted) {
       // Leads are views into the decoded recordings: the onset augmentation costs no memory.
-      for await (const s of loadDvsGesture(root, split, { background: o.background ?? false, leadUs: split === 'train' ? o.steps * o.stepUs : 0 })) {
+      for await (const s of loadDvsGesture(root, split, { background: o.background ?? false, leadUs: split === 'train' ? o.steps * o.stepUs : 0, prepare })) {
         if (o.limit !== undefined && splits[split].length >= o.limit) break;
         splits[split].push({ events: s.events, label: s.classId, source: `${s.trial}#${s.row}`, recording: s.trial, user: dvsGestureUser(s.trial), ...(s.lead ? { lead: s.lead } : {}) });
       }
@@ -187,7 +198,7 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
     classes = [...CIFAR10_DVS_CLASSES];
     for (const e of await listCifar10Dvs(root)) {
       if (!wanted.includes(e.split) || (o.limit !== undefined && splits[e.split].length >= o.limit)) continue;
-      splits[e.split].push({ events: await loadCifar10DvsSample(e), label: e.classId, source: e.path, recording: e.path });
+      splits[e.split].push({ events: prepare(await loadCifar10DvsSample(e)), label: e.classId, source: e.path, recording: e.path });
     }
   }
   // A split asked for by name must have samples; otherwise one split is enough (a training set
@@ -211,8 +222,14 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
       encoding: o.encoding ?? 'clip',
       // Absent means 1, so models without sub-bins keep the preprocessing.json they always had.
       ...(subBins !== 1 ? { subBins } : {}),
+      ...(denoise ? { denoise: { durationUs: denoise.durationUs, neighbours: denoise.neighbours } } : {}),
     },
   };
+}
+
+/** The DatasetOptions that make a model's frames (eval and every other loader for a saved model). */
+export function preprocessingOptions(p: Preprocessing): Pick<DatasetOptions, 'downsample' | 'steps' | 'stepUs' | 'encoding' | 'subBins' | 'denoise'> {
+  return { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, subBins: subBinsOf(p), ...(p.denoise ? { denoise: p.denoise } : {}) };
 }
 
 /**

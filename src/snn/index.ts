@@ -1,6 +1,7 @@
 // Public API of the SNN engine.
-export type { Preprocessing, LayerFiring, FiringMetrics, StepOutput, StreamingModel } from './model-api.js';
-export { subBinsOf, inputChannels, subBinsProblem } from './model-api.js';
+export type { Preprocessing, DenoiseSetting, LayerFiring, FiringMetrics, StepOutput, StreamingModel } from './model-api.js';
+export { subBinsOf, inputChannels, subBinsProblem, denoiseProblem } from './model-api.js';
+export { denoiseRecording, parseDenoise, formatDenoise } from './denoise.js';
 export { initBackend, describeBackend, backendLine, BACKEND_CHOICES, type BackendInfo, type BackendName, type BackendChoice } from './backend.js';
 export { resolveNeuron, surrogate, SURROGATES, DEFAULT_ALPHA, type NeuronConfig, type NeuronKind, type SurrogateName } from './neuron.js';
 export { validateSpec, resolveSpec, SpecError, type ModelSpec, type LayerSpec, type SkipSpec, type SkipType, type SkipAdapt, type ResolvedSpec } from './spec.js';

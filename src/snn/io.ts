@@ -3,11 +3,11 @@
  *   model.json          format tag, class names, training summary and a tfjs weightsManifest
  *   weights.bin         float32 little-endian weights in manifest order (tfjs layout)
  *   spec.json           the resolved ModelSpec (skips with their adaptation)
- *   preprocessing.json  how events become input frames (Preprocessing; subBins absent = 1)
+ *   preprocessing.json  how events become input frames (Preprocessing; subBins absent = 1, denoise absent = none)
  */
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inputChannels, subBinsProblem, type Preprocessing } from './model-api.js';
+import { denoiseProblem, inputChannels, subBinsProblem, type Preprocessing } from './model-api.js';
 import { buildModel, type SnnModel } from './model.js';
 import { ENCODINGS, type ModelSpec } from './spec.js';
 import { SnnStreamingModel, type ResetPolicy } from './streaming.js';
@@ -88,6 +88,9 @@ function checkPreprocessing(p: Preprocessing, path: string): Preprocessing {
   // Absent in folders written before sub-bins existed: 1.
   const bad = p.subBins === undefined ? undefined : subBinsProblem(p.subBins, p.stepUs);
   if (bad) throw new Error(`${path}: field subBins ${bad}`);
+  // Absent in folders written before denoise existed, and in models trained without it: none.
+  const badDenoise = p.denoise === undefined ? undefined : denoiseProblem(p.denoise);
+  if (badDenoise) throw new Error(`${path}: field ${badDenoise}`);
   return p;
 }
 

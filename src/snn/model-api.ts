@@ -25,6 +25,20 @@ export interface Preprocessing {
    * first layer sees where an edge was early and late in the step whatever its polarity.
    */
   subBins?: number;
+  /**
+   * Background-activity filter run over each recording's whole event stream before binning, in
+   * training, evaluation and live inference alike (absent: none). Part of the model: its frames
+   * were made of what this filter keeps.
+   */
+  denoise?: DenoiseSetting;
+}
+
+/** `BackgroundActivityFilter(durationUs, neighbours)` settings (operators/functional/noise.ts). */
+export interface DenoiseSetting {
+  /** An event is kept iff a neighbouring pixel fired less than this long before it, µs. */
+  durationUs: number;
+  /** 4 (Tonic's `Denoise`) or 8 (dv-processing's `BackgroundActivityNoiseFilter`) neighbours. */
+  neighbours: 4 | 8;
 }
 
 /** Sub-bins per step of a model's input (1 for folders written before the field existed). */
@@ -43,6 +57,18 @@ export function subBinsProblem(subBins: number, stepUs: number): string | undefi
   if (!Number.isInteger(stepUs / subBins)) return `${subBins} does not divide the step of ${stepUs} µs into whole microseconds`;
   return undefined;
 }
+
+/** Why `d` is not a DenoiseSetting, naming the field ("denoise.neighbours must be …"), or undefined when it is one. */
+export function denoiseProblem(d: unknown): string | undefined {
+  if (typeof d !== 'object' || d === null) return `denoise must be an object { durationUs, neighbours }, got ${shown(d)}`;
+  const { durationUs, neighbours } = d as Record<string, unknown>;
+  if (!(typeof durationUs === 'number' && Number.isFinite(durationUs) && durationUs > 0)) return `denoise.durationUs must be a number of µs > 0, got ${shown(durationUs)}`;
+  if (neighbours !== 4 && neighbours !== 8) return `denoise.neighbours must be 4 or 8, got ${shown(neighbours)}`;
+  return undefined;
+}
+
+/** A value as a config file shows it (strings quoted, so "8" is told from 8). */
+const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 export interface LayerFiring {
   layer: string;

@@ -6,11 +6,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend, backendLine, type BackendChoice } from './backend.js';
 import { backbone, type BackboneName } from './backbones.js';
-import { loadEventDataset, loadEventDatasets, splitValidation, formatAugmentation, type Augmentation, type DatasetLayout } from './data.js';
+import { loadEventDataset, loadEventDatasets, preprocessingOptions, splitValidation, formatAugmentation, type Augmentation, type DatasetLayout } from './data.js';
+import { formatDenoise } from './denoise.js';
 import type { ValidationGroup } from './validation.js';
 import { loadModel } from './io.js';
 import { DVS_GESTURE_BACKGROUND } from '../formats/dvs-gesture.js';
-import { inputChannels, subBinsOf, subBinsProblem, type Preprocessing } from './model-api.js';
+import { inputChannels, subBinsProblem, type DenoiseSetting, type Preprocessing } from './model-api.js';
 import { accuracyByDomain, formatByDomain, readTrialTags, type DomainGroup } from '../simulate/domain-report.js';
 import type { NeuronConfig } from './neuron.js';
 import { readSpecFile, type ModelSpec, type SpecTraining } from './spec.js';
@@ -35,6 +36,8 @@ export interface TrainRunOptions {
   encoding?: Preprocessing['encoding'];
   /** Temporal sub-bins per step as input channels (Preprocessing.subBins). */
   subBins?: number;
+  /** Background-activity filter over each recording before binning (Preprocessing.denoise; default none). */
+  denoise?: DenoiseSetting;
   epochs: number;
   batchSize: number;
   optimizer: 'adam' | 'sgd';
@@ -63,24 +66,32 @@ export interface TrainRunOptions {
   log?: (line: string) => void;
 }
 
-const TRAINING_DEFAULTS: Required<SpecTraining> = { downsample: 4, steps: 16, stepUs: 93_750, encoding: 'clip', subBins: 1 };
+/** Input preparation of a run: every field set but denoise, absent when off. */
+type TrainingInput = Required<Omit<SpecTraining, 'denoise'>> & Pick<SpecTraining, 'denoise'>;
 
-const TRAINING_FLAGS: Record<keyof SpecTraining, string> = { downsample: '--downsample', steps: '--steps', stepUs: '--step-us', encoding: '--encoding', subBins: '--sub-bins' };
+const TRAINING_DEFAULTS: TrainingInput = { downsample: 4, steps: 16, stepUs: 93_750, encoding: 'clip', subBins: 1 };
+
+const TRAINING_FLAGS: Record<keyof SpecTraining, string> = { downsample: '--downsample', steps: '--steps', stepUs: '--step-us', encoding: '--encoding', subBins: '--sub-bins', denoise: '--denoise' };
+
+/** A training field as its flag's value, to compare and name it (a denoise setting is an object). */
+function flagValue(v: SpecTraining[keyof SpecTraining]): string {
+  return v === undefined || typeof v === 'object' ? formatDenoise(v) : String(v);
+}
 
 /**
  * Input preparation of a training run: each option given, else the spec's `training` (what its
  * search trained on), else the default. A given option that disagrees with the spec is refused,
  * naming the flag: the network was searched for the spec's frames.
  */
-function trainingInput(o: Partial<SpecTraining>, spec: ModelSpec | undefined, specFile: string | undefined): Required<SpecTraining> {
+function trainingInput(o: Partial<SpecTraining>, spec: ModelSpec | undefined, specFile: string | undefined): TrainingInput {
   // A spec's training section without subBins was searched with 1.
   const searched = spec?.training ? { subBins: 1, ...spec.training } : undefined;
   const out = { ...TRAINING_DEFAULTS, ...searched };
   for (const key of Object.keys(TRAINING_FLAGS) as (keyof SpecTraining)[]) {
     const given = o[key];
     if (given === undefined) continue;
-    if (searched && searched[key] !== given) {
-      throw new Error(`${TRAINING_FLAGS[key]} ${given} disagrees with ${specFile}, which was searched with ${TRAINING_FLAGS[key]} ${searched[key]} (leave ${TRAINING_FLAGS[key]} out to use the spec's)`);
+    if (searched && flagValue(searched[key]) !== flagValue(given)) {
+      throw new Error(`${TRAINING_FLAGS[key]} ${flagValue(given)} disagrees with ${specFile}, which was searched with ${TRAINING_FLAGS[key]} ${flagValue(searched[key])} (leave ${TRAINING_FLAGS[key]} out to use the spec's)`);
     }
     (out as Record<string, unknown>)[key] = given;
   }
@@ -116,7 +127,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const { train, val } = f > 0 ? splitValidation(ds.train, f, valBy) : { train: ds.train, val: [] };
   const { height, width } = ds.preprocessing;
   const channels = inputChannels(ds.preprocessing);
-  log(`data: ${train.length} train / ${val.length} validation${val.length ? ` (by ${valBy})` : ''} / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x${channels} (${input.subBins} sub-bin${input.subBins === 1 ? '' : 's'} per step), T=${input.steps}, augment ${formatAugmentation(o.augmentation)}, ${o.perStepLoss ? 'per-step' : 'mean'} loss (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(`data: ${train.length} train / ${val.length} validation${val.length ? ` (by ${valBy})` : ''} / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x${channels} (${input.subBins} sub-bin${input.subBins === 1 ? '' : 's'} per step), T=${input.steps}${input.denoise ? `, denoise ${formatDenoise(input.denoise)}` : ''}, augment ${formatAugmentation(o.augmentation)}, ${o.perStepLoss ? 'per-step' : 'mean'} loss (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   let spec: ModelSpec;
   if (specFromFile) {
     spec = specFromFile;
@@ -186,7 +197,7 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalReport> {
   const saved = await loadModel(o.model);
   const p = saved.preprocessing;
   // A model that learnt the background class is evaluated on the "no gesture" rows too.
-  const ds = await loadEventDataset(o.data, o.layout, { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, subBins: subBinsOf(p), splits: [o.split], background: saved.classes.includes(DVS_GESTURE_BACKGROUND.name), ...(o.limit !== undefined ? { limit: o.limit } : {}) });
+  const ds = await loadEventDataset(o.data, o.layout, { ...preprocessingOptions(p), splits: [o.split], background: saved.classes.includes(DVS_GESTURE_BACKGROUND.name), ...(o.limit !== undefined ? { limit: o.limit } : {}) });
   if (ds.preprocessing.height !== p.height || ds.preprocessing.width !== p.width) throw new Error(`${o.data}: frames are ${ds.preprocessing.height}x${ds.preprocessing.width}, the model expects ${p.height}x${p.width}`);
   // Read the manifest first: a folder without draws fails before the (slow) evaluation.
   const tags = o.byDomain ? await readTrialTags(o.data) : null;

@@ -17,7 +17,7 @@
  * is written back into the resolved spec (`adapt`). Skips may only end at conv / dwconv layers.
  */
 import { readFile } from 'node:fs/promises';
-import { subBinsProblem, type Preprocessing } from './model-api.js';
+import { denoiseProblem, subBinsProblem, type DenoiseSetting, type Preprocessing } from './model-api.js';
 import { neuronProblems, type NeuronConfig } from './neuron.js';
 
 export type LayerSpec =
@@ -62,6 +62,8 @@ export interface SpecTraining {
   encoding: Preprocessing['encoding'];
   /** Temporal sub-bins per step as input channels (absent: 1; input.channels is 2·subBins). */
   subBins?: number;
+  /** Background-activity filter over each recording before binning (absent: none; Preprocessing.denoise). */
+  denoise?: DenoiseSetting;
 }
 
 export const ENCODINGS: readonly Preprocessing['encoding'][] = ['count', 'clip', 'binary', 'log'];
@@ -230,6 +232,10 @@ function trainingProblems(t: SpecTraining): string[] {
   if (t.subBins !== undefined) {
     const bad = subBinsProblem(t.subBins, t.stepUs);
     if (bad) reasons.push(`training.subBins: ${bad}`);
+  }
+  if (t.denoise !== undefined) {
+    const bad = denoiseProblem(t.denoise);
+    if (bad) reasons.push(`training.${bad}`);
   }
   return reasons;
 }

@@ -16,6 +16,7 @@ import { loadModel, saveModel } from './io.js';
 import { hasCheckpoint, loadCheckpoint, replaceFolder, saveCheckpoint, settleFolder, type OptimState } from './checkpoint.js';
 import { FiringAccumulator } from './metrics.js';
 import { inputChannels, subBinsOf, type FiringMetrics, type Preprocessing } from './model-api.js';
+import { formatDenoise } from './denoise.js';
 import { buildModel, type SnnModel } from './model.js';
 import type { ModelSpec } from './spec.js';
 import type { ValidationGroup } from './validation.js';
@@ -296,6 +297,7 @@ async function initWeights(dir: string, model: SnnModel, data: TrainingData): Pr
       if (a[k] !== b[k]) throw new Error(`${dir}: preprocessing ${k} is ${a[k]}, the data's is ${b[k]}`);
     }
     if (subBinsOf(a) !== subBinsOf(b)) throw new Error(`${dir}: preprocessing subBins is ${subBinsOf(a)}, the data's is ${subBinsOf(b)} (--sub-bins)`);
+    if (formatDenoise(a.denoise) !== formatDenoise(b.denoise)) throw new Error(`${dir}: preprocessing denoise is ${formatDenoise(a.denoise)}, the data's is ${formatDenoise(b.denoise)} (--denoise)`);
     model.setWeights(added === 0 ? saved.model.weights() : widenHead(saved.model.weights(), model, saved.classes.length), dir);
   } finally {
     saved.model.dispose();

@@ -5,6 +5,8 @@ import { BACKEND_CHOICES, type BackendChoice } from '../../snn/backend.js';
 import { SURROGATES, type NeuronKind, type SurrogateName } from '../../snn/neuron.js';
 import { runTraining } from '../../snn/run.js';
 import { ENCODINGS } from '../../snn/spec.js';
+import { parseDenoise } from '../../snn/denoise.js';
+import type { DenoiseSetting } from '../../snn/model-api.js';
 import { AUGMENTATION_NAMES, AUGMENTATION_PRESETS, parseAugmentation, TRAIN_AUGMENTATION } from '../../snn/data.js';
 import { VALIDATION_GROUPS } from '../../snn/validation.js';
 
@@ -30,7 +32,12 @@ data
                            as 2N input channels (OFF, ON of sub-bin 0, then 1, ...), so it sees
                            motion direction inside a step whatever the contrast polarity
                            (default 1; N must divide --step-us)
-                           With --spec, these five default to what the spec was searched with.
+  --denoise DUR[:N]        background-activity filter (Tonic's Denoise with N=4) over each
+                           recording's whole stream before samples are cut: an event is kept iff
+                           one of N (4 or 8, default 8) neighbouring pixels fired less than DUR
+                           before it (e.g. 10ms, 10ms:4; bare number: µs); part of the model, so
+                           eval and live inference apply it too (default: off)
+                           With --spec, these six default to what the spec was searched with.
   --limit N                use at most N samples per split (of each --data folder)
   --background             DVS128 Gesture layout: learn a 12th class, background, from the
                            synthetic "no gesture" rows (class 12), so the model can say "nothing"
@@ -84,6 +91,7 @@ export const trainCommand: Command = {
       'step-us': { type: 'string' },
       encoding: { type: 'string' },
       'sub-bins': { type: 'string' },
+      denoise: { type: 'string' },
       limit: { type: 'string' },
       'val-fraction': { type: 'string' },
       'val-by': { type: 'string' },
@@ -137,6 +145,7 @@ export const trainCommand: Command = {
       stepUs: numberOption('step-us', values['step-us'], POSITIVE),
       ...(values.encoding !== undefined ? { encoding: choiceOption('encoding', values.encoding, ENCODINGS, 'clip') } : {}),
       subBins: numberOption('sub-bins', values['sub-bins'], COUNT),
+      ...(values.denoise !== undefined ? { denoise: denoiseOption(values.denoise) } : {}),
       epochs: numberOption('epochs', values.epochs, COUNT, 30),
       batchSize: numberOption('batch', values.batch, COUNT, 16),
       optimizer: choiceOption('optimizer', values.optimizer, ['adam', 'sgd'] as const, 'adam'),
@@ -177,3 +186,11 @@ export const trainCommand: Command = {
     return 0;
   },
 };
+
+function denoiseOption(text: string): DenoiseSetting {
+  try {
+    return parseDenoise(text);
+  } catch (err) {
+    throw new UsageError(`--denoise ${text}: ${(err as Error).message}`);
+  }
+}
