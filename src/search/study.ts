@@ -175,6 +175,7 @@ export class Study {
     const runTrial = async (number: number, { params, candidate, seed }: NewCandidate): Promise<void> => {
       options.onEvent?.({ type: 'trial-start', number });
       const request: TrialRequest = { number, seed, params, skips: candidate.skips, neuron: candidate.neuron, spec: candidate.spec, maxEpochs: config.maxEpochs };
+      const baseline = baselineOf({ params }) !== undefined;
       let pruned = false;
       let stopped = false;
       let last: EpochMetrics | undefined;
@@ -183,7 +184,9 @@ export class Study {
         options.onEvent?.({ type: 'epoch', number, epoch, metrics });
         last = metrics;
         const peers = rungs.get(epoch) ?? [];
-        const prune = epoch < config.maxEpochs && pruner.shouldPrune(epoch, metrics.accuracy, peers);
+        // A baseline always runs to the end: what a candidate must beat is its final accuracy,
+        // not how fast it starts (its early rungs still raise the bar for the others).
+        const prune = epoch < config.maxEpochs && !baseline && pruner.shouldPrune(epoch, metrics.accuracy, peers);
         pushMap(rungs, epoch, metrics.accuracy);
         if (prune) pruned = true;
         else if (stopping() && epoch < config.maxEpochs) stopped = true;

@@ -87,6 +87,28 @@ test('a baseline the space cannot express (more skips than maxSkips) is left out
   await same.close();
 });
 
+test('baselines are never pruned: a candidate is chosen over them only by beating their final accuracy', async () => {
+  // The ANN skips are the ideal ones (quality 0.85), so "no skips" (0.55) trails every rung.
+  const original = [
+    { from: 0, to: 2, type: 'ASC' as const },
+    { from: 2, to: 5, type: 'DSC' as const },
+    { from: 4, to: 7, type: 'ASC' as const },
+  ];
+  const study = await Study.open(
+    join(tmp(), 'p.db'),
+    config({ baselines: ['ann', 'none'], sampler: { name: 'random' }, pruner: { name: 'asha', minEpochs: 1, eta: 3 }, maxEpochs: 9 }, { original }),
+  );
+  await study.run({ trials: 10, workers: 0 });
+  const trials = await study.trials();
+  for (const t of trials.slice(0, 2)) {
+    assert.equal(t.state, 'complete', `baseline ${String(t.params.baseline)}`);
+    assert.equal(t.curve.length, 9);
+  }
+  // The pruner is at work on the others, and the trailing baseline raised their bar.
+  assert.ok(trials.slice(2).some((t) => t.state === 'pruned'));
+  await study.close();
+});
+
 test('a resumed study continues where it stopped and proposes what an uninterrupted one would', async () => {
   const dir = tmp();
   const whole = await Study.open(join(dir, 'whole.db'), config());
