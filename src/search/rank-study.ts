@@ -72,12 +72,18 @@ export interface RankStudyFile {
 }
 
 export interface RankerFigures {
-  ranker: 'snasnet' | 'low-fidelity';
+  /**
+   * 'one-training' (with several truth seeds) is the yardstick for the others: one more full
+   * training per candidate, each seed's accuracy against the mean of the other seeds.
+   */
+  ranker: 'snasnet' | 'low-fidelity' | 'one-training';
   /** Kendall tau against full test accuracy, over `n` configurations with both figures. */
   tau: number;
   n: number;
   /** Mean CPU seconds per candidate. */
   cpu_s: number;
+  /** 'one-training': the tau of each seed (their mean is `tau`). */
+  perSeed?: number[];
 }
 
 /** The study's configurations: ANN skips, none, then distinct random draws of the space. */
@@ -240,8 +246,26 @@ export function rankFigures(configs: readonly RankedConfig[]): RankerFigures[] {
       cpu_s: mean(configs.flatMap((c) => (cost(c) === undefined ? [] : [cost(c)!]))),
     };
   };
-  return [
+  const out = [
     figures('snasnet', (c) => c.snasnet?.score, (c) => c.snasnet?.cpu_s),
     figures('low-fidelity', (c) => c.low?.accuracy, (c) => c.low?.cpu_s),
   ];
+  const repeat = oneTrainingFigures(trained);
+  return repeat ? [...out, repeat] : out;
+}
+
+/**
+ * How well one full training ranks the configurations, the most a search can spend on a
+ * candidate: seed k's accuracy against the mean of the other seeds, per k. Undefined without
+ * two or more seeds per configuration or with fewer than 3 configurations.
+ */
+function oneTrainingFigures(trained: readonly RankedConfig[]): RankerFigures | undefined {
+  const runs = trained.map((c) => c.fullSeeds ?? []);
+  const seeds = Math.min(...runs.map((r) => r.length));
+  if (runs.length < 3 || seeds < 2) return undefined;
+  const perSeed = Array.from({ length: seeds }, (_, k) => {
+    const others = runs.map((r) => mean(r.slice(0, seeds).filter((_, j) => j !== k).map((x) => x.accuracy)));
+    return kendallTau(runs.map((r) => r[k]!.accuracy), others);
+  });
+  return { ranker: 'one-training', tau: mean(perSeed), n: runs.length, cpu_s: mean(runs.flat().map((r) => r.cpu_s)), perSeed };
 }

@@ -37,7 +37,8 @@ test('rank study: baselines first, then distinct draws; every ranker scored, tau
     assert.ok(c.full.accuracy >= 0 && c.full.accuracy <= 1);
     assert.ok(c.snasnet.cpu_s >= 0 && c.full.cpu_s > 0);
   }
-  const [snasnet, low] = rankFigures(saved.configs);
+  const [snasnet, low, ...rest] = rankFigures(saved.configs);
+  assert.deepEqual(rest, [], 'one seed per configuration: no one-training yardstick');
   assert.equal(snasnet!.n, 4);
   const truth = saved.configs.map((c) => c.full!.accuracy);
   const tau = kendallTau(saved.configs.map((c) => c.snasnet!.score), truth);
@@ -70,6 +71,12 @@ test('rank study with --truth-seeds: every configuration trained with each seed,
   const acc = file.configs.map((c) => c.full!.accuracy);
   const mean = acc.reduce((a, b) => a + b, 0) / acc.length;
   assert.equal(truthCeiling(file)!.noise, measurementNoise(mean, { testSamples: 12, seeds: 2, seedSd: sd }));
+  // The yardstick: one more full training ranks as one seed against the other.
+  const repeat = rankFigures(file.configs).find((f) => f.ranker === 'one-training')!;
+  const seedAcc = (k: number) => file.configs.map((c) => c.fullSeeds![k]!.accuracy);
+  assert.deepEqual(repeat.perSeed, [kendallTau(seedAcc(0), seedAcc(1)), kendallTau(seedAcc(1), seedAcc(0))]);
+  assert.equal(repeat.n, 3);
+  assert.ok(repeat.cpu_s > 0);
 
   // Drop one seed's result of one configuration, as a kill mid-run would: only that training reruns.
   const half = JSON.parse(readFileSync(out, 'utf8')) as typeof file;

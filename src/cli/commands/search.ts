@@ -159,7 +159,8 @@ async function rank(argv: string[]): Promise<number> {
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   for (const f of rankFigures(result.configs)) {
-    process.stdout.write(`${f.ranker}: Kendall tau ${f.tau.toFixed(3)} over ${f.n} fully trained configurations, ${f.cpu_s.toFixed(2)} CPU s per candidate\n`);
+    const against = f.perSeed ? ` (each seed against the mean of the others: ${f.perSeed.map((t) => t.toFixed(3)).join(' / ')})` : '';
+    process.stdout.write(`${f.ranker}: Kendall tau ${f.tau.toFixed(3)}${against} over ${f.n} fully trained configurations, ${f.cpu_s.toFixed(2)} CPU s per candidate\n`);
   }
   const ceiling = truthCeiling(result);
   if (ceiling) {
