@@ -56,6 +56,8 @@ export interface SkipExperimentOptions {
   batchSize?: number;
   /** Firing threshold of every neuron, all configurations alike (default: the engine's 1). */
   threshold?: number;
+  /** What the search validates on: held-out samples (absent), recordings or people. */
+  valBy?: SnnTargetOptions['valBy'];
   /** Skip limit of the search (default: the larger of 4 and the backbone's original count). */
   maxSkips?: number;
   /** Skip types searched (default all: ASC, DSC, DSC-1x1, SEW). */
@@ -108,10 +110,23 @@ export interface ResultsFile {
 }
 
 /** Options that change what a row measures: a resumed experiment must keep them. */
-const MEASURING: (keyof SkipExperimentOptions)[] = ['data', 'epochs', 'size', 'steps', 'widthMult', 'limit', 'lr', 'batchSize', 'threshold', 'objective'];
+const MEASURING: (keyof SkipExperimentOptions)[] = ['data', 'epochs', 'size', 'steps', 'widthMult', 'limit', 'lr', 'batchSize', 'threshold', 'objective', 'valBy'];
 
 function targetOptions(o: SkipExperimentOptions, name: BackboneName, evaluateOn: 'validation' | 'test'): SnnTargetOptions {
-  return { backbone: name, data: o.data, size: o.size, steps: o.steps, widthMult: o.widthMult, limit: o.limit, lr: o.lr, batchSize: o.batchSize, threshold: o.threshold, evaluateOn };
+  return {
+    backbone: name,
+    data: o.data,
+    size: o.size,
+    steps: o.steps,
+    widthMult: o.widthMult,
+    limit: o.limit,
+    lr: o.lr,
+    batchSize: o.batchSize,
+    threshold: o.threshold,
+    // Only the search validates; the final trainings train on the whole training split.
+    ...(o.valBy && evaluateOn === 'validation' ? { valBy: o.valBy } : {}),
+    evaluateOn,
+  };
 }
 
 export async function runSkipExperiment(o: SkipExperimentOptions): Promise<ResultsFile> {

@@ -135,7 +135,7 @@ export async function runRankStudy(o: RankStudyOptions): Promise<RankStudyFile> 
     const ds = await loadTargetData(full);
     file.testSamples = ds.test.length;
     save();
-    const { train } = splitValidation(ds.train, full.valFraction ?? 0.2);
+    const { train } = splitValidation(ds.train, full.valFraction ?? 0.2, full.valBy);
     const B = Math.min(o.scoreBatch ?? 32, train.length);
     const rand = randomSource(deriveSeed(o.seed, 0x5c));
     const picked = Array.from({ length: B }, (_, i) => train[Math.floor((i * train.length) / B)]!);

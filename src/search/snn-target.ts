@@ -11,6 +11,7 @@ import { backbone, BACKBONES, type BackboneName, type BackboneOptions } from '..
 import { loadGestureDataset, splitValidation, type EventDataset, type LabelledEvents } from '../snn/data.js';
 import type { NeuronConfig } from '../snn/neuron.js';
 import { validateSpec, type ModelSpec, type SpecTraining } from '../snn/spec.js';
+import type { ValidationGroup } from '../snn/validation.js';
 import { trainModel, type TrainingData } from '../snn/train.js';
 import { threadCpuSeconds } from '../util/cpu-time.js';
 import type { SearchTarget, TrialMetrics, TrialObjective } from './objective.js';
@@ -32,6 +33,11 @@ export interface SnnTargetOptions {
   limit?: number;
   /** Share of each class of the training split held out for validation (default 0.2). */
   valFraction?: number;
+  /**
+   * Hold out whole recordings or people for validation instead of single samples (absent: samples).
+   * People the trials never train on rank candidates by what the test split asks: unseen people.
+   */
+  valBy?: Exclude<ValidationGroup, 'sample'>;
   batchSize?: number;
   lr?: number;
   /** Firing threshold of every LIF neuron (default: the engine's 1). */
@@ -145,7 +151,7 @@ export function loadTargetData(o: SnnTargetOptions): Promise<EventDataset> {
 export async function trialData(o: SnnTargetOptions): Promise<TrainingData> {
   const ds = await loadTargetData(o);
   if (o.evaluateOn === 'test') return { classes: ds.classes, preprocessing: ds.preprocessing, train: ds.train, test: ds.test };
-  const { train, val } = splitValidation<LabelledEvents>(ds.train, o.valFraction ?? 0.2);
+  const { train, val } = splitValidation<LabelledEvents>(ds.train, o.valFraction ?? 0.2, o.valBy);
   return { classes: ds.classes, preprocessing: ds.preprocessing, train, test: val };
 }
 

@@ -43,6 +43,12 @@ test('spikeline search rejects bad arguments with usage errors', async () => {
   const badTypes = await runCli('search', '--backbone', 'synthetic', '--trials', '3', '--skip-types', 'ASC,MUL');
   assert.equal(badTypes.code, 2);
   assert.match(badTypes.err, /--skip-types: "MUL" is not a list of ASC, DSC, DSC-1x1, SEW/);
+  const badValBy = await runCli('search', '--backbone', 'synthetic', '--trials', '3', '--val-by', 'person');
+  assert.equal(badValBy.code, 2);
+  assert.match(badValBy.err, /--val-by: "person" is not one of sample, recording, user/);
+  const badExpValBy = await runCli('experiment', 'skip-connections', '--data', 'fixtures/gesture-mini', '--val-by', 'lighting');
+  assert.equal(badExpValBy.code, 2);
+  assert.match(badExpValBy.err, /--val-by: "lighting" is not one of sample, recording, user/);
   const rankNoOut = await runCli('search', 'rank', '--backbone', 'gesture', '--data', 'fixtures/gesture-mini');
   assert.equal(rankNoOut.code, 2);
   assert.match(rankNoOut.err, /--out FILE is required/);

@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { backbone } from '../../src/snn/backbones.js';
 import { validateSpec } from '../../src/snn/spec.js';
 import { SKIP_CHOICES, SearchSpace, skipOfChoice, skipParamName } from '../../src/search/space.js';
-import { snnAdapter, withSkips } from '../../src/search/snn-target.js';
-import { splitValidation } from '../../src/snn/data.js';
+import { snnAdapter, trialData, withSkips } from '../../src/search/snn-target.js';
+import { initBackend } from '../../src/snn/backend.js';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { splitValidation, type LabelledEvents } from '../../src/snn/data.js';
 import { Random, deriveSeed } from '../../src/util/random.js';
 
 for (const name of ['resnet18', 'densenet121', 'mobilenetv2', 'gesture'] as const) {
@@ -65,4 +69,34 @@ test('validation split is stratified and deterministic', () => {
   const s = splitValidation(small, 0.2);
   assert.deepEqual(s.val.map((x) => x.label).sort(), [0, 1]);
   assert.equal(s.train.length, 5);
+});
+
+test('--val-by user: trials validate on people they never train on; the test split is untouched', async () => {
+  await initBackend();
+  // gesture-mini's training recording under four people's names.
+  const mini = resolve('fixtures/gesture-mini');
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-valby-'));
+  const people = ['user02', 'user03', 'user05', 'user07'];
+  for (const u of people) {
+    symlinkSync(join(mini, 'user02_led.aedat'), join(dir, `${u}_led.aedat`));
+    symlinkSync(join(mini, 'user02_led_labels.csv'), join(dir, `${u}_led_labels.csv`));
+  }
+  symlinkSync(join(mini, 'user24_led.aedat'), join(dir, 'user24_led.aedat'));
+  symlinkSync(join(mini, 'user24_led_labels.csv'), join(dir, 'user24_led_labels.csv'));
+  writeFileSync(join(dir, 'trials_to_train.txt'), people.map((u) => `${u}_led.aedat`).join('\n') + '\n');
+  writeFileSync(join(dir, 'trials_to_test.txt'), 'user24_led.aedat\n');
+  const o = { backbone: 'gesture' as const, data: dir, size: 16, steps: 4, valFraction: 0.25 };
+  const byUser = await trialData({ ...o, valBy: 'user' });
+  // Gesture datasets hold event samples, which name their person.
+  const users = (xs: readonly object[]) => [...new Set(xs.map((x) => (x as LabelledEvents).user))].sort();
+  assert.deepEqual(users(byUser.test), ['user05']);
+  assert.deepEqual(users(byUser.train), ['user02', 'user03', 'user07']);
+  // By sample (the default) the people validated on are trained on too.
+  const bySample = await trialData(o);
+  assert.ok(users(bySample.test).length > 1);
+  for (const u of users(bySample.test)) assert.ok(users(bySample.train).includes(u!), u);
+  assert.equal(byUser.train.length + byUser.test.length, bySample.train.length + bySample.test.length);
+  const final = await trialData({ ...o, valBy: 'user', evaluateOn: 'test' });
+  assert.deepEqual(users(final.test), ['user24']);
+  assert.deepEqual(users(final.train), people);
 });

@@ -5,6 +5,7 @@ import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { parseBudgetMs } from '../../search/run.js';
 import { isBackboneName } from '../../search/snn-target.js';
 import { decisionExperiment, DECISION_USAGE } from './experiment-decision.js';
+import { valByOption } from './search.js';
 import type { BackboneName } from '../../snn/backbones.js';
 
 const usage = `usage: spikeline experiment skip-connections --data DIR [options]
@@ -66,6 +67,8 @@ command again resumes an interrupted experiment, a training cut half-way from it
   --limit N             at most N samples per dataset split
   --lr X                Adam learning rate (default 0.002)
   --threshold X         firing threshold of every neuron, all configurations (default 1)
+  --val-by G            the search validates on held-out samples, recordings or people:
+                        sample | recording | user (default sample)
   --batch-size N        batch size (default 16)
   --max-skips N         skip limit of the search (default max(4, original count))
   --workers N           parallel trainings (default: one per core)
@@ -99,6 +102,7 @@ export const experimentCommand: Command = {
         limit: { type: 'string' },
         lr: { type: 'string' },
         threshold: { type: 'string' },
+        'val-by': { type: 'string' },
         'batch-size': { type: 'string' },
         'max-skips': { type: 'string' },
         workers: { type: 'string' },
@@ -136,6 +140,7 @@ export const experimentCommand: Command = {
       limit: numberOption('limit', values.limit, COUNT),
       lr: numberOption('lr', values.lr, POSITIVE, 2e-3),
       threshold: numberOption('threshold', values.threshold, POSITIVE),
+      valBy: valByOption(values['val-by']),
       batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
       maxSkips: numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT),
       workers: numberOption('workers', values.workers, NON_NEGATIVE_INT),

@@ -1,4 +1,5 @@
-import { COUNT, FRAME_SIZE, NON_NEGATIVE_INT, POSITIVE, SEED, UsageError, numberOption, parseCommandArgs, type Command } from '../command.js';
+import { COUNT, FRAME_SIZE, NON_NEGATIVE_INT, POSITIVE, SEED, UsageError, choiceOption, numberOption, parseCommandArgs, type Command } from '../command.js';
+import { VALIDATION_GROUPS, type ValidationGroup } from '../../snn/validation.js';
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { SearchConfigError, defaultReportPath, parseBudgetMs, runSearch, writeStudyReport } from '../../search/run.js';
 import { StudyFileError, StudyLockedError } from '../../search/storage.js';
@@ -49,6 +50,8 @@ Or it lives in PostgreSQL, where any number of search processes on any machines 
   --lr X              Adam learning rate of every trial (default 0.002)
   --batch-size N      training batch size (default 16)
   --threshold X       firing threshold of every neuron (default 1; searched with --search-neuron)
+  --val-by G          trials validate on held-out samples, whole recordings or whole people:
+                      sample | recording | user (default sample)
 
 report:
   --out FILE          HTML report (default STUDY with .html; NAME.html for a PostgreSQL study)
@@ -69,7 +72,7 @@ OUT's name + .checkpoints until its result is saved):
   --low-epochs N      reduced fidelity: epochs (default 2)
   --score-batch N     samples in the SNASNet score's batch (default 32)
   --size, --steps, --width-mult, --limit, --lr, --batch-size, --threshold, --max-skips,
-  --skip-types, --seed, --workers (default 1) as for a search`;
+  --skip-types, --val-by (reduced fidelity's validation), --seed, --workers (default 1) as for a search`;
 
 async function report(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -122,6 +125,7 @@ async function rank(argv: string[]): Promise<number> {
     lr: { type: 'string' },
     'batch-size': { type: 'string' },
     threshold: { type: 'string' },
+    'val-by': { type: 'string' },
     'max-skips': { type: 'string' },
     'skip-types': { type: 'string' },
     seed: { type: 'string' },
@@ -139,6 +143,7 @@ async function rank(argv: string[]): Promise<number> {
     lr: numberOption('lr', values.lr, POSITIVE, 2e-3),
     batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
     threshold: numberOption('threshold', values.threshold, POSITIVE),
+    valBy: valByOption(values['val-by']),
   });
   const result = await runRankStudy({
     target: ref.options as SnnTargetOptions,
@@ -204,6 +209,7 @@ async function search(argv: string[]): Promise<number> {
     limit: { type: 'string' },
     lr: { type: 'string' },
     threshold: { type: 'string' },
+    'val-by': { type: 'string' },
     'batch-size': { type: 'string' },
     'take-over': { type: 'boolean' },
   });
@@ -228,6 +234,7 @@ async function search(argv: string[]): Promise<number> {
     lr: numberOption('lr', values.lr, POSITIVE, 2e-3),
     batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
     threshold: numberOption('threshold', values.threshold, POSITIVE),
+    valBy: valByOption(values['val-by']),
   };
   const maxSkips = numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT, 6);
   const settings = {
@@ -309,3 +316,9 @@ export const searchCommand: Command = {
   usage,
   run: (argv) => (argv[0] === 'report' ? report(argv.slice(1)) : argv[0] === 'rank' ? rank(argv.slice(1)) : search(argv)),
 };
+
+/** `--val-by`: 'sample' (the default) is left out of the target options, as studies before the flag have it. */
+export function valByOption(value: string | undefined): Exclude<ValidationGroup, 'sample'> | undefined {
+  const by = choiceOption('val-by', value, VALIDATION_GROUPS, 'sample');
+  return by === 'sample' ? undefined : by;
+}
