@@ -30,6 +30,8 @@ import { mean, sampleSd } from '../util/stats.js';
 
 export type Configuration = 'ann' | 'none' | 'searched';
 export const CONFIGURATIONS: readonly Configuration[] = ['ann', 'none', 'searched'];
+/** The configurations a search can choose as it found them (its enqueued baselines). */
+const BASELINE_CONFIGURATIONS: readonly Configuration[] = ['ann', 'none'];
 
 export interface SkipExperimentOptions {
   data: string;
@@ -89,6 +91,8 @@ export interface ExperimentRow {
   seconds: number;
   /** Search trial the searched skips came from. */
   trial?: number;
+  /** A searched row that is the chosen baseline's row of the same seed (not trained again). */
+  sameAs?: Configuration;
 }
 
 /** What the search of one backbone found and cost. */
@@ -148,6 +152,46 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
   const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => o.seed + i);
   const has = (b: BackboneName, c: Configuration, seed: number): boolean => results.rows.some((r) => r.backbone === b && r.configuration === c && r.seed === seed);
 
+  async function trainFinals(name: BackboneName, todo: { configuration: Configuration; seed: number }[]): Promise<void> {
+    const base = baseSpec(targetOptions(o, name, 'test'));
+    const searched = results.search[name]!;
+    const skipsOf: Record<Configuration, SkipSpec[]> = { ann: base.skips.map(placedSkip), none: [], searched: searched.skips };
+    log(`${name}: ${todo.length} final trainings (${o.epochs} epochs each, test split, seeds ${seeds.join(', ')})`);
+    const checkpoints = join(o.outDir, 'checkpoints');
+    const runner = createRunner({ module: SNN_TARGET_MODULE, export: 'snnTarget', options: targetOptions(o, name, 'test') }, Math.min(todo.length, o.workers ?? defaultWorkers()));
+    try {
+      await Promise.all(
+        todo.map(async ({ configuration, seed }, i) => {
+          const skips = skipsOf[configuration];
+          const spec = { ...base, skips };
+          const checkpointDir = join(checkpoints, `${name}-${configuration}-seed${seed}`);
+          const m = await runner.run({ number: i, seed, params: {}, skips, neuron: {}, spec, maxEpochs: o.epochs, checkpointDir }, async (epoch, em) => {
+            log(`${name} ${configuration} seed ${seed}: epoch ${epoch}/${o.epochs} test accuracy ${em.accuracy.toFixed(4)} rate ${(em.meanRate ?? NaN).toFixed(4)}`);
+            return true;
+          });
+          results.rows.push({
+            backbone: name,
+            configuration,
+            seed,
+            accuracy: m.accuracy,
+            rate: m.meanRate,
+            synops: m.synops,
+            cpu_s: m.cpuSeconds ?? NaN,
+            skips,
+            epochs: m.epochs ?? o.epochs,
+            seconds: m.seconds ?? NaN,
+            ...(configuration === 'searched' ? { trial: searched.trial } : {}),
+          });
+          save();
+          rmSync(checkpointDir, { recursive: true, force: true });
+        }),
+      );
+      rmSync(checkpoints, { recursive: true, force: true });
+    } finally {
+      await runner.close();
+    }
+  }
+
   for (const name of o.backbones) {
     const base = baseSpec(targetOptions(o, name, 'test'));
     const original = base.skips.map(placedSkip);
@@ -187,42 +231,17 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
       results.search[name] = searched;
       save();
     }
-    const skipsOf: Record<Configuration, SkipSpec[]> = { ann: original, none: [], searched: searched.skips };
-    const todo = CONFIGURATIONS.flatMap((configuration) => seeds.filter((seed) => !has(name, configuration, seed)).map((seed) => ({ configuration, seed })));
-    if (todo.length === 0) continue;
-    log(`${name}: ${todo.length} final trainings (${o.epochs} epochs each, test split, seeds ${seeds.join(', ')})`);
-    const checkpoints = join(o.outDir, 'checkpoints');
-    const runner = createRunner({ module: SNN_TARGET_MODULE, export: 'snnTarget', options: targetOptions(o, name, 'test') }, Math.min(todo.length, o.workers ?? defaultWorkers()));
-    try {
-      await Promise.all(
-        todo.map(async ({ configuration, seed }, i) => {
-          const skips = skipsOf[configuration];
-          const spec = { ...base, skips };
-          const checkpointDir = join(checkpoints, `${name}-${configuration}-seed${seed}`);
-          const m = await runner.run({ number: i, seed, params: {}, skips, neuron: {}, spec, maxEpochs: o.epochs, checkpointDir }, async (epoch, em) => {
-            log(`${name} ${configuration} seed ${seed}: epoch ${epoch}/${o.epochs} test accuracy ${em.accuracy.toFixed(4)} rate ${(em.meanRate ?? NaN).toFixed(4)}`);
-            return true;
-          });
-          results.rows.push({
-            backbone: name,
-            configuration,
-            seed,
-            accuracy: m.accuracy,
-            rate: m.meanRate,
-            synops: m.synops,
-            cpu_s: m.cpuSeconds ?? NaN,
-            skips,
-            epochs: m.epochs ?? o.epochs,
-            seconds: m.seconds ?? NaN,
-            ...(configuration === 'searched' ? { trial: searched.trial } : {}),
-          });
-          save();
-          rmSync(checkpointDir, { recursive: true, force: true });
-        }),
-      );
-      rmSync(checkpoints, { recursive: true, force: true });
-    } finally {
-      await runner.close();
+    // A search that chose a baseline chose its configuration: (c) is (a) or (b), trained with the
+    // same seeds, data and budget, so its rows are the baseline's rather than the same trainings again.
+    const chosen = BASELINE_CONFIGURATIONS.find((c) => c === searched.baseline);
+    const todo = CONFIGURATIONS.filter((c) => !(c === 'searched' && chosen)).flatMap((configuration) => seeds.filter((seed) => !has(name, configuration, seed)).map((seed) => ({ configuration, seed })));
+    if (todo.length > 0) await trainFinals(name, todo);
+    if (chosen) {
+      for (const seed of seeds) {
+        const row = results.rows.find((r) => r.backbone === name && r.configuration === chosen && r.seed === seed);
+        if (row && !has(name, 'searched', seed)) results.rows.push({ ...row, configuration: 'searched', trial: searched.trial, sameAs: chosen });
+      }
+      save();
     }
   }
   save();
@@ -297,7 +316,7 @@ export function experimentMarkdown(results: ResultsFile): string {
   const o = results.options;
   const searches = Object.entries(results.search).map(
     ([b, r]) =>
-      `- ${b}: trial ${r!.trial}${r!.baseline ? ` (the ${r!.baseline} baseline)` : ''} of ${r!.trials}, validation accuracy ${pts(r!.validationAccuracy)} %, skips ${r!.skips.map((s) => `${s.from}→${s.to} ${s.type}${s.project ? '+1x1' : ''}`).join(', ') || 'none'}, ${r!.cpu_s.toFixed(0)} CPU s`,
+      `- ${b}: trial ${r!.trial}${r!.baseline ? ` (the ${r!.baseline} baseline${results.rows.some((x) => x.backbone === b && x.sameAs) ? '; (c) rows are its rows, not trained again' : ''})` : ''} of ${r!.trials}, validation accuracy ${pts(r!.validationAccuracy)} %, skips ${r!.skips.map((s) => `${s.from}→${s.to} ${s.type}${s.project ? '+1x1' : ''}`).join(', ') || 'none'}, ${r!.cpu_s.toFixed(0)} CPU s`,
   );
   return [
     '# Skip connections: ANN skips vs none vs searched',

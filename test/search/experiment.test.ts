@@ -104,3 +104,37 @@ test('runSkipExperiment: rows per configuration and seed in skip-connections.jso
   assert.deepEqual(lines, []);
   await assert.rejects(runSkipExperiment({ ...options, epochs: 2 }), /measured with other epochs/);
 });
+
+test('runSkipExperiment: a search that chooses a baseline takes its rows for (c) instead of training them again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-exp-base-'));
+  const options: SkipExperimentOptions = {
+    data: resolve('fixtures/gesture-mini'),
+    outDir: join(dir, 'work'),
+    reportDir: join(dir, 'report'),
+    backbones: ['gesture'],
+    // Two trials are the two baselines: the search can only choose one of them.
+    trials: 2,
+    searchEpochs: 1,
+    epochs: 1,
+    seeds: 2,
+    size: 16,
+    steps: 4,
+    widthMult: 0.25,
+    objective: 'accuracy',
+    seed: 5,
+    workers: 0,
+  };
+  const lines: string[] = [];
+  const results = await runSkipExperiment({ ...options, log: (l) => lines.push(l) });
+  const chosen = results.search.gesture!.baseline as ExperimentRow['configuration'];
+  assert.ok(chosen === 'ann' || chosen === 'none', String(chosen));
+  assert.ok(lines.includes('gesture: 4 final trainings (1 epochs each, test split, seeds 5, 6)'), lines.join('\n'));
+  for (const seed of [5, 6]) {
+    const base: ExperimentRow = results.rows.find((r) => r.configuration === chosen && r.seed === seed)!;
+    const searched = results.rows.find((r) => r.configuration === 'searched' && r.seed === seed)!;
+    assert.deepEqual(searched, { ...base, configuration: 'searched', trial: results.search.gesture!.trial, sameAs: chosen });
+  }
+  assert.equal(results.rows.length, 6);
+  const md = readFileSync(join(dir, 'report', 'skip-connections.md'), 'utf8');
+  assert.match(md, new RegExp(`trial \\d+ \\(the ${chosen} baseline; \\(c\\) rows are its rows, not trained again\\)`));
+});
