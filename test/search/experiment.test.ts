@@ -22,6 +22,27 @@ const row = (configuration: ExperimentRow['configuration'], seed: number, accura
   seconds: 10,
 });
 
+/** A tiny experiment on fixtures/gesture-mini: the gesture backbone, 1 epoch, seeds 5 and 6. */
+function miniExperiment(dir: string, over: Partial<SkipExperimentOptions>): SkipExperimentOptions {
+  return {
+    data: resolve('fixtures/gesture-mini'),
+    outDir: join(dir, 'work'),
+    reportDir: join(dir, 'report'),
+    backbones: ['gesture'],
+    trials: 3,
+    searchEpochs: 1,
+    epochs: 1,
+    seeds: 2,
+    size: 16,
+    steps: 4,
+    widthMult: 0.25,
+    objective: 'accuracy',
+    seed: 5,
+    workers: 0,
+    ...over,
+  };
+}
+
 test('experiment table: mean ± std over seeds, the paired comparison and the cost ratio (hand-computed)', () => {
   const ann = [{ from: 0, to: 2, type: 'ASC' as const }];
   const searched = [
@@ -63,23 +84,7 @@ test('spikeline experiment rejects unknown experiments and backbones', async () 
 
 test('runSkipExperiment: rows per configuration and seed in skip-connections.json, the search starts from the baselines, resume does no rework', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'spikeline-exp-'));
-  const options: SkipExperimentOptions = {
-    data: resolve('fixtures/gesture-mini'),
-    outDir: join(dir, 'work'),
-    reportDir: join(dir, 'report'),
-    backbones: ['gesture'],
-    trials: 3,
-    searchEpochs: 1,
-    minEpochs: 1,
-    epochs: 1,
-    seeds: 2,
-    size: 16,
-    steps: 4,
-    widthMult: 0.25,
-    objective: 'accuracy',
-    seed: 5,
-    workers: 0,
-  };
+  const options = miniExperiment(dir, { trials: 3, minEpochs: 1 });
   await runSkipExperiment(options);
   const saved = JSON.parse(readFileSync(join(dir, 'report', 'skip-connections.json'), 'utf8')) as ResultsFile;
   assert.deepEqual(
@@ -107,23 +112,8 @@ test('runSkipExperiment: rows per configuration and seed in skip-connections.jso
 
 test('runSkipExperiment: a search that chooses a baseline takes its rows for (c) instead of training them again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'spikeline-exp-base-'));
-  const options: SkipExperimentOptions = {
-    data: resolve('fixtures/gesture-mini'),
-    outDir: join(dir, 'work'),
-    reportDir: join(dir, 'report'),
-    backbones: ['gesture'],
-    // Two trials are the two baselines: the search can only choose one of them.
-    trials: 2,
-    searchEpochs: 1,
-    epochs: 1,
-    seeds: 2,
-    size: 16,
-    steps: 4,
-    widthMult: 0.25,
-    objective: 'accuracy',
-    seed: 5,
-    workers: 0,
-  };
+  // Two trials are the two baselines: the search can only choose one of them.
+  const options = miniExperiment(dir, { trials: 2 });
   const lines: string[] = [];
   const results = await runSkipExperiment({ ...options, log: (l) => lines.push(l) });
   const chosen = results.search.gesture!.baseline as ExperimentRow['configuration'];
