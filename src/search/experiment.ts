@@ -17,6 +17,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackboneName } from '../snn/backbones.js';
+import type { ModelSpec } from '../snn/spec.js';
 import type { ObjectiveKind } from './objective.js';
 import { createRunner, defaultWorkers } from './pool.js';
 import { chooseTrial } from './report.js';
@@ -152,10 +153,8 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
   const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => o.seed + i);
   const has = (b: BackboneName, c: Configuration, seed: number): boolean => results.rows.some((r) => r.backbone === b && r.configuration === c && r.seed === seed);
 
-  async function trainFinals(name: BackboneName, todo: { configuration: Configuration; seed: number }[]): Promise<void> {
-    const base = baseSpec(targetOptions(o, name, 'test'));
-    const searched = results.search[name]!;
-    const skipsOf: Record<Configuration, SkipSpec[]> = { ann: base.skips.map(placedSkip), none: [], searched: searched.skips };
+  /** Trains `todo` of one backbone (spec `base`) on the runner's workers, saving a row as each ends. */
+  async function trainFinals(name: BackboneName, base: ModelSpec, skipsOf: Record<Configuration, SkipSpec[]>, trial: number, todo: { configuration: Configuration; seed: number }[]): Promise<void> {
     log(`${name}: ${todo.length} final trainings (${o.epochs} epochs each, test split, seeds ${seeds.join(', ')})`);
     const checkpoints = join(o.outDir, 'checkpoints');
     const runner = createRunner({ module: SNN_TARGET_MODULE, export: 'snnTarget', options: targetOptions(o, name, 'test') }, Math.min(todo.length, o.workers ?? defaultWorkers()));
@@ -180,7 +179,7 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
             skips,
             epochs: m.epochs ?? o.epochs,
             seconds: m.seconds ?? NaN,
-            ...(configuration === 'searched' ? { trial: searched.trial } : {}),
+            ...(configuration === 'searched' ? { trial } : {}),
           });
           save();
           rmSync(checkpointDir, { recursive: true, force: true });
@@ -231,11 +230,12 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
       results.search[name] = searched;
       save();
     }
+    const skipsOf: Record<Configuration, SkipSpec[]> = { ann: original, none: [], searched: searched.skips };
     // A search that chose a baseline chose its configuration: (c) is (a) or (b), trained with the
     // same seeds, data and budget, so its rows are the baseline's rather than the same trainings again.
     const chosen = BASELINE_CONFIGURATIONS.find((c) => c === searched.baseline);
     const todo = CONFIGURATIONS.filter((c) => !(c === 'searched' && chosen)).flatMap((configuration) => seeds.filter((seed) => !has(name, configuration, seed)).map((seed) => ({ configuration, seed })));
-    if (todo.length > 0) await trainFinals(name, todo);
+    if (todo.length > 0) await trainFinals(name, base, skipsOf, searched.trial, todo);
     if (chosen) {
       for (const seed of seeds) {
         const row = results.rows.find((r) => r.backbone === name && r.configuration === chosen && r.seed === seed);

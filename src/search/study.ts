@@ -10,6 +10,7 @@ import { OBJECTIVES, loadTarget, objectiveValues, type EpochMetrics, type Object
 import { paretoFront, toLoss, type Direction } from './pareto.js';
 import { createRunner, defaultWorkers } from './pool.js';
 import { AshaPruner, NoPruner, type Pruner } from './pruner.js';
+import { appendTo } from '../util/multimap.js';
 import { Random, deriveSeed } from '../util/random.js';
 import { RandomSampler, type ObservedTrial, type Sampler } from './sampler.js';
 import { SearchSpace, type Candidate, type Params, type SpaceOptions } from './space.js';
@@ -164,7 +165,7 @@ export class Study {
         if (t.state !== 'interrupted') started.push(t);
         for (let e = 0; e < t.curve.length; e++) {
           const m = t.curve[e];
-          if (m) pushMap(rungs, e + 1, m.accuracy);
+          if (m) appendTo(rungs, e + 1, m.accuracy);
         }
         const obs = observed(t);
         if (obs) history.push(obs);
@@ -187,7 +188,7 @@ export class Study {
         // A baseline always runs to the end: what a candidate must beat is its final accuracy,
         // not how fast it starts (its early rungs still raise the bar for the others).
         const prune = epoch < config.maxEpochs && !baseline && pruner.shouldPrune(epoch, metrics.accuracy, peers);
-        pushMap(rungs, epoch, metrics.accuracy);
+        appendTo(rungs, epoch, metrics.accuracy);
         if (prune) pruned = true;
         else if (stopping() && epoch < config.maxEpochs) stopped = true;
         return !(pruned || stopped);
@@ -315,12 +316,6 @@ function completeMetrics(m: TrialMetrics, last: EpochMetrics | undefined): Trial
     meanRate: m.meanRate ?? last?.meanRate ?? NaN,
     synops: m.synops ?? last?.synops ?? NaN,
   };
-}
-
-function pushMap(map: Map<number, number[]>, key: number, v: number): void {
-  const list = map.get(key);
-  if (list) list.push(v);
-  else map.set(key, [v]);
 }
 
 export function summarize(trials: readonly StoredTrial[], directions: readonly Direction[]): StudySummary {

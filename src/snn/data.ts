@@ -15,6 +15,7 @@ import { framesFromEvents, FrameAccumulator } from '../operators/functional/binn
 import { denoiseProblem, subBinsOf, subBinsProblem, type DenoiseSetting, type Preprocessing } from './model-api.js';
 import { denoiseRecording } from './denoise.js';
 import { splitByGroup, type Groupable, type ValidationGroup } from './validation.js';
+import { appendTo } from '../util/multimap.js';
 
 export interface LabelledEvents {
   /** Full-resolution events of one sample (time-sorted). */
@@ -487,11 +488,7 @@ export function syntheticSample(label: number, classes: number, p: Preprocessing
 export function splitValidation<T extends Groupable>(train: readonly T[], fraction: number, by: ValidationGroup = 'sample'): { train: T[]; val: T[] } {
   if (by !== 'sample') return splitByGroup(train, fraction, by);
   const byClass = new Map<number, number[]>();
-  train.forEach((s, i) => {
-    const list = byClass.get(s.label);
-    if (list) list.push(i);
-    else byClass.set(s.label, [i]);
-  });
+  train.forEach((s, i) => appendTo(byClass, s.label, i));
   const held = new Set<number>();
   for (const idx of byClass.values()) {
     if (idx.length < 2) continue;

@@ -23,6 +23,7 @@ import type { ValidationGroup } from './validation.js';
 import { curvesSvg } from './plot.js';
 import { GradPool, shardGradients, type LossOptions } from './parallel.js';
 import { randomSource } from '../util/random.js';
+import { appendTo } from '../util/multimap.js';
 import { softmaxInto } from '../util/stats.js';
 import { threadCpuSeconds } from '../util/cpu-time.js';
 
@@ -175,11 +176,7 @@ function shuffle(n: number, rand: () => number): Int32Array {
  */
 export function balancedOrder(labels: readonly number[], rand: () => number): Int32Array {
   const byClass = new Map<number, number[]>();
-  labels.forEach((y, i) => {
-    const list = byClass.get(y);
-    if (list) list.push(i);
-    else byClass.set(y, [i]);
-  });
+  labels.forEach((y, i) => appendTo(byClass, y, i));
   const pools = [...byClass.values()];
   const orders = pools.map((p) => shuffle(p.length, rand));
   const cursors = new Array<number>(pools.length).fill(0);

@@ -4,6 +4,7 @@
  * a split and did no better on any test set of unseen people), so model selection wants people,
  * or at least recordings, that training never sees.
  */
+import { appendTo } from '../util/multimap.js';
 
 export const VALIDATION_GROUPS = ['sample', 'recording', 'user'] as const;
 /** What splitValidation holds out: single samples, whole recordings, or whole people. */
@@ -33,7 +34,7 @@ export function splitByGroup<T extends Groupable>(train: readonly T[], fraction:
       const hint = by === 'user' ? ' (CIFAR10-DVS samples name no person: hold out by recording, each sample is its own)' : '';
       throw new Error(`validation by ${by}: sample ${s.source ?? i} names no ${by}${hint}`);
     }
-    append(members, key, i);
+    appendTo(members, key, i);
   });
   const keys = [...members.keys()];
   if (keys.length < 2) {
@@ -45,7 +46,7 @@ export function splitByGroup<T extends Groupable>(train: readonly T[], fraction:
 
   const labelsOf = new Map(keys.map((g) => [g, new Set(members.get(g)!.map((i) => train[i]!.label))]));
   const groupsOf = new Map<number, string[]>();
-  for (const g of keys) for (const c of labelsOf.get(g)!) append(groupsOf, c, g);
+  for (const g of keys) for (const c of labelsOf.get(g)!) appendTo(groupsOf, c, g);
   const classes = [...groupsOf.keys()].sort((a, b) => a - b);
   const trained = (c: number, without?: string) => groupsOf.get(c)!.some((g) => g !== without && !held.has(g));
   for (const c of classes) if (!trained(c)) held.delete(groupsOf.get(c)!.at(-1)!);
@@ -59,10 +60,4 @@ export function splitByGroup<T extends Groupable>(train: readonly T[], fraction:
   }
   const isHeld = (s: T) => held.has(s[by]!);
   return { train: train.filter((s) => !isHeld(s)), val: train.filter(isHeld) };
-}
-
-function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
