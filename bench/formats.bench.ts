@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allocateBatch, type EventBatch } from '../src/events/index.js';
 import { createDecoder, encodeEvents, initZstd, openEventFile, type EventFormat, type ReadOptions } from '../src/formats/index.js';
+import { callerEnv } from '../src/util/huge-pages.js';
 import { bracketedRounds, cpuTimeMs, medianRound, timeMs, type Benchmark } from './harness.js';
 import { Random } from '../src/util/random.js';
 import { writeRampAedat3 } from '../test/formats/helpers.js';
@@ -122,7 +123,8 @@ interface Case {
   bytes: Uint8Array;
   ext: string;
   options?: ReadOptions;
-  anchor?: { key: string; label: string };
+  /** Anchor figures (keys of the anchor snippet's JSON) this case is compared with. */
+  anchors?: Array<{ key: string; label: string }>;
 }
 
 function decodeAll(c: Case, n: number): void {
@@ -165,14 +167,17 @@ async function steadyMemory(dir: string, report: Parameters<Benchmark['run']>[0]
 }
 
 /**
- * decode_python.py's chunked numpy decoders on its own 10M-event files (written into `dataDir`
- * on first use), each timed in CPU time (time.process_time, median of 3 after a warm-up), as
- * our side is (cpuTimeMs).
+ * The anchors, each timed in CPU time (time.process_time, median of 3 after a warm-up), as our
+ * side is (cpuTimeMs): decode_python.py's chunked numpy decoders on its own 10M-event files
+ * (written into `dataDir` on first use), and bench/anchors/aedat4_numpy.py (numpy + python-lz4)
+ * on the very AEDAT 4 LZ4 file our decoder reads, its event count checked.
  */
 const ANCHOR_SNIPPET = `
 import json, os, statistics, sys, time
 sys.path.insert(0, os.environ["ANCHOR_DIR"])
+sys.path.insert(0, os.environ["LOCAL_ANCHOR_DIR"])
 import decode_python as d
+import aedat4_numpy as a4
 data = os.environ["ANCHOR_DATA"]
 os.makedirs(data, exist_ok=True)
 f2, f3, f3z = (os.path.join(data, f) for f in ("a.aedat2", "a.aedat31", "a_lz4.aedat31"))
@@ -181,31 +186,38 @@ if not os.path.exists(f3z):
     d.write_aedat2(f2, x, y, t, p)
     d.write_aedat31(f3, x, y, t, p)
     d.write_aedat31_lz4(f3z, x, y, t, p)
-def cpu_rate(fn, buf):
+def cpu_rate(fn, buf, n):
     fn(buf)
     s = []
     for _ in range(3):
         t0 = time.process_time()
         fn(buf)
         s.append(time.process_time() - t0)
-    return d.N_EVENTS / statistics.median(s) / 1e6
+    return n / statistics.median(s) / 1e6
 out = {}
 for key, fn, path in [("aedat2_numpy_Mev_s", d.decode_aedat2, f2), ("aedat31_numpy_Mev_s", d.decode_aedat31, f3),
                       ("aedat31_lz4_decompress_decode_Mev_s", d.decode_aedat31_lz4, f3z)]:
-    out[key] = cpu_rate(fn, open(path, "rb").read())
+    out[key] = cpu_rate(fn, open(path, "rb").read(), d.N_EVENTS)
+buf = open(os.environ["AEDAT4_LZ4"], "rb").read()
+n = len(a4.decode(buf)[0])
+if n != int(os.environ["AEDAT4_EVENTS"]):
+    raise SystemExit(f"aedat4_numpy decoded {n} events, expected {os.environ['AEDAT4_EVENTS']}")
+out["aedat4_lz4_numpy_Mev_s"] = cpu_rate(a4.decode, buf, n)
 print(json.dumps(out))
 `;
 
-function pythonAnchor(dataDir: string): Record<string, number> | string {
-  const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/anchors');
+function pythonAnchor(dataDir: string, aedat4Lz4: string, aedat4Events: number): Record<string, number> | string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dir = resolve(here, '../../shared/anchors');
   if (!existsSync(join(dir, 'decode_python.py'))) return `${dir}/decode_python.py not found`;
   if (!existsSync('/usr/bin/python3')) return '/usr/bin/python3 not found';
-  const r = spawnSync('/usr/bin/python3', ['-c', ANCHOR_SNIPPET], { encoding: 'utf8', env: { ...process.env, ANCHOR_DIR: dir, ANCHOR_DATA: dataDir } });
-  if (r.status !== 0) return `decode_python.py failed (numpy/lz4 missing?): ${r.stderr.trim().split('\n').pop()}`;
+  const env = { ...callerEnv(), ANCHOR_DIR: dir, LOCAL_ANCHOR_DIR: join(here, 'anchors'), ANCHOR_DATA: dataDir, AEDAT4_LZ4: aedat4Lz4, AEDAT4_EVENTS: String(aedat4Events) };
+  const r = spawnSync('/usr/bin/python3', ['-c', ANCHOR_SNIPPET], { encoding: 'utf8', env });
+  if (r.status !== 0) return `anchor decoders failed (numpy/lz4 missing?): ${r.stderr.trim().split('\n').pop()}`;
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
   } catch {
-    return 'decode_python.py printed no JSON line';
+    return 'anchor decoders printed no JSON line';
   }
 }
 
@@ -218,10 +230,20 @@ const bench: Benchmark = {
     const abs = events(n, 128, 128, 1_605_537_493_718_345, 10_000_000);
     const nm = events(n, 34, 34, 0, 8_000_000);
     const cases: Case[] = [
-      { name: 'AEDAT 2.0 (DVS128)', format: 'aedat2', ext: 'aedat', bytes: await encodeEvents([dvs], { format: 'aedat2' }), anchor: { key: 'aedat2_numpy_Mev_s', label: 'numpy AEDAT 2.0 chunked' } },
-      { name: 'AEDAT 3.1', format: 'aedat3', ext: 'aedat', bytes: await encodeEvents([dvs], { format: 'aedat3' }), anchor: { key: 'aedat31_numpy_Mev_s', label: 'numpy AEDAT 3.1 chunked' } },
+      { name: 'AEDAT 2.0 (DVS128)', format: 'aedat2', ext: 'aedat', bytes: await encodeEvents([dvs], { format: 'aedat2' }), anchors: [{ key: 'aedat2_numpy_Mev_s', label: 'numpy AEDAT 2.0 chunked' }] },
+      { name: 'AEDAT 3.1', format: 'aedat3', ext: 'aedat', bytes: await encodeEvents([dvs], { format: 'aedat3' }), anchors: [{ key: 'aedat31_numpy_Mev_s', label: 'numpy AEDAT 3.1 chunked' }] },
       { name: 'AEDAT 4.0 uncompressed', format: 'aedat4', ext: 'aedat4', bytes: await encodeEvents([abs], { format: 'aedat4', compression: 'none' }) },
-      { name: 'AEDAT 4.0 LZ4', format: 'aedat4', ext: 'aedat4', bytes: await encodeEvents([abs], { format: 'aedat4', compression: 'lz4' }), anchor: { key: 'aedat31_lz4_decompress_decode_Mev_s', label: 'numpy+lz4 AEDAT 3.1 LZ4 packets' } },
+      {
+        name: 'AEDAT 4.0 LZ4',
+        format: 'aedat4',
+        ext: 'aedat4',
+        bytes: await encodeEvents([abs], { format: 'aedat4', compression: 'lz4' }),
+        anchors: [
+          { key: 'aedat4_lz4_numpy_Mev_s', label: 'numpy+lz4 on the same AEDAT 4 file' },
+          // The older yardstick: another format, whose 8-byte records compress to mostly literals.
+          { key: 'aedat31_lz4_decompress_decode_Mev_s', label: 'numpy+lz4 AEDAT 3.1 LZ4 packets' },
+        ],
+      },
       { name: 'AEDAT 4.0 ZSTD', format: 'aedat4', ext: 'aedat4', bytes: await encodeEvents([abs], { format: 'aedat4', compression: 'zstd' }) },
       { name: 'Prophesee EVT 2.0', format: 'evt2', ext: 'raw', bytes: encodeEvt2(dvs) },
       { name: 'Prophesee EVT 3.0', format: 'evt3', ext: 'raw', bytes: encodeEvt3(dvs) },
@@ -251,27 +273,32 @@ const bench: Benchmark = {
       }
       await steadyMemory(dir, report);
       // Ratios: each anchor run bracketed by timings of the anchored cases (see bracketedRounds).
-      const anchored = cases.filter((c) => c.anchor);
+      const pairs = cases.flatMap((c) => (c.anchors ?? []).map((a) => ({ c, a })));
+      const anchored = cases.filter((c) => c.anchors);
+      mkdirSync(anchorDir, { recursive: true });
+      const lz4Case = anchored.find((c) => c.anchors!.some((a) => a.key === 'aedat4_lz4_numpy_Mev_s'))!;
+      const lz4File = join(anchorDir, 'spikeline-lz4.aedat4');
+      writeFileSync(lz4File, lz4Case.bytes);
       const rounds = await bracketedRounds(
-        anchored.map((c) => c.anchor!.key),
+        pairs.map((x) => x.a.key),
         ANCHOR_ROUNDS,
         async () => {
-          const out: number[] = [];
-          for (const c of anchored) out.push(rate(await cpuTimeMs(() => decodeAll(c, n), 3, 1)));
-          return out;
+          const rates = new Map<Case, number>();
+          for (const c of anchored) rates.set(c, rate(await cpuTimeMs(() => decodeAll(c, n), 3, 1)));
+          return pairs.map((x) => rates.get(x.c)!);
         },
-        () => pythonAnchor(anchorDir),
+        () => pythonAnchor(anchorDir, lz4File, n),
       );
       if (typeof rounds === 'string') {
         report({ name: `python/numpy anchor not run: ${rounds}`, value: 0, unit: '' });
         return;
       }
-      for (const c of anchored) {
-        const r = rounds.get(c.anchor!.key);
+      for (const { c, a } of pairs) {
+        const r = rounds.get(a.key);
         if (!r) continue;
         const { mid, list } = medianRound(r);
         report({
-          name: `${c.name}: ratio to ${c.anchor!.label} (CPU time)`,
+          name: `${c.name}: ratio to ${a.label} (CPU time)`,
           value: mid.ratio,
           unit: 'x',
           extra: { spikeline_cpu_Mev_s: +mid.ours.toFixed(1), anchor_cpu_Mev_s: +mid.anchor.toFixed(1), rounds: list },
