@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { callerEnv } from '../src/util/huge-pages.js';
 
 export interface Figure {
   name: string;
@@ -73,14 +74,17 @@ export interface Machine {
   /**
    * GLIBC_TUNABLES of this process ('default' when unset): glibc.malloc.hugetlb=1 changes the cost
    * of fresh memory (decoded batches, fresh frames) severalfold, so figures with and without it
-   * are not comparable either.
+   * are not comparable either. The bench starts itself with huge pages as the CLI does
+   * (src/util/huge-pages.ts).
    */
   malloc: string;
+  /** GLIBC_TUNABLES the numpy / PyTorch anchors run with: the caller's, as a user runs them. */
+  anchorMalloc: string;
 }
 
 export function machine(): Machine {
   const c = cpus();
-  return { cpu: c[0]?.model.trim() || 'unknown cpu', cpuId: cpuId(), cores: c.length, node: process.version, v8: process.versions.v8, malloc: process.env['GLIBC_TUNABLES'] || 'default' };
+  return { cpu: c[0]?.model.trim() || 'unknown cpu', cpuId: cpuId(), cores: c.length, node: process.version, v8: process.versions.v8, malloc: process.env['GLIBC_TUNABLES'] || 'default', anchorMalloc: callerEnv()['GLIBC_TUNABLES'] || 'default' };
 }
 
 function cpuId(): string {
@@ -96,7 +100,7 @@ function cpuId(): string {
 
 export function machineLine(): string {
   const m = machine();
-  return `machine: ${m.cores} cores (${m.cpu}, ${m.cpuId}), node ${m.node}, V8 ${m.v8}, malloc ${m.malloc}`;
+  return `machine: ${m.cores} cores (${m.cpu}, ${m.cpuId}), node ${m.node}, V8 ${m.v8}, malloc ${m.malloc} (anchors: ${m.anchorMalloc})`;
 }
 
 /** One anchor round: our figure (mean of the timings just before and after the anchor run), the anchor's, their ratio. */

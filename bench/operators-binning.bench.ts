@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Downsampler, FrameAccumulator, framesFromEvents } from '../src/operators/functional/index.js';
+import { callerEnv } from '../src/util/huge-pages.js';
 import { bracketedRounds, cpuTimeMs, medianRound, timeMs, type Benchmark } from './harness.js';
 import { events } from './operators.bench.js';
 
@@ -46,7 +47,7 @@ function numpyAnchor(): Record<string, number> | string {
   const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/anchors');
   if (!existsSync(join(dir, 'binning_numpy.py'))) return `${dir}/binning_numpy.py not found`;
   if (!existsSync('/usr/bin/python3')) return '/usr/bin/python3 not found';
-  const r = spawnSync('/usr/bin/python3', ['-c', ANCHOR_SNIPPET], { encoding: 'utf8', env: { ...process.env, ANCHOR_DIR: dir } });
+  const r = spawnSync('/usr/bin/python3', ['-c', ANCHOR_SNIPPET], { encoding: 'utf8', env: { ...callerEnv(), ANCHOR_DIR: dir } });
   if (r.status !== 0) return `binning_numpy.py failed (numpy missing?): ${r.stderr.trim().split('\n').pop()}`;
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;

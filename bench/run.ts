@@ -1,11 +1,16 @@
 /**
  * `npm run bench [-- --json] [--quick] [filter...]`: runs every bench/*.bench.ts whose file name
- * contains one of the filters, printing a table (or JSON lines with --json).
+ * contains one of the filters, printing a table (or JSON lines with --json). Like the CLI, it
+ * first starts itself again with huge pages on glibc Linux (SPIKELINE_HUGE_PAGES=0: as started).
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { machine, machineLine, type Benchmark, type Figure } from './harness.js';
+import { relaunchWithHugePages } from '../src/util/huge-pages.js';
+
+const relaunched = await relaunchWithHugePages();
+if (relaunched !== undefined) process.exit(relaunched);
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { callerEnv } from '../src/util/huge-pages.js';
 import { quantile, timeMs, type Benchmark } from './harness.js';
 import { initBackend, backendLine } from '../src/snn/backend.js';
 import { buildModel, type SnnModel } from '../src/snn/model.js';
@@ -24,7 +25,7 @@ type TorchFigures = Record<string, number | string | number[]>;
 
 function runTorch(quick: boolean): TorchFigures | null {
   if (!existsSync(ANCHOR) || !existsSync('/usr/bin/python3')) return null;
-  const r = spawnSync('/usr/bin/python3', [ANCHOR], { env: { ...process.env, ANCHOR_QUICK: quick ? '1' : '0' }, encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync('/usr/bin/python3', [ANCHOR], { env: { ...callerEnv(), ANCHOR_QUICK: quick ? '1' : '0' }, encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) return null;
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchFigures;
