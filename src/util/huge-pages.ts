@@ -52,14 +52,21 @@ const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /**
  * Runs this same script again (same node, flags and arguments, inherited stdio) with huge pages
  * on, and resolves to its exit code; resolves to undefined when no relaunch applies, and the
- * caller then just runs (rejects only when the child could not be started). Signals sent to this process go to the child, which does the graceful
- * stop; a child killed by a signal makes this process exit by the same signal.
+ * caller then just runs (rejects only when the child could not be started). Signals sent to this
+ * process go to the child, which does the graceful stop; a child killed by a signal makes this
+ * process exit by the same signal. Should this process die without passing a signal on
+ * (kill -9), the child sees its IPC channel close and stops itself with SIGTERM.
  */
 export function relaunchWithHugePages(): Promise<number | undefined> {
+  if (process.env[CALLER_TUNABLES] !== undefined && process.channel) {
+    // The relaunched process: the channel only tells it when the launcher is gone.
+    process.channel.unref();
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  }
   const plan = hugePagesPlan(process.env, runtimeGlibc);
   if ('skip' in plan) return Promise.resolve(undefined);
   const env = { ...process.env, GLIBC_TUNABLES: plan.tunables, [CALLER_TUNABLES]: process.env['GLIBC_TUNABLES'] ?? '' };
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   for (const s of FORWARDED) process.on(s, forward);
   return new Promise<number | undefined>((resolve, reject) => {

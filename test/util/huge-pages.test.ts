@@ -42,7 +42,7 @@ else if (process.argv[2] === 'memory') {
   process.exitCode = 3;
 } else {
   process.on('SIGTERM', () => { console.log('child stopped gracefully'); process.exit(0); });
-  console.log('ready');
+  console.log("ready " + process.pid);
   setInterval(() => {}, 1000);
 }
 `;
@@ -90,6 +90,34 @@ test('relaunchWithHugePages: SIGTERM to the caller reaches the relaunched proces
     const [code, signal] = await new Promise<[number | null, string | null]>((done) => p.once('exit', (c, s) => done([c, s])));
     assert.equal(signal, null, `the caller died of ${signal} instead of waiting for the child; ${err}`);
     assert.equal(code, 0, err);
+    assert.match(out, /child stopped gracefully/);
+  });
+});
+
+test('relaunchWithHugePages: when the launcher is killed with SIGKILL, the relaunched process stops too', { skip: noRelaunch }, async () => {
+  await withChild(async (script) => {
+    const env = { ...process.env, SPIKELINE_CALLER_GLIBC_TUNABLES: undefined, GLIBC_TUNABLES: '' };
+    const p = spawn(process.execPath, ['--import', 'tsx', script, 'wait'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const childPid = await new Promise<number>((ready) => {
+      p.stdout.on('data', (d: Buffer) => {
+        out += d;
+        const m = /ready (\d+)/.exec(out);
+        if (m) ready(Number(m[1]));
+      });
+    });
+    assert.notEqual(childPid, p.pid, 'the script runs in the relaunched process');
+    p.kill('SIGKILL');
+    const alive = () => {
+      try {
+        process.kill(childPid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive(), false, `process ${childPid} still runs after its launcher was killed`);
     assert.match(out, /child stopped gracefully/);
   });
 });
