@@ -99,6 +99,10 @@ export class Aedat2Decoder extends ChunkDecoder {
     this.arena = options.wasm === false ? undefined : WasmArena.create();
   }
 
+  protected override release(): void {
+    this.arena?.release();
+  }
+
   protected override recordName(): string {
     return this.inHeader ? 'AEDAT 2.0 header line' : '8-byte AEDAT 2.0 record';
   }

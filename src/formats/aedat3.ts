@@ -89,6 +89,10 @@ export class Aedat3Decoder extends ChunkDecoder {
     this.arena = options.wasm === false ? undefined : WasmArena.create();
   }
 
+  protected override release(): void {
+    this.arena?.release();
+  }
+
   protected override recordName(): string {
     return this.phase === 'header' ? 'AEDAT 3.1 header' : 'AEDAT 3.1 packet';
   }

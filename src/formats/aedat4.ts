@@ -385,6 +385,10 @@ export class Aedat4Decoder extends ChunkDecoder {
   protected override finish(): void {
     if (this.phase !== 'packets' && this.phase !== 'table') throw this.error('input ends inside the AEDAT 4 header', this.stats.bytes);
   }
+
+  protected override release(): void {
+    this.wasm?.arena.release();
+  }
 }
 
 /**

@@ -194,18 +194,22 @@ export abstract class ChunkDecoder implements EventDecoder {
     if (this.ended) return [];
     this.ended = true;
     const out: EventBatch[] = [];
-    const buf = this.takePending();
-    const consumed = this.parse(buf, out, true);
-    this.stats.bytes += consumed;
-    if (consumed < buf.length) {
-      const at = this.stats.bytes;
-      if (!this.allowTruncated) {
-        throw this.error(`truncated input: ${buf.length - consumed} trailing byte(s) do not form a complete ${this.recordName()}`, at);
+    try {
+      const buf = this.takePending();
+      const consumed = this.parse(buf, out, true);
+      this.stats.bytes += consumed;
+      if (consumed < buf.length) {
+        const at = this.stats.bytes;
+        if (!this.allowTruncated) {
+          throw this.error(`truncated input: ${buf.length - consumed} trailing byte(s) do not form a complete ${this.recordName()}`, at);
+        }
+        this.stats.truncatedBytes += buf.length - consumed;
+        this.stats.bytes += buf.length - consumed;
       }
-      this.stats.truncatedBytes += buf.length - consumed;
-      this.stats.bytes += buf.length - consumed;
+      this.finish(out);
+    } finally {
+      this.release();
     }
-    this.finish(out);
     return out;
   }
 
@@ -216,6 +220,9 @@ export abstract class ChunkDecoder implements EventDecoder {
   protected abstract parse(buf: Uint8Array, out: EventBatch[], final: boolean): number;
   /** Hook after the last parse (validation of required headers etc.). */
   protected finish(_out: EventBatch[]): void {}
+
+  /** Called once at end(), after the last parse: hands shared resources (WASM arenas) back. */
+  protected release(): void {}
   /** Name of the unit a truncated tail belongs to, for the error message. */
   protected recordName(): string {
     return 'record';
