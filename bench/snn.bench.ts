@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { callerEnv } from '../src/util/huge-pages.js';
-import { quantile, timeMs, type Benchmark } from './harness.js';
+import { bracketedRounds, medianRound, quantile, timeMs, type Benchmark } from './harness.js';
 import { initBackend, backendLine } from '../src/snn/backend.js';
 import { buildModel, type SnnModel } from '../src/snn/model.js';
 import { ref8 } from '../src/snn/backbones.js';
@@ -20,6 +20,28 @@ import { GradPool } from '../src/snn/parallel.js';
 import { availableParallelism } from 'node:os';
 
 const ANCHOR = join(dirname(fileURLToPath(import.meta.url)), '../../shared/anchors/snn_torch.py');
+const TRAIN_ROUNDS = 3;
+
+/** snn_torch.py's fused-LIF training step alone (B=16, its own repeats), in ms: one bracketed round's anchor. */
+const TRAIN_SNIPPET = `
+import json, os, sys
+sys.path.insert(0, os.environ["ANCHOR_DIR"])
+import torch
+import snn_torch as a
+torch.set_num_threads(a.THREADS)
+torch.manual_seed(0)
+print(json.dumps({"train_ms": a.bench_train(a.REF8(a.FusedLIF), 16, reps=5, warm=2) * 1e3}))
+`;
+
+function torchTrainStep(): Record<string, number> | string {
+  const r = spawnSync('/usr/bin/python3', ['-c', TRAIN_SNIPPET], { env: { ...callerEnv(), ANCHOR_DIR: dirname(ANCHOR) }, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) return `snn_torch.py training step failed: ${(r.stderr ?? '').trim().split('\n').pop()}`;
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+  } catch {
+    return 'snn_torch.py printed no JSON line';
+  }
+}
 
 type TorchFigures = Record<string, number | string | number[]>;
 
@@ -89,13 +111,24 @@ const bench: Benchmark = {
     const pool = await GradPool.create(m.spec, threads - 1);
     const r = randomSource(1);
     const shardFrames = Array.from({ length: B }, () => Float32Array.from({ length: T * 2048 }, () => (r() < 0.05 ? 1 : 0)));
-    const parMs = await timeMs(async () => {
-      const res = await pool.step(m, shardFrames, labels, T, { labelSmoothing: 0, perStep: false });
-      tf.tidy(() => vars.forEach((v) => v.assign(tf.sub(v, tf.mul(res.grads[v.name]!, 1e-4)))));
-      tf.dispose(res.grads);
-    }, quick ? 2 : 5, 1);
-    await pool.close();
+    const parallelStep = () =>
+      timeMs(async () => {
+        const res = await pool.step(m, shardFrames, labels, T, { labelSmoothing: 0, perStep: false });
+        tf.tidy(() => vars.forEach((v) => v.assign(tf.sub(v, tf.mul(res.grads[v.name]!, 1e-4)))));
+        tf.dispose(res.grads);
+      }, quick ? 2 : 5, 1);
+    const parMs = await parallelStep();
     report({ name: `train step B=16, T=16, data-parallel ${threads} threads`, value: parMs, unit: 'ms', extra: { ...ratio(parMs, torchTrain !== undefined ? torchTrain * 1000 : undefined, true), samples_s: +((B / parMs) * 1000).toFixed(1), target: '<= 2x' } });
+    // The issue-16 ratio: wall time on both sides (2 threads each), each PyTorch run bracketed by ours.
+    if (torch && !quick) {
+      const rounds = await bracketedRounds(['train_ms'], TRAIN_ROUNDS, async () => [await parallelStep()], torchTrainStep);
+      if (typeof rounds === 'string') report({ name: `PyTorch training rounds not run: ${rounds}`, value: 0, unit: '' });
+      else {
+        const { mid, list } = medianRound(rounds.get('train_ms')!);
+        report({ name: `train step, ${threads} threads: time ratio to PyTorch (median of ${TRAIN_ROUNDS} bracketed rounds)`, value: mid.ratio, unit: 'x', extra: { spikeline_ms: +mid.ours.toFixed(0), torch_ms: +mid.anchor.toFixed(0), rounds: list, target: '<= 1x' } });
+      }
+    }
+    await pool.close();
 
     // inference (eval mode, BN folded into the convs)
     perturbBn(m);
