@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
  * with GLIBC_TUNABLES=glibc.malloc.hugetlb=1, which must be in the environment before the process
  * starts: so the CLI starts itself once more with it (`relaunchWithHugePages`).
  */
-export const HUGE_PAGES_TUNABLE = 'glibc.malloc.hugetlb=1';
+const HUGE_PAGES_TUNABLE = 'glibc.malloc.hugetlb=1';
 
 /** Set in the relaunched process: the caller's own GLIBC_TUNABLES ('' when it had none). */
 const CALLER_TUNABLES = 'SPIKELINE_CALLER_GLIBC_TUNABLES';
@@ -47,13 +47,21 @@ export function callerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
   return caller ? { ...rest, GLIBC_TUNABLES: caller } : rest;
 }
 
-const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/**
+ * SIGTERM (a supervisor's stop, sent to one pid) is passed on. SIGINT and SIGHUP come from the
+ * terminal to the whole foreground process group, the child included: passing them on as well
+ * would deliver them twice, and a second SIGINT makes `spikeline run` exit without its graceful
+ * stop. The launcher only ignores those and waits for the child.
+ */
+const FORWARDED: readonly NodeJS.Signals[] = ['SIGTERM'];
+const FROM_TERMINAL: readonly NodeJS.Signals[] = ['SIGINT', 'SIGHUP'];
+const ignore = () => {};
 
 /**
  * Runs this same script again (same node, flags and arguments, inherited stdio) with huge pages
  * on, and resolves to its exit code; resolves to undefined when no relaunch applies, and the
- * caller then just runs (rejects only when the child could not be started). Signals sent to this
- * process go to the child, which does the graceful stop; a child killed by a signal makes this
+ * caller then just runs (rejects only when the child could not be started). SIGTERM goes on to
+ * the child, which does the graceful stop (see FORWARDED); a child killed by a signal makes this
  * process exit by the same signal. Should this process die without passing a signal on
  * (kill -9), the child sees its IPC channel close and stops itself with SIGTERM.
  */
@@ -69,14 +77,19 @@ export function relaunchWithHugePages(): Promise<number | undefined> {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   for (const s of FORWARDED) process.on(s, forward);
+  for (const s of FROM_TERMINAL) process.on(s, ignore);
+  const detach = () => {
+    for (const s of FORWARDED) process.off(s, forward);
+    for (const s of FROM_TERMINAL) process.off(s, ignore);
+  };
   return new Promise<number | undefined>((resolve, reject) => {
     child.once('error', (err) => {
       if (child.pid !== undefined) return; // a failed kill(): the exit event still follows
-      for (const s of FORWARDED) process.off(s, forward);
+      detach();
       reject(err);
     });
     child.once('exit', (code, signal) => {
-      for (const s of FORWARDED) process.off(s, forward);
+      detach();
       if (signal) process.kill(process.pid, signal);
       resolve(code ?? 1);
     });

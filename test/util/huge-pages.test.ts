@@ -42,6 +42,10 @@ else if (process.argv[2] === 'memory') {
   process.exitCode = 3;
 } else {
   process.on('SIGTERM', () => { console.log('child stopped gracefully'); process.exit(0); });
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    if (++interrupts === 1) setTimeout(() => { console.log('SIGINT x' + interrupts); process.exit(0); }, 300);
+  });
   console.log("ready " + process.pid);
   setInterval(() => {}, 1000);
 }
@@ -119,5 +123,25 @@ test('relaunchWithHugePages: when the launcher is killed with SIGKILL, the relau
     for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal(alive(), false, `process ${childPid} still runs after its launcher was killed`);
     assert.match(out, /child stopped gracefully/);
+  });
+});
+
+test('relaunchWithHugePages: Ctrl-C (SIGINT to the process group) reaches the relaunched process once, not twice', { skip: noRelaunch }, async () => {
+  await withChild(async (script) => {
+    const env = { ...process.env, SPIKELINE_CALLER_GLIBC_TUNABLES: undefined, GLIBC_TUNABLES: '' };
+    // Its own process group, as a terminal's foreground job: a group signal reaches launcher and child.
+    const p = spawn(process.execPath, ['--import', 'tsx', script, 'wait'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    await new Promise<void>((ready) => {
+      p.stdout.on('data', (d: Buffer) => {
+        out += d;
+        if (out.includes('ready')) ready();
+      });
+    });
+    process.kill(-p.pid!, 'SIGINT');
+    const [code, signal] = await new Promise<[number | null, string | null]>((done) => p.once('exit', (c, s) => done([c, s])));
+    assert.equal(signal, null, `the launcher died of ${signal}`);
+    assert.equal(code, 0);
+    assert.match(out, /SIGINT x1\b/, `the child saw: ${out}`);
   });
 });
