@@ -141,6 +141,34 @@ test('ASHA prunes poor trials early and spends fewer epochs than full training',
   await asha.close();
 });
 
+test('ASHA rungs judge each trial by its best validation accuracy so far, not by its latest (noisy) epoch', async () => {
+  const eta = 3;
+  // Per-epoch noise as large as the differences between candidates, as on small validation sets.
+  const study = await Study.open(join(tmp(), 'best.db'), config({ maxEpochs: 9, sampler: { name: 'random' }, pruner: { name: 'asha', minEpochs: 1, eta } }, { noise: 0.2, timeConstant: 1 }));
+  await study.run({ trials: 40, workers: 0 });
+  const trials = await study.trials(); // sequential: a trial's peers at a rung are the earlier trials
+  const bestAt = (t: (typeof trials)[number], epoch: number) => Math.max(...t.curve.slice(0, epoch).map((m) => m!.accuracy));
+  let decisions = 0;
+  let latestWouldDiffer = 0;
+  for (const [k, t] of trials.entries()) {
+    for (const rung of [1, 3]) {
+      if (t.curve.length < rung) continue;
+      const peers = trials.slice(0, k).filter((p) => p.curve.length >= rung);
+      if (peers.length + 1 < 2) continue;
+      const keepAt = (value: (p: (typeof trials)[number]) => number) => {
+        const all = [...peers, t].map(value).sort((a, b) => b - a);
+        return value(t) >= all[Math.max(1, Math.floor(all.length / eta)) - 1]!;
+      };
+      const kept = keepAt((p) => bestAt(p, rung));
+      assert.equal(t.curve.length > rung || t.state === 'complete', kept, `trial ${k} at rung ${rung}`);
+      if (kept !== keepAt((p) => p.curve[rung - 1]!.accuracy)) latestWouldDiffer++;
+      decisions++;
+    }
+  }
+  assert.ok(decisions > 20 && latestWouldDiffer > 0, `${decisions} rung decisions, ${latestWouldDiffer} that the latest epoch would have decided otherwise`);
+  await study.close();
+});
+
 test('trials run in parallel worker threads', async () => {
   const study = await Study.open(join(tmp(), 'w.db'), config({}, { epochDelayMs: 5 }));
   let maxRunning = 0;
