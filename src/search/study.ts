@@ -245,9 +245,8 @@ export class Study {
         const pending = this.baselines.filter((b) => !started.some((t) => t.params[BASELINE_PARAM] === b[BASELINE_PARAM]));
         const slot = await this.storage.startTrial(options.trials, (number) => {
           const seed = deriveSeed(config.seed, number);
-          const params = pending[0] ?? sampler.sample(this.space, history, directions, new Random(deriveSeed(seed, 0x5a)));
-          made = { params, candidate: this.space.candidate(params), seed };
-          return { params, spec: made.candidate.spec, seed };
+          made = pending[0] ? { params: pending[0], candidate: this.space.candidate(pending[0]), seed } : freshCandidate(this.space, sampler, seed, history, directions, started);
+          return { params: made.params, spec: made.candidate.spec, seed };
         });
         if (slot.number !== undefined) {
           const run = runTrial(slot.number, made!)
@@ -272,6 +271,24 @@ export class Study {
   close(): Promise<void> {
     return this.storage.close();
   }
+}
+
+const MAX_REDRAWS = 20;
+
+/**
+ * The sampler's proposal, drawn again (up to MAX_REDRAWS times) while it builds a network some
+ * trial already has: a repeat only measures seed noise, and in a 12-trial resnet18 study two of
+ * ten proposals were the no-skip baseline again.
+ */
+function freshCandidate(space: SearchSpace, sampler: Sampler, seed: number, history: readonly ObservedTrial[], directions: readonly Direction[], started: readonly StoredTrial[]): NewCandidate {
+  const seen = new Set(started.map((t) => JSON.stringify(t.spec)));
+  let made!: NewCandidate;
+  for (let draw = 0; draw <= MAX_REDRAWS; draw++) {
+    const params = sampler.sample(space, history, directions, new Random(deriveSeed(seed, 0x5a + draw)));
+    made = { params, candidate: space.candidate(params), seed };
+    if (!seen.has(JSON.stringify(made.candidate.spec))) break;
+  }
+  return made;
 }
 
 interface NewCandidate {

@@ -169,6 +169,15 @@ test('ASHA rungs judge each trial by its best validation accuracy so far, not by
   await study.close();
 });
 
+test('the sampler does not propose a network a trial already has (a repeat measures only seed noise)', async () => {
+  // A small space (19 networks: 3 skip pairs x none / ASC / DSC, at most 2 skips), so that plain random draws repeat.
+  const study = await Study.open(join(tmp(), 'dup.db'), config({ sampler: { name: 'random' }, baselines: ['none'], space: { maxSkips: 2 }, maxEpochs: 1 }, { layers: 4 }));
+  await study.run({ trials: 10, workers: 0 });
+  const specs = (await study.trials()).map((t) => JSON.stringify(t.spec));
+  assert.equal(new Set(specs).size, specs.length, `repeated networks among ${specs.length} trials`);
+  await study.close();
+});
+
 test('trials run in parallel worker threads', async () => {
   const study = await Study.open(join(tmp(), 'w.db'), config({}, { epochDelayMs: 5 }));
   let maxRunning = 0;
