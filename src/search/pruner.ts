@@ -2,8 +2,9 @@
  * Multi-fidelity pruning over epochs. ASHA (asynchronous successive halving, Li et al. 2020):
  * rungs sit at minEpochs·eta^k epochs; a trial reaching a rung continues only if its accuracy
  * there (the study passes each trial's best so far) is within the top 1/eta of every accuracy
- * recorded at that rung so far (by any trial, finished or running), otherwise it stops. Asynchronous promotion suits parallel workers: no
- * trial waits for a full rung to fill, at the price of early trials being judged on few peers.
+ * recorded at that rung so far (by any trial, finished or running), otherwise it stops.
+ * Asynchronous promotion suits parallel workers: no trial waits for a full rung to fill, at the
+ * price of early trials being judged on few peers.
  * Pruning always looks at accuracy (the objective every study maximises), also in
  * multi-objective studies: a configuration that cannot learn is not worth its energy figures.
  */
