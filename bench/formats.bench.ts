@@ -12,15 +12,13 @@
  * wall time mostly measures the other processes. Skipped with a note in quick mode or when
  * python3/numpy/../shared are missing.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allocateBatch, type EventBatch } from '../src/events/index.js';
 import { createDecoder, encodeEvents, initZstd, openEventFile, type EventFormat, type ReadOptions } from '../src/formats/index.js';
-import { callerEnv } from '../src/util/huge-pages.js';
-import { bracketedRounds, cpuTimeMs, medianRound, timeMs, type Benchmark } from './harness.js';
+import { bracketedRounds, cpuTimeMs, medianRound, pythonJson, timeMs, type Benchmark } from './harness.js';
 import { Random } from '../src/util/random.js';
 import { writeRampAedat3 } from '../test/formats/helpers.js';
 
@@ -212,14 +210,8 @@ function pythonAnchor(dataDir: string, aedat4Lz4: string, aedat4Events: number):
   const dir = resolve(here, '../../shared/anchors');
   if (!existsSync(join(dir, 'decode_python.py'))) return `${dir}/decode_python.py not found`;
   if (!existsSync('/usr/bin/python3')) return '/usr/bin/python3 not found';
-  const env = { ...callerEnv(), ANCHOR_DIR: dir, LOCAL_ANCHOR_DIR: join(here, 'anchors'), ANCHOR_DATA: dataDir, AEDAT4_LZ4: aedat4Lz4, AEDAT4_EVENTS: String(aedat4Events) };
-  const r = spawnSync('/usr/bin/python3', ['-c', ANCHOR_SNIPPET], { encoding: 'utf8', env });
-  if (r.status !== 0) return `anchor decoders failed (numpy/lz4 missing?): ${r.stderr.trim().split('\n').pop()}`;
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
-  } catch {
-    return 'anchor decoders printed no JSON line';
-  }
+  const env = { ANCHOR_DIR: dir, LOCAL_ANCHOR_DIR: join(here, 'anchors'), ANCHOR_DATA: dataDir, AEDAT4_LZ4: aedat4Lz4, AEDAT4_EVENTS: String(aedat4Events) };
+  return pythonJson('the anchor decoders (numpy/lz4 missing?)', ['-c', ANCHOR_SNIPPET], env);
 }
 
 /**
@@ -253,16 +245,14 @@ async function realSampleRatio(report: Parameters<Benchmark['run']>[0]['report']
   if (!existsSync(path)) return report({ name: `real AEDAT 4 sample not found: ${path}`, value: 0, unit: '' });
   const c: Case = { name: 'real AEDAT 4.0 LZ4 sample', format: 'aedat4', ext: 'aedat4', bytes: new Uint8Array(readFileSync(path)) };
   const events = 111_954; // ../shared/fixtures/real/README.md
-  const env = { ...callerEnv(), LOCAL_ANCHOR_DIR: join(here, 'anchors'), REAL_SAMPLE: path, REPEATS: String(REAL_REPEATS) };
+  const env = { LOCAL_ANCHOR_DIR: join(here, 'anchors'), REAL_SAMPLE: path, REPEATS: String(REAL_REPEATS) };
   const rounds = await bracketedRounds(
     ['real_aedat4_numpy_Mev_s'],
     ANCHOR_ROUNDS,
     async () => [(events * REAL_REPEATS) / (await cpuTimeMs(() => { for (let i = 0; i < REAL_REPEATS; i++) decodeAll(c, events); }, 3, 1)) / 1e3],
     () => {
-      const r = spawnSync('/usr/bin/python3', ['-c', REAL_SNIPPET], { encoding: 'utf8', env });
-      if (r.status !== 0) return `aedat4_numpy.py failed on the real sample: ${r.stderr.trim().split('\n').pop()}`;
-      const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
-      return out['events'] === events ? out : `aedat4_numpy.py decoded ${out['events']} events of the real sample, expected ${events}`;
+      const out = pythonJson('aedat4_numpy.py on the real sample', ['-c', REAL_SNIPPET], env);
+      return typeof out === 'string' || out['events'] === events ? out : `aedat4_numpy.py decoded ${out['events']} events of the real sample, expected ${events}`;
     },
   );
   if (typeof rounds === 'string') return report({ name: `real-sample anchor not run: ${rounds}`, value: 0, unit: '' });

@@ -3,6 +3,7 @@
  * fails on time. Each figure is printed as a table row, or with --json as one JSON line
  * {"name", "value", "unit", ...extra} so runs can be compared.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { callerEnv } from '../src/util/huge-pages.js';
@@ -143,4 +144,18 @@ export async function bracketedRounds(
 export function medianRound(rounds: readonly AnchorRound[]): { mid: AnchorRound; list: string } {
   const mid = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor((rounds.length - 1) / 2)]!;
   return { mid, list: rounds.map((r) => r.ratio.toFixed(2)).join('/') };
+}
+
+/**
+ * Runs /usr/bin/python3 `args` (an anchor) with the caller's environment plus `env`, as a user runs
+ * it, and returns the JSON object of its last stdout line, or why there is none (`what` names it).
+ */
+export function pythonJson<T = Record<string, number>>(what: string, args: string[], env: Record<string, string> = {}, timeoutMs?: number): T | string {
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env: { ...callerEnv(), ...env }, timeout: timeoutMs });
+  if (r.status !== 0) return `${what} failed: ${(r.stderr ?? '').trim().split('\n').pop()}`;
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+  } catch {
+    return `${what} printed no JSON line`;
+  }
 }

@@ -5,13 +5,11 @@
  * just before and after it, the ratio is the median of ANCHOR_ROUNDS rounds, every round listed
  * (bracketedRounds); both sides in CPU time (the first figures are wall time). Skipped with a note in quick mode or without python3 / numpy / ../shared.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Downsampler, FrameAccumulator, framesFromEvents } from '../src/operators/functional/index.js';
-import { callerEnv } from '../src/util/huge-pages.js';
-import { bracketedRounds, cpuTimeMs, medianRound, timeMs, type Benchmark } from './harness.js';
+import { bracketedRounds, cpuTimeMs, medianRound, pythonJson, timeMs, type Benchmark } from './harness.js';
 import { events } from './operators.bench.js';
 
 const ANCHOR_ROUNDS = 3;
@@ -47,13 +45,7 @@ function numpyAnchor(): Record<string, number> | string {
   const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/anchors');
   if (!existsSync(join(dir, 'binning_numpy.py'))) return `${dir}/binning_numpy.py not found`;
   if (!existsSync('/usr/bin/python3')) return '/usr/bin/python3 not found';
-  const r = spawnSync('/usr/bin/python3', ['-c', ANCHOR_SNIPPET], { encoding: 'utf8', env: { ...callerEnv(), ANCHOR_DIR: dir } });
-  if (r.status !== 0) return `binning_numpy.py failed (numpy missing?): ${r.stderr.trim().split('\n').pop()}`;
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
-  } catch {
-    return 'binning_numpy.py printed no JSON line';
-  }
+  return pythonJson('binning_numpy.py (numpy missing?)', ['-c', ANCHOR_SNIPPET], { ANCHOR_DIR: dir });
 }
 
 const bench: Benchmark = {

@@ -3,13 +3,11 @@
  * B=16, streaming step B=1, peak RSS while training; PyTorch's figures from the anchor script are
  * measured in the same run (when /usr/bin/python3 has torch) and the ratios reported.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { callerEnv } from '../src/util/huge-pages.js';
-import { bracketedRounds, medianRound, quantile, timeMs, type Benchmark } from './harness.js';
+import { bracketedRounds, medianRound, pythonJson, quantile, timeMs, type Benchmark } from './harness.js';
 import { initBackend, backendLine } from '../src/snn/backend.js';
 import { buildModel, type SnnModel } from '../src/snn/model.js';
 import { ref8 } from '../src/snn/backbones.js';
@@ -40,26 +38,15 @@ print(json.dumps({"train_ms": a.bench_train(a.REF8(a.FusedLIF), 16, reps=5, warm
 `;
 
 function torchTrainStep(): Record<string, number> | string {
-  const r = spawnSync('/usr/bin/python3', ['-c', TRAIN_SNIPPET], { env: { ...callerEnv(), ANCHOR_DIR: dirname(ANCHOR) }, encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) return `snn_torch.py training step failed: ${(r.stderr ?? '').trim().split('\n').pop()}`;
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
-  } catch {
-    return 'snn_torch.py printed no JSON line';
-  }
+  return pythonJson("snn_torch.py's training step", ['-c', TRAIN_SNIPPET], { ANCHOR_DIR: dirname(ANCHOR) }, 300_000);
 }
 
 type TorchFigures = Record<string, number | string | number[]>;
 
 function runTorch(quick: boolean): TorchFigures | null {
   if (!existsSync(ANCHOR) || !existsSync('/usr/bin/python3')) return null;
-  const r = spawnSync('/usr/bin/python3', [ANCHOR], { env: { ...callerEnv(), ANCHOR_QUICK: quick ? '1' : '0' }, encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0) return null;
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchFigures;
-  } catch {
-    return null;
-  }
+  const r = pythonJson<TorchFigures>('snn_torch.py', [ANCHOR], { ANCHOR_QUICK: quick ? '1' : '0' }, 600_000);
+  return typeof r === 'string' ? null : r;
 }
 
 function bernoulli(n: number, p: number, seed: number): Float32Array {
