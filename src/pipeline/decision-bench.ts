@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, rename } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { lastValueFrom, takeWhile, toArray } from 'rxjs';
 import { listDvsGestureTrials, writeDvsGestureTrial, type GestureLabel } from '../formats/index.js';
@@ -84,6 +85,7 @@ export async function prepareBenchData(dir: string, sim: BenchSimulator, log: (l
     frameUs: 4000,
     mainsHz: 60,
     resume: true,
+    workers: availableParallelism(),
   });
   const trialsOf = async (split: 'train' | 'test') =>
     (await listDvsGestureTrials(replay, split)).map((t) => ({ aedat: join(replay, `${t.name}.aedat`), labels: join(replay, `${t.name}_labels.csv`) }));

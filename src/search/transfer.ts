@@ -15,6 +15,7 @@
  * after an interruption skips what is done and continues the rest.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { EventBatch } from '../events/index.js';
 import { affine } from '../operators/functional/augment.js';
@@ -193,7 +194,7 @@ async function generate(dir: string, settings: SimSettings, log: (l: string) => 
   if (existsSync(join(dir, 'synthetic.json')) && (JSON.parse(readFileSync(join(dir, 'synthetic.json'), 'utf8')) as { complete: boolean }).complete) return;
   log(`generating ${dir}`);
   mkdirSync(dir, { recursive: true });
-  await generateGestureDataset({ ...settings, out: dir, resume: true });
+  await generateGestureDataset({ ...settings, out: dir, resume: true, workers: availableParallelism() });
 }
 
 /**

@@ -13,12 +13,12 @@
  */
 import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EventBatch } from '../events/index.js';
-import { DVS_GESTURE_OFFICIAL_TRIALS, writeDvsGestureTrial, writeDvsGestureTrialLists } from '../formats/index.js';
-import { BACKGROUND_CLASS_ID, isLighting, LIGHTINGS, type Lighting } from './gesture-classes.js';
+import { DVS_GESTURE_OFFICIAL_TRIALS, writeDvsGestureTrialLists } from '../formats/index.js';
+import { isLighting, type Lighting } from './gesture-classes.js';
 import { defaultDomain, formatDomainSpec, type GestureDomain, type TrialDomain } from './domain.js';
 import type { IdleKind } from './scene/idle.js';
-import { simulateTrial, type TrialOptions } from './trial.js';
+import type { TrialOptions } from './trial.js';
+import { runTrials } from './trial-pool.js';
 
 export interface TrialRef {
   user: number;
@@ -56,9 +56,13 @@ export function spreadUsers(count: number): number[] {
   return [...Array.from({ length: train }, (_, i) => i + 1), ...Array.from({ length: test }, (_, i) => LAST_TRAIN_USER + 1 + i)];
 }
 
-export interface DatasetOptions extends Omit<TrialOptions, 'user' | 'lighting'> {
+/** What every trial of a dataset is generated with: the simulator's options and the output folder. */
+export interface TrialSettings extends Omit<TrialOptions, 'user' | 'lighting'> {
   /** Output folder. */
   out: string;
+}
+
+export interface DatasetOptions extends TrialSettings {
   /** User numbers to generate (1..29). Default all. */
   users?: readonly number[];
   /** Restrict to these lightings (each user still only gets the lightings of the real list). */
@@ -69,6 +73,8 @@ export interface DatasetOptions extends Omit<TrialOptions, 'user' | 'lighting'> 
   resume?: boolean;
   /** Write into a non-empty `out` that is not an interrupted run to resume (its trial lists are replaced). */
   force?: boolean;
+  /** Trials simulated at once, each in a worker thread (default 1: in the calling thread); the files do not depend on it. */
+  workers?: number;
 }
 
 /** One label row of a trial as generated: class (1..12), and what was drawn for it. */
@@ -117,18 +123,6 @@ export function selectTrials(options: Pick<DatasetOptions, 'users' | 'lightings'
   });
 }
 
-/** Events per labelled row: counts of t in [start, end) over the trial's sorted batches. */
-function countPerSegment(batches: readonly EventBatch[], segments: readonly { start: number; end: number }[]): number[] {
-  return segments.map(({ start, end }) => {
-    let n = 0;
-    for (const b of batches) {
-      if (b.length === 0 || b.t[b.length - 1]! < start || b.t[0]! >= end) continue;
-      for (let i = 0; i < b.length; i++) if (b.t[i]! >= start && b.t[i]! < end) n++;
-    }
-    return n;
-  });
-}
-
 /** Manifest file name written beside the trials. */
 export const MANIFEST = 'synthetic.json';
 
@@ -142,7 +136,7 @@ interface Manifest {
 
 /** Generation parameters in sorted key order, so equal options give an identical manifest. */
 function manifestParams(options: DatasetOptions): Record<string, unknown> {
-  const { out: _out, resume: _resume, force: _force, domain, ...rest } = options;
+  const { out: _out, resume: _resume, force: _force, workers: _workers, domain, ...rest } = options;
   // The domain is recorded as its spec string (`off`, `on` or the families that differ).
   const all: Record<string, unknown> = { ...rest, domain: formatDomainSpec(domain === undefined ? defaultDomain() : domain) };
   return JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(all).sort(([a], [b]) => a.localeCompare(b))))) as Record<string, unknown>;
@@ -208,10 +202,7 @@ export async function generateGestureDataset(
   await checkOutFolder(options);
   const previous = options.resume ? await previousTrials(options) : new Map<string, TrialStats>();
   const started = Date.now();
-  const stats: TrialStats[] = [];
-  let events = 0;
-  let simulated = 0;
-  const save = async (complete: boolean): Promise<void> => {
+  const save = async (stats: TrialStats[], complete: boolean): Promise<void> => {
     const done = new Set(stats.map((t) => t.name));
     const listed = trials.filter((t) => done.has(t.name));
     await writeDvsGestureTrialLists(
@@ -219,52 +210,44 @@ export async function generateGestureDataset(
       listed.filter((t) => t.split === 'train').map((t) => t.name),
       listed.filter((t) => t.split === 'test').map((t) => t.name),
     );
-    const manifest: Manifest = { generator: 'spikeline simulate gesture', complete, params: manifestParams(options), summary: summarizeStats({ trials: stats, events }), trials: stats };
+    const manifest: Manifest = { generator: 'spikeline simulate gesture', complete, params: manifestParams(options), summary: summarizeStats({ trials: stats, events: stats.reduce((n, t) => n + t.events, 0) }), trials: stats };
     await writeFile(join(options.out, MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
   };
-  for (let k = 0; k < trials.length; k++) {
-    const ref = trials[k]!;
-    const old = previous.get(ref.name);
-    if (old) {
-      stats.push(old);
-      events += old.events;
-      simulated += old.durationS;
-      onProgress?.(k + 1, trials.length, events);
-      continue;
-    }
-    const batches: EventBatch[] = [];
-    let trialEvents = 0;
-    const result = simulateTrial(
-      { ...options, user: ref.user, lighting: ref.lighting },
-      (b) => {
-        batches.push(b);
-        trialEvents += b.length;
-      },
-      (f) => onProgress?.(k + f, trials.length, events + trialEvents),
-    );
-    const labels = result.segments.map((s) => ({ classId: s.classId - 1, start: s.start, end: s.end }));
-    // A fixed, seed-independent start stamp keeps the files byte-identical across runs.
-    const startTime = new Date(Date.UTC(2017, 0, ref.user, 9 + LIGHTINGS.indexOf(ref.lighting), 0, 0));
-    await writeDvsGestureTrial(options.out, ref.name, batches, labels, { startTime });
-    events += result.events;
-    simulated += (result.endUs - result.startUs) / 1e6;
-    const gestures = result.segments.filter((s) => s.classId !== BACKGROUND_CLASS_ID);
-    const idle = result.segments.filter((s) => s.classId === BACKGROUND_CLASS_ID);
-    const plain = result.domain === null && idle.length === 0;
-    stats.push({
-      name: ref.name,
-      split: ref.split,
-      events: result.events,
-      durationS: (result.endUs - result.startUs) / 1e6,
-      gestureEvents: countPerSegment(batches, gestures),
-      gestureSeconds: gestures.map((s) => (s.end - s.start) / 1e6),
-      ...(idle.length ? { idleEvents: countPerSegment(batches, idle), idleSeconds: idle.map((s) => (s.end - s.start) / 1e6) } : {}),
-      ...(result.domain ? { domain: result.domain } : {}),
-      ...(plain ? {} : { rows: result.segments.map((s) => ({ classId: s.classId, ...(s.domain ? { domain: s.domain } : {}), ...(s.idle ? { idle: s.idle } : {}) })) }),
-    });
-    await save(false);
-  }
-  await save(true);
+  const results: (TrialStats | undefined)[] = trials.map((t) => previous.get(t.name));
+  const pending = trials.flatMap((_, k) => (results[k] ? [] : [k]));
+  const inFlight = new Map<number, number>();
+  const report = (): void => {
+    const done = results.filter(Boolean) as TrialStats[];
+    let fraction = done.length;
+    for (const f of inFlight.values()) fraction += f;
+    onProgress?.(fraction, trials.length, done.reduce((n, t) => n + t.events, 0));
+  };
+  // Saves run one after another, each with the trials finished so far, in trial-list order.
+  let saving = Promise.resolve();
+  const finished = (k: number, trial: TrialStats): Promise<void> => {
+    results[k] = trial;
+    inFlight.delete(k);
+    report();
+    saving = saving.then(() => save(results.filter(Boolean) as TrialStats[], false));
+    return saving;
+  };
+  report();
+  const { users: _u, lightings: _l, maxLightingsPerUser: _m, resume: _r, force: _f, workers = 1, ...settings } = options;
+  await runTrials(
+    pending.map((k) => ({ k, ref: trials[k]! })),
+    settings,
+    workers,
+    (k, f) => {
+      inFlight.set(k, f);
+      report();
+    },
+    finished,
+  );
+  await saving;
+  const stats = results as TrialStats[];
+  const events = stats.reduce((n, t) => n + t.events, 0);
+  const simulated = stats.reduce((n, t) => n + t.durationS, 0);
+  await save(stats, true);
   return { trials: stats, events, simulatedSeconds: simulated, wallSeconds: (Date.now() - started) / 1000 };
 }
 

@@ -55,12 +55,13 @@ test('a trial has the 12 real label rows in order, inside the recording, with so
   }
 });
 
-test('generated folders load through the DVS128 Gesture loader and are byte-identical for a seed', async () => {
+test('generated folders load through the DVS128 Gesture loader and are byte-identical for a seed, in one thread or in workers', async () => {
   const base = await mkdtemp(join(tmpdir(), 'spikeline-sim-'));
   try {
     const opts = { users: [1, 24], maxLightingsPerUser: 1, seed: 9, gestureSeconds: 0.3, gapSeconds: 0.2, idleSeconds: 0.3 };
     const stats = await generateGestureDataset({ ...opts, out: join(base, 'a') });
-    await generateGestureDataset({ ...opts, out: join(base, 'b') });
+    // The same trials written by two worker threads: the same bytes, the manifest included.
+    await generateGestureDataset({ ...opts, out: join(base, 'b'), workers: 2 });
     const files = (await readdir(join(base, 'a'))).sort();
     assert.deepEqual(files, [
       'synthetic.json', 'trials_to_test.txt', 'trials_to_train.txt',
@@ -86,11 +87,13 @@ test('generated folders load through the DVS128 Gesture loader and are byte-iden
     const before = await readFile(join(base, 'a', 'user24_fluorescent.aedat'));
     await rm(join(base, 'a', 'user24_fluorescent.aedat'));
     let progressCalls = 0;
-    await generateGestureDataset({ ...opts, out: join(base, 'a'), resume: true }, () => progressCalls++);
+    await generateGestureDataset({ ...opts, out: join(base, 'a'), resume: true, workers: 2 }, () => progressCalls++);
     assert.ok((await readFile(join(base, 'a', 'user24_fluorescent.aedat'))).equals(before));
     assert.ok(progressCalls > 0);
     assert.ok((await readFile(join(base, 'a', 'synthetic.json'))).equals(await readFile(join(base, 'b', 'synthetic.json'))));
     await assert.rejects(generateGestureDataset({ ...opts, seed: 10, out: join(base, 'a'), resume: true }), /other parameters/);
+    // A trial that fails in a worker fails the run, naming the trial.
+    await assert.rejects(generateGestureDataset({ ...opts, gestureSeconds: -1, out: join(base, 'c'), workers: 2 }), /trial user(01|24)_fluorescent: RangeError: gestureSeconds must be > 0/);
   } finally {
     await rm(base, { recursive: true, force: true });
   }

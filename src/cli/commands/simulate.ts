@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { UsageError, choiceOption, numberOption, parseCommandArgs, POSITIVE, SEED, type Command } from '../command.js';
 import { generateGestureDataset, spreadUsers, summarizeStats, USER_COUNT } from '../../simulate/dataset.js';
 import { isLighting, LIGHTINGS, type Lighting } from '../../simulate/gesture-classes.js';
@@ -52,6 +53,8 @@ ${familyLines()}
                                the same options (refused for a folder it did not write)
   --force                      write into a non-empty --out anyway, replacing its trial lists
                                (without --resume or --force, a non-empty --out is refused)
+  --workers N                  trials simulated at once, one per worker thread (default: one per
+                               core); the files are the same for any N
   --quiet                      no progress output`;
 
 const USERS = { integer: true, min: 1, max: USER_COUNT };
@@ -92,6 +95,7 @@ export const simulateCommand: Command = {
       quiet: { type: 'boolean' },
       resume: { type: 'boolean' },
       force: { type: 'boolean' },
+      workers: { type: 'string' },
     }, 1);
     if (positionals[0] === 'check') {
       if (!positionals[1]) throw new UsageError('simulate check needs a dataset folder');
@@ -143,6 +147,7 @@ export const simulateCommand: Command = {
         mainsHz: numberOption('mains', values.mains, { oneOf: [50, 60] }, 60),
         resume: values.resume ?? false,
         force: values.force ?? false,
+        workers: numberOption('workers', values.workers, { integer: true, min: 1 }, availableParallelism()),
         ...(lightings ? { lightings } : {}),
         ...(maxPer !== undefined ? { maxLightingsPerUser: numberOption('max-lightings-per-user', maxPer, { integer: true, min: 1, max: LIGHTINGS.length })! } : {}),
       },
