@@ -20,6 +20,11 @@ interface JsKernel {
   inputs: readonly string[];
   /** Output shapes from the input shapes (in `inputs` order; absent optional inputs are null). */
   shapes(inShapes: (number[] | null)[], attrs: Attrs): number[][];
+  /**
+   * Outputs (by index) that `compute` writes in full; they are handed over as they come from the
+   * allocator. Every other output is zeroed first (kernels that accumulate or leave padding).
+   */
+  writesAll?: readonly number[];
   /** Float32 scratch values the kernel needs (zeroed, 16-byte aligned, freed afterwards); none without. */
   scratch?(inShapes: (number[] | null)[]): number;
   /**
@@ -61,7 +66,10 @@ function runOn(kernel: JsKernel, backend: KernelBackend, inputs: Record<string, 
       return heap.subarray(off, off + size(t.shape));
     };
     const outViews = outs.map(view);
-    for (const v of outViews) v.fill(0);
+    // Zeroing big outputs that are overwritten anyway was a fifth of a training step.
+    outViews.forEach((v, i) => {
+      if (!kernel.writesAll?.includes(i)) v.fill(0);
+    });
     const scratchView = scratch ? view(scratch).fill(0) : NO_SCRATCH;
     try {
       kernel.compute(ins.map((t) => (t ? view(t) : null)), outViews, inShapes, attrs, spikeKernelsFor(be.wasm.asm?.memory), scratchView);
@@ -137,6 +145,7 @@ function decayOf(a: NeuronAttrs, d: Float32Array | null | undefined): number {
 const lifForward: JsKernel = {
   name: 'SnnLifForward',
   inputs: ['x', 'v0', 'decay'],
+  writesAll: [0, 1, 2],
   shapes: ([x], attrs) => {
     const a = neuronAttrs(attrs);
     return [x!, x!, x!.slice(1), [a.batch]];
@@ -210,6 +219,7 @@ export function lifCharge(wasm: SpikeKernels | null, x: Float32Array, v: Float32
 const lifBackward: JsKernel = {
   name: 'SnnLifBackward',
   inputs: ['gs', 'h', 's', 'x', 'decay'],
+  writesAll: [0],
   shapes: ([gs]) => [gs!, [1]],
   /** dL/dv of every neuron, carried from step t + 1 to step t by the WebAssembly kernel. */
   scratch: ([gs]) => gs![1]!,
@@ -309,6 +319,7 @@ const bnScratchSize = (shapes: (number[] | null)[]): number => 7 * shapes[0]![sh
 const bnForward: JsKernel = {
   name: 'SnnBatchNormTrain',
   inputs: ['x', 'gamma', 'beta'],
+  writesAll: [0, 1, 2, 3],
   shapes: ([x]) => {
     const C = x![x!.length - 1]!;
     return [x!, [C], [C], [C]];
@@ -338,6 +349,7 @@ const bnForward: JsKernel = {
 const bnBackward: JsKernel = {
   name: 'SnnBatchNormTrainGrad',
   inputs: ['dy', 'x', 'mean', 'invStd', 'gamma'],
+  writesAll: [0, 1, 2],
   shapes: ([dy]) => {
     const C = dy![dy!.length - 1]!;
     return [dy!, [C], [C]];
@@ -401,6 +413,7 @@ const padTransposeCHWN: JsKernel = {
 const transposeHWNC: JsKernel = {
   name: 'SnnTransposeHWNC',
   inputs: ['x'],
+  writesAll: [0],
   shapes: ([x]) => {
     const [N, H, W, C] = x!;
     return [[H!, W!, N!, C!]];
@@ -421,6 +434,7 @@ const transposeHWNC: JsKernel = {
 const transpose2d: JsKernel = {
   name: 'SnnTranspose2D',
   inputs: ['x'],
+  writesAll: [0],
   shapes: ([x]) => [[x![1]!, x![0]!]],
   compute([x], [out], [shape]) {
     const [R, C] = shape! as [number, number];
@@ -709,6 +723,11 @@ export function registerSnnKernels(): void {
     });
     registered.add(key);
   }
+}
+
+/** Per kernel name, the outputs it takes unzeroed because it writes them in full (tests check every entry). */
+export function outputsWrittenInFull(): Record<string, readonly number[]> {
+  return Object.fromEntries(ALL.flatMap((k) => (k.writesAll ? [[k.name, k.writesAll]] : [])));
 }
 
 /** Whether the event-driven conv kernels run as WebAssembly SIMD on the active backend. */
