@@ -136,6 +136,7 @@ const table: [string, string, string, string][] = [
   ['simulate', 'mains', '55', '50 or 60'],
   ['simulate', 'idle', '1.5', 'a number >= 0 and <= 1'],
   ['simulate', 'idle-seconds', '0', POS],
+  ['simulate', 'workers', '0', INT1],
   ['render', 'frames', '0', INT1],
   ['render', 'scale', '17', 'an integer from 1 to 16'],
   ['render', 'columns', '0', INT1],
