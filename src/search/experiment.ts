@@ -234,7 +234,7 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
     // A search that chose a baseline chose its configuration: (c) is (a) or (b), trained with the
     // same seeds, data and budget, so its rows are the baseline's rather than the same trainings again.
     const chosen = BASELINE_CONFIGURATIONS.find((c) => c === searched.baseline);
-    const todo = CONFIGURATIONS.filter((c) => !(c === 'searched' && chosen)).flatMap((configuration) => seeds.filter((seed) => !has(name, configuration, seed)).map((seed) => ({ configuration, seed })));
+    const todo = trainingOrder(seeds, chosen !== undefined).filter(({ configuration, seed }) => !has(name, configuration, seed));
     if (todo.length > 0) await trainFinals(name, base, skipsOf, searched.trial, todo);
     if (chosen) {
       for (const seed of seeds) {
@@ -246,6 +246,16 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
   }
   save();
   return results;
+}
+
+/**
+ * The final trainings in the order they start: seed by seed (a) and (c), then (b), so the paired
+ * comparison the experiment exists for completes first and a run cut short leaves whole pairs.
+ * Without (c) when the search chose a baseline (its rows are that baseline's).
+ */
+export function trainingOrder(seeds: readonly number[], searchChoseBaseline: boolean): { configuration: Configuration; seed: number }[] {
+  const first: Configuration[] = searchChoseBaseline ? ['ann'] : ['ann', 'searched'];
+  return [...seeds.flatMap((seed) => first.map((configuration) => ({ configuration, seed }))), ...seeds.map((seed) => ({ configuration: 'none' as Configuration, seed }))];
 }
 
 const LABEL: Record<Configuration, string> = { ann: '(a) ANN skips → SNN', none: '(b) no skips', searched: '(c) searched' };

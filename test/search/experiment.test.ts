@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { experimentTable, runSkipExperiment, type ExperimentRow, type ResultsFile, type SkipExperimentOptions } from '../../src/search/experiment.js';
+import { experimentTable, runSkipExperiment, trainingOrder, type ExperimentRow, type ResultsFile, type SkipExperimentOptions } from '../../src/search/experiment.js';
 import { openStudyStore } from '../../src/search/storage.js';
 import type { StudyConfig } from '../../src/search/study.js';
 import { experimentCommand } from '../../src/cli/commands/experiment.js';
@@ -64,6 +64,12 @@ test('experiment table: mean ± std over seeds, the paired comparison and the co
   assert.equal(lines[4], '| resnet18 | (c) searched | 2 (0/1/1) | 3 | 72.0 ± 0.0 | 0.1234 | 1.50e+3 | 30 |');
   // Differences 22, 12, 2 points: +12 ± 10; gain 12 > std of (a) 10; cost (20 + 10) / 10.
   assert.equal(lines.at(-1), '| resnet18 | 3 | +12.0 ± 10.0 | 3/3 | yes | 1.50 | 20 | 3.0 |');
+});
+
+test('final trainings start seed by seed with (a) and (c), (b) last; without (c) when a baseline was chosen', () => {
+  const names = (o: ReturnType<typeof trainingOrder>) => o.map((t) => `${t.configuration}:${t.seed}`);
+  assert.deepEqual(names(trainingOrder([1, 2, 3], false)), ['ann:1', 'searched:1', 'ann:2', 'searched:2', 'ann:3', 'searched:3', 'none:1', 'none:2', 'none:3']);
+  assert.deepEqual(names(trainingOrder([4, 5], true)), ['ann:4', 'ann:5', 'none:4', 'none:5']);
 });
 
 test('spikeline experiment rejects unknown experiments and backbones', async () => {
