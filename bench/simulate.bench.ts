@@ -7,7 +7,7 @@
  * real trial list, and the measured time of writing one trial through the AEDAT 3.1 writer.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSimulator } from '../src/simulate/simulator.js';
 import { LIGHTINGS, type Lighting } from '../src/simulate/gesture-classes.js';
@@ -85,6 +85,16 @@ const bench: Benchmark = {
       const stats = await generateGestureDataset({ out: dir, users: [24], lightings: ['led'], seed: 1, gestureSeconds, threshold: 0.1 });
       const wall = (performance.now() - t0) / 1000;
       report({ name: 'dataset: one trial simulated + written (AEDAT 3.1)', value: stats.simulatedSeconds / wall, unit: 'x real time', extra: { events: stats.events, wall_s: Math.round(wall * 10) / 10 } });
+      // Four trials in one thread, then one worker thread per core: the same files, in less wall time.
+      const cores = availableParallelism();
+      const four = { users: [1, 2, 3, 24], maxLightingsPerUser: 1, seed: 1, gestureSeconds: quick ? 1 : 3, threshold: 0.1 };
+      const walls: number[] = [];
+      for (const workers of [1, cores]) {
+        const w0 = performance.now();
+        await generateGestureDataset({ ...four, out: join(dir, `w${workers}`), workers });
+        walls.push((performance.now() - w0) / 1000);
+      }
+      report({ name: `dataset: 4 trials, ${cores} worker threads vs 1 (wall-time speed-up)`, value: walls[0]! / walls[1]!, unit: 'x', extra: { one_thread_s: +walls[0]!.toFixed(1), workers_s: +walls[1]!.toFixed(1) } });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
