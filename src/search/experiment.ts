@@ -324,6 +324,9 @@ export function experimentTable(results: Pick<ResultsFile, 'rows' | 'search'>): 
 
 export function experimentMarkdown(results: ResultsFile): string {
   const o = results.options;
+  // The rows say which seeds were trained (a resumed run may have added some).
+  const seedList = [...new Set(results.rows.map((r) => r.seed))].sort((a, b) => a - b);
+  const seedText = seedList.length ? `seeds ${seedList.join(', ')}` : `${o.seeds ?? 3} seeds from ${o.seed}`;
   const searches = Object.entries(results.search).map(
     ([b, r]) =>
       `- ${b}: trial ${r!.trial}${r!.baseline ? ` (the ${r!.baseline} baseline${results.rows.some((x) => x.backbone === b && x.sameAs) ? '; (c) rows are its rows, not trained again' : ''})` : ''} of ${r!.trials}, validation accuracy ${pts(r!.validationAccuracy)} %, skips ${r!.skips.map((s) => `${s.from}→${s.to} ${s.type}${s.project ? '+1x1' : ''}`).join(', ') || 'none'}, ${r!.cpu_s.toFixed(0)} CPU s`,
@@ -331,7 +334,7 @@ export function experimentMarkdown(results: ResultsFile): string {
   return [
     '# Skip connections: ANN skips vs none vs searched',
     '',
-    `Written by \`spikeline experiment skip-connections\`; the rows are in skip-connections.json beside this file. Input ${o.size}x${o.size}, T=${o.steps}, width x${o.widthMult}, ${o.epochs} epochs per final training, ${o.seeds ?? 3} seeds from ${o.seed}, search: ${o.trials} trials of up to ${o.searchEpochs} epochs (objective ${o.objective}).`,
+    `Written by \`spikeline experiment skip-connections\`; the rows are in skip-connections.json beside this file. Input ${o.size}x${o.size}, T=${o.steps}, width x${o.widthMult}, ${o.epochs} epochs per final training, ${seedText}, search: ${o.trials} trials of up to ${o.searchEpochs} epochs (objective ${o.objective}).`,
     '',
     experimentTable(results),
     '',

@@ -109,6 +109,7 @@ test('runSkipExperiment: rows per configuration and seed in skip-connections.jso
   assert.deepEqual(trials.slice(0, 2).map((t) => t.params.baseline), ['ann', 'none']);
   assert.ok(saved.search.gesture!.cpu_s > 0);
   assert.match(readFileSync(join(dir, 'report', 'skip-connections.md'), 'utf8'), /\| gesture \| \(c\) searched \|.*\| 2 \|/);
+  assert.match(readFileSync(join(dir, 'report', 'skip-connections.md'), 'utf8'), /1 epochs per final training, seeds 5, 6, search:/);
 
   const lines: string[] = [];
   await runSkipExperiment({ ...options, log: (l) => lines.push(l) });
