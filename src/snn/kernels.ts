@@ -66,7 +66,7 @@ function runOn(kernel: JsKernel, backend: KernelBackend, inputs: Record<string, 
       return heap.subarray(off, off + size(t.shape));
     };
     const outViews = outs.map(view);
-    // Zeroing big outputs that are overwritten anyway was a fifth of a training step.
+    // Zeroing an output the kernel overwrites anyway is a wasted pass over it (a quarter of LIF forward).
     outViews.forEach((v, i) => {
       if (!kernel.writesAll?.includes(i)) v.fill(0);
     });
