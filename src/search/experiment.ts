@@ -67,6 +67,12 @@ export interface SkipExperimentOptions {
   skipTypes?: SkipChoice[];
   objective: ObjectiveKind;
   seed: number;
+  /**
+   * Seed of the search study (sampler and trial trainings; default `seed`). Another search seed
+   * with the same `seed` repeats the search while the final trainings keep their seeds, so the
+   * rows of (a) and (b) carry over: does the search find a good configuration reliably?
+   */
+  searchSeed?: number;
   workers?: number;
   /** Wall-clock budget of each search, ms. */
   searchBudgetMs?: number;
@@ -146,6 +152,14 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
   if (changed.length > 0) {
     throw new Error(`${resultsPath}: holds results measured with other ${changed.join(', ')}; resume with the same options or use another --report folder`);
   }
+  // (a) and (b) rows do not depend on the search; a search record and the (c) rows do.
+  const searchSeed = o.searchSeed ?? o.seed;
+  const recordedSearchSeed = results.options.searchSeed ?? results.options.seed;
+  const searchedBefore = Object.keys(results.search).length > 0 || results.rows.some((r) => r.configuration === 'searched');
+  if (searchedBefore && recordedSearchSeed !== searchSeed) {
+    throw new Error(`${resultsPath}: holds a search made with search seed ${recordedSearchSeed}, not ${searchSeed}; use another --report folder (copy its (a) and (b) rows to reuse them)`);
+  }
+  results.options.searchSeed = searchSeed;
   const save = (): void => {
     writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
     writeFileSync(join(reportDir, 'skip-connections.md'), experimentMarkdown(results));
@@ -200,7 +214,7 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
       log(`${name}: searching skips (${o.trials} trials of up to ${o.searchEpochs} epochs) in ${studyPath}`);
       const config: StudyConfig = {
         name: `${name}-skip-experiment`,
-        seed: o.seed,
+        seed: searchSeed,
         objective: o.objective,
         target: { module: SNN_TARGET_MODULE, export: 'snnTarget', options: targetOptions(o, name, 'validation') },
         space: { maxSkips: o.maxSkips ?? Math.max(4, original.length), skipTypes: o.skipTypes ?? [...SKIP_CHOICES] },
@@ -208,7 +222,7 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
         pruner: { name: 'asha', minEpochs: o.minEpochs ?? 3, eta: 3 },
         maxEpochs: o.searchEpochs,
       };
-      const { summary } = await runSearch({ studyPath, create: { ...config }, trials: o.trials, budgetMs: o.searchBudgetMs, workers: o.workers, progress: o.progress });
+      const { summary } = await runSearch({ studyPath, create: { ...config }, explicit: { seed: searchSeed }, trials: o.trials, budgetMs: o.searchBudgetMs, workers: o.workers, progress: o.progress });
       log(`${name}: search done: ${summary.complete} complete, ${summary.pruned} pruned, ${summary.failed} failed, ${summary.epochs} epochs`);
       const storage = await openStudyStore<StudyConfig>(studyPath, undefined, { readonly: true });
       try {
@@ -334,7 +348,7 @@ export function experimentMarkdown(results: ResultsFile): string {
   return [
     '# Skip connections: ANN skips vs none vs searched',
     '',
-    `Written by \`spikeline experiment skip-connections\`; the rows are in skip-connections.json beside this file. Input ${o.size}x${o.size}, T=${o.steps}, width x${o.widthMult}, ${o.epochs} epochs per final training, ${seedText}, search: ${o.trials} trials of up to ${o.searchEpochs} epochs (objective ${o.objective}).`,
+    `Written by \`spikeline experiment skip-connections\`; the rows are in skip-connections.json beside this file. Input ${o.size}x${o.size}, T=${o.steps}, width x${o.widthMult}, ${o.epochs} epochs per final training, ${seedText}, search: ${o.trials} trials of up to ${o.searchEpochs} epochs (objective ${o.objective}${o.searchSeed !== undefined && o.searchSeed !== o.seed ? `, search seed ${o.searchSeed}` : ''}).`,
     '',
     experimentTable(results),
     '',

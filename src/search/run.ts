@@ -45,7 +45,7 @@ export interface RunSearchOptions {
    */
   create?: NewStudyOptions;
   /** Options the user set explicitly, checked against a resumed study's config. */
-  explicit?: { backbone?: string; objective?: ObjectiveKind };
+  explicit?: { backbone?: string; objective?: ObjectiveKind; seed?: number };
   trials: number;
   budgetMs?: number;
   workers?: number;
@@ -70,7 +70,9 @@ export async function runSearch(options: RunSearchOptions): Promise<{ study: Stu
       ? `study searches backbone "${storedBackbone}", not "${options.explicit.backbone}"`
       : options.explicit?.objective !== undefined && config.objective !== options.explicit.objective
         ? `study optimises "${config.objective}", not "${options.explicit.objective}"`
-        : undefined;
+        : options.explicit?.seed !== undefined && config.seed !== options.explicit.seed
+          ? `study was made with seed ${config.seed}, not ${options.explicit.seed}`
+          : undefined;
   if (resumed && mismatch) {
     await storage.close();
     throw new SearchConfigError(`${storage.location}: ${mismatch} (use another --study)`);

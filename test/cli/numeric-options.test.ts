@@ -125,6 +125,7 @@ const table: [string, string, string, string][] = [
   ['experiment', 'max-skips', '-1', INT0],
   ['experiment', 'workers', '-1', INT0],
   ['experiment', 'seed', '-1', SEED],
+  ['experiment', 'search-seed', '1.5', SEED],
   ['experiment', 'seeds', '0', INT1],
   ['simulate', 'users', '30', 'an integer from 1 to 29'],
   ['simulate', 'seed', '4294967296', SEED],

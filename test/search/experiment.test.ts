@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { experimentTable, runSkipExperiment, trainingOrder, type ExperimentRow, type ResultsFile, type SkipExperimentOptions } from '../../src/search/experiment.js';
@@ -115,6 +115,30 @@ test('runSkipExperiment: rows per configuration and seed in skip-connections.jso
   await runSkipExperiment({ ...options, log: (l) => lines.push(l) });
   assert.deepEqual(lines, []);
   await assert.rejects(runSkipExperiment({ ...options, epochs: 2 }), /measured with other epochs/);
+  await assert.rejects(runSkipExperiment({ ...options, searchSeed: 9 }), /made with search seed 5, not 9/);
+
+  // Another search seed repeats only the search and (c): the (a) and (b) rows carry over.
+  const again = join(dir, 'report9');
+  mkdirSync(again);
+  const kept = saved.rows.filter((r) => r.configuration !== 'searched');
+  writeFileSync(join(again, 'skip-connections.json'), JSON.stringify({ options: saved.options, search: {}, rows: kept }));
+  const log9: string[] = [];
+  const nine = await runSkipExperiment({ ...options, outDir: join(dir, 'work9'), reportDir: again, searchSeed: 9, log: (l) => log9.push(l) });
+  // Only (c) is trained, and not even that when the search chose a baseline (all tie at 1 epoch).
+  const finals = log9.find((l) => l.includes('final trainings'));
+  assert.equal(finals, nine.search.gesture!.baseline ? undefined : 'gesture: 2 final trainings (1 epochs each, test split, seeds 5, 6)', log9.join('\n'));
+  assert.deepEqual(nine.rows.filter((r) => r.configuration !== 'searched'), kept);
+  assert.deepEqual(nine.rows.filter((r) => r.configuration === 'searched').map((r) => r.seed).sort(), [5, 6]);
+  assert.equal(nine.options.searchSeed, 9);
+  const store9 = await openStudyStore<StudyConfig>(join(dir, 'work9', 'search-gesture.db'), undefined, { readonly: true });
+  assert.equal(store9.config.seed, 9);
+  await store9.close();
+  assert.match(readFileSync(join(again, 'skip-connections.md'), 'utf8'), /objective accuracy, search seed 9\)/);
+  // The study file remembers its seed: another search seed cannot resume it.
+  await assert.rejects(
+    runSkipExperiment({ ...options, outDir: join(dir, 'work9'), reportDir: join(dir, 'report10'), searchSeed: 10 }),
+    /study was made with seed 9, not 10/,
+  );
 });
 
 test('runSkipExperiment: a search that chooses a baseline takes its rows for (c) instead of training them again', async () => {

@@ -72,7 +72,10 @@ command again resumes an interrupted experiment, a training cut half-way from it
   --batch-size N        batch size (default 16)
   --max-skips N         skip limit of the search (default max(4, original count))
   --workers N           parallel trainings (default: one per core)
-  --seed N              seed (default 1)`;
+  --seed N              seed of the search and first seed of the final trainings (default 1)
+  --search-seed N       another seed for the search only (default --seed): repeats the search
+                        while the final trainings keep their seeds, so (a) and (b) rows copied
+                        from an earlier report carry over (use a new --out and --report)`;
 
 export const experimentCommand: Command = {
   name: 'experiment',
@@ -107,6 +110,7 @@ export const experimentCommand: Command = {
         'max-skips': { type: 'string' },
         workers: { type: 'string' },
         seed: { type: 'string' },
+        'search-seed': { type: 'string' },
       },
       1,
     );
@@ -145,6 +149,7 @@ export const experimentCommand: Command = {
       maxSkips: numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT),
       workers: numberOption('workers', values.workers, NON_NEGATIVE_INT),
       seed: numberOption('seed', values.seed, SEED, 1),
+      searchSeed: numberOption('search-seed', values['search-seed'], SEED),
       log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
     });
     process.stdout.write(experimentTable(results) + '\n');
