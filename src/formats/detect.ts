@@ -1,5 +1,6 @@
 import type { EventFormat } from './decoder.js';
-import { propheseeEvtVersion } from './prophesee.js';
+import { FormatError } from './errors.js';
+import { propheseeEvtVersion, unsupportedEvt } from './prophesee.js';
 
 function startsWith(head: Uint8Array, text: string): boolean {
   if (head.length < text.length) return false;
@@ -35,6 +36,7 @@ export function detectFormat(head: Uint8Array, name?: string): EventFormat | und
     const evt = propheseeEvtVersion(lines);
     if (evt === 2) return 'evt2';
     if (evt === 3) return 'evt3';
+    if (evt !== undefined) throw new FormatError(`Prophesee EVT ${evt.toFixed(1)} RAW data${unsupportedEvt(evt)}`, 0, name);
     if (lines.some((l) => /Data file containing|^% *Version|^% *Width|^% *Height/i.test(l))) return 'dat';
     if (name && /\.dat$/i.test(name)) return 'dat';
     if (name && /\.raw$/i.test(name)) return 'evt3'; // RAW without an evt line: Gen4+ default

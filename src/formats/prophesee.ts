@@ -36,13 +36,21 @@ export function propheseeGeometry(lines: readonly string[]): SensorGeometry | un
   return undefined;
 }
 
-/** EVT version a RAW header declares: 2, 3, or undefined. */
-export function propheseeEvtVersion(lines: readonly string[]): 2 | 3 | undefined {
+/**
+ * EVT version a RAW header declares (`% evt 2.0`, `% format EVT21;…` → 2.1, …), or undefined.
+ * Minor versions matter: EVT 2.1 is a different (64-bit) encoding from EVT 2.0.
+ */
+export function propheseeEvtVersion(lines: readonly string[]): number | undefined {
   for (const line of lines) {
-    if (/^% *evt +2/i.test(line) || /format +EVT2/i.test(line)) return 2;
-    if (/^% *evt +3/i.test(line) || /format +EVT3/i.test(line)) return 3;
+    const m = /^% *evt +(\d)(?:\.(\d))?/i.exec(line) ?? /format +EVT(\d)(\d)?(?!\d)/i.exec(line);
+    if (m) return Number(m[1]) + Number(m[2] ?? 0) / 10;
   }
   return undefined;
+}
+
+/** " (not supported …)" for an EVT version no decoder reads, else "". */
+export function unsupportedEvt(version: number): string {
+  return version === 2 || version === 3 ? '' : ' (not supported: spikeline reads EVT 2.0 and EVT 3.0)';
 }
 
 /** Shared `%` header handling. */
@@ -50,10 +58,13 @@ abstract class PercentHeaderDecoder extends ChunkDecoder {
   protected inHeader = true;
   protected readonly out = new OutputColumns();
   protected readonly defaultSensor: SensorGeometry;
+  /** EVT version this decoder reads (RAW decoders); a header declaring another one is refused. */
+  protected readonly evt: number | undefined;
 
-  constructor(options: DecoderOptions, defaultSensor: SensorGeometry) {
+  constructor(options: DecoderOptions, defaultSensor: SensorGeometry, evt?: number) {
     super(options);
     this.defaultSensor = defaultSensor;
+    this.evt = evt;
   }
 
   /** Parses header lines; returns the body start, or -1 (having asked for more bytes) when more are needed. */
@@ -78,6 +89,10 @@ abstract class PercentHeaderDecoder extends ChunkDecoder {
       if (/^% *end$/i.test(line)) break;
     }
     this.header = lines;
+    const declared = propheseeEvtVersion(lines);
+    if (this.evt !== undefined && declared !== undefined && declared !== this.evt) {
+      throw this.error(`header declares Prophesee EVT ${declared.toFixed(1)} data, not EVT ${this.evt.toFixed(1)}${unsupportedEvt(declared)}`, 0);
+    }
     this.sensor ??= propheseeGeometry(lines) ?? this.defaultSensor;
     this.inHeader = false;
     return pos;
@@ -154,7 +169,7 @@ export class Evt2Decoder extends PercentHeaderDecoder {
   private readonly state: Evt2State = { timeHigh: -1, loops: 0, early: 0, triggers: 0, other: 0 };
 
   constructor(options: PropheseeDecoderOptions = {}) {
-    super(options, { width: 640, height: 480 });
+    super(options, { width: 640, height: 480 }, 2);
   }
 
   protected override recordName(): string {
@@ -283,7 +298,7 @@ export class Evt3Decoder extends PercentHeaderDecoder {
   private readonly state: Evt3State = { high: -1, low: 0, loops: 0, y: 0, baseX: 0, pol: 0, early: 0, triggers: 0, other: 0, pos: 0, n: 0 };
 
   constructor(options: PropheseeDecoderOptions = {}) {
-    super(options, { width: 1280, height: 720 });
+    super(options, { width: 1280, height: 720 }, 3);
   }
 
   protected override recordName(): string {

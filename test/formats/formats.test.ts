@@ -113,6 +113,23 @@ test('Prophesee EVT 3.0: stateful y/x/vectors, TIME_HIGH/LOW, 24-bit loop', () =
   assertBatchesEqual(concatBatches(parts, b.sensor), b);
 });
 
+test('Prophesee EVT 2.1 RAW (64-bit words) is refused by name, not decoded as EVT 2.0', () => {
+  const enc = new TextEncoder();
+  // Metavision writes `% format EVT21;…` (some tools also `% evt 2.1`); then 64-bit LE words.
+  const body = new Uint8Array(16);
+  new DataView(body.buffer).setUint32(4, 0x80000000 | 100, true); // a 64-bit EVT 2.1 TIME_HIGH word
+  for (const header of ['% format EVT21;height=320;width=320\n% end\n', '% evt 2.1\n% end\n']) {
+    const bytes = new Uint8Array([...enc.encode(header), ...body]);
+    assert.throws(() => detectFormat(bytes, 'rec.raw'), (e: unknown) => e instanceof FormatError && /EVT 2\.1/.test(e.message) && /rec\.raw/.test(e.message));
+    const dec = createDecoder('evt2', { source: 'rec.raw' });
+    assert.throws(() => [...dec.push(bytes), ...dec.end()], (e: unknown) => e instanceof FormatError && /EVT 2\.1/.test(e.message));
+  }
+  // A decoder chosen by hand for the other EVT version says so instead of decoding garbage.
+  const evt3 = enc.encode('% evt 3.0\n% end\n\x00\x80');
+  const dec = createDecoder('evt2');
+  assert.throws(() => [...dec.push(evt3), ...dec.end()], (e: unknown) => e instanceof FormatError && /EVT 3/.test(e.message));
+});
+
 test('format detection from content', () => {
   const enc = new TextEncoder();
   assert.equal(detectFormat(enc.encode('#!AER-DAT4.0\r\n')), 'aedat4');
