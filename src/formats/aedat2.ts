@@ -17,8 +17,9 @@
  * line, which this decoder adds back (other readers see recording-relative times, as jAER
  * files normally have).
  */
-import type { EventBatch, SensorGeometry } from '../events/index.js';
+import { sameGeometry, type EventBatch, type SensorGeometry } from '../events/index.js';
 import { ChunkDecoder, asciiBytes, concatChunks, asciiLine, dataView, indexOfNewline, type DecoderOptions, type EventFormat } from './decoder.js';
+import { sensorFromDeviceName } from './devices.js';
 import { OutputColumns } from './output.js';
 import { WasmArena } from './wasm/kernels.js';
 
@@ -58,11 +59,16 @@ export const AEDAT2_LAYOUTS = {
 
 export type Aedat2LayoutName = keyof typeof AEDAT2_LAYOUTS;
 
-/** Layout for a `# AEChip:` class name (DVS128 when unknown or absent). */
+/**
+ * Layout for a `# AEChip:` class name (DVS128 when unknown or absent). Every jAER DAVIS camera
+ * (package `…chips.davis`) shares one address layout at its own size: the size the device
+ * table knows for the name, else DAVIS240's.
+ */
 export function aedat2LayoutForChip(chip: string | undefined): Aedat2Layout {
-  if (chip && /davis ?346/i.test(chip)) return AEDAT2_LAYOUTS.davis346;
-  if (chip && /davis ?240|davis(?!\d)/i.test(chip)) return AEDAT2_LAYOUTS.davis240;
-  return AEDAT2_LAYOUTS.dvs128;
+  if (!chip || !/davis/i.test(chip)) return AEDAT2_LAYOUTS.dvs128;
+  const size = sensorFromDeviceName(chip) ?? AEDAT2_LAYOUTS.davis240;
+  const preset = [AEDAT2_LAYOUTS.davis240, AEDAT2_LAYOUTS.davis346].find((l) => sameGeometry(l, size));
+  return preset ?? { ...AEDAT2_LAYOUTS.davis240, name: `davis${size.width}x${size.height}`, width: size.width, height: size.height };
 }
 
 export interface Aedat2DecoderOptions extends DecoderOptions {

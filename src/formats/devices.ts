@@ -11,6 +11,7 @@ const DEVICES: ReadonlyArray<[RegExp, SensorGeometry]> = [
   [/davis ?346/i, { width: 346, height: 260 }],
   [/davis ?240/i, { width: 240, height: 180 }],
   [/davis ?640/i, { width: 640, height: 480 }],
+  [/davis ?208/i, { width: 208, height: 192 }],
   [/davis ?128/i, { width: 128, height: 128 }],
   [/dvs ?128|dvs128/i, { width: 128, height: 128 }],
   [/atis|ncars/i, { width: 304, height: 240 }],

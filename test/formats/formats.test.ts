@@ -7,6 +7,7 @@ import { concatBatches, type EventBatch } from '../../src/events/index.js';
 import {
   Aedat2Decoder,
   AEDAT2_LAYOUTS,
+  aedat2LayoutForChip,
   createDecoder,
   CIFAR10_DVS_CLASSES,
   decodeBuffer,
@@ -60,6 +61,30 @@ test('AEDAT 2.0 DAVIS346 layout and configurable address decoding', () => {
   const custom = { ...AEDAT2_LAYOUTS.davis346, name: 'raw', flipX: false, flipY: false };
   const c = decodeBuffer(new Uint8Array([...head, ...body]), { layout: custom });
   assert.deepEqual([c.x[0], c.y[0]], [10, 20]);
+});
+
+test('AEDAT 2.0: every jAER DAVIS camera uses the DAVIS address layout at its own size (Davis640, Davis128, Davis208)', () => {
+  // jAER's DavisBaseCamera extractor: x = sizeX − 1 − rx (bits 12–21), y = ry (bits 22–30), ON = bit 11.
+  const cases = [
+    { chip: 'eu.seebetter.ini.chips.davis.Davis640', sensor: { width: 640, height: 480 }, rx: 600, ry: 400 },
+    { chip: 'eu.seebetter.ini.chips.davis.Davis128', sensor: { width: 128, height: 128 }, rx: 10, ry: 20 },
+    { chip: 'eu.seebetter.ini.chips.davis.Davis208PixelParade', sensor: { width: 208, height: 192 }, rx: 200, ry: 190 },
+  ];
+  for (const { chip, sensor, rx, ry } of cases) {
+    const head = new TextEncoder().encode(`#!AER-DAT2.0\r\n# AEChip: ${chip}\r\n#End Of ASCII Header\r\n`);
+    const body = be([(ry << 22) | (rx << 12) | (1 << 11), 7, (ry << 22) | (rx << 12), 8]);
+    for (const wasm of [true, false]) {
+      const b = decodeBuffer(new Uint8Array([...head, ...body]), { wasm });
+      assert.deepEqual(b.sensor, sensor, chip);
+      assert.deepEqual([...b.x], [sensor.width - 1 - rx, sensor.width - 1 - rx], chip);
+      assert.deepEqual([...b.y], [sensor.height - 1 - ry, sensor.height - 1 - ry], chip);
+      assert.deepEqual([...b.p], [1, 0], chip);
+    }
+  }
+  // Known presets stay the presets (the DVS128 fast path and the writer's chips).
+  assert.equal(aedat2LayoutForChip('eu.seebetter.ini.chips.davis.Davis346B'), AEDAT2_LAYOUTS.davis346);
+  assert.equal(aedat2LayoutForChip('eu.seebetter.ini.chips.davis.DAVIS240C'), AEDAT2_LAYOUTS.davis240);
+  assert.equal(aedat2LayoutForChip('ch.unizh.ini.jaer.chip.retina.DVS128'), AEDAT2_LAYOUTS.dvs128);
 });
 
 function evt2(words: number[]): Uint8Array {
