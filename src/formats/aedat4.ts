@@ -215,7 +215,11 @@ export class Aedat4Decoder extends ChunkDecoder {
         this.want(rest + 1);
         return pos;
       }
-      this.dataTable = this.decodeTable(buf, pos, base);
+      // The table only indexes the packets: when it cannot be read (a file cut inside it),
+      // allowTruncated drops it as an incomplete tail (end() counts it) and keeps the events.
+      const table = this.decodeTable(buf, pos, base);
+      if (!table) return pos;
+      this.dataTable = table;
       pos = buf.length;
     }
     return pos;
@@ -370,15 +374,15 @@ export class Aedat4Decoder extends ChunkDecoder {
     }
   }
 
-  private decodeTable(buf: Uint8Array, pos: number, base: number): Aedat4TableEntry[] {
-    let bytes: Uint8Array;
+  /** The FileDataTable at buf[pos..]; undefined when it is unreadable and allowTruncated is set. */
+  private decodeTable(buf: Uint8Array, pos: number, base: number): Aedat4TableEntry[] | undefined {
     try {
-      bytes = decompressAedat4(this.ioHeader!.compression, buf, pos, buf.length, this.scratch, this.maxPacketBytes).slice();
-      return parseDataTable(bytes);
+      return parseDataTable(decompressAedat4(this.ioHeader!.compression, buf, pos, buf.length, this.scratch, this.maxPacketBytes).slice());
     } catch (err) {
-      if (err instanceof Lz4Error) throw this.error(`corrupt data table: ${err.message}`, base + pos + err.position);
-      if (err instanceof ZstdError || err instanceof FlatBufferError) throw this.error(`corrupt data table: ${err.message}`, base + pos);
-      throw err;
+      if (!(err instanceof Lz4Error || err instanceof ZstdError || err instanceof FlatBufferError)) throw err;
+      if (this.allowTruncated) return undefined;
+      // Lz4Error positions index buf; the others have none within it.
+      throw this.error(`corrupt or truncated data table: ${err.message}`, base + (err instanceof Lz4Error ? err.position : pos));
     }
   }
 

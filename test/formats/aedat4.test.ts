@@ -146,6 +146,20 @@ test('AEDAT 4 bad input: FormatError with offsets', async () => {
   assert.throws(() => decodeBuffer(bytes.subarray(0, bytes.length - 10)), FormatError);
 });
 
+test('sample.aedat4 cut inside its data table: allowTruncated keeps every event and drops the table', { skip: sharedSkip }, async () => {
+  const bytes = new Uint8Array(await readFile(join(REAL, 'sample.aedat4')));
+  const cut = bytes.subarray(0, bytes.length - 10); // all 118 packets intact, table (from 945243) incomplete
+  assert.throws(() => decodeBuffer(cut, { source: 'cut.aedat4' }), (e: unknown) => e instanceof FormatError && /cut\.aedat4/.test(e.message) && /data table/.test(e.message));
+  for (const wasm of [true, false]) {
+    const dec = new Aedat4Decoder({ allowTruncated: true, wasm });
+    const got = pushAll(dec, chunked(cut, 3, 65536));
+    assert.equal(got.length, 111954);
+    assert.equal(dec.dataTable, undefined);
+    assert.equal(dec.stats.truncatedBytes, cut.length - 945243);
+    assert.equal(dec.stats.bytes, cut.length);
+  }
+});
+
 test('data table: time-range reads touch only overlapping packets and match a scan', { skip: sharedSkip }, async () => {
   const path = join(REAL, 'sample.aedat4');
   const index = await readAedat4Index(path);
