@@ -42,9 +42,12 @@ export function detectFormat(head: Uint8Array, name?: string): EventFormat | und
     if (name && /\.raw$/i.test(name)) return 'evt3'; // RAW without an evt line: Gen4+ default
     return undefined;
   }
-  // CSV: the first line that is not a `%geometry:W,H`-style line is an `x,y,t,p` header.
-  const firstLine = String.fromCharCode(...head.subarray(0, Math.min(head.length, 256))).split(/\r?\n/).find((l) => !l.startsWith('%')) ?? '';
-  if (/^\s*[xytp](\s*,\s*[xytp]){3}\s*$/i.test(firstLine)) return 'csv';
+  // CSV: the first line that is not a `%geometry:W,H`-style line is a header naming the x, y, t
+  // and p columns once each, as the decoder needs; other columns (pandas' unnamed index) and a
+  // UTF-8 BOM (Excel) are allowed.
+  const text = String.fromCharCode(...head.subarray(0, Math.min(head.length, 256))).replace(/^\xef\xbb\xbf/, '');
+  const names = (text.split(/\r?\n/).find((l) => !l.startsWith('%')) ?? '').split(',').map((c) => c.trim().toLowerCase());
+  if (['x', 'y', 't', 'p'].every((k) => names.indexOf(k) >= 0 && names.indexOf(k) === names.lastIndexOf(k))) return 'csv';
   if (name && /\.bin$/i.test(name)) return 'nmnist';
   return undefined;
 }

@@ -168,6 +168,19 @@ test('format detection from content', () => {
   assert.throws(() => decodeBuffer(enc.encode('hello')), FormatError);
 });
 
+test('CSV the decoder reads is detected: a UTF-8 BOM (Excel) and extra columns (pandas\' index)', () => {
+  const enc = new TextEncoder();
+  for (const text of ['\uFEFFx,y,t,p\n1,2,3,0\n', ',x,y,t,p\n0,1,2,3,0\n', 'x,y,p,t,label\n1,2,0,3,7\n']) {
+    const bytes = enc.encode(text);
+    assert.equal(detectFormat(bytes, 'e.csv'), 'csv', text);
+    const b = decodeBuffer(bytes);
+    assert.deepEqual([b.x[0], b.y[0], b.t[0], b.p[0]], [1, 2, 3, 0], text);
+  }
+  // Still not CSV: a header lacking a column, or naming one twice.
+  assert.equal(detectFormat(enc.encode('x,y,t\n1,2,3\n')), undefined);
+  assert.equal(detectFormat(enc.encode('x,x,y,t,p\n')), undefined);
+});
+
 // Property test: random batches round-trip write -> read for every writable format.
 for (const format of WRITABLE_FORMATS) {
   for (const compression of format === 'aedat4' ? (['none', 'lz4', 'zstd'] as const) : (['none'] as const)) {
