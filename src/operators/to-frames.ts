@@ -7,7 +7,8 @@ import { CountWindower, TimeWindower } from './functional/windows.js';
 
 /**
  * Bins a time-sorted event stream into frames with Tonic's `ToFrame` semantics (the exact
- * slicing rules are in `functional/binning.ts`); frames are `FrameTensor` [T, H, W, 2].
+ * slicing rules are in `functional/binning.ts`); frames are `FrameTensor` [T, H, W, 2], at the
+ * reduced geometry when `downsample` is given (in every mode).
  *
  * - `timeWindow` / `eventCount` work on endless streams: each frame is emitted (as a tensor with
  *   one step) as soon as it is complete; at completion the tail follows Tonic's rule
@@ -28,8 +29,8 @@ export function toFrames(spec: FrameSpec): OperatorFunction<EventBatch, FrameTen
       if (mode === 'timeWindow' || mode === 'eventCount') {
         const windower =
           mode === 'timeWindow'
-            ? new TimeWindower({ length: spec.timeWindow!, stride: spec.timeWindow! - overlap, bins: 1 })
-            : new CountWindower(spec.eventCount!, spec.eventCount! - overlap);
+            ? new TimeWindower({ length: spec.timeWindow!, stride: spec.timeWindow! - overlap, bins: 1, downsample: spec.downsample ?? 1 })
+            : new CountWindower(spec.eventCount!, spec.eventCount! - overlap, spec.downsample);
         const includeIncomplete = spec.includeIncomplete ?? false;
         return source.subscribe({
           next(batch) {

@@ -219,3 +219,19 @@ test('toFrames carries annotations to the frames they overlap', async () => {
   const labels = frames.map((f) => ((f as { annotations?: Array<{ classId: number }> }).annotations ?? []).map((a) => a.classId));
   assert.deepEqual(labels, [[3], [4]]);
 });
+
+test('toFrames streams time windows and event counts at the downsampled geometry (346x260, factor 4)', async () => {
+  const b = randomEvents(8000, { width: 346, height: 260 }, 11, 200_000, 2 ** 33);
+  const f = 4, W = Math.ceil(346 / f), H = Math.ceil(260 / f), fs = W * H * 2;
+  for (const [k, spec] of ([{ timeWindow: 30_000, overlap: 10_000, includeIncomplete: true }, { eventCount: 700, overlap: 100 }] as FrameSpec[]).entries()) {
+    // Reference: Tonic's slices, each event counted in its coarse cell (floor(x / f), floor(y / f)).
+    const s = sliceIndices(b.t, spec);
+    const want = new Float32Array(s.count * fs);
+    for (let j = 0; j < s.count; j++) {
+      for (let i = s.start[j]!; i < s.end[j]!; i++) want[j * fs + (Math.floor(b.y[i]! / f) * W + Math.floor(b.x[i]! / f)) * 2 + b.p[i]!]! += 1;
+    }
+    const frames = await lastValueFrom(from(randomSplit(b, 40 + k, 900)).pipe(toFrames({ ...spec, downsample: f }), toArray()));
+    assert.deepEqual([frames[0]!.width, frames[0]!.height], [W, H], JSON.stringify(spec));
+    assertSameData(concatFrames(frames).data, want, JSON.stringify(spec));
+  }
+});

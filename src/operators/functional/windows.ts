@@ -71,9 +71,7 @@ export class TimeWindower {
     if (!(w.length > 0)) throw new RangeError(`windows: length must be > 0 µs, got ${w.length}`);
     if (!(w.stride > 0)) throw new RangeError(`windows: stride must be > 0 µs, got ${w.stride}`);
     if (!Number.isInteger(w.bins) || w.bins < 1) throw new RangeError(`windows: bins must be an integer >= 1, got ${w.bins}`);
-    const f = w.downsample ?? 1;
-    if (!Number.isInteger(f) || f < 1) throw new RangeError(`windows: downsample must be an integer >= 1, got ${f}`);
-    this.down = f > 1 ? downsamplerFor(f) : undefined;
+    this.down = fusedDownsampler(w.downsample);
   }
 
   /** Feeds one batch; calls `emit` for every window it completes. */
@@ -188,10 +186,15 @@ export class CountWindower {
   private received = 0;
   private next = 0;
   private sensor: SensorGeometry | undefined;
+  /** Geometry of the frames: the sensor's, or its downsampled one. */
+  private frameSensor: SensorGeometry | undefined;
+  private readonly down: Downsampler | undefined;
 
-  constructor(private readonly count: number, private readonly stride: number) {
+  /** `downsample`: integer spatial factor fused into binning, as `TimeWindowing.downsample`. */
+  constructor(private readonly count: number, private readonly stride: number, downsample?: number) {
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`windows: eventCount must be an integer >= 1, got ${count}`);
     if (!Number.isInteger(stride) || stride < 1) throw new RangeError(`windows: event stride must be an integer >= 1, got ${stride}`);
+    this.down = fusedDownsampler(downsample);
   }
 
   push(batch: EventBatch, emit: (f: FrameTensor) => void): void {
@@ -199,6 +202,7 @@ export class CountWindower {
     if (this.sensor && !sameGeometry(this.sensor, batch.sensor)) {
       throw new RangeError(`windows: sensor changed mid-stream from ${this.sensor.width}x${this.sensor.height} to ${batch.sensor.width}x${batch.sensor.height}`);
     }
+    if (!this.sensor) this.frameSensor = this.down ? this.down.sensorOf(batch.sensor) : batch.sensor;
     this.sensor = batch.sensor;
     this.pending.push({ batch, offset: this.received });
     this.received += batch.length;
@@ -219,7 +223,7 @@ export class CountWindower {
   }
 
   private emitSlice(a: number, b: number, emit: (f: FrameTensor) => void): void {
-    const sensor = this.sensor!;
+    const sensor = this.frameSensor!;
     const frames = allocateFrames(1, sensor);
     let tFirst = NaN, tLast = NaN;
     for (const { batch, offset } of this.pending) {
@@ -228,7 +232,7 @@ export class CountWindower {
       if (hi <= lo) continue;
       if (Number.isNaN(tFirst)) tFirst = batch.t[lo]!;
       tLast = batch.t[hi - 1]!;
-      this.acc.accumulate(batch, lo, hi, frames.data, 0, sensor);
+      this.acc.accumulate(batch, lo, hi, frames.data, 0, sensor, this.down);
     }
     frames.tStart[0] = tFirst;
     frames.tEnd[0] = tLast + 1;
@@ -239,6 +243,12 @@ export class CountWindower {
     while (drop < this.pending.length && this.pending[drop]!.offset + this.pending[drop]!.batch.length <= nextStart) drop++;
     if (drop > 0) this.pending.splice(0, drop);
   }
+}
+
+/** The `Downsampler` of an optional fused factor (undefined for 1), validated. */
+function fusedDownsampler(f = 1): Downsampler | undefined {
+  if (!Number.isInteger(f) || f < 1) throw new RangeError(`windows: downsample must be an integer >= 1, got ${f}`);
+  return f > 1 ? downsamplerFor(f) : undefined;
 }
 
 function withAnnotations(frames: FrameTensor, batches: Iterable<EventBatch>, start: number, end: number): FrameTensor {
