@@ -4,7 +4,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { batchFromArrays, frameIndex, type EventBatch, type FrameTensor } from '../../src/events/index.js';
 import { framesFromEvents, sliceIndices, toTonicLayout, type FrameSpec } from '../../src/operators/functional/index.js';
 import { downsample, slidingWindows, timeSteps, toFrames } from '../../src/operators/index.js';
-import { randomEvents, randomSplit } from '../support/events.js';
+import { randomEvents, randomSplit, rng } from '../support/events.js';
 
 const sensor = { width: 5, height: 4 };
 
@@ -194,6 +194,30 @@ test('windows binned as batches arrive (contiguous) equal windows binned at once
     assert.ok(whole.steps > 10);
     assert.deepEqual(got.data, whole.data, `operator ${k}`);
     assert.deepEqual(got.tStart, whole.tStart, `operator ${k}`);
+  }
+});
+
+test('timeSteps skipping long pauses gives the same steps and count whatever the batch split', async () => {
+  // Bursts of 200 events over 5 ms separated by pauses of 0-200 ms: many longer than 3 steps of 1 ms.
+  const b = randomEvents(6000, sensor, 12, 5_000);
+  const r = rng(13);
+  for (let i = 0, shift = 0; i < b.length; i++) {
+    if (i % 200 === 0) shift += Math.floor(r() * 200_000);
+    b.t[i] = b.t[i]! + shift;
+  }
+  b.t.sort();
+  const run = async (batches: EventBatch[]) => {
+    const stats = { skippedSteps: 0 };
+    const frames = concatFrames(await lastValueFrom(from(batches).pipe(timeSteps(1000, { maxEmptySteps: 3, stats }), toArray())));
+    return { ...frames, skipped: stats.skippedSteps };
+  };
+  const whole = await run([b]);
+  assert.ok(whole.skipped > 1000);
+  for (const seed of [50, 51, 52]) {
+    const got = await run(randomSplit(b, seed, 400));
+    assert.equal(got.skipped, whole.skipped, `split ${seed}: skipped`);
+    assert.deepEqual(got.tStart, whole.tStart, `split ${seed}: steps`);
+    assert.deepEqual(got.data, whole.data, `split ${seed}: frames`);
   }
 });
 

@@ -95,6 +95,23 @@ test('timeSteps skips long pauses beyond maxEmptySteps and counts them', () => {
   });
 });
 
+test('timeSteps skips a pause inside one batch exactly as when the pause falls between batches', () => {
+  scheduler().run(({ cold, expectObservable, flush }) => {
+    const stats = { skippedSteps: 0 };
+    // t=3 in step 0, then 997 µs of silence, then t=1000 (step 100): the same pause as above, in one batch.
+    const src = cold('a-----|', { a: ev([0, 3, 1000]) });
+    const out = src.pipe(timeSteps(10, { maxEmptySteps: 2, stats }), map(frameSummary));
+    expectObservable(out).toBe('(abc)-(d|)', {
+      a: { t: 0, n: 2, steps: 1 },
+      b: { t: 980, n: 0, steps: 1 },
+      c: { t: 990, n: 0, steps: 1 },
+      d: { t: 1000, n: 1, steps: 1 },
+    });
+    flush();
+    assert.equal(stats.skippedSteps, 97);
+  });
+});
+
 test('timeSteps with origin 0 aligns steps to multiples of dt without emitting the steps before the stream', () => {
   scheduler().run(({ cold, expectObservable }) => {
     const src = cold('a-b-----|', { a: ev([1_600_000_000_000_003, 1_600_000_000_000_004]), b: ev([1_600_000_000_000_021]) });

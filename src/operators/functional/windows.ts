@@ -118,8 +118,8 @@ export class TimeWindower {
   private emitUntil(tMax: number, emit: (f: FrameTensor) => void): void {
     const maxEmpty = this.w.maxEmptyWindows ?? Infinity;
     while (this.start(this.next) + this.w.length <= tMax) {
-      // A pause: if the oldest pending event lies many windows ahead, jump close to it.
-      const firstPending = this.pending.length > 0 ? this.pending[0]!.t[0]! : tMax;
+      // A pause: if the next event lies many windows ahead, jump close to it.
+      const firstPending = this.firstEventFrom(this.start(this.next), tMax);
       const firstUseful = Math.max(0, Math.floor((firstPending - this.origin - this.w.length) / this.w.stride) + 1);
       if (firstUseful - this.next > maxEmpty) {
         const skipTo = firstUseful - maxEmpty;
@@ -129,6 +129,18 @@ export class TimeWindower {
       }
       this.emitWindow(emit);
     }
+  }
+
+  /**
+   * Time of the first pending event at or after `time` (`fallback` if none). Not simply the
+   * oldest pending event: a batch stays pending while it reaches the open window, and a pause
+   * may lie inside it.
+   */
+  private firstEventFrom(time: number, fallback: number): number {
+    for (const b of this.pending) {
+      if (b.t[b.length - 1]! >= time) return b.t[lowerBoundTime(b.t, time)]!;
+    }
+    return fallback;
   }
 
   /** Frame of window k with every pending batch added (incrementally for contiguous windows). */
