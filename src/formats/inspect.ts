@@ -113,6 +113,8 @@ export function formatEventFileInfo(info: EventFileInfo): string {
   }
   const skipped = Object.entries(info.skipped);
   if (skipped.length) lines.push(`skipped:     ${skipped.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  // Files that state no size (CSV without %geometry, .bin) take it from their first rows.
+  if (info.skipped.outOfRange) lines.push(`             (outOfRange: events outside ${info.width} x ${info.height}; --sensor WxH sets the size)`);
   if (info.packets) {
     const table = info.data_table_entries === null ? '' : ` (data table: ${info.data_table_entries} entries, ${info.data_table_consistent ? 'consistent with the packets' : 'DISAGREES with the packets'})`;
     lines.push(`packets:     ${info.packets}${table}`);

@@ -72,3 +72,45 @@ test('spikeline info on a corrupt file names file and offset', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('--sensor WxH: a CSV without a %geometry line keeps events beyond its first MiB of rows (info, convert, frames)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'spikeline-cli-'));
+  try {
+    const { writeFile, readFile } = await import('node:fs/promises');
+    // 90,000 rows (> 1 MiB, the first read) inside 100 x 50, then two events of a 346 x 260 sensor.
+    const rows = ['x,y,t,p'];
+    for (let i = 0; i < 90_000; i++) rows.push(`${i % 100},${i % 50},${i * 10},${i % 2}`);
+    rows.push('345,259,900000,1', '200,100,900010,0');
+    const csv = join(dir, 'nogeo.csv');
+    await writeFile(csv, `${rows.join('\n')}\n`);
+
+    const guessed = cli('info', csv);
+    assert.equal(guessed.code, 0, guessed.stderr);
+    assert.match(guessed.stdout, /sensor: +100 x 50/);
+    assert.match(guessed.stdout, /outOfRange=2\n.*--sensor WxH sets the size/);
+
+    const r = cli('info', csv, '--json', '--sensor', '346x260');
+    assert.equal(r.code, 0, r.stderr);
+    const info = JSON.parse(r.stdout);
+    assert.deepEqual([info.width, info.height, info.events, info.x_max, info.y_max], [346, 260, 90_002, 345, 259]);
+    assert.deepEqual(info.skipped, {});
+
+    const out = join(dir, 'out.csv');
+    const c = cli('convert', csv, out, '--sensor', '346x260');
+    assert.equal(c.code, 0, c.stderr);
+    const written = (await readFile(out, 'utf8')).split('\n');
+    assert.equal(written[0], '%geometry:346,260');
+    assert.equal(written.filter((l) => /^\d/.test(l)).length, 90_002);
+
+    const npy = join(dir, 'f.npy');
+    const f = cli('frames', csv, npy, '--n-time-bins', '1', '--include-tail', '--sensor', '346x260');
+    assert.equal(f.code, 0, f.stderr);
+    assert.match(f.stderr, /90002 events .*\[1, 2, 260, 346\]/);
+
+    const bad = cli('info', csv, '--sensor', '346');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--sensor must be WxH/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

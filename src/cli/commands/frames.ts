@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { COUNT, numberOption, parseCommandArgs, POSITIVE, UsageError, type Command, type NumberRange } from '../command.js';
+import { COUNT, numberOption, parseCommandArgs, POSITIVE, sensorOption, UsageError, type Command, type NumberRange } from '../command.js';
 import { readEvents } from '../../formats/index.js';
 import { encodeNpyFloat32, framesFromEvents, toTonicLayout, type FrameSpec } from '../../operators/index.js';
 import { downsamplerFor, sliceIndices } from '../../operators/functional/index.js';
@@ -7,6 +7,7 @@ import { checkOutputSize } from '../../util/memory.js';
 
 const usage = `usage: spikeline frames IN OUT.npy (--n-time-bins N | --time-window US | --event-count N | --n-event-bins N)
                         [--overlap X] [--include-incomplete] [--include-tail] [--downsample F]
+                        [--sensor WxH]
 
 Bins a whole recording into event-count frames and writes them as float32 NumPy .npy in
 Tonic's layout [T, P, H, W] (P = 2: 0 = OFF, 1 = ON), for training elsewhere. Slicing follows
@@ -19,7 +20,9 @@ tonic.transforms.ToFrame exactly (see the README's streaming section).
   --overlap X            µs (time window), events (event count) or a fraction < 1 (bins)
   --include-incomplete   keep the last partial frame (time window / event count)
   --include-tail         n-time-bins: add the dropped tail to the last bin
-  --downsample F         integer spatial factor first (sensor ceil(W/F) x ceil(H/F))`;
+  --downsample F         integer spatial factor first (sensor ceil(W/F) x ceil(H/F))
+  --sensor WxH           sensor size of IN, for files that state none (CSV without a
+                         %geometry line, N-MNIST-style .bin); replaces the size IN states`;
 
 export const framesCommand: Command = {
   name: 'frames',
@@ -35,6 +38,7 @@ export const framesCommand: Command = {
       'include-incomplete': { type: 'boolean' },
       'include-tail': { type: 'boolean' },
       downsample: { type: 'string' },
+      sensor: { type: 'string' },
     }, 2);
     if (positionals.length !== 2) throw new UsageError(`expected IN and OUT.npy, got ${positionals.length} argument(s)`);
     const [input, output] = positionals as [string, string];
@@ -51,7 +55,8 @@ export const framesCommand: Command = {
       ...(values['include-tail'] ? { includeTail: true } : {}),
       ...(values.downsample !== undefined ? { downsample: numberOption('downsample', values.downsample, COUNT)! } : {}),
     };
-    const events = await readEvents(input);
+    const sensorSize = sensorOption(values.sensor);
+    const events = await readEvents(input, sensorSize ? { sensor: sensorSize } : {});
     // Size the output before binning: one wrong option must not try to allocate terabytes.
     const sensor = downsamplerFor(spec.downsample ?? 1).sensorOf(events.sensor);
     const shape = [sliceIndices(events.t, spec).count, 2, sensor.height, sensor.width];

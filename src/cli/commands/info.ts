@@ -1,8 +1,8 @@
-import { parseCommandArgs, streamOptions, UsageError, type Command } from '../command.js';
+import { parseCommandArgs, sensorOption, streamOptions, UsageError, type Command } from '../command.js';
 import { formatEventFileInfo, inspectEventFile } from '../../formats/index.js';
 import { createProgress } from '../../util/progress.js';
 
-const usage = `usage: spikeline info FILE [--json] [--stream ID] [--allow-truncated]
+const usage = `usage: spikeline info FILE [--json] [--stream ID] [--sensor WxH] [--allow-truncated]
        spikeline info --backend [--json]
 
 Summarises an event file: format (detected from content: AEDAT 2.0/3.1/4.0, Prophesee
@@ -14,6 +14,8 @@ ON fraction, skipped non-event data and the reference checksum.
   --stream ID         AEDAT 4: event stream id (default: lowest-id EVTS stream); AEDAT 3.1:
                       source id (default: the first #Source line). An id the file does not
                       have is an error that lists the streams it has
+  --sensor WxH        sensor size, for files that state none (CSV without a %geometry line,
+                      N-MNIST-style .bin); replaces the size a file states
   --allow-truncated   drop an incomplete final record instead of failing
   --backend           print the TensorFlow.js backend the SNN engine selects (tfjs-node, WASM
                       SIMD or CPU; SPIKELINE_BACKEND forces one) and why`;
@@ -25,7 +27,7 @@ export const infoCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { json: { type: 'boolean' }, stream: { type: 'string' }, 'allow-truncated': { type: 'boolean' }, backend: { type: 'boolean' } },
+      { json: { type: 'boolean' }, stream: { type: 'string' }, sensor: { type: 'string' }, 'allow-truncated': { type: 'boolean' }, backend: { type: 'boolean' } },
     );
     if (values.backend) {
       const { initBackend, backendLine } = await import('../../snn/backend.js');
@@ -35,11 +37,13 @@ export const infoCommand: Command = {
     }
     if (positionals.length === 0) throw new UsageError('expected a FILE (or --backend)');
     if (positionals.length > 1) throw new UsageError(`expected one FILE, got ${positionals.length}`);
+    const sensor = sensorOption(values.sensor);
     const progress = process.stderr.isTTY ? createProgress('reading') : undefined;
     const info = await inspectEventFile(
       positionals[0]!,
       {
         ...streamOptions(values.stream),
+        ...(sensor ? { sensor } : {}),
         allowTruncated: values['allow-truncated'] ?? false,
       },
       progress ? (done, total) => progress.update({ done, total }) : undefined,
