@@ -8,7 +8,7 @@
  */
 import { concatBatches, sliceByTime, type EventBatch } from '../events/index.js';
 import { loadDvsGesture, dvsGestureUser, DVS_GESTURE_BACKGROUND, DVS_GESTURE_CLASSES } from '../formats/dvs-gesture.js';
-import { listCifar10Dvs, loadCifar10DvsSample, CIFAR10_DVS_CLASSES } from '../formats/cifar10-dvs.js';
+import { listCifar10Dvs, loadCifar10DvsSample, CIFAR10_DVS_CLASSES, type Cifar10DvsEntry } from '../formats/cifar10-dvs.js';
 import { affine, dropRandom, dropRegion, dropTimeSpan, injectNoise, invertPolarity, mixRegion, timeStretch } from '../operators/functional/augment.js';
 import { orient, type Region } from '../operators/functional/spatial.js';
 import { framesFromEvents, FrameAccumulator } from '../operators/functional/binning.js';
@@ -197,8 +197,9 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
     }
   } else {
     classes = [...CIFAR10_DVS_CLASSES];
-    for (const e of await listCifar10Dvs(root)) {
-      if (!wanted.includes(e.split) || (o.limit !== undefined && splits[e.split].length >= o.limit)) continue;
+    const entries = await listCifar10Dvs(root);
+    for (const e of o.limit === undefined ? entries : classesInTurn(entries, o.limit)) {
+      if (!wanted.includes(e.split)) continue;
       splits[e.split].push({ events: prepare(await loadCifar10DvsSample(e)), label: e.classId, source: e.path, recording: e.path });
     }
   }
@@ -226,6 +227,32 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
       ...(denoise ? { denoise: { durationUs: denoise.durationUs, neighbours: denoise.neighbours } } : {}),
     },
   };
+}
+
+/**
+ * At most `limit` entries of each split, the classes taking turns (the k-th recording of every
+ * class before any (k+1)-th), in listing order: the listing is class by class, so its first
+ * `limit` entries would all be airplanes.
+ */
+function classesInTurn(entries: readonly Cifar10DvsEntry[], limit: number): Cifar10DvsEntry[] {
+  const seen = new Map<string, number>();
+  const rank = entries.map((e) => {
+    const key = `${e.split}/${e.classId}`;
+    const r = seen.get(key) ?? 0;
+    seen.set(key, r + 1);
+    return r;
+  });
+  const order = entries.map((_, i) => i).sort((a, b) => rank[a]! - rank[b]! || entries[a]!.classId - entries[b]!.classId);
+  const taken = { train: 0, test: 0 };
+  const keep = new Set<number>();
+  for (const i of order) {
+    const split = entries[i]!.split;
+    if (taken[split] < limit) {
+      taken[split]++;
+      keep.add(i);
+    }
+  }
+  return entries.filter((_, i) => keep.has(i));
 }
 
 /** The DatasetOptions that make a model's frames (eval and every other loader for a saved model). */
