@@ -43,7 +43,8 @@ export function adaptEventSource(source: EventSource, live: boolean, close?: () 
 export function readLabels(path: string): Annotation[] {
   return parseGestureLabels(readFileSync(path, 'utf8'), path).map((l) => ({
     classId: l.classId,
-    label: DVS_GESTURE_CLASSES[l.classId] ?? String(l.classId),
+    // parseGestureLabels admits 1..12: past the gestures is the synthetic "no gesture" row.
+    label: DVS_GESTURE_CLASSES[l.classId] ?? DVS_GESTURE_BACKGROUND.name,
     start: l.start,
     end: l.end,
   }));
