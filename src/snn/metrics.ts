@@ -1,8 +1,9 @@
 /**
  * Firing metrics: per-layer mean firing rate, spike counts, SynOps (spikes x fan-out), dense
  * MACs and an energy estimate (45 nm figures of Horowitz 2014: 0.9 pJ per accumulate, 4.6 pJ
- * per multiply-accumulate). Spiking layers pay accumulates for the synapses their spikes drive;
- * layers fed by non-spike values (the input frames, non-spiking layers) pay dense MACs.
+ * per multiply-accumulate). Spiking layers pay accumulates for the synapses their spikes drive
+ * (through pooling to the next layer with weights); layers fed by non-spike values (the input
+ * frames, layers without a neuron other than pooling) pay dense MACs. Each synapse is paid once.
  */
 import type { FiringMetrics, LayerFiring } from './model-api.js';
 
@@ -18,7 +19,7 @@ export interface LayerCost {
   fanOut: number;
   /** Dense MACs of the layer itself. */
   macs: number;
-  /** True when the layer's input is a spike tensor (its work is counted as SynOps upstream). */
+  /** True when the layer's input is a spike tensor, pooled or not (its work is counted as SynOps upstream). */
   spikingInput: boolean;
 }
 

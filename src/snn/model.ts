@@ -164,6 +164,14 @@ export class SnnModel {
           return fanIn(j + 1);
       }
     };
+    // Whether layer j outputs spikes, or spikes pooled on the way to a consumer: fanIn charges a
+    // consumer's synapses to those spikes as SynOps, so the consumer must not pay them as MACs too.
+    const carriesSpikes = (j: number): boolean => {
+      const l = plans[j]!;
+      if (l.neuron) return true;
+      const t = l.spec.type;
+      return t !== 'conv' && t !== 'dwconv' && t !== 'linear' && j > 0 && carriesSpikes(j - 1);
+    };
     const costs: LayerCost[] = [];
     plans.forEach((p, i) => {
       let fanOut = fanIn(i + 1);
@@ -181,8 +189,7 @@ export class SnnModel {
       if (l.type === 'conv') macs = o.h * o.w * o.c * p.catShape.c * (l.kernel ?? 3) ** 2;
       else if (l.type === 'dwconv') macs = o.h * o.w * o.c * (l.kernel ?? 3) ** 2;
       else if (l.type === 'linear') macs = p.catShape.h * p.catShape.w * p.catShape.c * l.out;
-      const prev = i === 0 ? null : plans[i - 1]!;
-      const spikingInput = prev !== null && prev.neuron !== null;
+      const spikingInput = i > 0 && carriesSpikes(i - 1);
       costs.push({ name: `${i}:${l.type}`, neurons: p.neuron ? o.h * o.w * o.c : 0, fanOut, macs, spikingInput });
     });
     this.spec.skips.forEach((s, k) => {
@@ -190,8 +197,7 @@ export class SnnModel {
       const o = this.resolved.outShapes[s.to]!;
       costs.push({ name: `skip${k}:proj`, neurons: 0, fanOut: 0, macs: o.h * o.w * projectionChannels(this.resolved, s) * this.resolved.outShapes[s.from]!.c, spikingInput: plans[s.from]!.neuron !== null });
     });
-    const lastSpiking = plans[plans.length - 1]!.neuron !== null;
-    costs.push({ name: 'head', neurons: 0, fanOut: 0, macs: this.headIn * this.spec.classes, spikingInput: lastSpiking });
+    costs.push({ name: 'head', neurons: 0, fanOut: 0, macs: this.headIn * this.spec.classes, spikingInput: carriesSpikes(plans.length - 1) });
     return costs;
   }
 
