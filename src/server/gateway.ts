@@ -4,7 +4,8 @@
  * serves them as one pipeline does: the dashboard (with a camera picker), `/ws` (each message
  * with a `camera` field) and `/metrics` (every series labelled by camera).
  *
- * Messages that are not pipeline JSON of the subject's type are counted and skipped.
+ * Messages that are not pipeline JSON of the subject's type, or lack the fields the gateway reads,
+ * are counted and skipped.
  */
 import type { NatsConnection, Subscription } from 'nats';
 import { Registry } from 'prom-client';
@@ -85,7 +86,7 @@ export class Gateway {
     let m: PipelineMessage;
     try {
       m = JSON.parse(this.decoder.decode(data)) as PipelineMessage;
-      if (typeof m !== 'object' || m === null || m.type !== type || !CAMERA_NAME.test(camera)) throw new Error('not a pipeline message');
+      if (typeof m !== 'object' || m === null || m.type !== type || !CAMERA_NAME.test(camera) || !readable(m)) throw new Error('not a pipeline message');
     } catch {
       this.metrics.malformed.inc();
       return;
@@ -145,5 +146,28 @@ export class Gateway {
     await this.ws.close();
     await this.server.close();
     if (this.nc) await closeBus(this.nc);
+  }
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * Whether the fields `receive` reads have the types messages.ts gives them: the bus is input from
+ * the network, and prom-client throws on non-numbers and negative counter increments.
+ */
+function readable(m: PipelineMessage): boolean {
+  switch (m.type) {
+    case 'prediction':
+      // classId indexes the class list sent in every hello: bounded by the message's own size.
+      return Array.isArray(m.probabilities) && Number.isInteger(m.classId) && m.classId >= 0 && m.classId < m.probabilities.length &&
+        typeof m.label === 'string' && finite(m.confidence) && (m.latencyMs === null || finite(m.latencyMs));
+    case 'firing':
+      return finite(m.meanRate) && finite(m.synops);
+    case 'status':
+      return finite(m.eventRate) && typeof m.source === 'object' && m.source !== null && finite(m.source.eventsReceived) && finite(m.source.eventsDropped);
+    case 'gap':
+      return finite(m.durationMs) && m.durationMs >= 0;
+    default:
+      return true;
   }
 }
