@@ -18,6 +18,17 @@ export class DatagramError extends Error {
 const START_BIT = 1n << 63n;
 /** Payload bytes per AEDAT 3 datagram: 1500 MTU − 20 IP − 8 UDP − 20 header. */
 export const AEDAT3_UDP_PAYLOAD = 1452;
+/** Datagrams up to this far behind the next expected sequence number are duplicates or late. */
+const STALE_WINDOW = 256;
+
+/**
+ * Whether a datagram `behind` sequence numbers before the next expected one is a duplicate or a
+ * late arrival (skipped: its events were emitted, or its gap counted as lost, already) rather
+ * than the start of a restarted sender: far back, or back at the sender's first number.
+ */
+function isStale(behind: number, firstOfSender: boolean): boolean {
+  return behind > 0 && behind <= STALE_WINDOW && !(firstOfSender && behind > 1);
+}
 
 // ------------------------------------------------------------------------------ AEDAT 3 UDP --
 
@@ -56,15 +67,18 @@ export interface ReassemblyStats {
   malformed: number;
   /** Datagrams missing (sequence gaps) plus partial packets dropped. */
   lost: number;
+  /** Duplicated or late datagrams, skipped. */
+  stale: number;
 }
 
 /**
  * Receiver side of AEDAT 3 UDP: returns complete packet byte runs ready for a `packets`-framed
  * Aedat3Decoder. Assembly starts at a datagram with bit 63 set and continues while sequence
- * numbers are consecutive; a gap drops the partial packet and waits for the next start.
+ * numbers are consecutive; a gap drops the partial packet and waits for the next start. A
+ * duplicated or late datagram is skipped; one far back (or back at 0) is a restarted sender.
  */
 export class Aedat3Reassembler {
-  readonly stats: ReassemblyStats = { datagrams: 0, malformed: 0, lost: 0 };
+  readonly stats: ReassemblyStats = { datagrams: 0, malformed: 0, lost: 0, stale: 0 };
   private parts: Uint8Array[] = [];
   private size = 0;
   private expected: bigint | undefined;
@@ -80,6 +94,10 @@ export class Aedat3Reassembler {
     const start = (raw & START_BIT) !== 0n;
     const seq = raw & ~START_BIT;
     if (v.getInt8(16) !== 1 || v.getInt8(17) !== 0) return this.malformed(); // only AEDAT 3.1 RAW
+    if (this.expected !== undefined && isStale(Number(this.expected - seq), seq === 0n)) {
+      this.stats.stale++;
+      return undefined;
+    }
     if (this.expected !== undefined && seq > this.expected) this.stats.lost += Number(seq - this.expected);
     const consecutive = this.expected === undefined || seq === this.expected;
     this.expected = seq + 1n;
@@ -149,12 +167,16 @@ export function jaerSensor(chip: JaerChip): SensorGeometry {
 /**
  * Decodes jAER datagrams of one sender. Addresses use the chip's raw layout (spec §2.2 / §2.3)
  * mapped to the canonical top-left origin; special, external and APS/IMU records are skipped.
- * 32-bit timestamps are unwrapped (a drop of more than 2^31 µs adds 2^32).
+ * 32-bit timestamps are unwrapped (a drop of more than 2^31 µs adds 2^32). Duplicated or late
+ * datagrams are skipped; a sequence far back (or back at 1) is a restarted sender.
  */
 export class JaerDecoder {
   readonly sensor: SensorGeometry;
-  /** `skipped`: special / external / APS / IMU records; `droppedEvents`: events outside the sensor. */
-  readonly stats = { datagrams: 0, malformed: 0, lost: 0, skipped: 0, droppedEvents: 0 };
+  /**
+   * `skipped`: special / external / APS / IMU records; `droppedEvents`: events outside the sensor;
+   * `stale`: duplicated or late datagrams, skipped.
+   */
+  readonly stats = { datagrams: 0, malformed: 0, lost: 0, stale: 0, skipped: 0, droppedEvents: 0 };
   private lastSeq: number | undefined;
   private lastRaw = -1;
   private epoch = 0;
@@ -172,7 +194,15 @@ export class JaerDecoder {
     }
     const v = dataView(d);
     const seq = v.getInt32(0, false);
-    if (this.lastSeq !== undefined && seq > this.lastSeq + 1) this.stats.lost += seq - this.lastSeq - 1;
+    if (this.lastSeq !== undefined) {
+      // int32 difference: the sequence number wraps from 2^31 − 1 to −2^31.
+      const behind = (this.lastSeq + 1 - seq) | 0;
+      if (isStale(behind, seq === 1)) {
+        this.stats.stale++;
+        return undefined;
+      }
+      if (behind < 0) this.stats.lost -= behind;
+    }
     this.lastSeq = seq;
     const n = (d.length - 4) >>> 3;
     const b = allocateBatch(n, this.sensor);
