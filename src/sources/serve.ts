@@ -73,8 +73,12 @@ export interface EventServer {
   readonly valve: FlowValve;
   /** Resolves when the source completed and every client was flushed and closed. */
   readonly done: Promise<void>;
+  /** Stops the stream; clients still taking their queued bytes after 2 s are cut off. */
   close(): Promise<void>;
 }
+
+/** How long close() lets clients take what is queued for them before cutting them off. */
+const CLOSE_GRACE_MS = 2000;
 
 interface Client {
   write(bytes: Uint8Array): boolean;
@@ -262,7 +266,12 @@ export async function serveEvents(source: Observable<EventBatch>, options: Serve
     async close() {
       subscription?.unsubscribe();
       if (!finished) finish();
+      // A client that stopped reading never drains, and the listener waits for every client.
+      const cut = setTimeout(() => {
+        for (const c of clients) c.destroy();
+      }, CLOSE_GRACE_MS);
       await done.catch(() => undefined);
+      clearTimeout(cut);
     },
   };
 }
