@@ -81,6 +81,8 @@ export class Aedat3Reassembler {
   readonly stats: ReassemblyStats = { datagrams: 0, malformed: 0, lost: 0, stale: 0 };
   private parts: Uint8Array[] = [];
   private size = 0;
+  /** Bytes the packet run needs at least, as far as its headers tell (joined only once there). */
+  private need = 0;
   private expected: bigint | undefined;
 
   constructor(private readonly maxPacketBytes = 16 * 1024 * 1024) {}
@@ -106,6 +108,7 @@ export class Aedat3Reassembler {
       if (this.size > 0) this.stats.lost++; // the previous packet never completed
       this.parts = [payload];
       this.size = payload.length;
+      this.need = 0;
     } else if (this.size > 0 && consecutive) {
       this.parts.push(payload);
       this.size += payload.length;
@@ -118,6 +121,8 @@ export class Aedat3Reassembler {
   }
 
   private complete(): Uint8Array | undefined {
+    // Joining on every datagram would copy a multi-MiB packet once per 1.4 kB datagram.
+    if (this.size < this.need) return undefined;
     const buf = this.parts.length === 1 ? this.parts[0]! : concatChunks(this.parts, this.size);
     this.parts = [buf];
     const v = dataView(buf);
@@ -130,10 +135,16 @@ export class Aedat3Reassembler {
         this.reset();
         return this.malformed();
       }
-      if (pos + size > buf.length) return undefined;
+      if (pos + size > buf.length) {
+        this.need = pos + size;
+        return undefined;
+      }
       pos += size;
     }
-    if (pos !== buf.length) return undefined;
+    if (pos !== buf.length) {
+      this.need = pos + AEDAT3_PACKET_HEADER_BYTES;
+      return undefined;
+    }
     this.reset();
     return buf.slice(); // own copy: the datagram buffer may be reused
   }
@@ -141,6 +152,7 @@ export class Aedat3Reassembler {
   private reset(): void {
     this.parts = [];
     this.size = 0;
+    this.need = 0;
   }
 
   private malformed(): undefined {

@@ -113,6 +113,31 @@ test('AEDAT 3 UDP reassembly from hand-built datagrams: split packets, bit 63, g
   assert.equal(r.stats.malformed, 2);
 });
 
+test('AEDAT 3 UDP: a run of packets (one of 4 MB) split at any datagram sizes, headers split too, comes out whole once', () => {
+  const ev = (n: number, t0: number): Array<[number, number, number, number]> => Array.from({ length: n }, (_, i) => [i % 128, (i * 5) % 128, t0 + i, i & 1]);
+  const run = [polarityPacket(ev(3, 0)), polarityPacket(ev(500_000, 10)), polarityPacket(ev(2, 600_000))];
+  const bytes = new Uint8Array(run.reduce((a, p) => a + p.length, 0));
+  run.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+  const sizes = [1452, 7, 1000, 13, 31, 1452, 1452]; // small ones land inside packet headers
+  const r = new Aedat3Reassembler();
+  let emitted: Uint8Array | undefined;
+  let seq = 0n;
+  for (let at = 0, k = 0; at < bytes.length; k++) {
+    const end = Math.min(bytes.length, at + sizes[k % sizes.length]!);
+    const out = r.push(datagram(seq, at === 0, bytes.subarray(at, end)));
+    seq++;
+    if (end < bytes.length) assert.equal(out, undefined, `nothing before the run is complete (at ${end})`);
+    else emitted = out;
+    at = end;
+  }
+  assert.ok(emitted);
+  assert.equal(Buffer.compare(Buffer.from(emitted), Buffer.from(bytes)), 0);
+  assert.deepEqual([r.stats.lost, r.stats.malformed], [0, 0]);
+  const b = concatBatches(new Aedat3Decoder({ framing: 'packets', sensor: { width: 128, height: 128 } }).push(emitted));
+  assert.equal(b.length, 500_005);
+  assert.deepEqual([b.t[3], b.t[500_003], b.t[500_004]], [10, 600_000, 600_001]);
+});
+
 test('AEDAT 3 UDP encoder and reassembler round-trip (bit 63 on first datagrams only)', () => {
   const ev = randomEvents(30_000, { width: 128, height: 128 }, 8, 3_000_000_000); // crosses the 2^31 µs wrap
   const enc = new Aedat3DatagramEncoder(1, 4096);
