@@ -1,5 +1,5 @@
 import { BehaviorSubject, Observable, type Subscriber } from 'rxjs';
-import type { EventBatch } from '../events/index.js';
+import { firstTimeInversion, sliceBatch, type EventBatch } from '../events/index.js';
 
 /** Life cycle of a source, as `status$` reports it. */
 export type SourceState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
@@ -25,7 +25,7 @@ export interface SourceStats {
   droppedEvents: number;
   /** Successful connections after the first one. */
   reconnects: number;
-  /** Batches whose first timestamp was earlier than the previous batch's last (clock reset). */
+  /** Times event time went backwards (clock reset); each starts a new batch. */
   timeResets: number;
   /** Last event timestamp seen (µs event time), NaN before any event. */
   lastEventTime: number;
@@ -83,7 +83,20 @@ export class SourceContext {
     if (this.status.value !== state) this.status.next(state);
   }
 
+  /**
+   * Emits `batch`, split where its time goes backwards: a clock reset between packets decoded
+   * from one read must reach consumers at a batch boundary, as it would had the read ended there.
+   */
   emit(batch: EventBatch): void {
+    let rest = batch;
+    for (let i = firstTimeInversion(rest); i > 0; i = firstTimeInversion(rest)) {
+      this.emitOrdered(sliceBatch(rest, 0, i));
+      rest = sliceBatch(rest, i);
+    }
+    this.emitOrdered(rest);
+  }
+
+  private emitOrdered(batch: EventBatch): void {
     if (batch.length === 0 || this.subscriber.closed) return;
     const s = this.stats;
     if (batch.t[0]! < s.lastEventTime) s.timeResets++;

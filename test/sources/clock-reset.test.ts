@@ -1,0 +1,50 @@
+/**
+ * A camera clock reset inside one read: the packets before and after it arrive in one TCP
+ * segment and decode to one run of events. The source must emit the reset at a batch boundary
+ * (batches in time order, the reset counted), as it would if the read had been split there.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
+import { lastValueFrom, toArray } from 'rxjs';
+import { concatBatches, firstTimeInversion } from '../../src/events/index.js';
+import { tcpSource } from '../../src/sources/index.js';
+import { rows } from '../support/events.js';
+
+/** AEDAT 3.1 packet header (§3.2): type, source 1, eventSize 8, tsOffset 4, overflow, n events. */
+function packet(type: number, overflow: number, words: Array<[number, number]>): Uint8Array {
+  const n = words.length;
+  const out = new Uint8Array(28 + 8 * n);
+  const v = new DataView(out.buffer);
+  v.setUint16(0, type, true); v.setInt16(2, 1, true); v.setInt32(4, 8, true); v.setInt32(8, 4, true);
+  v.setInt32(12, overflow, true); v.setInt32(16, n, true); v.setInt32(20, n, true); v.setInt32(24, n, true);
+  words.forEach(([data, ts], i) => {
+    v.setUint32(28 + 8 * i, data >>> 0, true);
+    v.setInt32(32 + 8 * i, ts, true);
+  });
+  return out;
+}
+
+const polarity = (x: number, y: number, p: number): number => (x << 17) | (y << 2) | (p << 1) | 1;
+
+test('AEDAT 3.1 TCP: a TIMESTAMP_RESET inside one read splits the batch there and is counted', async () => {
+  const head = new Uint8Array(20);
+  head.set([0x58, 0x66, 0x9a, 0x0b, 0xc9, 0x8b, 0x37, 0x1d]);
+  head[16] = 1; // version 1 (AEDAT 3.1), format 0 (RAW)
+  head[18] = 1; // source 1
+  const stream = Buffer.concat([
+    head,
+    packet(1, 1, [[polarity(1, 2, 1), 5], [polarity(3, 4, 0), 9]]), // t = 2^31 + ts
+    packet(0, 1, [[(1 << 1) | 1, 10]]), // special: TIMESTAMP_RESET (type 1), valid
+    packet(1, 0, [[polarity(5, 6, 1), 3], [polarity(7, 8, 0), 4]]), // new epoch, from 0
+  ]);
+  const server = createServer((s: Socket) => s.end(stream)); // one write: one segment on loopback
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const src = tcpSource(`tcp://127.0.0.1:${port}`, { protocol: 'aedat3', reconnect: false });
+  const got = await lastValueFrom(src.pipe(toArray()));
+  server.close();
+  assert.deepEqual(rows(concatBatches(got)), [[1, 2, 2 ** 31 + 5, 1], [3, 4, 2 ** 31 + 9, 0], [5, 6, 3, 1], [7, 8, 4, 0]]);
+  assert.deepEqual(got.map((b) => firstTimeInversion(b)), got.map(() => -1));
+  assert.equal(src.stats.timeResets, 1);
+});
