@@ -86,6 +86,7 @@ export class SourceContext {
   /**
    * Emits `batch`, split where its time goes backwards: a clock reset between packets decoded
    * from one read must reach consumers at a batch boundary, as it would had the read ended there.
+   * The last piece keeps the batch's extra fields (a bus batch's `ack`, annotations).
    */
   emit(batch: EventBatch): void {
     let rest = batch;
@@ -93,7 +94,7 @@ export class SourceContext {
       this.emitOrdered(sliceBatch(rest, 0, i));
       rest = sliceBatch(rest, i);
     }
-    this.emitOrdered(rest);
+    this.emitOrdered(rest === batch ? batch : { ...batch, ...rest });
   }
 
   private emitOrdered(batch: EventBatch): void {

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { lastValueFrom, toArray } from 'rxjs';
-import { concatBatches, firstTimeInversion } from '../../src/events/index.js';
-import { tcpSource } from '../../src/sources/index.js';
+import { batchFromArrays, concatBatches, firstTimeInversion, type EventBatch } from '../../src/events/index.js';
+import { makeSource, tcpSource } from '../../src/sources/index.js';
 import { rows } from '../support/events.js';
 
 /** AEDAT 3.1 packet header (§3.2): type, source 1, eventSize 8, tsOffset 4, overflow, n events. */
@@ -47,4 +47,19 @@ test('AEDAT 3.1 TCP: a TIMESTAMP_RESET inside one read splits the batch there an
   assert.deepEqual(rows(concatBatches(got)), [[1, 2, 2 ** 31 + 5, 1], [3, 4, 2 ** 31 + 9, 0], [5, 6, 3, 1], [7, 8, 4, 0]]);
   assert.deepEqual(got.map((b) => firstTimeInversion(b)), got.map(() => -1));
   assert.equal(src.stats.timeResets, 1);
+});
+
+test('a batch split at a clock reset: its last piece keeps the extra fields (a bus batch\'s ack)', async () => {
+  let acked = 0;
+  const batch = Object.assign(batchFromArrays({ x: [1, 2, 3], y: [0, 0, 0], t: [10, 20, 5], p: [1, 0, 1] }, { width: 8, height: 8 }), { ack: () => acked++ });
+  const src = makeSource('test', (ctx) => {
+    ctx.emit(batch);
+    ctx.complete();
+    return () => undefined;
+  });
+  const got = (await lastValueFrom(src.pipe(toArray()))) as Array<EventBatch & { ack?: () => void }>;
+  assert.deepEqual(got.map((b) => Array.from(b.t)), [[10, 20], [5]]);
+  assert.equal(got[0]!.ack, undefined);
+  got[1]!.ack!();
+  assert.equal(acked, 1);
 });
