@@ -51,6 +51,9 @@ const SIZE = '1, 2, 4, 8, 16, 32, 64 or 128';
 const table: [string, string, string, string][] = [
   ['info', 'stream', '-1', INT0],
   ['convert', 'stream', '1.5', INT0],
+  ['info', 'sensor', '346', 'WxH, each an integer from 1 to 65535'],
+  ['convert', 'sensor', '0x260', 'WxH, each an integer from 1 to 65535'],
+  ['frames', 'sensor', '346x70000', 'WxH, each an integer from 1 to 65535'],
   ['replay', 'speed', '-1', 'a number >= 0'],
   ['replay', 'start', '-5', 'a number >= 0'],
   ['replay', 'stop', '0', 'a number > 0'],
