@@ -61,7 +61,7 @@ export interface EventSource extends Observable<EventBatch> {
  * state changes and the batch emitter that keeps the time-reset and event counters).
  */
 export function makeSource(label: string, subscribe: (ctx: SourceContext) => () => void): EventSource {
-  const stats = newSourceStats(label);
+  const stats = newSourceStats(publicSourceLabel(label));
   const status = new BehaviorSubject<SourceState>('idle');
   const obs = new Observable<EventBatch>((subscriber) => subscribe(new SourceContext(stats, status, subscriber)));
   return Object.assign(obs, { stats, status$: status.asObservable() });
@@ -170,9 +170,18 @@ export function nextRetry(ctx: SourceContext, backoff: Backoff, reconnect: boole
   }
   const delay = backoff.next();
   if (delay === undefined) {
-    ctx.fail(err ?? new Error(`${label}: gave up after ${backoff.attempts} attempts`));
+    ctx.fail(err ?? new Error(`${publicSourceLabel(label)}: gave up after ${backoff.attempts} attempts`));
     return undefined;
   }
   ctx.setState('reconnecting');
   return delay;
+}
+
+/**
+ * A source URL without what may carry a secret (user info, query, fragment): the label reaches
+ * `/metrics`, status messages and logs. File paths are kept as they are.
+ */
+export function publicSourceLabel(label: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)(?:[^/?#@]*@)?([^?#]*)/i.exec(label);
+  return m ? `${m[1]}${m[2]}` : label;
 }
