@@ -3,7 +3,7 @@ import type { EventBatch, FrameTensor } from '../events/index.js';
 import { concatBatches } from '../events/index.js';
 import { carryAnnotations } from './annotations.js';
 import { frameMode, framesFromEvents, type FrameSpec } from './functional/binning.js';
-import { CountWindower, TimeWindower } from './functional/windows.js';
+import { checkSameSensor, CountWindower, TimeWindower } from './functional/windows.js';
 
 /**
  * Bins a time-sorted event stream into frames with Tonic's `ToFrame` semantics (the exact
@@ -54,7 +54,15 @@ export function toFrames(spec: FrameSpec): OperatorFunction<EventBatch, FrameTen
       }
       const batches: EventBatch[] = [];
       return source.subscribe({
-        next: (batch) => void (batch.length > 0 && batches.push(batch)),
+        next(batch) {
+          if (batch.length === 0) return;
+          try {
+            checkSameSensor(batches[0]?.sensor, batch); // one frame tensor has one geometry
+            batches.push(batch);
+          } catch (err) {
+            subscriber.error(err);
+          }
+        },
         error: (err) => subscriber.error(err),
         complete() {
           if (batches.length === 0) {

@@ -259,3 +259,11 @@ test('toFrames streams time windows and event counts at the downsampled geometry
     assertSameData(concatFrames(frames).data, want, JSON.stringify(spec));
   }
 });
+
+test('toFrames refuses a stream whose sensor changes, in every mode (a frame tensor has one geometry)', async () => {
+  const small = batchFromArrays({ x: [1, 2], y: [1, 2], t: [0, 10], p: [0, 1] }, { width: 8, height: 6 });
+  const large = batchFromArrays({ x: [12, 13], y: [1, 2], t: [20, 30], p: [1, 0] }, { width: 16, height: 6 });
+  for (const spec of [{ nTimeBins: 2 }, { nEventBins: 2 }, { timeWindow: 5 }, { eventCount: 1 }] as FrameSpec[]) {
+    await assert.rejects(lastValueFrom(from([small, large]).pipe(toFrames(spec), toArray())), /sensor changed mid-stream from 8x6 to 16x6/, JSON.stringify(spec));
+  }
+});

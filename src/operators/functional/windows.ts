@@ -77,9 +77,7 @@ export class TimeWindower {
   /** Feeds one batch; calls `emit` for every window it completes. */
   push(batch: EventBatch, emit: (f: FrameTensor) => void): void {
     if (batch.length === 0) return;
-    if (this.sensor && !sameGeometry(this.sensor, batch.sensor)) {
-      throw new RangeError(`windows: sensor changed mid-stream from ${this.sensor.width}x${this.sensor.height} to ${batch.sensor.width}x${batch.sensor.height}`);
-    }
+    checkSameSensor(this.sensor, batch);
     if (!this.sensor) this.frameSensor = this.down ? this.down.sensorOf(batch.sensor) : batch.sensor;
     this.sensor = batch.sensor;
     if (Number.isNaN(this.origin)) {
@@ -211,9 +209,7 @@ export class CountWindower {
 
   push(batch: EventBatch, emit: (f: FrameTensor) => void): void {
     if (batch.length === 0) return;
-    if (this.sensor && !sameGeometry(this.sensor, batch.sensor)) {
-      throw new RangeError(`windows: sensor changed mid-stream from ${this.sensor.width}x${this.sensor.height} to ${batch.sensor.width}x${batch.sensor.height}`);
-    }
+    checkSameSensor(this.sensor, batch);
     if (!this.sensor) this.frameSensor = this.down ? this.down.sensorOf(batch.sensor) : batch.sensor;
     this.sensor = batch.sensor;
     this.pending.push({ batch, offset: this.received });
@@ -254,6 +250,13 @@ export class CountWindower {
     let drop = 0;
     while (drop < this.pending.length && this.pending[drop]!.offset + this.pending[drop]!.batch.length <= nextStart) drop++;
     if (drop > 0) this.pending.splice(0, drop);
+  }
+}
+
+/** Throws when `batch` comes from another sensor than the stream's first batch (`first`). */
+export function checkSameSensor(first: SensorGeometry | undefined, batch: EventBatch): void {
+  if (first && !sameGeometry(first, batch.sensor)) {
+    throw new RangeError(`windows: sensor changed mid-stream from ${first.width}x${first.height} to ${batch.sensor.width}x${batch.sensor.height}`);
   }
 }
 
