@@ -107,6 +107,7 @@ export async function recordToFile(source: Observable<EventBatch>, path: string,
     return { ...res, droppedEvents: dropped };
   } finally {
     if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener('abort', stop); // a long-lived signal would keep every recording's closure
     sub.unsubscribe();
   }
 }

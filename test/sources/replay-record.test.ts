@@ -146,3 +146,17 @@ test('recordToFile stops after --duration of event time', async () => {
     done();
   }
 });
+
+test('recordToFile leaves no listener on a long-lived abort signal once it finished', async () => {
+  const { EventEmitter } = await import('node:events');
+  const { dir, done } = tmp();
+  try {
+    const input = join(dir, 'in.aedat4');
+    await writeEventFile(input, [randomEvents(500, sensor, 35, 100_000, 0)], { format: 'aedat4' });
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 3; i++) await recordToFile(replayFile(input, { speed: 0 }), join(dir, `out${i}.aedat4`), { signal });
+    assert.equal(EventEmitter.getEventListeners(signal, 'abort').length, 0);
+  } finally {
+    done();
+  }
+});
