@@ -317,8 +317,9 @@ export function experimentTable(results: Pick<ResultsFile, 'rows' | 'search'>): 
     const synopsRatio = mean(pairs.map((p) => p.s.synops)) / mean(pairs.map((p) => p.a.synops));
     const rec = search[b];
     const annCpu = mean(ann.map((r) => r.cpu_s));
-    const searchedCpu = rows.filter((x) => x.backbone === b && x.configuration === 'searched').reduce((a, r) => a + r.cpu_s, 0);
-    const costRatio = rec ? (rec.cpu_s + searchedCpu / Math.max(1, pairs.length)) / annCpu : NaN;
+    // One training of (c): the mean of its rows, as for (a) (some may have no (a) of their seed yet).
+    const searchedCpu = mean(rows.filter((x) => x.backbone === b && x.configuration === 'searched').map((r) => r.cpu_s));
+    const costRatio = rec ? (rec.cpu_s + searchedCpu) / annCpu : NaN;
     paired.push(
       `| ${b} | ${pairs.length} | ${signed(mean(diff))} ± ${pts(sampleSd(diff))} | ${diff.filter((d) => d > 0).length}/${diff.length} | ${Number.isFinite(annStd) && gain > annStd ? 'yes' : 'no'} | ${synopsRatio.toFixed(2)} | ${rec ? rec.cpu_s.toFixed(0) : '–'} | ${costRatio.toFixed(1)} |`,
     );

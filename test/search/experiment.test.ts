@@ -66,6 +66,17 @@ test('experiment table: mean ± std over seeds, the paired comparison and the co
   assert.equal(lines.at(-1), '| resnet18 | 3 | +12.0 ± 10.0 | 3/3 | yes | 1.50 | 20 | 3.0 |');
 });
 
+test('experiment table: the cost ratio takes one training of (c) as the mean of its rows, also when one has no (a) yet', () => {
+  // A run stopped after (c) of seed 3 but before (a) of seed 3: two pairs, three (c) rows.
+  const cpu = (r: ExperimentRow, cpu_s: number): ExperimentRow => ({ ...r, cpu_s });
+  const table = experimentTable({
+    rows: [cpu(row('ann', 1, 0.5, []), 10), cpu(row('ann', 2, 0.6, []), 10), ...[1, 2, 3].map((seed) => cpu(row('searched', seed, 0.7, []), 20))],
+    search: { resnet18: { skips: [], trial: 4, validationAccuracy: 0.7, trials: 6, cpu_s: 40 } },
+  });
+  // One training of (c): 20 CPU s (not 60 / 2 pairs); (40 + 20) / 10 = 6.0.
+  assert.match(table.split('\n').at(-1)!, /\| 40 \| 6\.0 \|$/);
+});
+
 test('final trainings start seed by seed with (a) and (c), (b) last; without (c) when a baseline was chosen', () => {
   const names = (o: ReturnType<typeof trainingOrder>) => o.map((t) => `${t.configuration}:${t.seed}`);
   assert.deepEqual(names(trainingOrder([1, 2, 3], false)), ['ann:1', 'searched:1', 'ann:2', 'searched:2', 'ann:3', 'searched:3', 'none:1', 'none:2', 'none:3']);
