@@ -151,18 +151,25 @@ export class Study {
     const stopping = (): boolean => Date.now() >= deadline || (options.signal?.aborted ?? false);
 
     let history: ObservedTrial[] = [];
-    // Best accuracy so far of every trial at every epoch: the peers ASHA compares against.
+    // Best accuracy so far of every trial at every epoch: the peers ASHA compares against (an
+    // interrupted trial is not one: its rerun records the same epochs again).
     let rungs = new Map<number, number[]>();
     let finished = 0;
     let started: StoredTrial[] = [];
+    let interrupted = 0;
     // Reread before each new trial: other processes may have added trials and epochs.
     const refresh = async (): Promise<void> => {
       history = [];
       rungs = new Map();
       finished = 0;
       started = [];
+      interrupted = 0;
       for (const t of await this.storage.trials()) {
-        if (t.state !== 'interrupted') started.push(t);
+        if (t.state === 'interrupted') {
+          interrupted++;
+          continue;
+        }
+        started.push(t);
         let best = -Infinity;
         for (let e = 0; e < t.curve.length; e++) {
           const m = t.curve[e];
@@ -244,7 +251,8 @@ export class Study {
         // started since the refresh may run one twice, which costs a trial and harms nothing.
         const pending = this.baselines.filter((b) => !started.some((t) => t.params[BASELINE_PARAM] === b[BASELINE_PARAM]));
         const slot = await this.storage.startTrial(options.trials, (number) => {
-          const seed = deriveSeed(config.seed, number);
+          // An interrupted trial's place goes to the next one: same seed, so the same proposal.
+          const seed = deriveSeed(config.seed, number - interrupted);
           made = pending[0] ? { params: pending[0], candidate: this.space.candidate(pending[0]), seed } : freshCandidate(this.space, sampler, seed, history, directions, started);
           return { params: made.params, spec: made.candidate.spec, seed };
         });

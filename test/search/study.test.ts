@@ -126,6 +126,35 @@ test('a resumed study continues where it stopped and proposes what an uninterrup
   await resumed.close();
 });
 
+test('a trial a kill interrupted is rerun as the uninterrupted study ran it, and its partial curve does not count at the rungs', async () => {
+  const dir = tmp();
+  const c = config({ maxEpochs: 9, pruner: { name: 'asha', minEpochs: 1, eta: 3 } }, { noise: 0.05 });
+  const whole = await Study.open(join(dir, 'whole.db'), c);
+  await whole.run({ trials: 12, workers: 0 });
+  const expected = await whole.trials();
+  await whole.close();
+  // The same study killed during trial 4, after its first epochs (up to three).
+  const path = join(dir, 'killed.db');
+  const split = await Study.open(path, c);
+  await split.run({ trials: 4, workers: 0 });
+  await split.close();
+  const store = SqliteStudyStore.open(path);
+  const cut = expected[4]!;
+  await store.startTrial(5, () => ({ params: cut.params, spec: cut.spec, seed: cut.seed }));
+  for (const [i, m] of cut.curve.slice(0, 3).entries()) await store.recordEpoch(4, i + 1, m!);
+  await store.close();
+  const resumed = await Study.open(path);
+  await resumed.run({ trials: 12, workers: 0 });
+  const trials = await resumed.trials();
+  assert.equal(trials[4]!.state, 'interrupted');
+  const key = (t: (typeof trials)[number]) => ({ params: t.params, seed: t.seed, state: t.state, curve: t.curve });
+  assert.deepEqual(
+    trials.filter((t) => t.state !== 'interrupted').map(key),
+    expected.map(key),
+  );
+  await resumed.close();
+});
+
 test('ASHA prunes poor trials early and spends fewer epochs than full training', async () => {
   const dir = tmp();
   const full = await Study.open(join(dir, 'full.db'), config({ maxEpochs: 9, sampler: { name: 'random' } }));
