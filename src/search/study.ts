@@ -10,7 +10,6 @@ import { OBJECTIVES, loadTarget, objectiveValues, type EpochMetrics, type Object
 import { paretoFront, toLoss, type Direction } from './pareto.js';
 import { createRunner, defaultWorkers } from './pool.js';
 import { AshaPruner, NoPruner, type Pruner } from './pruner.js';
-import { appendTo } from '../util/multimap.js';
 import { Random, deriveSeed } from '../util/random.js';
 import { RandomSampler, type ObservedTrial, type Sampler } from './sampler.js';
 import { SearchSpace, type Candidate, type Params, type SpaceOptions } from './space.js';
@@ -151,36 +150,42 @@ export class Study {
     const stopping = (): boolean => Date.now() >= deadline || (options.signal?.aborted ?? false);
 
     let history: ObservedTrial[] = [];
-    // Best accuracy so far of every trial at every epoch: the peers ASHA compares against (an
-    // interrupted trial is not one: its rerun records the same epochs again).
-    let rungs = new Map<number, number[]>();
+    // Best accuracy so far of every trial at every epoch, by epoch then trial number: the peers
+    // ASHA compares against (an interrupted trial is not one: its rerun records the same epochs
+    // again). Keyed by trial, so an epoch both reread and recorded live counts once.
+    let rungs = new Map<number, Map<number, number>>();
     let finished = 0;
     let started: StoredTrial[] = [];
     let interrupted = 0;
-    // Reread before each new trial: other processes may have added trials and epochs.
+    // Reread before each new trial: other processes may have added trials and epochs. Built aside
+    // and swapped at once: running trials record epochs while the storage is being read.
     const refresh = async (): Promise<void> => {
-      history = [];
-      rungs = new Map();
-      finished = 0;
-      started = [];
-      interrupted = 0;
-      for (const t of await this.storage.trials()) {
+      const trials = await this.storage.trials();
+      const next = { history: [] as ObservedTrial[], rungs: new Map<number, Map<number, number>>(), finished: 0, started: [] as StoredTrial[], interrupted: 0 };
+      const running = new Set<number>();
+      for (const t of trials) {
         if (t.state === 'interrupted') {
-          interrupted++;
+          next.interrupted++;
           continue;
         }
-        started.push(t);
+        next.started.push(t);
+        if (t.state === 'running') running.add(t.number);
         let best = -Infinity;
         for (let e = 0; e < t.curve.length; e++) {
           const m = t.curve[e];
           if (!m) continue;
           best = Math.max(best, m.accuracy);
-          appendTo(rungs, e + 1, best);
+          setRung(next.rungs, e + 1, t.number, best);
         }
         const obs = observed(t);
-        if (obs) history.push(obs);
-        if (t.state === 'complete' || t.state === 'pruned' || t.state === 'failed') finished++;
+        if (obs) next.history.push(obs);
+        if (t.state === 'complete' || t.state === 'pruned' || t.state === 'failed') next.finished++;
       }
+      // Epochs a running trial recorded after the read began are only in the old map.
+      for (const [epoch, byTrial] of rungs) {
+        for (const [number, best] of byTrial) if (running.has(number)) setRung(next.rungs, epoch, number, best);
+      }
+      ({ history, rungs, finished, started, interrupted } = next);
     };
 
     const runTrial = async (number: number, { params, candidate, seed }: NewCandidate): Promise<void> => {
@@ -199,11 +204,11 @@ export class Study {
         // epoch's figure swings by more than the differences being judged (a resnet18 trial read
         // 0.35 after epoch 1 and 0.06 after epoch 3; the ANN-skips baseline 0.36 then 0.25).
         best = Math.max(best, metrics.accuracy);
-        const peers = rungs.get(epoch) ?? [];
+        const peers = [...(rungs.get(epoch) ?? [])].flatMap(([n, acc]) => (n === number ? [] : [acc]));
         // A baseline always runs to the end: what a candidate must beat is its final accuracy,
         // not how fast it starts (its early rungs still raise the bar for the others).
         const prune = epoch < config.maxEpochs && !baseline && pruner.shouldPrune(epoch, best, peers);
-        appendTo(rungs, epoch, best);
+        setRung(rungs, epoch, number, best);
         if (prune) pruned = true;
         else if (stopping() && epoch < config.maxEpochs) stopped = true;
         return !(pruned || stopped);
@@ -297,6 +302,13 @@ function freshCandidate(space: SearchSpace, sampler: Sampler, seed: number, hist
     if (!seen.has(JSON.stringify(made.candidate.spec))) break;
   }
   return made;
+}
+
+/** Files `trial`'s best accuracy so far at `epoch`, replacing what it filed there before. */
+function setRung(rungs: Map<number, Map<number, number>>, epoch: number, trial: number, best: number): void {
+  const byTrial = rungs.get(epoch);
+  if (byTrial) byTrial.set(trial, best);
+  else rungs.set(epoch, new Map([[trial, best]]));
 }
 
 interface NewCandidate {

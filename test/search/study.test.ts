@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AshaPruner } from '../../src/search/pruner.js';
 import { SqliteStudyStore } from '../../src/search/storage-sqlite.js';
 import { Study, type StudyConfig } from '../../src/search/study.js';
 import { SYNTHETIC_MODULE } from '../../src/search/synthetic.js';
@@ -222,6 +223,49 @@ test('trials run in parallel worker threads', async () => {
   assert.equal(summary.complete, 6);
   assert.equal(maxRunning, 2);
   await study.close();
+});
+
+test('ASHA peers are each other trial once, also when a slow reread of the storage overlaps a running trial\'s epoch', async (t) => {
+  const store = SqliteStudyStore.open<StudyConfig>(join(tmp(), 'slow.db'), config({ maxEpochs: 9, sampler: { name: 'random' }, pruner: { name: 'asha', minEpochs: 1, eta: 3 } }, { epochDelayMs: 2 }));
+  // A storage whose reads answer late, as over a network: each reread returns once a running
+  // trial has recorded its next epoch.
+  const recorded = new Map<number, Set<number>>();
+  let wake: (() => void) | undefined;
+  const slow = new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'recordEpoch') {
+        return async (number: number, epoch: number, metrics: Parameters<typeof store.recordEpoch>[2]) => {
+          await target.recordEpoch(number, epoch, metrics);
+          recorded.set(epoch, (recorded.get(epoch) ?? new Set()).add(number));
+          wake?.();
+        };
+      }
+      if (prop === 'trials') {
+        return async () => {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 50);
+          });
+          wake = undefined;
+          return target.trials();
+        };
+      }
+      const v = Reflect.get(target, prop) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  // Every decision's peers must be the other trials that recorded that epoch (its own is recorded already).
+  const wrong: string[] = [];
+  const shouldPrune = AshaPruner.prototype.shouldPrune;
+  t.mock.method(AshaPruner.prototype, 'shouldPrune', function (this: AshaPruner, epoch: number, accuracy: number, peers: readonly number[]) {
+    const others = recorded.get(epoch)!.size - 1;
+    if (peers.length !== others) wrong.push(`epoch ${epoch}: ${peers.length} peers, ${others} other trials`);
+    return shouldPrune.call(this, epoch, accuracy, peers);
+  });
+  const study = await Study.load(slow);
+  await study.run({ trials: 8, workers: 2 });
+  await study.close();
+  assert.deepEqual(wrong, []);
 });
 
 test('a failing trial is recorded as failed and the study goes on', async () => {
