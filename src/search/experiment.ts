@@ -122,6 +122,8 @@ export interface ResultsFile {
 
 /** Options that change what a row measures: a resumed experiment must keep them. */
 const MEASURING: (keyof SkipExperimentOptions)[] = ['data', 'epochs', 'size', 'steps', 'widthMult', 'limit', 'lr', 'batchSize', 'threshold', 'objective', 'valBy'];
+/** Options that shape the search: a report holding a search keeps them, a new search records its own. */
+const SEARCHING = ['trials', 'searchEpochs', 'minEpochs', 'maxSkips', 'skipTypes'] as const;
 
 function targetOptions(o: SkipExperimentOptions, name: BackboneName, evaluateOn: 'validation' | 'test'): SnnTargetOptions {
   return {
@@ -148,7 +150,9 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
   const resultsPath = join(reportDir, 'skip-connections.json');
   const { log: _l, progress: _p, outDir: _d, reportDir: _r, workers: _w, ...recorded } = o;
   const results: ResultsFile = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile) : { options: recorded, search: {}, rows: [] };
-  const changed = MEASURING.filter((k) => JSON.stringify(results.options[k as keyof ResultsFile['options']]) !== JSON.stringify(recorded[k as keyof ResultsFile['options']]));
+  const differing = (keys: readonly (keyof SkipExperimentOptions)[]): (keyof SkipExperimentOptions)[] =>
+    keys.filter((k) => JSON.stringify(results.options[k as keyof ResultsFile['options']]) !== JSON.stringify(recorded[k as keyof ResultsFile['options']]));
+  const changed = differing(MEASURING);
   if (changed.length > 0) {
     throw new Error(`${resultsPath}: holds results measured with other ${changed.join(', ')}; resume with the same options or use another --report folder`);
   }
@@ -159,6 +163,12 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
   if (searchedBefore && recordedSearchSeed !== searchSeed) {
     throw new Error(`${resultsPath}: holds a search made with search seed ${recordedSearchSeed}, not ${searchSeed}; use another --report folder (copy its (a) and (b) rows to reuse them)`);
   }
+  const searchChanged = differing(SEARCHING);
+  if (searchedBefore && searchChanged.length > 0) {
+    throw new Error(`${resultsPath}: holds a search made with other ${searchChanged.join(', ')}; resume with the same options or use another --report folder`);
+  }
+  // Rows of (a) and (b) carried over from another search: the report describes this one's.
+  results.options = { ...results.options, ...Object.fromEntries(SEARCHING.map((k) => [k, recorded[k]])) };
   results.options.searchSeed = searchSeed;
   const save = (): void => {
     writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');

@@ -152,6 +152,21 @@ test('runSkipExperiment: rows per configuration and seed in skip-connections.jso
   );
 });
 
+test('runSkipExperiment: a report records the search options its search ran with, and refuses others once it has one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-exp-opts-'));
+  // (a) and (b) rows copied from an earlier run made with 3 search trials; this search runs 2 (the baselines).
+  const options = miniExperiment(dir, { trials: 2 });
+  const { log: _l, outDir: _o, reportDir: _r, workers: _w, ...recorded } = options;
+  const copied = [5, 6].flatMap((seed) => [row('ann', seed, 0.5, [{ from: 2, to: 3, type: 'ASC' }]), row('none', seed, 0.4, [])]).map((r) => ({ ...r, backbone: 'gesture' as const }));
+  mkdirSync(join(dir, 'report'));
+  writeFileSync(join(dir, 'report', 'skip-connections.json'), JSON.stringify({ options: { ...recorded, trials: 3 }, search: {}, rows: copied }));
+  const results = await runSkipExperiment(options);
+  assert.equal(results.search.gesture!.trials, 2);
+  assert.equal(results.options.trials, 2);
+  assert.match(readFileSync(join(dir, 'report', 'skip-connections.md'), 'utf8'), /search: 2 trials of up to 1 epochs/);
+  await assert.rejects(runSkipExperiment({ ...options, trials: 3 }), /search made with other trials/);
+});
+
 test('runSkipExperiment: a search that chooses a baseline takes its rows for (c) instead of training them again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'spikeline-exp-base-'));
   // Two trials are the two baselines: the search can only choose one of them.
