@@ -66,18 +66,21 @@ export function parseDecisionGrid(spec: string): DecisionGrid {
     if (eq < 0 || (!key && !label)) throw new RangeError(`grid: "${part}" is not key=values with key one of ${Object.keys(GRID_KEYS).join(', ')}, class-on.LABEL`);
     const text = part.slice(eq + 1).trim();
     const range = /^([\d.]+):([\d.]+):([\d.]+)$/.exec(text);
-    let values: number[];
+    let items: string[];
     if (range) {
       const [from, to, step] = range.slice(1).map(Number) as [number, number, number];
       if (!(step > 0) || to < from) throw new RangeError(`grid: ${part}: a range is from:to:step with to >= from and step > 0`);
-      values = [];
-      // Rounded to the step's decimals so 0.1 steps give 0.7, not 0.7000000000000001.
-      const decimals = (text.split(':')[2]!.split('.')[1] ?? '').length;
-      for (let k = 0; from + k * step <= to + 1e-9; k++) values.push(Number((from + k * step).toFixed(decimals)));
-    } else values = text.split(',').map((v) => Number(v.trim()));
+      items = [];
+      // Rounded to the start's and the step's decimals so 0.1 steps give 0.7, not 0.7000000000000001
+      // (and 0.55 + 0.1 steps stay 0.65, 0.75…).
+      const decimals = Math.max(...[range[1]!, range[3]!].map((v) => (v.split('.')[1] ?? '').length));
+      for (let k = 0; from + k * step <= to + 1e-9; k++) items.push((from + k * step).toFixed(decimals));
+    } else items = text.split(',').map((v) => v.trim());
+    // Number('') is 0: an empty item (a stray comma) would add a setting nobody asked for.
+    const values = items.map((v) => (v === '' ? Number.NaN : Number(v)));
     const probability = key === 'onThreshold' || label !== undefined;
-    const bad = values.find((v) => !Number.isFinite(v) || v < 0 || (probability && v > 1) || (key === 'onThreshold' && v === 0));
-    if (bad !== undefined || values.length === 0) throw new RangeError(`grid: ${part}: value "${bad ?? text}" is out of range`);
+    const bad = values.findIndex((v) => !Number.isFinite(v) || v < 0 || (probability && v > 1) || (key === 'onThreshold' && v === 0));
+    if (bad >= 0) throw new RangeError(`grid: ${part}: value "${items[bad]}" is out of range`);
     if (label !== undefined) grid.classOn[label] = values;
     else grid[key!] = values;
   }

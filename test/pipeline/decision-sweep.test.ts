@@ -108,3 +108,11 @@ test('spikeline experiment decision --tune over recorded JSONL: recommends the s
   assert.match(svg, /^<svg /);
   assert.match(svg, /confirmMs 300: F1 1\.000/);
 });
+
+test('grid spec: a range keeps the decimals of its start, and an empty list item is an error, not a 0', () => {
+  // 0.55, 0.65, … by hand: rounding to the step's one decimal would give 0.6, 0.7, 0.8, 0.9, 1.
+  assert.deepEqual(parseDecisionGrid('on=0.55:0.95:0.1').onThreshold, [0.55, 0.65, 0.75, 0.85, 0.95]);
+  assert.deepEqual(parseDecisionGrid('min-duration-ms=50:250:100').minDurationMs, [50, 150, 250]);
+  // A trailing comma must not add a smoothing of 0 ms nobody asked for.
+  assert.throws(() => parseDecisionGrid('smoothing-ms=0,300,'), /grid: smoothing-ms=0,300,: value "" is out of range/);
+});
