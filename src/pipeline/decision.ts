@@ -127,7 +127,9 @@ export class GestureDecider {
     const a = first || this.tauUs === 0 ? 1 : 1 - Math.exp(-Math.max(0, dt) / this.tauUs);
     let top = 0;
     for (let k = 0; k < s.length; k++) {
-      s[k] = s[k]! + a * (probabilities[k]! - s[k]!);
+      // A weighted sum, not s + a (p - s): a = 1 (no smoothing) then gives p exactly, so a
+      // probability at a threshold is at it.
+      s[k] = (1 - a) * s[k]! + a * probabilities[k]!;
       if (s[k]! > s[top]!) top = k;
     }
     const { offThreshold, backgroundClass } = this.options;

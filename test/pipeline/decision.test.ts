@@ -138,3 +138,15 @@ test('classOnThreshold: a class with its own onThreshold starts (and overtakes) 
   assert.throws(() => new GestureDecider(2, { ...options, classOnThreshold: { 2: 0.9 } }), /decision\.classOnThreshold: class 2 is not one of the model's 2 classes/);
   assert.throws(() => new GestureDecider(2, { ...options, classOnThreshold: { 1: 0.3 } }), /decision\.classOnThreshold: class 1: must be in \[offThreshold = 0\.4, 1\], got 0\.3/);
 });
+
+test('without smoothing the smoothed value is the probability itself: exactly onThreshold starts a gesture', () => {
+  // 0.2 + (0.9 - 0.2) is 0.8999999999999999 in floating point; "no smoothing" must give 0.9.
+  const got = run(2, { smoothingMs: 0, onThreshold: 0.9, offThreshold: 0.5, minDurationMs: 0 }, [
+    [100_000, [0.2, 0.8]], // class 1 leads below onThreshold
+    [200_000, [0.9, 0.1]], // class 0 at exactly onThreshold: start
+  ]);
+  assert.deepEqual(got, [
+    { phase: 'start', id: 1, classId: 0, startUs: 100_000, decidedUs: 200_000, confidence: 0.9 },
+    { phase: 'end', id: 1, classId: 0, startUs: 100_000, endUs: 200_000, confidence: 0.9 },
+  ]);
+});
