@@ -121,13 +121,18 @@ export function labelsFromCameraSim(text: string, file: string): LabelledGesture
 /**
  * Labels from the predictions' `truth`: each run of consecutive predictions with the same truth
  * is one gesture, from the end of the prediction before it to the end of its last one (so the
- * spans are exact to one prediction interval). A truth of "background" is idle time.
+ * spans are exact to one prediction interval). A truth of "background" is idle time. Event time
+ * going back (a restarted camera) starts a new epoch, as in the decision stage: no label spans it.
  */
 export function labelsFromTruth(predictions: readonly PredictionMessage[], classNames: readonly string[]): LabelledGesture[] {
   const out: LabelledGesture[] = [];
   let current: LabelledGesture | undefined;
   let prevEnd = Number.NaN;
   for (const p of predictions) {
+    if (p.window.endUs < prevEnd) {
+      current = undefined;
+      prevEnd = Number.NaN;
+    }
     const idle = p.truth === undefined || BACKGROUND.test(p.truth);
     const classId = idle ? -1 : classNames.indexOf(p.truth!);
     if (!idle && classId < 0) throw new Error(`prediction at ${p.window.endUs} µs: truth "${p.truth}" is not a known class`);

@@ -151,3 +151,19 @@ test('a detection decided before its gesture began counts with latency 0 and is 
   assert.equal(s.medianLatencyS, 0.5);
   assert.match(formatGestureScore(s), /median 0\.50 s, p90 0\.90 s \(1 decided before the gesture began, counted as 0\)/);
 });
+
+test('truth labels never span a time reset (a restarted camera): each epoch has its own, none ends before it starts', () => {
+  const preds = [
+    prediction(0, 100), prediction(100, 200, 'right_hand_wave'), prediction(200, 300, 'right_hand_wave'),
+    // event time went back: the gesture performed after the restart is another one, from its own first prediction
+    prediction(0, 100, 'right_hand_wave'), prediction(100, 200),
+    prediction(200, 300), prediction(300, 400),
+    // back again, with the truth on from the first prediction of the epoch
+    prediction(50, 100, 'hand_clapping'), prediction(100, 150, 'hand_clapping'),
+  ];
+  assert.deepEqual(labelsFromTruth(preds, names), [
+    { classId: 1, startUs: 100, endUs: 300 },
+    { classId: 1, startUs: 0, endUs: 100 },
+    { classId: 0, startUs: 50, endUs: 150 },
+  ]);
+});
