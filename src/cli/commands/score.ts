@@ -18,7 +18,8 @@ overlaps the label by at least half of the shorter one; one detection per label.
                   (replays with labels, the simulator source)
   --decide        run the decision stage again over the recorded predictions (needs
                   "prediction" messages in the file) instead of scoring its gesture messages,
-                  with these settings (defaults: the pipeline config's):
+                  with these settings (defaults: the decision stage's, as in a pipeline
+                  config without a decision block; a run's own block is not read):
     --smoothing-ms MS  --on P  --off P  --min-duration-ms MS  --confirm-ms MS  --background LABEL
     --class-on LABEL=P[,LABEL=P…]   onThreshold of particular classes
   --json          print the figures as JSON`;
