@@ -11,7 +11,7 @@ import { DEFAULT_RECORDED_TYPES, type MessageSink } from './sink.js';
 
 export interface JsonlSinkOptions {
   path: string;
-  /** Message types written. Default: prediction, firing, status, gap. */
+  /** Message types written. Default: DEFAULT_RECORDED_TYPES (all but frame). */
   types?: readonly PipelineMessageType[];
   /** Append to an existing file (default) or truncate it. */
   append?: boolean;
