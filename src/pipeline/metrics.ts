@@ -36,7 +36,7 @@ export class PipelineCounters {
   sensorDropped = 0;
   readonly buffer: BufferStats = newBufferStats();
   private readonly filters: { name: string; stats: FilterStats; synced: { seen: number; kept: number } }[] = [];
-  private readonly synced = { received: 0, bufferDropped: 0, dropped: {} as Record<string, number>, malformed: 0, lost: 0, reconnects: 0, stale: 0, sensor: 0 };
+  private readonly synced = { received: 0, bufferDropped: 0, dropped: {} as Record<string, number>, malformed: 0, lost: 0, stalePackets: 0, reconnects: 0, stale: 0, sensor: 0 };
 
   constructor(
     private readonly metrics: PipelineMetrics | undefined,
@@ -82,6 +82,8 @@ export class PipelineCounters {
     s.malformed = h.malformedPackets;
     m.packetsLost.inc({ source: name }, h.lostPackets - s.lost);
     s.lost = h.lostPackets;
+    m.packetsStale.inc({ source: name }, h.stalePackets - s.stalePackets);
+    s.stalePackets = h.stalePackets;
     m.sourceReconnects.inc({ source: name }, h.reconnects - s.reconnects);
     s.reconnects = h.reconnects;
     m.sourceConnected.set({ source: name }, h.connected ? 1 : 0);

@@ -14,6 +14,8 @@ export interface SourceHealth {
   malformedPackets: number;
   /** Datagrams known lost (sequence gaps) or partial packets dropped. */
   lostPackets: number;
+  /** Duplicated or late datagrams skipped (their events were already delivered or counted lost). */
+  stalePackets: number;
   reconnects: number;
 }
 

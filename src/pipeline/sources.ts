@@ -32,6 +32,7 @@ export function adaptEventSource(source: EventSource, live: boolean, close?: () 
         dropped: { source_overflow: stats.droppedEvents },
         malformedPackets: stats.malformed,
         lostPackets: stats.lost,
+        stalePackets: stats.stale,
         reconnects: stats.reconnects,
       };
     },

@@ -41,6 +41,7 @@ export class PipelineMetrics {
   readonly eventsDropped: Counter<'source' | 'reason'>;
   readonly malformedPackets: Counter<'source'>;
   readonly packetsLost: Counter<'source'>;
+  readonly packetsStale: Counter<'source'>;
   readonly sourceConnected: Gauge<'source'>;
   readonly sourceReconnects: Counter<'source'>;
   readonly sourceGaps: Counter<'source'>;
@@ -97,6 +98,12 @@ export class PipelineMetrics {
     this.packetsLost = new Counter({
       name: 'spikeline_packets_lost_total',
       help: 'Network packets known lost in transit (sequence-number gaps) or dropped incomplete.',
+      labelNames: ['source'],
+      registers,
+    });
+    this.packetsStale = new Counter({
+      name: 'spikeline_packets_stale_total',
+      help: 'Network packets skipped as duplicated or late (sequence number already passed).',
       labelNames: ['source'],
       registers,
     });
@@ -292,6 +299,7 @@ export class PipelineMetrics {
     this.eventsReceived.inc({ source }, 0);
     this.malformedPackets.inc({ source }, 0);
     this.packetsLost.inc({ source }, 0);
+    this.packetsStale.inc({ source }, 0);
     this.sourceReconnects.inc({ source }, 0);
     this.sourceGaps.inc({ source }, 0);
     this.sourceGapSeconds.inc({ source }, 0);

@@ -23,6 +23,8 @@ export interface SourceStats {
   lost: number;
   /** Events dropped by the source itself (out of the sensor, overflow). */
   droppedEvents: number;
+  /** Duplicated or late datagrams skipped (UDP sources). */
+  stale: number;
   /** Successful connections after the first one. */
   reconnects: number;
   /** Times event time went backwards (clock reset); each starts a new batch. */
@@ -42,6 +44,7 @@ export function newSourceStats(source: string): SourceStats {
     packets: 0,
     malformed: 0,
     lost: 0,
+    stale: 0,
     droppedEvents: 0,
     reconnects: 0,
     timeResets: 0,

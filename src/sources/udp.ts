@@ -50,10 +50,11 @@ export function udpSource(url: string, options: UdpSourceOptions): EventSource {
       const reasm = new Aedat3Reassembler();
       const dec = new Aedat3Decoder({ framing: 'packets', source: url, sensor: options.sensor ?? { width: 128, height: 128 } });
       handle = (d) => {
-        const m = reasm.stats.malformed, l = reasm.stats.lost;
+        const m = reasm.stats.malformed, l = reasm.stats.lost, s = reasm.stats.stale;
         const packet = reasm.push(d);
         ctx.stats.malformed += reasm.stats.malformed - m;
         ctx.stats.lost += reasm.stats.lost - l;
+        ctx.stats.stale += reasm.stats.stale - s;
         if (!packet) return;
         const outside = dec.stats.skipped['outOfRange'] ?? 0;
         try {
@@ -66,10 +67,11 @@ export function udpSource(url: string, options: UdpSourceOptions): EventSource {
     } else if (options.protocol === 'jaer') {
       const dec = new JaerDecoder(options.chip ?? 'dvs128');
       handle = (d) => {
-        const m = dec.stats.malformed, l = dec.stats.lost, x = dec.stats.droppedEvents;
+        const m = dec.stats.malformed, l = dec.stats.lost, s = dec.stats.stale, x = dec.stats.droppedEvents;
         const b = dec.decode(d);
         ctx.stats.malformed += dec.stats.malformed - m;
         ctx.stats.lost += dec.stats.lost - l;
+        ctx.stats.stale += dec.stats.stale - s;
         ctx.stats.droppedEvents += dec.stats.droppedEvents - x;
         if (b) ctx.emit(b);
       };

@@ -12,7 +12,7 @@ export class TestSource implements PipelineSource {
   readonly dropReasons = ['malformed'];
   readonly subject = new Subject<EventBatch>();
   readonly events = this.subject.asObservable();
-  healthValue: SourceHealth = { state: 'connected', connected: true, dropped: { malformed: 0 }, malformedPackets: 0, lostPackets: 0, reconnects: 0 };
+  healthValue: SourceHealth = { state: 'connected', connected: true, dropped: { malformed: 0 }, malformedPackets: 0, lostPackets: 0, stalePackets: 0, reconnects: 0 };
   closed = false;
   constructor(readonly live = true) {}
   health(): SourceHealth {

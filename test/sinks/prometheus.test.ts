@@ -39,6 +39,7 @@ test('/metrics exposes every serving metric with spikeline_ names and base units
     'spikeline_events_dropped_total counter',
     'spikeline_malformed_packets_total counter',
     'spikeline_packets_lost_total counter',
+    'spikeline_packets_stale_total counter',
     'spikeline_filter_events_in_total counter',
     'spikeline_filter_events_dropped_total counter',
     'spikeline_bins_total counter',

@@ -93,6 +93,7 @@ test('AEDAT 3 UDP: duplicated and late datagrams are skipped, not re-emitted nor
   const { got, src } = await receive('aedat3', grams, a.length + 3);
   assert.deepEqual(rows(got), [...a, ...b, ...c, ...d]);
   assert.equal(src.stats.lost, 0);
+  assert.equal(src.stats.stale, 3); // what /metrics shows as spikeline_packets_stale_total
 });
 
 test('AEDAT 3 UDP: a sender restarting at sequence 0 is followed', async () => {
@@ -120,4 +121,5 @@ test('jAER UDP: duplicated and late datagrams are skipped; a restart at sequence
   const { got, src } = await receive('jaer', grams, 6);
   assert.deepEqual(rows(got), [[1, 2, 100, 1], [3, 4, 200, 0], [5, 6, 400, 1], [9, 10, 500, 0], [11, 12, 50, 1], [127, 13, 60, 0]]);
   assert.equal(src.stats.lost, 1);
+  assert.equal(src.stats.stale, 2);
 });
