@@ -163,7 +163,7 @@ export class Backoff {
  * or retries are exhausted, otherwise sets 'reconnecting' and returns the delay before the next
  * attempt. Returns undefined when no retry should be scheduled.
  */
-export function nextRetry(ctx: SourceContext, backoff: Backoff, reconnect: boolean, label: string, err?: unknown): number | undefined {
+export function nextRetry(ctx: SourceContext, backoff: Backoff, reconnect: boolean, err?: unknown): number | undefined {
   if (ctx.closed) return undefined;
   if (err !== undefined) ctx.noteError(err);
   if (!reconnect) {
@@ -173,7 +173,7 @@ export function nextRetry(ctx: SourceContext, backoff: Backoff, reconnect: boole
   }
   const delay = backoff.next();
   if (delay === undefined) {
-    ctx.fail(err ?? new Error(`${publicSourceLabel(label)}: gave up after ${backoff.attempts} attempts`));
+    ctx.fail(err ?? new Error(`${ctx.stats.source}: gave up after ${backoff.attempts} attempts`));
     return undefined;
   }
   ctx.setState('reconnecting');

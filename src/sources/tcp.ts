@@ -152,7 +152,7 @@ export function tcpSource(url: string, options: TcpSourceOptions = {}): EventSou
             failed = err;
           }
         }
-        const delay = nextRetry(ctx, backoff, reconnect, url, failed);
+        const delay = nextRetry(ctx, backoff, reconnect, failed);
         if (delay !== undefined) timer = setTimeout(open, delay);
       });
     };

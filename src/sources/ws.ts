@@ -65,7 +65,7 @@ export function wsSource(url: string, options: WsSourceOptions = {}): EventSourc
       s.on('close', () => {
         if (ws === s) ws = undefined;
         if (stopped) return;
-        const delay = nextRetry(ctx, backoff, reconnect, url, failure);
+        const delay = nextRetry(ctx, backoff, reconnect, failure);
         if (delay !== undefined) timer = setTimeout(open, delay);
       });
     };

@@ -116,17 +116,20 @@ export class TimeWindower {
   private emitUntil(tMax: number, emit: (f: FrameTensor) => void): void {
     const maxEmpty = this.w.maxEmptyWindows ?? Infinity;
     while (this.start(this.next) + this.w.length <= tMax) {
-      // A pause: if the next event lies many windows ahead, jump close to it.
-      const firstPending = this.firstEventFrom(this.start(this.next), tMax);
-      const firstUseful = Math.max(0, Math.floor((firstPending - this.origin - this.w.length) / this.w.stride) + 1);
-      if (firstUseful - this.next > maxEmpty) {
-        const skipTo = firstUseful - maxEmpty;
-        this.skippedWindows += skipTo - this.next;
-        this.next = skipTo;
-        continue;
-      }
+      if (maxEmpty < Infinity && this.skipPause(tMax, maxEmpty)) continue;
       this.emitWindow(emit);
     }
+  }
+
+  /** A pause: if the next event lies more than `maxEmpty` windows ahead, jumps close to it. */
+  private skipPause(tMax: number, maxEmpty: number): boolean {
+    const firstPending = this.firstEventFrom(this.start(this.next), tMax);
+    const firstUseful = Math.max(0, Math.floor((firstPending - this.origin - this.w.length) / this.w.stride) + 1);
+    if (firstUseful - this.next <= maxEmpty) return false;
+    const skipTo = firstUseful - maxEmpty;
+    this.skippedWindows += skipTo - this.next;
+    this.next = skipTo;
+    return true;
   }
 
   /**
