@@ -112,7 +112,7 @@ class Line {
 
   /** Publishes `batches` per camera (interleaved), waiting for every JetStream ack. */
   async publish(from: number, batches: number): Promise<void> {
-    const sinks = CAMERAS.map((camera) => new NatsEventSink({ js: this.nc.jetstream(), camera }));
+    const sinks = CAMERAS.map((camera) => new NatsEventSink({ nc: this.nc, camera }));
     for (let k = from; k < from + batches; k++) {
       for (let c = 0; c < CAMERAS.length; c++) {
         sinks[c]!.publish(batchOf(c, k));

@@ -140,16 +140,16 @@ export class BusWorker {
     run();
   }
 
+  /** Renews every lease at once: one unanswered request must not hold the others past their TTL. */
   private async renewAll(): Promise<void> {
     const leases = this.leases!;
-    await leases.heartbeat().catch(() => undefined);
-    for (const camera of leases.owned) {
-      if ((await leases.renew(camera)) === 'lost') {
-        this.metrics.rebalances.inc({ action: 'lost' });
-        this.log(`camera ${camera}: lease lost, stopping its pipeline`);
-        await this.drop(camera);
-      }
-    }
+    const renewals = leases.owned.map(async (camera) => {
+      if ((await leases.renew(camera)) !== 'lost') return;
+      this.metrics.rebalances.inc({ action: 'lost' });
+      this.log(`camera ${camera}: lease lost, stopping its pipeline`);
+      await this.drop(camera);
+    });
+    await Promise.all([leases.heartbeat().catch(() => undefined), ...renewals]);
     this.sync();
   }
 
@@ -161,7 +161,8 @@ export class BusWorker {
       await this.drop(camera);
       await leases.release(camera);
     }
-    const cameras = await listCameras(await busManager(this.nc!));
+    // One lease time per request: a request lost in a server restart is retried next tick.
+    const cameras = await listCameras(await busManager(this.nc!, this.source.leaseMs));
     const workers = await leases.liveWorkers();
     this.metrics.liveWorkers.set(workers.length);
     const target = Math.ceil(cameras.length / Math.max(1, workers.length));
@@ -199,6 +200,11 @@ export class BusWorker {
       serve: false,
       log: (line) => this.log(`camera ${camera}: ${line}`),
     });
+    if (this.stopping !== undefined) {
+      // stop() has already dropped the cameras it knew of.
+      await pipeline.stop();
+      throw new Error('the worker is stopping');
+    }
     const owned: OwnedCamera = { pipeline, source, handedOver, claimedAt: Date.now(), gapReported: false, synced: { events: 0, redelivered: 0 } };
     this.cameras.set(camera, owned);
     // Zero from the start, so rate() and increase() see the camera's first takeover.
@@ -282,7 +288,11 @@ export class BusWorker {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const t of this.timers) clearTimeout(t);
-      await Promise.all([...this.steps]);
+      // A step still waiting for the bus (requests are bounded by the lease time) is not waited
+      // for longer than a pipeline stop; one that starts a pipeline late stops it itself (take()).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all([...this.steps]), new Promise((r) => (timer = setTimeout(r, STOP_DEADLINE_MS)))]);
+      clearTimeout(timer);
       for (const camera of this.owned) {
         await this.drop(camera);
         await this.leases?.release(camera);

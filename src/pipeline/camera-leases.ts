@@ -12,6 +12,7 @@
  * All workers of a line must use the same lease time (the buckets are created with it).
  */
 import type { KV, NatsConnection } from 'nats';
+import { BUS_API_TIMEOUT_MS } from '../sources/index.js';
 
 export const LEASES_BUCKET = 'spikeline-camera-leases';
 export const WORKERS_BUCKET = 'spikeline-workers';
@@ -35,9 +36,16 @@ export class CameraLeases {
     readonly ttlMs: number,
   ) {}
 
+  /**
+   * Creates the buckets if missing (with the bus's long API timeout: a server may still be
+   * recovering), then binds them with requests that give up after a third of the lease time, so
+   * a renewal lost in a server restart is retried while the lease still holds.
+   */
   static async open(nc: NatsConnection, workerId: string, ttlMs: number): Promise<CameraLeases> {
-    const js = nc.jetstream();
-    const [leases, workers] = await Promise.all([js.views.kv(LEASES_BUCKET, { ttl: ttlMs, history: 1 }), js.views.kv(WORKERS_BUCKET, { ttl: ttlMs, history: 1 })]);
+    const setup = nc.jetstream({ timeout: BUS_API_TIMEOUT_MS });
+    await Promise.all([setup.views.kv(LEASES_BUCKET, { ttl: ttlMs, history: 1 }), setup.views.kv(WORKERS_BUCKET, { ttl: ttlMs, history: 1 })]);
+    const js = nc.jetstream({ timeout: Math.max(250, Math.floor(ttlMs / 3)) });
+    const [leases, workers] = await Promise.all([js.views.kv(LEASES_BUCKET, { bindOnly: true }), js.views.kv(WORKERS_BUCKET, { bindOnly: true })]);
     return new CameraLeases(leases, workers, workerId, ttlMs);
   }
 

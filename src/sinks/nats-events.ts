@@ -9,18 +9,21 @@
  * When the server goes away (restart, network), failed frames are sent again, in order, until
  * they are stored; frames published meanwhile queue behind them (at most `maxQueued`, then the
  * oldest are dropped and counted). Each frame carries a message id, so JetStream's duplicate
- * window stores a frame only once even if its first ack was lost.
+ * window stores a frame only once even if its first ack was lost. Queueing starts as soon as the
+ * connection reports the disconnect, not at the first failed ack (seconds later): frames sent
+ * meanwhile would be stored before the lost ones are sent again, out of order.
  */
 import { randomBytes } from 'node:crypto';
-import type { JetStreamClient } from 'nats';
+import type { JetStreamClient, NatsConnection } from 'nats';
 import type { Observable, Subscription } from 'rxjs';
 import { sliceBatch, type EventBatch } from '../events/index.js';
 import type { FlowValve } from '../operators/bounded-buffer.js';
-import { busManager, checkCameraName, closeBus, connectBus, ensureEventStream, eventsSubject, type EventStreamLimits } from '../sources/nats-bus.js';
+import { busManager, checkCameraName, closeBus, connectBus, ensureEventStream, eventsSubject, frameId, type EventStreamLimits } from '../sources/nats-bus.js';
 import { encodeWsFrame } from '../sources/ws-frame.js';
 
 export interface NatsEventSinkOptions {
-  js: JetStreamClient;
+  /** The connection to publish on (its disconnects are watched). */
+  nc: NatsConnection;
   camera: string;
   /** Publishes awaiting their JetStream ack, at most. Default 256. */
   window?: number;
@@ -55,11 +58,28 @@ export class NatsEventSink {
   private readonly idPrefix = randomBytes(6).toString('hex');
   private seq = 0;
   private wake: (() => void) | undefined;
+  private readonly js: JetStreamClient;
+  private disconnected = false;
+  private reconnected: (() => void) | undefined;
 
   constructor(private readonly options: NatsEventSinkOptions) {
     this.subject = eventsSubject(checkCameraName(options.camera));
     this.window = options.window ?? 256;
     this.maxEvents = options.maxEvents ?? 65_536;
+    this.js = options.nc.jetstream();
+    void this.watch();
+  }
+
+  private async watch(): Promise<void> {
+    for await (const s of this.options.nc.status()) {
+      if (s.type === 'disconnect') {
+        this.disconnected = true;
+        this.retry(new Error(`disconnected from ${String(s.data)}`));
+      } else if (s.type === 'reconnect') {
+        this.disconnected = false;
+        this.reconnected?.();
+      }
+    }
   }
 
   /** True while `window` publishes await their ack or the server is away: pause the source. */
@@ -77,14 +97,14 @@ export class NatsEventSink {
     for (let i = 0; i < batch.length; i += this.maxEvents) {
       const part = sliceBatch(batch, i, Math.min(batch.length, i + this.maxEvents));
       const seq = this.seq++;
-      const frame = { seq, id: `${this.idPrefix}-${seq}`, data: encodeWsFrame(part), events: part.length };
+      const frame = { seq, id: frameId(this.idPrefix, seq), data: encodeWsFrame(part), events: part.length };
       if (this.retrying !== undefined) this.hold(frame);
       else this.send(frame);
     }
   }
 
   private send(frame: Frame): void {
-    const p = this.options.js.publish(this.subject, frame.data, { msgID: frame.id }).then(
+    const p = this.js.publish(this.subject, frame.data, { msgID: frame.id }).then(
       () => this.stored(frame),
       (err: Error) => {
         this.hold(frame);
@@ -118,22 +138,29 @@ export class NatsEventSink {
   private retry(first: Error): void {
     if (this.retrying !== undefined) return;
     this.options.onRetry?.(first);
-    this.retrying = (async () => {
-      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-      this.waiting.sort((a, b) => a.seq - b.seq);
-      while (this.waiting.length > 0) {
-        const frame = this.waiting[0]!;
-        try {
-          await this.options.js.publish(this.subject, frame.data, { msgID: frame.id });
-          this.waiting.shift();
-          this.stored(frame);
-        } catch {
-          await new Promise((r) => setTimeout(r, this.options.retryMs ?? 500));
-        }
-      }
+    // Cleared in a callback, which always runs after this assignment (resend() may finish at once).
+    this.retrying = this.resend().finally(() => {
       this.retrying = undefined;
       this.notify();
-    })();
+    });
+  }
+
+  private async resend(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    // Frames sent while the connection is down would be flushed at the reconnect, ahead of any
+    // lost in the outage: nothing goes out before it, then one at a time until one is stored.
+    while (this.disconnected) await new Promise<void>((r) => (this.reconnected = r));
+    this.waiting.sort((a, b) => a.seq - b.seq);
+    while (this.waiting.length > 0) {
+      const frame = this.waiting[0]!;
+      try {
+        await this.js.publish(this.subject, frame.data, { msgID: frame.id });
+        this.waiting.shift();
+        this.stored(frame);
+      } catch {
+        await new Promise((r) => setTimeout(r, this.options.retryMs ?? 500));
+      }
+    }
   }
 
   private notify(): void {
@@ -172,7 +199,7 @@ export async function publishEvents(source: Observable<EventBatch>, options: Pub
   const nc = await connectBus(options.url, { name: `spikeline-publish-${options.camera}`, ...(options.token ? { token: options.token } : {}) });
   try {
     await ensureEventStream(await busManager(nc), options.limits);
-    const sink = new NatsEventSink({ js: nc.jetstream(), camera: options.camera, ...(options.onRetry ? { onRetry: options.onRetry } : {}) });
+    const sink = new NatsEventSink({ nc, camera: options.camera, ...(options.onRetry ? { onRetry: options.onRetry } : {}) });
     const valve = options.valve;
     await new Promise<void>((resolve, reject) => {
       const sub: Subscription = source.subscribe({

@@ -14,6 +14,18 @@ export const eventsSubject = (camera: string): string => `${EVENTS_SUBJECT_PREFI
 /** The durable consumer that remembers how far a camera's stream has been processed. */
 export const cameraConsumer = (camera: string): string => `spikeline-${camera}`;
 
+/**
+ * Message id of a publisher's `seq`-th frame (JetStream de-duplicates on it). `prefix` is random
+ * per publisher, so a reader can tell one publisher's frames apart and see which came late.
+ */
+export const frameId = (prefix: string, seq: number): string => `${prefix}-${seq}`;
+
+/** The publisher prefix and sequence of a `frameId`, undefined for any other message id. */
+export function parseFrameId(id: string | undefined): { prefix: string; seq: number } | undefined {
+  const m = id === undefined ? null : /^([0-9a-f]+)-(\d+)$/.exec(id);
+  return m ? { prefix: m[1]!, seq: Number(m[2]) } : undefined;
+}
+
 export function checkCameraName(camera: string): string {
   if (!CAMERA_NAME.test(camera)) throw new RangeError(`camera name "${camera}" must be letters, digits, _ or - (one NATS subject token)`);
   return camera;
@@ -37,9 +49,13 @@ const DUPLICATE_WINDOW_MS = 120_000;
  */
 export const BUS_API_TIMEOUT_MS = 20_000;
 
-/** The JetStream manager every bus component uses (BUS_API_TIMEOUT_MS per request). */
-export function busManager(nc: NatsConnection): Promise<JetStreamManager> {
-  return nc.jetstreamManager({ timeout: BUS_API_TIMEOUT_MS });
+/**
+ * The JetStream manager every bus component uses (BUS_API_TIMEOUT_MS per request). Loops that
+ * retry on their own pass a shorter `timeoutMs`: a request lost in a server restart is not
+ * answered ever, and must not stall the loop for the whole default.
+ */
+export function busManager(nc: NatsConnection, timeoutMs = BUS_API_TIMEOUT_MS): Promise<JetStreamManager> {
+  return nc.jetstreamManager({ timeout: timeoutMs });
 }
 
 /**

@@ -12,11 +12,17 @@
  *
  * A message that is not a valid SLEV frame is counted as malformed and terminated (never
  * redelivered); the stream goes on.
+ *
+ * A publisher's frames can be stored out of order when its server restarts: frames lost in the
+ * outage are sent again after later ones were stored. A frame whose publisher sequence (its
+ * message id, nats-bus.ts `frameId`) is behind one already read from the same publisher came late:
+ * it is acknowledged and skipped, counted in `stats.stale`, so event time never goes back.
+ * Copies of a stream sequence already emitted (redeliveries) are skipped too.
  */
 import { AckPolicy, DeliverPolicy, nanos, type ConsumerInfo, type NatsConnection } from 'nats';
 import type { EventBatch } from '../events/index.js';
 import type { FlowValve } from '../operators/bounded-buffer.js';
-import { busManager, cameraConsumer, checkCameraName, EVENTS_STREAM, eventsSubject } from './nats-bus.js';
+import { busManager, cameraConsumer, checkCameraName, EVENTS_STREAM, eventsSubject, parseFrameId } from './nats-bus.js';
 import { makeSource, type EventSource } from './status.js';
 import { decodeWsFrame } from './ws-frame.js';
 
@@ -103,6 +109,10 @@ export function natsCameraSource(options: NatsCameraSourceOptions): NatsCameraSo
       stop = () => void messages.stop();
       if (closed) return stop();
       ctx.setState('open');
+      const order = new PublisherOrder();
+      // Stream sequences emitted and acknowledged so far (both in stream order).
+      let emittedSeq = 0;
+      let ackedSeq = 0;
       for await (const m of messages) {
         if (options.valve?.paused) await resumed(options.valve);
         ctx.stats.packets++;
@@ -110,6 +120,18 @@ export function natsCameraSource(options: NatsCameraSourceOptions): NatsCameraSo
         bus.pendingBatches = m.info.pending;
         bus.lastPublishedAt = m.info.timestampNanos / 1e6;
         if (m.redelivered) bus.redelivered++;
+        if (m.seq <= emittedSeq) {
+          // A copy of a batch this reader already has (an ack lost in a server restart, or a
+          // stalled pipeline past ack_wait): the original's ack settles it unless it came already.
+          if (m.seq <= ackedSeq) m.ack();
+          continue;
+        }
+        if (order.late(parseFrameId(m.headers?.get('Nats-Msg-Id')))) {
+          ctx.stats.stale++;
+          m.ack();
+          continue;
+        }
+        emittedSeq = m.seq;
         let batch: AckableBatch;
         try {
           batch = decodeWsFrame(m.data);
@@ -122,6 +144,7 @@ export function natsCameraSource(options: NatsCameraSourceOptions): NatsCameraSo
         bus.meanBatchEvents += (batch.length - bus.meanBatchEvents) / ctx.stats.packets;
         batch.ack = () => {
           m.ack();
+          ackedSeq = Math.max(ackedSeq, m.seq);
           bus.acked++;
         };
         ctx.emit(batch);
@@ -137,6 +160,23 @@ export function natsCameraSource(options: NatsCameraSourceOptions): NatsCameraSo
     };
   });
   return Object.assign(source, { bus });
+}
+
+/** Highest frame sequence read per publisher (the few most recent publishers of a camera). */
+class PublisherOrder {
+  private static readonly KEPT = 16;
+  private readonly last = new Map<string, number>();
+
+  /** True when `id` is behind a frame already read from its publisher; records it otherwise. */
+  late(id: { prefix: string; seq: number } | undefined): boolean {
+    if (!id) return false;
+    const last = this.last.get(id.prefix);
+    if (last !== undefined && id.seq <= last) return true;
+    this.last.delete(id.prefix);
+    this.last.set(id.prefix, id.seq);
+    if (this.last.size > PublisherOrder.KEPT) this.last.delete(this.last.keys().next().value!);
+    return false;
+  }
 }
 
 function resumed(valve: FlowValve): Promise<void> {

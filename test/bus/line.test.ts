@@ -102,7 +102,7 @@ test('a real Prometheus scraping a bus worker and the gateway answers every Prom
   const nc = await connect({ servers: url });
   cleanup(() => nc.close());
   await ensureEventStream(await busManager(nc));
-  const sink = new NatsEventSink({ js: nc.jetstream(), camera: 'cam-1' });
+  const sink = new NatsEventSink({ nc, camera: 'cam-1' });
   let k = 0;
   const publish = () => {
     const b = allocateBatch(2000, { width: 128, height: 128 });

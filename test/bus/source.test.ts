@@ -18,7 +18,8 @@ import { readEvents } from '../../src/formats/io.js';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { Pipeline } from '../../src/pipeline/runner.js';
 import { NatsEventSink } from '../../src/sinks/nats-events.js';
-import { busManager, ensureEventStream, EVENTS_STREAM, eventsSubject } from '../../src/sources/nats-bus.js';
+import { busManager, cameraConsumer, ensureEventStream, EVENTS_STREAM, eventsSubject, frameId } from '../../src/sources/nats-bus.js';
+import { decodeWsFrame, encodeWsFrame } from '../../src/sources/ws-frame.js';
 import { natsCameraSource, type AckableBatch } from '../../src/sources/nats.js';
 import { freePort, spawnCli } from '../support/process.js';
 import { NATS_SERVER, startNatsServer } from '../support/nats.js';
@@ -91,7 +92,7 @@ test('nats source: a new reader resumes after the last acked batch, gets the una
   const bus = await withServer(t);
   if (!bus) return;
   await ensureEventStream(await busManager(bus.nc));
-  const sink = new NatsEventSink({ js: bus.nc.jetstream(), camera: 'cam' });
+  const sink = new NatsEventSink({ nc: bus.nc, camera: 'cam' });
   for (let k = 1; k <= 8; k++) sink.publish(batchOf(k));
   await sink.flush();
   // Stream sequence 9: not an SLEV frame.
@@ -114,6 +115,66 @@ test('nats source: a new reader resumes after the last acked batch, gets the una
   assert.equal(second.bus.resume?.ackFloor, 5);
   assert.equal(second.bus.resume?.unacked, 5);
   assert.equal(second.bus.redelivered, 5);
+});
+
+test('nats source: a frame stored after later ones of its publisher is acknowledged and skipped as stale; another publisher is not', { timeout: 60_000 }, async (t) => {
+  const bus = await withServer(t);
+  if (!bus) return;
+  const jsm = await busManager(bus.nc);
+  await ensureEventStream(jsm);
+  const js = bus.nc.jetstream();
+  // Publisher a's frame 2 comes after its frame 3 (lost in an outage, sent again); publisher b
+  // (a restarted camera) starts again at 0.
+  const order: [string, number, number][] = [['a0', 0, 1], ['a0', 1, 2], ['a0', 3, 4], ['a0', 2, 3], ['a0', 4, 5], ['b1', 0, 6], ['b1', 1, 7]];
+  for (const [prefix, seq, k] of order) await js.publish(eventsSubject('cam'), encodeWsFrame(batchOf(k)), { msgID: frameId(prefix, seq) });
+  const source = natsCameraSource({ nc: bus.nc, camera: 'cam' });
+  const seen = (await firstValueFrom(source.pipe(take(6), toArray()))) as AckableBatch[];
+  assert.deepEqual(seen.map((b) => b.t[0]! / 1000), [1, 2, 4, 5, 6, 7]);
+  assert.equal(source.stats.stale, 1);
+  for (const b of seen) b.ack!();
+  await bus.nc.flush();
+  // Every stream sequence is settled: the skipped frame was acknowledged too.
+  const info = await jsm.consumers.info(EVENTS_STREAM, cameraConsumer('cam'));
+  assert.equal(info.ack_floor.stream_seq, order.length);
+});
+
+test('NatsEventSink: frames published across a server restart are stored once each, in publish order', { timeout: 120_000 }, async (t) => {
+  const unavailable = skipUnlessInstalled(NATS_SERVER !== undefined, 'nats-server not found: install the Debian package "nats-server" to run this test');
+  if (unavailable) return t.skip(unavailable);
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-bus-'));
+  const port = await freePort();
+  let server = await startNatsServer(port, dir);
+  const nc = await connect({ servers: `nats://127.0.0.1:${port}`, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  t.after(() => {
+    void nc.close();
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await ensureEventStream(await busManager(nc));
+  const sink = new NatsEventSink({ nc, camera: 'cam', retryMs: 100 });
+  // A camera's pace: one batch every 20 ms, the server restarted in the middle.
+  let k = 0;
+  const publishFor = async (ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) sink.publish(batchOf(++k));
+  };
+  await publishFor(1000);
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  const restart = startNatsServer(port, dir);
+  await publishFor(300);
+  server = await restart;
+  await publishFor(1000);
+  await sink.flush();
+  assert.deepEqual([sink.published.batches, sink.dropped.batches], [k, 0]);
+
+  const jsm = await busManager(nc);
+  await jsm.consumers.add(EVENTS_STREAM, { durable_name: 'check', filter_subject: eventsSubject('cam'), ack_policy: AckPolicy.None });
+  const firsts: number[] = [];
+  for await (const m of await (await nc.jetstream().consumers.get(EVENTS_STREAM, 'check')).fetch({ max_messages: k, expires: 5000 })) {
+    firsts.push(decodeWsFrame(m.data).t[0]! / 1000);
+    if (m.info.pending === 0) break;
+  }
+  assert.deepEqual(firsts, Array.from({ length: k }, (_, i) => i + 1));
 });
 
 test('runner: a batch is acknowledged only once it has been binned and its finished steps classified', async (t) => {

@@ -39,7 +39,7 @@ test('worker: a camera the model cannot take is refused alone (dropped, counted,
   await ensureEventStream(await busManager(nc));
   // The bundled model takes a 128x128 sensor; "wide" is a 320x240 camera.
   const cameras: Record<string, SensorGeometry> = { good: { width: 128, height: 128 }, wide: { width: 320, height: 240 } };
-  const sinks = Object.keys(cameras).map((camera) => new NatsEventSink({ js: nc.jetstream(), camera }));
+  const sinks = Object.keys(cameras).map((camera) => new NatsEventSink({ nc, camera }));
   let k = 0;
   const publish = () => {
     Object.values(cameras).forEach((sensor, c) => {
