@@ -53,7 +53,7 @@ function largestHole(windows: { startUs: number; endUs: number }[]): { hole: num
   return { hole, at };
 }
 
-test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 failover without unprocessed acks, server restart', { timeout: 180_000 }, async (t) => {
+test('4 cameras, 2 workers on nats-server -js: spread, predictions, kill -9 failover without unprocessed acks, server restart', { timeout: 300_000 }, async (t) => {
   const unavailable = skipUnlessInstalled(!(!NATS_SERVER), 'nats-server not found: install the Debian package "nats-server" to run this test');
   if (unavailable) {
     t.skip(unavailable);
