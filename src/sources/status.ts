@@ -1,5 +1,11 @@
 import { BehaviorSubject, Observable, type Subscriber } from 'rxjs';
-import { firstTimeInversion, sliceBatch, type EventBatch } from '../events/index.js';
+import { sliceBatch, type EventBatch } from '../events/index.js';
+
+/**
+ * How far event time may go back without being a clock reset, µs. Sensors and their drivers
+ * deliver events a little out of order; a camera that restarts counts from zero, far behind.
+ */
+export const TIME_JITTER_US = 10_000;
 
 /** Life cycle of a source, as `status$` reports it. */
 export type SourceState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
@@ -27,8 +33,10 @@ export interface SourceStats {
   stale: number;
   /** Successful connections after the first one. */
   reconnects: number;
-  /** Times event time went backwards (clock reset); each starts a new batch. */
+  /** Times event time went back by more than TIME_JITTER_US (clock reset); each starts a new batch. */
   timeResets: number;
+  /** Events whose time went back by at most TIME_JITTER_US (sensor jitter): moved up to the time before them. */
+  jitter: number;
   /** Last event timestamp seen (µs event time), NaN before any event. */
   lastEventTime: number;
   lastError: string | undefined;
@@ -48,6 +56,7 @@ export function newSourceStats(source: string): SourceStats {
     droppedEvents: 0,
     reconnects: 0,
     timeResets: 0,
+    jitter: 0,
     lastEventTime: Number.NaN,
     lastError: undefined,
   };
@@ -87,17 +96,30 @@ export class SourceContext {
   }
 
   /**
-   * Emits `batch`, split where its time goes backwards: a clock reset between packets decoded
-   * from one read must reach consumers at a batch boundary, as it would had the read ended there.
-   * The last piece keeps the batch's extra fields (a bus batch's `ack`, annotations).
+   * Emits `batch` in time order. Where time goes back by more than TIME_JITTER_US (a clock reset,
+   * also between packets decoded from one read) the batch is split, so consumers see the reset at
+   * a batch boundary as they would had the read ended there. An event a little behind the one
+   * before it (jitter; also across batches) gets that event's time, in place, instead of
+   * resetting the network downstream. The last piece keeps the batch's extra fields (a bus
+   * batch's `ack`, annotations).
    */
   emit(batch: EventBatch): void {
-    let rest = batch;
-    for (let i = firstTimeInversion(rest); i > 0; i = firstTimeInversion(rest)) {
-      this.emitOrdered(sliceBatch(rest, 0, i));
-      rest = sliceBatch(rest, i);
+    const t = batch.t;
+    let latest = this.stats.lastEventTime;
+    let from = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const ti = t[i]!;
+      if (!(ti < latest)) latest = ti;
+      else if (latest - ti <= TIME_JITTER_US) {
+        t[i] = latest;
+        this.stats.jitter++;
+      } else {
+        if (i > from) this.emitOrdered(sliceBatch(batch, from, i));
+        from = i;
+        latest = ti;
+      }
     }
-    this.emitOrdered(rest === batch ? batch : { ...batch, ...rest });
+    this.emitOrdered(from === 0 ? batch : { ...batch, ...sliceBatch(batch, from) });
   }
 
   private emitOrdered(batch: EventBatch): void {

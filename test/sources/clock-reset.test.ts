@@ -2,13 +2,14 @@
  * A camera clock reset inside one read: the packets before and after it arrive in one TCP
  * segment and decode to one run of events. The source must emit the reset at a batch boundary
  * (batches in time order, the reset counted), as it would if the read had been split there.
+ * Small inversions (jitter) are no reset: the late event takes the time before it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { lastValueFrom, toArray } from 'rxjs';
 import { batchFromArrays, concatBatches, firstTimeInversion, type EventBatch } from '../../src/events/index.js';
-import { makeSource, tcpSource } from '../../src/sources/index.js';
+import { makeSource, tcpSource, TIME_JITTER_US } from '../../src/sources/index.js';
 import { rows } from '../support/events.js';
 
 /** AEDAT 3.1 packet header (§3.2): type, source 1, eventSize 8, tsOffset 4, overflow, n events. */
@@ -51,15 +52,35 @@ test('AEDAT 3.1 TCP: a TIMESTAMP_RESET inside one read splits the batch there an
 
 test('a batch split at a clock reset: its last piece keeps the extra fields (a bus batch\'s ack)', async () => {
   let acked = 0;
-  const batch = Object.assign(batchFromArrays({ x: [1, 2, 3], y: [0, 0, 0], t: [10, 20, 5], p: [1, 0, 1] }, { width: 8, height: 8 }), { ack: () => acked++ });
+  const batch = Object.assign(batchFromArrays({ x: [1, 2, 3], y: [0, 0, 0], t: [10_000_000, 20_000_000, 5], p: [1, 0, 1] }, { width: 8, height: 8 }), { ack: () => acked++ });
   const src = makeSource('test', (ctx) => {
     ctx.emit(batch);
     ctx.complete();
     return () => undefined;
   });
   const got = (await lastValueFrom(src.pipe(toArray()))) as Array<EventBatch & { ack?: () => void }>;
-  assert.deepEqual(got.map((b) => Array.from(b.t)), [[10, 20], [5]]);
+  assert.deepEqual(got.map((b) => Array.from(b.t)), [[10_000_000, 20_000_000], [5]]);
   assert.equal(got[0]!.ack, undefined);
   got[1]!.ack!();
   assert.equal(acked, 1);
+});
+
+test('time going back by at most TIME_JITTER_US is jitter: the event takes the time before it (also across batches), no reset', async () => {
+  const J = TIME_JITTER_US;
+  const batches = [
+    batchFromArrays({ x: [0, 1, 2, 3], y: [0, 0, 0, 0], t: [100, 200, 150, 300], p: [1, 1, 1, 1] }, { width: 8, height: 8 }),
+    batchFromArrays({ x: [4, 5, 6], y: [0, 0, 0], t: [300 - J, 400, 400 + J], p: [0, 0, 0] }, { width: 8, height: 8 }),
+    // Just more than the tolerance back: a clock reset, split and counted.
+    batchFromArrays({ x: [7, 0], y: [1, 1], t: [400 + 2 * J, 400 + J - 1], p: [1, 1] }, { width: 8, height: 8 }),
+  ];
+  const src = makeSource('test', (ctx) => {
+    for (const b of batches) ctx.emit(b);
+    ctx.complete();
+    return () => undefined;
+  });
+  const got = await lastValueFrom(src.pipe(toArray()));
+  assert.deepEqual(got.map((b) => Array.from(b.t)), [[100, 200, 200, 300], [300, 400, 400 + J], [400 + 2 * J], [400 + J - 1]]);
+  assert.deepEqual(got.map((b) => Array.from(b.x)), [[0, 1, 2, 3], [4, 5, 6], [7], [0]]);
+  assert.equal(src.stats.jitter, 2);
+  assert.equal(src.stats.timeResets, 1);
 });

@@ -98,7 +98,8 @@ test('AEDAT 3 UDP: duplicated and late datagrams are skipped, not re-emitted nor
 
 test('AEDAT 3 UDP: a sender restarting at sequence 0 is followed', async () => {
   const grams = [
-    ...Array.from({ length: 5 }, (_, i) => aedat3Datagram(i, true, polarityPacket([[i, 0, 100 + i, 1]]))),
+    // One second in when it restarts: its clock starts again at zero, far behind (not jitter).
+    ...Array.from({ length: 5 }, (_, i) => aedat3Datagram(i, true, polarityPacket([[i, 0, 1_000_100 + i, 1]]))),
     aedat3Datagram(0, true, polarityPacket([[10, 1, 7, 0]])),
     aedat3Datagram(1, true, polarityPacket([[11, 1, 8, 0]])),
   ];
@@ -109,17 +110,17 @@ test('AEDAT 3 UDP: a sender restarting at sequence 0 is followed', async () => {
 
 test('jAER UDP: duplicated and late datagrams are skipped; a restart at sequence 1 is followed', async () => {
   const grams = [
-    jaerDatagram(1, [[1, 2, 100, 1]]),
-    jaerDatagram(2, [[3, 4, 200, 0]]),
-    jaerDatagram(2, [[3, 4, 200, 0]]), // duplicate
-    jaerDatagram(4, [[5, 6, 400, 1]]), // 3 is late: counted lost once
-    jaerDatagram(3, [[7, 8, 300, 1]]), // ... and skipped when it comes
-    jaerDatagram(5, [[9, 10, 500, 0]]),
+    jaerDatagram(1, [[1, 2, 1_000_100, 1]]),
+    jaerDatagram(2, [[3, 4, 1_000_200, 0]]),
+    jaerDatagram(2, [[3, 4, 1_000_200, 0]]), // duplicate
+    jaerDatagram(4, [[5, 6, 1_000_400, 1]]), // 3 is late: counted lost once
+    jaerDatagram(3, [[7, 8, 1_000_300, 1]]), // ... and skipped when it comes
+    jaerDatagram(5, [[9, 10, 1_000_500, 0]]),
     jaerDatagram(1, [[11, 12, 50, 1]]), // the sender restarted
     jaerDatagram(2, [[127, 13, 60, 0]]),
   ];
   const { got, src } = await receive('jaer', grams, 6);
-  assert.deepEqual(rows(got), [[1, 2, 100, 1], [3, 4, 200, 0], [5, 6, 400, 1], [9, 10, 500, 0], [11, 12, 50, 1], [127, 13, 60, 0]]);
+  assert.deepEqual(rows(got), [[1, 2, 1_000_100, 1], [3, 4, 1_000_200, 0], [5, 6, 1_000_400, 1], [9, 10, 1_000_500, 0], [11, 12, 50, 1], [127, 13, 60, 0]]);
   assert.equal(src.stats.lost, 1);
   assert.equal(src.stats.stale, 2);
 });
