@@ -1,6 +1,6 @@
 import type { EventFormat } from './decoder.js';
 import { FormatError } from './errors.js';
-import { propheseeEvtVersion, unsupportedEvt } from './prophesee.js';
+import { propheseeEvtVersion, propheseeLegacyEvt, unsupportedEvt } from './prophesee.js';
 
 function startsWith(head: Uint8Array, text: string): boolean {
   if (head.length < text.length) return false;
@@ -39,7 +39,10 @@ export function detectFormat(head: Uint8Array, name?: string): EventFormat | und
     if (evt !== undefined) throw new FormatError(`Prophesee EVT ${evt.toFixed(1)} RAW data${unsupportedEvt(evt)}`, 0, name);
     if (lines.some((l) => /Data file containing|^% *Version|^% *Width|^% *Height/i.test(l))) return 'dat';
     if (name && /\.dat$/i.test(name)) return 'dat';
-    if (name && /\.raw$/i.test(name)) return 'evt3'; // RAW without an evt line: Gen4+ default
+    // An older RAW without an evt line: the camera it names decides, else the Gen4+ default.
+    const legacy = propheseeLegacyEvt(lines);
+    if (legacy !== undefined) return legacy === 2 ? 'evt2' : 'evt3';
+    if (name && /\.raw$/i.test(name)) return 'evt3';
     return undefined;
   }
   // CSV: the first line that is not a `%geometry:W,H`-style line is a header naming the x, y, t

@@ -48,6 +48,23 @@ export function propheseeEvtVersion(lines: readonly string[]): number | undefine
   return undefined;
 }
 
+/**
+ * EVT version of an older RAW header that has no `evt` / `format` key, from the camera it names
+ * (spec §11.1): Gen3 sensors recorded EVT 2.0, Gen4 / IMX636 and later EVT 3.0. Undefined when the
+ * header names neither.
+ */
+export function propheseeLegacyEvt(lines: readonly string[]): 2 | 3 | undefined {
+  for (const line of lines) {
+    const generation = /^% *(?:sensor_)?generation +(\d+)/i.exec(line);
+    if (generation) return Number(generation[1]) <= 3 ? 2 : 3;
+    if (/^% *plugin_name /i.test(line)) {
+      if (/gen3/i.test(line)) return 2;
+      if (/gen4|imx6|genx/i.test(line)) return 3;
+    }
+  }
+  return undefined;
+}
+
 /** " (not supported …)" for an EVT version no decoder reads, else "". */
 export function unsupportedEvt(version: number): string {
   return version === 2 || version === 3 ? '' : ' (not supported: spikeline reads EVT 2.0 and EVT 3.0)';

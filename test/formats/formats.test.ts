@@ -155,6 +155,26 @@ test('Prophesee EVT 2.1 RAW (64-bit words) is refused by name, not decoded as EV
   assert.throws(() => [...dec.push(evt3), ...dec.end()], (e: unknown) => e instanceof FormatError && /EVT 3/.test(e.message));
 });
 
+test('Prophesee RAW without an evt line: the camera the header names decides the EVT version (spec §11.1)', () => {
+  const enc = new TextEncoder();
+  const header = (camera: string) => enc.encode(`% date 2020-03-04 10:11:12\n${camera}\n% serial_number 00001234\n% end\n`);
+  assert.equal(detectFormat(header('% plugin_name hal_plugin_gen31_fx3')), 'evt2');
+  assert.equal(detectFormat(header('% plugin_name hal_plugin_gen3_fx3'), 'rec.raw'), 'evt2');
+  assert.equal(detectFormat(header('% plugin_name hal_plugin_gen41_evk2')), 'evt3');
+  assert.equal(detectFormat(header('% plugin_name hal_plugin_imx636_evk4')), 'evt3');
+  assert.equal(detectFormat(header('% sensor_generation 3.1')), 'evt2');
+  assert.equal(detectFormat(header('% generation 4.2')), 'evt3');
+  // No camera named: a .raw is taken for EVT 3.0 (the Gen4+ default), anything else is unknown.
+  assert.equal(detectFormat(header('% integrator_name Prophesee'), 'rec.raw'), 'evt3');
+  assert.equal(detectFormat(header('% integrator_name Prophesee')), undefined);
+  // A Gen3.1 recording decodes as EVT 2.0 (its words read as EVT 3.0 would be garbage).
+  const words = [(0x8 << 28) | 100, ((1 << 28) | (3 << 22) | (600 << 11) | 400) >>> 0];
+  const body = new Uint8Array(words.length * 4);
+  words.forEach((w, i) => new DataView(body.buffer).setUint32(4 * i, w >>> 0, true));
+  const b = decodeBuffer(new Uint8Array([...header('% plugin_name hal_plugin_gen31_evk3'), ...body]), { source: 'old.raw' });
+  assert.deepEqual([[...b.x], [...b.y], [...b.t], [...b.p]], [[600], [400], [6403], [1]]);
+});
+
 test('format detection from content', () => {
   const enc = new TextEncoder();
   assert.equal(detectFormat(enc.encode('#!AER-DAT4.0\r\n')), 'aedat4');
