@@ -106,7 +106,7 @@ export interface ExperimentRow {
 export interface SearchRecord {
   skips: SkipSpec[];
   trial: number;
-  /** Baseline the search chose, when it chose one ('ann' or 'none'). */
+  /** Baseline the search chose, when it chose one ('ann', 'none', or 'sew': trained as (c), being neither (a) nor (b)). */
   baseline?: string;
   validationAccuracy: number;
   trials: number;

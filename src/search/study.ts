@@ -12,18 +12,20 @@ import { createRunner, defaultWorkers } from './pool.js';
 import { AshaPruner, NoPruner, type Pruner } from './pruner.js';
 import { Random, deriveSeed } from '../util/random.js';
 import { RandomSampler, type ObservedTrial, type Sampler } from './sampler.js';
-import { SearchSpace, type Candidate, type Params, type SpaceOptions } from './space.js';
+import { SearchSpace, type Candidate, type Params, type SkipSpec, type SpaceOptions } from './space.js';
 import { openStudyStore, type ClaimOptions, type StoredTrial, type StudyStore } from './storage.js';
 import { TpeSampler } from './tpe.js';
 
 /**
  * Hand-designed configurations a study runs first, before any sampled one (as Optuna's
- * `enqueue_trial`): the backbone's ANN skips and no skips. The sampler sees them like any trial,
- * and the search can only choose something else when it validates better.
+ * `enqueue_trial`): the backbone's ANN skips, no skips, and the ANN skips with each additive one
+ * made spike-element-wise where the space allows it (SEW-ResNet's form of the same topology for
+ * a spiking network; run only when it differs from the ANN's). The sampler sees them like any
+ * trial, and the search can only choose something else when it validates better.
  */
-export type Baseline = 'ann' | 'none';
-export const BASELINES: readonly Baseline[] = ['ann', 'none'];
-export const BASELINE_LABEL: Record<Baseline, string> = { ann: 'ANN skips', none: 'no skips' };
+export type Baseline = 'ann' | 'none' | 'sew';
+export const BASELINES: readonly Baseline[] = ['ann', 'none', 'sew'];
+export const BASELINE_LABEL: Record<Baseline, string> = { ann: 'ANN skips', none: 'no skips', sew: 'ANN skips as SEW' };
 
 /** The parameter that marks a trial's params as an enqueued baseline (no distribution of the space). */
 export const BASELINE_PARAM = 'baseline';
@@ -321,7 +323,7 @@ function baselineParams(space: SearchSpace, baselines: readonly Baseline[]): Par
   const out: Params[] = [];
   const seen = new Set<string>();
   for (const b of baselines) {
-    const skips = b === 'ann' ? space.adapter.originalSkips : [];
+    const skips = baselineSkips(space, b);
     let params: Params;
     try {
       params = space.encode(skips);
@@ -334,6 +336,21 @@ function baselineParams(space: SearchSpace, baselines: readonly Baseline[]): Par
     out.push({ ...params, [BASELINE_PARAM]: b });
   }
   return out;
+}
+
+function baselineSkips(space: SearchSpace, b: Baseline): SkipSpec[] {
+  const ann = [...space.adapter.originalSkips];
+  if (b !== 'sew') return b === 'ann' ? ann : [];
+  for (let i = 0; i < ann.length; i++) {
+    if (ann[i]!.type !== 'ASC') continue;
+    const trial = ann.map((s, j) => (j === i ? { ...s, type: 'SEW' as const } : s));
+    try {
+      if (space.check(space.encode(trial)).length === 0) ann[i] = trial[i]!;
+    } catch {
+      // not a candidate pair of this space: stays ASC
+    }
+  }
+  return ann;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

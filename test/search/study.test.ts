@@ -88,6 +88,29 @@ test('a baseline the space cannot express (more skips than maxSkips) is left out
   await same.close();
 });
 
+test('the SEW baseline: the ANN skips with every additive one spike-element-wise where the space allows SEW; absent when that changes nothing', async () => {
+  const original = [
+    { from: 0, to: 2, type: 'ASC' as const },
+    { from: 3, to: 6, type: 'DSC' as const },
+  ];
+  const study = await Study.open(join(tmp(), 'e.db'), config({ baselines: ['ann', 'none', 'sew'], space: { maxSkips: 4, skipTypes: ['ASC', 'DSC', 'SEW'] } }, { original }));
+  assert.deepEqual(study.baselines.map((b) => b.baseline), ['ann', 'none', 'sew']);
+  const sew = study.baselines[2]!;
+  assert.equal(sew['skip:0-2'], 'SEW');
+  assert.equal(sew['skip:3-6'], 'DSC');
+  assert.equal(Object.entries(sew).filter(([k, v]) => k.startsWith('skip:') && v !== 'none').length, 2);
+  await study.run({ trials: 3, workers: 0 });
+  assert.deepEqual((await study.trials()).map((t) => t.params.baseline), ['ann', 'none', 'sew']);
+  await study.close();
+  // Without SEW in the space (the seed paper's ASC / DSC), or without additive ANN skips, it is the ANN's: run once.
+  const paper = await Study.open(join(tmp(), 'f.db'), config({ baselines: ['ann', 'none', 'sew'] }, { original }));
+  assert.deepEqual(paper.baselines.map((b) => b.baseline), ['ann', 'none']);
+  await paper.close();
+  const dense = await Study.open(join(tmp(), 'g.db'), config({ baselines: ['ann', 'none', 'sew'], space: { maxSkips: 4, skipTypes: ['ASC', 'DSC', 'SEW'] } }, { original: [original[1]!] }));
+  assert.deepEqual(dense.baselines.map((b) => b.baseline), ['ann', 'none']);
+  await dense.close();
+});
+
 test('baselines are never pruned: a candidate is chosen over them only by beating their final accuracy', async () => {
   // The ANN skips are the ideal ones (quality 0.85), so "no skips" (0.55) trails every rung.
   const original = [
