@@ -7,7 +7,8 @@
  * - `spikeline-camera-leases`: one key per owned camera, valued with the owner's id. A worker
  *   claims a camera with an atomic create (fails if any live lease exists), renews it with an
  *   update checked against the revision it holds (fails if the lease expired and someone else
- *   claimed it meanwhile), and hands it over by deleting it at that revision.
+ *   claimed it meanwhile; an entry still holding its own id means a renewal was stored but its
+ *   answer lost), and hands it over by deleting it at that revision.
  *
  * All workers of a line must use the same lease time (the buckets are created with it).
  */
@@ -28,6 +29,7 @@ interface Lease {
 export class CameraLeases {
   private readonly held = new Map<string, Lease>();
   private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder();
 
   private constructor(
     private readonly leases: KV,
@@ -38,13 +40,14 @@ export class CameraLeases {
 
   /**
    * Creates the buckets if missing (with the bus's long API timeout: a server may still be
-   * recovering), then binds them with requests that give up after a third of the lease time, so
-   * a renewal lost in a server restart is retried while the lease still holds.
+   * recovering), then binds them with requests that give up after a quarter of the lease time,
+   * so a renewal lost in a server restart is tried again (renewals run every third of it) before
+   * the lease expires.
    */
   static async open(nc: NatsConnection, workerId: string, ttlMs: number): Promise<CameraLeases> {
     const setup = nc.jetstream({ timeout: BUS_API_TIMEOUT_MS });
     await Promise.all([setup.views.kv(LEASES_BUCKET, { ttl: ttlMs, history: 1 }), setup.views.kv(WORKERS_BUCKET, { ttl: ttlMs, history: 1 })]);
-    const js = nc.jetstream({ timeout: Math.max(250, Math.floor(ttlMs / 3)) });
+    const js = nc.jetstream({ timeout: Math.max(250, Math.floor(ttlMs / 4)) });
     const [leases, workers] = await Promise.all([js.views.kv(LEASES_BUCKET, { bindOnly: true }), js.views.kv(WORKERS_BUCKET, { bindOnly: true })]);
     return new CameraLeases(leases, workers, workerId, ttlMs);
   }
@@ -96,12 +99,24 @@ export class CameraLeases {
       lease.renewedAt = performance.now();
       return 'renewed';
     } catch (err) {
+      // A renewal whose answer was lost (timed out, yet stored) moved the revision on: the lease
+      // is still this worker's when the entry holds its id.
+      if (isRevisionConflict(err) && (await this.holdsEntry(camera, lease))) return 'renewed';
       if (isRevisionConflict(err) || performance.now() - lease.renewedAt >= this.ttlMs) {
         this.held.delete(camera);
         return 'lost';
       }
       return 'unreachable';
     }
+  }
+
+  /** Whether the live entry of `camera` names this worker; if so, `lease` takes its revision. */
+  private async holdsEntry(camera: string, lease: Lease): Promise<boolean> {
+    const entry = await this.leases.get(camera).catch(() => null);
+    if (entry?.operation !== 'PUT' || this.decoder.decode(entry.value) !== this.workerId) return false;
+    lease.revision = entry.revision;
+    lease.renewedAt = performance.now() - Math.max(0, Date.now() - entry.created.getTime());
+    return true;
   }
 
   /** Gives a camera up so another worker can claim it at once (best effort: else it expires). */
