@@ -13,6 +13,7 @@ const DEVICES: ReadonlyArray<[RegExp, SensorGeometry]> = [
   [/davis ?640/i, { width: 640, height: 480 }],
   [/davis ?208/i, { width: 208, height: 192 }],
   [/davis ?128/i, { width: 128, height: 128 }],
+  [/dvs ?132s?/i, { width: 132, height: 104 }],
   [/dvs ?128|dvs128/i, { width: 128, height: 128 }],
   [/atis|ncars/i, { width: 304, height: 240 }],
   [/imx636|gen4/i, { width: 1280, height: 720 }],

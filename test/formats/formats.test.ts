@@ -18,6 +18,7 @@ import {
   listCifar10Dvs,
   loadCifar10DvsSample,
   readEvents,
+  sensorFromDeviceName,
   writeCifar10DvsSample,
   writeEventFile,
   WRITABLE_FORMATS,
@@ -173,6 +174,14 @@ test('Prophesee RAW without an evt line: the camera the header names decides the
   words.forEach((w, i) => new DataView(body.buffer).setUint32(4 * i, w >>> 0, true));
   const b = decodeBuffer(new Uint8Array([...header('% plugin_name hal_plugin_gen31_evk3'), ...body]), { source: 'old.raw' });
   assert.deepEqual([[...b.x], [...b.y], [...b.t], [...b.p]], [[600], [400], [6403], [1]]);
+});
+
+test('device names of file headers give their sensor size (iniVation cameras by cAER / DV name)', () => {
+  const cases: Array<[string, [number, number] | undefined]> = [
+    ['DVS128', [128, 128]], ['DVS132S', [132, 104]], ['DAVIS240C', [240, 180]], ['DAVIS346B', [346, 260]],
+    ['DVXplorer_DXA00093', [640, 480]], ['DVXplorer Lite', [320, 240]], ['eu.seebetter.ini.chips.davis.Davis208PixelParade', [208, 192]], ['Unknown', undefined],
+  ];
+  for (const [name, size] of cases) assert.deepEqual(sensorFromDeviceName(name), size && { width: size[0], height: size[1] }, name);
 });
 
 test('format detection from content', () => {
