@@ -21,7 +21,8 @@ import { TpeSampler } from './tpe.js';
  * `enqueue_trial`): the backbone's ANN skips, no skips, and the ANN skips with each additive one
  * made spike-element-wise where the space allows it (SEW-ResNet's form of the same topology for
  * a spiking network; run only when it differs from the ANN's). The sampler sees them like any
- * trial, and the search can only choose something else when it validates better.
+ * trial, and the search can only choose something else when it validates better (or as well at
+ * a lower energy).
  */
 export type Baseline = 'ann' | 'none' | 'sew';
 export const BASELINES: readonly Baseline[] = ['ann', 'none', 'sew'];
