@@ -84,7 +84,7 @@ export function natsCameraSource(options: NatsCameraSourceOptions): NatsCameraSo
       } catch (err) {
         if (!/consumer not found/i.test((err as Error).message)) throw err;
       }
-      const floor = prior?.ack_floor.stream_seq ?? 0;
+      const floor = prior ? ackFloor(prior) : 0;
       const lastAck = prior?.ack_floor.last_active as unknown;
       bus.resume = {
         ackFloor: floor,
@@ -177,6 +177,16 @@ class PublisherOrder {
     if (this.last.size > PublisherOrder.KEPT) this.last.delete(this.last.keys().next().value!);
     return false;
   }
+}
+
+/**
+ * The last stream sequence a durable has settled. One recreated to start at sequence S reports an
+ * ack floor of 0 until its first ack, yet everything before S was settled by an earlier reader:
+ * read as 0, an owner that acknowledged nothing would send the next one back to the stream start.
+ */
+function ackFloor(prior: ConsumerInfo): number {
+  const start = prior.config.opt_start_seq ?? 0;
+  return Math.max(prior.ack_floor.stream_seq, start - 1);
 }
 
 function resumed(valve: FlowValve): Promise<void> {

@@ -234,3 +234,22 @@ test('runner: a batch whose model step fails fails the pipeline (done rejects) w
   await pipeline.stopped;
   assert.equal(acked, 0);
 });
+
+test('nats source: a reader that took over and acknowledged nothing leaves the next one resuming where it started, not at the stream start', { timeout: 60_000 }, async (t) => {
+  const bus = await withServer(t);
+  if (!bus) return;
+  await ensureEventStream(await busManager(bus.nc));
+  const sink = new NatsEventSink({ nc: bus.nc, camera: 'cam' });
+  for (let k = 1; k <= 8; k++) sink.publish(batchOf(k));
+  await sink.flush();
+  const first = natsCameraSource({ nc: bus.nc, camera: 'cam' });
+  for (const b of (await firstValueFrom(first.pipe(take(5), toArray()))) as AckableBatch[]) b.ack!();
+  await bus.nc.flush();
+  // The next owner starts after batch 5, receives batch 6 and stops (handed over, or killed) before its first ack.
+  const second = natsCameraSource({ nc: bus.nc, camera: 'cam' });
+  assert.deepEqual((await firstValueFrom(second.pipe(take(1), toArray()))).map((b) => b.t[0]), [6000]);
+  const third = natsCameraSource({ nc: bus.nc, camera: 'cam' });
+  const again = await firstValueFrom(third.pipe(take(3), toArray()));
+  assert.deepEqual(again.map((b) => b.t[0]), [6, 7, 8].map((k) => 1000 * k));
+  assert.equal(third.bus.resume?.ackFloor, 5);
+});
