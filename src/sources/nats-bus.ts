@@ -97,11 +97,15 @@ function streamConfig(maxAgeMs: number, maxBytes: number): Partial<StreamConfig>
   };
 }
 
-/** Cameras that have at least one batch in the stream. */
+/**
+ * Cameras that have at least one batch in the stream. Other publishers' subjects under the
+ * prefix that are no camera name (`a.b`, `a+b`) are left out: no lease key or source takes them.
+ */
 export async function listCameras(jsm: JetStreamManager): Promise<string[]> {
   const info = await jsm.streams.info(EVENTS_STREAM, { subjects_filter: `${EVENTS_SUBJECT_PREFIX}.>` });
   return Object.keys(info.state.subjects ?? {})
     .map((s) => s.slice(EVENTS_SUBJECT_PREFIX.length + 1))
+    .filter((camera) => CAMERA_NAME.test(camera))
     .sort();
 }
 

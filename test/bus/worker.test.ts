@@ -77,3 +77,44 @@ test('worker: a camera the model cannot take is refused alone (dropped, counted,
   assert.match(metrics, /^spikeline_worker_camera_owned\{camera="wide"\} 1$/m);
   sub.unsubscribe();
 });
+
+test('worker: subjects of the events stream that are not camera names are not cameras (they neither stop the claims nor are claimed)', { timeout: 90_000 }, async (t) => {
+  const unavailable = skipUnlessInstalled(!(!NATS_SERVER), 'nats-server not found: install the Debian package "nats-server" to run this test');
+  if (unavailable) {
+    t.skip(unavailable);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-worker-'));
+  const port = await freePort();
+  const server = await startNatsServer(port, join(dir, 'store'));
+  const url = `nats://127.0.0.1:${port}`;
+  const nc = await connect({ servers: url });
+  const stack: (() => unknown)[] = [];
+  t.after(async () => {
+    for (const fn of stack.reverse()) await fn();
+    await nc.close();
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await ensureEventStream(await busManager(nc));
+  // Another publisher's messages under the stream's subjects: "a+b" is no KV key, "x.y" two tokens.
+  for (const subject of ['spikeline.events.a+b', 'spikeline.events.x.y']) await nc.jetstream().publish(subject, new Uint8Array(1));
+  const sink = new NatsEventSink({ nc, camera: 'good' });
+  const b = allocateBatch(1000, { width: 128, height: 128 });
+  for (let i = 0; i < 1000; i++) [b.t[i], b.x[i], b.y[i], b.p[i]] = [1e9 + i * 200, (i * 7) % 128, (i * 13) % 128, i & 1];
+  sink.publish(b);
+  await sink.flush();
+
+  let log = '';
+  const worker = await launchBusWorker(parsePipelineConfig({ name: 'w', source: { type: 'nats', url, cameras: '*', leaseMs: 1000 }, model: { path: 'fixtures/model' }, server: { port: 0 }, sinks: { nats: { url } } }), {
+    log: (line) => (log += `${line}\n`),
+  });
+  stack.push(() => worker.stop());
+  await until(() => worker.owned.includes('good'), () => `the good camera claimed:\n${log}`, 15_000);
+  // A few more balance ticks (every 333 ms): nothing else is claimed, started and given back.
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual(worker.owned, ['good']);
+  assert.doesNotMatch(log, /could not start|invalid key/);
+  const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+  assert.match(metrics, /^spikeline_worker_rebalances_total\{action="claim"\} 1$/m);
+});
