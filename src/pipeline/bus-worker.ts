@@ -200,10 +200,10 @@ export class BusWorker {
       serve: false,
       log: (line) => this.log(`camera ${camera}: ${line}`),
     });
-    if (this.stopping !== undefined) {
-      // stop() has already dropped the cameras it knew of.
+    const refused = this.refusal(camera);
+    if (refused !== undefined) {
       await pipeline.stop();
-      throw new Error('the worker is stopping');
+      throw new Error(refused);
     }
     const owned: OwnedCamera = { pipeline, source, handedOver, claimedAt: Date.now(), gapReported: false, synced: { events: 0, redelivered: 0 } };
     this.cameras.set(camera, owned);
@@ -218,6 +218,13 @@ export class BusWorker {
     };
     pipeline.done.then(() => onEnd('ended'), (err: Error) => onEnd(`failed: ${err.message}`));
     this.log(`camera ${camera}: claimed${handedOver ? ' (handed over)' : ''}`);
+  }
+
+  /** Why a camera whose pipeline has just started must not run: stop() and a lost renewal drop only the cameras they know of. */
+  private refusal(camera: string): string | undefined {
+    if (this.stopping !== undefined) return 'the worker is stopping';
+    if (!this.leases!.owned.includes(camera)) return 'its lease was lost while it started';
+    return undefined;
   }
 
   /** The per-camera pipeline: no HTTP server or local files, predictions to the bus. */

@@ -6,12 +6,15 @@
 import { test } from 'node:test';
 import { skipUnlessInstalled } from '../support/require.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { allocateBatch, type SensorGeometry } from '../../src/events/index.js';
 import { launchBusWorker } from '../../src/pipeline/bus-worker.js';
+import { CameraLeases, LEASES_BUCKET } from '../../src/pipeline/camera-leases.js';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { NatsEventSink } from '../../src/sinks/nats-events.js';
 import { busManager, cameraConsumer, ensureEventStream, EVENTS_STREAM } from '../../src/sources/nats-bus.js';
@@ -117,4 +120,58 @@ test('worker: subjects of the events stream that are not camera names are not ca
   assert.doesNotMatch(log, /could not start|invalid key/);
   const metrics = await (await fetch(`${worker.url}/metrics`)).text();
   assert.match(metrics, /^spikeline_worker_rebalances_total\{action="claim"\} 1$/m);
+});
+
+test('worker: a lease lost while its camera\'s pipeline is starting stops that pipeline (the camera is not run without a lease)', { timeout: 90_000 }, async (t) => {
+  const unavailable = skipUnlessInstalled(!(!NATS_SERVER), 'nats-server not found: install the Debian package "nats-server" to run this test');
+  if (unavailable) {
+    t.skip(unavailable);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-worker-'));
+  const port = await freePort();
+  const server = await startNatsServer(port, join(dir, 'store'));
+  const url = `nats://127.0.0.1:${port}`;
+  const nc = await connect({ servers: url });
+  const stack: (() => unknown)[] = [];
+  t.after(async () => {
+    for (const fn of stack.reverse()) await fn();
+    await nc.close();
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // A model on a slow disk: its weights are read from a pipe the test fills when it chooses.
+  const model = join(dir, 'model');
+  cpSync('fixtures/model', model, { recursive: true });
+  rmSync(join(model, 'weights.bin'));
+  execFileSync('mkfifo', [join(model, 'weights.bin')]);
+  await ensureEventStream(await busManager(nc));
+  const sink = new NatsEventSink({ nc, camera: 'cam' });
+  const b = allocateBatch(1000, { width: 128, height: 128 });
+  for (let i = 0; i < 1000; i++) [b.t[i], b.x[i], b.y[i], b.p[i]] = [1e9 + i * 200, (i * 7) % 128, (i * 13) % 128, i & 1];
+  sink.publish(b);
+  await sink.flush();
+  // Another worker writes the lease as soon as this one has claimed it (as after an expiry), and keeps it.
+  await CameraLeases.open(nc, 'thief', 1000);
+  const kv = await nc.jetstream().views.kv(LEASES_BUCKET, { bindOnly: true });
+  const thief = new TextEncoder().encode('thief');
+  let stolen = false;
+  const watch = await kv.watch({ key: 'cam' });
+  void (async () => {
+    for await (const e of watch) if (e.operation === 'PUT' && new TextDecoder().decode(e.value) !== 'thief' && !stolen) stolen = (await kv.put('cam', thief), true);
+  })();
+  const keep = setInterval(() => void (stolen && kv.put('cam', thief)), 200);
+  stack.push(() => (clearInterval(keep), watch.stop()));
+
+  let log = '';
+  const worker = await launchBusWorker(parsePipelineConfig({ name: 'w', source: { type: 'nats', url, cameras: '*', leaseMs: 1000 }, model: { path: model }, server: { port: 0 }, sinks: { nats: { url } } }), {
+    log: (line) => (log += `${line}\n`),
+  });
+  stack.push(() => worker.stop());
+  await until(() => /camera cam: lease lost/.test(log), () => `the lease lost:\n${log}`, 15_000);
+  await writeFile(join(model, 'weights.bin'), readFileSync('fixtures/model/weights.bin'));
+  await until(() => /camera cam: (claimed|could not start)/.test(log), () => `the pipeline started:\n${log}`, 15_000);
+  // Two lease times later the worker runs no pipeline for the camera another worker holds.
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.deepEqual(worker.owned, [], log);
 });
