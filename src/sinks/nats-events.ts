@@ -27,7 +27,7 @@ export interface NatsEventSinkOptions {
   camera: string;
   /** Publishes awaiting their JetStream ack, at most. Default 256. */
   window?: number;
-  /** Events per message, at most. Default 65 536 (590 KB, under NATS's 1 MB default max_payload). */
+  /** Events per message, at most. Default 65 536 (590 KB, under NATS's 1 MB default max_payload), fewer if the server's max_payload is smaller. */
   maxEvents?: number;
   /** Frames held while the server is away, at most. Default 4096. */
   maxQueued?: number;
@@ -35,6 +35,17 @@ export interface NatsEventSinkOptions {
   retryMs?: number;
   /** Called once per outage, with the first error. */
   onRetry?: (err: Error) => void;
+}
+
+/** Bytes of a message that are not events: the SLEV header (24) and the message-id header, with room to spare. */
+const MESSAGE_OVERHEAD = 256;
+
+/**
+ * Events per message under the server's max_payload (9 bytes each): a larger message is refused
+ * every time it is sent, and resending it would hold the publisher forever.
+ */
+function eventsPerMessage(maxPayload: number | undefined): number {
+  return Math.min(65_536, Math.floor(((maxPayload ?? Number.POSITIVE_INFINITY) - MESSAGE_OVERHEAD) / 9));
 }
 
 interface Frame {
@@ -65,7 +76,7 @@ export class NatsEventSink {
   constructor(private readonly options: NatsEventSinkOptions) {
     this.subject = eventsSubject(checkCameraName(options.camera));
     this.window = options.window ?? 256;
-    this.maxEvents = options.maxEvents ?? 65_536;
+    this.maxEvents = options.maxEvents ?? eventsPerMessage(options.nc.info?.max_payload);
     this.js = options.nc.jetstream();
     void this.watch();
   }

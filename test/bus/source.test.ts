@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import { skipUnlessInstalled } from '../support/require.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -18,7 +18,7 @@ import { readEvents } from '../../src/formats/io.js';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { Pipeline } from '../../src/pipeline/runner.js';
 import { NatsEventSink } from '../../src/sinks/nats-events.js';
-import { busManager, cameraConsumer, ensureEventStream, EVENTS_STREAM, eventsSubject, frameId } from '../../src/sources/nats-bus.js';
+import { busManager, cameraConsumer, connectBus, ensureEventStream, EVENTS_STREAM, eventsSubject, frameId } from '../../src/sources/nats-bus.js';
 import { decodeWsFrame, encodeWsFrame } from '../../src/sources/ws-frame.js';
 import { natsCameraSource, type AckableBatch } from '../../src/sources/nats.js';
 import { freePort, spawnCli } from '../support/process.js';
@@ -252,4 +252,27 @@ test('nats source: a reader that took over and acknowledged nothing leaves the n
   const again = await firstValueFrom(third.pipe(take(3), toArray()));
   assert.deepEqual(again.map((b) => b.t[0]), [6, 7, 8].map((k) => 1000 * k));
   assert.equal(third.bus.resume?.ackFloor, 5);
+});
+
+test('NatsEventSink: a server with a smaller max_payload gets smaller messages (a batch is not retried forever)', { timeout: 60_000 }, async (t) => {
+  const unavailable = skipUnlessInstalled(NATS_SERVER !== undefined, 'nats-server not found: install the Debian package "nats-server" to run this test');
+  if (unavailable) return t.skip(unavailable);
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-bus-'));
+  writeFileSync(join(dir, 'small.conf'), 'max_payload: 100000\n');
+  const port = await freePort();
+  const server = await startNatsServer(port, dir, join(dir, 'small.conf'));
+  const nc = await connectBus(`nats://127.0.0.1:${port}`);
+  t.after(async () => {
+    await nc.close();
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await ensureEventStream(await busManager(nc));
+  const sink = new NatsEventSink({ nc, camera: 'cam', retryMs: 100 });
+  const batch = allocateBatch(30_000, { width: 64, height: 48 });
+  for (let i = 0; i < batch.length; i++) batch.t[i] = i;
+  sink.publish(batch);
+  const settled = await Promise.race([sink.flush().then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+  assert.ok(settled, 'every message stored');
+  assert.equal(sink.published.events, 30_000);
 });

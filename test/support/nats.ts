@@ -5,11 +5,11 @@ import { existsSync } from 'node:fs';
 export const NATS_SERVER = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p));
 
 /**
- * A real nats-server on 127.0.0.1:`port`, with JetStream storing in `storeDir` when given.
- * Resolves once it logs "Server is ready".
+ * A real nats-server on 127.0.0.1:`port`, with JetStream storing in `storeDir` when given and
+ * the settings of the configuration file `config` when given. Resolves once it logs "Server is ready".
  */
-export async function startNatsServer(port: number, storeDir?: string): Promise<ChildProcess> {
-  const args = ['-a', '127.0.0.1', '-p', String(port), ...(storeDir ? ['-js', '-sd', storeDir] : [])];
+export async function startNatsServer(port: number, storeDir?: string, config?: string): Promise<ChildProcess> {
+  const args = [...(config ? ['-c', config] : []), '-a', '127.0.0.1', '-p', String(port), ...(storeDir ? ['-js', '-sd', storeDir] : [])];
   const p = spawn(NATS_SERVER!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let log = '';
