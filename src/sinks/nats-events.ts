@@ -224,10 +224,13 @@ export async function publishEvents(source: Observable<EventBatch>, options: Pub
         error: reject,
         complete: resolve,
       });
-      options.signal?.addEventListener('abort', () => {
+      const stop = () => {
         sub.unsubscribe();
         resolve();
-      });
+      };
+      // A stop asked for while connecting has already fired its event.
+      if (options.signal?.aborted) stop();
+      else options.signal?.addEventListener('abort', stop, { once: true });
     });
     await sink.flush();
     return { published: sink.published, dropped: sink.dropped };

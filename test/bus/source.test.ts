@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { AckPolicy, connect, type NatsConnection } from 'nats';
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, interval, map, take, toArray } from 'rxjs';
 import { allocateBatch, type EventBatch } from '../../src/events/index.js';
 import { readEvents } from '../../src/formats/io.js';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { Pipeline } from '../../src/pipeline/runner.js';
-import { NatsEventSink } from '../../src/sinks/nats-events.js';
+import { NatsEventSink, publishEvents } from '../../src/sinks/nats-events.js';
 import { busManager, cameraConsumer, connectBus, ensureEventStream, EVENTS_STREAM, eventsSubject, frameId } from '../../src/sources/nats-bus.js';
 import { decodeWsFrame, encodeWsFrame } from '../../src/sources/ws-frame.js';
 import { natsCameraSource, type AckableBatch } from '../../src/sources/nats.js';
@@ -275,4 +275,17 @@ test('NatsEventSink: a server with a smaller max_payload gets smaller messages (
   const settled = await Promise.race([sink.flush().then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
   assert.ok(settled, 'every message stored');
   assert.equal(sink.published.events, 30_000);
+});
+
+test('publishEvents: a stop asked for while it was still connecting stops it', { timeout: 60_000 }, async (t) => {
+  const bus = await withServer(t);
+  if (!bus) return;
+  // A live camera that never ends; the stop (SIGINT) came before the stream was ready.
+  const camera = interval(20).pipe(map((k) => batchOf(k + 1)));
+  const stop = new AbortController();
+  stop.abort();
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([publishEvents(camera, { url: bus.url, camera: 'cam', signal: stop.signal }).then(() => true), new Promise((r) => (timer = setTimeout(() => r(false), 5000)))]);
+  clearTimeout(timer);
+  assert.ok(stopped, 'publishing stopped');
 });
