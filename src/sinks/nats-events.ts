@@ -45,7 +45,7 @@ const MESSAGE_OVERHEAD = 256;
  * every time it is sent, and resending it would hold the publisher forever.
  */
 function eventsPerMessage(maxPayload: number | undefined): number {
-  return Math.min(65_536, Math.floor(((maxPayload ?? Number.POSITIVE_INFINITY) - MESSAGE_OVERHEAD) / 9));
+  return Math.max(1, Math.min(65_536, Math.floor(((maxPayload ?? Number.POSITIVE_INFINITY) - MESSAGE_OVERHEAD) / 9)));
 }
 
 interface Frame {
