@@ -17,6 +17,12 @@ import { ServingServer } from './http.js';
 
 /** The types workers publish per camera (hello is the gateway's own). */
 const RELAYED: readonly PipelineMessageType[] = ['prediction', 'firing', 'status', 'frame', 'gap'];
+/**
+ * Cameras and class ids the gateway keeps (labels of its series, the hello's lists) at most:
+ * whatever appears on the bus must not grow them without bound. Messages beyond are skipped.
+ */
+export const GATEWAY_MAX_CAMERAS = 1024;
+export const GATEWAY_MAX_CLASSES = 1000;
 
 export interface GatewayOptions {
   /** nats://HOST:PORT */
@@ -87,6 +93,7 @@ export class Gateway {
     try {
       m = JSON.parse(this.decoder.decode(data)) as PipelineMessage;
       if (typeof m !== 'object' || m === null || m.type !== type || !CAMERA_NAME.test(camera) || !readable(m)) throw new Error('not a pipeline message');
+      if (!this.cameras.has(camera) && this.cameras.size >= GATEWAY_MAX_CAMERAS) throw new Error('one camera too many');
     } catch {
       this.metrics.malformed.inc();
       return;
@@ -158,8 +165,8 @@ const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 function readable(m: PipelineMessage): boolean {
   switch (m.type) {
     case 'prediction':
-      // classId indexes the class list sent in every hello: bounded by the message's own size.
-      return Array.isArray(m.probabilities) && Number.isInteger(m.classId) && m.classId >= 0 && m.classId < m.probabilities.length &&
+      // classId indexes the class list sent in every hello: bounded by the message and the limit.
+      return Array.isArray(m.probabilities) && Number.isInteger(m.classId) && m.classId >= 0 && m.classId < Math.min(m.probabilities.length, GATEWAY_MAX_CLASSES) &&
         typeof m.label === 'string' && finite(m.confidence) && (m.latencyMs === null || finite(m.latencyMs));
     case 'firing':
       return finite(m.meanRate) && finite(m.synops);

@@ -41,6 +41,6 @@ export class GatewayMetrics {
     this.gaps = new Counter({ name: 'spikeline_gateway_gaps_total', help: 'Stream interruptions and camera takeovers', labelNames: camera, registers });
     this.gapSeconds = new Counter({ name: 'spikeline_gateway_gap_seconds_total', help: 'Length of the interruptions', labelNames: camera, registers });
     this.lastMessage = new Gauge({ name: 'spikeline_gateway_last_message_timestamp_seconds', help: 'Wall time of the latest message of the camera', labelNames: camera, registers });
-    this.malformed = new Counter({ name: 'spikeline_gateway_malformed_messages_total', help: 'Bus messages that were not pipeline JSON', registers });
+    this.malformed = new Counter({ name: 'spikeline_gateway_malformed_messages_total', help: 'Bus messages skipped: not pipeline JSON, or past the gateway\'s limits (1024 cameras, class ids below 1000)', registers });
   }
 }

@@ -1,12 +1,13 @@
 /**
  * `spikeline gateway` against a real nats-server: messages that parse as JSON but lack or misuse
- * the fields the gateway reads are counted and skipped, and the relay keeps going.
+ * the fields the gateway reads, or would grow its camera or class lists past their limits, are
+ * counted and skipped, and the relay keeps going.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'nats';
 import WebSocket from 'ws';
-import { Gateway } from '../../src/server/gateway.js';
+import { Gateway, GATEWAY_MAX_CAMERAS, GATEWAY_MAX_CLASSES } from '../../src/server/gateway.js';
 import { skipUnlessInstalled } from '../support/require.js';
 import { freePort } from '../support/process.js';
 import { NATS_SERVER, startNatsServer, until } from '../support/nats.js';
@@ -38,6 +39,8 @@ test('gateway: malformed pipeline JSON is counted and skipped, the relay keeps r
   send('prediction', prediction(-1));
   send('gap', { type: 'gap', time: 0, source: 'x', durationMs: -5, reason: 'x' });
   send('firing', { type: 'firing', meanRate: null, synops: 3 });
+  // A class id past the limit, in a message long enough to hold it.
+  send('prediction', prediction(GATEWAY_MAX_CLASSES, { probabilities: new Array(GATEWAY_MAX_CLASSES + 1).fill(0) }));
   await nc.flush();
   // Then good messages of every type must still get through.
   send('prediction', prediction(1));
@@ -51,7 +54,13 @@ test('gateway: malformed pipeline JSON is counted and skipped, the relay keeps r
     return text.split('\n').find((l) => l.startsWith(name))?.split(' ').pop() ?? 'missing';
   };
   await until(async () => (await metric('spikeline_gateway_mean_firing_rate{camera="cam1"}')) === '0.25', 'the good firing message');
-  assert.equal(await metric('spikeline_gateway_malformed_messages_total'), '6');
+  assert.equal(await metric('spikeline_gateway_malformed_messages_total'), '7');
+  // Cameras up to the limit are kept (cam1 and 1023 more); one more new name is skipped.
+  for (let c = 1; c <= GATEWAY_MAX_CAMERAS; c++) nc.publish(`spikeline.prediction.more${c}`, new TextEncoder().encode(JSON.stringify(prediction(1))));
+  await nc.flush();
+  await until(async () => (await metric('spikeline_gateway_malformed_messages_total')) === '8', 'the camera past the limit skipped');
+  assert.equal(await metric(`spikeline_gateway_predictions_total{camera="more${GATEWAY_MAX_CAMERAS - 1}",class="wave"}`), '1');
+  assert.equal(await metric(`spikeline_gateway_predictions_total{camera="more${GATEWAY_MAX_CAMERAS}",class="wave"}`), 'missing');
   assert.equal(await metric('spikeline_gateway_predictions_total{camera="cam1",class="wave"}'), '1');
   assert.equal(await metric('spikeline_gateway_events_received{camera="cam1"}'), '7');
   assert.equal(await metric('spikeline_gateway_gap_seconds_total{camera="cam1"}'), '1.5');
