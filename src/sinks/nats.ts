@@ -8,6 +8,7 @@ import { connect, type NatsConnection } from 'nats';
 import type { PipelineMessage, PipelineMessageType } from './messages.js';
 import type { PipelineMetrics } from './prometheus.js';
 import { DEFAULT_RECORDED_TYPES, type MessageSink } from './sink.js';
+import { closeBus } from '../sources/nats-bus.js';
 
 export interface NatsSinkOptions {
   /** Server URL, e.g. nats://127.0.0.1:4222. */
@@ -121,7 +122,7 @@ export class NatsSink implements MessageSink {
     this.options.metrics?.sinkMessages.inc({ sink: this.name });
   }
 
-  /** Flushes published messages to the server (drain), then closes. */
+  /** Flushes published messages to the server (drain, bounded: a dead server must not hold a stop), then closes. */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
@@ -129,7 +130,7 @@ export class NatsSink implements MessageSink {
     this.wake?.();
     const nc = this.connection;
     if (!nc || nc.isClosed()) return;
-    if (this.connected) await nc.drain();
+    if (this.connected) await closeBus(nc);
     else await nc.close();
     this.connected = false;
   }

@@ -95,3 +95,21 @@ test('NATS sink with a camera publishes on <subject>.<type>.<camera>', { timeout
   await sink.close();
   await sub.close();
 });
+
+test('NATS sink: close() returns although the server no longer answers (frozen with SIGSTOP)', { timeout: 30_000 }, async (t) => {
+  const unavailable = skipUnlessInstalled(!(!NATS_SERVER), 'nats-server not found: install the Debian package "nats-server" to run this test');
+  if (unavailable) return t.skip(unavailable);
+  const port = await freePort();
+  const server = await startNats(port);
+  t.after(() => {
+    server.kill('SIGCONT');
+    server.kill('SIGKILL');
+  });
+  const sink = new NatsSink({ url: `nats://127.0.0.1:${port}`, subject: 'spikeline.test', types: ['gap'] });
+  await sink.waitConnected();
+  sink.publish(gap(0));
+  // The connection stays up but nothing comes back: a drain would wait for the server for ever.
+  server.kill('SIGSTOP');
+  await sink.close();
+  assert.equal(sink.isConnected, false);
+});
