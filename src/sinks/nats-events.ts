@@ -149,9 +149,11 @@ export class NatsEventSink {
   private retry(first: Error): void {
     if (this.retrying !== undefined) return;
     this.options.onRetry?.(first);
-    // Cleared in a callback, which always runs after this assignment (resend() may finish at once).
+    // Cleared in a callback, which always runs after this assignment (resend() may finish at once);
+    // frames published between resend()'s end and the callback follow the resent ones.
     this.retrying = this.resend().finally(() => {
       this.retrying = undefined;
+      for (const frame of this.waiting.splice(0)) this.send(frame);
       this.notify();
     });
   }
