@@ -8,7 +8,8 @@
  * starting right after the floor. Batches the previous reader had received but not acknowledged
  * (it died, or gave the camera up) are therefore delivered again at once and in order, instead
  * of after an ack timeout and out of order; they are counted as redelivered. Deleting the
- * durable also fences a previous reader that is still alive: its acks no longer count.
+ * durable also fences a previous reader that is still alive: its acks no longer count, and its
+ * source fails with an error saying so (else it would wait on the deleted consumer for ever).
  *
  * A message that is not a valid SLEV frame is counted as malformed and terminated (never
  * redelivered); the stream goes on.
@@ -19,7 +20,7 @@
  * it is acknowledged and skipped, counted in `stats.stale`, so event time never goes back.
  * Copies of a stream sequence already emitted (redeliveries) are skipped too.
  */
-import { AckPolicy, DeliverPolicy, nanos, type ConsumerInfo, type NatsConnection } from 'nats';
+import { AckPolicy, ConsumerEvents, DeliverPolicy, nanos, type ConsumerInfo, type NatsConnection } from 'nats';
 import type { EventBatch } from '../events/index.js';
 import type { FlowValve } from '../operators/bounded-buffer.js';
 import { busManager, cameraConsumer, checkCameraName, EVENTS_STREAM, eventsSubject, parseFrameId } from './nats-bus.js';
@@ -108,6 +109,17 @@ export function natsCameraSource(options: NatsCameraSourceOptions): NatsCameraSo
       const messages = await consumer.consume({ max_messages: Math.min(64, options.maxAckPending ?? 256) });
       stop = () => void messages.stop();
       if (closed) return stop();
+      let fenced: Error | undefined;
+      void (async () => {
+        // A reader that recreated the durable (the camera's next owner) fences this one, which
+        // would otherwise wait on the deleted consumer for ever, silently.
+        for await (const s of await messages.status()) {
+          if (s.type !== ConsumerEvents.ConsumerDeleted) continue;
+          fenced = new Error(`nats source ${camera}: its durable consumer ${name} was deleted (another reader took the camera over)`);
+          stop?.();
+          return;
+        }
+      })();
       ctx.setState('open');
       const order = new PublisherOrder();
       // Stream sequences emitted and acknowledged so far (both in stream order).
@@ -149,7 +161,9 @@ export function natsCameraSource(options: NatsCameraSourceOptions): NatsCameraSo
         };
         ctx.emit(batch);
       }
-      if (!closed) ctx.complete();
+      if (closed) return;
+      if (fenced) ctx.fail(fenced);
+      else ctx.complete();
     };
     run().catch((err: Error) => {
       if (!closed) ctx.fail(new Error(`nats source ${camera}: ${err.message}`));

@@ -138,6 +138,28 @@ test('nats source: a frame stored after later ones of its publisher is acknowled
   assert.equal(info.ack_floor.stream_seq, order.length);
 });
 
+test('nats source: a reader whose durable consumer a new reader recreated fails, naming why, instead of waiting on it for ever', { timeout: 60_000 }, async (t) => {
+  const bus = await withServer(t);
+  if (!bus) return;
+  await ensureEventStream(await busManager(bus.nc));
+  const sink = new NatsEventSink({ nc: bus.nc, camera: 'cam' });
+  for (let k = 1; k <= 3; k++) sink.publish(batchOf(k));
+  await sink.flush();
+  const old = await connect({ servers: bus.url });
+  t.after(() => old.close());
+  const first = natsCameraSource({ nc: old, camera: 'cam' });
+  const seen: number[] = [];
+  const failed = new Promise<Error>((resolve) => first.subscribe({ next: (b) => seen.push(b.t[0]!), error: resolve }));
+  while (seen.length < 3) await new Promise((r) => setTimeout(r, 20));
+  // The camera's next owner: its source deletes and recreates the durable.
+  const next = natsCameraSource({ nc: bus.nc, camera: 'cam' });
+  const taken = firstValueFrom(next.pipe(take(3), toArray()));
+  const err = await failed;
+  assert.match(err.message, /nats source cam: its durable consumer spikeline-cam was deleted \(another reader took the camera over\)/);
+  assert.equal(first.stats.state, 'failed');
+  assert.deepEqual((await taken).map((b) => b.t[0]), [1000, 2000, 3000]);
+});
+
 test('NatsEventSink: frames published across a server restart are stored once each, in publish order', { timeout: 120_000 }, async (t) => {
   const unavailable = skipUnlessInstalled(NATS_SERVER !== undefined, 'nats-server not found: install the Debian package "nats-server" to run this test');
   if (unavailable) return t.skip(unavailable);
