@@ -4,28 +4,14 @@
  * worker wrote takes it away.
  */
 import { test } from 'node:test';
-import { skipUnlessInstalled } from '../support/require.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connect } from 'nats';
 import { CameraLeases, LEASES_BUCKET } from '../../src/pipeline/camera-leases.js';
-import { freePort } from '../support/process.js';
-import { NATS_SERVER, startNatsServer } from '../support/nats.js';
+import { jetStreamBus } from '../support/nats.js';
 
 test('leases: a renewal stored without its answer keeps the lease; another worker\'s entry loses it', { timeout: 60_000 }, async (t) => {
-  const unavailable = skipUnlessInstalled(NATS_SERVER !== undefined, 'nats-server not found: install the Debian package "nats-server" to run this test');
-  if (unavailable) return t.skip(unavailable);
-  const dir = mkdtempSync(join(tmpdir(), 'spikeline-leases-'));
-  const port = await freePort();
-  const server = await startNatsServer(port, dir);
-  const nc = await connect({ servers: `nats://127.0.0.1:${port}` });
-  t.after(async () => {
-    await nc.close();
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const bus = await jetStreamBus(t);
+  if (!bus) return;
+  const nc = bus.nc;
   const leases = await CameraLeases.open(nc, 'worker-a', 30_000);
   assert.deepEqual(await leases.claim('cam'), { claimed: true, handedOver: false });
   assert.equal(await leases.renew('cam'), 'renewed');

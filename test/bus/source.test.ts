@@ -10,8 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { AckPolicy, connect, type NatsConnection } from 'nats';
+import { AckPolicy, connect } from 'nats';
 import { firstValueFrom, interval, map, take, toArray } from 'rxjs';
 import { allocateBatch, type EventBatch } from '../../src/events/index.js';
 import { readEvents } from '../../src/formats/io.js';
@@ -22,28 +21,9 @@ import { busManager, cameraConsumer, connectBus, ensureEventStream, EVENTS_STREA
 import { decodeWsFrame, encodeWsFrame } from '../../src/sources/ws-frame.js';
 import { natsCameraSource, type AckableBatch } from '../../src/sources/nats.js';
 import { freePort, spawnCli } from '../support/process.js';
-import { NATS_SERVER, startNatsServer } from '../support/nats.js';
+import { jetStreamBus, NATS_SERVER, startNatsServer } from '../support/nats.js';
 import { halfEvents, TestSource } from '../pipeline/helpers.js';
 import { TinyModel } from '../pipeline/tiny-model.js';
-
-async function withServer(t: { skip(m: string): void; after(f: () => void): void }): Promise<{ url: string; nc: NatsConnection } | undefined> {
-  const unavailable = skipUnlessInstalled(NATS_SERVER !== undefined, 'nats-server not found: install the Debian package "nats-server" to run this test');
-  if (unavailable) {
-    t.skip(unavailable);
-    return undefined;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'spikeline-bus-'));
-  const port = await freePort();
-  const server: ChildProcess = await startNatsServer(port, dir);
-  const url = `nats://127.0.0.1:${port}`;
-  const nc = await connect({ servers: url });
-  t.after(() => {
-    void nc.close();
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { url, nc };
-}
 
 /** Batch k: 10 events at t = 1000 k + i, distinct positions per batch. */
 function batchOf(k: number): EventBatch {
@@ -58,7 +38,7 @@ function batchOf(k: number): EventBatch {
 }
 
 test('spikeline publish stores a file as SLEV frames on spikeline.events.<camera>, every event intact', { timeout: 60_000 }, async (t) => {
-  const bus = await withServer(t);
+  const bus = await jetStreamBus(t);
   if (!bus) return;
   const file = 'fixtures/formats-bar.aedat4';
   const run = spawnCli('publish', file, bus.url, '--camera', 'bar', '--speed', '0');
@@ -89,7 +69,7 @@ test('spikeline publish stores a file as SLEV frames on spikeline.events.<camera
 });
 
 test('nats source: a new reader resumes after the last acked batch, gets the unacked ones again, skips malformed messages', { timeout: 60_000 }, async (t) => {
-  const bus = await withServer(t);
+  const bus = await jetStreamBus(t);
   if (!bus) return;
   await ensureEventStream(await busManager(bus.nc));
   const sink = new NatsEventSink({ nc: bus.nc, camera: 'cam' });
@@ -118,7 +98,7 @@ test('nats source: a new reader resumes after the last acked batch, gets the una
 });
 
 test('nats source: a frame stored after later ones of its publisher is acknowledged and skipped as stale; another publisher is not', { timeout: 60_000 }, async (t) => {
-  const bus = await withServer(t);
+  const bus = await jetStreamBus(t);
   if (!bus) return;
   const jsm = await busManager(bus.nc);
   await ensureEventStream(jsm);
@@ -139,7 +119,7 @@ test('nats source: a frame stored after later ones of its publisher is acknowled
 });
 
 test('nats source: a reader whose durable consumer a new reader recreated fails, naming why, instead of waiting on it for ever', { timeout: 60_000 }, async (t) => {
-  const bus = await withServer(t);
+  const bus = await jetStreamBus(t);
   if (!bus) return;
   await ensureEventStream(await busManager(bus.nc));
   const sink = new NatsEventSink({ nc: bus.nc, camera: 'cam' });
@@ -161,17 +141,9 @@ test('nats source: a reader whose durable consumer a new reader recreated fails,
 });
 
 test('NatsEventSink: frames published across a server restart are stored once each, in publish order', { timeout: 120_000 }, async (t) => {
-  const unavailable = skipUnlessInstalled(NATS_SERVER !== undefined, 'nats-server not found: install the Debian package "nats-server" to run this test');
-  if (unavailable) return t.skip(unavailable);
-  const dir = mkdtempSync(join(tmpdir(), 'spikeline-bus-'));
-  const port = await freePort();
-  let server = await startNatsServer(port, dir);
-  const nc = await connect({ servers: `nats://127.0.0.1:${port}`, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  t.after(() => {
-    void nc.close();
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const bus = await jetStreamBus(t);
+  if (!bus) return;
+  const nc = bus.nc;
   await ensureEventStream(await busManager(nc));
   const sink = new NatsEventSink({ nc, camera: 'cam', retryMs: 100 });
   // A camera's pace: one batch every 20 ms, the server restarted in the middle.
@@ -180,11 +152,9 @@ test('NatsEventSink: frames published across a server restart are stored once ea
     for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) sink.publish(batchOf(++k));
   };
   await publishFor(1000);
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  const restart = startNatsServer(port, dir);
+  const restarting = bus.restart();
   await publishFor(300);
-  server = await restart;
+  await restarting;
   await publishFor(1000);
   await sink.flush();
   assert.deepEqual([sink.published.batches, sink.dropped.batches], [k, 0]);
@@ -225,7 +195,7 @@ test('config: a nats source names exactly one of camera / cameras: "*"', () => {
 });
 
 test('events stream: created once with default limits; explicit limits change it, none leave it alone', { timeout: 30_000 }, async (t) => {
-  const bus = await withServer(t);
+  const bus = await jetStreamBus(t);
   if (!bus) return;
   const jsm = await busManager(bus.nc);
   await ensureEventStream(jsm);
@@ -258,7 +228,7 @@ test('runner: a batch whose model step fails fails the pipeline (done rejects) w
 });
 
 test('nats source: a reader that took over and acknowledged nothing leaves the next one resuming where it started, not at the stream start', { timeout: 60_000 }, async (t) => {
-  const bus = await withServer(t);
+  const bus = await jetStreamBus(t);
   if (!bus) return;
   await ensureEventStream(await busManager(bus.nc));
   const sink = new NatsEventSink({ nc: bus.nc, camera: 'cam' });
@@ -300,7 +270,7 @@ test('NatsEventSink: a server with a smaller max_payload gets smaller messages (
 });
 
 test('publishEvents: a stop asked for while it was still connecting stops it', { timeout: 60_000 }, async (t) => {
-  const bus = await withServer(t);
+  const bus = await jetStreamBus(t);
   if (!bus) return;
   // A live camera that never ends; the stop (SIGINT) came before the stream was ready.
   const camera = interval(20).pipe(map((k) => batchOf(k + 1)));

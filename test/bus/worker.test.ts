@@ -4,41 +4,24 @@
  * once), while the worker and its other cameras go on.
  */
 import { test } from 'node:test';
-import { skipUnlessInstalled } from '../support/require.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'nats';
 import { allocateBatch, type SensorGeometry } from '../../src/events/index.js';
 import { launchBusWorker } from '../../src/pipeline/bus-worker.js';
 import { CameraLeases, LEASES_BUCKET } from '../../src/pipeline/camera-leases.js';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { NatsEventSink } from '../../src/sinks/nats-events.js';
 import { busManager, cameraConsumer, ensureEventStream, EVENTS_STREAM } from '../../src/sources/nats-bus.js';
-import { freePort } from '../support/process.js';
-import { NATS_SERVER, startNatsServer, until } from '../support/nats.js';
+import { jetStreamBus, until } from '../support/nats.js';
 
 test('worker: a camera the model cannot take is refused alone (dropped, counted, acknowledged); the other camera is served', { timeout: 90_000 }, async (t) => {
-  const unavailable = skipUnlessInstalled(!(!NATS_SERVER), 'nats-server not found: install the Debian package "nats-server" to run this test');
-  if (unavailable) {
-    t.skip(unavailable);
-    return;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'spikeline-worker-'));
-  const port = await freePort();
-  const server = await startNatsServer(port, join(dir, 'store'));
-  const url = `nats://127.0.0.1:${port}`;
-  const nc = await connect({ servers: url });
-  const stack: (() => unknown)[] = [];
-  t.after(async () => {
-    for (const fn of stack.reverse()) await fn();
-    await nc.close();
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const bus = await jetStreamBus(t);
+  if (!bus) return;
+  const { url, nc } = bus;
   await ensureEventStream(await busManager(nc));
   // The bundled model takes a 128x128 sensor; "wide" is a 320x240 camera.
   const cameras: Record<string, SensorGeometry> = { good: { width: 128, height: 128 }, wide: { width: 320, height: 240 } };
@@ -65,9 +48,9 @@ test('worker: a camera the model cannot take is refused alone (dropped, counted,
   const worker = await launchBusWorker(parsePipelineConfig({ name: 'w', source: { type: 'nats', url, cameras: '*' }, model: { path: 'fixtures/model' }, server: { port: 0 }, sinks: { nats: { url } } }), {
     log: (line) => (log += `${line}\n`),
   });
-  stack.push(() => worker.stop());
+  bus.defer(() => worker.stop());
   const feeding = setInterval(publish, 200);
-  stack.push(() => clearInterval(feeding));
+  bus.defer(() => clearInterval(feeding));
 
   await until(() => /camera wide: camera sensor 320x240 does not fit the model/.test(log), () => `the wide camera refused:\n${log}`);
   await until(() => predicted.has('good'), () => `the good camera served (owned ${worker.owned}):\n${log}`);
@@ -82,23 +65,9 @@ test('worker: a camera the model cannot take is refused alone (dropped, counted,
 });
 
 test('worker: subjects of the events stream that are not camera names are not cameras (they neither stop the claims nor are claimed)', { timeout: 90_000 }, async (t) => {
-  const unavailable = skipUnlessInstalled(!(!NATS_SERVER), 'nats-server not found: install the Debian package "nats-server" to run this test');
-  if (unavailable) {
-    t.skip(unavailable);
-    return;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'spikeline-worker-'));
-  const port = await freePort();
-  const server = await startNatsServer(port, join(dir, 'store'));
-  const url = `nats://127.0.0.1:${port}`;
-  const nc = await connect({ servers: url });
-  const stack: (() => unknown)[] = [];
-  t.after(async () => {
-    for (const fn of stack.reverse()) await fn();
-    await nc.close();
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const bus = await jetStreamBus(t);
+  if (!bus) return;
+  const { url, nc } = bus;
   await ensureEventStream(await busManager(nc));
   // Another publisher's messages under the stream's subjects: "a+b" is no KV key, "x.y" two tokens.
   for (const subject of ['spikeline.events.a+b', 'spikeline.events.x.y']) await nc.jetstream().publish(subject, new Uint8Array(1));
@@ -112,7 +81,7 @@ test('worker: subjects of the events stream that are not camera names are not ca
   const worker = await launchBusWorker(parsePipelineConfig({ name: 'w', source: { type: 'nats', url, cameras: '*', leaseMs: 1000 }, model: { path: 'fixtures/model' }, server: { port: 0 }, sinks: { nats: { url } } }), {
     log: (line) => (log += `${line}\n`),
   });
-  stack.push(() => worker.stop());
+  bus.defer(() => worker.stop());
   await until(() => worker.owned.includes('good'), () => `the good camera claimed:\n${log}`, 15_000);
   // A few more balance ticks (every 333 ms): nothing else is claimed, started and given back.
   await new Promise((r) => setTimeout(r, 1500));
@@ -123,24 +92,12 @@ test('worker: subjects of the events stream that are not camera names are not ca
 });
 
 test('worker: a lease lost while its camera\'s pipeline is starting stops that pipeline (the camera is not run without a lease)', { timeout: 90_000 }, async (t) => {
-  const unavailable = skipUnlessInstalled(!(!NATS_SERVER), 'nats-server not found: install the Debian package "nats-server" to run this test');
-  if (unavailable) {
-    t.skip(unavailable);
-    return;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'spikeline-worker-'));
-  const port = await freePort();
-  const server = await startNatsServer(port, join(dir, 'store'));
-  const url = `nats://127.0.0.1:${port}`;
-  const nc = await connect({ servers: url });
-  const stack: (() => unknown)[] = [];
-  t.after(async () => {
-    for (const fn of stack.reverse()) await fn();
-    await nc.close();
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const bus = await jetStreamBus(t);
+  if (!bus) return;
+  const { url, nc } = bus;
   // A model on a slow disk: its weights are read from a pipe the test fills when it chooses.
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-worker-'));
+  bus.defer(() => rmSync(dir, { recursive: true, force: true }));
   const model = join(dir, 'model');
   cpSync('fixtures/model', model, { recursive: true });
   rmSync(join(model, 'weights.bin'));
@@ -161,13 +118,13 @@ test('worker: a lease lost while its camera\'s pipeline is starting stops that p
     for await (const e of watch) if (e.operation === 'PUT' && new TextDecoder().decode(e.value) !== 'thief' && !stolen) stolen = (await kv.put('cam', thief), true);
   })();
   const keep = setInterval(() => void (stolen && kv.put('cam', thief)), 200);
-  stack.push(() => (clearInterval(keep), watch.stop()));
+  bus.defer(() => (clearInterval(keep), watch.stop()));
 
   let log = '';
   const worker = await launchBusWorker(parsePipelineConfig({ name: 'w', source: { type: 'nats', url, cameras: '*', leaseMs: 1000 }, model: { path: model }, server: { port: 0 }, sinks: { nats: { url } } }), {
     log: (line) => (log += `${line}\n`),
   });
-  stack.push(() => worker.stop());
+  bus.defer(() => worker.stop());
   await until(() => /camera cam: lease lost/.test(log), () => `the lease lost:\n${log}`, 15_000);
   await writeFile(join(model, 'weights.bin'), readFileSync('fixtures/model/weights.bin'));
   await until(() => /camera cam: (claimed|could not start)/.test(log), () => `the pipeline started:\n${log}`, 15_000);
