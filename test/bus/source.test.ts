@@ -21,7 +21,7 @@ import { busManager, cameraConsumer, connectBus, ensureEventStream, EVENTS_STREA
 import { decodeWsFrame, encodeWsFrame } from '../../src/sources/ws-frame.js';
 import { natsCameraSource, type AckableBatch } from '../../src/sources/nats.js';
 import { freePort, spawnCli } from '../support/process.js';
-import { jetStreamBus, NATS_SERVER, startNatsServer } from '../support/nats.js';
+import { jetStreamBus, NATS_SERVER, startNatsServer, type TestBus } from '../support/nats.js';
 import { halfEvents, TestSource } from '../pipeline/helpers.js';
 import { TinyModel } from '../pipeline/tiny-model.js';
 
@@ -35,6 +35,15 @@ function batchOf(k: number): EventBatch {
     b.p[i] = (k + i) % 2;
   }
   return b;
+}
+
+/** Batches 1..n published on camera `cam` of `bus` and stored; the sink, to publish more. */
+async function storedBatches(bus: TestBus, n: number): Promise<NatsEventSink> {
+  await ensureEventStream(await busManager(bus.nc));
+  const sink = new NatsEventSink({ nc: bus.nc, camera: 'cam' });
+  for (let k = 1; k <= n; k++) sink.publish(batchOf(k));
+  await sink.flush();
+  return sink;
 }
 
 test('spikeline publish stores a file as SLEV frames on spikeline.events.<camera>, every event intact', { timeout: 60_000 }, async (t) => {
@@ -71,10 +80,7 @@ test('spikeline publish stores a file as SLEV frames on spikeline.events.<camera
 test('nats source: a new reader resumes after the last acked batch, gets the unacked ones again, skips malformed messages', { timeout: 60_000 }, async (t) => {
   const bus = await jetStreamBus(t);
   if (!bus) return;
-  await ensureEventStream(await busManager(bus.nc));
-  const sink = new NatsEventSink({ nc: bus.nc, camera: 'cam' });
-  for (let k = 1; k <= 8; k++) sink.publish(batchOf(k));
-  await sink.flush();
+  const sink = await storedBatches(bus, 8);
   // Stream sequence 9: not an SLEV frame.
   await bus.nc.jetstream().publish(eventsSubject('cam'), new TextEncoder().encode('not a frame'));
   for (let k = 9; k <= 10; k++) sink.publish(batchOf(k));
@@ -121,10 +127,7 @@ test('nats source: a frame stored after later ones of its publisher is acknowled
 test('nats source: a reader whose durable consumer a new reader recreated fails, naming why, instead of waiting on it for ever', { timeout: 60_000 }, async (t) => {
   const bus = await jetStreamBus(t);
   if (!bus) return;
-  await ensureEventStream(await busManager(bus.nc));
-  const sink = new NatsEventSink({ nc: bus.nc, camera: 'cam' });
-  for (let k = 1; k <= 3; k++) sink.publish(batchOf(k));
-  await sink.flush();
+  await storedBatches(bus, 3);
   const old = await connect({ servers: bus.url });
   t.after(() => old.close());
   const first = natsCameraSource({ nc: old, camera: 'cam' });
@@ -230,10 +233,7 @@ test('runner: a batch whose model step fails fails the pipeline (done rejects) w
 test('nats source: a reader that took over and acknowledged nothing leaves the next one resuming where it started, not at the stream start', { timeout: 60_000 }, async (t) => {
   const bus = await jetStreamBus(t);
   if (!bus) return;
-  await ensureEventStream(await busManager(bus.nc));
-  const sink = new NatsEventSink({ nc: bus.nc, camera: 'cam' });
-  for (let k = 1; k <= 8; k++) sink.publish(batchOf(k));
-  await sink.flush();
+  await storedBatches(bus, 8);
   const first = natsCameraSource({ nc: bus.nc, camera: 'cam' });
   for (const b of (await firstValueFrom(first.pipe(take(5), toArray()))) as AckableBatch[]) b.ack!();
   await bus.nc.flush();
