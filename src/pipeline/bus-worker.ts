@@ -22,6 +22,7 @@ import type { GapMessage } from '../sinks/messages.js';
 import { messageSubject } from '../sinks/nats.js';
 import { ServingServer } from '../server/http.js';
 import { busManager, closeBus, connectBus, ensureEventStream, listCameras, natsCameraSource, type NatsCameraSource } from '../sources/index.js';
+import { settlesWithin } from '../util/deadline.js';
 import { CameraLeases } from './camera-leases.js';
 import type { PipelineConfig, SourceConfig } from './config.js';
 import { launchPipeline, tokenFrom } from './launch.js';
@@ -252,10 +253,7 @@ export class BusWorker {
     for (const g of [this.metrics.lagBatches, this.metrics.lagEvents, this.metrics.lagSeconds]) g.remove({ camera });
     // Stopping acknowledges nothing more: batches still queued go to the next owner. The lease
     // loops must go on even if a sink is slow to close, so the wait is bounded.
-    let timer: NodeJS.Timeout | undefined;
-    const stopped = await Promise.race([owned.pipeline.stop().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), STOP_DEADLINE_MS)))]);
-    clearTimeout(timer);
-    if (!stopped) this.log(`camera ${camera}: pipeline still closing after ${STOP_DEADLINE_MS} ms; going on`);
+    if (!(await settlesWithin(owned.pipeline.stop(), STOP_DEADLINE_MS))) this.log(`camera ${camera}: pipeline still closing after ${STOP_DEADLINE_MS} ms; going on`);
   }
 
   /** Copies source counters into /metrics and reports takeovers once the source has resumed. */
@@ -297,9 +295,7 @@ export class BusWorker {
       for (const t of this.timers) clearTimeout(t);
       // A step still waiting for the bus (requests are bounded by the lease time) is not waited
       // for longer than a pipeline stop; one that starts a pipeline late stops it itself (take()).
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all([...this.steps]), new Promise((r) => (timer = setTimeout(r, STOP_DEADLINE_MS)))]);
-      clearTimeout(timer);
+      await settlesWithin(Promise.all([...this.steps]), STOP_DEADLINE_MS);
       for (const camera of this.owned) {
         await this.drop(camera);
         await this.leases?.release(camera);

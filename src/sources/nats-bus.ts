@@ -3,6 +3,7 @@
  * subjects `spikeline.events.<camera>`, one message per event batch (an SLEV frame, ws-frame.ts).
  * Publishers and consumers both call `ensureEventStream`, so whichever starts first creates it.
  */
+import { settlesWithin } from '../util/deadline.js';
 import { connect, nanos, type JetStreamManager, type NatsConnection, type StreamConfig, type StreamInfo } from 'nats';
 
 export const EVENTS_STREAM = 'SPIKELINE_EVENTS';
@@ -126,12 +127,7 @@ export function connectBus(url: string, options: { token?: string; name?: string
  */
 export async function closeBus(nc: NatsConnection, timeoutMs = 2000): Promise<void> {
   if (nc.isClosed()) return;
-  let timer: NodeJS.Timeout | undefined;
-  const drained = nc.drain().then(
-    () => true,
-    () => false,
-  );
-  const inTime = await Promise.race([drained, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
-  clearTimeout(timer);
-  if (!inTime && !nc.isClosed()) await nc.close();
+  // A drain that fails or runs out of time leaves a plain close.
+  await settlesWithin(nc.drain().catch(() => undefined), timeoutMs);
+  if (!nc.isClosed()) await nc.close();
 }
