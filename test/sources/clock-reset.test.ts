@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { lastValueFrom, toArray } from 'rxjs';
-import { batchFromArrays, concatBatches, firstTimeInversion, type EventBatch } from '../../src/events/index.js';
+import { batchFromArrays, concatBatches, firstTimeInversion, sliceBatch, type EventBatch } from '../../src/events/index.js';
 import { makeSource, tcpSource, TIME_JITTER_US } from '../../src/sources/index.js';
 import { rows } from '../support/events.js';
 
@@ -83,4 +83,34 @@ test('time going back by at most TIME_JITTER_US is jitter: the event takes the t
   assert.deepEqual(got.map((b) => Array.from(b.x)), [[0, 1, 2, 3], [4, 5, 6], [7], [0]]);
   assert.equal(src.stats.jitter, 2);
   assert.equal(src.stats.timeResets, 1);
+});
+
+test('jitter and resets come out the same however a long stream is split into batches (200k events, random splits)', async () => {
+  const n = 200_000;
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const t = new Float64Array(n);
+  for (let i = 0, now = 5e9; i < n; i++) {
+    now = i === 70_000 || i === 150_000 ? 1000 : now + Math.floor(rand() * 50); // two clock resets
+    t[i] = rand() < 0.05 ? now - Math.floor(rand() * 2 * TIME_JITTER_US) : now; // some late, some too late
+  }
+  const whole = batchFromArrays({ x: Array.from({ length: n }, (_, i) => i % 64), y: new Array(n).fill(0), t: Array.from(t), p: new Array(n).fill(1) }, { width: 64, height: 1 });
+  const run = async (cuts: number[]) => {
+    const copy = batchFromArrays({ x: Array.from(whole.x), y: Array.from(whole.y), t: Array.from(t), p: Array.from(whole.p) }, whole.sensor);
+    const src = makeSource('test', (ctx) => {
+      for (let i = 0; i < cuts.length - 1; i++) ctx.emit(sliceBatch(copy, cuts[i]!, cuts[i + 1]!));
+      ctx.complete();
+      return () => undefined;
+    });
+    const got = await lastValueFrom(src.pipe(toArray()));
+    return { t: Array.from(concatBatches(got).t), stats: src.stats, inversions: got.map(firstTimeInversion) };
+  };
+  const one = await run([0, n]);
+  const cuts = [0];
+  while (cuts.at(-1)! < n) cuts.push(Math.min(n, cuts.at(-1)! + 1 + Math.floor(rand() * 5000)));
+  const split = await run(cuts);
+  assert.deepEqual(split.t, one.t);
+  assert.deepEqual([split.stats.jitter, split.stats.timeResets], [one.stats.jitter, one.stats.timeResets]);
+  assert.ok(one.stats.jitter > 1000 && one.stats.timeResets >= 2, `jitter ${one.stats.jitter}, resets ${one.stats.timeResets}`);
+  assert.ok([...one.inversions, ...split.inversions].every((i) => i === -1), 'every batch in time order');
 });
