@@ -21,6 +21,22 @@ export interface RunRecord {
 }
 
 /**
+ * The span to score a run over. Predictions mark where the run started and ended; a run recorded
+ * with gesture messages only does not say, and the extent of its detections would leave out
+ * every gesture missed before the first detection or after the last (recall flattered). Such a
+ * run is scored over its labels' extent as well, so a gesture it never detected counts as missed.
+ */
+export function scoredSpan(run: RunRecord, labels: readonly LabelledGesture[]): { startUs: number; endUs: number } {
+  if (run.predictions.length > 0) return run.span;
+  let { startUs, endUs } = run.span;
+  for (const l of labels) {
+    startUs = Math.min(startUs, l.startUs);
+    endUs = Math.max(endUs, l.endUs);
+  }
+  return { startUs, endUs };
+}
+
+/**
  * Collects a run's messages into a RunRecord: gesture starts pair with the next end of the same
  * id; a gesture still open at the end lasts to the end of the run. Other message types are ignored.
  */

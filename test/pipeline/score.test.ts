@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labelsFromCameraSim, labelsFromTruth, readRunRecord } from '../../src/pipeline/decision-record.js';
@@ -166,4 +166,21 @@ test('truth labels never span a time reset (a restarted camera): each epoch has 
     { classId: 1, startUs: 0, endUs: 100 },
     { classId: 0, startUs: 50, endUs: 150 },
   ]);
+});
+
+test('a run with gesture messages only is scored over its labels too: a gesture missed before the first detection or after the last counts as missed', () => {
+  const { run, labels } = writeRun();
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-score-'));
+  const gesturesOnly = join(dir, 'gestures.jsonl');
+  // Detections 1-3 of the hand-built run (the last one ends at 25.5 s); labels L3 [30, 36) and L4 [40, 46) s lie after it.
+  const lines = readFileSync(run, 'utf8').split('\n').filter((l) => l.includes('"gesture"') && /"id":[123],/.test(l));
+  writeFileSync(gesturesOnly, lines.join('\n') + '\n');
+  const r = cli(gesturesOnly, '--labels', labels, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /no prediction messages.*labels' extent/);
+  const s = JSON.parse(r.stdout);
+  assert.deepEqual(s.span, { startUs: 10 * S, endUs: 46 * S });
+  assert.equal(s.partialLabels, 0);
+  assert.equal(s.labels, 4, 'every label is scored');
+  assert.equal(s.matched, 2, 'L1 and L2 detected; L3 and L4 missed');
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { DECISION_DEFAULTS } from '../../pipeline/config.js';
 import { decisionOptions } from '../../pipeline/decision-stage.js';
-import { labelsFromCameraSim, labelsFromCsv, labelsFromTruth, readRunRecord, redecide } from '../../pipeline/decision-record.js';
+import { labelsFromCameraSim, labelsFromCsv, labelsFromTruth, readRunRecord, redecide, scoredSpan } from '../../pipeline/decision-record.js';
 import { formatGestureScore, scoreGestures } from '../../pipeline/decision-score.js';
 
 const usage = `usage: spikeline score RUN.jsonl [--labels LABELS] [--decide [decision options]] [--json]
@@ -85,7 +85,10 @@ export const scoreCommand: Command = {
         : labelsFromCameraSim(readFileSync(labelsFile, 'utf8'), labelsFile)
       : labelsFromTruth(record.predictions, record.classNames);
     if (labels.length === 0) throw new UsageError(labelsFile ? `${labelsFile} holds no labels` : `${file}: no --labels given and no prediction carries a "truth"`);
-    const score = scoreGestures(detections, labels, record.span, record.classNames);
+    if (record.predictions.length === 0) {
+      process.stderr.write(`spikeline score: ${file} holds no prediction messages, so it does not say where the run began and ended: scoring over the labels' extent (a gesture labelled after the run stopped counts as missed)\n`);
+    }
+    const score = scoreGestures(detections, labels, scoredSpan(record, labels), record.classNames);
     process.stdout.write(values.json ? `${JSON.stringify(score)}\n` : formatGestureScore(score));
     return 0;
   },
