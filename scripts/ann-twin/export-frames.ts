@@ -28,8 +28,8 @@ function dump(name: string, samples: readonly LabelledEvents[], passes: number, 
   let k = 0;
   for (let pass = 0; pass < passes; pass++) {
     for (const s of samples) {
-      const { events, label } = augmentEvents(s, p, aug, rand, { mirror });
-      x.set(framesOfEvents(events, p), k * per);
+      const { events, label, startUs } = augmentEvents(s, p, aug, rand, { mirror });
+      x.set(framesOfEvents(events, p, undefined, startUs), k * per);
       y[k++] = label;
     }
   }

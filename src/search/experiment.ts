@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { BackboneName } from '../snn/backbones.js';
 import type { ModelSpec } from '../snn/spec.js';
+import type { Stepping } from '../snn/model-api.js';
 import type { ObjectiveKind } from './objective.js';
 import { createRunner, defaultWorkers } from './pool.js';
 import { chooseTrial } from './report.js';
@@ -59,6 +60,8 @@ export interface SkipExperimentOptions {
   batchSize?: number;
   /** Firing threshold of every neuron, all configurations alike (default: the engine's 1). */
   threshold?: number;
+  /** How windows are cut into steps (SnnTargetOptions.stepping; reports without it used 'stretch'). */
+  stepping?: Stepping;
   /** What the search validates on: held-out samples (absent), recordings or people. */
   valBy?: SnnTargetOptions['valBy'];
   /** Skip limit of the search (default: the larger of 4 and the backbone's original count). */
@@ -121,7 +124,7 @@ export interface ResultsFile {
 }
 
 /** Options that change what a row measures: a resumed experiment must keep them. */
-const MEASURING: (keyof SkipExperimentOptions)[] = ['data', 'epochs', 'size', 'steps', 'widthMult', 'limit', 'lr', 'batchSize', 'threshold', 'objective', 'valBy'];
+const MEASURING: (keyof SkipExperimentOptions)[] = ['data', 'epochs', 'size', 'steps', 'stepping', 'widthMult', 'limit', 'lr', 'batchSize', 'threshold', 'objective', 'valBy'];
 /** Options that shape the search: a report holding a search keeps them, a new search records its own. */
 const SEARCHING = ['trials', 'searchEpochs', 'minEpochs', 'maxSkips', 'skipTypes'] as const;
 
@@ -136,6 +139,7 @@ function targetOptions(o: SkipExperimentOptions, name: BackboneName, evaluateOn:
     lr: o.lr,
     batchSize: o.batchSize,
     threshold: o.threshold,
+    stepping: o.stepping,
     // Only the search validates; the final trainings train on the whole training split.
     ...(o.valBy && evaluateOn === 'validation' ? { valBy: o.valBy } : {}),
     evaluateOn,
@@ -148,8 +152,11 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
   mkdirSync(o.outDir, { recursive: true });
   mkdirSync(reportDir, { recursive: true });
   const resultsPath = join(reportDir, 'skip-connections.json');
-  const { log: _l, progress: _p, outDir: _d, reportDir: _r, workers: _w, ...recorded } = o;
+  const { log: _l, progress: _p, outDir: _d, reportDir: _r, workers: _w, ...given } = o;
+  const recorded = { ...given, stepping: o.stepping ?? 'stretch' };
   const results: ResultsFile = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile) : { options: recorded, search: {}, rows: [] };
+  // Reports written before the option existed were measured on stretched steps.
+  results.options.stepping ??= 'stretch';
   const differing = (keys: readonly (keyof SkipExperimentOptions)[]): (keyof SkipExperimentOptions)[] =>
     keys.filter((k) => JSON.stringify(results.options[k as keyof ResultsFile['options']]) !== JSON.stringify(recorded[k as keyof ResultsFile['options']]));
   const changed = differing(MEASURING);

@@ -9,6 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backbone, BACKBONES, type BackboneName, type BackboneOptions } from '../snn/backbones.js';
 import { loadGestureDataset, splitValidation, type EventDataset, type LabelledEvents } from '../snn/data.js';
+import type { Stepping } from '../snn/model-api.js';
 import type { NeuronConfig } from '../snn/neuron.js';
 import { validateSpec, type ModelSpec, type SpecTraining } from '../snn/spec.js';
 import type { ValidationGroup } from '../snn/validation.js';
@@ -27,6 +28,11 @@ export interface SnnTargetOptions {
   steps?: number;
   /** Event time per step, µs (default 1.5 s / steps: the window of the usual DVS Gesture setups). */
   stepUs?: number;
+  /**
+   * How windows are cut into steps (Preprocessing.stepping). Absent: 'stretch', what studies and
+   * experiments stored before the option existed were run with; new ones ask for 'fixed'.
+   */
+  stepping?: Stepping;
   /** Channel width multiplier of the backbone (default 0.5). */
   widthMult?: number;
   /** Use at most this many recordings per split (quick studies). */
@@ -71,7 +77,7 @@ export function targetTraining(o: SnnTargetOptions): SpecTraining {
   const size = o.size ?? 32;
   if (SENSOR % size !== 0) throw new RangeError(`size ${size} does not divide the 128-pixel sensor`);
   const steps = o.steps ?? 8;
-  return { downsample: SENSOR / size, steps, stepUs: o.stepUs ?? Math.round(1.5e6 / steps), encoding: 'clip' };
+  return { downsample: SENSOR / size, steps, stepUs: o.stepUs ?? Math.round(1.5e6 / steps), encoding: 'clip', stepping: o.stepping ?? 'stretch' };
 }
 
 /**

@@ -27,6 +27,7 @@ export interface TargetChoice {
   threshold?: number;
   /** Validation held out by recording or person (absent: by sample). */
   valBy?: SnnTargetOptions['valBy'];
+  stepping?: SnnTargetOptions['stepping'];
 }
 
 /** The target of `spikeline search --backbone NAME`. */
@@ -35,6 +36,6 @@ export function searchTargetRef(name: string, choice: TargetChoice): TargetRef {
   if (!isBackboneName(name)) throw new SearchConfigError(`--backbone must be one of ${SEARCH_BACKBONES.join(', ')}, got "${name}"`);
   if (choice.data === undefined) throw new SearchConfigError(`--data DIR is required for backbone ${name}`);
   if (!existsSync(choice.data)) throw new SearchConfigError(`--data ${choice.data}: no such folder`);
-  const options: SnnTargetOptions = { backbone: name, data: resolve(choice.data), widthMult: choice.widthMult, steps: choice.steps, size: choice.size, limit: choice.trainLimit, lr: choice.lr, batchSize: choice.batchSize, threshold: choice.threshold, ...(choice.valBy ? { valBy: choice.valBy } : {}) };
+  const options: SnnTargetOptions = { backbone: name, data: resolve(choice.data), widthMult: choice.widthMult, steps: choice.steps, size: choice.size, limit: choice.trainLimit, lr: choice.lr, batchSize: choice.batchSize, threshold: choice.threshold, ...(choice.valBy ? { valBy: choice.valBy } : {}), ...(choice.stepping ? { stepping: choice.stepping } : {}) };
   return { module: SNN_TARGET_MODULE, export: 'snnTarget', options };
 }

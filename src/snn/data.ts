@@ -12,7 +12,7 @@ import { listCifar10Dvs, loadCifar10DvsSample, CIFAR10_DVS_CLASSES, type Cifar10
 import { affine, dropRandom, dropRegion, dropTimeSpan, injectNoise, invertPolarity, mixRegion, timeStretch } from '../operators/functional/augment.js';
 import { orient, type Region } from '../operators/functional/spatial.js';
 import { framesFromEvents, FrameAccumulator } from '../operators/functional/binning.js';
-import { denoiseProblem, subBinsOf, subBinsProblem, type DenoiseSetting, type Preprocessing } from './model-api.js';
+import { denoiseProblem, steppingOf, subBinsOf, subBinsProblem, type DenoiseSetting, type Preprocessing, type Stepping } from './model-api.js';
 import { denoiseRecording } from './denoise.js';
 import { splitByGroup, type Groupable, type ValidationGroup } from './validation.js';
 import { appendTo } from '../util/multimap.js';
@@ -154,6 +154,8 @@ export interface DatasetOptions {
   encoding?: Preprocessing['encoding'];
   /** Temporal sub-bins per step as input channels (Preprocessing.subBins; default 1). */
   subBins?: number;
+  /** How windows are cut into steps (Preprocessing.stepping; default 'fixed', as live inference). */
+  stepping?: Stepping;
   /**
    * Background-activity filter over each recording's whole stream before samples are cut
    * (Preprocessing.denoise; default none): one stream per trial file (DVS128 Gesture) or per
@@ -222,6 +224,7 @@ export async function loadEventDataset(root: string, layout: DatasetLayout, o: D
       stepUs: o.stepUs,
       steps: o.steps,
       encoding: o.encoding ?? 'clip',
+      stepping: o.stepping ?? 'fixed',
       // Absent means 1, so models without sub-bins keep the preprocessing.json they always had.
       ...(subBins !== 1 ? { subBins } : {}),
       ...(denoise ? { denoise: { durationUs: denoise.durationUs, neighbours: denoise.neighbours } } : {}),
@@ -256,8 +259,8 @@ function classesInTurn(entries: readonly Cifar10DvsEntry[], limit: number): Cifa
 }
 
 /** The DatasetOptions that make a model's frames (eval and every other loader for a saved model). */
-export function preprocessingOptions(p: Preprocessing): Pick<DatasetOptions, 'downsample' | 'steps' | 'stepUs' | 'encoding' | 'subBins' | 'denoise'> {
-  return { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, subBins: subBinsOf(p), ...(p.denoise ? { denoise: p.denoise } : {}) };
+export function preprocessingOptions(p: Preprocessing): Pick<DatasetOptions, 'downsample' | 'steps' | 'stepUs' | 'encoding' | 'subBins' | 'stepping' | 'denoise'> {
+  return { downsample: p.downsample, steps: p.steps, stepUs: p.stepUs, encoding: p.encoding, subBins: subBinsOf(p), stepping: steppingOf(p), ...(p.denoise ? { denoise: p.denoise } : {}) };
 }
 
 /**
@@ -363,11 +366,12 @@ export interface AugmentContext {
 }
 
 /**
- * One sample's events after augmentation, with its (possibly mirrored) label: tempo stretch,
- * a window of steps·stepUs (random, centred, or over the gesture's onset), region mix, mirror, zoom / roll / shift about the
- * sensor centre, EventDrop drops, polarity swap, background noise — all at full resolution.
+ * One sample's events after augmentation, with its (possibly mirrored) label and the start of its
+ * window (`framesOfEvents` bins fixed steps from there): tempo stretch, a window of steps·stepUs
+ * (random, centred, or over the gesture's onset), region mix, mirror, zoom / roll / shift about
+ * the sensor centre, EventDrop drops, polarity swap, background noise — all at full resolution.
  */
-export function augmentEvents(s: LabelledEvents, p: Preprocessing, aug: Augmentation, rand: () => number, ctx: AugmentContext = {}): { events: EventBatch; label: number } {
+export function augmentEvents(s: LabelledEvents, p: Preprocessing, aug: Augmentation, rand: () => number, ctx: AugmentContext = {}): AugmentedSample {
   const window = p.steps * p.stepUs;
   let events = s.events;
   let label = s.label;
@@ -381,12 +385,15 @@ export function augmentEvents(s: LabelledEvents, p: Preprocessing, aug: Augmenta
   }
   const stretch = aug.stretch > 1 ? Math.exp((rand() * 2 - 1) * Math.log(aug.stretch)) : 1;
   if (stretch !== 1) events = timeStretch(events, stretch);
-  events = cropWindow(events, window, onset ? 1 : aug.timeCrop ? rand() : 0.5);
-  if (events.length === 0) return { events, label };
+  const crop = cropWindow(events, window, onset ? 1 : aug.timeCrop ? rand() : 0.5);
+  const startUs = crop.startUs;
+  events = crop.events;
+  if (events.length === 0) return { events, label, startUs };
   const { width: W, height: H } = events.sensor;
   if (aug.mix > 0 && ctx.partner && rand() < aug.mix) {
     const other = cropWindow(ctx.partner().events, window, rand());
-    events = mixRegion(events, other, randomBox(W, H, 0.05 + 0.2 * rand(), rand));
+    // The partner's window laid over this one (start on start), so its events stay inside it.
+    events = mixRegion(events, other.events, randomBox(W, H, 0.05 + 0.2 * rand(), rand), startUs - other.startUs);
   }
   if (aug.flip > 0 && ctx.mirror && rand() < aug.flip) {
     events = orient(events, 'flipX');
@@ -413,7 +420,14 @@ export function augmentEvents(s: LabelledEvents, p: Preprocessing, aug: Augmenta
     const seconds = (events.t[events.length - 1]! - events.t[0]!) / 1e6;
     events = injectNoise(events, Math.round(rand() * aug.noise * W * H * seconds), rand);
   }
-  return { events, label };
+  return { events, label, startUs };
+}
+
+export interface AugmentedSample {
+  events: EventBatch;
+  label: number;
+  /** Start of the sample's window of steps·stepUs, µs (NaN for a sample without events). */
+  startUs: number;
 }
 
 /**
@@ -422,14 +436,17 @@ export function augmentEvents(s: LabelledEvents, p: Preprocessing, aug: Augmenta
  */
 export const ONSET_VISIBLE_MIN = 0.3;
 
-/** The window of `length` µs starting at fraction `at` of the slack (the whole sample when shorter). */
-function cropWindow(ev: EventBatch, length: number, at: number): EventBatch {
-  if (ev.length === 0) return ev;
+/**
+ * The window of `length` µs starting at fraction `at` of the slack, and the events in it. A sample
+ * shorter than the window lies wholly inside it, at that fraction of the room left (centred at
+ * 0.5, ending with the window at 1).
+ */
+function cropWindow(ev: EventBatch, length: number, at: number): { events: EventBatch; startUs: number } {
+  if (ev.length === 0) return { events: ev, startUs: Number.NaN };
   const t0 = ev.t[0]!;
   const span = ev.t[ev.length - 1]! - t0;
-  if (span <= length) return ev;
-  const start = t0 + at * (span - length);
-  return sliceByTime(ev, start, start + length);
+  const startUs = t0 + at * (span - length);
+  return { events: span <= length ? ev : sliceByTime(ev, startUs, startUs + length), startUs };
 }
 
 /** A box of about `area` of the W x H sensor with a random aspect (1:2 to 2:1) and position. */
@@ -442,14 +459,17 @@ function randomBox(W: number, H: number, area: number, rand: () => number): Regi
 
 /**
  * Frames [T, H, W, 2K] of (augmented) events: binned into T·K equal time bins (tail kept) with the
- * downsampling fused into binning, then encoded, the K sub-bins of each step as its channels.
+ * downsampling fused into binning, then encoded, the K sub-bins of each step as its channels. The
+ * bins split the window of steps·stepUs from `startUs` (stepping 'fixed') or the events' first to
+ * last time (stepping 'stretch', or when no start is known).
  */
-export function framesOfEvents(events: EventBatch, p: Preprocessing, acc = new FrameAccumulator()): Float32Array {
+export function framesOfEvents(events: EventBatch, p: Preprocessing, acc = new FrameAccumulator(), startUs = Number.NaN): Float32Array {
   const K = subBinsOf(p);
   const bins = p.steps * K;
+  const range = steppingOf(p) === 'fixed' && Number.isFinite(startUs) ? { range: { startUs, endUs: startUs + p.steps * p.stepUs } } : {};
   const data = events.length === 0
     ? new Float32Array(bins * p.height * p.width * 2)
-    : framesFromEvents(events, { nTimeBins: bins, includeTail: true, downsample: p.downsample }, acc).data;
+    : framesFromEvents(events, { nTimeBins: bins, includeTail: true, downsample: p.downsample, ...range }, acc).data;
   if (K === 1) {
     encodeFrame(data, 0, data, p.encoding);
     return data;
@@ -462,8 +482,8 @@ export function framesOfEvents(events: EventBatch, p: Preprocessing, acc = new F
 
 /** Frames of one sample after augmentation, with its label (mirrored when the sample was). */
 export function sampleFrames(s: LabelledEvents, p: Preprocessing, aug: Augmentation, rand: () => number, acc = new FrameAccumulator(), ctx: AugmentContext = {}): { frames: Float32Array; label: number } {
-  const { events, label } = augmentEvents(s, p, aug, rand, ctx);
-  return { frames: framesOfEvents(events, p, acc), label };
+  const { events, label, startUs } = augmentEvents(s, p, aug, rand, ctx);
+  return { frames: framesOfEvents(events, p, acc, startUs), label };
 }
 
 /**
@@ -471,7 +491,8 @@ export function sampleFrames(s: LabelledEvents, p: Preprocessing, aug: Augmentat
  * its end, 0.5: the centre window evaluation uses), not augmented.
  */
 export function windowFrames(s: LabelledEvents, p: Preprocessing, at: number, acc = new FrameAccumulator()): Float32Array {
-  return framesOfEvents(cropWindow(s.events, p.steps * p.stepUs, at), p, acc);
+  const { events, startUs } = cropWindow(s.events, p.steps * p.stepUs, at);
+  return framesOfEvents(events, p, acc, startUs);
 }
 
 /** Packs per-sample frames [T, H, W, C] into one [T, B, H, W, C] buffer. */

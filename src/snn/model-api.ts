@@ -17,6 +17,14 @@ export interface Preprocessing {
   stepUs: number;
   /** Time steps per classification window (batched forward). */
   steps: number;
+  /**
+   * How a training or evaluation window's events are cut into the `steps` steps (absent: 'stretch',
+   * what every model before the field was trained with). 'fixed': steps of exactly stepUs from the
+   * window's start, as live inference makes them, so a sample shorter than the window leaves steps
+   * empty. 'stretch': `steps` equal bins between the window's first and last event (Tonic's
+   * n_time_bins), which stretches a short sample over the whole window.
+   */
+  stepping?: Stepping;
   /** How frame values are formed: event counts, clipped counts, binary spikes or log2(1 + count) (per channel). */
   encoding: 'count' | 'clip' | 'binary' | 'log';
   /**
@@ -39,6 +47,14 @@ export interface DenoiseSetting {
   durationUs: number;
   /** 4 (Tonic's `Denoise`) or 8 (dv-processing's `BackgroundActivityNoiseFilter`) neighbours. */
   neighbours: 4 | 8;
+}
+
+export type Stepping = 'fixed' | 'stretch';
+export const STEPPINGS: readonly Stepping[] = ['fixed', 'stretch'];
+
+/** How a model's windows were cut into steps ('stretch' for folders written before the field existed). */
+export function steppingOf(p: Pick<Preprocessing, 'stepping'>): Stepping {
+  return p.stepping ?? 'stretch';
 }
 
 /** Sub-bins per step of a model's input (1 for folders written before the field existed). */

@@ -11,7 +11,7 @@ import { formatDenoise } from './denoise.js';
 import type { ValidationGroup } from './validation.js';
 import { loadModel } from './io.js';
 import { DVS_GESTURE_BACKGROUND } from '../formats/dvs-gesture.js';
-import { inputChannels, subBinsProblem, type DenoiseSetting, type Preprocessing } from './model-api.js';
+import { inputChannels, subBinsProblem, type DenoiseSetting, type Preprocessing, type Stepping } from './model-api.js';
 import { accuracyByDomain, formatByDomain, readTrialTags, type DomainGroup } from '../simulate/domain-report.js';
 import type { NeuronConfig } from './neuron.js';
 import { readSpecFile, type ModelSpec, type SpecTraining } from './spec.js';
@@ -36,6 +36,8 @@ export interface TrainRunOptions {
   encoding?: Preprocessing['encoding'];
   /** Temporal sub-bins per step as input channels (Preprocessing.subBins). */
   subBins?: number;
+  /** How windows are cut into steps (Preprocessing.stepping). */
+  stepping?: Stepping;
   /** Background-activity filter over each recording before binning (Preprocessing.denoise; default none). */
   denoise?: DenoiseSetting;
   epochs: number;
@@ -69,9 +71,9 @@ export interface TrainRunOptions {
 /** Input preparation of a run: every field set but denoise, absent when off. */
 type TrainingInput = Required<Omit<SpecTraining, 'denoise'>> & Pick<SpecTraining, 'denoise'>;
 
-const TRAINING_DEFAULTS: TrainingInput = { downsample: 4, steps: 16, stepUs: 93_750, encoding: 'clip', subBins: 1 };
+const TRAINING_DEFAULTS: TrainingInput = { downsample: 4, steps: 16, stepUs: 93_750, encoding: 'clip', subBins: 1, stepping: 'fixed' };
 
-const TRAINING_FLAGS: Record<keyof SpecTraining, string> = { downsample: '--downsample', steps: '--steps', stepUs: '--step-us', encoding: '--encoding', subBins: '--sub-bins', denoise: '--denoise' };
+const TRAINING_FLAGS: Record<keyof SpecTraining, string> = { downsample: '--downsample', steps: '--steps', stepUs: '--step-us', encoding: '--encoding', subBins: '--sub-bins', stepping: '--stepping', denoise: '--denoise' };
 
 /** A training field as its flag's value, to compare and name it (a denoise setting is an object). */
 function flagValue(v: SpecTraining[keyof SpecTraining]): string {
@@ -84,8 +86,8 @@ function flagValue(v: SpecTraining[keyof SpecTraining]): string {
  * naming the flag: the network was searched for the spec's frames.
  */
 function trainingInput(o: Partial<SpecTraining>, spec: ModelSpec | undefined, specFile: string | undefined): TrainingInput {
-  // A spec's training section without subBins was searched with 1.
-  const searched = spec?.training ? { subBins: 1, ...spec.training } : undefined;
+  // A spec's training section without subBins was searched with 1, without stepping stretched.
+  const searched = spec?.training ? { subBins: 1, stepping: 'stretch' as const, ...spec.training } : undefined;
   const out = { ...TRAINING_DEFAULTS, ...searched };
   for (const key of Object.keys(TRAINING_FLAGS) as (keyof SpecTraining)[]) {
     const given = o[key];
@@ -127,7 +129,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const { train, val } = f > 0 ? splitValidation(ds.train, f, valBy) : { train: ds.train, val: [] };
   const { height, width } = ds.preprocessing;
   const channels = inputChannels(ds.preprocessing);
-  log(`data: ${train.length} train / ${val.length} validation${val.length ? ` (by ${valBy})` : ''} / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x${channels} (${input.subBins} sub-bin${input.subBins === 1 ? '' : 's'} per step), T=${input.steps}${input.denoise ? `, denoise ${formatDenoise(input.denoise)}` : ''}, augment ${formatAugmentation(o.augmentation)}, ${o.perStepLoss ? 'per-step' : 'mean'} loss (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(`data: ${train.length} train / ${val.length} validation${val.length ? ` (by ${valBy})` : ''} / ${ds.test.length} test samples, ${ds.classes.length} classes, frames ${height}x${width}x${channels} (${input.subBins} sub-bin${input.subBins === 1 ? '' : 's'} per step), T=${input.steps} (${input.stepping} steps)${input.denoise ? `, denoise ${formatDenoise(input.denoise)}` : ''}, augment ${formatAugmentation(o.augmentation)}, ${o.perStepLoss ? 'per-step' : 'mean'} loss (loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   let spec: ModelSpec;
   if (specFromFile) {
     spec = specFromFile;

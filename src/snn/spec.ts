@@ -17,7 +17,7 @@
  * is written back into the resolved spec (`adapt`). Skips may only end at conv / dwconv layers.
  */
 import { readFile } from 'node:fs/promises';
-import { denoiseProblem, subBinsProblem, type DenoiseSetting, type Preprocessing } from './model-api.js';
+import { denoiseProblem, STEPPINGS, subBinsProblem, type DenoiseSetting, type Preprocessing, type Stepping } from './model-api.js';
 import { neuronProblems, type NeuronConfig } from './neuron.js';
 
 export type LayerSpec =
@@ -62,6 +62,8 @@ export interface SpecTraining {
   encoding: Preprocessing['encoding'];
   /** Temporal sub-bins per step as input channels (absent: 1; input.channels is 2·subBins). */
   subBins?: number;
+  /** How windows are cut into steps (absent: 'stretch', what specs before the field were searched with; Preprocessing.stepping). */
+  stepping?: Stepping;
   /** Background-activity filter over each recording before binning (absent: none; Preprocessing.denoise). */
   denoise?: DenoiseSetting;
 }
@@ -233,6 +235,7 @@ function trainingProblems(t: SpecTraining): string[] {
     const bad = subBinsProblem(t.subBins, t.stepUs);
     if (bad) reasons.push(`training.subBins: ${bad}`);
   }
+  if (t.stepping !== undefined && !STEPPINGS.includes(t.stepping)) reasons.push(`training.stepping: must be one of ${STEPPINGS.join(', ')}`);
   if (t.denoise !== undefined) {
     const bad = denoiseProblem(t.denoise);
     if (bad) reasons.push(`training.${bad}`);

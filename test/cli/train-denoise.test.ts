@@ -22,7 +22,7 @@ test('train --denoise 5ms records denoise in preprocessing.json, and eval gives 
   const out = join(dir, 'dn');
   const train = await runCli('train', ...quick, '--out', out, '--denoise', '5ms');
   assert.equal(train.code, 0, train.err);
-  assert.match(train.err, /T=4, denoise 5000us:8, augment/);
+  assert.match(train.err, /T=4 \(fixed steps\), denoise 5000us:8, augment/);
   const file = join(out, 'model', 'preprocessing.json');
   const pre = JSON.parse(readFileSync(file, 'utf8'));
   assert.deepEqual(pre.denoise, { durationUs: 5000, neighbours: 8 });

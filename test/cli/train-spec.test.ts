@@ -24,13 +24,27 @@ test('a spec exported after search --size 16 --steps 4 trains on 16x16 frames of
   const spec = JSON.parse(readFileSync(best, 'utf8'));
   // 128-pixel sensor / 16 = 8; the search's windows are 1.5 s, so 1.5e6 / 4 µs per step.
   assert.deepEqual(spec.input, { height: 16, width: 16, channels: 2 });
-  assert.deepEqual(spec.training, { downsample: 8, steps: 4, stepUs: 375_000, encoding: 'clip' });
+  assert.deepEqual(spec.training, { downsample: 8, steps: 4, stepUs: 375_000, encoding: 'clip', stepping: 'fixed' });
 
   const out = join(dir, 'train');
   const train = await runCli('train', ...quick, '--out', out, '--spec', best);
   assert.equal(train.code, 0, train.err);
   const p = JSON.parse(readFileSync(join(out, 'model', 'preprocessing.json'), 'utf8'));
-  assert.deepEqual([p.height, p.width, p.downsample, p.steps, p.stepUs, p.encoding], [16, 16, 8, 4, 375_000, 'clip']);
+  assert.deepEqual([p.height, p.width, p.downsample, p.steps, p.stepUs, p.encoding, p.stepping], [16, 16, 8, 4, 375_000, 'clip', 'fixed']);
+});
+
+test('a spec searched before --stepping existed trains on stretched steps, as it was searched; --stepping fixed is refused', async () => {
+  const spec = JSON.parse(readFileSync(best, 'utf8'));
+  delete spec.training.stepping;
+  const file = join(dir, 'older.json');
+  writeFileSync(file, JSON.stringify(spec));
+  const out = join(dir, 'older');
+  const train = await runCli('train', ...quick, '--out', out, '--spec', file);
+  assert.equal(train.code, 0, train.err);
+  assert.equal(JSON.parse(readFileSync(join(out, 'model', 'preprocessing.json'), 'utf8')).stepping, 'stretch');
+  const fixed = await runCli('train', ...quick, '--out', join(dir, 'older-fixed'), '--spec', file, '--stepping', 'fixed');
+  assert.equal(fixed.code, 1);
+  assert.match(fixed.err, /--stepping fixed disagrees with .*older\.json, which was searched with --stepping stretch/);
 });
 
 test('an option that disagrees with the exported spec is refused, naming the flag', async () => {

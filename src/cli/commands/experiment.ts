@@ -5,7 +5,7 @@ import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { parseBudgetMs } from '../../search/run.js';
 import { isBackboneName } from '../../search/snn-target.js';
 import { decisionExperiment, DECISION_USAGE } from './experiment-decision.js';
-import { valByOption } from './search.js';
+import { steppingOption, valByOption } from './search.js';
 import type { BackboneName } from '../../snn/backbones.js';
 
 const usage = `usage: spikeline experiment skip-connections --data DIR [options]
@@ -69,6 +69,8 @@ command again resumes an interrupted experiment, a training cut half-way from it
   --threshold X         firing threshold of every neuron, all configurations (default 1)
   --val-by G            the search validates on held-out samples, recordings or people:
                         sample | recording | user (default sample)
+  --stepping S          fixed | stretch: how windows are cut into steps (default fixed; a report
+                        made before the option was measured with stretch)
   --batch-size N        batch size (default 16)
   --max-skips N         skip limit of the search (default max(4, original count))
   --workers N           parallel trainings (default: one per core)
@@ -106,6 +108,7 @@ export const experimentCommand: Command = {
         lr: { type: 'string' },
         threshold: { type: 'string' },
         'val-by': { type: 'string' },
+        stepping: { type: 'string' },
         'batch-size': { type: 'string' },
         'max-skips': { type: 'string' },
         workers: { type: 'string' },
@@ -145,6 +148,7 @@ export const experimentCommand: Command = {
       lr: numberOption('lr', values.lr, POSITIVE, 2e-3),
       threshold: numberOption('threshold', values.threshold, POSITIVE),
       valBy: valByOption(values['val-by']),
+      stepping: steppingOption(values.stepping),
       batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
       maxSkips: numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT),
       workers: numberOption('workers', values.workers, NON_NEGATIVE_INT),

@@ -1,5 +1,6 @@
 import { COUNT, FRAME_SIZE, NON_NEGATIVE_INT, POSITIVE, SEED, UsageError, choiceOption, numberOption, parseCommandArgs, type Command } from '../command.js';
 import { VALIDATION_GROUPS, type ValidationGroup } from '../../snn/validation.js';
+import { STEPPINGS, type Stepping } from '../../snn/model-api.js';
 import { OBJECTIVES, type ObjectiveKind } from '../../search/objective.js';
 import { SearchConfigError, defaultReportPath, parseBudgetMs, runSearch, writeStudyReport } from '../../search/run.js';
 import { StudyFileError, StudyLockedError } from '../../search/storage.js';
@@ -52,6 +53,8 @@ Or it lives in PostgreSQL, where any number of search processes on any machines 
   --threshold X       firing threshold of every neuron (default 1; searched with --search-neuron)
   --val-by G          trials validate on held-out samples, whole recordings or whole people:
                       sample | recording | user (default sample)
+  --stepping S        fixed | stretch: how windows are cut into steps (spikeline train --help;
+                      default fixed)
 
 report:
   --out FILE          HTML report (default STUDY with .html; NAME.html for a PostgreSQL study)
@@ -126,6 +129,7 @@ async function rank(argv: string[]): Promise<number> {
     'batch-size': { type: 'string' },
     threshold: { type: 'string' },
     'val-by': { type: 'string' },
+    stepping: { type: 'string' },
     'max-skips': { type: 'string' },
     'skip-types': { type: 'string' },
     seed: { type: 'string' },
@@ -144,6 +148,7 @@ async function rank(argv: string[]): Promise<number> {
     batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
     threshold: numberOption('threshold', values.threshold, POSITIVE),
     valBy: valByOption(values['val-by']),
+    stepping: steppingOption(values.stepping),
   });
   const result = await runRankStudy({
     target: ref.options as SnnTargetOptions,
@@ -210,6 +215,7 @@ async function search(argv: string[]): Promise<number> {
     lr: { type: 'string' },
     threshold: { type: 'string' },
     'val-by': { type: 'string' },
+    stepping: { type: 'string' },
     'batch-size': { type: 'string' },
     'take-over': { type: 'boolean' },
   });
@@ -235,6 +241,7 @@ async function search(argv: string[]): Promise<number> {
     batchSize: numberOption('batch-size', values['batch-size'], COUNT, 16),
     threshold: numberOption('threshold', values.threshold, POSITIVE),
     valBy: valByOption(values['val-by']),
+    stepping: steppingOption(values.stepping),
   };
   const maxSkips = numberOption('max-skips', values['max-skips'], NON_NEGATIVE_INT, 6);
   const settings = {
@@ -318,6 +325,11 @@ export const searchCommand: Command = {
 };
 
 /** `--val-by`: 'sample' (the default) is left out of the target options, as studies before the flag have it. */
+/** `--stepping` of a new study or experiment (default fixed, as live inference cuts steps). */
+export function steppingOption(value: string | undefined): Stepping {
+  return choiceOption('stepping', value, STEPPINGS, 'fixed');
+}
+
 export function valByOption(value: string | undefined): Exclude<ValidationGroup, 'sample'> | undefined {
   const by = choiceOption('val-by', value, VALIDATION_GROUPS, 'sample');
   return by === 'sample' ? undefined : by;

@@ -6,7 +6,7 @@ import { SURROGATES, type NeuronKind, type SurrogateName } from '../../snn/neuro
 import { runTraining } from '../../snn/run.js';
 import { ENCODINGS } from '../../snn/spec.js';
 import { parseDenoise } from '../../snn/denoise.js';
-import type { DenoiseSetting } from '../../snn/model-api.js';
+import { STEPPINGS, type DenoiseSetting } from '../../snn/model-api.js';
 import { AUGMENTATION_NAMES, AUGMENTATION_PRESETS, parseAugmentation, TRAIN_AUGMENTATION } from '../../snn/data.js';
 import { VALIDATION_GROUPS } from '../../snn/validation.js';
 
@@ -32,12 +32,17 @@ data
                            as 2N input channels (OFF, ON of sub-bin 0, then 1, ...), so it sees
                            motion direction inside a step whatever the contrast polarity
                            (default 1; N must divide --step-us)
+  --stepping fixed|stretch how a sample's window is cut into steps: fixed (default) = steps of
+                           --step-us from the window's start, as live inference cuts them, so a
+                           sample shorter than the window leaves steps empty; stretch = T equal
+                           bins from its first to its last event (Tonic's n_time_bins; models
+                           trained before this option)
   --denoise DUR[:N]        background-activity filter (Tonic's Denoise with N=4) over each
                            recording's whole stream before samples are cut: an event is kept iff
                            one of N (4 or 8, default 8) neighbouring pixels fired less than DUR
                            before it (e.g. 10ms, 10ms:4; bare number: µs); part of the model, so
                            eval and live inference apply it too (default: off)
-                           With --spec, these six default to what the spec was searched with.
+                           With --spec, these seven default to what the spec was searched with.
   --limit N                use at most N samples per split (of each --data folder)
   --background             DVS128 Gesture layout: learn a 12th class, background, from the
                            synthetic "no gesture" rows (class 12), so the model can say "nothing"
@@ -91,6 +96,7 @@ export const trainCommand: Command = {
       'step-us': { type: 'string' },
       encoding: { type: 'string' },
       'sub-bins': { type: 'string' },
+      stepping: { type: 'string' },
       denoise: { type: 'string' },
       limit: { type: 'string' },
       'val-fraction': { type: 'string' },
@@ -145,6 +151,7 @@ export const trainCommand: Command = {
       stepUs: numberOption('step-us', values['step-us'], POSITIVE),
       ...(values.encoding !== undefined ? { encoding: choiceOption('encoding', values.encoding, ENCODINGS, 'clip') } : {}),
       subBins: numberOption('sub-bins', values['sub-bins'], COUNT),
+      ...(values.stepping !== undefined ? { stepping: choiceOption('stepping', values.stepping, STEPPINGS, 'fixed') } : {}),
       ...(values.denoise !== undefined ? { denoise: denoiseOption(values.denoise) } : {}),
       epochs: numberOption('epochs', values.epochs, COUNT, 30),
       batchSize: numberOption('batch', values.batch, COUNT, 16),

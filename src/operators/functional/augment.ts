@@ -138,9 +138,10 @@ export function timeStretch(batch: EventBatch, factor: number): EventBatch {
 
 /**
  * EventMix-style mixing: the events of `base` outside `box` together with those of `other`
- * inside it, `other`'s times shifted so both start together. Both must share the sensor.
+ * inside it, `other`'s times shifted by `shiftUs` (default: so both start together). Both must
+ * share the sensor.
  */
-export function mixRegion(base: EventBatch, other: EventBatch, box: Region): EventBatch {
+export function mixRegion(base: EventBatch, other: EventBatch, box: Region, shiftUs?: number): EventBatch {
   if (base.sensor.width !== other.sensor.width || base.sensor.height !== other.sensor.height) {
     throw new RangeError(`mixRegion: sensors differ (${base.sensor.width}x${base.sensor.height} vs ${other.sensor.width}x${other.sensor.height})`);
   }
@@ -150,8 +151,8 @@ export function mixRegion(base: EventBatch, other: EventBatch, box: Region): Eve
   for (let i = 0; i < other.length; i++) if (inside(other.x[i]!, other.y[i]!, box)) keep[k++] = i;
   const pasted = gather(other, keep, k);
   if (pasted.length === 0) return outside;
-  if (base.length === 0) return pasted;
-  const shift = base.t[0]! - other.t[0]!;
+  if (base.length === 0 && shiftUs === undefined) return pasted;
+  const shift = shiftUs ?? base.t[0]! - other.t[0]!;
   const moved = allocateBatch(pasted.length, base.sensor);
   moved.x.set(pasted.x);
   moved.y.set(pasted.y);

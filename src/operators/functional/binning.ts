@@ -12,7 +12,8 @@
  * - `eventCount: c`, `overlap: o` (events), stride s = c - o > 0: slice k = events [k s, k s + min(c, n)).
  *   Count floor((n - min(c, n)) / s) + 1, or ceil(...) + 1 with `includeIncomplete`.
  * - `nTimeBins: N`, `overlap: f` (fraction of a bin, 0 <= f < 1): w = floor((t_last - t_0) / N) (1 + f),
- *   stride w (1 - f), N windows [t_0 + k stride, t_0 + k stride + w).
+ *   stride w (1 - f), N windows [t_0 + k stride, t_0 + k stride + w). With `range` (ours, not
+ *   Tonic's), t_0 and t_last are the range's start and end instead of the first and last event.
  *   **Tail:** Tonic drops events with t >= t_0 + N w, which always includes the event(s) at t_last
  *   (up to N - 1 µs of events plus the last one). We keep that by default so frames equal Tonic's
  *   and models trained with Tonic see the same input; `includeTail: true` adds the overhang to the
@@ -39,6 +40,12 @@ export interface FrameSpec {
   /** nTimeBins: put events past the last full bin into the last bin instead of dropping them. */
   readonly includeTail?: boolean;
   /**
+   * nTimeBins: split this span, µs, instead of first to last event (events before it are not
+   * counted; with includeTail those past it go into the last bin). Fixed steps of a known window,
+   * as live inference bins them, however its events are spread.
+   */
+  readonly range?: { readonly startUs: number; readonly endUs: number };
+  /**
    * Integer spatial factor applied while binning (fused: no downsampled copy of the events);
    * frames are ceil(W / f) x ceil(H / f), the same as `Downsampler` then binning.
    */
@@ -59,6 +66,11 @@ export function frameMode(spec: FrameSpec): FrameMode {
     throw new RangeError(`frames: downsample must be an integer >= 1, got ${spec.downsample}`);
   }
   const o = spec.overlap ?? 0;
+  if (spec.range !== undefined) {
+    if (mode !== 'nTimeBins') throw new RangeError(`frames: range only applies to nTimeBins, not ${mode}`);
+    const { startUs, endUs } = spec.range;
+    if (!(Number.isFinite(startUs) && Number.isFinite(endUs) && endUs > startUs)) throw new RangeError(`frames: range must be finite with endUs > startUs, got [${startUs}, ${endUs})`);
+  }
   if (mode === 'timeWindow') {
     if (!(v > 0)) throw new RangeError(`frames: timeWindow must be > 0 µs, got ${v}`);
     if (!(o >= 0 && o < v)) throw new RangeError(`frames: overlap must be in [0, timeWindow) µs, got ${o}`);
@@ -90,7 +102,8 @@ export function sliceIndices(t: Float64Array, spec: FrameSpec): Slices {
     const count = mode === 'nTimeBins' || mode === 'nEventBins' ? spec[mode]! : 0;
     return { count, start: new Int32Array(count), end: new Int32Array(count), tStart: new Float64Array(count).fill(NaN), tEnd: new Float64Array(count).fill(NaN) };
   }
-  const t0 = t[0]!, tLast = t[n - 1]!;
+  const t0 = spec.range ? spec.range.startUs : t[0]!;
+  const tLast = spec.range ? spec.range.endUs : t[n - 1]!;
   if (mode === 'timeWindow' || mode === 'nTimeBins') {
     let window: number, stride: number, count: number;
     if (mode === 'timeWindow') {
@@ -117,7 +130,7 @@ export function sliceIndices(t: Float64Array, spec: FrameSpec): Slices {
     }
     if (mode === 'nTimeBins' && spec.includeTail) {
       s.end[count - 1] = n;
-      s.tEnd[count - 1] = Math.max(s.tEnd[count - 1]!, tLast + 1);
+      s.tEnd[count - 1] = Math.max(s.tEnd[count - 1]!, t[n - 1]! + 1);
     }
     return s;
   }
