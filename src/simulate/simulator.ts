@@ -23,7 +23,10 @@
  *   pixel's brightness (a dark pixel fires at the full rate, a fully lit one at a quarter);
  * - photoreceptor bandwidth (as in v2e's low-pass): with `cutoffHz`, the log intensity a pixel
  *   sees follows the scene through a first-order low-pass whose cutoff scales with the pixel's
- *   light (0.1 + 0.9·min(1, I)) × cutoffHz, so dim pixels lag and smear fast edges;
+ *   light, fc = (0.1 + 0.9·min(1, I)) × cutoffHz, so dim pixels lag and smear fast edges. The
+ *   lamp's flicker passes the same filter: its term is scaled by the filter's gain at the flicker
+ *   frequency, 1 / √(1 + (f / fc)²), for the pixel's current light (its phase lag, under a
+ *   quarter cycle, is left out), so a dim pixel sees a fraction of the swing a bright one sees;
  * - timestamp jitter: Gaussian, `jitterUs` standard deviation, kept inside its sub-step so the
  *   stream stays sorted.
  *
@@ -114,6 +117,12 @@ const LIGHT_LOG_MIN = -6;
 const LIGHT_STEPS_PER_LOG = 64;
 const LIGHT = Float32Array.from({ length: 6 * LIGHT_STEPS_PER_LOG + 1 }, (_, k) => 0.1 + 0.9 * Math.min(1, Math.exp(LIGHT_LOG_MIN + k / LIGHT_STEPS_PER_LOG)));
 
+/** Index into LIGHT (and tables built on it) of log intensity l, clamped to its ends. */
+function lightIndex(l: number): number {
+  const li = (l - LIGHT_LOG_MIN) * LIGHT_STEPS_PER_LOG;
+  return li <= 0 ? 0 : li >= LIGHT.length - 1 ? LIGHT.length - 1 : li | 0;
+}
+
 /** Key layout of the per-sub-step sort: (µs offset in the sub-step) · 2^22 + scratch index. */
 const INDEX_BITS = 22;
 const INDEX_SPAN = 1 << INDEX_BITS;
@@ -134,6 +143,8 @@ export class EventSimulator {
   private readonly noiseOnFraction: number;
   private readonly flicker: FlickerOptions | null;
   private readonly flickerGain: Float32Array | null;
+  /** Photoreceptor gain at the flicker frequency per LIGHT entry (flicker with cutoffHz only). */
+  private readonly flickerPass: Float32Array | null;
   private readonly maxSubstepUs: number;
   private readonly shotRateHz: number;
   private readonly cutoffHz: number;
@@ -211,6 +222,8 @@ export class EventSimulator {
     this.random = new Random(options.seed ?? 1);
     this.extraRandom = Random.derive(options.seed ?? 1, 'shot-jitter');
     this.filtered = new Float32Array(this.cutoffHz > 0 ? this.n : 0);
+    const flickerHz = this.flicker?.frequencyHz ?? 0;
+    this.flickerPass = this.flicker && this.cutoffHz > 0 ? LIGHT.map((b) => 1 / Math.hypot(1, flickerHz / (this.cutoffHz * b))) : null;
     this.settleLevel = 0.2 * Math.min(cOn, cOff);
 
     const fixed = Random.derive(options.seed ?? 1, 'fixed-pattern');
@@ -251,11 +264,7 @@ export class EventSimulator {
   reset(logFrame: Float32Array, t: number): void {
     this.checkFrame(logFrame);
     const f = this.flickerTerm(t);
-    const g = this.flickerGain;
-    for (let i = 0; i < this.n; i++) {
-      const l = logFrame[i]! + (g ? g[i]! * f : 0);
-      this.setReference(i, l);
-    }
+    for (let i = 0; i < this.n; i++) this.setReference(i, logFrame[i]! + (this.flickerGain ? this.flickerAmplitude(i, logFrame[i]!) * f : 0));
     this.scenePrev.set(logFrame);
     if (this.cutoffHz > 0) this.filtered.set(logFrame);
     this.settling = null;
@@ -312,8 +321,7 @@ export class EventSimulator {
         const target = frame[i]!;
         if (f[i] === target) continue;
         // Backward-Euler step of the first-order low-pass (stable for any cutoff and step).
-        const li = (target - LIGHT_LOG_MIN) * LIGHT_STEPS_PER_LOG;
-        const g = k * (li <= 0 ? LIGHT[0]! : li >= LIGHT.length - 1 ? 1 : LIGHT[li | 0]!);
+        const g = k * LIGHT[lightIndex(target)]!;
         const v = f[i]! + ((target - f[i]!) * g) / (1 + g);
         f[i] = v;
         if (Math.abs(target - v) > this.settleLevel) {
@@ -352,6 +360,12 @@ export class EventSimulator {
     }
   }
 
+  /** Flicker gain of pixel i at log intensity l: its lamp share, through its photoreceptor. */
+  private flickerAmplitude(i: number, l: number): number {
+    const pass = this.flickerPass;
+    return this.flickerGain![i]! * (pass ? pass[lightIndex(l)]! : 1);
+  }
+
   private flickerTerm(t: number): number {
     const f = this.flicker;
     if (!f || f.depth === 0) return 0;
@@ -386,7 +400,7 @@ export class EventSimulator {
         const i = list[k]!;
         const prev = scenePrev[i]!;
         const d = frame[i]! - prev;
-        const gi = g[i]!;
+        const gi = this.flickerAmplitude(i, frame[i]!);
         const l = prev + d * fb + gi * flB;
         if (l >= upper[i]! || l <= lower[i]!) this.fire(i, prev + d * fa + gi * flA, l, ta, dt);
       }

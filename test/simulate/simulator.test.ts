@@ -111,6 +111,31 @@ test('flicker makes high-gain pixels fire ON/OFF pairs at the flicker frequency;
   assert.ok(Math.abs(mean - 1e6 / 120) < 50, `period ${mean} µs`);
 });
 
+test('flicker passes the photoreceptor low-pass: a dim pixel sees a fraction of the swing a bright one sees', () => {
+  // Pixel 0 fully lit (log 0: cutoff 100 Hz), pixel 1 dim (log -4: cutoff (0.1 + 0.9 e^-4) 100 =
+  // 11.6 Hz). Flicker 120 Hz, depth 0.3: log(1 + 0.3 sin) swings from -0.357 to +0.262 before the
+  // filter; the filter passes 1 / sqrt(1 + (120 / 100)^2) = 0.64 of it for the lit pixel (-0.23 to
+  // +0.17: crossings of 0.15 every half cycle) and 1 / sqrt(1 + (120 / 11.6)^2) = 0.096 for the dim
+  // one (-0.034 to +0.025: never a crossing).
+  const frame = Float32Array.of(0, -4);
+  const count = (cutoffHz: number): [number, number] => {
+    const sim = quiet(2, 1, { flicker: { frequencyHz: 120, depth: 0.3 }, thresholdOn: 0.15, thresholdOff: 0.15, cutoffHz });
+    sim.reset(frame, 0);
+    for (let t = 4_000; t <= 1_000_000; t += 4_000) sim.advance(frame, t);
+    const b = sim.output.take();
+    const n: [number, number] = [0, 0];
+    for (let i = 0; i < b.length; i++) n[b.x[i]!]!++;
+    return n;
+  };
+  const [lit, dim] = count(100);
+  assert.ok(lit >= 2 * 120, `lit pixel: ${lit} events, expected at least one each way per cycle`);
+  assert.equal(dim, 0, 'the dim pixel cannot follow 120 Hz');
+  // Without a photoreceptor bandwidth both see the whole swing, alike.
+  const [litAll, dimAll] = count(0);
+  assert.equal(dimAll, litAll);
+  assert.ok(litAll > lit, `the whole swing (${litAll} events) fires more than the filtered one (${lit})`);
+});
+
 test('bad input is rejected with the reason', () => {
   const sim = quiet(4, 4);
   assert.throws(() => sim.advance(new Float32Array(16), 10), /before reset/);
