@@ -1,7 +1,9 @@
 /**
  * Stateful step-by-step inference (StreamingModel): one [H, W, 2] frame per call, membrane
- * potentials kept between calls. Scores are the mean of the output layer over the steps since
- * the last reset, so after T steps they equal the batched forward over those T frames.
+ * potentials kept between calls. Scores are the mean of the output layer over the last T steps
+ * (the model's window, `preprocessing.steps`) since the last reset, so T steps after a reset they
+ * equal the batched forward over those T frames, and a network never reset keeps reading its last
+ * T steps, as training read them (a mean over all steps since the start would stop moving).
  *
  * Reset policy: 'manual' (only reset()), or 'window' (automatic reset every `preprocessing.steps`
  * steps, before the step that would start a new window).
@@ -37,6 +39,8 @@ export class SnnStreamingModel implements StreamingModel {
   private readonly engine: StepEngine | null;
   private state: StreamState;
   private readonly sum: Float64Array;
+  /** The head's outputs of the last T steps (ring, T x classes), for the sliding mean. */
+  private readonly recent: Float32Array;
   private steps = 0;
   private readonly frameSize: number;
   private readonly headOut: Float32Array;
@@ -53,6 +57,7 @@ export class SnnStreamingModel implements StreamingModel {
     this.state = model.newState();
     this.headOut = new Float32Array(model.spec.classes);
     this.sum = new Float64Array(model.spec.classes);
+    this.recent = new Float32Array(Math.max(1, opts.preprocessing.steps) * model.spec.classes);
     const inp = model.spec.input;
     this.frameSize = inp.height * inp.width * inp.channels;
     if (opts.classes.length !== model.spec.classes) throw new Error(`streaming model: ${opts.classes.length} class names for ${model.spec.classes} outputs`);
@@ -84,12 +89,18 @@ export class SnnStreamingModel implements StreamingModel {
       v = r.out.dataSync() as Float32Array;
       r.out.dispose();
     }
-    this.steps++;
     const C = this.sum.length;
+    const T = this.recent.length / C;
+    // The slot of the step T steps ago, which this one replaces in the mean.
+    const slot = (this.steps % T) * C;
+    const full = this.steps >= T;
+    this.steps++;
+    const n = Math.min(this.steps, T);
     const logits = new Float32Array(C);
     for (let c = 0; c < C; c++) {
-      this.sum[c]! += v[c]!;
-      logits[c] = this.sum[c]! / this.steps;
+      this.sum[c]! += v[c]! - (full ? this.recent[slot + c]! : 0);
+      this.recent[slot + c] = v[c]!;
+      logits[c] = this.sum[c]! / n;
     }
     const probabilities = new Float32Array(C);
     softmaxInto(logits, 0, C, probabilities);

@@ -189,6 +189,32 @@ test('streaming step-by-step equals the batched forward to 1e-4 (with ASC and DS
   s.dispose();
 });
 
+test('a network never reset reads the mean of its last T steps, not of every step since it started', () => {
+  const m = buildModel({ ...gesture({ height: 16, width: 16, classes: 4, widthMult: 0.5 }) }, 21);
+  perturbBn(m, 22);
+  const T = pre.steps;
+  const frames = bernoulli(4 * T * 512, 0.25, 23);
+  // T = 1 reads each step's own output: the reference for the sliding mean.
+  const perStep = new SnnStreamingModel(m, { classes: ['a', 'b', 'c', 'd'], preprocessing: { ...pre, steps: 1 } });
+  const sliding = new SnnStreamingModel(m, { classes: ['a', 'b', 'c', 'd'], preprocessing: pre });
+  const outputs: Float32Array[] = [];
+  let moved = 0;
+  for (let k = 0; k < 4 * T; k++) {
+    const frame = frames.subarray(k * 512, (k + 1) * 512);
+    outputs.push(perStep.step(frame).logits);
+    const got = sliding.step(frame).logits;
+    const last = outputs.slice(Math.max(0, k - T + 1));
+    for (let c = 0; c < 4; c++) {
+      const want = last.reduce((a, o) => a + o[c]!, 0) / last.length;
+      assert.ok(Math.abs(got[c]! - want) < 1e-5, `step ${k}, class ${c}: ${got[c]} vs ${want}`);
+    }
+    if (k >= T && outputs[k]!.some((v, c) => v !== outputs[k - T]![c])) moved++;
+  }
+  assert.ok(moved > T, 'the test needs outputs that change from step to step');
+  perStep.reset();
+  sliding.dispose();
+});
+
 test('with 2 sub-bins per step (4 input channels), streaming step-by-step equals the batched forward, compiled and tfjs runtimes', () => {
   const pre2: Preprocessing = { ...pre, subBins: 2 };
   const spec: ModelSpec = {
