@@ -117,6 +117,8 @@ const inferenceCheck = obj({
   idleResetSteps: opt(int(0), 0),
   /** Step mode: publish a prediction every N steps. */
   emitEvery: opt(int(1), 1),
+  /** Step mode: each prediction is the mean of the last N step outputs (default: the model's steps). */
+  readoutSteps: opt(int(1)),
   /** Window mode: window length and stride in time steps (defaults: the model's window, a quarter of it). */
   window: opt(obj({ steps: int(1), stride: int(1) })),
 });
@@ -190,7 +192,7 @@ const configCheck = obj({
      */
     fit: opt(oneOf(FIT_MODES), 'error'),
   }),
-  inference: opt(inferenceCheck, { mode: 'step', idleResetSteps: 0, emitEvery: 1, resetEvery: undefined, window: undefined }),
+  inference: opt(inferenceCheck, { mode: 'step', idleResetSteps: 0, emitEvery: 1, resetEvery: undefined, readoutSteps: undefined, window: undefined }),
   decision: opt(decisionCheck, DECISION_DEFAULTS),
   previews: opt(obj({ enabled: opt(bool, true), size: opt(int(8, 512), 64), everySteps: opt(int(1), 1) })),
   /** Status messages interval, ms. */

@@ -44,13 +44,14 @@ export interface BenchSet {
  * Inference modes that can be recorded: the line config's sliding windows (16 steps, stride 4),
  * half-length windows (8 steps, stride 2: sure sooner, if the model copes with shorter input),
  * the demo's step mode (reset every model window) and streaming (step mode never reset on a
- * schedule, only after 25 empty steps).
+ * schedule, only after 25 empty steps), reading the last 16 or 8 step outputs.
  */
 export const BENCH_MODES = {
   window: { mode: 'window', window: { steps: 16, stride: 4 } },
   window8: { mode: 'window', window: { steps: 8, stride: 2 } },
   step: { mode: 'step', idleResetSteps: 25 },
   stream: { mode: 'step', resetEvery: 0, idleResetSteps: 25 },
+  stream8: { mode: 'step', resetEvery: 0, idleResetSteps: 25, readoutSteps: 8 },
 } as const;
 export type BenchMode = keyof typeof BENCH_MODES;
 

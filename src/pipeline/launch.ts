@@ -77,7 +77,8 @@ export async function openModel(config: PipelineConfig, log: (line: string) => v
     throw new Error(`model.path ${config.model.path}: ${(err as Error).message}`);
   }
   // The runner owns reset policy (resetEvery / windows), so the model resets only when told.
-  const model = new SnnStreamingModel(saved.model, { classes: saved.classes, preprocessing: saved.preprocessing, resetPolicy: 'manual' });
+  const { readoutSteps } = config.inference;
+  const model = new SnnStreamingModel(saved.model, { classes: saved.classes, preprocessing: saved.preprocessing, resetPolicy: 'manual', ...(readoutSteps !== undefined ? { readoutSteps } : {}) });
   // A folder called "model" (what spikeline train writes) is named after its parent.
   const folder = basename(config.model.path);
   const name = typeof saved.meta?.name === 'string' ? saved.meta.name : folder === 'model' ? `${basename(dirname(config.model.path))}/model` : folder;

@@ -1,9 +1,10 @@
 /**
  * Stateful step-by-step inference (StreamingModel): one [H, W, 2] frame per call, membrane
- * potentials kept between calls. Scores are the mean of the output layer over the last T steps
- * (the model's window, `preprocessing.steps`) since the last reset, so T steps after a reset they
- * equal the batched forward over those T frames, and a network never reset keeps reading its last
- * T steps, as training read them (a mean over all steps since the start would stop moving).
+ * potentials kept between calls. Scores are the mean of the output layer over the last R steps
+ * since the last reset (`readoutSteps`, default T = the model's window, `preprocessing.steps`), so
+ * T steps after a reset they equal the batched forward over those T frames, and a network never
+ * reset keeps reading its last R steps (a mean over all steps since the start would stop moving).
+ * A shorter readout follows a change of gesture sooner, with fewer steps to average.
  *
  * Reset policy: 'manual' (only reset()), or 'window' (automatic reset every `preprocessing.steps`
  * steps, before the step that would start a new window).
@@ -29,6 +30,8 @@ export interface StreamingOptions {
   preprocessing: Preprocessing;
   resetPolicy?: ResetPolicy;
   runtime?: StepRuntime;
+  /** Steps whose outputs the scores average (default: the model's window, preprocessing.steps). */
+  readoutSteps?: number;
 }
 
 export class SnnStreamingModel implements StreamingModel {
@@ -36,6 +39,8 @@ export class SnnStreamingModel implements StreamingModel {
   readonly preprocessing: Preprocessing;
   readonly resetPolicy: ResetPolicy;
   readonly runtime: StepRuntime;
+  /** Steps whose outputs the scores average. */
+  readonly readoutSteps: number;
   private readonly engine: StepEngine | null;
   private state: StreamState;
   private readonly sum: Float64Array;
@@ -57,7 +62,9 @@ export class SnnStreamingModel implements StreamingModel {
     this.state = model.newState();
     this.headOut = new Float32Array(model.spec.classes);
     this.sum = new Float64Array(model.spec.classes);
-    this.recent = new Float32Array(Math.max(1, opts.preprocessing.steps) * model.spec.classes);
+    this.readoutSteps = opts.readoutSteps ?? opts.preprocessing.steps;
+    if (!Number.isInteger(this.readoutSteps) || this.readoutSteps < 1) throw new RangeError(`streaming model: readoutSteps must be an integer >= 1, got ${this.readoutSteps}`);
+    this.recent = new Float32Array(this.readoutSteps * model.spec.classes);
     const inp = model.spec.input;
     this.frameSize = inp.height * inp.width * inp.channels;
     if (opts.classes.length !== model.spec.classes) throw new Error(`streaming model: ${opts.classes.length} class names for ${model.spec.classes} outputs`);

@@ -4,7 +4,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPipelineConfig, parsePipelineYaml } from '../../src/pipeline/config.js';
 import { ConfigError } from '../../src/pipeline/schema.js';
-import { demoConfig } from '../../src/pipeline/launch.js';
+import { demoConfig, openModel } from '../../src/pipeline/launch.js';
+import { initBackend } from '../../src/snn/backend.js';
 
 const issues = (text: string): string[] => {
   try {
@@ -109,4 +110,16 @@ test('the built-in demo config records gesture events and draws what the bundled
   assert.deepEqual(c.sinks.jsonl?.types, ['prediction', 'gesture', 'status', 'gap']);
   assert.equal(c.decision.enabled, true);
   assert.deepEqual(c.source, { type: 'simulator', seed: 1, speed: 1, domain: 'off', clockwise: 'subject', idle: 0 });
+});
+
+test('inference.readoutSteps reaches the streaming model; 0 is refused', async () => {
+  await initBackend();
+  const yaml = (extra: string) => `name: x\nsource: { type: tcp, url: "tcp://127.0.0.1:7777" }\nmodel: { path: ${join(process.cwd(), 'fixtures/model')} }\ninference: { mode: step, resetEvery: 0${extra} }\n`;
+  const opened = await openModel(parsePipelineYaml(yaml(', readoutSteps: 8'), '/tmp/x.yaml'));
+  assert.equal(opened.model.readoutSteps, 8);
+  opened.model.dispose();
+  const plain = await openModel(parsePipelineYaml(yaml(''), '/tmp/x.yaml'));
+  assert.equal(plain.model.readoutSteps, plain.model.preprocessing.steps, 'default: the model window');
+  plain.model.dispose();
+  assert.ok(issues(yaml(', readoutSteps: 0')).some((i) => i.startsWith('inference.readoutSteps')));
 });

@@ -211,6 +211,15 @@ test('a network never reset reads the mean of its last T steps, not of every ste
     if (k >= T && outputs[k]!.some((v, c) => v !== outputs[k - T]![c])) moved++;
   }
   assert.ok(moved > T, 'the test needs outputs that change from step to step');
+  // A shorter readout averages fewer steps, the network's state being the same.
+  const short = new SnnStreamingModel(m, { classes: ['a', 'b', 'c', 'd'], preprocessing: pre, readoutSteps: 2 });
+  for (let k = 0; k < 2 * T; k++) {
+    const got = short.step(frames.subarray(k * 512, (k + 1) * 512)).logits;
+    const last = outputs.slice(Math.max(0, k - 1), k + 1);
+    for (let c = 0; c < 4; c++) assert.ok(Math.abs(got[c]! - last.reduce((a, o) => a + o[c]!, 0) / last.length) < 1e-5, `readout 2, step ${k}`);
+  }
+  assert.throws(() => new SnnStreamingModel(m, { classes: ['a', 'b', 'c', 'd'], preprocessing: pre, readoutSteps: 0 }), /readoutSteps must be an integer >= 1/);
+  short.reset();
   perStep.reset();
   sliding.dispose();
 });

@@ -25,7 +25,8 @@ recordings and runs are reused by the next call (a new model only re-runs the cl
                         class's onThreshold, 0 = none); values a list or from:to:step
                         (default ${gridText(DEFAULT_GRID)})
   --modes LIST          inference modes to record: window (16 steps, stride 4), window8 (8, 2), step
-                        (reset every model window), stream (never reset on a schedule); default
+                        (reset every model window), stream (never reset on a schedule, reading
+                        the model's window of step outputs), stream8 (reading the last 8); default
                         window,window8,step
   --svg FILE            also write the trade-off plot (best mode) there
   --modes-svg FILE      and the per-mode plot there
