@@ -11,10 +11,12 @@
  * oldest are dropped and counted). Each frame carries a message id, so JetStream's duplicate
  * window stores a frame only once even if its first ack was lost. Queueing starts as soon as the
  * connection reports the disconnect, not at the first failed ack (seconds later): frames sent
- * meanwhile would be stored before the lost ones are sent again, out of order.
+ * meanwhile would be stored before the lost ones are sent again, out of order. A server that is
+ * up but has no stream for the subject any more (deleted by hand) answers "no responders" to
+ * every publish: the stream is created again (with `limits`) rather than retried against for ever.
  */
 import { randomBytes } from 'node:crypto';
-import type { JetStreamClient, NatsConnection } from 'nats';
+import { ErrorCode, type JetStreamClient, type NatsConnection, type NatsError } from 'nats';
 import type { Observable, Subscription } from 'rxjs';
 import { sliceBatch, type EventBatch } from '../events/index.js';
 import type { FlowValve } from '../operators/bounded-buffer.js';
@@ -33,8 +35,10 @@ export interface NatsEventSinkOptions {
   maxQueued?: number;
   /** Delay between attempts while the server is away, ms. Default 500. */
   retryMs?: number;
-  /** Called once per outage, with the first error. */
+  /** Called once per outage, with the first error (and once more if the stream cannot be created again). */
   onRetry?: (err: Error) => void;
+  /** Limits of the events stream when it has to be created again (default EVENT_STREAM_DEFAULTS). */
+  limits?: EventStreamLimits;
 }
 
 /** Bytes of a message that are not events: the SLEV header (24) and the message-id header, with room to spare. */
@@ -72,6 +76,8 @@ export class NatsEventSink {
   private readonly js: JetStreamClient;
   private disconnected = false;
   private reconnected: (() => void) | undefined;
+  /** This outage's failure to create the events stream again was reported (once per outage). */
+  private recreateReported = false;
 
   constructor(private readonly options: NatsEventSinkOptions) {
     this.subject = eventsSubject(checkCameraName(options.camera));
@@ -149,6 +155,7 @@ export class NatsEventSink {
   private retry(first: Error): void {
     if (this.retrying !== undefined) return;
     this.options.onRetry?.(first);
+    this.recreateReported = false;
     // Cleared in a callback, which always runs after this assignment (resend() may finish at once);
     // frames published between resend()'s end and the callback follow the resent ones.
     this.retrying = this.resend().finally(() => {
@@ -170,9 +177,21 @@ export class NatsEventSink {
         await this.js.publish(this.subject, frame.data, { msgID: frame.id });
         this.waiting.shift();
         this.stored(frame);
-      } catch {
-        await new Promise((r) => setTimeout(r, this.options.retryMs ?? 500));
+      } catch (err) {
+        if ((err as NatsError).code === ErrorCode.NoResponders && !this.disconnected) await this.recreateStream();
+        else await new Promise((r) => setTimeout(r, this.options.retryMs ?? 500));
       }
+    }
+  }
+
+  /** Creates the events stream again (it was deleted under the publisher); waits a retry delay if that fails. */
+  private async recreateStream(): Promise<void> {
+    try {
+      await ensureEventStream(await busManager(this.options.nc), this.options.limits);
+    } catch (err) {
+      if (!this.recreateReported) this.options.onRetry?.(new Error(`the events stream is gone and could not be created again: ${(err as Error).message}`));
+      this.recreateReported = true;
+      await new Promise((r) => setTimeout(r, this.options.retryMs ?? 500));
     }
   }
 
@@ -212,7 +231,7 @@ export async function publishEvents(source: Observable<EventBatch>, options: Pub
   const nc = await connectBus(options.url, { name: `spikeline-publish-${options.camera}`, ...(options.token ? { token: options.token } : {}) });
   try {
     await ensureEventStream(await busManager(nc), options.limits);
-    const sink = new NatsEventSink({ nc, camera: options.camera, ...(options.onRetry ? { onRetry: options.onRetry } : {}) });
+    const sink = new NatsEventSink({ nc, camera: options.camera, ...(options.onRetry ? { onRetry: options.onRetry } : {}), ...(options.limits ? { limits: options.limits } : {}) });
     const valve = options.valve;
     await new Promise<void>((resolve, reject) => {
       const sub: Subscription = source.subscribe({

@@ -17,7 +17,7 @@ import { readEvents } from '../../src/formats/io.js';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { Pipeline } from '../../src/pipeline/runner.js';
 import { NatsEventSink, publishEvents } from '../../src/sinks/nats-events.js';
-import { busManager, cameraConsumer, connectBus, ensureEventStream, EVENTS_STREAM, eventsSubject, frameId } from '../../src/sources/nats-bus.js';
+import { busManager, cameraConsumer, connectBus, ensureEventStream, EVENT_STREAM_DEFAULTS, EVENTS_STREAM, eventsSubject, frameId } from '../../src/sources/nats-bus.js';
 import { decodeWsFrame, encodeWsFrame } from '../../src/sources/ws-frame.js';
 import { natsCameraSource, type AckableBatch } from '../../src/sources/nats.js';
 import { freePort, spawnCli } from '../support/process.js';
@@ -170,6 +170,21 @@ test('NatsEventSink: frames published across a server restart are stored once ea
     if (m.info.pending === 0) break;
   }
   assert.deepEqual(firsts, Array.from({ length: k }, (_, i) => i + 1));
+});
+
+test('NatsEventSink: the events stream deleted while publishing is created again and later frames are stored', { timeout: 60_000 }, async (t) => {
+  const bus = await jetStreamBus(t);
+  if (!bus) return;
+  const sink = await storedBatches(bus, 5);
+  const jsm = await busManager(bus.nc);
+  await jsm.streams.delete(EVENTS_STREAM);
+  for (let k = 6; k <= 10; k++) sink.publish(batchOf(k));
+  // Before the fix every publish met "no responders" and was retried for ever.
+  await Promise.race([sink.flush(), new Promise((_, reject) => setTimeout(() => reject(new Error('flush hung: the deleted stream was never created again')), 20_000))]);
+  assert.equal(sink.published.batches, 10);
+  const info = await jsm.streams.info(EVENTS_STREAM);
+  assert.equal(info.state.messages, 5, 'the new stream holds the five frames published after the deletion');
+  assert.equal(info.config.max_bytes, EVENT_STREAM_DEFAULTS.maxBytes, 'created with the limits the sink was given (here the defaults)');
 });
 
 test('runner: a batch is acknowledged only once it has been binned and its finished steps classified', async (t) => {
