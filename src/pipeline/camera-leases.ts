@@ -18,12 +18,14 @@ import { BUS_API_TIMEOUT_MS } from '../sources/index.js';
 export const LEASES_BUCKET = 'spikeline-camera-leases';
 export const WORKERS_BUCKET = 'spikeline-workers';
 
-export type RenewResult = 'renewed' | 'lost' | 'unreachable';
+export type RenewResult = 'renewed' | 'lost' | 'unreachable' | 'not-held';
 
 interface Lease {
   revision: number;
   /** performance.now() of the last successful create / update. */
   renewedAt: number;
+  /** The renewal in flight, which a release waits for: it moves the revision the delete is checked against. */
+  renewing?: Promise<RenewResult>;
 }
 
 export class CameraLeases {
@@ -89,11 +91,17 @@ export class CameraLeases {
   /**
    * Renews a held lease. `lost`: another worker holds it now, or it could not be renewed for a
    * whole TTL (it has expired on the server); the camera must be given up at once.
-   * `unreachable`: the bus did not answer, the lease may still be valid.
+   * `unreachable`: the bus did not answer, the lease may still be valid. `not-held`: the camera
+   * was released (or its loss already reported).
    */
-  async renew(camera: string): Promise<RenewResult> {
+  renew(camera: string): Promise<RenewResult> {
     const lease = this.held.get(camera);
-    if (!lease) return 'lost';
+    if (!lease) return Promise.resolve('not-held');
+    lease.renewing = this.renewLease(camera, lease);
+    return lease.renewing;
+  }
+
+  private async renewLease(camera: string, lease: Lease): Promise<RenewResult> {
     try {
       lease.revision = await this.leases.update(camera, this.encoder.encode(this.workerId), lease.revision);
       lease.renewedAt = performance.now();
@@ -119,11 +127,16 @@ export class CameraLeases {
     return true;
   }
 
-  /** Gives a camera up so another worker can claim it at once (best effort: else it expires). */
+  /**
+   * Gives a camera up so another worker can claim it at once (best effort: else it expires). A
+   * renewal in flight is waited for, since the delete is checked against the revision it leaves.
+   */
   async release(camera: string): Promise<void> {
     const lease = this.held.get(camera);
     this.held.delete(camera);
     if (!lease) return;
+    const renewed = await lease.renewing;
+    if (renewed === 'lost') return;
     await this.leases.delete(camera, { previousSeq: lease.revision }).catch(() => undefined);
   }
 

@@ -27,3 +27,19 @@ test('leases: a renewal stored without its answer keeps the lease; another worke
   assert.equal(await leases.renew('cam'), 'lost');
   assert.deepEqual(leases.owned, []);
 });
+
+test('leases: a release while a renewal is in flight hands the camera over at once, and the renewal is not read as a lost lease', { timeout: 60_000 }, async (t) => {
+  const bus = await jetStreamBus(t);
+  if (!bus) return;
+  const a = await CameraLeases.open(bus.nc, 'worker-a', 30_000);
+  const b = await CameraLeases.open(bus.nc, 'worker-b', 30_000);
+  assert.equal((await a.claim('cam')).claimed, true);
+  // The renewal's update and the release's delete go out together; the server stores the update
+  // first, so a delete at the revision held before it would be refused and the lease kept.
+  const renewal = a.renew('cam');
+  await a.release('cam');
+  assert.notEqual(await renewal, 'lost');
+  assert.deepEqual(await b.claim('cam'), { claimed: true, handedOver: true }, 'free at once, handed over, not left to expire');
+  // A camera no longer held (released, or lost before) is not reported lost again.
+  assert.equal(await a.renew('cam'), 'not-held');
+});
