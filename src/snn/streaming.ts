@@ -44,7 +44,7 @@ export class SnnStreamingModel implements StreamingModel {
   private readonly engine: StepEngine | null;
   private state: StreamState;
   private readonly sum: Float64Array;
-  /** The head's outputs of the last T steps (ring, T x classes), for the sliding mean. */
+  /** The head's outputs of the last readoutSteps steps (ring, readoutSteps x classes), for the sliding mean. */
   private readonly recent: Float32Array;
   private steps = 0;
   private readonly frameSize: number;
@@ -97,12 +97,12 @@ export class SnnStreamingModel implements StreamingModel {
       r.out.dispose();
     }
     const C = this.sum.length;
-    const T = this.recent.length / C;
-    // The slot of the step T steps ago, which this one replaces in the mean.
-    const slot = (this.steps % T) * C;
-    const full = this.steps >= T;
+    const R = this.readoutSteps;
+    // The slot of the step R steps ago, which this one replaces in the mean.
+    const slot = (this.steps % R) * C;
+    const full = this.steps >= R;
     this.steps++;
-    const n = Math.min(this.steps, T);
+    const n = Math.min(this.steps, R);
     const logits = new Float32Array(C);
     for (let c = 0; c < C; c++) {
       this.sum[c]! += v[c]! - (full ? this.recent[slot + c]! : 0);
