@@ -24,6 +24,7 @@ import { parseDomainSpec } from '../simulate/domain.js';
 import type { Lighting } from '../simulate/gesture-classes.js';
 import { backbone } from '../snn/backbones.js';
 import { initBackend } from '../snn/backend.js';
+import type { Stepping } from '../snn/model-api.js';
 import { formatAugmentation, loadGestureDataset, parseAugmentation, type Augmentation, type LabelledEvents } from '../snn/data.js';
 import type { Preprocessing } from '../snn/model-api.js';
 import { evaluate, trainModel } from '../snn/train.js';
@@ -118,6 +119,11 @@ export interface TrainSettings {
   batchSize: number;
   lr: number;
   widthMult: number;
+  /**
+   * How windows are cut into steps. Part of every run's recorded settings, so a run made before
+   * the option existed (stretched steps) is not resumed or reused under fixed ones.
+   */
+  stepping: Stepping;
 }
 
 export interface TransferOptions {
@@ -137,7 +143,7 @@ export const QUICK_TRANSFER: Pick<TransferOptions, 'trainUsers' | 'testUsers' | 
   trainUsers: 8,
   testUsers: 2,
   gestureSeconds: 2,
-  train: { downsample: 8, steps: 8, stepUs: 187_500, epochs: 12, batchSize: 8, lr: 2e-3, widthMult: 1 },
+  train: { downsample: 8, steps: 8, stepUs: 187_500, epochs: 12, batchSize: 8, lr: 2e-3, widthMult: 1, stepping: 'fixed' },
 };
 
 /** Accuracy of one trained model on one test set. */
@@ -213,7 +219,7 @@ async function trainAndScore(runDir: string, recipe: string, seed: number, train
   mkdirSync(runDir, { recursive: true });
   writeFileSync(settingsPath, settings);
   const cpu0 = process.cpuUsage();
-  const opts = { downsample: t.downsample, steps: t.steps, stepUs: t.stepUs };
+  const opts = { downsample: t.downsample, steps: t.steps, stepUs: t.stepUs, stepping: t.stepping };
   const ds = await loadGestureDataset(trainDir, opts);
   const spec = backbone('gesture', { height: ds.preprocessing.height, width: ds.preprocessing.width, classes: ds.classes.length, widthMult: t.widthMult });
   log(`${runDir}: training ${t.epochs} epochs on ${ds.train.length} samples, augment ${formatAugmentation(augmentation)}`);

@@ -105,7 +105,7 @@ test('augmentation ablation trains, scores both test sets, and a second call res
       outDir: out,
       seeds: 1,
       variants: { legacy: 'legacy', flip: 'crop,flip' },
-      train: { downsample: 16, steps: 4, stepUs: 200_000, epochs: 1, batchSize: 6, lr: 2e-3, widthMult: 0.5 },
+      train: { downsample: 16, steps: 4, stepUs: 200_000, epochs: 1, batchSize: 6, lr: 2e-3, widthMult: 0.5, stepping: 'fixed' as const },
       log: (l: string) => lines.push(l),
     };
     const first = await runAugmentationAblation(o);
@@ -130,6 +130,8 @@ test('augmentation ablation trains, scores both test sets, and a second call res
     assert.deepEqual(resumed.rows[1]!.mean, first.rows[1]!.mean);
     // The same run folder under another recipe is refused, not resumed with the wrong weights.
     await assert.rejects(runAugmentationAblation({ ...o, variants: { legacy: 'legacy', flip: 'crop,polarity' } }), /flip-seed1.*run\.json: this run was started with other settings/);
+    // So is a run made on stretched steps (before --stepping, or asked for), finished or not.
+    await assert.rejects(runAugmentationAblation({ ...o, train: { ...o.train, stepping: 'stretch' as const } }), /legacy-seed1.*run\.json: this run was started with other settings/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -37,6 +37,7 @@ offset, rolled). Writes OUT/results.md and OUT/results.json, resumable the same 
 training options of transfer and augmentation (defaults: --quick's for transfer --quick and
 augmentation, else 32x32, T 16, 30 epochs)
   --downsample F  --steps T  --step-us US  --epochs N  --batch N  --lr X  --width-mult M
+  --stepping fixed|stretch (default fixed; runs made before the option used stretch)
 
 ${DECISION_USAGE}
 
@@ -182,9 +183,10 @@ async function robustnessExperiment(kind: 'transfer' | 'augmentation', argv: str
     batch: { type: 'string' },
     lr: { type: 'string' },
     'width-mult': { type: 'string' },
+    stepping: { type: 'string' },
   });
   const small = kind === 'augmentation' || values.quick === true;
-  const d: TrainSettings = small ? QUICK_TRANSFER.train : { downsample: 4, steps: 16, stepUs: 93_750, epochs: 30, batchSize: 16, lr: 2e-3, widthMult: 1 };
+  const d: TrainSettings = small ? QUICK_TRANSFER.train : { downsample: 4, steps: 16, stepUs: 93_750, epochs: 30, batchSize: 16, lr: 2e-3, widthMult: 1, stepping: 'fixed' };
   const train: TrainSettings = {
     downsample: numberOption('downsample', values.downsample, { oneOf: [1, 2, 4, 8, 16] }, d.downsample),
     steps: numberOption('steps', values.steps, COUNT, d.steps),
@@ -193,6 +195,7 @@ async function robustnessExperiment(kind: 'transfer' | 'augmentation', argv: str
     batchSize: numberOption('batch', values.batch, COUNT, d.batchSize),
     lr: numberOption('lr', values.lr, POSITIVE, d.lr),
     widthMult: numberOption('width-mult', values['width-mult'], POSITIVE, d.widthMult),
+    stepping: steppingOption(values.stepping),
   };
   const seeds = numberOption('seeds', values.seeds, COUNT, 2);
   if (kind === 'augmentation') {
