@@ -14,6 +14,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadModel, saveModel, writeAtomic, type SavedModel } from './io.js';
 import type { SnnModel } from './model.js';
+import type { Preprocessing } from './model-api.js';
 
 export interface OptimState {
   step: number;
@@ -68,8 +69,8 @@ export function hasCheckpoint(dir: string): Promise<boolean> {
   return settleFolder(dir, 'state.json');
 }
 
-/** Loads a checkpoint into the model's weights and the optimizer state; returns its epoch and curves. */
-export async function loadCheckpoint<C>(dir: string, model: SnnModel, st: OptimState): Promise<{ epoch: number; curves: C[] }> {
+/** Loads a checkpoint into the model's weights and the optimizer state; returns its epoch, curves and the frames it was trained on. */
+export async function loadCheckpoint<C>(dir: string, model: SnnModel, st: OptimState): Promise<{ epoch: number; curves: C[]; preprocessing: Preprocessing }> {
   const saved = await loadModel(dir);
   model.setWeights(saved.model.weights(), dir);
   saved.model.dispose();
@@ -83,5 +84,5 @@ export async function loadCheckpoint<C>(dir: string, model: SnnModel, st: OptimS
     off += t.size;
   }
   st.step = state.step;
-  return { epoch: state.epoch, curves: state.curves };
+  return { epoch: state.epoch, curves: state.curves, preprocessing: saved.preprocessing };
 }

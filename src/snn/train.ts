@@ -15,7 +15,7 @@ import { mirrorLabelMap } from '../operators/functional/augment.js';
 import { loadModel, saveModel } from './io.js';
 import { hasCheckpoint, loadCheckpoint, replaceFolder, saveCheckpoint, settleFolder, type OptimState } from './checkpoint.js';
 import { FiringAccumulator } from './metrics.js';
-import { inputChannels, subBinsOf, type FiringMetrics, type Preprocessing } from './model-api.js';
+import { inputChannels, steppingOf, subBinsOf, type FiringMetrics, type Preprocessing } from './model-api.js';
 import { formatDenoise } from './denoise.js';
 import { buildModel, type SnnModel } from './model.js';
 import type { ModelSpec } from './spec.js';
@@ -288,17 +288,24 @@ async function initWeights(dir: string, model: SnnModel, data: TrainingData): Pr
   const saved = await loadModel(dir);
   try {
     const added = addedClasses(saved.classes, data.classes, dir);
-    const a = saved.preprocessing;
-    const b = data.preprocessing;
-    for (const k of ['height', 'width', 'steps', 'stepUs', 'encoding'] as const) {
-      if (a[k] !== b[k]) throw new Error(`${dir}: preprocessing ${k} is ${a[k]}, the data's is ${b[k]}`);
-    }
-    if (subBinsOf(a) !== subBinsOf(b)) throw new Error(`${dir}: preprocessing subBins is ${subBinsOf(a)}, the data's is ${subBinsOf(b)} (--sub-bins)`);
-    if (formatDenoise(a.denoise) !== formatDenoise(b.denoise)) throw new Error(`${dir}: preprocessing denoise is ${formatDenoise(a.denoise)}, the data's is ${formatDenoise(b.denoise)} (--denoise)`);
+    // A fine-tuned model may change how windows are cut into steps (it learns the new frames).
+    const bad = preprocessingMismatch(saved.preprocessing, data.preprocessing, false);
+    if (bad) throw new Error(`${dir}: ${bad}`);
     model.setWeights(added === 0 ? saved.model.weights() : widenHead(saved.model.weights(), model, saved.classes.length), dir);
   } finally {
     saved.model.dispose();
   }
+}
+
+/** The first preprocessing field in which a model's frames differ from the data's, named with its flag; undefined if none. */
+function preprocessingMismatch(model: Preprocessing, data: Preprocessing, withStepping: boolean): string | undefined {
+  for (const k of ['height', 'width', 'steps', 'stepUs', 'encoding'] as const) {
+    if (model[k] !== data[k]) return `preprocessing ${k} is ${model[k]}, the data's is ${data[k]}`;
+  }
+  if (subBinsOf(model) !== subBinsOf(data)) return `preprocessing subBins is ${subBinsOf(model)}, the data's is ${subBinsOf(data)} (--sub-bins)`;
+  if (formatDenoise(model.denoise) !== formatDenoise(data.denoise)) return `preprocessing denoise is ${formatDenoise(model.denoise)}, the data's is ${formatDenoise(data.denoise)} (--denoise)`;
+  if (withStepping && steppingOf(model) !== steppingOf(data)) return `preprocessing stepping is ${steppingOf(model)}, the data's is ${steppingOf(data)} (--stepping)`;
+  return undefined;
 }
 
 /**
@@ -367,7 +374,16 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let curves: EpochMetrics[] = [];
   let startEpoch = 0;
   if (o.outDir) await mkdir(o.outDir, { recursive: true });
-  if (o.resume && ckpt && (await hasCheckpoint(ckpt))) ({ epoch: startEpoch, curves } = await loadCheckpoint<EpochMetrics>(ckpt, model, st));
+  if (o.resume && ckpt && (await hasCheckpoint(ckpt))) {
+    let saved: Preprocessing;
+    ({ epoch: startEpoch, curves, preprocessing: saved } = await loadCheckpoint<EpochMetrics>(ckpt, model, st));
+    // Resuming on other frames would finish one training on two inputs.
+    const bad = preprocessingMismatch(saved, p, true);
+    if (bad) {
+      model.dispose();
+      throw new Error(`${ckpt}: the checkpoint was trained with other frames: ${bad}; resume with the same options or train into another --out`);
+    }
+  }
   const stepsPerEpoch = Math.ceil(data.train.length / o.batchSize);
   const totalSteps = stepsPerEpoch * o.epochs;
   const { height: H, width: W, channels: Cin } = model.spec.input;

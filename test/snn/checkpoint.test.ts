@@ -79,6 +79,25 @@ test('trainModel cut after epoch 2 of 5 resumes to the uninterrupted run\'s weig
 
 test('trainModel with a validation split, cut after epoch 2 of 5 and resumed, keeps the best epoch so far and its weights as the uninterrupted run does', () => cutAndResume(true));
 
+test('a checkpoint trained on other frames is refused on resume, naming the field and its flag', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'snn-resume-frames-'));
+  try {
+    const rand = randomSource(6);
+    const mk = (p: Preprocessing, n: number) => Array.from({ length: n }, (_, i) => ({ frames: syntheticSample(i % 3, 3, p, rand), label: i % 3 }));
+    const train = (p: Preprocessing, epochs: number) =>
+      trainModel({ spec: gesture({ height: 16, width: 16, classes: 3, widthMult: 0.25 }), data: { classes: ['a', 'b', 'c'], preprocessing: p, train: mk(p, 8), test: [] }, epochs, batchSize: 8, lr: 5e-3, seed: 2, progress: false, outDir: root, resume: true });
+    // A checkpoint written before the stepping field existed: its frames were stretched.
+    (await train(pre, 1)).model.dispose();
+    await assert.rejects(train({ ...pre, stepping: 'fixed' }, 2), /checkpoint was trained with other frames: preprocessing stepping is stretch, the data's is fixed \(--stepping\)/);
+    await assert.rejects(train({ ...pre, encoding: 'count' }, 2), /preprocessing encoding is clip, the data's is count/);
+    const same = await train({ ...pre, stepping: 'stretch' }, 2);
+    assert.equal(same.epochs, 2);
+    same.model.dispose();
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
 test('a checkpoint folder is replaced whole: a write that fails keeps the previous one, a swap cut between its renames is finished', async () => {
   const root = await mkdtemp(join(tmpdir(), 'snn-swap-'));
   try {
