@@ -70,7 +70,7 @@ command again resumes an interrupted experiment, a training cut half-way from it
   --threshold X         firing threshold of every neuron, all configurations (default 1)
   --val-by G            the search validates on held-out samples, recordings or people:
                         sample | recording | user (default sample)
-  --stepping S          fixed | stretch: how windows are cut into steps (default fixed; a report
+  --stepping fixed|stretch  how windows are cut into steps (default fixed; a report
                         made before the option was measured with stretch)
   --batch-size N        batch size (default 16)
   --max-skips N         skip limit of the search (default max(4, original count))

@@ -53,7 +53,7 @@ Or it lives in PostgreSQL, where any number of search processes on any machines 
   --threshold X       firing threshold of every neuron (default 1; searched with --search-neuron)
   --val-by G          trials validate on held-out samples, whole recordings or whole people:
                       sample | recording | user (default sample)
-  --stepping S        fixed | stretch: how windows are cut into steps (spikeline train --help;
+  --stepping fixed|stretch  how windows are cut into steps (spikeline train --help;
                       default fixed)
 
 report:
