@@ -1,5 +1,6 @@
 import type { EventFormat } from './decoder.js';
 import { FormatError } from './errors.js';
+import { csvLayout } from './csv.js';
 import { propheseeEvtVersion, propheseeLegacyEvt, unsupportedEvt } from './prophesee.js';
 
 function startsWith(head: Uint8Array, text: string): boolean {
@@ -24,8 +25,8 @@ function percentLines(head: Uint8Array): string[] {
 /**
  * Format from the first bytes of a file (spec §1.2; pass at least the first 4 KiB). Content
  * decides. Exceptions, documented: N-MNIST `.bin` records have no signature at all, so a
- * `.bin` name is required; CSV is recognised by an `x,y,t,p`-style header line (after an
- * optional `%geometry:W,H` line).
+ * `.bin` name is required; event text (CSV and the like) by its first line after any `%` lines:
+ * a header naming x, y, t and p, or a row of four numbers (see csv.ts).
  */
 export function detectFormat(head: Uint8Array, name?: string): EventFormat | undefined {
   if (startsWith(head, '#!AER-DAT4.0')) return 'aedat4';
@@ -45,12 +46,12 @@ export function detectFormat(head: Uint8Array, name?: string): EventFormat | und
     if (name && /\.raw$/i.test(name)) return 'evt3';
     return undefined;
   }
-  // CSV: the first line that is not a `%geometry:W,H`-style line is a header naming the x, y, t
-  // and p columns once each, as the decoder needs; other columns (pandas' unnamed index) and a
-  // UTF-8 BOM (Excel) are allowed.
-  const text = String.fromCharCode(...head.subarray(0, Math.min(head.length, 256))).replace(/^\xef\xbb\xbf/, '');
-  const names = (text.split(/\r?\n/).find((l) => !l.startsWith('%')) ?? '').split(',').map((c) => c.trim().toLowerCase());
-  if (['x', 'y', 't', 'p'].every((k) => names.indexOf(k) >= 0 && names.indexOf(k) === names.lastIndexOf(k))) return 'csv';
+  // Event text: the first line after the `%geometry:W,H`-style lines is a header or row the CSV
+  // decoder reads (csvLayout); a UTF-8 BOM (Excel) is dropped by the text decoder.
+  const lines = new TextDecoder().decode(head.subarray(0, Math.min(head.length, 4096))).split(/\r?\n/).filter((l) => !l.startsWith('%') && l.trim() !== '');
+  // Leading `#` comments, unless one names the columns (csvLayout reads `# t x y p` as a header).
+  while (lines.length > 1 && lines[0]!.startsWith('#') && !csvLayout(lines[0]!)?.header) lines.shift();
+  if (lines.length > 0 && csvLayout(lines[0]!, lines[1])) return 'csv';
   if (name && /\.bin$/i.test(name)) return 'nmnist';
   return undefined;
 }

@@ -210,6 +210,38 @@ test('CSV the decoder reads is detected: a UTF-8 BOM (Excel) and extra columns (
   assert.equal(detectFormat(enc.encode('x,x,y,t,p\n')), undefined);
 });
 
+test('event text other tools write: DV, Metavision, the Event Camera Dataset, tabs, semicolons, commented headers, ±1 polarity', () => {
+  const enc = new TextEncoder();
+  const cases: [string, string, { x: number[]; y: number[]; t: number[]; p: number[]; sensor?: [number, number] }][] = [
+    ['DV export', 'timestamp,x,y,polarity\n1000,5,6,1\n1010,7,8,false\n1020,9,3,true\n', { x: [5, 7, 9], y: [6, 8, 3], t: [1000, 1010, 1020], p: [1, 0, 1] }],
+    ['Metavision, no header', '%geometry:320,240\n5,6,1,1000\n7,8,0,1010\n', { x: [5, 7], y: [6, 8], t: [1000, 1010], p: [1, 0], sensor: [320, 240] }],
+    ['x,y,t,p rows, no header', '5,6,1000,1\n7,8,1010,0\n', { x: [5, 7], y: [6, 8], t: [1000, 1010], p: [1, 0] }],
+    ['events.txt (t in s, x, y, p)', '1468941032.229165 128 154 1\n1468941032.229171 12 15 0\n', { x: [128, 12], y: [154, 15], t: [1468941032229165, 1468941032229171], p: [1, 0] }],
+    ['tabs', 'x\ty\tt\tp\r\n1\t2\t3\t0\r\n', { x: [1], y: [2], t: [3], p: [0] }],
+    ['semicolons', 'x;y;timestamp_us;pol\n1;2;3;1\n', { x: [1], y: [2], t: [3], p: [1] }],
+    ['commented header, seconds', '# t x y p\n# written by numpy.savetxt\n0.001 5 6 1\n0.0025 7 8 -1\n', { x: [5, 7], y: [6, 8], t: [1000, 2500], p: [1, 0] }],
+    ['polarity ±1', 't,x,y,p\n1000,5,6,-1\n1010,7,8,1\n', { x: [5, 7], y: [6, 8], t: [1000, 1010], p: [0, 1] }],
+  ];
+  for (const [what, text, want] of cases) {
+    const bytes = enc.encode(text);
+    assert.equal(detectFormat(bytes, 'events.any'), 'csv', what);
+    const whole = decodeBuffer(bytes);
+    assert.deepEqual({ x: [...whole.x], y: [...whole.y], t: [...whole.t], p: [...whole.p] }, { x: want.x, y: want.y, t: want.t, p: want.p }, what);
+    if (want.sensor) assert.deepEqual([whole.sensor.width, whole.sensor.height], want.sensor, what);
+    // The same events however the text is cut into chunks.
+    for (let cut = 1; cut < bytes.length; cut += 3) {
+      const dec = createDecoder('csv', { sensor: whole.sensor });
+      const got = [...dec.push(bytes.subarray(0, cut)), ...dec.push(bytes.subarray(cut)), ...dec.end()];
+      assert.deepEqual([...concatBatches(got, whole.sensor).t], want.t, `${what}, cut at ${cut}`);
+    }
+  }
+  // Still refused: a column named twice (t and timestamp), a header without p, a bad value (named with its line).
+  assert.equal(detectFormat(enc.encode('timestamp,t,x,y,p\n1,2,3,4,0\n')), undefined);
+  assert.equal(detectFormat(enc.encode('timestamp,x,y\n1,2,3\n')), undefined);
+  assert.throws(() => decodeBuffer(enc.encode('timestamp,x,y,polarity\n1000,5,6,1\n1010,7,8,2\n')), /CSV line 3: bad p value "2"/);
+  assert.throws(() => decodeBuffer(enc.encode('0.5 1 2 1\n0.6 1 2 1\n0.7 1 2\n')), /CSV line 3: bad p value ""/);
+});
+
 // Property test: random batches round-trip write -> read for every writable format.
 for (const format of WRITABLE_FORMATS) {
   for (const compression of format === 'aedat4' ? (['none', 'lz4', 'zstd'] as const) : (['none'] as const)) {
