@@ -51,7 +51,7 @@ export interface CsvLayout {
   delimiter: ',' | ';' | '\t' | ' ';
   /** The line read was the header (else it is the first data row). */
   header: boolean;
-  /** Timestamps are seconds (a decimal point or exponent in the first row), else µs. */
+  /** Timestamps are seconds (a decimal point or exponent in the first data row), else µs; undefined until that row is read. */
   seconds?: boolean;
 }
 
@@ -62,7 +62,7 @@ function delimiterOf(line: string): CsvLayout['delimiter'] {
   return line.includes(',') ? ',' : line.includes(';') ? ';' : line.includes('\t') ? '\t' : ' ';
 }
 
-export function splitCsvLine(line: string, delimiter: CsvLayout['delimiter']): string[] {
+function splitCsvLine(line: string, delimiter: CsvLayout['delimiter']): string[] {
   return delimiter === ' ' ? line.trim().split(/[ \t]+/) : line.split(delimiter);
 }
 
@@ -77,11 +77,11 @@ function polarityValue(cell: string): number {
 }
 
 /**
- * The layout of an event CSV from its first line after the `%` lines (and the row after it, for a
- * header's timestamp unit); undefined when it is no event text spikeline reads (see the module
- * comment for what it reads).
+ * The layout of an event CSV from its first line after the `%` lines; undefined when it is no
+ * event text spikeline reads (see the module comment). A header leaves the timestamp unit to the
+ * first data row.
  */
-export function csvLayout(first: string, next?: string): CsvLayout | undefined {
+export function csvLayout(first: string): CsvLayout | undefined {
   // A header may be commented out (`# t x y p`), as numpy's savetxt writes it.
   const line = first.replace(/^\uFEFF/, '').replace(/^#/, '').trim();
   const delimiter = delimiterOf(line);
@@ -101,9 +101,7 @@ export function csvLayout(first: string, next?: string): CsvLayout | undefined {
     columns[k] = i;
   }
   if (columns.some((i) => i < 0)) return undefined;
-  const layout: CsvLayout = { columns: columns as CsvLayout['columns'], delimiter, header: true };
-  if (next !== undefined) layout.seconds = isSeconds(splitCsvLine(next.trim(), delimiter)[columns[2]!]);
-  return layout;
+  return { columns: columns as CsvLayout['columns'], delimiter, header: true };
 }
 
 export class CsvDecoder extends ChunkDecoder {

@@ -51,7 +51,7 @@ export function detectFormat(head: Uint8Array, name?: string): EventFormat | und
   const lines = new TextDecoder().decode(head.subarray(0, Math.min(head.length, 4096))).split(/\r?\n/).filter((l) => !l.startsWith('%') && l.trim() !== '');
   // Leading `#` comments, unless one names the columns (csvLayout reads `# t x y p` as a header).
   while (lines.length > 1 && lines[0]!.startsWith('#') && !csvLayout(lines[0]!)?.header) lines.shift();
-  if (lines.length > 0 && csvLayout(lines[0]!, lines[1])) return 'csv';
+  if (lines.length > 0 && csvLayout(lines[0]!)) return 'csv';
   if (name && /\.bin$/i.test(name)) return 'nmnist';
   return undefined;
 }
