@@ -7,7 +7,7 @@
 import { from } from 'rxjs';
 import { DVS_GESTURE_CLASSES, parseGestureLabels } from '../formats/index.js';
 import type { GestureMessage, PredictionMessage } from '../sinks/messages.js';
-import type { DetectedGesture, LabelledGesture } from './decision-score.js';
+import { mergeScores, scoreGestures, type DetectedGesture, type GestureScore, type LabelledGesture } from './decision-score.js';
 import type { DecisionOptions } from './decision.js';
 import { decideGestures } from './decision-operator.js';
 
@@ -18,7 +18,15 @@ export interface RunRecord {
   classNames: string[];
   /** Event time the run covers: first prediction's window start to last prediction's end (or the gesture messages' extent). */
   span: { startUs: number; endUs: number };
+  /**
+   * The run cut where its predictions' event time went back (a camera restarted): one record
+   * per epoch, each on its own time base (one, the whole run, when time never went back).
+   */
+  epochs: EpochRecord[];
 }
+
+/** One epoch of a run's event time. */
+export type EpochRecord = Omit<RunRecord, 'epochs'>;
 
 /**
  * The span to score a run over. Predictions mark where the run started and ended; a run recorded
@@ -26,7 +34,7 @@ export interface RunRecord {
  * every gesture missed before the first detection or after the last (recall flattered). Such a
  * run is scored over its labels' extent as well, so a gesture it never detected counts as missed.
  */
-export function scoredSpan(run: RunRecord, labels: readonly LabelledGesture[]): { startUs: number; endUs: number } {
+export function scoredSpan(run: EpochRecord, labels: readonly LabelledGesture[]): { startUs: number; endUs: number } {
   if (run.predictions.length > 0) return run.span;
   let { startUs, endUs } = run.span;
   for (const l of labels) {
@@ -36,52 +44,81 @@ export function scoredSpan(run: RunRecord, labels: readonly LabelledGesture[]): 
   return { startUs, endUs };
 }
 
-/**
- * Collects a run's messages into a RunRecord: gesture starts pair with the next end of the same
- * id; a gesture still open at the end lasts to the end of the run. Other message types are ignored.
- */
-export class RunRecorder {
-  private readonly predictions: PredictionMessage[] = [];
-  private readonly detections: DetectedGesture[] = [];
-  private readonly open = new Map<number, DetectedGesture>();
-  private readonly names = [...DVS_GESTURE_CLASSES];
-  private lastUs = -Infinity;
+/** The messages of one epoch of event time. */
+class EpochRecorder {
+  readonly predictions: PredictionMessage[] = [];
+  readonly detections: DetectedGesture[] = [];
+  lastUs = -Infinity;
 
-  /** Adds one message; `where` names it in errors (e.g. `run.jsonl:12`). */
-  add(m: { type?: unknown }, where: string): void {
-    if (m.type === 'prediction') {
-      const p = m as PredictionMessage;
-      if (typeof p.window?.endUs !== 'number' || !Array.isArray(p.probabilities)) throw new Error(`${where}: prediction without window.endUs or probabilities`);
-      this.predictions.push(p);
-      this.names[p.classId] = p.label;
-      this.lastUs = Math.max(this.lastUs, p.window.endUs);
-    } else if (m.type === 'gesture') {
-      const g = m as GestureMessage;
-      if (!Number.isInteger(g.id) || !Number.isInteger(g.classId) || typeof g.startUs !== 'number') throw new Error(`${where}: gesture message without id, classId or startUs`);
-      this.names[g.classId] = g.label;
-      if (g.phase === 'start') {
-        const d = { id: g.id, classId: g.classId, startUs: g.startUs, decidedUs: g.decidedUs, endUs: Number.NaN };
-        this.detections.push(d);
-        this.open.set(g.id, d);
-        this.lastUs = Math.max(this.lastUs, g.decidedUs);
-      } else if (g.phase === 'end') {
-        const d = this.open.get(g.id);
-        if (!d) throw new Error(`${where}: end of gesture ${g.id} without its start`);
-        d.endUs = g.endUs;
-        this.open.delete(g.id);
-        this.lastUs = Math.max(this.lastUs, g.endUs);
-      } else throw new Error(`${where}: gesture phase must be "start" or "end", got ${JSON.stringify((g as { phase?: unknown }).phase)}`);
-    }
-  }
-
-  record(): RunRecord {
+  record(classNames: readonly string[]): EpochRecord {
     const { predictions, lastUs } = this;
     const detections = this.detections.map((d) => (Number.isNaN(d.endUs) ? { ...d, endUs: Math.max(d.decidedUs, lastUs) } : d));
     // A loop, not Math.min(...): hours of predictions exceed the argument limit.
     let first = Infinity;
     for (const p of predictions) first = Math.min(first, p.window.startUs);
     if (predictions.length === 0) for (const d of detections) first = Math.min(first, d.startUs);
-    return { predictions, detections, classNames: [...this.names], span: { startUs: first, endUs: lastUs } };
+    return { predictions, detections, classNames: [...classNames], span: { startUs: first, endUs: lastUs } };
+  }
+}
+
+/**
+ * Collects a run's messages into a RunRecord: gesture starts pair with the next end of the same
+ * id; a gesture still open at the end lasts to the end of its epoch. A prediction ending before the
+ * previous one starts a new epoch (the pipeline resets the model and ends open gestures then, so
+ * an end may arrive after it: it joins its start's epoch). Other message types are ignored.
+ */
+export class RunRecorder {
+  private readonly epochs: EpochRecorder[] = [new EpochRecorder()];
+  private readonly open = new Map<number, { d: DetectedGesture; epoch: EpochRecorder }>();
+  private readonly names = [...DVS_GESTURE_CLASSES];
+  private lastPredictionUs = -Infinity;
+
+  private get current(): EpochRecorder {
+    return this.epochs[this.epochs.length - 1]!;
+  }
+
+  /** Adds one message; `where` names it in errors (e.g. `run.jsonl:12`). */
+  add(m: { type?: unknown }, where: string): void {
+    if (m.type === 'prediction') {
+      const p = m as PredictionMessage;
+      if (typeof p.window?.endUs !== 'number' || !Array.isArray(p.probabilities)) throw new Error(`${where}: prediction without window.endUs or probabilities`);
+      if (p.window.endUs < this.lastPredictionUs) this.epochs.push(new EpochRecorder());
+      this.lastPredictionUs = p.window.endUs;
+      const e = this.current;
+      e.predictions.push(p);
+      this.names[p.classId] = p.label;
+      e.lastUs = Math.max(e.lastUs, p.window.endUs);
+    } else if (m.type === 'gesture') {
+      const g = m as GestureMessage;
+      if (!Number.isInteger(g.id) || !Number.isInteger(g.classId) || typeof g.startUs !== 'number') throw new Error(`${where}: gesture message without id, classId or startUs`);
+      this.names[g.classId] = g.label;
+      if (g.phase === 'start') {
+        const d = { id: g.id, classId: g.classId, startUs: g.startUs, decidedUs: g.decidedUs, endUs: Number.NaN };
+        const e = this.current;
+        e.detections.push(d);
+        this.open.set(g.id, { d, epoch: e });
+        e.lastUs = Math.max(e.lastUs, g.decidedUs);
+      } else if (g.phase === 'end') {
+        const o = this.open.get(g.id);
+        if (!o) throw new Error(`${where}: end of gesture ${g.id} without its start`);
+        o.d.endUs = g.endUs;
+        this.open.delete(g.id);
+        o.epoch.lastUs = Math.max(o.epoch.lastUs, g.endUs);
+      } else throw new Error(`${where}: gesture phase must be "start" or "end", got ${JSON.stringify((g as { phase?: unknown }).phase)}`);
+    }
+  }
+
+  record(): RunRecord {
+    const epochs = this.epochs.map((e) => e.record(this.names));
+    if (epochs.length === 1) return { ...epochs[0]!, epochs };
+    // The whole run: every message, its span from the earliest start to the latest end seen.
+    return {
+      predictions: epochs.flatMap((p) => p.predictions),
+      detections: epochs.flatMap((p) => p.detections),
+      classNames: [...this.names],
+      span: { startUs: Math.min(...epochs.map((p) => p.span.startUs)), endUs: Math.max(...epochs.map((p) => p.span.endUs)) },
+      epochs,
+    };
   }
 }
 
@@ -160,6 +197,23 @@ export function labelsFromTruth(predictions: readonly PredictionMessage[], class
     prevEnd = p.window.endUs;
   }
   return out;
+}
+
+/**
+ * Scores a run: epoch by epoch (their time bases differ), merged into one score. Labels from a
+ * file have one time base, so they are refused for a run whose event time went back; without
+ * them each epoch is scored against the truth riding on its predictions. `detect` gives an
+ * epoch's detections (default: its recorded gesture messages; `redecide` to re-tune).
+ */
+export function scoreRun(run: RunRecord, fileLabels?: readonly LabelledGesture[], detect: (e: EpochRecord) => DetectedGesture[] = (e) => e.detections): GestureScore {
+  if (fileLabels && run.epochs.length > 1) {
+    throw new Error(`event time went back ${run.epochs.length - 1} time(s) in this run (a camera restarted?): labels from a file have one time base, so score each part of the run on its own`);
+  }
+  const scores = run.epochs.map((e) => {
+    const labels = fileLabels ?? labelsFromTruth(e.predictions, e.classNames);
+    return scoreGestures(detect(e), labels, scoredSpan(e, labels), e.classNames);
+  });
+  return scores.length === 1 ? scores[0]! : mergeScores(scores, run.classNames);
 }
 
 /** Runs the decision stage again over recorded predictions (e.g. to try other settings offline). */

@@ -138,15 +138,9 @@ export function scoreGestures(
   const idleUs = span.endUs - span.startUs - coveredUs(allLabels, span.startUs, span.endUs);
 
   const ids = [...new Set([...labels.map((l) => l.classId), ...scored.map((d) => d.classId)])].sort((a, b) => a - b);
-  const classes = ids.map((classId): ClassScore => {
-    const nLabels = labels.filter((l) => l.classId === classId).length;
-    const nDetections = scored.filter((d) => d.classId === classId).length;
-    const matched = pairs.filter(([li]) => labels[li]!.classId === classId).length;
-    const precision = nDetections ? matched / nDetections : 0;
-    const recall = nLabels ? matched / nLabels : 0;
-    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
-    return { classId, label: classNames[classId] ?? String(classId), labels: nLabels, detections: nDetections, matched, precision, recall, f1 };
-  });
+  const classes = ids.map((classId) =>
+    classScore(classId, classNames, labels.filter((l) => l.classId === classId).length, scored.filter((d) => d.classId === classId).length, pairs.filter(([li]) => labels[li]!.classId === classId).length),
+  );
   const signedS = pairs.map(([li, di]) => (scored[di]!.decidedUs - labels[li]!.startUs) / 1e6);
   const latenciesS = signedS.map((v) => Math.max(0, v));
   const idleMinutes = idleUs / 60e6;
@@ -166,6 +160,53 @@ export function scoreGestures(
     medianLatencyS: quantile(latenciesS, 0.5),
     p90LatencyS: quantile(latenciesS, 0.9),
     partialLabels: partial.length,
+  };
+}
+
+function classScore(classId: number, classNames: readonly string[], labels: number, detections: number, matched: number): ClassScore {
+  const precision = detections ? matched / detections : 0;
+  const recall = labels ? matched / labels : 0;
+  const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+  return { classId, label: classNames[classId] ?? String(classId), labels, detections, matched, precision, recall, f1 };
+}
+
+/**
+ * Scores of parts scored apart (a run's epochs of event time, several recordings) as one: counts
+ * summed per class and overall, idle time summed, latencies pooled. The span is the parts'
+ * lengths laid end to end from 0 (their time bases differ).
+ */
+export function mergeScores(scores: readonly GestureScore[], classNames: readonly string[]): GestureScore {
+  const byClass = new Map<number, { labels: number; detections: number; matched: number }>();
+  for (const s of scores) {
+    for (const c of s.classes) {
+      const t = byClass.get(c.classId) ?? { labels: 0, detections: 0, matched: 0 };
+      t.labels += c.labels;
+      t.detections += c.detections;
+      t.matched += c.matched;
+      byClass.set(c.classId, t);
+    }
+  }
+  const classes = [...byClass.entries()].sort(([a], [b]) => a - b).map(([id, c]) => classScore(id, classNames, c.labels, c.detections, c.matched));
+  const sum = (f: (s: GestureScore) => number) => scores.reduce((a, s) => a + f(s), 0);
+  const latenciesS = scores.flatMap((s) => s.latenciesS);
+  const idleMinutes = sum((s) => s.idleMinutes);
+  const idleFalseDetections = sum((s) => s.idleFalseDetections);
+  return {
+    span: { startUs: 0, endUs: sum((s) => s.span.endUs - s.span.startUs) },
+    classes,
+    macroF1: mean(classes.map((c) => c.f1)),
+    labels: sum((s) => s.labels),
+    detections: sum((s) => s.detections),
+    matched: sum((s) => s.matched),
+    falseDetections: sum((s) => s.falseDetections),
+    idleFalseDetections,
+    idleMinutes,
+    falsePerIdleMinute: idleMinutes > 0 ? idleFalseDetections / idleMinutes : Number.NaN,
+    latenciesS,
+    anticipated: sum((s) => s.anticipated),
+    medianLatencyS: quantile(latenciesS, 0.5),
+    p90LatencyS: quantile(latenciesS, 0.9),
+    partialLabels: sum((s) => s.partialLabels),
   };
 }
 

@@ -6,11 +6,10 @@
  * command (`spikeline experiment decision`) and the trade-off plot sit on top.
  */
 import type { PredictionMessage } from '../sinks/messages.js';
-import { quantile, scoreGestures, type GestureScore, type LabelledGesture } from './decision-score.js';
+import { mergeScores, scoreGestures, type GestureScore, type LabelledGesture } from './decision-score.js';
 import { redecide } from './decision-record.js';
 import type { DecisionOptions } from './decision.js';
 import { decisionOptions } from './decision-stage.js';
-import { mean } from '../util/stats.js';
 
 /** One recorded run and its ground truth. */
 export interface SweepRun {
@@ -125,37 +124,18 @@ export interface PooledScore {
 }
 
 export function poolScores(scores: readonly GestureScore[]): PooledScore {
-  const byClass = new Map<number, { labels: number; detections: number; matched: number }>();
-  for (const s of scores)
-    for (const c of s.classes) {
-      const t = byClass.get(c.classId) ?? { labels: 0, detections: 0, matched: 0 };
-      t.labels += c.labels;
-      t.detections += c.detections;
-      t.matched += c.matched;
-      byClass.set(c.classId, t);
-    }
-  const f1s = [...byClass.values()].map((c) => {
-    const p = c.detections ? c.matched / c.detections : 0;
-    const r = c.labels ? c.matched / c.labels : 0;
-    return p + r > 0 ? (2 * p * r) / (p + r) : 0;
-  });
-  const sum = (f: (s: GestureScore) => number) => scores.reduce((a, s) => a + f(s), 0);
-  const latencies = scores.flatMap((s) => s.latenciesS);
-  const idleMinutes = sum((s) => s.idleMinutes);
-  const matched = sum((s) => s.matched);
-  const detections = sum((s) => s.detections);
-  const labels = sum((s) => s.labels);
+  const m = mergeScores(scores, []);
   return {
-    macroF1: mean(f1s),
-    precision: detections ? matched / detections : 0,
-    recall: labels ? matched / labels : 0,
-    labels,
-    detections,
-    idleFalseDetections: sum((s) => s.idleFalseDetections),
-    idleMinutes,
-    falsePerIdleMinute: idleMinutes > 0 ? sum((s) => s.idleFalseDetections) / idleMinutes : Number.NaN,
-    medianLatencyS: quantile(latencies, 0.5),
-    p90LatencyS: quantile(latencies, 0.9),
+    macroF1: m.macroF1,
+    precision: m.detections ? m.matched / m.detections : 0,
+    recall: m.labels ? m.matched / m.labels : 0,
+    labels: m.labels,
+    detections: m.detections,
+    idleFalseDetections: m.idleFalseDetections,
+    idleMinutes: m.idleMinutes,
+    falsePerIdleMinute: m.falsePerIdleMinute,
+    medianLatencyS: m.medianLatencyS,
+    p90LatencyS: m.p90LatencyS,
   };
 }
 

@@ -184,3 +184,32 @@ test('a run with gesture messages only is scored over its labels too: a gesture 
   assert.equal(s.labels, 4, 'every label is scored');
   assert.equal(s.matched, 2, 'L1 and L2 detected; L3 and L4 missed');
 });
+
+test('a run whose event time went back is scored epoch by epoch: a false alarm after the restart is not hidden by a gesture before it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spikeline-score-'));
+  const lines: unknown[] = [];
+  // Epoch 1: 10 s, a hand clap labelled (truth) from 2 to 6 s and detected.
+  for (let k = 0; k < 10; k++) lines.push(prediction(k * S, (k + 1) * S, k >= 2 && k <= 5 ? names[0] : undefined));
+  lines.push(start(1, 0, 2.5, 3), end(1, 0, 2.5, 6));
+  // The camera restarts: epoch 2 counts from 0 again, nobody gestures, a clap is detected at the
+  // times the first one was.
+  for (let k = 0; k < 10; k++) {
+    lines.push(prediction(k * S, (k + 1) * S));
+    if (k === 3) lines.push(start(2, 0, 2.5, 3));
+    if (k === 6) lines.push(end(2, 0, 2.5, 6));
+  }
+  const run = join(dir, 'restart.jsonl');
+  writeFileSync(run, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  const r = cli(run, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.deepEqual([s.labels, s.detections, s.matched], [1, 2, 1]);
+  assert.equal(s.idleFalseDetections, 1, 'the clap detected after the restart was decided in idle time');
+  assert.ok(Math.abs(s.idleMinutes - 16 / 60) < 1e-9, `idle time ${s.idleMinutes * 60} s: 6 s of epoch 1 and all 10 s of epoch 2`);
+  // Labels from a file have one time base: refused for such a run, saying why.
+  const labels = join(dir, 'labels.csv');
+  writeFileSync(labels, 'class,startTime_usec,endTime_usec\n1,2000000,6000000\n');
+  const refused = cli(run, '--labels', labels);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /event time went back 1 time\(s\) in this run .*score each part of the run on its own/);
+});

@@ -3,8 +3,8 @@ import { numberOption, parseCommandArgs, PORT, UsageError, type Command } from '
 import { loadPipelineConfig, parsePipelineConfig } from '../../pipeline/config.js';
 import { launchPipeline, runUntilSignalled } from '../../pipeline/launch.js';
 import { preflight } from '../../pipeline/preflight.js';
-import { labelsFromTruth, RunRecorder } from '../../pipeline/decision-record.js';
-import { formatGestureScore, scoreGestures } from '../../pipeline/decision-score.js';
+import { labelsFromTruth, RunRecorder, scoreRun } from '../../pipeline/decision-record.js';
+import { formatGestureScore } from '../../pipeline/decision-score.js';
 import type { PipelineMessage } from '../../sinks/messages.js';
 import { launchBusWorker } from '../../pipeline/bus-worker.js';
 
@@ -86,7 +86,7 @@ export const runCommand: Command = {
       const run = recorder.record();
       const labels = labelsFromTruth(run.predictions, run.classNames);
       if (labels.length === 0) log('--score: no prediction carried a ground truth (a file source needs labels; the simulator source has it)');
-      else process.stdout.write(formatGestureScore(scoreGestures(run.detections, labels, run.span, run.classNames)));
+      else process.stdout.write(formatGestureScore(scoreRun(run)));
     }
     return code;
   },

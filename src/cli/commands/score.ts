@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { DECISION_DEFAULTS } from '../../pipeline/config.js';
 import { decisionOptions } from '../../pipeline/decision-stage.js';
-import { labelsFromCameraSim, labelsFromCsv, labelsFromTruth, readRunRecord, redecide, scoredSpan } from '../../pipeline/decision-record.js';
-import { formatGestureScore, scoreGestures } from '../../pipeline/decision-score.js';
+import { labelsFromCameraSim, labelsFromCsv, labelsFromTruth, readRunRecord, redecide, scoreRun, type EpochRecord } from '../../pipeline/decision-record.js';
+import { formatGestureScore, type DetectedGesture } from '../../pipeline/decision-score.js';
 
 const usage = `usage: spikeline score RUN.jsonl [--labels LABELS] [--decide [decision options]] [--json]
 
@@ -70,11 +70,11 @@ export const scoreCommand: Command = {
     };
     const file = positionals[0]!;
     const record = readRunRecord(readFileSync(file, 'utf8'), file);
-    let detections = record.detections;
+    let detect: ((e: EpochRecord) => DetectedGesture[]) | undefined;
     if (values.decide) {
       if (record.predictions.length === 0) throw new UsageError(`--decide: ${file} holds no prediction messages`);
       const options = decisionOptions({ ...tuning, background: values.background }, record.classNames);
-      detections = redecide(record.predictions, options);
+      detect = (e) => redecide(e.predictions, options);
     } else if (record.detections.length === 0 && record.predictions.length > 0) {
       process.stderr.write(`spikeline score: ${file} holds predictions but no gesture messages (add "gesture" to the sink's types, or use --decide)\n`);
     }
@@ -88,7 +88,12 @@ export const scoreCommand: Command = {
     if (record.predictions.length === 0) {
       process.stderr.write(`spikeline score: ${file} holds no prediction messages, so it does not say where the run began and ended: scoring over the labels' extent (a gesture labelled after the run stopped counts as missed)\n`);
     }
-    const score = scoreGestures(detections, labels, scoredSpan(record, labels), record.classNames);
+    let score;
+    try {
+      score = scoreRun(record, labelsFile ? labels : undefined, detect);
+    } catch (err) {
+      throw new UsageError(`${file}: ${(err as Error).message}`);
+    }
     process.stdout.write(values.json ? `${JSON.stringify(score)}\n` : formatGestureScore(score));
     return 0;
   },
