@@ -57,6 +57,8 @@ export interface SkipExperimentOptions {
   widthMult: number;
   limit?: number;
   lr?: number;
+  /** Label smoothing of the search's trainings and the final ones (default 0, what reports without it used). */
+  labelSmoothing?: number;
   batchSize?: number;
   /** Firing threshold of every neuron, all configurations alike (default: the engine's 1). */
   threshold?: number;
@@ -124,7 +126,7 @@ export interface ResultsFile {
 }
 
 /** Options that change what a row measures: a resumed experiment must keep them. */
-const MEASURING: (keyof SkipExperimentOptions)[] = ['data', 'epochs', 'size', 'steps', 'stepping', 'widthMult', 'limit', 'lr', 'batchSize', 'threshold', 'objective', 'valBy'];
+const MEASURING: (keyof SkipExperimentOptions)[] = ['data', 'epochs', 'size', 'steps', 'stepping', 'widthMult', 'limit', 'lr', 'labelSmoothing', 'batchSize', 'threshold', 'objective', 'valBy'];
 /** Options that shape the search: a report holding a search keeps them, a new search records its own. */
 const SEARCHING = ['trials', 'searchEpochs', 'minEpochs', 'maxSkips', 'skipTypes'] as const;
 
@@ -137,6 +139,7 @@ function targetOptions(o: SkipExperimentOptions, name: BackboneName, evaluateOn:
     widthMult: o.widthMult,
     limit: o.limit,
     lr: o.lr,
+    ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}),
     batchSize: o.batchSize,
     threshold: o.threshold,
     stepping: o.stepping,
@@ -153,10 +156,11 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
   mkdirSync(reportDir, { recursive: true });
   const resultsPath = join(reportDir, 'skip-connections.json');
   const { log: _l, progress: _p, outDir: _d, reportDir: _r, workers: _w, ...given } = o;
-  const recorded = { ...given, stepping: o.stepping ?? 'stretch' };
+  const recorded = { ...given, stepping: o.stepping ?? 'stretch', labelSmoothing: o.labelSmoothing ?? 0 };
   const results: ResultsFile = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile) : { options: recorded, search: {}, rows: [] };
   // Reports written before the option existed were measured on stretched steps.
   results.options.stepping ??= 'stretch';
+  results.options.labelSmoothing ??= 0;
   const differing = (keys: readonly (keyof SkipExperimentOptions)[]): (keyof SkipExperimentOptions)[] =>
     keys.filter((k) => JSON.stringify(results.options[k as keyof ResultsFile['options']]) !== JSON.stringify(recorded[k as keyof ResultsFile['options']]));
   const changed = differing(MEASURING);

@@ -46,6 +46,8 @@ export interface SnnTargetOptions {
   valBy?: Exclude<ValidationGroup, 'sample'>;
   batchSize?: number;
   lr?: number;
+  /** Label smoothing of every training (default 0). */
+  labelSmoothing?: number;
   /** Firing threshold of every LIF neuron (default: the engine's 1). */
   threshold?: number;
   /** Longest skip considered, in layers (default: any). */
@@ -190,6 +192,7 @@ export function snnObjective(o: SnnTargetOptions): TrialObjective {
         seed: trial.seed,
         batchSize: o.batchSize ?? 16,
         lr: o.lr ?? 2e-3,
+        labelSmoothing: o.labelSmoothing ?? 0,
         progress: false,
         ...(dir !== undefined ? { outDir: dir, resume: true } : {}),
         onEpoch: (m) => {

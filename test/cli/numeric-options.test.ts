@@ -108,6 +108,7 @@ const table: [string, string, string, string][] = [
   ['search rank', 'truth-seeds', '0', INT1],
   ['search rank', 'score-batch', '1', 'an integer >= 2'],
   ['experiment', 'trials', '0', INT1],
+  ['experiment', 'label-smoothing', '1', 'a number >= 0 and < 1'],
   ['experiment', 'search-epochs', '0', INT1],
   ['experiment', 'min-epochs', '-1', INT1],
   ['experiment', 'epochs', '0', INT1],

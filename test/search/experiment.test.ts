@@ -165,6 +165,8 @@ test('runSkipExperiment: a report records the search options its search ran with
   assert.equal(results.options.trials, 2);
   assert.match(readFileSync(join(dir, 'report', 'skip-connections.md'), 'utf8'), /search: 2 trials of up to 1 epochs/);
   await assert.rejects(runSkipExperiment({ ...options, trials: 3 }), /search made with other trials/);
+  // Rows written before label smoothing was an option were measured without it.
+  await assert.rejects(runSkipExperiment({ ...options, labelSmoothing: 0.1 }), /holds results measured with other labelSmoothing/);
 });
 
 test('runSkipExperiment: a search that chooses a baseline takes its rows for (c) instead of training them again', async () => {

@@ -67,6 +67,7 @@ command again resumes an interrupted experiment, a training cut half-way from it
   --width-mult X        backbone channel multiplier (default 0.25)
   --limit N             at most N samples per dataset split
   --lr X                Adam learning rate (default 0.002)
+  --label-smoothing X   of every training, search and final (default 0)
   --threshold X         firing threshold of every neuron, all configurations (default 1)
   --val-by G            the search validates on held-out samples, recordings or people:
                         sample | recording | user (default sample)
@@ -109,6 +110,7 @@ export const experimentCommand: Command = {
         lr: { type: 'string' },
         threshold: { type: 'string' },
         'val-by': { type: 'string' },
+        'label-smoothing': { type: 'string' },
         stepping: { type: 'string' },
         'batch-size': { type: 'string' },
         'max-skips': { type: 'string' },
@@ -147,6 +149,7 @@ export const experimentCommand: Command = {
       widthMult: numberOption('width-mult', values['width-mult'], POSITIVE, 0.25),
       limit: numberOption('limit', values.limit, COUNT),
       lr: numberOption('lr', values.lr, POSITIVE, 2e-3),
+      labelSmoothing: numberOption('label-smoothing', values['label-smoothing'], { min: 0, below: 1 }, 0),
       threshold: numberOption('threshold', values.threshold, POSITIVE),
       valBy: valByOption(values['val-by']),
       stepping: steppingOption(values.stepping),
