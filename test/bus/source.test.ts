@@ -180,7 +180,7 @@ test('NatsEventSink: the events stream deleted while publishing is created again
   await jsm.streams.delete(EVENTS_STREAM);
   for (let k = 6; k <= 10; k++) sink.publish(batchOf(k));
   // Before the fix every publish met "no responders" and was retried for ever.
-  await Promise.race([sink.flush(), new Promise((_, reject) => setTimeout(() => reject(new Error('flush hung: the deleted stream was never created again')), 20_000))]);
+  await Promise.race([sink.flush(), new Promise((_, reject) => setTimeout(() => reject(new Error('flush hung: the deleted stream was never created again')), 20_000).unref())]);
   assert.equal(sink.published.batches, 10);
   const info = await jsm.streams.info(EVENTS_STREAM);
   assert.equal(info.state.messages, 5, 'the new stream holds the five frames published after the deletion');
