@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { BackboneName } from '../snn/backbones.js';
 import type { ModelSpec } from '../snn/spec.js';
-import type { Stepping } from '../snn/model-api.js';
+import { steppingOf, type Stepping } from '../snn/model-api.js';
 import type { ObjectiveKind } from './objective.js';
 import { createRunner, defaultWorkers } from './pool.js';
 import { chooseTrial } from './report.js';
@@ -156,10 +156,10 @@ export async function runSkipExperiment(o: SkipExperimentOptions): Promise<Resul
   mkdirSync(reportDir, { recursive: true });
   const resultsPath = join(reportDir, 'skip-connections.json');
   const { log: _l, progress: _p, outDir: _d, reportDir: _r, workers: _w, ...given } = o;
-  const recorded = { ...given, stepping: o.stepping ?? 'stretch', labelSmoothing: o.labelSmoothing ?? 0 };
+  const recorded = { ...given, stepping: steppingOf(o), labelSmoothing: o.labelSmoothing ?? 0 };
   const results: ResultsFile = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile) : { options: recorded, search: {}, rows: [] };
   // Reports written before the option existed were measured on stretched steps.
-  results.options.stepping ??= 'stretch';
+  results.options.stepping = steppingOf(results.options);
   results.options.labelSmoothing ??= 0;
   const differing = (keys: readonly (keyof SkipExperimentOptions)[]): (keyof SkipExperimentOptions)[] =>
     keys.filter((k) => JSON.stringify(results.options[k as keyof ResultsFile['options']]) !== JSON.stringify(recorded[k as keyof ResultsFile['options']]));

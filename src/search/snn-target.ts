@@ -9,7 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backbone, BACKBONES, type BackboneName, type BackboneOptions } from '../snn/backbones.js';
 import { loadGestureDataset, splitValidation, type EventDataset, type LabelledEvents } from '../snn/data.js';
-import type { Stepping } from '../snn/model-api.js';
+import { steppingOf, type Stepping } from '../snn/model-api.js';
 import type { NeuronConfig } from '../snn/neuron.js';
 import { validateSpec, type ModelSpec, type SpecTraining } from '../snn/spec.js';
 import type { ValidationGroup } from '../snn/validation.js';
@@ -79,7 +79,7 @@ export function targetTraining(o: SnnTargetOptions): SpecTraining {
   const size = o.size ?? 32;
   if (SENSOR % size !== 0) throw new RangeError(`size ${size} does not divide the 128-pixel sensor`);
   const steps = o.steps ?? 8;
-  return { downsample: SENSOR / size, steps, stepUs: o.stepUs ?? Math.round(1.5e6 / steps), encoding: 'clip', stepping: o.stepping ?? 'stretch' };
+  return { downsample: SENSOR / size, steps, stepUs: o.stepUs ?? Math.round(1.5e6 / steps), encoding: 'clip', stepping: steppingOf(o) };
 }
 
 /**

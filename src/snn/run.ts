@@ -11,7 +11,7 @@ import { formatDenoise } from './denoise.js';
 import type { ValidationGroup } from './validation.js';
 import { loadModel } from './io.js';
 import { DVS_GESTURE_BACKGROUND } from '../formats/dvs-gesture.js';
-import { inputChannels, subBinsProblem, type DenoiseSetting, type Preprocessing, type Stepping } from './model-api.js';
+import { inputChannels, steppingOf, subBinsOf, subBinsProblem, type DenoiseSetting, type Preprocessing, type Stepping } from './model-api.js';
 import { accuracyByDomain, formatByDomain, readTrialTags, type DomainGroup } from '../simulate/domain-report.js';
 import type { NeuronConfig } from './neuron.js';
 import { readSpecFile, type ModelSpec, type SpecTraining } from './spec.js';
@@ -86,8 +86,8 @@ function flagValue(v: SpecTraining[keyof SpecTraining]): string {
  * naming the flag: the network was searched for the spec's frames.
  */
 function trainingInput(o: Partial<SpecTraining>, spec: ModelSpec | undefined, specFile: string | undefined): TrainingInput {
-  // A spec's training section without subBins was searched with 1, without stepping stretched.
-  const searched = spec?.training ? { subBins: 1, stepping: 'stretch' as const, ...spec.training } : undefined;
+  // A spec's training section without subBins or stepping was searched with their defaults of old (1, stretch).
+  const searched = spec?.training ? { ...spec.training, subBins: subBinsOf(spec.training), stepping: steppingOf(spec.training) } : undefined;
   const out = { ...TRAINING_DEFAULTS, ...searched };
   for (const key of Object.keys(TRAINING_FLAGS) as (keyof SpecTraining)[]) {
     const given = o[key];
