@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concatBatches, type EventBatch } from '../../src/events/index.js';
@@ -240,6 +240,38 @@ test('event text other tools write: DV, Metavision, the Event Camera Dataset, ta
   assert.equal(detectFormat(enc.encode('timestamp,x,y\n1,2,3\n')), undefined);
   assert.throws(() => decodeBuffer(enc.encode('timestamp,x,y,polarity\n1000,5,6,1\n1010,7,8,2\n')), /CSV line 3: bad p value "2"/);
   assert.throws(() => decodeBuffer(enc.encode('0.5 1 2 1\n0.6 1 2 1\n0.7 1 2\n')), /CSV line 3: bad p value ""/);
+});
+
+test('a 7 MB events.txt (seconds, spaces) and a Metavision CSV of a 640x480 sensor, read from disk in many chunks, give every event exactly', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'spikeline-text-'));
+  try {
+    const r = rng(17);
+    const n = 250_000;
+    const t0 = 1_468_941_032_229_165; // µs, as the Event Camera Dataset's clock
+    const want = { x: new Array<number>(n), y: new Array<number>(n), t: new Array<number>(n), p: new Array<number>(n) };
+    let t = t0;
+    for (let i = 0; i < n; i++) {
+      t += Math.floor(r() * 40);
+      want.t[i] = t;
+      want.x[i] = Math.floor(r() * 640);
+      want.y[i] = Math.floor(r() * 480);
+      want.p[i] = r() < 0.5 ? 0 : 1;
+    }
+    // Seconds with six decimals, written from the integer µs so the text is exact.
+    const seconds = (us: number) => `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')}`;
+    const ecd = join(dir, 'events.txt');
+    await writeFile(ecd, want.t.map((us, i) => `${seconds(us)} ${want.x[i]} ${want.y[i]} ${want.p[i]}`).join('\n') + '\n');
+    const mv = join(dir, 'metavision.csv');
+    await writeFile(mv, '%geometry:640,480\n' + want.t.map((us, i) => `${want.x[i]},${want.y[i]},${want.p[i]},${us - t0}`).join('\n') + '\n');
+    assert.ok((await stat(ecd)).size > 6 << 20, 'the text spans several 1 MiB reads');
+    const a = await readEvents(ecd, { sensor: { width: 640, height: 480 } });
+    assert.deepEqual({ x: [...a.x], y: [...a.y], t: [...a.t], p: [...a.p] }, want);
+    const b = await readEvents(mv);
+    assert.deepEqual([b.sensor.width, b.sensor.height], [640, 480]);
+    assert.deepEqual({ x: [...b.x], y: [...b.y], t: [...b.t].map((v) => v + t0), p: [...b.p] }, want);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 // Property test: random batches round-trip write -> read for every writable format.
